@@ -1,0 +1,208 @@
+# authcheck — a boring Makefile.
+#
+#   make deps        install missing Debian packages (no-op when present)
+#   make             build bin/authcheck, bin/mcp-oauth, lib/libmcpoauth.a
+#   make run         deps + build + run every scenario against the reference client
+#   make test        deps + build + run every CMocka test
+#   make check-asan  the tests under AddressSanitizer + UBSan
+#   make bench       benchmarks, printing figures
+#   make install PREFIX=/usr/local DESTDIR=
+#   make format / format-check, make clean
+#
+# Output locations are variables so the sanitizer build can live beside the
+# normal one: B (objects and test binaries), BINDIR, LIBDIR.
+
+B       ?= build
+BINDIR  ?= bin
+LIBDIR  ?= lib
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+PKGS    := libmicrohttpd libcurl jansson openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -I. -Iclient/include $(PKG_CFLAGS) \
+             $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+COMMON_SRC  := $(sort $(wildcard common/*.c))
+MOCKS_SRC   := $(sort $(wildcard mocks/*.c))
+CLIENT_SRC  := $(sort $(wildcard client/lib/*.c))
+CLI_SRC     := $(sort $(wildcard client/cli/*.c))
+HARNESS_SRC := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
+REPORTS_SRC := $(sort $(wildcard reports/*.c))
+TEST_SRC    := $(sort $(wildcard tests/test_*.c))
+TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+COMMON_OBJ  := $(call obj,$(COMMON_SRC))
+MOCKS_OBJ   := $(call obj,$(MOCKS_SRC))
+CLIENT_OBJ  := $(call obj,$(CLIENT_SRC))
+CLI_OBJ     := $(call obj,$(CLI_SRC))
+HARNESS_OBJ := $(call obj,$(HARNESS_SRC) $(REPORTS_SRC))
+SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
+# The mutation build of the reference client: the same sources compiled with
+# MCPOAUTH_MUTATIONS, linked only into a test binary, never installed.
+MUT_OBJ     := $(patsubst %.c,$(B)/mut/%.o,$(CLIENT_SRC) $(CLI_SRC))
+
+LIBMCPOAUTH := $(LIBDIR)/libmcpoauth.a
+LIBCOMMON   := $(B)/libcommon.a
+LIBMOCKS    := $(B)/libmocks.a
+LIBHARNESS  := $(B)/libharness.a
+AUTHCHECK   := $(BINDIR)/authcheck
+MCPOAUTH    := $(BINDIR)/mcp-oauth
+MUTCLIENT   := $(B)/tests/mcp-oauth-mut
+TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+
+.PHONY: all deps run test check-asan bench install clean format format-check \
+        build-tests run-tests help
+.DEFAULT_GOAL := all
+
+all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH)
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+# --- dependencies ---------------------------------------------------------
+
+DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
+            libcmocka-dev libssl-dev pkg-config
+deps:
+	$(Q)scripts/deps.sh $(DEB_PKGS)
+
+# --- objects --------------------------------------------------------------
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CMOCKA_CFLAGS)) -c $< -o $@
+
+$(B)/mut/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC[mut] $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -DMCPOAUTH_MUTATIONS -c $< -o $@
+
+$(LIBCOMMON): $(COMMON_OBJ)
+$(LIBMOCKS): $(MOCKS_OBJ)
+$(LIBHARNESS): $(HARNESS_OBJ)
+# The installed library is self-contained: it carries the common/ objects.
+$(LIBMCPOAUTH): $(CLIENT_OBJ) $(COMMON_OBJ)
+$(LIBCOMMON) $(LIBMOCKS) $(LIBHARNESS) $(LIBMCPOAUTH):
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# --- programs -------------------------------------------------------------
+
+$(AUTHCHECK): $(B)/obj/harness/main.o $(LIBHARNESS) $(LIBMOCKS) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(MCPOAUTH): $(CLI_OBJ) $(LIBMCPOAUTH)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# Each test links only the modules its name says it tests, so one module's
+# tests build while another module is being changed:
+#   test_common_* -> common; test_mocks_* -> mocks; test_client_* -> client
+#   (and the mocks it talks to); anything else -> everything.
+TEST_LINK = mkdir -p $(dir $@); $(if $(Q),echo "  LD      $@";) \
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
+$(B)/tests/test_common_%: $(B)/obj/tests/test_common_%.o $(SUPPORT_OBJ) \
+                          $(LIBCOMMON)
+	$(Q)$(TEST_LINK)
+$(B)/tests/test_mocks_%: $(B)/obj/tests/test_mocks_%.o $(SUPPORT_OBJ) \
+                         $(LIBMOCKS) $(LIBCOMMON)
+	$(Q)$(TEST_LINK)
+$(B)/tests/test_client_%: $(B)/obj/tests/test_client_%.o $(SUPPORT_OBJ) \
+                          $(LIBMCPOAUTH) $(LIBMOCKS) $(LIBCOMMON)
+	$(Q)$(TEST_LINK)
+$(B)/tests/test_%: $(B)/obj/tests/test_%.o $(SUPPORT_OBJ) $(LIBHARNESS) \
+                   $(LIBMOCKS) $(LIBMCPOAUTH) $(LIBCOMMON)
+	$(Q)$(TEST_LINK)
+
+# --- running --------------------------------------------------------------
+
+# pkg-config flags are read when make starts, so targets that may install
+# packages first hand the build to a fresh make after `deps`.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(AUTHCHECK) run --out out
+
+build-tests: all $(MUTCLIENT) $(TEST_BINS)
+
+TEST_ENV = AUTHCHECK_BINDIR=$(abspath $(BINDIR)) \
+           AUTHCHECK_MUT_CLIENT=$(abspath $(MUTCLIENT)) \
+           AUTHCHECK_SCENARIOS=$(abspath scenarios) \
+           AUTHCHECK_TESTDATA=$(abspath tests/data) \
+           AUTHCHECK_TMP=$(abspath $(B)/tmp)
+
+# `make run-tests TEST_BINS="build/tests/test_x"` builds and runs just those.
+ifeq ($(origin TEST_BINS),command line)
+run-tests: $(TEST_BINS)
+else
+run-tests: build-tests
+endif
+	$(Q)rm -rf $(B)/tmp && mkdir -p $(B)/tmp
+	$(Q)$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory run-tests
+
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+check-asan: deps
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) --no-print-directory run-tests B=build/asan \
+	    BINDIR=build/asan/bin LIBDIR=build/asan/lib CFLAGS="-O1 -g" \
+	    EXTRA_CFLAGS="$(ASAN_FLAGS)" EXTRA_LDFLAGS="$(ASAN_FLAGS)"
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench.sh $(abspath $(BINDIR))
+
+# --- installing -----------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(AUTHCHECK) $(MCPOAUTH) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(LIBMCPOAUTH) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 client/include/mcpoauth.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' client/mcpoauth.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mcpoauth.pc
+
+# --- housekeeping ---------------------------------------------------------
+
+FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
+             harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch])
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRC)
+
+clean:
+	rm -rf build bin lib out
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

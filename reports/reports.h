@@ -1,0 +1,37 @@
+/* Conformance reports, rendered from one results model.
+ *
+ * The model is a JSON document (docs/RESULTS.md) built by the harness; each
+ * renderer is a pure function from it to a file, so `authcheck report DIR`
+ * can re-render saved results. Everything written goes through redaction:
+ * the model itself holds real values only where checks needed them, and
+ * the writer redacts secret members and every known secret string. */
+#ifndef RP_REPORTS_H
+#define RP_REPORTS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+
+/* Output formats, as a bit set. */
+enum rp_format {
+    RP_JSON = 1 << 0,     /* out/results.json */
+    RP_CHECKS = 1 << 1,   /* out/<scenario>/checks.json (official shape) */
+    RP_JUNIT = 1 << 2,    /* out/junit.xml */
+    RP_MARKDOWN = 1 << 3, /* out/report.md */
+    RP_HTML = 1 << 4,     /* out/report.html */
+};
+
+/* Write the selected formats of `results` under `out_dir` (created 0755 if
+ * missing). `secrets` (array of strings, may be NULL) lists every secret the
+ * run saw: each is replaced wherever it appears. Both borrowed. Returns
+ * false only on a harness error (I/O, memory). */
+bool rp_write(const json_t *results, const json_t *secrets,
+              const char *out_dir, unsigned formats, struct ac_err *err);
+
+/* Parse a comma-separated list ("html,md,junit,json,checks") into a format
+ * set; false with err on an unknown name. */
+bool rp_parse_formats(const char *list, unsigned *out, struct ac_err *err);
+
+#endif
