@@ -1,0 +1,468 @@
+/* Redaction of secrets in everything written out: transcripts, traces,
+ * reports. The one list of secret names lives here. A secret becomes
+ * "[redacted:<first 8 hex of its SHA-256>]" so one value can be followed
+ * through a flow without being learnt.
+ *
+ * Redaction never fails on malformed input: what cannot be parsed is
+ * returned with only the known secrets replaced. A NULL input gives NULL. */
+#include "common/redact.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/form.h"
+
+/* Redacted output may grow a little past its input; cap generously. */
+#define REDACT_MAX (64u * 1024u * 1024u)
+
+static const char *const SECRET_NAMES[] = {
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "code",
+    "code_verifier",
+    "client_secret",
+    "client_assertion",
+    "assertion",
+    "token",
+    "password",
+    "registration_access_token",
+    "device_code",
+    "subject_token",
+    "actor_token",
+    "private_key",
+    NULL,
+};
+
+/* RFC 7518 §6.3.2 / §6.4: private members of an RSA, EC or oct JWK. Only
+ * redacted inside objects that carry "kty", as "p" or "q" elsewhere are
+ * ordinary names. */
+static const char *const JWK_PRIVATE[] = {"d",  "p",   "q", "dp", "dq",
+                                          "qi", "oth", "k", NULL};
+
+static bool in_list(const char *const *list, const char *name, size_t n)
+{
+    size_t i;
+
+    for (i = 0; list[i] != NULL; i++) {
+        if (strlen(list[i]) == n && strncasecmp(list[i], name, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+char *ac_redact_value(const char *secret)
+{
+    char *hex = ac_sha256_hex(secret != NULL ? secret : "");
+    char *out = NULL;
+
+    if (hex == NULL) {
+        return NULL;
+    }
+    if (asprintf(&out, "[redacted:%.8s]", hex) < 0) {
+        out = NULL;
+    }
+    free(hex);
+    return out;
+}
+
+bool ac_redact_is_secret_name(const char *name)
+{
+    return name != NULL && in_list(SECRET_NAMES, name, strlen(name));
+}
+
+/* Append the redaction tag of `secret` to `b`. */
+static bool append_tag(struct ac_buf *b, const char *secret)
+{
+    char *tag = ac_redact_value(secret);
+    bool ok = tag != NULL && ac_buf_append_str(b, tag, NULL);
+
+    free(tag);
+    return ok;
+}
+
+/* One "name=value" segment of a form: the value is tagged by its decoded
+ * form, so the same secret gets the same tag in JSON and in a form. */
+static bool redact_segment(struct ac_buf *b, const char *seg, size_t n)
+{
+    const char *eq = memchr(seg, '=', n);
+    char *name = NULL, *value = NULL;
+    bool ok;
+
+    if (eq == NULL) {
+        return ac_buf_append(b, seg, n, NULL);
+    }
+    name = ac_pct_decode(seg, (size_t)(eq - seg), true, NULL);
+    if (!ac_redact_is_secret_name(name != NULL ? name : "")) {
+        free(name);
+        return ac_buf_append(b, seg, n, NULL);
+    }
+    value = ac_pct_decode(eq + 1, n - (size_t)(eq + 1 - seg), true, NULL);
+    if (value == NULL) {
+        value = strndup(eq + 1, n - (size_t)(eq + 1 - seg));
+    }
+    ok = value != NULL && ac_buf_append(b, seg, (size_t)(eq + 1 - seg), NULL) &&
+         append_tag(b, value);
+    free(name);
+    ac_secret_free(value);
+    return ok;
+}
+
+static bool redact_form_into(struct ac_buf *b, const char *form, size_t len)
+{
+    size_t pos = 0, n;
+
+    while (pos < len) {
+        n = strcspn(form + pos, "&");
+        if (n > len - pos) {
+            n = len - pos;
+        }
+        if (!redact_segment(b, form + pos, n)) {
+            return false;
+        }
+        pos += n;
+        if (pos < len) {
+            if (!ac_buf_append(b, "&", 1, NULL)) {
+                return false;
+            }
+            pos++;
+        }
+    }
+    return true;
+}
+
+static char *finish(struct ac_buf *b, bool ok)
+{
+    if (!ok) {
+        ac_buf_free(b);
+        return NULL;
+    }
+    return ac_buf_steal(b);
+}
+
+char *ac_redact_form(const char *form)
+{
+    struct ac_buf b;
+
+    if (form == NULL) {
+        return NULL;
+    }
+    ac_buf_init(&b, REDACT_MAX);
+    return finish(&b, redact_form_into(&b, form, strlen(form)));
+}
+
+/* The password of "user:password@" in an authority. */
+static bool redact_userinfo(struct ac_buf *b, const char *auth, size_t n)
+{
+    const char *at = NULL, *colon;
+    size_t i;
+    char *pw;
+    bool ok;
+
+    for (i = 0; i < n; i++) {
+        if (auth[i] == '@') {
+            at = auth + i;
+        }
+    }
+    colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon == NULL) {
+        return ac_buf_append(b, auth, n, NULL);
+    }
+    pw = strndup(colon + 1, (size_t)(at - colon - 1));
+    ok = pw != NULL &&
+         ac_buf_append(b, auth, (size_t)(colon + 1 - auth), NULL) &&
+         append_tag(b, pw) &&
+         ac_buf_append(b, at, n - (size_t)(at - auth), NULL);
+    ac_secret_free(pw);
+    return ok;
+}
+
+char *ac_redact_url(const char *url)
+{
+    struct ac_buf b;
+    const char *auth, *q, *hash;
+    size_t alen;
+    bool ok;
+
+    if (url == NULL) {
+        return NULL;
+    }
+    ac_buf_init(&b, REDACT_MAX);
+    auth = strstr(url, "://");
+    auth = auth != NULL ? auth + 3 : url;
+    alen = strcspn(auth, "/?#");
+    q = strchr(auth + alen, '?');
+    hash = strchr(auth + alen, '#');
+    if (q != NULL && hash != NULL && hash < q) {
+        q = NULL;
+    }
+    ok = ac_buf_append(&b, url, (size_t)(auth - url), NULL) &&
+         redact_userinfo(&b, auth, alen);
+    /* The path is kept; the query and the fragment (where the implicit
+     * grant put access_token, RFC 6749 §4.2.2) are redacted as forms. */
+    if (ok && q != NULL) {
+        ok = ac_buf_append(&b, auth + alen, (size_t)(q + 1 - auth - alen),
+                           NULL) &&
+             redact_form_into(&b, q + 1,
+                              hash != NULL ? (size_t)(hash - q - 1)
+                                           : strlen(q + 1));
+    } else if (ok) {
+        ok = ac_buf_append(&b, auth + alen,
+                           hash != NULL ? (size_t)(hash - auth - alen)
+                                        : strlen(auth + alen),
+                           NULL);
+    }
+    if (ok && hash != NULL) {
+        ok = ac_buf_append(&b, "#", 1, NULL) &&
+             redact_form_into(&b, hash + 1, strlen(hash + 1));
+    }
+    return finish(&b, ok);
+}
+
+/* "Scheme credentials": keep the scheme (RFC 9110 §11.4), tag the rest. */
+static char *redact_credentials(const char *value)
+{
+    struct ac_buf b;
+    size_t n = strcspn(value, " \t");
+    size_t sp = n + strspn(value + n, " \t");
+    bool ok;
+
+    ac_buf_init(&b, REDACT_MAX);
+    if (value[sp] == '\0') {
+        ok = append_tag(&b, value);
+    } else {
+        ok = ac_buf_append(&b, value, sp, NULL) && append_tag(&b, value + sp);
+    }
+    return finish(&b, ok);
+}
+
+/* Cookie: a=1; b=2 (RFC 6265 §4.2) — every value tagged. Set-Cookie:
+ * only the first pair is the cookie; attributes (Path, ...) are kept. */
+static char *redact_cookies(const char *value, bool set_cookie)
+{
+    struct ac_buf b;
+    const char *p = value;
+    bool ok = true, first = true;
+    size_t n;
+
+    ac_buf_init(&b, REDACT_MAX);
+    while (ok && *p != '\0') {
+        n = strcspn(p, ";");
+        if (first || !set_cookie) {
+            char *seg = strndup(p, n);
+            char *eq = seg != NULL ? strchr(seg, '=') : NULL;
+            ok = seg != NULL &&
+                 (eq == NULL
+                      ? ac_buf_append(&b, p, n, NULL)
+                      : ac_buf_append(&b, seg, (size_t)(eq + 1 - seg), NULL) &&
+                            append_tag(&b, eq + 1));
+            ac_secret_free(seg);
+        } else {
+            ok = ac_buf_append(&b, p, n, NULL);
+        }
+        first = false;
+        p += n;
+        if (ok && *p == ';') {
+            ok = ac_buf_append(&b, ";", 1, NULL);
+            p++;
+        }
+    }
+    return finish(&b, ok);
+}
+
+char *ac_redact_header(const char *name, const char *value)
+{
+    if (name == NULL || value == NULL) {
+        return value != NULL ? strdup(value) : NULL;
+    }
+    if (strcasecmp(name, "Authorization") == 0 ||
+        strcasecmp(name, "Proxy-Authorization") == 0) {
+        return redact_credentials(value);
+    }
+    if (strcasecmp(name, "Cookie") == 0) {
+        return redact_cookies(value, false);
+    }
+    if (strcasecmp(name, "Set-Cookie") == 0) {
+        return redact_cookies(value, true);
+    }
+    /* A redirect carries the authorization code in its query (RFC 6749
+     * §4.1.2), so Location is redacted as a URL. */
+    if (strcasecmp(name, "Location") == 0) {
+        return ac_redact_url(value);
+    }
+    return strdup(value);
+}
+
+static json_t *redacted_json_value(const json_t *v)
+{
+    char *text = NULL, *tag;
+    json_t *out;
+
+    if (json_is_string(v)) {
+        tag = ac_redact_value(json_string_value(v));
+    } else {
+        text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        tag = ac_redact_value(text != NULL ? text : "");
+    }
+    out = tag != NULL ? json_string(tag) : NULL;
+    free(tag);
+    ac_secret_free(text);
+    return out;
+}
+
+static json_t *redact_object(const json_t *obj)
+{
+    json_t *out = json_object(), *nv;
+    const char *key;
+    json_t *val;
+    bool jwk = json_object_get(obj, "kty") != NULL;
+
+    if (out == NULL) {
+        return NULL;
+    }
+    /* json_object_foreach takes a non-const object; it does not modify. */
+    json_object_foreach((json_t *)obj, key, val)
+    {
+        if (ac_redact_is_secret_name(key) ||
+            (jwk && in_list(JWK_PRIVATE, key, strlen(key)))) {
+            nv = redacted_json_value(val);
+        } else {
+            nv = ac_redact_json(val);
+        }
+        if (nv == NULL || json_object_set_new(out, key, nv) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+json_t *ac_redact_json(const json_t *v)
+{
+    json_t *out, *nv;
+    size_t i;
+
+    if (v == NULL) {
+        return NULL;
+    }
+    if (json_is_object(v)) {
+        return redact_object(v);
+    }
+    if (!json_is_array(v)) {
+        return json_deep_copy(v);
+    }
+    out = json_array();
+    for (i = 0; out != NULL && i < json_array_size(v); i++) {
+        nv = ac_redact_json(json_array_get(v, i));
+        if (nv == NULL || json_array_append_new(out, nv) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+/* Media type of a Content-Type value, compared without parameters. */
+static bool media_is(const char *ct, const char *type)
+{
+    size_t n = strcspn(ct, "; \t");
+
+    return strlen(type) == n && strncasecmp(ct, type, n) == 0;
+}
+
+/* application/json or any structured "+json" type (RFC 6839 §3.1). */
+static bool media_is_json(const char *ct)
+{
+    size_t n = strcspn(ct, "; \t");
+
+    return media_is(ct, "application/json") ||
+           (n >= 5 && strncasecmp(ct + n - 5, "+json", 5) == 0);
+}
+
+static char *redact_json_text(const char *body)
+{
+    json_t *v = json_loads(body, JSON_DECODE_ANY, NULL);
+    json_t *r = ac_redact_json(v);
+    char *out =
+        r != NULL ? json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+    json_decref(v);
+    json_decref(r);
+    return out;
+}
+
+char *ac_redact_body(const char *content_type, const char *body,
+                     const json_t *extra)
+{
+    char *structured = NULL, *out;
+
+    if (body == NULL) {
+        return NULL;
+    }
+    if (content_type != NULL && media_is_json(content_type)) {
+        structured = redact_json_text(body);
+    } else if (content_type != NULL &&
+               media_is(content_type, "application/x-www-form-urlencoded")) {
+        structured = ac_redact_form(body);
+    }
+    /* Known secrets are replaced in every case: a secret may also appear
+     * under an innocent name (an error_description echoing a token). */
+    out = ac_redact_known(structured != NULL ? structured : body, extra);
+    free(structured);
+    return out;
+}
+
+/* Length of the longest secret in `secrets` matching at `p`, and which. */
+static size_t match_secret(const char *p, const json_t *secrets,
+                           const char **which)
+{
+    size_t i, best = 0, n;
+    const char *s;
+
+    for (i = 0; i < json_array_size(secrets); i++) {
+        s = json_string_value(json_array_get(secrets, i));
+        if (s == NULL || s[0] == '\0') {
+            continue;
+        }
+        n = strlen(s);
+        if (n > best && strncmp(p, s, n) == 0) {
+            best = n;
+            *which = s;
+        }
+    }
+    return best;
+}
+
+char *ac_redact_known(const char *text, const json_t *secrets)
+{
+    struct ac_buf b;
+    const char *p, *which = NULL;
+    size_t n;
+    bool ok = true;
+
+    if (text == NULL) {
+        return NULL;
+    }
+    if (!json_is_array(secrets) || json_array_size(secrets) == 0) {
+        return strdup(text);
+    }
+    ac_buf_init(&b, REDACT_MAX);
+    /* One left-to-right pass, longest match first, so a tag just written
+     * is never itself searched and overlapping secrets do not interfere. */
+    for (p = text; ok && *p != '\0';) {
+        n = match_secret(p, secrets, &which);
+        if (n > 0) {
+            ok = append_tag(&b, which);
+            p += n;
+        } else {
+            ok = ac_buf_append(&b, p, 1, NULL);
+            p++;
+        }
+    }
+    return finish(&b, ok);
+}

@@ -1,0 +1,67 @@
+/* URL parsing and composition for http(s) URLs, and the well-known URLs of
+ * RFC 8414 §3.1, RFC 9728 §3.1 and OpenID Connect Discovery 1.0 §4. */
+#ifndef AC_URL_H
+#define AC_URL_H
+
+#include <stdbool.h>
+
+#include "common/err.h"
+
+struct ac_url {
+    char *scheme;   /* lower-cased: "http" or "https" */
+    char *userinfo; /* NULL when absent */
+    char *host;     /* lower-cased; IPv6 literals without brackets */
+    int port;       /* explicit port, or the scheme default (80/443) */
+    bool port_explicit;
+    char *path;     /* "" when absent, else starts with "/" */
+    char *query;    /* without "?", NULL when absent */
+    char *fragment; /* without "#", NULL when absent */
+};
+
+/* Parse an absolute http or https URL. Rejects other schemes, missing hosts,
+ * bad ports, spaces and control characters. On success `out` owns its
+ * strings (free with ac_url_free). */
+bool ac_url_parse(const char *text, struct ac_url *out, struct ac_err *err);
+
+/* Free the strings of a parsed URL (not the struct). NULL-safe. */
+void ac_url_free(struct ac_url *u);
+
+/* Compose back to text: scheme://host[:port]path[?query][#fragment], the
+ * port omitted when it is the scheme default. A new string (free()). */
+char *ac_url_format(const struct ac_url *u);
+
+/* "scheme://host[:port]" of a URL. A new string, or NULL if unparsable. */
+char *ac_url_origin(const char *url);
+
+/* Is the host a loopback name or address (localhost, 127.0.0.0/8, ::1)? */
+bool ac_url_is_loopback(const struct ac_url *u);
+
+/* Canonical resource URI (RFC 8707 §2, MCP "canonical server URI"): the
+ * URL with lower-case scheme and host, default port removed, no fragment,
+ * and no trailing "/" when the path is just "/". A new string, or NULL. */
+char *ac_url_canonical_resource(const char *url);
+
+enum ac_wellknown_form {
+    /* RFC 8414 §3.1 / RFC 9728 §3.1: insert "/.well-known/<suffix>" between
+     * the host and the path: https://h/.well-known/<suffix>/tenant1 */
+    AC_WK_INSERT,
+    /* OIDC Discovery §4: append to the path:
+     * https://h/tenant1/.well-known/openid-configuration */
+    AC_WK_APPEND,
+    /* The root form, ignoring any path: https://h/.well-known/<suffix> */
+    AC_WK_ROOT,
+};
+
+/* Build a well-known URL from an issuer or resource URL and a suffix such as
+ * "oauth-authorization-server", "openid-configuration" or
+ * "oauth-protected-resource". A trailing "/" of the path is dropped before
+ * insertion (RFC 8414 §3.1). Query and fragment are not carried over.
+ * A new string (free()), or NULL with err set. */
+char *ac_url_wellknown(const char *base, const char *suffix,
+                       enum ac_wellknown_form form, struct ac_err *err);
+
+/* Resolve `ref` (absolute URL or absolute path "/x") against `base`.
+ * A new string, or NULL with err set. Used for Location headers. */
+char *ac_url_resolve(const char *base, const char *ref, struct ac_err *err);
+
+#endif
