@@ -300,18 +300,10 @@ char *ac_redact_header(const char *name, const char *value)
 
 static json_t *redacted_json_value(const json_t *v)
 {
-    char *text = NULL, *tag;
-    json_t *out;
+    char *tag = ac_redact_value(json_string_value(v));
+    json_t *out = tag != NULL ? json_string(tag) : NULL;
 
-    if (json_is_string(v)) {
-        tag = ac_redact_value(json_string_value(v));
-    } else {
-        text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        tag = ac_redact_value(text != NULL ? text : "");
-    }
-    out = tag != NULL ? json_string(tag) : NULL;
     free(tag);
-    ac_secret_free(text);
     return out;
 }
 
@@ -328,8 +320,11 @@ static json_t *redact_object(const json_t *obj)
     /* json_object_foreach takes a non-const object; it does not modify. */
     json_object_foreach((json_t *)obj, key, val)
     {
-        if (ac_redact_is_secret_name(key) ||
-            (jwk && in_list(JWK_PRIVATE, key, strlen(key)))) {
+        /* Secrets are strings: a JSON-RPC error's numeric "code" is not
+         * an authorization code and stays readable. */
+        if (json_is_string(val) &&
+            (ac_redact_is_secret_name(key) ||
+             (jwk && in_list(JWK_PRIVATE, key, strlen(key))))) {
             nv = redacted_json_value(val);
         } else {
             nv = ac_redact_json(val);

@@ -35,7 +35,7 @@ struct hc_input {
 
 struct hc_result {
     enum hc_status status;
-    char message[512]; /* one line, why; must not contain secrets */
+    char message[512];   /* one line, why; must not contain secrets */
     size_t evidence[16]; /* transcript `seq` numbers backing the verdict */
     size_t nevidence;
 };
@@ -47,7 +47,7 @@ struct hc_result {
 typedef void (*hc_check_fn)(const struct hc_input *in, struct hc_result *out);
 
 struct hc_check {
-    const char *id;       /* reuse the official suite's id when equal */
+    const char *id; /* reuse the official suite's id when equal */
     enum hc_level level;
     const char *spec;     /* spec revision, e.g. "2025-11-25" */
     const char *spec_url; /* section URL */

@@ -27,8 +27,8 @@ enum rp_format {
  * missing). `secrets` (array of strings, may be NULL) lists every secret the
  * run saw: each is replaced wherever it appears. Both borrowed. Returns
  * false only on a harness error (I/O, memory). */
-bool rp_write(const json_t *results, const json_t *secrets,
-              const char *out_dir, unsigned formats, struct ac_err *err);
+bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
+              unsigned formats, struct ac_err *err);
 
 /* Parse a comma-separated list ("html,md,junit,json,checks") into a format
  * set; false with err on an unknown name. */
