@@ -1,0 +1,36 @@
+/* Private declarations shared by the mcp-oauth command's files. */
+#ifndef MCPO_CLI_INT_H
+#define MCPO_CLI_INT_H
+
+#include <stdbool.h>
+
+#include "mcpoauth.h"
+
+/* Exit statuses of mcp-oauth. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Options common to every command (main.c). */
+struct cli_opts {
+    bool verbose;
+    bool no_browser;
+    bool headless;
+    bool json;
+    int callback_port;
+    int timeout_s;
+    const char *scope;
+    const char *client_id;
+    const char *client_name;
+};
+
+/* Apply the options to a new client (main.c). */
+bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
+                   struct mcpo_err *err);
+
+/* Print "mcp-oauth: <msg>" on stderr (main.c). */
+void cli_fail(const struct mcpo_err *err);
+
+/* `mcp-oauth conformance URL` (conformance.c): the client-under-test mode
+ * of the authcheck harness. Returns the exit status. */
+int cli_conformance(const char *url, const struct cli_opts *o);
+
+#endif

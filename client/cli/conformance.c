@@ -1,0 +1,165 @@
+/* `mcp-oauth conformance URL`: the reference client as a client under test
+ * (DESIGN.md, "The client-under-test contract"). The scenario's context
+ * may pre-register a client and name the tool and its arguments; the tool
+ * defaults to "echo" when listed, else the first tool. Without $BROWSER the
+ * client is its own headless user agent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "client/cli/cli_int.h"
+
+#define DEFAULT_ARGUMENTS "{\"text\":\"authcheck\"}"
+
+/* The parsed MCP_CONFORMANCE_CONTEXT (NULL members when absent). */
+struct context {
+    json_t *doc;
+    const char *client_id;
+    const char *client_secret;
+    const char *tool;
+    char *arguments; /* JSON text, new */
+};
+
+static bool load_context(struct context *ctx)
+{
+    const char *text = getenv("MCP_CONFORMANCE_CONTEXT");
+    json_error_t je;
+    memset(ctx, 0, sizeof *ctx);
+    if (text == NULL || *text == '\0') {
+        return true;
+    }
+    ctx->doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(ctx->doc)) {
+        fprintf(stderr,
+                "mcp-oauth: MCP_CONFORMANCE_CONTEXT is not a JSON "
+                "object: %s\n",
+                ctx->doc == NULL ? je.text : "wrong type");
+        return false;
+    }
+    ctx->client_id = json_string_value(json_object_get(ctx->doc, "client_id"));
+    ctx->client_secret =
+        json_string_value(json_object_get(ctx->doc, "client_secret"));
+    ctx->tool = json_string_value(json_object_get(ctx->doc, "tool"));
+    const json_t *args = json_object_get(ctx->doc, "arguments");
+    if (json_is_object(args)) {
+        ctx->arguments = json_dumps(args, JSON_COMPACT);
+    }
+    return true;
+}
+
+static void free_context(struct context *ctx)
+{
+    json_decref(ctx->doc);
+    free(ctx->arguments);
+}
+
+/* The tool to call: named by the context, else echo if listed, else the
+ * first. A new string, or NULL when the server lists no tools. */
+static char *pick_tool(const char *list_json, const char *wanted)
+{
+    json_t *r = json_loads(list_json, 0, NULL);
+    const json_t *tools = json_object_get(r, "tools");
+    const char *first =
+        json_string_value(json_object_get(json_array_get(tools, 0), "name"));
+    char *pick = NULL;
+    size_t i;
+    const json_t *t;
+    if (wanted != NULL) {
+        pick = strdup(wanted);
+        goto out;
+    }
+    json_array_foreach(tools, i, t)
+    {
+        const char *n = json_string_value(json_object_get(t, "name"));
+        if (n != NULL && strcmp(n, "echo") == 0) {
+            pick = strdup(n);
+            goto out;
+        }
+    }
+    pick = first != NULL ? strdup(first) : NULL;
+out:
+    json_decref(r);
+    return pick;
+}
+
+static bool configure(struct mcpo_client *c, const struct context *ctx,
+                      const struct cli_opts *o, struct mcpo_err *err)
+{
+    const char *browser = getenv("BROWSER");
+    if (!cli_configure(c, o, err)) {
+        return false;
+    }
+    if (ctx->client_id != NULL &&
+        !mcpo_client_set_client_credentials(c, ctx->client_id,
+                                            ctx->client_secret, err)) {
+        return false;
+    }
+    if (o->headless || browser == NULL || *browser == '\0') {
+        mcpo_client_set_browser(c, MCPO_BROWSER_HEADLESS);
+    } else {
+        /* The harness's user agent exits once it delivered the redirect. */
+        mcpo_client_set_browser_blocking(c, true);
+    }
+    return true;
+}
+
+static int run(struct mcpo_client *c, const struct context *ctx)
+{
+    struct mcpo_err err;
+    char *list = NULL, *tool = NULL, *result = NULL;
+    int rc = EXIT_FAIL;
+
+    if (!mcpo_connect(c, &err) || !mcpo_list_tools(c, &list, &err)) {
+        cli_fail(&err);
+        goto out;
+    }
+    tool = pick_tool(list, ctx->tool);
+    if (tool == NULL) {
+        fputs("mcp-oauth: the MCP server lists no tools to call\n", stderr);
+        goto out;
+    }
+    if (!mcpo_call_tool(c, tool,
+                        ctx->arguments != NULL ? ctx->arguments
+                                               : DEFAULT_ARGUMENTS,
+                        &result, &err)) {
+        cli_fail(&err);
+        goto out;
+    }
+    json_t *r = json_loads(result, 0, NULL);
+    bool is_error = json_is_true(json_object_get(r, "isError"));
+    json_decref(r);
+    printf("%s: %s\n", tool, result);
+    if (is_error) {
+        fprintf(stderr, "mcp-oauth: tool \"%s\" returned isError\n", tool);
+        goto out;
+    }
+    rc = EXIT_OK;
+out:
+    mcpo_free(list);
+    mcpo_free(result);
+    free(tool);
+    return rc;
+}
+
+int cli_conformance(const char *url, const struct cli_opts *o)
+{
+    struct context ctx;
+    struct mcpo_client *c = NULL;
+    struct mcpo_err err;
+    int rc = EXIT_USAGE;
+
+    if (!load_context(&ctx)) {
+        goto out;
+    }
+    if (!mcpo_client_new(url, &c, &err) || !configure(c, &ctx, o, &err)) {
+        cli_fail(&err);
+        goto out;
+    }
+    rc = run(c, &ctx);
+out:
+    mcpo_client_free(c);
+    free_context(&ctx);
+    return rc;
+}

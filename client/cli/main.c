@@ -1,0 +1,305 @@
+/* mcp-oauth: the command line of libmcpoauth. Parses options, runs one
+ * command (tools, call, conformance) and maps the outcome to an exit
+ * status: 0 success, 1 failure or refusal, 2 usage error. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "client/cli/cli_int.h"
+#include "client/lib/mutations_int.h"
+
+static void short_usage(void)
+{
+    fputs("usage: mcp-oauth [options] tools URL | call URL TOOL [JSON] | "
+          "conformance URL\n(mcp-oauth --help for more)\n",
+          stderr);
+}
+
+static void usage(FILE *out)
+{
+    fputs(
+        "usage: mcp-oauth [options] tools URL\n"
+        "       mcp-oauth [options] call URL TOOL [JSON-ARGUMENTS]\n"
+        "       mcp-oauth [options] conformance URL\n"
+        "\n"
+        "An MCP client with OAuth 2.1 authorization (MCP 2026-07-28 auth,\n"
+        "2025-11-25 Streamable HTTP). On a 401 it discovers the protected\n"
+        "resource and authorization server metadata, registers (RFC 7591)\n"
+        "unless --client-id is given, authorizes with PKCE S256, state,\n"
+        "resource and RFC 9207 iss checks through a loopback callback on\n"
+        "127.0.0.1, then makes the MCP calls with the bearer token.\n"
+        "Tokens and registrations are kept in memory only (this version).\n"
+        "\n"
+        "commands:\n"
+        "  tools URL            list the server's tools (name and "
+        "description)\n"
+        "  call URL TOOL [JSON] call TOOL with a JSON object of arguments\n"
+        "                       (default {}); prints the result as JSON;\n"
+        "                       exit 1 when the result has isError\n"
+        "  conformance URL      client-under-test mode for the authcheck\n"
+        "                       harness: reads MCP_CONFORMANCE_SCENARIO and\n"
+        "                       MCP_CONFORMANCE_CONTEXT (client_id,\n"
+        "                       client_secret, tool, arguments), lists the\n"
+        "                       tools and calls one; without $BROWSER it\n"
+        "                       fetches the authorization URL itself\n"
+        "\n"
+        "options:\n"
+        "  --no-browser         print the authorization URL instead of\n"
+        "                       opening $BROWSER / xdg-open\n"
+        "  --headless           fetch the authorization URL ourselves and\n"
+        "                       deliver its redirect (for test servers that\n"
+        "                       approve at once)\n"
+        "  --callback-port N    loopback callback port (default: any free)\n"
+        "  --timeout S          seconds to wait for the callback (default "
+        "300)\n"
+        "  --scope SCOPE        request this scope instead of the challenge /\n"
+        "                       scopes_supported selection\n"
+        "  --client-id ID       use a pre-registered client (its secret, if\n"
+        "                       any, from $MCP_OAUTH_CLIENT_SECRET)\n"
+        "  --client-name NAME   client_name for dynamic registration\n"
+        "  --json               tools: print the raw tools/list result\n"
+        "  -v, --verbose        HTTP trace on stderr (secrets redacted)\n"
+        "  -h, --help           this text\n"
+        "\n"
+        "environment: BROWSER (':'-separated commands; %s is replaced by the\n"
+        "URL, else the URL is appended), MCP_OAUTH_CLIENT_SECRET.\n"
+        "exit status: 0 success, 1 failure or refusal (reason on stderr),\n"
+        "2 usage error.\n",
+        out);
+#ifdef MCPOAUTH_MUTATIONS
+    fputs("\nmutations (test build; MCP_OAUTH_MUTATION=name[,name]):\n", out);
+    mut_list(out);
+#endif
+}
+
+void cli_fail(const struct mcpo_err *err)
+{
+    fprintf(stderr, "mcp-oauth: %s\n", err->msg);
+}
+
+bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
+                   struct mcpo_err *err)
+{
+    mcpo_client_set_trace(c, o->verbose);
+    if (o->callback_port > 0) {
+        mcpo_client_set_callback_port(c, o->callback_port);
+    }
+    if (o->timeout_s > 0) {
+        mcpo_client_set_callback_timeout(c, o->timeout_s);
+    }
+    if (o->headless) {
+        mcpo_client_set_browser(c, MCPO_BROWSER_HEADLESS);
+    } else if (o->no_browser) {
+        mcpo_client_set_browser(c, MCPO_BROWSER_PRINT);
+    }
+    return (o->scope == NULL || mcpo_client_set_scope(c, o->scope, err)) &&
+           (o->client_name == NULL ||
+            mcpo_client_set_client_name(c, o->client_name, err)) &&
+           (o->client_id == NULL ||
+            mcpo_client_set_client_credentials(
+                c, o->client_id, getenv("MCP_OAUTH_CLIENT_SECRET"), err));
+}
+
+/* Print tools/list as "name  description" lines. */
+static void print_tools(const char *result_json, bool raw)
+{
+    json_t *r = json_loads(result_json, 0, NULL);
+    size_t i;
+    json_t *t;
+    if (raw || r == NULL) {
+        puts(result_json);
+        json_decref(r);
+        return;
+    }
+    json_array_foreach(json_object_get(r, "tools"), i, t)
+    {
+        const char *name = json_string_value(json_object_get(t, "name"));
+        const char *desc = json_string_value(json_object_get(t, "description"));
+        printf("%-24s %s\n", name != NULL ? name : "?",
+               desc != NULL ? desc : "");
+    }
+    json_decref(r);
+}
+
+/* Print a tools/call result; exit 1 when it reports isError. */
+static int print_call(const char *result_json)
+{
+    json_t *r = json_loads(result_json, 0, NULL);
+    char *pretty = r != NULL ? json_dumps(r, JSON_INDENT(2)) : NULL;
+    int rc = json_is_true(json_object_get(r, "isError")) ? EXIT_FAIL : EXIT_OK;
+    puts(pretty != NULL ? pretty : result_json);
+    if (rc != EXIT_OK) {
+        fputs("mcp-oauth: the tool reported an error (isError)\n", stderr);
+    }
+    free(pretty);
+    json_decref(r);
+    return rc;
+}
+
+static int run_tools_or_call(const char *cmd, char **args, int nargs,
+                             const struct cli_opts *o)
+{
+    struct mcpo_client *c = NULL;
+    struct mcpo_err err;
+    char *out = NULL;
+    bool is_call = strcmp(cmd, "call") == 0;
+    int rc = EXIT_FAIL;
+
+    if ((!is_call && nargs != 1) || (is_call && (nargs < 2 || nargs > 3))) {
+        short_usage();
+        return EXIT_USAGE;
+    }
+    if (!mcpo_client_new(args[0], &c, &err) || !cli_configure(c, o, &err)) {
+        cli_fail(&err);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (is_call ? !mcpo_call_tool(c, args[1], nargs == 3 ? args[2] : NULL, &out,
+                                  &err)
+                : !mcpo_list_tools(c, &out, &err)) {
+        cli_fail(&err);
+        rc = err.code == MCPO_ERR_USAGE ? EXIT_USAGE : EXIT_FAIL;
+        goto out;
+    }
+    if (is_call) {
+        rc = print_call(out);
+    } else {
+        print_tools(out, o->json);
+        rc = EXIT_OK;
+    }
+out:
+    mcpo_free(out);
+    mcpo_client_free(c);
+    return rc;
+}
+
+enum {
+    OPT_NO_BROWSER = 256,
+    OPT_HEADLESS,
+    OPT_PORT,
+    OPT_TIMEOUT,
+    OPT_SCOPE,
+    OPT_CLIENT_ID,
+    OPT_CLIENT_NAME,
+    OPT_JSON
+};
+
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "mcp-oauth: bad number \"%s\"\n", s);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+/* Parse options; returns -1 to continue, else an exit status. */
+static int parse_opts(int argc, char **argv, struct cli_opts *o)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"no-browser", no_argument, NULL, OPT_NO_BROWSER},
+        {"headless", no_argument, NULL, OPT_HEADLESS},
+        {"callback-port", required_argument, NULL, OPT_PORT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"scope", required_argument, NULL, OPT_SCOPE},
+        {"client-id", required_argument, NULL, OPT_CLIENT_ID},
+        {"client-name", required_argument, NULL, OPT_CLIENT_NAME},
+        {"json", no_argument, NULL, OPT_JSON},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        case 'v':
+            o->verbose = true;
+            break;
+        case OPT_NO_BROWSER:
+            o->no_browser = true;
+            break;
+        case OPT_HEADLESS:
+            o->headless = true;
+            break;
+        case OPT_PORT:
+            if (!parse_int(optarg, 1, 65535, &o->callback_port)) {
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_TIMEOUT:
+            if (!parse_int(optarg, 1, 86400, &o->timeout_s)) {
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_SCOPE:
+            o->scope = optarg;
+            break;
+        case OPT_CLIENT_ID:
+            o->client_id = optarg;
+            break;
+        case OPT_CLIENT_NAME:
+            o->client_name = optarg;
+            break;
+        case OPT_JSON:
+            o->json = true;
+            break;
+        default:
+            short_usage();
+            return EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_opts o = {0};
+    struct mcpo_err err;
+    int rc = parse_opts(argc, argv, &o);
+
+    if (rc >= 0) {
+        return rc;
+    }
+    if (optind >= argc) {
+        short_usage();
+        return EXIT_USAGE;
+    }
+#ifdef MCPOAUTH_MUTATIONS
+    struct ac_err merr;
+    if (!mut_check_env(&merr)) {
+        fprintf(stderr, "mcp-oauth: %s\n", merr.msg);
+        return EXIT_USAGE;
+    }
+#endif
+    const char *cmd = argv[optind];
+    if (strcmp(cmd, "tools") != 0 && strcmp(cmd, "call") != 0 &&
+        strcmp(cmd, "conformance") != 0) {
+        fprintf(stderr, "mcp-oauth: unknown command \"%s\"\n", cmd);
+        short_usage();
+        return EXIT_USAGE;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (!mcpo_global_init(&err)) {
+        cli_fail(&err);
+        return EXIT_FAIL;
+    }
+    if (strcmp(cmd, "conformance") == 0) {
+        /* The harness passes the URL last (client-under-test contract). */
+        rc = optind + 1 < argc ? cli_conformance(argv[argc - 1], &o)
+                               : (short_usage(), (int)EXIT_USAGE);
+    } else {
+        rc = run_tools_or_call(cmd, argv + optind + 1, argc - optind - 1, &o);
+    }
+    mcpo_global_cleanup();
+    return rc;
+}

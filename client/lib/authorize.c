@@ -1,0 +1,378 @@
+/* The authorization code grant's front channel: scope selection, PKCE
+ * (RFC 7636, S256), state, the resource indicator (RFC 8707), the
+ * authorization URL, handing it to a user agent, and the validation of the
+ * authorization response (state, RFC 9207 iss, errors) before the code is
+ * exchanged (token.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/lib/authorize_int.h"
+#include "client/lib/callback_int.h"
+#include "client/lib/client_int.h"
+#include "client/lib/http_int.h"
+#include "client/lib/mutations_int.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/form.h"
+#include "common/json.h"
+
+#define STATE_BYTES 32    /* 256 bits; MCP/OAuth ask for >= 128 */
+#define VERIFIER_BYTES 32 /* 43 base64url characters (RFC 7636 §4.1) */
+#define POLL_MS 100
+
+/* --- scope ---------------------------------------------------------------- */
+
+static char *join_scopes(const json_t *arr, bool *nomem)
+{
+    struct ac_buf b;
+    size_t i;
+    const json_t *v;
+    ac_buf_init(&b, 0);
+    json_array_foreach(arr, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s == NULL || *s == '\0') {
+            continue;
+        }
+        if ((b.len > 0 && !ac_buf_append(&b, " ", 1, NULL)) ||
+            !ac_buf_append_str(&b, s, NULL)) {
+            *nomem = true;
+            ac_buf_free(&b);
+            return NULL;
+        }
+    }
+    if (b.len == 0) {
+        ac_buf_free(&b);
+        return NULL;
+    }
+    return ac_buf_steal(&b);
+}
+
+char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
+{
+    const char *s = NULL;
+    *nomem = false;
+    if (c->opt_scope != NULL) {
+        s = c->opt_scope;
+    } else if (c->chal.scope != NULL && !MUTATED("ignore-challenge-scope")) {
+        s = c->chal.scope; /* MCP scope selection, priority 1 */
+    } else {
+        /* Priority 2: all of scopes_supported, else omit the parameter. */
+        return join_scopes(json_object_get(c->prm, "scopes_supported"), nomem);
+    }
+    char *copy = strdup(s);
+    *nomem = copy == NULL;
+    return copy;
+}
+
+/* --- the request ---------------------------------------------------------- */
+
+void authz_request_free(struct authz_request *r)
+{
+    ac_secret_free(r->state);
+    ac_secret_free(r->verifier);
+    free(r->challenge);
+    free(r->url);
+    memset(r, 0, sizeof *r);
+}
+
+static bool draw_pkce(struct authz_request *r, struct ac_err *err)
+{
+    if (MUTATED("no-pkce")) {
+        return true;
+    }
+    r->verifier = ac_random_token(VERIFIER_BYTES, err);
+    if (r->verifier == NULL) {
+        return false;
+    }
+    if (MUTATED("pkce-plain")) {
+        r->method = "plain";
+        r->challenge = strdup(r->verifier);
+    } else {
+        r->method = "S256";
+        r->challenge = ac_pkce_s256(r->verifier, err);
+    }
+    if (r->challenge == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+        return false;
+    }
+    return true;
+}
+
+static bool add_params(const struct authz_params *p,
+                       const struct authz_request *r, struct ac_form *f,
+                       struct ac_err *err)
+{
+    bool ok = ac_form_add(f, "response_type", "code", err) &&
+              ac_form_add(f, "client_id", p->client_id, err) &&
+              ac_form_add(f, "redirect_uri", p->redirect_uri, err);
+    if (ok && r->challenge != NULL) {
+        ok = ac_form_add(f, "code_challenge", r->challenge, err) &&
+             ac_form_add(f, "code_challenge_method", r->method, err);
+    }
+    ok = ok && ac_form_add(f, "state", r->state, err);
+    if (ok && p->scope != NULL) {
+        ok = ac_form_add(f, "scope", p->scope, err);
+    }
+    if (ok && p->resource != NULL) {
+        ok = ac_form_add(f, "resource", p->resource, err);
+    }
+    return ok;
+}
+
+bool authz_request_build(const struct authz_params *p,
+                         struct authz_request *out, struct ac_err *err)
+{
+    struct ac_form f;
+    char *query = NULL;
+    bool ok = false;
+
+    memset(out, 0, sizeof *out);
+    ac_form_init(&f);
+    if (strchr(p->endpoint, '#') != NULL) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization_endpoint \"%s\" has a fragment (RFC 6749 §3.1: "
+               "MUST NOT)",
+               p->endpoint);
+        goto out;
+    }
+    out->state = ac_random_token(STATE_BYTES, err);
+    if (out->state == NULL || !draw_pkce(out, err) ||
+        !add_params(p, out, &f, err)) {
+        goto out;
+    }
+    query = ac_form_encode(&f);
+    /* RFC 6749 §3.1: keep the endpoint's own query component. */
+    if (query == NULL ||
+        asprintf(&out->url, "%s%s%s", p->endpoint,
+                 strchr(p->endpoint, '?') != NULL ? "&" : "?", query) < 0) {
+        out->url = NULL;
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+        goto out;
+    }
+    ok = true;
+out:
+    free(query);
+    ac_form_free(&f);
+    if (!ok) {
+        authz_request_free(out);
+    }
+    return ok;
+}
+
+/* --- the response --------------------------------------------------------- */
+
+/* Copy text that came from a server into a message, without control
+ * characters, capped. */
+static const char *clean(const char *s, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; s != NULL && *s != '\0' && i + 1 < n && i < 120; s++) {
+        buf[i++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+/* RFC 9207 §2.4 with the MCP table: a present iss must be identical to the
+ * recorded issuer (simple string comparison); an absent one is rejected
+ * only when the AS advertised authorization_response_iss_parameter_supported.
+ */
+static bool iss_ok(const struct ac_form *f, const struct cb_expect *e,
+                   struct ac_err *why)
+{
+    const char *iss = ac_form_get(f, "iss");
+    char b1[128];
+    if (MUTATED("no-iss-check")) {
+        return true;
+    }
+    if (iss == NULL) {
+        if (e->iss_supported) {
+            AC_ERR(why, AC_ERR_PROTOCOL,
+                   "the authorization response has no iss although the "
+                   "server advertises authorization_response_iss_parameter_"
+                   "supported (RFC 9207 §2.4: reject)");
+            return false;
+        }
+        return true;
+    }
+    if (strcmp(iss, e->issuer) != 0) {
+        AC_ERR(why, AC_ERR_PROTOCOL,
+               "the authorization response iss \"%s\" is not the recorded "
+               "issuer \"%s\" (RFC 9207 §2.4: possible mix-up attack)",
+               clean(iss, b1, sizeof b1), e->issuer);
+        return false;
+    }
+    return true;
+}
+
+enum cb_verdict cb_judge(const char *query, const struct cb_expect *e,
+                         char **code, struct ac_err *why)
+{
+    struct ac_form f;
+    struct ac_err perr;
+    enum cb_verdict v = CB_IGNORE;
+    char b1[128], b2[128];
+
+    *code = NULL;
+    ac_form_init(&f);
+    if (!ac_form_parse(query, &f, &perr)) {
+        AC_ERR(why, AC_ERR_PROTOCOL, "malformed callback query: %s", perr.msg);
+        goto out;
+    }
+    const char *state = ac_form_get(&f, "state");
+    if (!MUTATED("no-state-check")) {
+        if (state == NULL) {
+            AC_ERR(why, AC_ERR_PROTOCOL,
+                   "callback without state: ignored "
+                   "(RFC 6749 §10.12)");
+            goto out;
+        }
+        if (!ac_secret_eq(state, e->state)) {
+            AC_ERR(why, AC_ERR_PROTOCOL,
+                   "callback state does not match the request's: ignored "
+                   "(RFC 6749 §10.12)");
+            goto out;
+        }
+    }
+    v = CB_FAIL;
+    if (!iss_ok(&f, e, why)) {
+        goto out; /* MCP: on mismatch, do not act on or show `error` */
+    }
+    const char *error = ac_form_get(&f, "error");
+    if (error != NULL) {
+        const char *desc = ac_form_get(&f, "error_description");
+        AC_ERR(why, AC_ERR_PROTOCOL,
+               "the authorization server answered error \"%s\"%s%s "
+               "(RFC 6749 §4.1.2.1)",
+               clean(error, b1, sizeof b1), desc != NULL ? ": " : "",
+               desc != NULL ? clean(desc, b2, sizeof b2) : "");
+        goto out;
+    }
+    const char *c = ac_form_get(&f, "code");
+    if (c == NULL || *c == '\0') {
+        AC_ERR(why, AC_ERR_PROTOCOL,
+               "the authorization response has neither "
+               "code nor error (RFC 6749 §4.1.2)");
+        goto out;
+    }
+    *code = strdup(c);
+    if (*code == NULL) {
+        AC_ERR(why, AC_ERR_NOMEM, "oom");
+        goto out;
+    }
+    v = CB_ACCEPT;
+out:
+    ac_form_free(&f);
+    return v;
+}
+
+/* --- the run -------------------------------------------------------------- */
+
+/* Hand the URL to the user agent and wait for a decisive callback. */
+static bool await_code(struct mcpo_client *c, const char *url, char **code,
+                       struct ac_err *err)
+{
+    struct browser_run br = {0};
+    struct ac_err why;
+    long waited = 0, limit = (long)c->callback_timeout_s * 1000;
+    bool ok = false;
+
+    if (c->browser == MCPO_BROWSER_HEADLESS) {
+        if (!headless_deliver(c, url, c->redirect_uri, err)) {
+            goto out;
+        }
+        limit = 2000; /* the callback has been delivered by now */
+    } else if (c->browser == MCPO_BROWSER_PRINT) {
+        fprintf(stderr, "Open this URL in a browser to authorize:\n%s\n", url);
+    } else if (!browser_run_start(&br, url, err)) {
+        goto out;
+    }
+    for (;;) {
+        enum cb_wait w = cb_listener_wait(c->listener, POLL_MS, code, err);
+        if (w != CBW_PENDING) {
+            ok = w == CBW_DONE;
+            goto out;
+        }
+        waited += POLL_MS;
+        enum browser_state bs =
+            br.entries != NULL ? browser_run_poll(&br) : BR_RUNNING;
+        if (bs == BR_FAILED) {
+            fprintf(stderr,
+                    "mcp-oauth: could not start a browser; open this "
+                    "URL to authorize:\n%s\n",
+                    url);
+            browser_run_end(&br);
+            bs = BR_RUNNING;
+        }
+        bool agent_done = c->browser == MCPO_BROWSER_HEADLESS ||
+                          (c->browser_blocking && bs == BR_EXITED_OK);
+        if (agent_done || waited >= limit) {
+            /* One last look: the final hop may have just landed. */
+            if (cb_listener_wait(c->listener, 0, code, err) == CBW_DONE) {
+                ok = true;
+                goto out;
+            }
+            break;
+        }
+    }
+    if (cb_listener_ignored(c->listener, &why) > 0) {
+        AC_ERR(err, AC_ERR_PROTOCOL, "no valid authorization response: %s",
+               why.msg);
+    } else {
+        AC_ERR(err, AC_ERR_TIMEOUT,
+               "no authorization response on %s within %d s", c->redirect_uri,
+               c->callback_timeout_s);
+    }
+out:
+    browser_run_end(&br);
+    return ok;
+}
+
+static bool iss_supported(const json_t *meta)
+{
+    return json_is_true(json_object_get(
+        meta, "authorization_response_iss_parameter_supported"));
+}
+
+bool authorize_run(struct mcpo_client *c, struct ac_err *err)
+{
+    struct authz_request r = {0};
+    char *code = NULL;
+    bool nomem, ok = false;
+
+    if (c->as_meta == NULL || c->client_id == NULL) {
+        AC_ERR(err, AC_ERR_STATE, "discover and register before authorizing");
+        return false;
+    }
+    if (!registration_ensure_listener(c, err)) {
+        return false;
+    }
+    free(c->requested_scope);
+    c->requested_scope = authz_select_scope(c, &nomem);
+    struct authz_params p = {
+        .endpoint = ac_json_str(c->as_meta, "authorization_endpoint"),
+        .client_id = c->client_id,
+        .redirect_uri = c->redirect_uri,
+        .scope = c->requested_scope,
+        .resource = MUTATED("no-resource") ? NULL : c->resource,
+    };
+    /* MCP: record the issuer with the state and verifier of this request,
+     * before the user agent is sent anywhere. */
+    struct cb_expect e = {NULL, c->issuer, iss_supported(c->as_meta)};
+    if (nomem || !authz_request_build(&p, &r, err)) {
+        goto out;
+    }
+    e.state = r.state;
+    if (!cb_listener_arm(c->listener, &e, err) ||
+        !await_code(c, r.url, &code, err) ||
+        !token_exchange_code(c, code, r.verifier, err)) {
+        goto out;
+    }
+    ok = true;
+out:
+    ac_secret_free(code);
+    authz_request_free(&r);
+    return ok;
+}

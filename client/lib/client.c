@@ -1,0 +1,393 @@
+/* The public face of libmcpoauth (mcpoauth.h): the client object, its
+ * options and accessors, and the mapping of internal errors (struct
+ * ac_err) to struct mcpo_err. The work is done in the other modules. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/lib/callback_int.h"
+#include "client/lib/client_int.h"
+#include "common/crypto.h"
+#include "common/httpc.h"
+#include "common/json.h"
+#include "common/url.h"
+
+#define DEFAULT_CLIENT_NAME "mcp-oauth"
+#define DEFAULT_CALLBACK_TIMEOUT_S 300
+#define DEFAULT_HTTP_TIMEOUT_MS 30000L
+
+_Static_assert((int)MCPO_ERR_USAGE == (int)AC_ERR_USAGE &&
+                   (int)MCPO_ERR_PROTOCOL == (int)AC_ERR_PROTOCOL,
+               "public error codes mirror common/err.h");
+_Static_assert(sizeof(((struct mcpo_err *)0)->msg) ==
+                   sizeof(((struct ac_err *)0)->msg),
+               "message sizes match");
+
+/* Copy an internal error out (the layouts match field by field). */
+static bool done(bool ok, const struct ac_err *in, struct mcpo_err *out)
+{
+    if (out == NULL) {
+        return ok;
+    }
+    if (ok) {
+        memset(out, 0, sizeof *out);
+        return true;
+    }
+    out->code = in->code != AC_OK ? in->code : MCPO_ERR_STATE;
+    memcpy(out->msg, in->msg, sizeof out->msg);
+    out->func = in->func;
+    out->file = in->file;
+    out->line = in->line;
+    return false;
+}
+
+const char *mcpo_err_code_name(int code)
+{
+    return ac_err_code_name(code);
+}
+
+bool mcpo_global_init(struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(ac_http_global_init(&e), &e, err);
+}
+
+void mcpo_global_cleanup(void)
+{
+    ac_http_global_cleanup();
+}
+
+void mcpo_free(void *p)
+{
+    free(p);
+}
+
+bool str_set(char **dst, const char *src, struct ac_err *err)
+{
+    char *copy = NULL;
+    if (src != NULL && (copy = strdup(src)) == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+        return false;
+    }
+    free(*dst);
+    *dst = copy;
+    return true;
+}
+
+bool secret_set(char **dst, const char *src, struct ac_err *err)
+{
+    char *copy = NULL;
+    if (src != NULL && (copy = strdup(src)) == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+        return false;
+    }
+    ac_secret_free(*dst);
+    *dst = copy;
+    return true;
+}
+
+bool mcpo_client_new(const char *mcp_url, struct mcpo_client **out,
+                     struct mcpo_err *err)
+{
+    struct ac_err e;
+    struct ac_url u = {0};
+    struct mcpo_client *c = NULL;
+    bool ok = false;
+
+    ac_err_clear(&e);
+    *out = NULL;
+    if (mcp_url == NULL || !ac_url_parse(mcp_url, &u, &e)) {
+        if (mcp_url == NULL) {
+            AC_ERR(&e, AC_ERR_USAGE, "no MCP server URL");
+        }
+        goto out;
+    }
+    if (u.fragment != NULL) {
+        AC_ERR(&e, AC_ERR_USAGE, "the MCP URL must not have a fragment");
+        goto out;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL || (c->mcp_url = strdup(mcp_url)) == NULL ||
+        (c->resource = ac_url_canonical_resource(mcp_url)) == NULL ||
+        (c->client_name = strdup(DEFAULT_CLIENT_NAME)) == NULL) {
+        AC_ERR(&e, AC_ERR_NOMEM, "oom");
+        goto out;
+    }
+    c->callback_timeout_s = DEFAULT_CALLBACK_TIMEOUT_S;
+    c->http_timeout_ms = DEFAULT_HTTP_TIMEOUT_MS;
+    c->browser = MCPO_BROWSER_SYSTEM;
+    *out = c;
+    c = NULL;
+    ok = true;
+out:
+    ac_url_free(&u);
+    mcpo_client_free(c);
+    return done(ok, &e, err);
+}
+
+void mcpo_client_free(struct mcpo_client *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    mcp_close(c);
+    cb_listener_stop(c->listener);
+    free(c->mcp_url);
+    free(c->resource);
+    free(c->opt_scope);
+    free(c->client_name);
+    free(c->store_dir);
+    free(c->chal.resource_metadata);
+    free(c->chal.scope);
+    free(c->prm_url);
+    json_decref(c->prm);
+    free(c->as_url);
+    json_decref(c->as_meta);
+    free(c->issuer);
+    free(c->client_id);
+    ac_secret_free(c->client_secret);
+    free(c->token_auth_method);
+    free(c->redirect_uri);
+    free(c->requested_scope);
+    ac_secret_free(c->access_token);
+    ac_secret_free(c->refresh_token);
+    free(c->session_id);
+    free(c->protocol_version);
+    free(c);
+}
+
+/* --- options -------------------------------------------------------------- */
+
+bool mcpo_client_set_scope(struct mcpo_client *c, const char *scope,
+                           struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(str_set(&c->opt_scope, scope, &e), &e, err);
+}
+
+bool mcpo_client_set_client_name(struct mcpo_client *c, const char *name,
+                                 struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(
+        str_set(&c->client_name, name != NULL ? name : DEFAULT_CLIENT_NAME, &e),
+        &e, err);
+}
+
+bool mcpo_client_set_client_credentials(struct mcpo_client *c,
+                                        const char *client_id,
+                                        const char *secret,
+                                        struct mcpo_err *err)
+{
+    struct ac_err e;
+    bool ok =
+        str_set(&c->client_id, client_id, &e) &&
+        secret_set(&c->client_secret, client_id != NULL ? secret : NULL, &e);
+    c->preregistered = ok && client_id != NULL;
+    return done(ok, &e, err);
+}
+
+bool mcpo_client_set_store_dir(struct mcpo_client *c, const char *dir,
+                               struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(str_set(&c->store_dir, dir, &e), &e, err);
+}
+
+void mcpo_client_set_callback_port(struct mcpo_client *c, int port)
+{
+    c->callback_port = port;
+}
+
+void mcpo_client_set_callback_timeout(struct mcpo_client *c, int seconds)
+{
+    c->callback_timeout_s = seconds > 0 ? seconds : DEFAULT_CALLBACK_TIMEOUT_S;
+}
+
+void mcpo_client_set_http_timeout(struct mcpo_client *c, long ms)
+{
+    c->http_timeout_ms = ms > 0 ? ms : DEFAULT_HTTP_TIMEOUT_MS;
+}
+
+void mcpo_client_set_browser(struct mcpo_client *c, enum mcpo_browser mode)
+{
+    c->browser = mode;
+}
+
+void mcpo_client_set_browser_blocking(struct mcpo_client *c, bool blocking)
+{
+    c->browser_blocking = blocking;
+}
+
+void mcpo_client_set_trace(struct mcpo_client *c, bool on)
+{
+    c->trace = on;
+    http_trace_enable(on);
+}
+
+/* --- steps ---------------------------------------------------------------- */
+
+bool mcpo_check_auth(struct mcpo_client *c, bool *required,
+                     struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(flow_check(c, required, &e), &e, err);
+}
+
+bool mcpo_discover_prm(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(discovery_prm(c, &e), &e, err);
+}
+
+bool mcpo_discover_as(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(discovery_as(c, &e), &e, err);
+}
+
+bool mcpo_register(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    if (c->as_meta == NULL) {
+        AC_ERR(&e, AC_ERR_STATE, "discover the authorization server first");
+        return done(false, &e, err);
+    }
+    return done(registration_run(c, &e), &e, err);
+}
+
+bool mcpo_authorize(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(authorize_run(c, &e), &e, err);
+}
+
+bool mcpo_login(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(flow_login(c, &e), &e, err);
+}
+
+bool mcpo_connect(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(flow_connect(c, &e), &e, err);
+}
+
+/* --- MCP ------------------------------------------------------------------ */
+
+/* One request on the open session; the result as new text. */
+static bool call(struct mcpo_client *c, const char *method, json_t *params,
+                 char **result_json, struct ac_err *e)
+{
+    enum mcp_status st;
+    json_t *result = NULL;
+    bool ok = false;
+
+    *result_json = NULL;
+    if (!flow_connect(c, e) || !mcp_rpc(c, method, params, &result, &st, e)) {
+        goto out;
+    }
+    if (st == MCP_UNAUTHORIZED) {
+        AC_ERR(e, AC_ERR_PROTOCOL,
+               "%s: the MCP server answered 401 within the session", method);
+        goto out;
+    }
+    *result_json = json_dumps(result, JSON_COMPACT);
+    if (*result_json == NULL) {
+        AC_ERR(e, AC_ERR_NOMEM, "oom");
+        goto out;
+    }
+    ok = true;
+out:
+    json_decref(result);
+    return ok;
+}
+
+bool mcpo_list_tools(struct mcpo_client *c, char **result_json,
+                     struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(call(c, "tools/list", NULL, result_json, &e), &e, err);
+}
+
+bool mcpo_call_tool(struct mcpo_client *c, const char *name,
+                    const char *arguments_json, char **result_json,
+                    struct mcpo_err *err)
+{
+    struct ac_err e;
+    json_t *args = NULL, *params = NULL;
+    bool ok = false;
+
+    ac_err_clear(&e);
+    *result_json = NULL;
+    args =
+        arguments_json != NULL
+            ? ac_json_parse_object(arguments_json, strlen(arguments_json), &e)
+            : json_object();
+    if (args == NULL) {
+        ac_err_prefix(&e, "tool arguments");
+        e.code = AC_ERR_USAGE;
+        goto out;
+    }
+    params = json_pack("{s:s, s:O}", "name", name, "arguments", args);
+    if (params == NULL) {
+        AC_ERR(&e, AC_ERR_NOMEM, "oom");
+        goto out;
+    }
+    ok = call(c, "tools/call", params, result_json, &e);
+out:
+    json_decref(args);
+    json_decref(params);
+    return done(ok, &e, err);
+}
+
+/* --- accessors ------------------------------------------------------------ */
+
+const char *mcpo_client_mcp_url(const struct mcpo_client *c)
+{
+    return c->mcp_url;
+}
+
+const char *mcpo_client_resource(const struct mcpo_client *c)
+{
+    return c->resource;
+}
+
+const char *mcpo_client_prm_url(const struct mcpo_client *c)
+{
+    return c->prm_url;
+}
+
+const char *mcpo_client_issuer(const struct mcpo_client *c)
+{
+    return c->issuer;
+}
+
+const char *mcpo_client_client_id(const struct mcpo_client *c)
+{
+    return c->client_id;
+}
+
+const char *mcpo_client_redirect_uri(const struct mcpo_client *c)
+{
+    return c->redirect_uri;
+}
+
+const char *mcpo_client_requested_scope(const struct mcpo_client *c)
+{
+    return c->requested_scope;
+}
+
+bool mcpo_client_has_token(const struct mcpo_client *c)
+{
+    return c->access_token != NULL;
+}

@@ -1,0 +1,137 @@
+/* Private cross-file declarations of libmcpoauth: the client structure
+ * every module works on, and the internal entry points of each module.
+ *
+ * Internally everything reports through struct ac_err (common/err.h); the
+ * public functions in client.c map it to struct mcpo_err. */
+#ifndef MCPO_CLIENT_INT_H
+#define MCPO_CLIENT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "mcpoauth.h"
+#include "common/err.h"
+
+struct cb_listener; /* callback.c */
+
+/* What the last unauthenticated (or rejected) MCP request told us. */
+struct challenge_info {
+    bool seen;               /* a 401 was received */
+    char *resource_metadata; /* from the Bearer challenge, or NULL */
+    char *scope;             /* from the Bearer challenge, or NULL */
+};
+
+struct mcpo_client {
+    /* configuration */
+    char *mcp_url;
+    char *resource; /* canonical resource URI of mcp_url */
+    char *opt_scope;
+    char *client_name;
+    char *store_dir;
+    int callback_port;
+    int callback_timeout_s;
+    long http_timeout_ms;
+    enum mcpo_browser browser;
+    bool browser_blocking; /* the user agent exits once it delivered */
+    bool trace;
+
+    /* discovery */
+    struct challenge_info chal;
+    char *prm_url;
+    json_t *prm;     /* validated PRM document */
+    char *as_url;    /* authorization server named by the PRM */
+    json_t *as_meta; /* validated AS metadata */
+    char *issuer;    /* recorded issuer (RFC 9207 comparison target) */
+
+    /* registration */
+    char *client_id;
+    char *client_secret; /* secret: cleansed on free */
+    bool preregistered;
+    char *token_auth_method; /* none, client_secret_basic or _post */
+    struct cb_listener *listener;
+    char *redirect_uri;
+
+    /* authorization */
+    char *requested_scope;
+    char *access_token;  /* secret */
+    char *refresh_token; /* secret */
+    long expires_in;
+
+    /* MCP session (2025-11-25 wire) */
+    char *session_id;
+    char *protocol_version; /* negotiated */
+    bool initialized;
+    long next_id;
+};
+
+/* The status of one MCP POST. */
+enum mcp_status {
+    MCP_OK,           /* a JSON-RPC response (or 202 for a notification) */
+    MCP_UNAUTHORIZED, /* HTTP 401: c->chal updated */
+};
+
+/* mcp.c: POST one JSON-RPC message (takes nothing; `params` borrowed, may
+ * be NULL). For a request, *result is a new reference to the `result`
+ * member; a JSON-RPC error is an AC_ERR_PROTOCOL failure. For a
+ * notification (result == NULL) a 202 is expected. */
+bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
+             json_t **result, enum mcp_status *status, struct ac_err *err);
+/* initialize + notifications/initialized; *status as for mcp_rpc. */
+bool mcp_initialize(struct mcpo_client *c, enum mcp_status *status,
+                    struct ac_err *err);
+/* DELETE the session when there is one; errors ignored. */
+void mcp_close(struct mcpo_client *c);
+
+/* sse.c: find, in a text/event-stream body, the JSON-RPC message that is
+ * the response to request `id` (integer). *msg is a new reference. Messages
+ * that are not that response (notifications, server requests) are skipped.
+ * Fails with AC_ERR_PROTOCOL when the stream has no such response. */
+bool sse_find_response(const char *body, size_t len, json_int_t id,
+                       json_t **msg, struct ac_err *err);
+
+/* discovery.c */
+/* Record the Bearer challenge of a 401 (WWW-Authenticate lines). */
+bool discovery_take_challenge(struct mcpo_client *c, const char *const *lines,
+                              size_t nlines, struct ac_err *err);
+bool discovery_prm(struct mcpo_client *c, struct ac_err *err);
+bool discovery_as(struct mcpo_client *c, struct ac_err *err);
+/* Validate an AS metadata document against the issuer used to find it
+ * (pure; used by discovery_as and the tests). */
+bool discovery_check_as_meta(const json_t *meta, const char *issuer,
+                             struct ac_err *err);
+/* The candidate metadata URLs for `issuer`, in the spec's order: *urls is
+ * a new NULL-terminated array of new strings (free with strv_free). */
+bool discovery_as_urls(const char *issuer, char ***urls, struct ac_err *err);
+
+/* registration.c */
+/* Start the loopback listener (once) and set c->redirect_uri. */
+bool registration_ensure_listener(struct mcpo_client *c, struct ac_err *err);
+/* Pre-registered: nothing to do; else RFC 7591 DCR. */
+bool registration_run(struct mcpo_client *c, struct ac_err *err);
+
+/* authorize.c / token.c */
+bool authorize_run(struct mcpo_client *c, struct ac_err *err);
+
+/* flow.c */
+bool flow_login(struct mcpo_client *c, struct ac_err *err);
+bool flow_connect(struct mcpo_client *c, struct ac_err *err);
+bool flow_check(struct mcpo_client *c, bool *required, struct ac_err *err);
+
+/* http.c: GET a JSON object (Accept: application/json). False on a
+ * network failure (*status 0), a status other than 200 (*status set) or a
+ * body that is not a JSON object (*status 200); err says which. *doc is a
+ * new reference on success. */
+bool http_get_json(struct mcpo_client *c, const char *url, long *status,
+                   json_t **doc, struct ac_err *err);
+void http_trace_enable(bool on);
+
+/* util */
+void strv_free(char **v);
+/* Replace *dst with a copy of src (NULL allowed). */
+bool str_set(char **dst, const char *src, struct ac_err *err);
+/* Replace *dst, cleansing the old value (secrets). */
+bool secret_set(char **dst, const char *src, struct ac_err *err);
+
+#endif

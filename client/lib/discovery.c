@@ -1,0 +1,321 @@
+/* Discovery: the Bearer challenge of a 401 (RFC 6750 §3, RFC 9728 §5.1),
+ * the Protected Resource Metadata (RFC 9728) and the authorization server
+ * metadata (RFC 8414 / OpenID Connect Discovery 1.0), in the order and with
+ * the validation of MCP 2026-07-28 "Authorization Server Discovery". */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/lib/client_int.h"
+#include "client/lib/http_int.h"
+#include "client/lib/mutations_int.h"
+#include "common/json.h"
+#include "common/url.h"
+#include "common/wwwauth.h"
+
+bool discovery_take_challenge(struct mcpo_client *c, const char *const *lines,
+                              size_t nlines, struct ac_err *err)
+{
+    struct ac_challenges cs = {0};
+    struct ac_err perr;
+    bool ok = false;
+
+    c->chal.seen = true;
+    if (!str_set(&c->chal.resource_metadata, NULL, err) ||
+        !str_set(&c->chal.scope, NULL, err)) {
+        return false;
+    }
+    if (nlines == 0) {
+        http_trace_note("401 without WWW-Authenticate: using well-known PRM");
+        return true;
+    }
+    if (!ac_wwwauth_parse(lines, nlines, &cs, &perr)) {
+        /* Not fatal: the well-known URLs still lead to the PRM. */
+        http_trace_note("unparsable WWW-Authenticate (%s): using well-known "
+                        "PRM",
+                        perr.msg);
+        return true;
+    }
+    const struct ac_challenge *b = ac_wwwauth_find(&cs, "Bearer");
+    if (b == NULL) {
+        http_trace_note("no Bearer challenge: using well-known PRM");
+        ok = true;
+        goto out;
+    }
+    if (!str_set(&c->chal.resource_metadata,
+                 ac_challenge_param(b, "resource_metadata"), err) ||
+        !str_set(&c->chal.scope, ac_challenge_param(b, "scope"), err)) {
+        goto out;
+    }
+    ok = true;
+out:
+    ac_challenges_free(&cs);
+    return ok;
+}
+
+/* --- Protected Resource Metadata ---------------------------------------- */
+
+/* RFC 9728 §3.3 checks of a fetched PRM; on success records it. */
+static bool take_prm(struct mcpo_client *c, const char *url, json_t *doc,
+                     struct ac_err *err)
+{
+    const char *res = ac_json_str(doc, "resource");
+    const json_t *as = json_object_get(doc, "authorization_servers");
+    const char *first = json_string_value(json_array_get(as, 0));
+
+    if (res == NULL) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "protected resource metadata at %s has no \"resource\" "
+               "(RFC 9728 §2: REQUIRED)",
+               url);
+        return false;
+    }
+    if (strcmp(res, c->resource) != 0 && !MUTATED("no-prm-resource-check")) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "protected resource metadata \"resource\" is \"%s\", not the "
+               "MCP server \"%s\" (RFC 9728 §3.3: MUST be identical)",
+               res, c->resource);
+        return false;
+    }
+    if (first == NULL) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "protected resource metadata at %s lists no "
+               "authorization_servers (MCP authorization server discovery: "
+               "MUST include at least one)",
+               url);
+        return false;
+    }
+    json_decref(c->prm);
+    c->prm = json_incref(doc);
+    return str_set(&c->prm_url, url, err) && str_set(&c->as_url, first, err);
+}
+
+/* The PRM URLs to try: the challenge's, else path-inserted then root. */
+static bool prm_urls(struct mcpo_client *c, char *urls[2], struct ac_err *err)
+{
+    urls[0] = urls[1] = NULL;
+    if (c->chal.resource_metadata != NULL) {
+        urls[0] = strdup(c->chal.resource_metadata);
+        return urls[0] != NULL || (AC_ERR(err, AC_ERR_NOMEM, "oom"), false);
+    }
+    urls[0] = ac_url_wellknown(c->mcp_url, "oauth-protected-resource",
+                               AC_WK_INSERT, err);
+    urls[1] = ac_url_wellknown(c->mcp_url, "oauth-protected-resource",
+                               AC_WK_ROOT, err);
+    if (urls[0] == NULL || urls[1] == NULL) {
+        return false;
+    }
+    if (strcmp(urls[0], urls[1]) == 0) { /* MCP server at the root */
+        free(urls[1]);
+        urls[1] = NULL;
+    }
+    return true;
+}
+
+bool discovery_prm(struct mcpo_client *c, struct ac_err *err)
+{
+    char *urls[2] = {NULL, NULL};
+    json_t *doc = NULL;
+    long status = 0;
+    bool ok = false;
+
+    if (!prm_urls(c, urls, err)) {
+        goto out;
+    }
+    for (size_t i = 0; i < 2 && urls[i] != NULL; i++) {
+        json_decref(doc);
+        doc = NULL;
+        if (http_get_json(c, urls[i], &status, &doc, err)) {
+            ok = take_prm(c, urls[i], doc, err);
+            goto out;
+        }
+        if (status == 0) {
+            goto out; /* the network failed: no point trying further */
+        }
+    }
+    ac_err_prefix(err, "no protected resource metadata%s",
+                  c->chal.resource_metadata != NULL
+                      ? " at the challenge's resource_metadata"
+                      : " at the well-known URLs (RFC 9728 §3)");
+out:
+    json_decref(doc);
+    free(urls[0]);
+    free(urls[1]);
+    return ok;
+}
+
+/* --- authorization server metadata -------------------------------------- */
+
+void strv_free(char **v)
+{
+    for (size_t i = 0; v != NULL && v[i] != NULL; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+bool discovery_as_urls(const char *issuer, char ***urls, struct ac_err *err)
+{
+    struct ac_url u = {0};
+    char **v = calloc(4, sizeof *v);
+    bool ok = false;
+
+    *urls = NULL;
+    if (v == NULL || !ac_url_parse(issuer, &u, err)) {
+        if (v == NULL) {
+            AC_ERR(err, AC_ERR_NOMEM, "oom");
+        }
+        goto out;
+    }
+    if (u.path[0] == '\0' || strcmp(u.path, "/") == 0) {
+        /* Issuer without a path: OAuth, then OpenID, at the root. */
+        v[0] = ac_url_wellknown(issuer, "oauth-authorization-server",
+                                AC_WK_ROOT, err);
+        v[1] =
+            ac_url_wellknown(issuer, "openid-configuration", AC_WK_ROOT, err);
+        ok = v[0] != NULL && v[1] != NULL;
+        goto out;
+    }
+    v[0] = ac_url_wellknown(issuer, "oauth-authorization-server", AC_WK_INSERT,
+                            err);
+    v[1] = ac_url_wellknown(issuer, "openid-configuration", AC_WK_INSERT, err);
+    v[2] = ac_url_wellknown(issuer, "openid-configuration", AC_WK_APPEND, err);
+    ok = v[0] != NULL && v[1] != NULL && v[2] != NULL;
+out:
+    ac_url_free(&u);
+    if (ok) {
+        *urls = v;
+    } else {
+        strv_free(v);
+    }
+    return ok;
+}
+
+static bool need_url(const json_t *meta, const char *name, struct ac_err *err)
+{
+    const char *v = ac_json_str(meta, name);
+    struct ac_url u = {0};
+    struct ac_err uerr;
+    if (v == NULL) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization server metadata has no \"%s\" (RFC 8414 §2)",
+               name);
+        return false;
+    }
+    if (!ac_url_parse(v, &u, &uerr)) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization server metadata \"%s\" is not an http(s) URL: "
+               "%s",
+               name, uerr.msg);
+        return false;
+    }
+    ac_url_free(&u);
+    return true;
+}
+
+bool discovery_check_as_meta(const json_t *meta, const char *issuer,
+                             struct ac_err *err)
+{
+    const char *iss = ac_json_str(meta, "issuer");
+    const json_t *ccm =
+        json_object_get(meta, "code_challenge_methods_supported");
+    const json_t *rts = json_object_get(meta, "response_types_supported");
+
+    if ((iss == NULL || strcmp(iss, issuer) != 0) &&
+        !MUTATED("no-issuer-check")) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization server metadata issuer %s%s%s is not the "
+               "issuer \"%s\" it was fetched for (RFC 8414 §3.3: MUST be "
+               "identical)",
+               iss != NULL ? "\"" : "", iss != NULL ? iss : "(missing)",
+               iss != NULL ? "\"" : "", issuer);
+        return false;
+    }
+    if (!need_url(meta, "authorization_endpoint", err) ||
+        !need_url(meta, "token_endpoint", err)) {
+        return false;
+    }
+    if (!ac_json_array_has_str(ccm, "S256") && !MUTATED("no-s256-check")) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization server metadata %s (MCP authorization: clients "
+               "MUST refuse to proceed without PKCE S256 support)",
+               ccm == NULL ? "has no code_challenge_methods_supported"
+                           : "code_challenge_methods_supported lacks S256");
+        return false;
+    }
+    if (rts != NULL && !ac_json_array_has_str(rts, "code")) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization server metadata response_types_supported lacks "
+               "\"code\" (OAuth 2.1 authorization code grant)");
+        return false;
+    }
+    return true;
+}
+
+/* Try one metadata URL. *fatal says whether its failure is a finding about
+ * the document (kept in preference to "not found" reasons). */
+static bool try_as_url(struct mcpo_client *c, const char *url, bool *found,
+                       struct ac_err *err)
+{
+    json_t *doc = NULL;
+    long status = 0;
+    bool ok = false;
+
+    *found = false;
+    if (!http_get_json(c, url, &status, &doc, err)) {
+        *found = status == 200; /* 200 with a bad body is a finding */
+        goto out;
+    }
+    *found = true;
+    if (!discovery_check_as_meta(doc, c->as_url, err)) {
+        ac_err_prefix(err, "%s", url);
+        goto out;
+    }
+    json_decref(c->as_meta);
+    c->as_meta = json_incref(doc);
+    ok = str_set(&c->issuer, c->as_url, err);
+out:
+    json_decref(doc);
+    return ok;
+}
+
+bool discovery_as(struct mcpo_client *c, struct ac_err *err)
+{
+    char **urls = NULL;
+    struct ac_err one, best;
+    bool have_best = false, best_found = false, ok = false;
+
+    if (c->as_url == NULL) {
+        AC_ERR(err, AC_ERR_STATE,
+               "no authorization server known: discover "
+               "the protected resource metadata first");
+        return false;
+    }
+    if (!discovery_as_urls(c->as_url, &urls, err)) {
+        ac_err_prefix(err, "authorization server \"%s\"", c->as_url);
+        return false;
+    }
+    ac_err_clear(&best);
+    for (size_t i = 0; urls[i] != NULL; i++) {
+        bool found;
+        ac_err_clear(&one);
+        if (try_as_url(c, urls[i], &found, &one)) {
+            ok = true;
+            goto out;
+        }
+        /* A document that was there but wrong beats a 404 as the reason;
+         * it is never used (RFC 8414 §3.3), but the next URL is tried. */
+        if (!have_best || (found && !best_found)) {
+            best = one;
+            best_found = found;
+            have_best = true;
+        }
+    }
+    if (err != NULL) {
+        *err = best;
+    }
+    ac_err_prefix(err, "no usable authorization server metadata for \"%s\"",
+                  c->as_url);
+out:
+    strv_free(urls);
+    return ok;
+}

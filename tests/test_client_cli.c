@@ -1,0 +1,281 @@
+/* End-to-end tests of the mcp-oauth command (and its mutation build)
+ * against the mocks: the conformance mode's exit statuses, the context
+ * (tool, arguments), a $BROWSER user agent, usage errors, and the
+ * mutations, judged on the mocks' transcript. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "common/form.h"
+#include "common/json.h"
+#include "mocks/world.h"
+
+struct fixture {
+    json_t *scenario;
+    struct mo_world *world;
+    json_t *transcript;
+    char out[65536]; /* the command's stdout and stderr */
+};
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v != NULL && *v != '\0' ? v : dflt;
+}
+
+static int setup(void **state)
+{
+    char path[1024];
+    struct ac_err err;
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(path, sizeof path, "%s/core/dcr-happy-path.json",
+             env_or("AUTHCHECK_SCENARIOS", "scenarios"));
+    f->scenario = ac_json_load_file(path, &err);
+    if (f->scenario == NULL || !mo_world_start(f->scenario, &f->world, &err)) {
+        print_error("%s\n", err.msg);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    mo_world_stop(f->world);
+    json_decref(f->scenario);
+    json_decref(f->transcript);
+    free(f);
+    return 0;
+}
+
+/* Run `prog [args...] URL` with extra environment "K=V" strings (NULL
+ * values unset), capture stdout and stderr, snapshot the transcript; return the
+ * exit status. */
+static int run(struct fixture *f, const char *prog, const char *const *args,
+               const char *const *env)
+{
+    char tmpl[] = "/tmp/mcpo-cli-XXXXXX";
+    int fd = mkstemp(tmpl), status;
+    assert_true(fd >= 0);
+    unlink(tmpl);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const char *argv[16];
+        size_t n = 0;
+        argv[n++] = prog;
+        for (size_t i = 0; args[i] != NULL && n < 14; i++) {
+            argv[n++] = args[i];
+        }
+        argv[n++] = mo_world_mcp_url(f->world);
+        argv[n] = NULL;
+        unsetenv("BROWSER");
+        unsetenv("MCP_CONFORMANCE_CONTEXT");
+        unsetenv("MCP_OAUTH_MUTATION");
+        for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+            putenv((char *)env[i]);
+        }
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(prog, (char **)argv);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    memset(f->out, 0, sizeof f->out);
+    lseek(fd, 0, SEEK_SET);
+    ssize_t got = read(fd, f->out, sizeof f->out - 1);
+    (void)got;
+    close(fd);
+    json_decref(f->transcript);
+    f->transcript = mo_world_transcript(f->world);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static const char *client_bin(void)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/mcp-oauth",
+             env_or("AUTHCHECK_BINDIR", "bin"));
+    return path;
+}
+
+static const char *mut_bin(void)
+{
+    return env_or("AUTHCHECK_MUT_CLIENT", "build/tests/mcp-oauth-mut");
+}
+
+/* Parameter `name` of the last exchange at `endpoint` (query for GET,
+ * form body for POST); a new string or NULL. *found says whether the
+ * exchange exists. */
+static char *param(struct fixture *f, const char *endpoint, const char *name,
+                   bool *found)
+{
+    *found = false;
+    for (size_t i = json_array_size(f->transcript); i-- > 0;) {
+        const json_t *x = json_array_get(f->transcript, i);
+        const char *ep = ac_json_str(x, "endpoint");
+        if (ep == NULL || strcmp(ep, endpoint) != 0) {
+            continue;
+        }
+        const char *text =
+            strcmp(ac_json_str(x, "method"), "GET") == 0
+                ? ac_json_str(x, "query")
+                : ac_json_str(json_object_get(x, "request"), "body");
+        struct ac_form form;
+        ac_form_init(&form);
+        char *v = NULL;
+        if (ac_form_parse(text, &form, NULL) &&
+            ac_form_get(&form, name) != NULL) {
+            v = strdup(ac_form_get(&form, name));
+        }
+        ac_form_free(&form);
+        *found = true;
+        return v;
+    }
+    return NULL;
+}
+
+static const char *const conformance[] = {"conformance", NULL};
+
+static void test_conformance_clean(void **state)
+{
+    struct fixture *f = *state;
+    bool found;
+    assert_int_equal(run(f, client_bin(), conformance, NULL), 0);
+    assert_non_null(strstr(f->out, "authcheck")); /* default arguments */
+    char *m = param(f, "authorize", "code_challenge_method", &found);
+    assert_true(found);
+    assert_string_equal(m, "S256");
+    free(m);
+    char *r = param(f, "token", "resource", &found);
+    assert_string_equal(r, mo_world_mcp_url(f->world));
+    free(r);
+}
+
+static void test_conformance_context(void **state)
+{
+    struct fixture *f = *state;
+    const char *const env[] = {
+        "MCP_CONFORMANCE_CONTEXT={\"name\":\"x\",\"tool\":\"echo\","
+        "\"arguments\":{\"text\":\"from-context\"}}",
+        "MCP_CONFORMANCE_SCENARIO=core/dcr-happy-path", NULL};
+    assert_int_equal(run(f, client_bin(), conformance, env), 0);
+    assert_non_null(strstr(f->out, "from-context"));
+    assert_int_equal(
+        run(f, client_bin(), conformance,
+            (const char *const[]){"MCP_CONFORMANCE_CONTEXT=[1", NULL}),
+        2);
+}
+
+/* $BROWSER as a user agent that follows one redirect with curl. */
+static void test_browser_env(void **state)
+{
+    struct fixture *f = *state;
+    const char *const env[] = {
+        "BROWSER=nonexistent-browser-xyz:b() { loc=$(curl -s -o /dev/null "
+        "-w '%{redirect_url}' \"$1\") && curl -s -o /dev/null \"$loc\"; }; b",
+        NULL};
+    assert_int_equal(run(f, client_bin(), conformance, env), 0);
+}
+
+static void test_usage(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(run(f, client_bin(), (const char *const[]){NULL}, NULL),
+                     2);
+    assert_int_equal(
+        run(f, client_bin(), (const char *const[]){"call", NULL}, NULL), 2);
+    assert_int_equal(
+        run(f, client_bin(), (const char *const[]){"frobnicate", NULL}, NULL),
+        2);
+    assert_int_equal(
+        run(f, mut_bin(), conformance,
+            (const char *const[]){"MCP_OAUTH_MUTATION=no-such", NULL}),
+        2);
+}
+
+static void test_tools_and_call(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(run(f, client_bin(),
+                         (const char *const[]){"--headless", "tools", NULL},
+                         NULL),
+                     0);
+    assert_non_null(strstr(f->out, "echo"));
+}
+
+/* -v traces every exchange, yet no secret the mocks issued or received
+ * (code, verifier, tokens) appears in the output. */
+static void test_trace_redacts(void **state)
+{
+    struct fixture *f = *state;
+    size_t i;
+    json_t *v;
+    assert_int_equal(run(f, client_bin(),
+                         (const char *const[]){"-v", "conformance", NULL},
+                         NULL),
+                     0);
+    assert_non_null(strstr(f->out, "> POST"));
+    assert_non_null(strstr(f->out, "Authorization: Bearer [redacted:"));
+    json_t *secrets = mo_world_secrets(f->world);
+    assert_true(json_array_size(secrets) >= 3);
+    json_array_foreach(secrets, i, v)
+    {
+        if (strstr(f->out, json_string_value(v)) != NULL) {
+            fail_msg("secret %zu leaked into the -v trace", i);
+        }
+    }
+    json_decref(secrets);
+}
+
+/* Each mutation changes what the mocks see. */
+static void test_mutations(void **state)
+{
+    struct fixture *f = *state;
+    bool found;
+    char *v;
+
+    run(f, mut_bin(), conformance,
+        (const char *const[]){"MCP_OAUTH_MUTATION=no-pkce", NULL});
+    v = param(f, "authorize", "code_challenge", &found);
+    assert_true(found);
+    assert_null(v);
+
+    run(f, mut_bin(), conformance,
+        (const char *const[]){"MCP_OAUTH_MUTATION=pkce-plain", NULL});
+    v = param(f, "authorize", "code_challenge_method", &found);
+    assert_string_equal(v, "plain");
+    free(v);
+
+    run(f, mut_bin(), conformance,
+        (const char *const[]){"MCP_OAUTH_MUTATION=no-resource", NULL});
+    v = param(f, "authorize", "resource", &found);
+    assert_true(found);
+    assert_null(v);
+
+    /* The clean mutation binary behaves like the real one. */
+    assert_int_equal(run(f, mut_bin(), conformance, NULL), 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_conformance_clean), T(test_conformance_context),
+        T(test_browser_env),       T(test_usage),
+        T(test_tools_and_call),    T(test_trace_redacts),
+        T(test_mutations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
