@@ -1,0 +1,782 @@
+/* The libmicrohttpd wrapper (see httpd.h). Owns the daemon, the route
+ * table and every in-flight request; turns finished exchanges into
+ * transcript entries. */
+#include "mocks/httpd.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "mocks/transcript.h"
+
+/* Bodies larger than this are cut in the transcript (the handler saw them
+ * whole). */
+#define TRANSCRIPT_BODY_MAX (64u * 1024u)
+
+struct route {
+    char *method;
+    char *path;
+    char *endpoint;
+    mo_handler_fn fn;
+    void *ctx;
+};
+
+struct mo_httpd {
+    char *server;
+    struct mo_transcript *transcript; /* borrowed */
+    pthread_mutex_t *lock;            /* borrowed, may be NULL */
+    struct route *routes;
+    size_t nroutes;
+    size_t body_max;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    char origin[64];
+};
+
+/* One request from its request line to the completion callback. */
+struct request {
+    struct mo_httpd *h;
+    int64_t t_ns;
+    char *target; /* raw request target as received */
+    char *path;
+    char *query;
+    char *method;
+    struct mo_header *headers;
+    size_t nheaders;
+    size_t hcap;
+    struct ac_buf body;
+    bool started;
+    bool too_big;
+    bool queued;
+    const struct route *route; /* NULL: no route for this method + path */
+    bool path_known;           /* some route has this path */
+    struct mo_reply rep;
+};
+
+/* --- request accessors ---------------------------------------------- */
+
+const char *mo_req_header(const struct mo_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++) {
+        if (strcasecmp(req->headers[i].name, name) == 0) {
+            return req->headers[i].value;
+        }
+    }
+    return NULL;
+}
+
+size_t mo_req_header_count(const struct mo_req *req, const char *name)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < req->nheaders; i++) {
+        n += strcasecmp(req->headers[i].name, name) == 0;
+    }
+    return n;
+}
+
+bool mo_req_content_type_is(const struct mo_req *req, const char *type)
+{
+    const char *ct = mo_req_header(req, "Content-Type");
+    size_t n = strlen(type);
+
+    if (ct == NULL) {
+        return false;
+    }
+    while (*ct == ' ' || *ct == '\t') {
+        ct++;
+    }
+    if (strncasecmp(ct, type, n) != 0) {
+        return false;
+    }
+    ct += n;
+    while (*ct == ' ' || *ct == '\t') {
+        ct++;
+    }
+    return *ct == '\0' || *ct == ';';
+}
+
+/* --- replies -------------------------------------------------------- */
+
+void mo_reply_init(struct mo_reply *rep)
+{
+    memset(rep, 0, sizeof(*rep));
+}
+
+void mo_reply_clear(struct mo_reply *rep)
+{
+    for (size_t i = 0; i < rep->nheaders; i++) {
+        free(rep->headers[i].name);
+        free(rep->headers[i].value);
+    }
+    free(rep->headers);
+    free(rep->body);
+    mo_reply_init(rep);
+}
+
+static bool header_push(struct mo_header **arr, size_t *n, size_t *cap,
+                        const char *name, const char *value)
+{
+    char *nm;
+    char *val;
+
+    if (*n == *cap) {
+        size_t ncap = *cap != 0 ? *cap * 2 : 8;
+        struct mo_header *p = realloc(*arr, ncap * sizeof(*p));
+
+        if (p == NULL) {
+            return false;
+        }
+        *arr = p;
+        *cap = ncap;
+    }
+    nm = strdup(name);
+    val = strdup(value != NULL ? value : "");
+    if (nm == NULL || val == NULL) {
+        free(nm);
+        free(val);
+        return false;
+    }
+    (*arr)[*n].name = nm;
+    (*arr)[*n].value = val;
+    (*n)++;
+    return true;
+}
+
+bool mo_reply_header(struct mo_reply *rep, const char *name, const char *value)
+{
+    return header_push(&rep->headers, &rep->nheaders, &rep->cap, name, value);
+}
+
+bool mo_reply_body(struct mo_reply *rep, int status, const char *ctype,
+                   const char *body, size_t len)
+{
+    char *copy = NULL;
+
+    if (body != NULL && len > 0) {
+        copy = malloc(len + 1);
+        if (copy == NULL) {
+            return false;
+        }
+        memcpy(copy, body, len);
+        copy[len] = '\0';
+    }
+    if (ctype != NULL && !mo_reply_header(rep, "Content-Type", ctype)) {
+        free(copy);
+        return false;
+    }
+    free(rep->body);
+    rep->body = copy;
+    rep->body_len = copy != NULL ? len : 0;
+    rep->status = status;
+    return true;
+}
+
+bool mo_reply_json(struct mo_reply *rep, int status, const json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    bool ok;
+
+    if (text == NULL) {
+        return false;
+    }
+    ok = mo_reply_body(rep, status, "application/json", text, strlen(text));
+    free(text);
+    return ok;
+}
+
+bool mo_reply_oauth_error(struct mo_reply *rep, int status, const char *code,
+                          const char *description)
+{
+    json_t *doc = json_pack("{s:s, s:s*}", "error", code, "error_description",
+                            description);
+    bool ok;
+
+    if (doc == NULL) {
+        return false;
+    }
+    /* RFC 6749 §5.1/§5.2: token endpoint answers are not cacheable. */
+    ok = mo_reply_json(rep, status, doc) &&
+         mo_reply_header(rep, "Cache-Control", "no-store") &&
+         mo_reply_header(rep, "Pragma", "no-cache");
+    json_decref(doc);
+    return ok;
+}
+
+bool mo_reply_redirect(struct mo_reply *rep, const char *location)
+{
+    return mo_reply_header(rep, "Location", location) &&
+           mo_reply_body(rep, 302, NULL, NULL, 0);
+}
+
+bool mo_reply_text(struct mo_reply *rep, int status, const char *text)
+{
+    return mo_reply_body(rep, status, "text/plain; charset=utf-8", text,
+                         strlen(text));
+}
+
+bool mo_reply_html(struct mo_reply *rep, int status, const char *html)
+{
+    return mo_reply_body(rep, status, "text/html; charset=utf-8", html,
+                         strlen(html));
+}
+
+bool mo_reply_empty(struct mo_reply *rep, int status)
+{
+    return mo_reply_body(rep, status, NULL, NULL, 0);
+}
+
+/* --- server lifecycle ----------------------------------------------- */
+
+bool mo_httpd_new(const char *server, struct mo_transcript *transcript,
+                  pthread_mutex_t *lock, struct mo_httpd **out,
+                  struct ac_err *err)
+{
+    struct mo_httpd *h = calloc(1, sizeof(*h));
+
+    *out = NULL;
+    if (h == NULL || (h->server = strdup(server)) == NULL) {
+        free(h);
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory for server %s", server);
+        return false;
+    }
+    h->transcript = transcript;
+    h->lock = lock;
+    h->body_max = MO_HTTPD_BODY_MAX;
+    *out = h;
+    return true;
+}
+
+static const struct route *route_find(const struct mo_httpd *h,
+                                      const char *method, const char *path,
+                                      bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < h->nroutes; i++) {
+        if (strcmp(h->routes[i].path, path) != 0) {
+            continue;
+        }
+        *path_known = true;
+        if (strcmp(h->routes[i].method, method) == 0) {
+            return &h->routes[i];
+        }
+    }
+    return NULL;
+}
+
+bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
+                    const char *endpoint, mo_handler_fn fn, void *ctx,
+                    struct ac_err *err)
+{
+    struct route *p;
+    bool known;
+
+    if (h->daemon != NULL) {
+        AC_ERR(err, AC_ERR_STATE, "routes must be added before start");
+        return false;
+    }
+    if (route_find(h, method, path, &known) != NULL) {
+        return true;
+    }
+    p = realloc(h->routes, (h->nroutes + 1) * sizeof(*p));
+    if (p == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory adding a route");
+        return false;
+    }
+    h->routes = p;
+    p = &h->routes[h->nroutes];
+    p->method = strdup(method);
+    p->path = strdup(path);
+    p->endpoint = strdup(endpoint);
+    p->fn = fn;
+    p->ctx = ctx;
+    if (p->method == NULL || p->path == NULL || p->endpoint == NULL) {
+        free(p->method);
+        free(p->path);
+        free(p->endpoint);
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory adding a route");
+        return false;
+    }
+    h->nroutes++;
+    return true;
+}
+
+void mo_httpd_set_body_max(struct mo_httpd *h, size_t max)
+{
+    h->body_max = max;
+}
+
+uint16_t mo_httpd_port(const struct mo_httpd *h)
+{
+    return h->port;
+}
+
+const char *mo_httpd_origin(const struct mo_httpd *h)
+{
+    return h->daemon != NULL ? h->origin : NULL;
+}
+
+/* --- per-request plumbing ------------------------------------------- */
+
+static void request_free(struct request *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < r->nheaders; i++) {
+        free(r->headers[i].name);
+        free(r->headers[i].value);
+    }
+    free(r->headers);
+    free(r->target);
+    free(r->path);
+    free(r->query);
+    free(r->method);
+    ac_buf_free(&r->body);
+    mo_reply_clear(&r->rep);
+    free(r);
+}
+
+/* origin + raw target: a new string. */
+static char *absolute_url(const struct request *r)
+{
+    size_t n = strlen(r->h->origin) + strlen(r->target) + 1;
+    char *url = malloc(n);
+
+    if (url != NULL) {
+        snprintf(url, n, "%s%s", r->h->origin, r->target);
+    }
+    return url;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the first sight of a request, with the raw
+ * target (MHD hands the access handler a decoded path without the query).
+ * The return value becomes *req_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct mo_httpd *h = cls;
+    struct request *r = calloc(1, sizeof(*r));
+    const char *q;
+
+    (void)conn;
+    if (r == NULL) {
+        return NULL;
+    }
+    r->h = h;
+    r->t_ns = ac_mono_ns();
+    ac_buf_init(&r->body, h->body_max);
+    mo_reply_init(&r->rep);
+    q = strchr(uri, '?');
+    r->target = strdup(uri);
+    r->path = q != NULL ? strndup(uri, (size_t)(q - uri)) : strdup(uri);
+    r->query = q != NULL ? strdup(q + 1) : NULL;
+    if (r->target == NULL || r->path == NULL || (q != NULL && !r->query)) {
+        request_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind,
+                                      const char *key, const char *value)
+{
+    struct request *r = cls;
+
+    (void)kind;
+    if (!header_push(&r->headers, &r->nheaders, &r->hcap, key, value)) {
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* First call of the access handler: headers are complete. */
+static bool request_begin(struct request *r, struct MHD_Connection *conn,
+                          const char *method)
+{
+    r->started = true;
+    r->method = strdup(method);
+    if (r->method == NULL) {
+        return false;
+    }
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, r);
+    r->route = route_find(r->h, r->method, r->path, &r->path_known);
+    return true;
+}
+
+static bool declared_too_big(const struct request *r)
+{
+    for (size_t i = 0; i < r->nheaders; i++) {
+        if (strcasecmp(r->headers[i].name, "Content-Length") == 0) {
+            unsigned long long n = strtoull(r->headers[i].value, NULL, 10);
+
+            return n > r->h->body_max;
+        }
+    }
+    return false;
+}
+
+static bool reply_not_found(struct mo_reply *rep)
+{
+    return mo_reply_oauth_error(rep, 404, "not_found",
+                                "no resource at this path");
+}
+
+static bool reply_bad_method(const struct mo_httpd *h, const char *path,
+                             struct mo_reply *rep)
+{
+    struct ac_buf allow;
+    bool ok = true;
+
+    ac_buf_init(&allow, 0);
+    for (size_t i = 0; i < h->nroutes && ok; i++) {
+        if (strcmp(h->routes[i].path, path) == 0) {
+            ok = ac_buf_printf(&allow, NULL, "%s%s", allow.len ? ", " : "",
+                               h->routes[i].method);
+        }
+    }
+    ok = ok &&
+         mo_reply_header(rep, "Allow", allow.data != NULL ? allow.data : "") &&
+         mo_reply_oauth_error(rep, 405, "method_not_allowed",
+                              "method not allowed at this path");
+    ac_buf_free(&allow);
+    return ok;
+}
+
+/* Run the route's handler (under the shared lock) into r->rep. */
+static void dispatch(struct request *r)
+{
+    struct mo_httpd *h = r->h;
+    struct mo_req req = {
+        .method = r->method,
+        .path = r->path,
+        .query = r->query,
+        .url = NULL,
+        .headers = r->headers,
+        .nheaders = r->nheaders,
+        .body = r->body.data != NULL ? r->body.data : "",
+        .body_len = r->body.len,
+        .endpoint = r->route->endpoint,
+        .t_ns = r->t_ns,
+    };
+    char *url = absolute_url(r);
+    bool ok = false;
+
+    req.url = url;
+    if (url == NULL) {
+        goto out;
+    }
+    if (h->lock != NULL) {
+        pthread_mutex_lock(h->lock);
+    }
+    ok = r->route->fn(r->route->ctx, &req, &r->rep);
+    if (h->lock != NULL) {
+        pthread_mutex_unlock(h->lock);
+    }
+out:
+    free(url);
+    if (!ok || r->rep.status == 0) {
+        mo_reply_clear(&r->rep);
+        ac_log(AC_LOG_ERROR, "%s: handler for %s %s failed", h->server,
+               r->method, r->path);
+        mo_reply_oauth_error(&r->rep, 500, "server_error",
+                             "the mock failed internally");
+    }
+}
+
+static void build_reply(struct request *r)
+{
+    bool ok = true;
+
+    if (r->too_big) {
+        ok = mo_reply_oauth_error(&r->rep, 413, "invalid_request",
+                                  "request body too large");
+    } else if (r->route == NULL && !r->path_known) {
+        ok = reply_not_found(&r->rep);
+    } else if (r->route == NULL) {
+        ok = reply_bad_method(r->h, r->path, &r->rep);
+    } else {
+        dispatch(r);
+    }
+    if (!ok) {
+        mo_reply_clear(&r->rep);
+        r->rep.status = 500;
+    }
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn,
+                                  struct request *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    build_reply(r);
+    resp = MHD_create_response_from_buffer(
+        r->rep.body_len, r->rep.body != NULL ? r->rep.body : (void *)"",
+        MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < r->rep.nheaders; i++) {
+        if (MHD_add_response_header(resp, r->rep.headers[i].name,
+                                    r->rep.headers[i].value) != MHD_YES) {
+            ac_log(AC_LOG_WARN, "%s: MHD refused header %s", r->h->server,
+                   r->rep.headers[i].name);
+        }
+    }
+    ret = MHD_queue_response(conn, (unsigned int)r->rep.status, resp);
+    MHD_destroy_response(resp);
+    r->queued = ret == MHD_YES;
+    if (r->queued) {
+        /* The client may read the answer before on_completed records it:
+         * snapshots wait for held exchanges. */
+        mo_transcript_hold(r->h->transcript);
+    }
+    return ret;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **req_cls)
+{
+    struct request *r = *req_cls;
+
+    (void)cls;
+    (void)url;
+    (void)version;
+    if (r == NULL) {
+        return MHD_NO;
+    }
+    if (!r->started) {
+        if (!request_begin(r, conn, method)) {
+            return MHD_NO;
+        }
+        /* A declared body over the cap is refused before it is read. */
+        if (declared_too_big(r)) {
+            r->too_big = true;
+            return send_reply(conn, r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        if (!r->too_big && !r->queued &&
+            !ac_buf_append(&r->body, upload_data, *upload_data_size, NULL)) {
+            r->too_big = true; /* keep reading, answer 413 at the end */
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->queued) {
+        return MHD_YES;
+    }
+    return send_reply(conn, r);
+}
+
+/* --- transcript entries --------------------------------------------- */
+
+/* A JSON string for a body or header value, capped, with invalid UTF-8
+ * bytes replaced so an entry can always be built. An empty or NULL body is
+ * null when `null_if_empty`. */
+static json_t *text_value(const char *data, size_t len, bool null_if_empty)
+{
+    json_t *s;
+    char *copy;
+
+    if (data == NULL || len == 0) {
+        return null_if_empty ? json_null() : json_string("");
+    }
+    if (len > TRANSCRIPT_BODY_MAX) {
+        len = TRANSCRIPT_BODY_MAX;
+    }
+    s = json_stringn(data, len);
+    if (s != NULL) {
+        return s;
+    }
+    copy = malloc(len);
+    if (copy == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)data[i];
+
+        copy[i] = c < 0x80 ? (char)c : '?';
+    }
+    s = json_stringn(copy, len);
+    free(copy);
+    return s;
+}
+
+static json_t *headers_json(const struct mo_header *hs, size_t n)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        json_t *pair =
+            json_pack("[s, o]", hs[i].name,
+                      text_value(hs[i].value, strlen(hs[i].value), false));
+
+        if (pair == NULL || json_array_append_new(arr, pair) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* The endpoint name recorded for a request: the route's, or for a 405 the
+ * one living at that path, or "unknown" (404). */
+static const char *endpoint_name(const struct request *r)
+{
+    if (r->route != NULL) {
+        return r->route->endpoint;
+    }
+    for (size_t i = 0; r->path_known && i < r->h->nroutes; i++) {
+        if (strcmp(r->h->routes[i].path, r->path) == 0) {
+            return r->h->routes[i].endpoint;
+        }
+    }
+    return "unknown";
+}
+
+static const char *termination_reason(enum MHD_RequestTerminationCode toe)
+{
+    switch (toe) {
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return NULL;
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return "timeout";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return "server shut down";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return "client closed the connection";
+    default:
+        return "connection error";
+    }
+}
+
+static json_t *exchange_json(const struct request *r,
+                             enum MHD_RequestTerminationCode toe)
+{
+    const char *why = termination_reason(toe);
+    char *url = absolute_url(r);
+    json_t *ex = NULL;
+
+    if (url == NULL) {
+        return NULL;
+    }
+    ex = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:{s:o?, s:o?},"
+                   " s:{s:i, s:o?, s:o?}}",
+                   "t_ns", (json_int_t)r->t_ns, "server", r->h->server,
+                   "endpoint", endpoint_name(r), "method",
+                   r->method != NULL ? r->method : "", "url", url, "path",
+                   r->path, "query", r->query, "request", "headers",
+                   headers_json(r->headers, r->nheaders), "body",
+                   text_value(r->body.data, r->body.len, true), "response",
+                   "status", r->queued ? r->rep.status : 0, "headers",
+                   headers_json(r->rep.headers, r->rep.nheaders), "body",
+                   text_value(r->rep.body, r->rep.body_len, true));
+    free(url);
+    if (ex != NULL && (why != NULL || !r->queued)) {
+        json_object_set_new(ex, "error",
+                            json_string(why != NULL ? why : "no response"));
+    }
+    return ex;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct request *r = *req_cls;
+    struct ac_err err;
+    json_t *ex;
+
+    (void)cls;
+    (void)conn;
+    if (r == NULL) {
+        return;
+    }
+    *req_cls = NULL;
+    ex = exchange_json(r, toe);
+    if (ex == NULL) {
+        ac_log(AC_LOG_ERROR, "%s: cannot record an exchange (out of memory)",
+               r->h->server);
+    } else if (!mo_transcript_append_take(r->h->transcript, ex, &err)) {
+        ac_err_print(&err, "recording an exchange");
+    }
+    if (r->queued) {
+        mo_transcript_release(r->h->transcript);
+    }
+    request_free(r);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct mo_httpd *h = cls;
+    char msg[512];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    ac_log(AC_LOG_DEBUG, "%s: libmicrohttpd: %s", h->server, msg);
+}
+
+bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
+{
+    struct sockaddr_in sa;
+    const union MHD_DaemonInfo *info;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = 0;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    h->daemon = MHD_start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_SUSPEND_RESUME,
+        0, NULL, NULL, on_access, h, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&sa, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
+    if (h->daemon == NULL) {
+        AC_ERR(err, AC_ERR_IO, "%s: cannot start HTTP server on 127.0.0.1",
+               h->server);
+        return false;
+    }
+    info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (info == NULL || info->port == 0) {
+        MHD_stop_daemon(h->daemon);
+        h->daemon = NULL;
+        AC_ERR(err, AC_ERR_IO, "%s: cannot read the bound port", h->server);
+        return false;
+    }
+    h->port = info->port;
+    snprintf(h->origin, sizeof(h->origin), "http://127.0.0.1:%u",
+             (unsigned)h->port);
+    return true;
+}
+
+void mo_httpd_free(struct mo_httpd *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    if (h->daemon != NULL) {
+        MHD_stop_daemon(h->daemon);
+    }
+    for (size_t i = 0; i < h->nroutes; i++) {
+        free(h->routes[i].method);
+        free(h->routes[i].path);
+        free(h->routes[i].endpoint);
+    }
+    free(h->routes);
+    free(h->server);
+    free(h);
+}

@@ -1,0 +1,137 @@
+/* The one libmicrohttpd wrapper every mock server uses (STYLE.md §8).
+ *
+ * A server listens on 127.0.0.1 with a kernel-assigned port, served by one
+ * internal polling thread. The wrapper accumulates request bodies into a
+ * capped buffer, dispatches through a route table (method + exact path ->
+ * handler + symbolic endpoint name), and records every finished exchange in
+ * the shared transcript from its request-completed callback, the one place
+ * that frees a request. Handlers never see upload_data or req_cls: they get
+ * a parsed struct mo_req and fill a struct mo_reply, which the wrapper turns
+ * into the response (so a later rules engine can patch it before sending). */
+#ifndef MO_HTTPD_H
+#define MO_HTTPD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+
+struct mo_transcript;
+
+/* Default cap on request bodies; larger ones get 413. */
+#define MO_HTTPD_BODY_MAX (256u * 1024u)
+
+struct mo_header {
+    char *name;
+    char *value;
+};
+
+/* A request as handlers see it. Everything is borrowed, valid for the
+ * duration of the handler call. */
+struct mo_req {
+    const char *method;
+    const char *path;  /* raw (still percent-encoded) path, no query */
+    const char *query; /* raw query without '?', NULL when absent */
+    const char *url;   /* absolute: origin + raw request target */
+    const struct mo_header *headers; /* in received order */
+    size_t nheaders;
+    const char *body; /* NUL-terminated; "" when empty */
+    size_t body_len;
+    const char *endpoint; /* symbolic name of the matched route */
+    int64_t t_ns;         /* ac_mono_ns() when the request line arrived */
+};
+
+/* First value of a request header (case-insensitive name), or NULL. */
+const char *mo_req_header(const struct mo_req *req, const char *name);
+
+/* How many times a header occurs in the request. */
+size_t mo_req_header_count(const struct mo_req *req, const char *name);
+
+/* Does the request's Content-Type media type equal `type` (parameters such
+ * as charset are ignored, comparison case-insensitive)? */
+bool mo_req_content_type_is(const struct mo_req *req, const char *type);
+
+/* A response being built by a handler. The wrapper owns it. */
+struct mo_reply {
+    int status; /* 0 until a reply_* function set it */
+    struct mo_header *headers;
+    size_t nheaders;
+    size_t cap;
+    char *body; /* NULL for an empty body */
+    size_t body_len;
+};
+
+void mo_reply_init(struct mo_reply *rep);
+void mo_reply_clear(struct mo_reply *rep);
+
+/* Add a response header (copied). Headers are sent in the order added. */
+bool mo_reply_header(struct mo_reply *rep, const char *name, const char *value);
+
+/* Set status and a copied body with the given Content-Type (body may be
+ * NULL: empty). Replaces any earlier body; headers already added stay. */
+bool mo_reply_body(struct mo_reply *rep, int status, const char *ctype,
+                   const char *body, size_t len);
+
+/* Serialise `doc` (borrowed) as application/json. */
+bool mo_reply_json(struct mo_reply *rep, int status, const json_t *doc);
+
+/* RFC 6749 §5.2 error response: JSON {error, error_description?} with
+ * Cache-Control: no-store and Pragma: no-cache. `description` may be NULL. */
+bool mo_reply_oauth_error(struct mo_reply *rep, int status, const char *code,
+                          const char *description);
+
+/* 302 Found with Location: `location`, no body. */
+bool mo_reply_redirect(struct mo_reply *rep, const char *location);
+
+bool mo_reply_text(struct mo_reply *rep, int status, const char *text);
+bool mo_reply_html(struct mo_reply *rep, int status, const char *html);
+
+/* Status only, no body (202, 204, 200 for RFC 7009). */
+bool mo_reply_empty(struct mo_reply *rep, int status);
+
+/* A route handler: parse -> validate -> act -> reply. Returns false only
+ * on our own failure (out of memory); the wrapper then answers 500. `ctx`
+ * is the route's context pointer. */
+typedef bool (*mo_handler_fn)(void *ctx, const struct mo_req *req,
+                              struct mo_reply *rep);
+
+struct mo_httpd;
+
+/* Create a server (not yet listening). `server` names it in the transcript
+ * ("as", "mcp", ...; copied). `transcript` is borrowed and must outlive the
+ * server. `lock` (borrowed, may be NULL) is held around every handler call,
+ * so handlers of several servers can share state. On success *out is new
+ * (mo_httpd_free). */
+bool mo_httpd_new(const char *server, struct mo_transcript *transcript,
+                  pthread_mutex_t *lock, struct mo_httpd **out,
+                  struct ac_err *err);
+
+/* Add a route before mo_httpd_start. `method`, `path` and `endpoint` are
+ * copied; `ctx` is borrowed. Adding the same method + path twice is a
+ * no-op (the first wins), so callers may add coinciding well-known forms. */
+bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
+                    const char *endpoint, mo_handler_fn fn, void *ctx,
+                    struct ac_err *err);
+
+/* Set the body cap (default MO_HTTPD_BODY_MAX). Before start. */
+void mo_httpd_set_body_max(struct mo_httpd *h, size_t max);
+
+/* Bind 127.0.0.1:0 and start the polling thread. */
+bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err);
+
+/* The kernel-assigned port (0 before start). */
+uint16_t mo_httpd_port(const struct mo_httpd *h);
+
+/* "http://127.0.0.1:PORT", borrowed, valid until mo_httpd_free. NULL
+ * before start. */
+const char *mo_httpd_origin(const struct mo_httpd *h);
+
+/* Stop (finishing the transcript entries of open requests) and free.
+ * NULL-safe. */
+void mo_httpd_free(struct mo_httpd *h);
+
+#endif

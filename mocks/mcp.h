@@ -1,0 +1,31 @@
+/* A mock MCP server over Streamable HTTP (2025-11-25 wire), protected as an
+ * OAuth resource server: RFC 9728 Protected Resource Metadata, RFC 6750
+ * Bearer challenges (401 / 403 insufficient_scope) and token validation
+ * against the world's token table (audience, issuer, expiry, revocation,
+ * scope). See docs/MOCKS.md. */
+#ifndef MO_MCP_H
+#define MO_MCP_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+
+struct mo_mcp;
+struct mo_shared;
+
+/* Build the MCP server from the scenario's `mcp_server` object `conf`
+ * (borrowed; may be NULL for all defaults) and start it on 127.0.0.1:0.
+ * Fills sh->resource and sh->prm_url (the caller holds sh->lock or no
+ * other thread uses `sh` yet). On success *out is new (mo_mcp_free). */
+bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
+                  struct ac_err *err);
+
+/* The MCP endpoint URL, borrowed until mo_mcp_free. */
+const char *mo_mcp_url(const struct mo_mcp *m);
+
+/* Stop and free. NULL-safe. */
+void mo_mcp_free(struct mo_mcp *m);
+
+#endif

@@ -1,0 +1,172 @@
+/* The token table shared by a world's authorization servers (which issue
+ * and revoke) and its MCP server (which validates), plus scope-set helpers.
+ * Callers hold mo_shared.lock. */
+#include "mocks/world_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+
+uint64_t mo_tokens_new_grant(struct mo_tokens *t)
+{
+    return ++t->next_grant;
+}
+
+static void token_free(struct mo_token *tok)
+{
+    if (tok == NULL) {
+        return;
+    }
+    ac_secret_free(tok->value);
+    free(tok->issuer);
+    free(tok->client_id);
+    free(tok->resource);
+    free(tok->scope);
+    free(tok);
+}
+
+static bool tokens_reserve(struct mo_tokens *t)
+{
+    struct mo_token **p;
+    size_t ncap;
+
+    if (t->n < t->cap) {
+        return true;
+    }
+    ncap = t->cap != 0 ? t->cap * 2 : 16;
+    p = realloc(t->items, ncap * sizeof(*p));
+    if (p == NULL) {
+        return false;
+    }
+    t->items = p;
+    t->cap = ncap;
+    return true;
+}
+
+struct mo_token *mo_tokens_issue(struct mo_tokens *t, enum mo_token_kind kind,
+                                 const char *issuer, const char *client_id,
+                                 const char *resource, const char *scope,
+                                 int64_t ttl, uint64_t grant,
+                                 struct ac_err *err)
+{
+    struct mo_token *tok = calloc(1, sizeof(*tok));
+
+    if (tok == NULL || !tokens_reserve(t)) {
+        free(tok);
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory issuing a token");
+        return NULL;
+    }
+    tok->kind = kind;
+    tok->grant = grant;
+    tok->expires_at = ttl > 0 ? ac_now() + ttl : 0;
+    tok->value = ac_random_token(32, err);
+    tok->issuer = strdup(issuer);
+    tok->client_id = strdup(client_id);
+    tok->resource = strdup(resource != NULL ? resource : "");
+    tok->scope = strdup(scope != NULL ? scope : "");
+    if (tok->value == NULL || tok->issuer == NULL || tok->client_id == NULL ||
+        tok->resource == NULL || tok->scope == NULL) {
+        token_free(tok);
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory issuing a token");
+        return NULL;
+    }
+    t->items[t->n++] = tok;
+    return tok;
+}
+
+struct mo_token *mo_tokens_find(const struct mo_tokens *t, const char *value,
+                                enum mo_token_kind kind)
+{
+    if (value == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->items[i]->kind == kind &&
+            ac_secret_eq(t->items[i]->value, value)) {
+            return t->items[i];
+        }
+    }
+    return NULL;
+}
+
+bool mo_token_active(const struct mo_token *tok)
+{
+    if (tok->revoked || tok->rotated) {
+        return false;
+    }
+    return tok->expires_at == 0 || ac_now() < tok->expires_at;
+}
+
+void mo_tokens_revoke_grant(struct mo_tokens *t, uint64_t grant)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->items[i]->grant == grant) {
+            t->items[i]->revoked = true;
+        }
+    }
+}
+
+void mo_tokens_free(struct mo_tokens *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        token_free(t->items[i]);
+    }
+    free(t->items);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Is the scope token `s` (length n) in the space-separated list `list`? */
+static bool in_list(const char *s, size_t n, const char *list)
+{
+    const char *p = list;
+
+    while (p != NULL && *p != '\0') {
+        size_t len = strcspn(p, " ");
+
+        if (len == n && memcmp(p, s, n) == 0) {
+            return true;
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
+static bool in_array(const char *s, size_t n, const json_t *arr)
+{
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach(arr, i, v)
+    {
+        const char *x = json_string_value(v);
+
+        if (x != NULL && strlen(x) == n && memcmp(x, s, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mo_scope_subset(const char *want, const char *have, const json_t *have_arr)
+{
+    const char *p = want;
+
+    while (p != NULL && *p != '\0') {
+        size_t len;
+
+        p += strspn(p, " ");
+        len = strcspn(p, " ");
+        if (len == 0) {
+            break;
+        }
+        if (have_arr != NULL ? !in_array(p, len, have_arr)
+                             : !in_list(p, len, have)) {
+            return false;
+        }
+        p += len;
+    }
+    return true;
+}

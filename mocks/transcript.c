@@ -1,0 +1,214 @@
+/* The transcript recorder (see transcript.h): owns the ordered exchange
+ * array and the secrets set, both behind one mutex. */
+#include "mocks/transcript.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/clock.h"
+
+struct mo_transcript {
+    pthread_mutex_t lock;
+    pthread_cond_t settled; /* signalled when `held` drops to 0 */
+    unsigned held;          /* answered exchanges not yet appended */
+    json_t *entries;        /* array of objects, ordered by t_ns */
+    json_t *secrets;        /* object used as an insertion-ordered set */
+};
+
+/* The condition waits on CLOCK_MONOTONIC, immune to wall-clock jumps. */
+static bool settle_cond_init(pthread_cond_t *c)
+{
+    pthread_condattr_t attr;
+    bool ok;
+
+    if (pthread_condattr_init(&attr) != 0) {
+        return false;
+    }
+    ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+         pthread_cond_init(c, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    return ok;
+}
+
+bool mo_transcript_new(struct mo_transcript **out, struct ac_err *err)
+{
+    struct mo_transcript *t = calloc(1, sizeof(*t));
+
+    *out = NULL;
+    if (t == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory for transcript");
+        return false;
+    }
+    t->entries = json_array();
+    t->secrets = json_object();
+    if (t->entries == NULL || t->secrets == NULL ||
+        pthread_mutex_init(&t->lock, NULL) != 0) {
+        json_decref(t->entries);
+        json_decref(t->secrets);
+        free(t);
+        AC_ERR(err, AC_ERR_NOMEM, "cannot create transcript");
+        return false;
+    }
+    if (!settle_cond_init(&t->settled)) {
+        pthread_mutex_destroy(&t->lock);
+        json_decref(t->entries);
+        json_decref(t->secrets);
+        free(t);
+        AC_ERR(err, AC_ERR_NOMEM, "cannot create transcript");
+        return false;
+    }
+    *out = t;
+    return true;
+}
+
+void mo_transcript_free(struct mo_transcript *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    pthread_cond_destroy(&t->settled);
+    pthread_mutex_destroy(&t->lock);
+    json_decref(t->entries);
+    json_decref(t->secrets);
+    free(t);
+}
+
+void mo_transcript_hold(struct mo_transcript *t)
+{
+    pthread_mutex_lock(&t->lock);
+    t->held++;
+    pthread_mutex_unlock(&t->lock);
+}
+
+void mo_transcript_release(struct mo_transcript *t)
+{
+    pthread_mutex_lock(&t->lock);
+    if (t->held > 0 && --t->held == 0) {
+        pthread_cond_broadcast(&t->settled);
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* With the lock held: wait, bounded, until no exchange is held. */
+static void settle(struct mo_transcript *t)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += MO_TRANSCRIPT_SETTLE_MS / 1000;
+    until.tv_nsec += (MO_TRANSCRIPT_SETTLE_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (t->held > 0 &&
+           pthread_cond_timedwait(&t->settled, &t->lock, &until) == 0) {
+    }
+}
+
+static json_int_t entry_time(const json_t *e)
+{
+    return json_integer_value(json_object_get(e, "t_ns"));
+}
+
+bool mo_transcript_append_take(struct mo_transcript *t, json_t *exchange,
+                               struct ac_err *err)
+{
+    bool ok = false;
+    size_t pos;
+    json_int_t tn;
+
+    if (!json_is_object(exchange)) {
+        AC_ERR(err, AC_ERR_INVALID, "an exchange must be a JSON object");
+        goto out;
+    }
+    if (!json_is_integer(json_object_get(exchange, "t_ns")) &&
+        json_object_set_new(exchange, "t_ns", json_integer(ac_mono_ns())) !=
+            0) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    tn = entry_time(exchange);
+    pthread_mutex_lock(&t->lock);
+    /* Entries mostly arrive in order: scan back from the end. */
+    pos = json_array_size(t->entries);
+    while (pos > 0 && entry_time(json_array_get(t->entries, pos - 1)) > tn) {
+        pos--;
+    }
+    ok = json_array_insert(t->entries, pos, exchange) == 0;
+    pthread_mutex_unlock(&t->lock);
+    if (!ok) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory appending an exchange");
+    }
+out:
+    json_decref(exchange);
+    return ok;
+}
+
+json_t *mo_transcript_snapshot(struct mo_transcript *t)
+{
+    json_t *arr = json_array();
+    size_t i;
+    json_t *e;
+    bool ok = arr != NULL;
+
+    pthread_mutex_lock(&t->lock);
+    settle(t);
+    json_array_foreach(t->entries, i, e)
+    {
+        json_t *copy;
+
+        if (!ok) {
+            break;
+        }
+        copy = json_deep_copy(e);
+        ok = copy != NULL &&
+             json_object_set_new(copy, "seq", json_integer((json_int_t)i)) ==
+                 0 &&
+             json_array_append_new(arr, copy) == 0;
+    }
+    pthread_mutex_unlock(&t->lock);
+    if (!ok) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+bool mo_transcript_add_secret(struct mo_transcript *t, const char *secret)
+{
+    bool ok;
+
+    if (secret == NULL || secret[0] == '\0') {
+        return true;
+    }
+    pthread_mutex_lock(&t->lock);
+    ok = json_object_get(t->secrets, secret) != NULL ||
+         json_object_set_new(t->secrets, secret, json_true()) == 0;
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+json_t *mo_transcript_secrets(struct mo_transcript *t)
+{
+    json_t *arr = json_array();
+    const char *key;
+    json_t *v;
+    bool ok = arr != NULL;
+
+    pthread_mutex_lock(&t->lock);
+    json_object_foreach(t->secrets, key, v)
+    {
+        (void)v;
+        if (ok) {
+            ok = json_array_append_new(arr, json_string(key)) == 0;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    if (!ok) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
