@@ -1,0 +1,86 @@
+/* Running scenarios: start the mock world, run the client under test with
+ * the conformance environment, collect the transcript (the mocks' and the
+ * headless browser's), evaluate the scenario's checks and build its entry
+ * of the results model (docs/RESULTS.md).
+ *
+ * A harness error (the mocks did not start, the client could not be
+ * spawned, the output directory is unusable) makes the scenario's status
+ * "error"; it never aborts the run. */
+#ifndef HR_RUNNER_H
+#define HR_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "harness/scenario.h"
+
+#define AUTHCHECK_VERSION "0.1.0"
+
+/* Client output kept per run (stdout and stderr together); the rest is
+ * read and dropped, so a flooding client neither blocks nor grows us. */
+#define HR_OUTPUT_CAP (64u * 1024u)
+
+/* SIGTERM first, SIGKILL this long after (a hung client's process group). */
+#define HR_KILL_GRACE_MS 500
+
+/* --- one process --------------------------------------------------------- */
+
+struct hr_exec {
+    const char *const *argv; /* argv[0] is the program path (no PATH search) */
+    const char *const *env;  /* extra "NAME=value" entries, NULL-terminated;
+                                they replace inherited ones of the same name;
+                                may be NULL */
+    long timeout_ms;         /* > 0 */
+    size_t output_cap;       /* 0: HR_OUTPUT_CAP */
+};
+
+struct hr_exec_result {
+    int exit_code;  /* valid when !signaled && !timed_out */
+    int signal;     /* terminating signal, 0 if none */
+    bool timed_out; /* killed after timeout_ms */
+    int64_t duration_ms;
+    char *output;      /* owned (free()): captured output, NUL-terminated */
+    size_t output_len; /* bytes kept */
+    size_t dropped;    /* bytes read beyond the cap and dropped */
+};
+
+/* Spawn argv in its own process group, stdin from /dev/null, stdout and
+ * stderr into one pipe; wait for it, killing the whole group at the
+ * timeout (SIGTERM, then SIGKILL after HR_KILL_GRACE_MS). Whatever is left
+ * of the group after the child exits is killed too. Returns false only on
+ * a harness error (pipe, spawn); the child's own failure is in `res`. */
+bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
+                 struct ac_err *err);
+
+void hr_exec_result_free(struct hr_exec_result *res);
+
+/* --- one scenario -------------------------------------------------------- */
+
+struct hr_options {
+    const char *client_cmd;    /* shell command, the MCP URL is appended as
+                                  the last argument; NULL: the default */
+    const char *authcheck_exe; /* absolute path of authcheck (the browser
+                                  wrapper runs `<exe> browse`) */
+    const char *out_dir;       /* per-scenario directories go under it */
+    bool verbose;              /* log progress at AC_LOG_INFO */
+};
+
+/* The default client command: "<dir of exe>/mcp-oauth conformance", the
+ * directory shell-quoted. A new string (free()). */
+char *hr_default_client_cmd(const char *authcheck_exe);
+
+/* Run one scenario. Returns its results object (a new reference; status
+ * "passed", "failed" or "error"), or NULL only when out of memory. Every
+ * secret the mocks saw is appended to `secrets` (an array, may be NULL). */
+json_t *hr_run_scenario(const struct hs_scenario *sc,
+                        const struct hr_options *opt, json_t *secrets);
+
+/* Single-quote `s` for /bin/sh. A new string (free()), NULL on OOM. */
+char *hr_shell_quote(const char *s);
+
+#endif

@@ -1,0 +1,31 @@
+#!/bin/sh
+# A fake client under test for tests/test_harness_runner.c.
+# usage: fake-client.sh MODE MCP_URL
+#   hang       sleep, never exit (the harness must kill it at the timeout)
+#   stubborn   ignore SIGTERM, then hang (the harness must SIGKILL it)
+#   flood      write ~8 MiB to stdout, then exit 0 (output must be capped)
+#   exit3      print a line, exit 3
+#   env        print the conformance environment and arguments, exit 0
+#   browse     open the MCP URL with $BROWSER (a 401: browse exits 1), exit 0
+mode=$1
+url=$2
+case "$mode" in
+hang) exec sleep 30 ;;
+stubborn) trap '' TERM; sleep 30; sleep 30 ;;
+flood) head -c 8388608 /dev/zero | tr '\0' x; exit 0 ;;
+exit3) echo "giving up"; exit 3 ;;
+env)
+    echo "argc=$# url=$url"
+    echo "MCP_CONFORMANCE_SCENARIO=$MCP_CONFORMANCE_SCENARIO"
+    echo "MCP_CONFORMANCE_PROTOCOL_VERSION=$MCP_CONFORMANCE_PROTOCOL_VERSION"
+    echo "MCP_CONFORMANCE_CONTEXT=$MCP_CONFORMANCE_CONTEXT"
+    echo "BROWSER=$BROWSER"
+    echo "HOME=$HOME"
+    echo "XDG_CONFIG_HOME=$XDG_CONFIG_HOME"
+    echo "XDG_DATA_HOME=$XDG_DATA_HOME"
+    echo "XDG_STATE_HOME=$XDG_STATE_HOME"
+    echo "XDG_CACHE_HOME=$XDG_CACHE_HOME"
+    exit 0 ;;
+browse) "$BROWSER" "$url"; echo "browser exit $?"; exit 0 ;;
+*) echo "unknown mode $mode" >&2; exit 64 ;;
+esac

@@ -1,0 +1,304 @@
+/* Tests of the headless user agent (harness/browse.h) against a tiny
+ * scripted HTTP server on 127.0.0.1 port 0: redirect following (relative
+ * and absolute), the hop limit, non-http redirects, failures, the record
+ * file and the exit status. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness/browse.h"
+
+struct server {
+    int fd;
+    int port;
+    pthread_t thread;
+};
+
+static void reply(int c, const char *path, int port)
+{
+    char head[512];
+    const char *status = "200 OK", *loc = NULL, *body = "done";
+    static char big[40001];
+    char abs[128];
+
+    if (strcmp(path, "/start") == 0) {
+        status = "302 Found";
+        loc = "/mid";
+    } else if (strcmp(path, "/mid") == 0) {
+        snprintf(abs, sizeof(abs), "http://127.0.0.1:%d/end?x=1", port);
+        status = "303 See Other";
+        loc = abs;
+    } else if (strcmp(path, "/loop") == 0) {
+        status = "302 Found";
+        loc = "/loop";
+    } else if (strcmp(path, "/custom") == 0) {
+        status = "302 Found";
+        loc = "myapp://cb?code=1";
+    } else if (strcmp(path, "/nolocation") == 0) {
+        status = "302 Found";
+    } else if (strcmp(path, "/notfound") == 0) {
+        status = "404 Not Found";
+        body = "nope";
+    } else if (strcmp(path, "/big") == 0) {
+        memset(big, 'b', sizeof(big) - 1);
+        body = big;
+    }
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 %s\r\n%s%s%sContent-Length: %zu\r\n"
+             "Connection: close\r\n\r\n",
+             status, loc ? "Location: " : "", loc ? loc : "", loc ? "\r\n" : "",
+             strlen(body));
+    if (write(c, head, strlen(head)) < 0 || write(c, body, strlen(body)) < 0) {
+        return;
+    }
+}
+
+static void *serve(void *arg)
+{
+    struct server *s = arg;
+
+    for (;;) {
+        char req[4096], path[256];
+        ssize_t n = 0, r;
+        int c = accept(s->fd, NULL, NULL);
+        if (c < 0) {
+            return NULL;
+        }
+        while ((size_t)n < sizeof(req) - 1 &&
+               (r = read(c, req + n, sizeof(req) - 1 - (size_t)n)) > 0) {
+            n += r;
+            req[n] = '\0';
+            if (strstr(req, "\r\n\r\n") != NULL) {
+                break;
+            }
+        }
+        req[n > 0 ? n : 0] = '\0';
+        if (sscanf(req, "GET %255[^? ]", path) == 1) {
+            reply(c, path, s->port);
+        }
+        close(c);
+    }
+}
+
+static int setup(void **state)
+{
+    struct server *s = calloc(1, sizeof(*s));
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(s->fd, 16) != 0 ||
+        getsockname(s->fd, (struct sockaddr *)&a, &len) != 0) {
+        return -1;
+    }
+    s->port = ntohs(a.sin_port);
+    pthread_create(&s->thread, NULL, serve, s);
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct server *s = *state;
+
+    shutdown(s->fd, SHUT_RDWR); /* wakes accept() */
+    pthread_join(s->thread, NULL);
+    close(s->fd);
+    free(s);
+    return 0;
+}
+
+static const char *record_path(void)
+{
+    static char p[512];
+    const char *tmp = getenv("AUTHCHECK_TMP");
+
+    snprintf(p, sizeof(p), "%s/browse-record.jsonl", tmp ? tmp : "/tmp");
+    unlink(p);
+    return p;
+}
+
+static int browse(struct server *s, const char *path, const char *rec)
+{
+    char url[128];
+    char *argv[] = {"browse", "--record", (char *)rec, url, NULL};
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    return hb_main(4, argv);
+}
+
+/* The record as an array of exchanges. */
+static json_t *read_record(const char *rec)
+{
+    FILE *f = fopen(rec, "r");
+    json_t *all = json_array();
+    char line[65536];
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        json_error_t e;
+        json_t *ex = json_loads(line, 0, &e);
+        if (ex == NULL) {
+            fail_msg("bad record line: %s", e.text);
+        }
+        json_array_append_new(all, ex);
+    }
+    fclose(f);
+    return all;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static json_int_t status_of(const json_t *ex)
+{
+    return json_integer_value(
+        json_object_get(json_object_get(ex, "response"), "status"));
+}
+
+static void test_follows_redirects(void **state)
+{
+    struct server *s = *state;
+    const char *rec = record_path();
+    json_t *hops;
+    const json_t *h0, *h2;
+    char *headers;
+
+    assert_int_equal(browse(s, "/start", rec), 0);
+    hops = read_record(rec);
+    assert_int_equal(json_array_size(hops), 3);
+    h0 = json_array_get(hops, 0);
+    h2 = json_array_get(hops, 2);
+    assert_string_equal(str(h0, "server"), "browser");
+    assert_string_equal(str(h0, "endpoint"), "hop");
+    assert_string_equal(str(h0, "method"), "GET");
+    assert_string_equal(str(h0, "path"), "/start");
+    assert_int_equal(status_of(h0), 302);
+    assert_int_equal(status_of(json_array_get(hops, 1)), 303);
+    assert_int_equal(status_of(h2), 200);
+    assert_string_equal(str(h2, "path"), "/end");
+    assert_string_equal(str(h2, "query"), "x=1");
+    assert_string_equal(str(json_object_get(h2, "response"), "body"), "done");
+    assert_true(json_integer_value(json_object_get(h0, "t_ns")) <
+                json_integer_value(json_object_get(h2, "t_ns")));
+    /* the Location header is kept */
+    headers = json_dumps(
+        json_object_get(json_object_get(h0, "response"), "headers"), 0);
+    assert_non_null(strstr(headers, "[\"Location\", \"/mid\"]"));
+    free(headers);
+    json_decref(hops);
+}
+
+static void test_hop_limit(void **state)
+{
+    struct server *s = *state;
+    const char *rec = record_path();
+    json_t *hops;
+
+    assert_int_equal(browse(s, "/loop", rec), 1);
+    hops = read_record(rec);
+    assert_int_equal(json_array_size(hops), HB_MAX_HOPS + 1);
+    json_decref(hops);
+}
+
+static void test_not_followed(void **state)
+{
+    static const char *const paths[] = {"/custom", "/nolocation", "/notfound"};
+    struct server *s = *state;
+
+    for (size_t k = 0; k < 3; k++) {
+        const char *rec = record_path();
+        json_t *hops;
+        assert_int_equal(browse(s, paths[k], rec), 1);
+        hops = read_record(rec);
+        assert_int_equal(json_array_size(hops), 1);
+        json_decref(hops);
+    }
+}
+
+static void test_body_capped(void **state)
+{
+    struct server *s = *state;
+    const char *rec = record_path();
+    json_t *hops;
+
+    assert_int_equal(browse(s, "/big", rec), 0);
+    hops = read_record(rec);
+    assert_int_equal(
+        strlen(
+            str(json_object_get(json_array_get(hops, 0), "response"), "body")),
+        HB_BODY_CAP);
+    json_decref(hops);
+}
+
+static void test_connection_refused(void **state)
+{
+    const char *rec = record_path();
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    socklen_t len = sizeof(a);
+    char url[64];
+    char *argv[] = {"browse", "--record", (char *)rec, url, NULL};
+    json_t *hops;
+
+    (void)state;
+    /* a port that was just free: nothing listens there */
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", ntohs(a.sin_port));
+    assert_int_equal(hb_main(4, argv), 1);
+    hops = read_record(rec);
+    assert_int_equal(json_array_size(hops), 1);
+    assert_int_equal(status_of(json_array_get(hops, 0)), 0);
+    assert_non_null(str(json_array_get(hops, 0), "error"));
+    json_decref(hops);
+}
+
+static void test_usage(void **state)
+{
+    char *none[] = {"browse", NULL};
+    char *ftp[] = {"browse", "ftp://example.com/", NULL};
+    char *two[] = {"browse", "http://a/", "http://b/", NULL};
+    char *opt[] = {"browse", "--frob", "http://a/", NULL};
+    char *help[] = {"browse", "--help", NULL};
+
+    (void)state;
+    assert_int_equal(hb_main(1, none), 2);
+    assert_int_equal(hb_main(2, ftp), 2);
+    assert_int_equal(hb_main(3, two), 2);
+    assert_int_equal(hb_main(3, opt), 2);
+    assert_int_equal(hb_main(2, help), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_follows_redirects),
+        cmocka_unit_test(test_hop_limit),
+        cmocka_unit_test(test_not_followed),
+        cmocka_unit_test(test_body_capped),
+        cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_usage),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

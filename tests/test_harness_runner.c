@@ -1,0 +1,400 @@
+/* Tests of the runner (harness/runner.h): process supervision on its own
+ * (timeout and kill, output cap, exit status, leftovers in the process
+ * group), then whole scenarios against the mock world with a fake client
+ * (tests/data/harness/fake-client.sh). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "harness/runner.h"
+#include "harness/scenario.h"
+
+static bool sh(const char *script, long timeout_ms, size_t cap,
+               struct hr_exec_result *r)
+{
+    const char *argv[] = {"/bin/sh", "-c", script, NULL};
+    const char *env[] = {"HR_TEST_VAR=from-test", NULL};
+    struct hr_exec x = {argv, env, timeout_ms, cap};
+    struct ac_err err;
+
+    if (!hr_exec_run(&x, r, &err)) {
+        fail_msg("hr_exec_run: %s", err.msg);
+    }
+    return true;
+}
+
+static void test_exec_exit_code(void **state)
+{
+    struct hr_exec_result r;
+
+    (void)state;
+    sh("echo out; echo err >&2; echo $HR_TEST_VAR; exit 3", 5000, 0, &r);
+    assert_int_equal(r.exit_code, 3);
+    assert_int_equal(r.signal, 0);
+    assert_false(r.timed_out);
+    assert_string_equal(r.output, "out\nerr\nfrom-test\n");
+    assert_int_equal(r.dropped, 0);
+    hr_exec_result_free(&r);
+}
+
+static void test_exec_timeout(void **state)
+{
+    struct hr_exec_result r;
+    int64_t t0 = ac_mono_ns();
+
+    (void)state;
+    sh("echo started; exec sleep 30", 300, 0, &r);
+    assert_true(r.timed_out);
+    assert_int_equal(r.signal, SIGTERM);
+    assert_string_equal(r.output, "started\n");
+    assert_true(r.duration_ms >= 300);
+    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    hr_exec_result_free(&r);
+}
+
+/* SIGTERM ignored: SIGKILL follows after the grace period. (The timeout
+ * leaves the shell ample time to set its trap, even on a loaded machine.) */
+static void test_exec_stubborn(void **state)
+{
+    struct hr_exec_result r;
+    int64_t t0 = ac_mono_ns();
+
+    (void)state;
+    sh("trap '' TERM; echo trapped; sleep 30; sleep 30", 1000, 0, &r);
+    assert_true(r.timed_out);
+    assert_string_equal(r.output, "trapped\n");
+    assert_int_equal(r.signal, SIGKILL);
+    assert_true((ac_mono_ns() - t0) / 1000000 >= 1000 + HR_KILL_GRACE_MS);
+    assert_true((ac_mono_ns() - t0) / 1000000 < 4000);
+    hr_exec_result_free(&r);
+}
+
+static void test_exec_flood_is_capped(void **state)
+{
+    struct hr_exec_result r;
+
+    (void)state;
+    sh("head -c 8388608 /dev/zero | tr '\\0' x; echo; exit 0", 20000, 4096, &r);
+    assert_false(r.timed_out);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.output_len, 4096);
+    assert_int_equal(strlen(r.output), 4096);
+    assert_int_equal(r.dropped, 8388608 + 1 - 4096);
+    hr_exec_result_free(&r);
+}
+
+/* A background process holding the pipe does not keep us waiting: the
+ * group is killed when the client exits. */
+static void test_exec_leftovers_killed(void **state)
+{
+    struct hr_exec_result r;
+    int64_t t0 = ac_mono_ns();
+
+    (void)state;
+    sh("sleep 30 & echo bye", 10000, 0, &r);
+    assert_int_equal(r.exit_code, 0);
+    assert_false(r.timed_out);
+    assert_string_equal(r.output, "bye\n");
+    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    hr_exec_result_free(&r);
+}
+
+static void test_exec_spawn_failure(void **state)
+{
+    const char *argv[] = {"/nonexistent/program", NULL};
+    struct hr_exec x = {argv, NULL, 1000, 0};
+    struct hr_exec_result r;
+    struct ac_err err;
+
+    (void)state;
+    assert_false(hr_exec_run(&x, &r, &err));
+    assert_non_null(strstr(err.msg, "/nonexistent/program"));
+}
+
+static void test_shell_quote(void **state)
+{
+    char *q = hr_shell_quote("a b'c");
+    char *c = hr_default_client_cmd("/opt/my dir/authcheck");
+
+    (void)state;
+    assert_string_equal(q, "'a b'\\''c'");
+    assert_string_equal(c, "'/opt/my dir/mcp-oauth' conformance");
+    free(q);
+    free(c);
+}
+
+/* --- whole scenarios -------------------------------------------------- */
+
+static const char scenario_text[] =
+    "{\"id\": \"t/runner\", \"title\": \"runner test\","
+    " \"spec\": [\"2025-11-25\", \"2025-06-18\"],"
+    " \"authorization_servers\": [{\"id\": \"as\"}],"
+    " \"mcp_server\": {\"path\": \"/mcp\", \"tools\": [{\"name\": \"echo\"}]},"
+    " \"client\": {\"runs\": %d, \"timeout_ms\": %d,"
+    " \"arguments\": {\"text\": \"hi\"}},"
+    " \"checks\": [\"prm-fetched\", \"client-exit-status\"]}";
+
+struct fixture {
+    char out[512];
+    char exe[512];
+    char cmd[1024];
+};
+
+static int setup(void **state)
+{
+    const char *tmp = getenv("AUTHCHECK_TMP");
+    const char *bin = getenv("AUTHCHECK_BINDIR");
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (tmp == NULL || getenv("AUTHCHECK_TESTDATA") == NULL) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->out, sizeof(f->out), "%s/runner-out", tmp);
+    snprintf(f->exe, sizeof(f->exe), "%s/authcheck", bin ? bin : "bin");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(*state);
+    return 0;
+}
+
+static json_t *run(struct fixture *f, const char *mode, int runs,
+                   int timeout_ms, json_t *secrets)
+{
+    char text[sizeof(scenario_text) + 32];
+    struct hs_scenario *s = NULL;
+    struct hr_options o = {f->cmd, f->exe, f->out, false};
+    struct ac_err err;
+    json_t *res;
+
+    snprintf(text, sizeof(text), scenario_text, runs, timeout_ms);
+    snprintf(f->cmd, sizeof(f->cmd), "'%s/harness/fake-client.sh' %s",
+             getenv("AUTHCHECK_TESTDATA"), mode);
+    if (!hs_parse(text, strlen(text), "t/runner.json", "t/runner", &s, &err)) {
+        fail_msg("%s", err.msg);
+    }
+    res = hr_run_scenario(s, &o, secrets);
+    assert_non_null(res);
+    hs_free(s);
+    return res;
+}
+
+static const json_t *check_named(const json_t *res, const char *id)
+{
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(res, "checks"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "id")), id) == 0) {
+            return c;
+        }
+    }
+    fail_msg("no check %s in the results", id);
+    return NULL;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static json_int_t num(const json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
+static void test_scenario_hung_client(void **state)
+{
+    struct fixture *f = *state;
+    json_t *res = run(f, "hang", 1, 400, NULL);
+    const json_t *r0 = json_array_get(json_object_get(res, "runs"), 0);
+
+    assert_string_equal(str(res, "status"), "failed");
+    assert_true(json_is_null(json_object_get(res, "error")));
+    assert_int_equal(json_array_size(json_object_get(res, "runs")), 1);
+    assert_true(json_is_true(json_object_get(r0, "timed_out")));
+    assert_int_equal(num(r0, "signal"), SIGTERM);
+    assert_true(num(res, "duration_ms") < 3000);
+    assert_string_equal(str(check_named(res, "client-exit-status"), "status"),
+                        "FAILURE");
+    assert_string_equal(str(check_named(res, "prm-fetched"), "status"),
+                        "FAILURE");
+    json_decref(res);
+}
+
+static void test_scenario_flooding_client(void **state)
+{
+    struct fixture *f = *state;
+    json_t *res = run(f, "flood", 1, 20000, NULL);
+    const json_t *r0 = json_array_get(json_object_get(res, "runs"), 0);
+    const char *out = str(r0, "output");
+
+    assert_false(json_is_true(json_object_get(r0, "timed_out")));
+    assert_int_equal(num(r0, "exit_code"), 0);
+    assert_true(strlen(out) < HR_OUTPUT_CAP + 100);
+    assert_non_null(strstr(out, "more bytes of output dropped"));
+    json_decref(res);
+}
+
+static void test_scenario_exit3_recorded(void **state)
+{
+    struct fixture *f = *state;
+    json_t *res = run(f, "exit3", 2, 5000, NULL);
+    const json_t *runs = json_object_get(res, "runs");
+
+    assert_int_equal(json_array_size(runs), 2);
+    for (size_t k = 0; k < 2; k++) {
+        const json_t *r = json_array_get(runs, k);
+        assert_int_equal(num(r, "exit_code"), 3);
+        assert_false(json_is_true(json_object_get(r, "timed_out")));
+        assert_string_equal(str(r, "output"), "giving up\n");
+    }
+    assert_string_equal(str(res, "status"), "failed");
+    assert_string_equal(str(check_named(res, "client-exit-status"), "status"),
+                        "FAILURE");
+    json_decref(res);
+}
+
+static void test_scenario_environment(void **state)
+{
+    struct fixture *f = *state;
+    json_t *res = run(f, "env", 1, 5000, NULL);
+    const char *out =
+        str(json_array_get(json_object_get(res, "runs"), 0), "output");
+    char want[1200];
+    struct stat st;
+
+    assert_non_null(strstr(out, "argc=2 url=http://127.0.0.1:"));
+    assert_non_null(strstr(out, "MCP_CONFORMANCE_SCENARIO=t/runner\n"));
+    assert_non_null(
+        strstr(out, "MCP_CONFORMANCE_PROTOCOL_VERSION=2025-11-25\n"));
+    assert_non_null(strstr(out, "MCP_CONFORMANCE_CONTEXT={\"arguments\":"
+                                "{\"text\":\"hi\"},\"name\":\"t/runner\","
+                                "\"tool\":\"echo\"}\n"));
+    snprintf(want, sizeof(want), "BROWSER=%s/t/runner/browser\n", f->out);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof(want), "HOME=%s/t/runner/home\n", f->out);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof(want), "XDG_STATE_HOME=%s/t/runner/home/.local/state",
+             f->out);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof(want), "%s/t/runner/browser", f->out);
+    assert_int_equal(stat(want, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    snprintf(want, sizeof(want), "%s/t/runner/home", f->out);
+    assert_int_equal(stat(want, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* The client exited 0, but never fetched the PRM. */
+    assert_string_equal(str(check_named(res, "prm-fetched"), "status"),
+                        "FAILURE");
+    json_decref(res);
+}
+
+/* The wrapper runs `authcheck browse`; its hop joins the transcript next
+ * to the mock's record of the same request. */
+static void test_scenario_browser_hop(void **state)
+{
+    struct fixture *f = *state;
+    json_t *secrets = json_array();
+    json_t *res;
+    const json_t *ex, *tr;
+    size_t i, hops = 0, mcp = 0;
+    char rec[600];
+
+    if (access(f->exe, X_OK) != 0) {
+        skip(); /* bin/authcheck not built */
+    }
+    res = run(f, "browse", 1, 10000, secrets);
+    tr = json_object_get(res, "transcript");
+    json_array_foreach(tr, i, ex)
+    {
+        if (strcmp(str(ex, "server"), "browser") == 0) {
+            hops++;
+            assert_string_equal(str(ex, "endpoint"), "hop");
+            /* a GET of the MCP endpoint: 401 or 405, never 2xx */
+            assert_true(num(json_object_get(ex, "response"), "status") >= 400);
+        }
+        mcp += strcmp(str(ex, "server"), "mcp") == 0;
+    }
+    assert_int_equal(hops, 1);
+    assert_int_equal(mcp, 1);
+    assert_non_null(
+        strstr(str(json_array_get(json_object_get(res, "runs"), 0), "output"),
+               "browser exit 1"));
+    snprintf(rec, sizeof(rec), "%s/t/runner/browser.jsonl", f->out);
+    assert_int_not_equal(access(rec, F_OK), 0); /* removed after reading */
+    assert_true(json_is_array(secrets));
+    json_decref(secrets);
+    json_decref(res);
+}
+
+/* A stale token cache from an earlier run is wiped. */
+static void test_scenario_fresh_home(void **state)
+{
+    struct fixture *f = *state;
+    char p[700];
+    FILE *fp;
+    json_t *res;
+
+    snprintf(p, sizeof(p), "%s/t/runner/home/.config/stale", f->out);
+    fp = fopen(p, "w");
+    if (fp != NULL) {
+        fclose(fp);
+    }
+    res = run(f, "exit3", 1, 5000, NULL);
+    assert_int_not_equal(access(p, F_OK), 0);
+    json_decref(res);
+}
+
+/* The output directory cannot be made: the scenario is an error. */
+static void test_scenario_harness_error(void **state)
+{
+    struct fixture *f = *state;
+    char saved[512];
+    json_t *res;
+
+    memcpy(saved, f->out, sizeof(saved));
+    snprintf(f->out, sizeof(f->out), "/proc/no-such-dir/out");
+    res = run(f, "exit3", 1, 5000, NULL);
+    assert_string_equal(str(res, "status"), "error");
+    assert_non_null(strstr(str(res, "error"), "/proc/no-such-dir"));
+    assert_int_equal(json_array_size(json_object_get(res, "checks")), 0);
+    memcpy(f->out, saved, sizeof(saved));
+    json_decref(res);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exec_exit_code),
+        cmocka_unit_test(test_exec_timeout),
+        cmocka_unit_test(test_exec_stubborn),
+        cmocka_unit_test(test_exec_flood_is_capped),
+        cmocka_unit_test(test_exec_leftovers_killed),
+        cmocka_unit_test(test_exec_spawn_failure),
+        cmocka_unit_test(test_shell_quote),
+        cmocka_unit_test(test_scenario_hung_client),
+        cmocka_unit_test(test_scenario_flooding_client),
+        cmocka_unit_test(test_scenario_exit3_recorded),
+        cmocka_unit_test(test_scenario_environment),
+        cmocka_unit_test(test_scenario_browser_hop),
+        cmocka_unit_test(test_scenario_fresh_home),
+        cmocka_unit_test(test_scenario_harness_error),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,327 @@
+/* Tests of scenario loading and validation (harness/scenario.h): a table of
+ * bad scenario texts with the position and message each must produce, the
+ * defaults a valid one gets, discovery, and the shipped scenario files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "harness/scenario.h"
+
+/* A valid scenario; each bad case replaces one line of it. */
+static const char *const base[] = {
+    "{",
+    "  \"id\": \"t/x\",",
+    "  \"title\": \"T\",",
+    "  \"spec\": [\"2025-06-18\", \"2025-11-25\"],",
+    "  \"authorization_servers\": [{\"id\": \"as\"}],",
+    "  \"mcp_server\": {\"path\": \"/mcp\", \"tools\": [{\"name\": "
+    "\"echo\"}]},",
+    "  \"client\": {\"runs\": 2},",
+    "  \"checks\": [\"prm-fetched\", \"client-exit-status\"]",
+    "}",
+    NULL,
+};
+
+/* The base text with line `line` (1-based; 0 for none) replaced. */
+static char *variant(int line, const char *with)
+{
+    size_t n = 1;
+    char *out;
+
+    for (int k = 0; base[k]; k++) {
+        n += strlen(base[k]) + 1;
+    }
+    n += with ? strlen(with) : 0;
+    out = calloc(1, n);
+    for (int k = 0; base[k]; k++) {
+        strcat(out, k + 1 == line ? with : base[k]);
+        strcat(out, "\n");
+    }
+    return out;
+}
+
+struct bad {
+    int line;
+    const char *with;
+    const char *pos;  /* "LINE:COL" */
+    const char *frag; /* in the message */
+};
+
+static const struct bad cases[] = {
+    /* unknown keys, top level and nested */
+    {3, "  \"bogus\": 1, \"title\": \"T\",", "3:3",
+     "unknown key \"bogus\" in the top level"},
+    {6, "  \"mcp_server\": {\"path\": \"/mcp\", \"colour\": \"red\"},", "6:34",
+     "unknown key \"colour\" in /mcp_server"},
+    {6,
+     "  \"mcp_server\": {\"tools\": [{\"name\": \"echo\", \"scop\": \"a\"}]},",
+     "6:45", "unknown key \"scop\" in /mcp_server/tools/0"},
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"as\", \"tokens\": {\"ttl\": "
+     "1}}],",
+     "5:53", "unknown key \"ttl\" in /authorization_servers/0/tokens"},
+    /* wrong types */
+    {7, "  \"client\": {\"runs\": \"2\"},", "7:22",
+     "/client/runs: expected integer, got string"},
+    {7, "  \"client\": {\"runs\": 1.5},", "7:22",
+     "/client/runs: expected integer, got number"},
+    {3, "  \"title\": null,", "3:12", "/title: expected string, got null"},
+    {6, "  \"mcp_server\": [],", "6:17",
+     "/mcp_server: expected object, got array"},
+    {7, "  \"client\": {\"arguments\": [1]},", "7:27",
+     "/client/arguments: expected object, got array"},
+    {6, "  \"mcp_server\": {\"challenge\": {\"resource_metadata\": \"yes\"}},",
+     "6:53", "/mcp_server/challenge/resource_metadata: expected boolean"},
+    /* duplicate keys */
+    {3, "  \"title\": \"T\", \"title\": \"U\",", "3:17",
+     "duplicate key \"title\" in the top level"},
+    {7, "  \"client\": {\"runs\": 1, \"runs\": 2},", "7:25",
+     "duplicate key \"runs\" in /client"},
+    /* bad enum values and ranges */
+    {4, "  \"spec\": [\"2025-11-25\", \"2024-01-01\"],", "4:26",
+     "/spec/1: \"2024-01-01\" is not one of \"2025-03-26\""},
+    {6, "  \"mcp_server\": {\"prm\": \"header\"},", "6:25",
+     "/mcp_server/prm: \"header\" is not one of \"path\", \"root\""},
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"as\", \"discovery\": "
+     "[\"oauth\", \"oauth\"]}],",
+     "5:65", "/authorization_servers/0/discovery/1: duplicate value"},
+    {7, "  \"client\": {\"runs\": 9},", "7:22",
+     "/client/runs: 9 is out of range 1..5"},
+    {7, "  \"client\": {\"expect\": \"maybe\"},", "7:24",
+     "/client/expect: \"maybe\" is not one of \"success\", \"refuse\""},
+    {4, "  \"spec\": [],", "4:11", "/spec: needs at least 1 item"},
+    /* unknown check id */
+    {8, "  \"checks\": [\"prm-fetched\", \"no-such-check\"]", "8:29",
+     "/checks/1: unknown check id \"no-such-check\""},
+    /* trailing garbage, syntax */
+    {9, "} x", "9:3", "end of file expected"},
+    {8, "  \"checks\": [\"prm-fetched\",]", "8:28", "unexpected token"},
+    /* required keys, ids, cross-member rules */
+    {3, "", "1:1", "missing required key \"title\" in the top level"},
+    {2, "  \"id\": \"t/y\",", "2:9",
+     "/id: \"t/y\" must equal the file's path under the scenario directory, "
+     "\"t/x\""},
+    {2, "  \"id\": \"t/../x\",", "2:9", "is not a scenario id"},
+    {5, "  \"authorization_servers\": [{\"id\": \"as\"}, {\"id\": \"as\"}],",
+     "5:50", "authorization server id \"as\" is already used"},
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"as\", \"issuer_path\": \"x\"}],",
+     "5:57", "/authorization_servers/0/issuer_path: must be \"\""},
+    {6, "  \"mcp_server\": {\"path\": \"mcp\"},", "6:26",
+     "/mcp_server/path: \"mcp\" must start with '/'"},
+    {7, "  \"client\": {\"tool\": \"add\"},", "7:22",
+     "/client/tool: \"add\" is not one of /mcp_server/tools"},
+    {7, "  \"rules\": [{\"on\": {}}], \"client\": {},", "7:13",
+     "rules are not supported yet"},
+    {5, "  \"authorization_servers\": [],", "5:28",
+     "/authorization_servers: needs at least 1 item"},
+};
+
+static void test_bad_scenarios(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+        char *text = variant(cases[k].line, cases[k].with);
+        struct hs_scenario *s = NULL;
+        struct ac_err err;
+        char prefix[64];
+        ac_err_clear(&err);
+        if (hs_parse(text, strlen(text), "t/x.json", "t/x", &s, &err)) {
+            fail_msg("case %zu accepted:\n%s", k, text);
+        }
+        snprintf(prefix, sizeof(prefix), "t/x.json:%s: ", cases[k].pos);
+        if (strncmp(err.msg, prefix, strlen(prefix)) != 0 ||
+            strstr(err.msg, cases[k].frag) == NULL) {
+            fail_msg("case %zu: got\n  %s\nexpected\n  %s...%s...", k, err.msg,
+                     prefix, cases[k].frag);
+        }
+        assert_int_equal(err.code, AC_ERR_INVALID);
+        assert_null(s);
+        free(text);
+    }
+}
+
+/* Several violations: the first in the file is reported, with a count. */
+static void test_first_of_many(void **state)
+{
+    const char *text = "{\"id\": \"t/x\", \"title\": 1, \"spec\": [\"x\"],"
+                       " \"zzz\": 0, \"authorization_servers\": [{\"id\":"
+                       " \"as\"}], \"mcp_server\": {}, \"checks\": [\"a\"]}";
+    struct hs_scenario *s = NULL;
+    struct ac_err err;
+
+    (void)state;
+    assert_false(hs_parse(text, strlen(text), "f", NULL, &s, &err));
+    assert_string_equal(err.msg, "f:1:24: /title: expected string, got integer "
+                                 "(and 2 more)");
+}
+
+static void test_defaults(void **state)
+{
+    char *text = variant(0, NULL);
+    struct hs_scenario *s = NULL;
+    struct ac_err err;
+    const json_t *as, *mcp, *client;
+
+    (void)state;
+    if (!hs_parse(text, strlen(text), "t/x.json", "t/x", &s, &err)) {
+        fail_msg("%s", err.msg);
+    }
+    assert_string_equal(s->id, "t/x");
+    assert_string_equal(s->title, "T");
+    assert_string_equal(s->family, "t");
+    assert_string_equal(s->newest_spec, "2025-11-25");
+    assert_int_equal(s->runs, 2);
+    assert_int_equal(s->timeout_ms, 30000);
+    as = json_array_get(json_object_get(s->doc, "authorization_servers"), 0);
+    assert_string_equal(json_string_value(json_object_get(as, "issuer_path")),
+                        "");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(as, "tokens"), "access_ttl")),
+                     3600);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(as, "tokens"), "refresh")),
+                        "rotate");
+    mcp = json_object_get(s->doc, "mcp_server");
+    assert_string_equal(json_string_value(json_object_get(mcp, "prm")), "path");
+    assert_string_equal(json_string_value(json_object_get(mcp, "wire")),
+                        "2025-11-25");
+    assert_true(json_is_true(json_object_get(json_object_get(mcp, "challenge"),
+                                             "resource_metadata")));
+    assert_null(json_object_get(mcp, "scopes_supported"));
+    client = json_object_get(s->doc, "client");
+    assert_string_equal(json_string_value(json_object_get(client, "tool")),
+                        "echo");
+    assert_string_equal(json_string_value(json_object_get(client, "expect")),
+                        "success");
+    assert_true(json_is_object(json_object_get(client, "arguments")));
+    assert_int_equal(json_array_size(json_object_get(s->doc, "rules")), 0);
+    hs_free(s);
+    free(text);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_discover(void **state)
+{
+    const char *tmp = getenv("AUTHCHECK_TMP");
+    char root[512], p[600];
+    char **list = NULL;
+    size_t n = 0;
+    struct ac_err err;
+    char *text = variant(2, "  \"id\": \"b/z\",");
+    struct hs_scenario *s = NULL;
+
+    (void)state;
+    if (tmp == NULL) {
+        skip();
+    }
+    snprintf(root, sizeof(root), "%s/harness-discover", tmp);
+    mkdir(root, 0755);
+    snprintf(p, sizeof(p), "%s/b", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof(p), "%s/a", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof(p), "%s/.hidden", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof(p), "%s/b/z.json", root);
+    write_file(p, text);
+    snprintf(p, sizeof(p), "%s/a/y.json", root);
+    write_file(p, "{}");
+    snprintf(p, sizeof(p), "%s/top.json", root);
+    write_file(p, "{}");
+    snprintf(p, sizeof(p), "%s/notes.md", root);
+    write_file(p, "#");
+    snprintf(p, sizeof(p), "%s/.hidden/h.json", root);
+    write_file(p, "{}");
+
+    assert_true(hs_discover(root, &list, &n, &err));
+    assert_int_equal(n, 3);
+    assert_string_equal(list[0], "a/y.json");
+    assert_string_equal(list[1], "b/z.json");
+    assert_string_equal(list[2], "top.json");
+    assert_null(list[3]);
+    hs_list_free(list);
+
+    assert_true(hs_load(root, "b/z.json", &s, &err));
+    assert_string_equal(s->id, "b/z");
+    hs_free(s);
+    assert_false(hs_load(root, "a/y.json", &s, &err));
+    assert_non_null(strstr(err.msg, "a/y.json:1:1: missing required key"));
+    assert_false(hs_load(root, "a/none.json", &s, &err));
+    assert_int_equal(err.code, AC_ERR_IO);
+    snprintf(p, sizeof(p), "%s/empty", root);
+    mkdir(p, 0755);
+    assert_true(hs_discover(p, &list, &n, &err));
+    assert_int_equal(n, 0);
+    assert_null(list[0]);
+    hs_list_free(list);
+    assert_false(hs_discover("/nonexistent/dir", &list, &n, &err));
+    free(text);
+}
+
+/* Every shipped scenario file loads. */
+static void test_shipped_scenarios(void **state)
+{
+    const char *dir = getenv("AUTHCHECK_SCENARIOS");
+    char **list = NULL;
+    size_t n = 0;
+    struct ac_err err;
+
+    (void)state;
+    if (dir == NULL) {
+        skip();
+    }
+    assert_true(hs_discover(dir, &list, &n, &err));
+    assert_true(n >= 1);
+    for (size_t k = 0; k < n; k++) {
+        struct hs_scenario *s = NULL;
+        if (!hs_load(dir, list[k], &s, &err)) {
+            fail_msg("%s", err.msg);
+        }
+        hs_free(s);
+    }
+    hs_list_free(list);
+}
+
+static void test_scenario_dir(void **state)
+{
+    char *d;
+
+    (void)state;
+    d = hs_scenario_dir("/x/y", "/bin");
+    assert_string_equal(d, "/x/y");
+    free(d);
+    setenv("AUTHCHECK_SCENARIOS", "/from/env", 1);
+    d = hs_scenario_dir(NULL, "/bin");
+    assert_string_equal(d, "/from/env");
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_scenarios),
+        cmocka_unit_test(test_first_of_many),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_discover),
+        cmocka_unit_test(test_shipped_scenarios),
+        cmocka_unit_test(test_scenario_dir), /* last: it sets the env */
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
