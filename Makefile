@@ -27,7 +27,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
-ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -I. -Iclient/include $(PKG_CFLAGS) \
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DAUTHCHECK_PREFIX='"$(PREFIX)"' \
+             -I. -Iclient/include $(PKG_CFLAGS) \
              $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
@@ -190,6 +191,8 @@ install: all
 	install -m 0755 $(AUTHCHECK) $(MCPOAUTH) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(LIBMCPOAUTH) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 client/include/mcpoauth.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/share/authcheck
+	cp -R scenarios $(DESTDIR)$(PREFIX)/share/authcheck/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' client/mcpoauth.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mcpoauth.pc
 
@@ -204,5 +207,8 @@ format-check:
 
 clean:
 	rm -rf build bin lib out
+
+# Keep test objects: they are intermediate files of the test programs.
+.SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
