@@ -24,6 +24,7 @@ struct fixture {
     json_t *scenario;
     struct mo_world *world;
     json_t *transcript;
+    char store[256]; /* XDG_STATE_HOME of the commands */
     char out[65536]; /* the command's stdout and stderr */
 };
 
@@ -43,6 +44,12 @@ static int setup(void **state)
     f->scenario = ac_json_load_file(path, &err);
     if (f->scenario == NULL || !mo_world_start(f->scenario, &f->world, &err)) {
         print_error("%s\n", err.msg);
+        return -1;
+    }
+    /* Each test its own token store: runs do not see each other's. */
+    snprintf(f->store, sizeof f->store, "%s/cli-XXXXXX",
+             env_or("AUTHCHECK_TMP", "/tmp"));
+    if (mkdtemp(f->store) == NULL) {
         return -1;
     }
     *state = f;
@@ -83,6 +90,7 @@ static int run(struct fixture *f, const char *prog, const char *const *args,
         unsetenv("BROWSER");
         unsetenv("MCP_CONFORMANCE_CONTEXT");
         unsetenv("MCP_OAUTH_MUTATION");
+        setenv("XDG_STATE_HOME", f->store, 1);
         for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
             putenv((char *)env[i]);
         }

@@ -82,6 +82,9 @@ static void start(struct fixture *f)
         fail_msg("mcpo_client_new: %s", merr.msg);
     }
     mcpo_client_set_browser(f->client, MCPO_BROWSER_HEADLESS);
+    /* These tests are about one flow: no token store (test_client_store
+     * covers it). */
+    mcpo_client_set_store_dir(f->client, "", NULL);
     mcpo_client_set_callback_timeout(f->client, 5);
     if (getenv("MCPO_TEST_TRACE") != NULL) {
         mcpo_client_set_trace(f->client, true);

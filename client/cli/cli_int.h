@@ -20,7 +20,14 @@ struct cli_opts {
     const char *scope;
     const char *client_id;
     const char *client_name;
+    const char *client_secret;
+    const char *client_metadata_url;
+    const char *store;
 };
+
+/* `mcp-oauth login|token|logout|status` (session.c). */
+int cli_session(const char *cmd, char **args, int nargs,
+                const struct cli_opts *o);
 
 /* Apply the options to a new client (main.c). */
 bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,

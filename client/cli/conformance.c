@@ -18,6 +18,8 @@ struct context {
     json_t *doc;
     const char *client_id;
     const char *client_secret;
+    const char *client_metadata_url;
+    bool client_credentials; /* the scenario wants RFC 6749 §4.4 */
     const char *tool;
     char *arguments; /* JSON text, new */
 };
@@ -41,6 +43,15 @@ static bool load_context(struct context *ctx)
     ctx->client_id = json_string_value(json_object_get(ctx->doc, "client_id"));
     ctx->client_secret =
         json_string_value(json_object_get(ctx->doc, "client_secret"));
+    ctx->client_metadata_url =
+        json_string_value(json_object_get(ctx->doc, "client_metadata_url"));
+    /* The official suite's client credentials scenarios carry client_id
+     * with client_secret or private_key_pem, and a name saying so. */
+    const char *name = json_string_value(json_object_get(ctx->doc, "name"));
+    ctx->client_credentials =
+        json_object_get(ctx->doc, "client_credentials") != NULL ||
+        json_object_get(ctx->doc, "private_key_pem") != NULL ||
+        (name != NULL && strstr(name, "client-credentials") != NULL);
     ctx->tool = json_string_value(json_object_get(ctx->doc, "tool"));
     const json_t *args = json_object_get(ctx->doc, "arguments");
     if (json_is_object(args)) {
@@ -95,6 +106,23 @@ static bool configure(struct mcpo_client *c, const struct context *ctx,
         !mcpo_client_set_client_credentials(c, ctx->client_id,
                                             ctx->client_secret, err)) {
         return false;
+    }
+    if (ctx->client_metadata_url != NULL &&
+        !mcpo_client_set_client_metadata_url(c, ctx->client_metadata_url,
+                                             err)) {
+        return false;
+    }
+    if (ctx->client_credentials) {
+        if (ctx->client_id == NULL ||
+            json_object_get(ctx->doc, "private_key_pem") != NULL) {
+            memset(err, 0, sizeof *err);
+            err->code = MCPO_ERR_USAGE;
+            snprintf(err->msg, sizeof err->msg,
+                     "client credentials need client_id and client_secret "
+                     "(private_key_jwt is not implemented yet)");
+            return false;
+        }
+        mcpo_client_set_client_credentials_grant(c, true);
     }
     if (o->headless || browser == NULL || *browser == '\0') {
         mcpo_client_set_browser(c, MCPO_BROWSER_HEADLESS);

@@ -14,16 +14,21 @@
 
 static void short_usage(void)
 {
-    fputs("usage: mcp-oauth [options] tools URL | call URL TOOL [JSON] | "
-          "conformance URL\n(mcp-oauth --help for more)\n",
+    fputs("usage: mcp-oauth [options] login URL | tools URL | call URL TOOL "
+          "[JSON] |\n       token URL | logout URL | status | conformance "
+          "URL\n(mcp-oauth --help for more)\n",
           stderr);
 }
 
 static void usage(FILE *out)
 {
     fputs(
-        "usage: mcp-oauth [options] tools URL\n"
+        "usage: mcp-oauth [options] login URL\n"
+        "       mcp-oauth [options] tools URL\n"
         "       mcp-oauth [options] call URL TOOL [JSON-ARGUMENTS]\n"
+        "       mcp-oauth [options] token URL\n"
+        "       mcp-oauth [options] logout URL\n"
+        "       mcp-oauth [options] status\n"
         "       mcp-oauth [options] conformance URL\n"
         "\n"
         "An MCP client with OAuth 2.1 authorization (MCP 2026-07-28 auth,\n"
@@ -32,9 +37,17 @@ static void usage(FILE *out)
         "unless --client-id is given, authorizes with PKCE S256, state,\n"
         "resource and RFC 9207 iss checks through a loopback callback on\n"
         "127.0.0.1, then makes the MCP calls with the bearer token.\n"
-        "Tokens and registrations are kept in memory only (this version).\n"
+        "Registrations, metadata and tokens are kept in a token store\n"
+        "($XDG_STATE_HOME/mcp-oauth or ~/.local/state/mcp-oauth, 0700,\n"
+        "files 0600) and refreshed when they expire.\n"
         "\n"
         "commands:\n"
+        "  login URL            authorize (if needed) and store the tokens\n"
+        "  token URL            print a valid access token (refreshing or\n"
+        "                       logging in when needed)\n"
+        "  logout URL           revoke the tokens (RFC 7009) and delete the\n"
+        "                       stored state of that server\n"
+        "  status               list stored servers, expiry and scopes\n"
         "  tools URL            list the server's tools (name and "
         "description)\n"
         "  call URL TOOL [JSON] call TOOL with a JSON object of arguments\n"
@@ -60,7 +73,12 @@ static void usage(FILE *out)
         "                       scopes_supported selection\n"
         "  --client-id ID       use a pre-registered client (its secret, if\n"
         "                       any, from $MCP_OAUTH_CLIENT_SECRET)\n"
+        "  --client-secret S    its secret (prefer $MCP_OAUTH_CLIENT_SECRET:\n"
+        "                       the command line is visible to others)\n"
+        "  --client-metadata-url URL  Client ID Metadata Document (https)\n"
+        "                       used as client_id when the AS supports it\n"
         "  --client-name NAME   client_name for dynamic registration\n"
+        "  --store DIR          token store directory (\"\" : memory only)\n"
         "  --json               tools: print the raw tools/list result\n"
         "  -v, --verbose        HTTP trace on stderr (secrets redacted)\n"
         "  -h, --help           this text\n"
@@ -84,6 +102,9 @@ void cli_fail(const struct mcpo_err *err)
 bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
                    struct mcpo_err *err)
 {
+    const char *secret = o->client_secret != NULL
+                             ? o->client_secret
+                             : getenv("MCP_OAUTH_CLIENT_SECRET");
     mcpo_client_set_trace(c, o->verbose);
     if (o->callback_port > 0) {
         mcpo_client_set_callback_port(c, o->callback_port);
@@ -100,8 +121,11 @@ bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
            (o->client_name == NULL ||
             mcpo_client_set_client_name(c, o->client_name, err)) &&
            (o->client_id == NULL ||
-            mcpo_client_set_client_credentials(
-                c, o->client_id, getenv("MCP_OAUTH_CLIENT_SECRET"), err));
+            mcpo_client_set_client_credentials(c, o->client_id, secret, err)) &&
+           (o->client_metadata_url == NULL ||
+            mcpo_client_set_client_metadata_url(c, o->client_metadata_url,
+                                                err)) &&
+           (o->store == NULL || mcpo_client_set_store_dir(c, o->store, err));
 }
 
 /* Print tools/list as "name  description" lines. */
@@ -185,6 +209,9 @@ enum {
     OPT_SCOPE,
     OPT_CLIENT_ID,
     OPT_CLIENT_NAME,
+    OPT_CLIENT_SECRET,
+    OPT_CLIENT_METADATA_URL,
+    OPT_STORE,
     OPT_JSON
 };
 
@@ -213,6 +240,10 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"scope", required_argument, NULL, OPT_SCOPE},
         {"client-id", required_argument, NULL, OPT_CLIENT_ID},
         {"client-name", required_argument, NULL, OPT_CLIENT_NAME},
+        {"client-secret", required_argument, NULL, OPT_CLIENT_SECRET},
+        {"client-metadata-url", required_argument, NULL,
+         OPT_CLIENT_METADATA_URL},
+        {"store", required_argument, NULL, OPT_STORE},
         {"json", no_argument, NULL, OPT_JSON},
         {NULL, 0, NULL, 0},
     };
@@ -250,6 +281,15 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         case OPT_CLIENT_NAME:
             o->client_name = optarg;
             break;
+        case OPT_CLIENT_SECRET:
+            o->client_secret = optarg;
+            break;
+        case OPT_CLIENT_METADATA_URL:
+            o->client_metadata_url = optarg;
+            break;
+        case OPT_STORE:
+            o->store = optarg;
+            break;
         case OPT_JSON:
             o->json = true;
             break;
@@ -282,8 +322,14 @@ int main(int argc, char **argv)
     }
 #endif
     const char *cmd = argv[optind];
-    if (strcmp(cmd, "tools") != 0 && strcmp(cmd, "call") != 0 &&
-        strcmp(cmd, "conformance") != 0) {
+    static const char *const cmds[] = {"tools",  "call",  "conformance",
+                                       "login",  "token", "logout",
+                                       "status", NULL};
+    size_t k = 0;
+    while (cmds[k] != NULL && strcmp(cmds[k], cmd) != 0) {
+        k++;
+    }
+    if (cmds[k] == NULL) {
         fprintf(stderr, "mcp-oauth: unknown command \"%s\"\n", cmd);
         short_usage();
         return EXIT_USAGE;
@@ -297,8 +343,10 @@ int main(int argc, char **argv)
         /* The harness passes the URL last (client-under-test contract). */
         rc = optind + 1 < argc ? cli_conformance(argv[argc - 1], &o)
                                : (short_usage(), (int)EXIT_USAGE);
-    } else {
+    } else if (strcmp(cmd, "tools") == 0 || strcmp(cmd, "call") == 0) {
         rc = run_tools_or_call(cmd, argv + optind + 1, argc - optind - 1, &o);
+    } else {
+        rc = cli_session(cmd, argv + optind + 1, argc - optind - 1, &o);
     }
     mcpo_global_cleanup();
     return rc;

@@ -96,10 +96,31 @@ bool mcpo_client_set_client_credentials(struct mcpo_client *c,
                                         const char *client_id,
                                         const char *secret,
                                         struct mcpo_err *err);
-/* Directory for persisted state. Accepted but not used yet: this version
- * keeps registrations and tokens in memory only. */
+/* Directory of the token store (registrations, tokens, metadata; see
+ * docs/CLIENT.md). NULL: the default, $XDG_STATE_HOME/mcp-oauth or
+ * ~/.local/state/mcp-oauth. "" turns the store off (memory only). */
 bool mcpo_client_set_store_dir(struct mcpo_client *c, const char *dir,
                                struct mcpo_err *err);
+/* Client ID Metadata Document URL (https, with a path): used as the
+ * client_id when the AS metadata has client_id_metadata_document_supported
+ * true; otherwise dynamic registration follows. NULL: none. */
+bool mcpo_client_set_client_metadata_url(struct mcpo_client *c, const char *url,
+                                         struct mcpo_err *err);
+/* Extra RFC 7591 client metadata (a JSON object as text, copied) merged
+ * into dynamic registration requests; members the flow sets itself
+ * (redirect_uris, grant_types, ...) are not overridden. NULL: none. */
+bool mcpo_client_set_client_metadata(struct mcpo_client *c,
+                                     const char *json_object_text,
+                                     struct mcpo_err *err);
+/* Pre-configured authorization server metadata (a JSON object as text,
+ * validated as discovered metadata would be, copied): PRM and AS metadata
+ * discovery are skipped. NULL: discover. */
+bool mcpo_client_set_as_metadata(struct mcpo_client *c,
+                                 const char *json_object_text,
+                                 struct mcpo_err *err);
+/* Use the client credentials grant (RFC 6749 §4.4) instead of the
+ * authorization code grant: needs pre-registered credentials. */
+void mcpo_client_set_client_credentials_grant(struct mcpo_client *c, bool on);
 /* Loopback callback port (0, the default: kernel-assigned). */
 void mcpo_client_set_callback_port(struct mcpo_client *c, int port);
 /* Seconds to wait for the authorization callback (default 300). */
@@ -165,6 +186,22 @@ bool mcpo_authorize(struct mcpo_client *c, struct mcpo_err *err);
  * register, authorize. */
 bool mcpo_login(struct mcpo_client *c, struct mcpo_err *err);
 
+/* Refresh the access token now (RFC 6749 §6), coordinated with other
+ * processes through the token store. Fails when there is no refresh token
+ * or the AS refuses it (the stored tokens are then dropped). */
+bool mcpo_refresh(struct mcpo_client *c, struct mcpo_err *err);
+
+/* A valid access token: from the store, refreshed when it expires within
+ * 30 s, or obtained by logging in. *access_token is a new string (a
+ * secret: free with mcpo_free after cleansing if you care). */
+bool mcpo_get_token(struct mcpo_client *c, char **access_token,
+                    struct mcpo_err *err);
+
+/* Revoke the stored refresh token, then the access token (RFC 7009, when
+ * the AS has a revocation_endpoint), and delete this server's record from
+ * the token store. */
+bool mcpo_logout(struct mcpo_client *c, struct mcpo_err *err);
+
 /* --- MCP ----------------------------------------------------------------- */
 
 /* Open the MCP session (initialize + notifications/initialized), running
@@ -201,6 +238,34 @@ const char *mcpo_client_redirect_uri(const struct mcpo_client *c);
 const char *mcpo_client_requested_scope(const struct mcpo_client *c);
 /* Does the client hold an access token? */
 bool mcpo_client_has_token(const struct mcpo_client *c);
+/* Scope of the held token (as granted, else as requested), or NULL. */
+const char *mcpo_client_granted_scope(const struct mcpo_client *c);
+/* Absolute expiry of the held token (seconds since the epoch), 0 when
+ * unknown or no token. */
+long long mcpo_client_expires_at(const struct mcpo_client *c);
+/* The token store directory in use, or NULL when the store is off. */
+const char *mcpo_client_store_dir(struct mcpo_client *c);
+
+/* --- the token store, without a client ----------------------------------
+ * `dir` NULL means the default directory. A record is the JSON object
+ * described in docs/CLIENT.md ("Token store"); it contains secrets. */
+
+/* Every stored server, without secrets: *json_array_text is a new string,
+ * an array of {resource, mcp_url, issuer, client_id, scope, expires_at,
+ * has_access_token, has_refresh_token}. */
+bool mcpo_store_list(const char *dir, char **json_array_text,
+                     struct mcpo_err *err);
+/* The record of (resource, issuer); issuer NULL: the newest record of
+ * `resource`. *record_json is a new string, or NULL when none. */
+bool mcpo_store_get(const char *dir, const char *resource, const char *issuer,
+                    char **record_json, struct mcpo_err *err);
+/* Write a record (tokens, client info, metadata) atomically; it must have
+ * "resource" and "issuer". */
+bool mcpo_store_put(const char *dir, const char *record_json,
+                    struct mcpo_err *err);
+/* Delete the record of (resource, issuer); resource NULL: every record. */
+bool mcpo_store_clear(const char *dir, const char *resource, const char *issuer,
+                      struct mcpo_err *err);
 
 #ifdef __cplusplus
 }

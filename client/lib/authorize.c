@@ -49,11 +49,28 @@ static char *join_scopes(const json_t *arr, bool *nomem)
     return ac_buf_steal(&b);
 }
 
-char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
+bool scope_has(const char *list, const char *scope)
+{
+    size_t n = strlen(scope);
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, scope, n) == 0) {
+            return true;
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
+/* The scope before offline_access is considered. */
+static char *base_scope(const struct mcpo_client *c, bool *nomem)
 {
     const char *s = NULL;
     *nomem = false;
-    if (c->opt_scope != NULL) {
+    if (c->stepup_scope != NULL) {
+        s = c->stepup_scope; /* step-up: previous scopes + challenged */
+    } else if (c->opt_scope != NULL) {
         s = c->opt_scope;
     } else if (c->chal.scope != NULL && !MUTATED("ignore-challenge-scope")) {
         s = c->chal.scope; /* MCP scope selection, priority 1 */
@@ -64,6 +81,25 @@ char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
     char *copy = strdup(s);
     *nomem = copy == NULL;
     return copy;
+}
+
+char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
+{
+    char *s = base_scope(c, nomem), *more = NULL;
+    const json_t *as = json_object_get(c->as_meta, "scopes_supported");
+    /* MCP 2026-07-28 scope selection: MAY add offline_access when the AS
+     * lists it (only to a scope we send: alone it would replace the
+     * default scope). */
+    if (s == NULL || scope_has(s, "offline_access") ||
+        !ac_json_array_has_str(as, "offline_access")) {
+        return s;
+    }
+    if (asprintf(&more, "%s offline_access", s) < 0) {
+        *nomem = true;
+        more = NULL;
+    }
+    free(s);
+    return more;
 }
 
 /* --- the request ---------------------------------------------------------- */
@@ -330,6 +366,36 @@ out:
     return ok;
 }
 
+/* A cached registration may be unknown to a restarted AS, which then
+ * shows an error page instead of redirecting (RFC 6749 §4.1.2.1). GET the
+ * authorization URL without following redirects: a 4xx without Location
+ * means the client is stale. */
+static bool preflight(struct mcpo_client *c, const char *url,
+                      struct ac_err *err)
+{
+    struct ac_http_response resp;
+    if (!c->client_cached || MUTATED("ignore-stale-client")) {
+        return true;
+    }
+    if (!http_request(c, "GET", url, NULL, NULL, &resp, err)) {
+        return false;
+    }
+    long status = resp.status;
+    bool stale = status >= 400 && status < 500 &&
+                 ac_http_header_get(&resp, "Location") == NULL;
+    ac_http_response_free(&resp);
+    c->client_cached = false; /* checked once per registration */
+    if (stale) {
+        c->authz_stale = true;
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "the authorization endpoint rejects the stored client %s "
+               "(HTTP %ld without a redirect)",
+               c->client_id, status);
+        return false;
+    }
+    return true;
+}
+
 static bool iss_supported(const json_t *meta)
 {
     return json_is_true(json_object_get(
@@ -365,7 +431,7 @@ bool authorize_run(struct mcpo_client *c, struct ac_err *err)
         goto out;
     }
     e.state = r.state;
-    if (!cb_listener_arm(c->listener, &e, err) ||
+    if (!cb_listener_arm(c->listener, &e, err) || !preflight(c, r.url, err) ||
         !await_code(c, r.url, &code, err) ||
         !token_exchange_code(c, code, r.verifier, err)) {
         goto out;

@@ -87,8 +87,9 @@ bool headless_deliver(struct mcpo_client *c, const char *url,
 /* --- token.c -------------------------------------------------------------- */
 
 struct token_set {
-    char *access_token;  /* secret */
-    char *refresh_token; /* secret, may be NULL */
+    enum token_fail fail; /* set when token_parse fails */
+    char *access_token;   /* secret */
+    char *refresh_token;  /* secret, may be NULL */
     char *token_type;
     char *scope;     /* may be NULL */
     long expires_in; /* -1 when absent */
@@ -104,5 +105,19 @@ void token_set_free(struct token_set *t);
  * (no-pkce mutation). */
 bool token_exchange_code(struct mcpo_client *c, const char *code,
                          const char *verifier, struct ac_err *err);
+
+/* RFC 6749 §6 refresh with the client's refresh token (rotation: the new
+ * one replaces it; none issued keeps it). On failure c->token_fail says
+ * why (TF_INVALID_GRANT also when there is no refresh token). */
+bool token_refresh(struct mcpo_client *c, struct ac_err *err);
+
+/* RFC 6749 §4.4 client credentials grant; `scope` may be NULL. */
+bool token_client_credentials(struct mcpo_client *c, const char *scope,
+                              struct ac_err *err);
+
+/* RFC 7009 revocation of `token` (hint "refresh_token"/"access_token")
+ * when the AS has a revocation_endpoint; true when there is none. */
+bool token_revoke(struct mcpo_client *c, const char *token, const char *hint,
+                  struct ac_err *err);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "client/lib/callback_int.h"
 #include "client/lib/client_int.h"
+#include "client/lib/store_int.h"
 #include "common/crypto.h"
 #include "common/httpc.h"
 #include "common/json.h"
@@ -139,6 +140,14 @@ void mcpo_client_free(struct mcpo_client *c)
     free(c->store_dir);
     free(c->chal.resource_metadata);
     free(c->chal.scope);
+    free(c->chal.error);
+    free(c->client_metadata_url);
+    json_decref(c->extra_client_metadata);
+    json_decref(c->preset_as_meta);
+    free(c->client_source);
+    free(c->client_issuer);
+    free(c->stepup_scope);
+    free(c->granted_scope);
     free(c->prm_url);
     json_decref(c->prm);
     free(c->as_url);
@@ -191,7 +200,86 @@ bool mcpo_client_set_store_dir(struct mcpo_client *c, const char *dir,
                                struct mcpo_err *err)
 {
     struct ac_err e;
-    return done(str_set(&c->store_dir, dir, &e), &e, err);
+    c->store_off = dir != NULL && *dir == '\0';
+    return done(str_set(&c->store_dir, c->store_off ? NULL : dir, &e), &e, err);
+}
+
+bool mcpo_client_set_client_metadata_url(struct mcpo_client *c, const char *url,
+                                         struct mcpo_err *err)
+{
+    struct ac_err e;
+    struct ac_url u = {0};
+    ac_err_clear(&e);
+    if (url != NULL) {
+        /* MCP CIMD: the client_id is an https URL with a path. */
+        bool ok = ac_url_parse(url, &u, &e) && strcmp(u.scheme, "https") == 0 &&
+                  strlen(u.path) > 1;
+        ac_url_free(&u);
+        if (!ok) {
+            AC_ERR(&e, AC_ERR_USAGE,
+                   "client metadata URL must be an https URL with a path");
+            return done(false, &e, err);
+        }
+    }
+    return done(str_set(&c->client_metadata_url, url, &e), &e, err);
+}
+
+/* Parse a JSON object given as text: a new reference, or NULL (usage). */
+static json_t *object_arg(const char *text, const char *what, struct ac_err *e)
+{
+    json_t *v = ac_json_parse_object(text, strlen(text), e);
+    if (v == NULL) {
+        ac_err_prefix(e, "%s", what);
+        e->code = AC_ERR_USAGE;
+    }
+    return v;
+}
+
+bool mcpo_client_set_client_metadata(struct mcpo_client *c,
+                                     const char *json_object_text,
+                                     struct mcpo_err *err)
+{
+    struct ac_err e;
+    json_t *v = NULL;
+    ac_err_clear(&e);
+    if (json_object_text != NULL &&
+        (v = object_arg(json_object_text, "client metadata", &e)) == NULL) {
+        return done(false, &e, err);
+    }
+    json_decref(c->extra_client_metadata);
+    c->extra_client_metadata = v;
+    return done(true, &e, err);
+}
+
+bool mcpo_client_set_as_metadata(struct mcpo_client *c,
+                                 const char *json_object_text,
+                                 struct mcpo_err *err)
+{
+    struct ac_err e;
+    json_t *v = NULL;
+    ac_err_clear(&e);
+    if (json_object_text != NULL) {
+        v = object_arg(json_object_text, "authorization server metadata", &e);
+        if (v == NULL) {
+            return done(false, &e, err);
+        }
+        const char *iss = ac_json_str(v, "issuer");
+        if (iss == NULL || !discovery_check_as_meta(v, iss, &e)) {
+            if (iss == NULL) {
+                AC_ERR(&e, AC_ERR_USAGE, "metadata without issuer");
+            }
+            json_decref(v);
+            return done(false, &e, err);
+        }
+    }
+    json_decref(c->preset_as_meta);
+    c->preset_as_meta = v;
+    return done(true, &e, err);
+}
+
+void mcpo_client_set_client_credentials_grant(struct mcpo_client *c, bool on)
+{
+    c->client_credentials = on;
 }
 
 void mcpo_client_set_callback_port(struct mcpo_client *c, int port)
@@ -274,6 +362,43 @@ bool mcpo_login(struct mcpo_client *c, struct mcpo_err *err)
     return done(flow_login(c, &e), &e, err);
 }
 
+bool mcpo_refresh(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    if (!c->restore_tried) {
+        bool found;
+        c->restore_tried = true;
+        if (!persist_restore(c, &found, &e)) {
+            return done(false, &e, err);
+        }
+    }
+    return done(refresh_after_reject(c, &e), &e, err);
+}
+
+bool mcpo_get_token(struct mcpo_client *c, char **access_token,
+                    struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    *access_token = NULL;
+    if (!flow_token(c, &e)) {
+        return done(false, &e, err);
+    }
+    if ((*access_token = strdup(c->access_token)) == NULL) {
+        AC_ERR(&e, AC_ERR_NOMEM, "oom");
+        return done(false, &e, err);
+    }
+    return done(true, &e, err);
+}
+
+bool mcpo_logout(struct mcpo_client *c, struct mcpo_err *err)
+{
+    struct ac_err e;
+    ac_err_clear(&e);
+    return done(flow_logout(c, &e), &e, err);
+}
+
 bool mcpo_connect(struct mcpo_client *c, struct mcpo_err *err)
 {
     struct ac_err e;
@@ -287,17 +412,11 @@ bool mcpo_connect(struct mcpo_client *c, struct mcpo_err *err)
 static bool call(struct mcpo_client *c, const char *method, json_t *params,
                  char **result_json, struct ac_err *e)
 {
-    enum mcp_status st;
     json_t *result = NULL;
     bool ok = false;
 
     *result_json = NULL;
-    if (!flow_connect(c, e) || !mcp_rpc(c, method, params, &result, &st, e)) {
-        goto out;
-    }
-    if (st == MCP_UNAUTHORIZED) {
-        AC_ERR(e, AC_ERR_PROTOCOL,
-               "%s: the MCP server answered 401 within the session", method);
+    if (!flow_rpc(c, method, params, &result, e)) {
         goto out;
     }
     *result_json = json_dumps(result, JSON_COMPACT);
@@ -390,4 +509,137 @@ const char *mcpo_client_requested_scope(const struct mcpo_client *c)
 bool mcpo_client_has_token(const struct mcpo_client *c)
 {
     return c->access_token != NULL;
+}
+
+const char *mcpo_client_granted_scope(const struct mcpo_client *c)
+{
+    return c->granted_scope;
+}
+
+long long mcpo_client_expires_at(const struct mcpo_client *c)
+{
+    return (long long)c->expires_at;
+}
+
+const char *mcpo_client_store_dir(struct mcpo_client *c)
+{
+    return persist_dir(c);
+}
+
+/* --- the token store ----------------------------------------------------- */
+
+/* The store directory: `dir`, else the default. A new string. */
+static char *dir_or_default(const char *dir, struct ac_err *e)
+{
+    char *d = dir != NULL ? strdup(dir) : store_default_dir();
+    if (d == NULL) {
+        AC_ERR(e, AC_ERR_USAGE,
+               "no token store directory (set HOME or XDG_STATE_HOME)");
+    }
+    return d;
+}
+
+/* A record without secrets, for listings. A new reference. */
+static json_t *public_view(const json_t *rec)
+{
+    const json_t *t = json_object_get(rec, "tokens");
+    const json_t *cl = json_object_get(rec, "client");
+    return json_pack(
+        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:b, s:b}", "resource",
+        json_object_get(rec, "resource"), "mcp_url",
+        json_object_get(rec, "mcp_url"), "issuer",
+        json_object_get(rec, "issuer"), "client_id",
+        json_object_get(cl, "client_id"), "scope", json_object_get(t, "scope"),
+        "expires_at", json_object_get(t, "expires_at"), "has_access_token",
+        ac_json_str(t, "access_token") != NULL, "has_refresh_token",
+        ac_json_str(t, "refresh_token") != NULL);
+}
+
+bool mcpo_store_list(const char *dir, char **json_array_text,
+                     struct mcpo_err *err)
+{
+    struct ac_err e;
+    char *d = NULL;
+    json_t *all = NULL, *out = json_array();
+    size_t i;
+    json_t *rec;
+    bool ok = false;
+
+    ac_err_clear(&e);
+    *json_array_text = NULL;
+    if ((d = dir_or_default(dir, &e)) == NULL ||
+        (all = store_list(d, &e)) == NULL) {
+        goto out;
+    }
+    json_array_foreach(all, i, rec)
+    {
+        json_array_append_new(out, public_view(rec));
+    }
+    *json_array_text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+    ok = *json_array_text != NULL;
+    if (!ok) {
+        AC_ERR(&e, AC_ERR_NOMEM, "oom");
+    }
+out:
+    free(d);
+    json_decref(all);
+    json_decref(out);
+    return done(ok, &e, err);
+}
+
+bool mcpo_store_clear(const char *dir, const char *resource, const char *issuer,
+                      struct mcpo_err *err)
+{
+    struct ac_err e;
+    char *d = NULL;
+    bool ok = false;
+    ac_err_clear(&e);
+    if ((d = dir_or_default(dir, &e)) != NULL) {
+        ok = resource == NULL ? store_clear_all(d, &e)
+                              : store_remove(d, resource, issuer, &e);
+    }
+    free(d);
+    return done(ok, &e, err);
+}
+
+bool mcpo_store_get(const char *dir, const char *resource, const char *issuer,
+                    char **record_json, struct mcpo_err *err)
+{
+    struct ac_err e;
+    char *d = NULL;
+    json_t *rec = NULL;
+    bool ok = false;
+    ac_err_clear(&e);
+    *record_json = NULL;
+    if ((d = dir_or_default(dir, &e)) == NULL ||
+        !(issuer != NULL ? store_load(d, resource, issuer, &rec, &e)
+                         : store_find(d, resource, &rec, &e))) {
+        goto out;
+    }
+    ok = true;
+    if (rec != NULL) {
+        *record_json = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+        ok = *record_json != NULL;
+    }
+out:
+    free(d);
+    json_decref(rec);
+    return done(ok, &e, err);
+}
+
+bool mcpo_store_put(const char *dir, const char *record_json,
+                    struct mcpo_err *err)
+{
+    struct ac_err e;
+    char *d = NULL;
+    json_t *rec = NULL;
+    bool ok = false;
+    ac_err_clear(&e);
+    if ((d = dir_or_default(dir, &e)) != NULL &&
+        (rec = object_arg(record_json, "store record", &e)) != NULL) {
+        ok = store_save(d, rec, &e);
+    }
+    free(d);
+    json_decref(rec);
+    return done(ok, &e, err);
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -16,11 +17,23 @@
 
 struct cb_listener; /* callback.c */
 
+/* Why the last token request failed (token.c), so the caller can pick the
+ * recovery: retry, re-authorize or re-register. */
+enum token_fail {
+    TF_NONE,
+    TF_NET,            /* no HTTP answer: retry later, keep credentials */
+    TF_SERVER,         /* 5xx: retry later, keep credentials */
+    TF_INVALID_GRANT,  /* the grant is dead: drop tokens, re-authorize */
+    TF_INVALID_CLIENT, /* the client is unknown: drop it, re-register */
+    TF_OTHER,          /* anything else: give up */
+};
+
 /* What the last unauthenticated (or rejected) MCP request told us. */
 struct challenge_info {
     bool seen;               /* a 401 was received */
     char *resource_metadata; /* from the Bearer challenge, or NULL */
     char *scope;             /* from the Bearer challenge, or NULL */
+    char *error;             /* error= of the challenge, or NULL */
 };
 
 struct mcpo_client {
@@ -29,7 +42,11 @@ struct mcpo_client {
     char *resource; /* canonical resource URI of mcp_url */
     char *opt_scope;
     char *client_name;
-    char *store_dir;
+    char *store_dir;               /* NULL: the default directory */
+    bool store_off;                /* mcpo_client_set_store_dir(c, "") */
+    char *client_metadata_url;     /* CIMD client_id (an https URL) */
+    json_t *extra_client_metadata; /* merged into the DCR request */
+    json_t *preset_as_meta;        /* pre-configured AS metadata */
     int callback_port;
     int callback_timeout_s;
     long http_timeout_ms;
@@ -40,6 +57,7 @@ struct mcpo_client {
     /* discovery */
     struct challenge_info chal;
     char *prm_url;
+    bool prm_absent; /* every well-known PRM URL answered 404 */
     json_t *prm;     /* validated PRM document */
     char *as_url;    /* authorization server named by the PRM */
     json_t *as_meta; /* validated AS metadata */
@@ -50,14 +68,24 @@ struct mcpo_client {
     char *client_secret; /* secret: cleansed on free */
     bool preregistered;
     char *token_auth_method; /* none, client_secret_basic or _post */
+    char *client_source;     /* "preregistered", "cimd" or "dcr" */
+    char *client_issuer;     /* the AS the registration belongs to */
     struct cb_listener *listener;
     char *redirect_uri;
 
     /* authorization */
     char *requested_scope;
+    char *stepup_scope;  /* union for a step-up authorization, or NULL */
+    char *granted_scope; /* the token's scope (as requested if unsaid) */
     char *access_token;  /* secret */
     char *refresh_token; /* secret */
-    long expires_in;
+    int64_t expires_at;  /* absolute (ac_now() seconds); 0: unknown */
+    enum token_fail token_fail;
+    bool restored;           /* state came from the token store */
+    bool restore_tried;      /* the store was consulted */
+    bool client_cached;      /* the registration came from the store */
+    bool authz_stale;        /* the authorization endpoint refused the client */
+    bool client_credentials; /* RFC 6749 §4.4 instead of the code grant */
 
     /* MCP session (2025-11-25 wire) */
     char *session_id;
@@ -70,6 +98,7 @@ struct mcpo_client {
 enum mcp_status {
     MCP_OK,           /* a JSON-RPC response (or 202 for a notification) */
     MCP_UNAUTHORIZED, /* HTTP 401: c->chal updated */
+    MCP_FORBIDDEN,    /* HTTP 403 insufficient_scope: c->chal updated */
 };
 
 /* mcp.c: POST one JSON-RPC message (takes nothing; `params` borrowed, may
@@ -96,6 +125,10 @@ bool sse_find_response(const char *body, size_t len, json_int_t id,
 bool discovery_take_challenge(struct mcpo_client *c, const char *const *lines,
                               size_t nlines, struct ac_err *err);
 bool discovery_prm(struct mcpo_client *c, struct ac_err *err);
+/* PRM then AS metadata; with no PRM at all (404s), the 2025-03-26
+ * fallbacks: AS metadata at the MCP server's origin, else the default
+ * /authorize, /token and /register endpoints there. */
+bool discovery_prm_or_legacy(struct mcpo_client *c, struct ac_err *err);
 bool discovery_as(struct mcpo_client *c, struct ac_err *err);
 /* Validate an AS metadata document against the issuer used to find it
  * (pure; used by discovery_as and the tests). */
@@ -114,10 +147,43 @@ bool registration_run(struct mcpo_client *c, struct ac_err *err);
 /* authorize.c / token.c */
 bool authorize_run(struct mcpo_client *c, struct ac_err *err);
 
+/* persist.c: the client's state in the token store (store.c). All of them
+ * do nothing when the store is off. */
+/* The directory in use (borrowed) or NULL when the store is off. */
+const char *persist_dir(struct mcpo_client *c);
+/* Load the newest record of this MCP server: PRM, AS metadata, client and
+ * tokens, so no discovery is needed. *found says whether one was. */
+bool persist_restore(struct mcpo_client *c, bool *found, struct ac_err *err);
+/* After discovery named the issuer: keep the client only when it was
+ * registered at this issuer, else take the store's registration for
+ * (resource, issuer) or none (a new AS means a new registration). */
+bool persist_bind_issuer(struct mcpo_client *c, struct ac_err *err);
+/* Write the client's current state. */
+bool persist_save(struct mcpo_client *c, struct ac_err *err);
+/* Forget tokens (and with `client`, the registration too), in memory and
+ * in the store. */
+bool persist_drop(struct mcpo_client *c, bool client, struct ac_err *err);
+
+/* refresh.c */
+/* Proactive: refresh when the access token expires within the skew. */
+bool refresh_if_expiring(struct mcpo_client *c, struct ac_err *err);
+/* Reactive: the server rejected the current access token. Refreshes under
+ * the store lock (or takes another process's fresher token). False with
+ * c->token_fail telling the caller whether to re-authorize. */
+bool refresh_after_reject(struct mcpo_client *c, struct ac_err *err);
+
 /* flow.c */
 bool flow_login(struct mcpo_client *c, struct ac_err *err);
 bool flow_connect(struct mcpo_client *c, struct ac_err *err);
 bool flow_check(struct mcpo_client *c, bool *required, struct ac_err *err);
+/* A valid access token (restored, refreshed or newly authorized). */
+bool flow_token(struct mcpo_client *c, struct ac_err *err);
+/* One JSON-RPC request with the recoveries: 401 → refresh or log in again,
+ * 403 insufficient_scope → step-up (at most 3 per call). */
+bool flow_rpc(struct mcpo_client *c, const char *method, json_t *params,
+              json_t **result, struct ac_err *err);
+/* Revoke (RFC 7009) and forget the stored state of this server. */
+bool flow_logout(struct mcpo_client *c, struct ac_err *err);
 
 /* http.c: GET a JSON object (Accept: application/json). False on a
  * network failure (*status 0), a status other than 200 (*status set) or a
@@ -126,6 +192,9 @@ bool flow_check(struct mcpo_client *c, bool *required, struct ac_err *err);
 bool http_get_json(struct mcpo_client *c, const char *url, long *status,
                    json_t **doc, struct ac_err *err);
 void http_trace_enable(bool on);
+
+/* Is `scope` one of the space-separated scopes in `list`? */
+bool scope_has(const char *list, const char *scope);
 
 /* util */
 void strv_free(char **v);

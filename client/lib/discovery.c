@@ -2,6 +2,7 @@
  * the Protected Resource Metadata (RFC 9728) and the authorization server
  * metadata (RFC 8414 / OpenID Connect Discovery 1.0), in the order and with
  * the validation of MCP 2026-07-28 "Authorization Server Discovery". */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,8 @@ bool discovery_take_challenge(struct mcpo_client *c, const char *const *lines,
 
     c->chal.seen = true;
     if (!str_set(&c->chal.resource_metadata, NULL, err) ||
-        !str_set(&c->chal.scope, NULL, err)) {
+        !str_set(&c->chal.scope, NULL, err) ||
+        !str_set(&c->chal.error, NULL, err)) {
         return false;
     }
     if (nlines == 0) {
@@ -43,7 +45,8 @@ bool discovery_take_challenge(struct mcpo_client *c, const char *const *lines,
     }
     if (!str_set(&c->chal.resource_metadata,
                  ac_challenge_param(b, "resource_metadata"), err) ||
-        !str_set(&c->chal.scope, ac_challenge_param(b, "scope"), err)) {
+        !str_set(&c->chal.scope, ac_challenge_param(b, "scope"), err) ||
+        !str_set(&c->chal.error, ac_challenge_param(b, "error"), err)) {
         goto out;
     }
     ok = true;
@@ -107,6 +110,10 @@ static bool prm_urls(struct mcpo_client *c, char *urls[2], struct ac_err *err)
     if (strcmp(urls[0], urls[1]) == 0) { /* MCP server at the root */
         free(urls[1]);
         urls[1] = NULL;
+    } else if (MUTATED("root-prm-first")) {
+        char *t = urls[0];
+        urls[0] = urls[1];
+        urls[1] = t;
     }
     return true;
 }
@@ -118,15 +125,20 @@ bool discovery_prm(struct mcpo_client *c, struct ac_err *err)
     long status = 0;
     bool ok = false;
 
+    c->prm_absent = false;
     if (!prm_urls(c, urls, err)) {
         goto out;
     }
+    c->prm_absent = c->chal.resource_metadata == NULL;
     for (size_t i = 0; i < 2 && urls[i] != NULL; i++) {
         json_decref(doc);
         doc = NULL;
         if (http_get_json(c, urls[i], &status, &doc, err)) {
             ok = take_prm(c, urls[i], doc, err);
             goto out;
+        }
+        if (status != 404) {
+            c->prm_absent = false;
         }
         if (status == 0) {
             goto out; /* the network failed: no point trying further */
@@ -140,6 +152,9 @@ out:
     json_decref(doc);
     free(urls[0]);
     free(urls[1]);
+    if (ok) {
+        c->prm_absent = false;
+    }
     return ok;
 }
 
@@ -190,6 +205,13 @@ out:
     return ok;
 }
 
+/* An endpoint a client sends secrets to: https, or http on loopback only
+ * (OAuth 2.1 §1.5: TLS for every endpoint but loopback). */
+static bool secure_enough(const struct ac_url *u)
+{
+    return strcmp(u->scheme, "https") == 0 || ac_url_is_loopback(u);
+}
+
 static bool need_url(const json_t *meta, const char *name, struct ac_err *err)
 {
     const char *v = ac_json_str(meta, name);
@@ -208,7 +230,15 @@ static bool need_url(const json_t *meta, const char *name, struct ac_err *err)
                name, uerr.msg);
         return false;
     }
+    bool secure = secure_enough(&u);
     ac_url_free(&u);
+    if (!secure) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization server %s \"%s\" is plain http on a "
+               "non-loopback host (OAuth 2.1 §1.5: MUST use TLS)",
+               name, v);
+        return false;
+    }
     return true;
 }
 
@@ -318,4 +348,69 @@ bool discovery_as(struct mcpo_client *c, struct ac_err *err)
 out:
     strv_free(urls);
     return ok;
+}
+
+/* --- MCP 2025-03-26 fallbacks -------------------------------------------- */
+
+/* 2025-03-26 "Fallbacks for Servers without Metadata Discovery": the
+ * default endpoints at the MCP server's origin. A new object. */
+static json_t *legacy_defaults(const char *origin)
+{
+    char *a = NULL, *t = NULL, *r = NULL;
+    json_t *m = NULL;
+    if (asprintf(&a, "%s/authorize", origin) >= 0 &&
+        asprintf(&t, "%s/token", origin) >= 0 &&
+        asprintf(&r, "%s/register", origin) >= 0) {
+        m = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[s]}", "issuer", origin,
+                      "authorization_endpoint", a, "token_endpoint", t,
+                      "registration_endpoint", r, "response_types_supported",
+                      "code", "code_challenge_methods_supported", "S256");
+    }
+    free(a);
+    free(t);
+    free(r);
+    return m;
+}
+
+static bool legacy(struct mcpo_client *c, struct ac_err *err)
+{
+    char *origin = ac_url_origin(c->mcp_url);
+    struct ac_err aerr;
+    bool ok = false;
+
+    if (origin == NULL || !str_set(&c->as_url, origin, err)) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+        goto out;
+    }
+    http_trace_note("no protected resource metadata: 2025-03-26 fallback, "
+                    "authorization server at %s",
+                    origin);
+    ac_err_clear(&aerr);
+    if (discovery_as(c, &aerr)) {
+        ok = true;
+        goto out;
+    }
+    http_trace_note("no metadata at %s: default endpoints", origin);
+    json_decref(c->as_meta);
+    c->as_meta = legacy_defaults(origin);
+    ok = c->as_meta != NULL && str_set(&c->issuer, origin, err);
+out:
+    free(origin);
+    return ok;
+}
+
+bool discovery_prm_or_legacy(struct mcpo_client *c, struct ac_err *err)
+{
+    struct ac_err perr;
+    ac_err_clear(&perr);
+    if (discovery_prm(c, &perr)) {
+        return discovery_as(c, err);
+    }
+    if (!c->prm_absent) {
+        if (err != NULL) {
+            *err = perr;
+        }
+        return false;
+    }
+    return legacy(c, err);
 }

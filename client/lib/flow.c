@@ -1,10 +1,41 @@
-/* The order of things: an MCP request, a 401, discovery, registration,
- * authorization, and the retried MCP request. */
+/* The order of things and the recoveries: an MCP request, a 401,
+ * discovery, registration, authorization and the retried request; the
+ * restored state of a restart; refresh on expiry and on rejection; a new
+ * authorization when the grant died, a new registration when the client
+ * did (stale client, once); scope step-up on 403 insufficient_scope with
+ * the union of scopes, at most MAX_STEPUPS times per request. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/lib/authorize_int.h"
 #include "client/lib/client_int.h"
 #include "client/lib/http_int.h"
+#include "client/lib/mutations_int.h"
+#include "client/lib/store_int.h"
+#include "common/json.h"
+
+#define MAX_STEPUPS 3
+#define MUTANT_STEPUPS 10 /* no-retry-limit: bounded so a test ends */
+
+/* What one operation already tried after a 401. */
+struct recovery {
+    bool refreshed;
+    bool logged_in;
+};
+
+/* Restore the stored state once per client, then refresh proactively. */
+static bool prepare(struct mcpo_client *c, struct ac_err *err)
+{
+    if (!c->restore_tried) {
+        bool found;
+        c->restore_tried = true;
+        if (!persist_restore(c, &found, err)) {
+            return false;
+        }
+    }
+    return refresh_if_expiring(c, err);
+}
 
 bool flow_check(struct mcpo_client *c, bool *required, struct ac_err *err)
 {
@@ -17,9 +48,56 @@ bool flow_check(struct mcpo_client *c, bool *required, struct ac_err *err)
     return true;
 }
 
+/* Register (when needed) and authorize; a client the AS no longer knows
+ * (invalid_client at the token endpoint, or an error page at the
+ * authorization endpoint) is registered again, once. */
+static bool register_and_authorize(struct mcpo_client *c, struct ac_err *err)
+{
+    for (int i = 0;; i++) {
+        c->token_fail = TF_NONE;
+        c->authz_stale = false;
+        if (!registration_run(c, err)) {
+            return false;
+        }
+        if (c->client_credentials
+                ? token_client_credentials(c, c->opt_scope, err)
+                : authorize_run(c, err)) {
+            break;
+        }
+        bool stale = c->token_fail == TF_INVALID_CLIENT || c->authz_stale;
+        if (!stale || i > 0 || c->preregistered ||
+            MUTATED("ignore-stale-client")) {
+            return false;
+        }
+        http_trace_note("the authorization server no longer knows client "
+                        "%s: registering again",
+                        c->client_id);
+        if (!persist_drop(c, true, err)) {
+            return false;
+        }
+    }
+    return persist_save(c, err);
+}
+
+/* PRM and AS metadata, freshly (a login may follow an AS change). */
+static bool discover(struct mcpo_client *c, struct ac_err *err)
+{
+    if (c->preset_as_meta != NULL) {
+        json_decref(c->as_meta);
+        c->as_meta = json_incref(c->preset_as_meta);
+        const char *iss = ac_json_str(c->as_meta, "issuer");
+        if (!str_set(&c->issuer, iss, err) || !str_set(&c->as_url, iss, err)) {
+            return false;
+        }
+    } else if (!discovery_prm_or_legacy(c, err)) {
+        return false;
+    }
+    return persist_bind_issuer(c, err);
+}
+
 bool flow_login(struct mcpo_client *c, struct ac_err *err)
 {
-    if (!c->chal.seen && !c->initialized) {
+    if (!c->chal.seen && !c->initialized && !c->client_credentials) {
         bool required;
         if (!flow_check(c, &required, err)) {
             return false;
@@ -29,35 +107,176 @@ bool flow_login(struct mcpo_client *c, struct ac_err *err)
             return true;
         }
     }
-    return discovery_prm(c, err) && discovery_as(c, err) &&
-           registration_run(c, err) && authorize_run(c, err);
+    return discover(c, err) && register_and_authorize(c, err);
 }
 
-bool flow_connect(struct mcpo_client *c, struct ac_err *err)
+/* After a 401: refresh once, else (dead grant or client) log in once. */
+static bool recover_401(struct mcpo_client *c, struct recovery *r,
+                        struct ac_err *err)
 {
-    enum mcp_status st;
-    if (c->initialized) {
-        return true;
+    if (c->access_token != NULL && !r->refreshed) {
+        r->refreshed = true;
+        http_trace_note("the MCP server rejected the access token: "
+                        "refreshing");
+        if (refresh_after_reject(c, err)) {
+            return true;
+        }
+        if (c->token_fail != TF_INVALID_GRANT &&
+            c->token_fail != TF_INVALID_CLIENT) {
+            return false; /* 5xx / network: keep the credentials */
+        }
     }
-    if (!mcp_initialize(c, &st, err)) {
-        return false;
-    }
-    if (st == MCP_OK) {
-        return true;
-    }
-    if (c->access_token != NULL) {
-        AC_ERR(err, AC_ERR_PROTOCOL,
-               "the MCP server rejected the access token with 401");
-        return false;
-    }
-    if (!flow_login(c, err) || !mcp_initialize(c, &st, err)) {
-        return false;
-    }
-    if (st != MCP_OK) {
+    if (r->logged_in) {
         AC_ERR(err, AC_ERR_PROTOCOL,
                "the MCP server answered 401 to the freshly issued access "
                "token");
         return false;
     }
-    return true;
+    r->logged_in = true;
+    return secret_set(&c->access_token, NULL, err) && flow_login(c, err);
+}
+
+bool flow_connect(struct mcpo_client *c, struct ac_err *err)
+{
+    struct recovery r = {false, false};
+    enum mcp_status st;
+
+    if (c->initialized) {
+        return true;
+    }
+    if (!prepare(c, err)) {
+        return false;
+    }
+    for (;;) {
+        if (!mcp_initialize(c, &st, err)) {
+            return false;
+        }
+        if (st == MCP_OK) {
+            return true;
+        }
+        if (!recover_401(c, &r, err)) {
+            return false;
+        }
+    }
+}
+
+bool flow_token(struct mcpo_client *c, struct ac_err *err)
+{
+    if (!prepare(c, err)) {
+        return false;
+    }
+    if (c->access_token != NULL) {
+        return true;
+    }
+    return flow_connect(c, err);
+}
+
+/* Space-separated union of two scope strings (RFC 6749 §3.3), order kept.
+ * A new string. */
+static char *scope_union(const char *a, const char *b)
+{
+    size_t n = (a != NULL ? strlen(a) : 0) + (b != NULL ? strlen(b) : 0) + 2;
+    char *out = calloc(1, n), *copy = b != NULL ? strdup(b) : NULL, *save;
+    if (out == NULL || (b != NULL && copy == NULL)) {
+        free(out);
+        free(copy);
+        return NULL;
+    }
+    strcpy(out, a != NULL ? a : "");
+    for (char *t = copy != NULL ? strtok_r(copy, " ", &save) : NULL; t != NULL;
+         t = strtok_r(NULL, " ", &save)) {
+        if (!scope_has(out, t)) {
+            strcat(out, *out != '\0' ? " " : "");
+            strcat(out, t);
+        }
+    }
+    free(copy);
+    return out;
+}
+
+/* MCP scope step-up: authorize again for the previous scopes plus the
+ * challenged ones. */
+static bool step_up(struct mcpo_client *c, struct ac_err *err)
+{
+    const char *prev =
+        c->granted_scope != NULL ? c->granted_scope : c->requested_scope;
+    char *want = MUTATED("no-scope-union")
+                     ? (c->chal.scope ? strdup(c->chal.scope) : NULL)
+                     : scope_union(prev, c->chal.scope);
+    bool ok;
+    http_trace_note("insufficient_scope: authorizing again for \"%s\"",
+                    want != NULL ? want : "");
+    free(c->stepup_scope);
+    c->stepup_scope = want;
+    if (c->as_meta == NULL) {
+        ok = flow_login(c, err);
+    } else {
+        ok = register_and_authorize(c, err);
+    }
+    return ok;
+}
+
+bool flow_rpc(struct mcpo_client *c, const char *method, json_t *params,
+              json_t **result, struct ac_err *err)
+{
+    struct recovery r = {false, false};
+    int stepups = 0;
+    int limit = MUTATED("no-retry-limit") ? MUTANT_STEPUPS : MAX_STEPUPS;
+    enum mcp_status st;
+
+    if (!flow_connect(c, err) || !refresh_if_expiring(c, err)) {
+        return false;
+    }
+    for (;;) {
+        if (!mcp_rpc(c, method, params, result, &st, err)) {
+            return false;
+        }
+        if (st == MCP_OK) {
+            return true;
+        }
+        if (st == MCP_UNAUTHORIZED) {
+            if (!recover_401(c, &r, err)) {
+                return false;
+            }
+            continue;
+        }
+        if (stepups >= limit) {
+            AC_ERR(err, AC_ERR_PROTOCOL,
+                   "%s: still insufficient_scope after %d step-up "
+                   "authorizations (MCP scope step-up: retry limit)",
+                   method, stepups);
+            return false;
+        }
+        stepups++;
+        if (!step_up(c, err)) {
+            return false;
+        }
+    }
+}
+
+bool flow_logout(struct mcpo_client *c, struct ac_err *err)
+{
+    const char *dir;
+    struct ac_err rerr;
+    bool found;
+
+    if (!c->restore_tried) {
+        c->restore_tried = true;
+        if (!persist_restore(c, &found, err)) {
+            return false;
+        }
+    }
+    /* RFC 7009 §2.1: revoking the refresh token first may revoke the
+     * grant's access tokens too; revoke the access token anyway. */
+    if (!token_revoke(c, c->refresh_token, "refresh_token", &rerr) ||
+        !token_revoke(c, c->access_token, "access_token", &rerr)) {
+        fprintf(stderr, "mcp-oauth: warning: %s\n", rerr.msg);
+    }
+    dir = persist_dir(c);
+    if (dir != NULL && c->issuer != NULL &&
+        !store_remove(dir, c->resource, c->issuer, err)) {
+        return false;
+    }
+    return secret_set(&c->access_token, NULL, err) &&
+           secret_set(&c->refresh_token, NULL, err);
 }

@@ -232,6 +232,19 @@ bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
         ok = take_401(c, &resp, err);
         goto out;
     }
+    if (resp.status == 403 && result != NULL) {
+        /* RFC 6750 §3.1 / MCP scope step-up: insufficient_scope names the
+         * scope needed; anything else stays a plain failure. */
+        if (!take_401(c, &resp, err)) {
+            goto out;
+        }
+        if (c->chal.error != NULL &&
+            strcmp(c->chal.error, "insufficient_scope") == 0) {
+            *status = MCP_FORBIDDEN;
+            ok = true;
+            goto out;
+        }
+    }
     if (!handle_answer(method, id, &resp, result, err)) {
         goto out;
     }

@@ -25,6 +25,15 @@ static const struct mutation table[] = {
     {"ignore-challenge-scope",
      "ignore the scope of the WWW-Authenticate challenge"},
     {"token-in-query", "send the access token as a query parameter too"},
+    {"no-scope-union", "step-up requests only the challenged scope"},
+    {"no-retry-limit", "step up more than 3 times per request"},
+    {"never-refresh", "never use the refresh token: re-authorize instead"},
+    {"ignore-stale-client", "no re-registration when the AS forgot the client"},
+    {"reuse-credentials-across-as",
+     "present a registration to an AS that did not issue it"},
+    {"dcr-despite-cimd",
+     "register dynamically despite CIMD support or pre-registration"},
+    {"root-prm-first", "try the root PRM URL before the path-inserted one"},
 };
 
 #define NMUT (sizeof table / sizeof table[0])

@@ -7,15 +7,25 @@
 #include "client/lib/callback_int.h"
 #include "client/lib/client_int.h"
 #include "client/lib/http_int.h"
+#include "client/lib/mutations_int.h"
+#include "common/clock.h"
+#include "common/crypto.h"
 #include "common/json.h"
+#include "common/url.h"
 
 static json_t *dcr_body(const struct mcpo_client *c)
 {
-    return json_pack("{s:s, s:s, s:[s], s:[s, s], s:[s], s:s}", "client_name",
-                     c->client_name, "application_type", "native",
-                     "redirect_uris", c->redirect_uri, "grant_types",
-                     "authorization_code", "refresh_token", "response_types",
-                     "code", "token_endpoint_auth_method", "none");
+    json_t *b = json_pack(
+        "{s:s, s:s, s:[s], s:[s, s], s:[s], s:s}", "client_name",
+        c->client_name, "application_type", "native", "redirect_uris",
+        c->redirect_uri, "grant_types", "authorization_code", "refresh_token",
+        "response_types", "code", "token_endpoint_auth_method", "none");
+    /* Extra metadata (logo_uri, software_id, ...) never overrides the
+     * members the flow depends on. */
+    if (b != NULL && c->extra_client_metadata != NULL) {
+        json_object_update_missing(b, c->extra_client_metadata);
+    }
+    return b;
 }
 
 /* RFC 7591 §3.2.2: an error response carries error / error_description. */
@@ -29,6 +39,44 @@ static void dcr_error(const struct ac_http_response *r, struct ac_err *err)
            e != NULL ? ": " : "", e != NULL ? e : "", d != NULL ? ": " : "",
            d != NULL ? d : "");
     json_decref(doc);
+}
+
+/* RFC 7591 §3.2.1: the response must give a client_id, may change the
+ * metadata, and must then be usable: our redirect URI kept, an auth
+ * method we implement, a secret when that method needs one, not already
+ * expired. */
+static bool dcr_validate(const struct mcpo_client *c, const json_t *doc,
+                         struct ac_err *err)
+{
+    const char *id = ac_json_str(doc, "client_id");
+    const char *m = ac_json_str(doc, "token_endpoint_auth_method");
+    const json_t *ru = json_object_get(doc, "redirect_uris");
+    const json_t *exp = json_object_get(doc, "client_secret_expires_at");
+    const char *why = NULL;
+
+    if (id == NULL || *id == '\0') {
+        why = "has no client_id";
+    } else if (ru != NULL && !ac_json_array_has_str(ru, c->redirect_uri)) {
+        why = "does not keep our redirect URI";
+    } else if (m != NULL && strcmp(m, "none") != 0 &&
+               strcmp(m, "client_secret_basic") != 0 &&
+               strcmp(m, "client_secret_post") != 0) {
+        why = "names a token_endpoint_auth_method we do not implement";
+    } else if (m != NULL && strcmp(m, "none") != 0 &&
+               ac_json_str(doc, "client_secret") == NULL) {
+        why = "requires a client secret but issued none";
+    } else if (json_integer_value(exp) != 0 &&
+               json_integer_value(exp) <= ac_now()) {
+        why = "issued a client secret that has already expired";
+    }
+    if (why != NULL) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "registration response %s (RFC 7591 "
+               "§3.2.1)",
+               why);
+        return false;
+    }
+    return true;
 }
 
 /* RFC 7591 §3.2.1: 201 Created with client_id (client_secret optional). */
@@ -47,13 +95,14 @@ static bool dcr_take(struct mcpo_client *c, const struct ac_http_response *r,
         ac_err_prefix(err, "registration response (RFC 7591 §3.2.1)");
         goto out;
     }
-    const char *id = ac_json_str(doc, "client_id");
-    if (id == NULL || *id == '\0') {
-        AC_ERR(err, AC_ERR_PROTOCOL,
-               "registration response has no client_id (RFC 7591 §3.2.1)");
+    if (!dcr_validate(c, doc, err)) {
         goto out;
     }
+    const char *id = ac_json_str(doc, "client_id");
+    c->client_cached = false;
     ok =
+        str_set(&c->client_source, "dcr", err) &&
+        str_set(&c->client_issuer, c->issuer, err) &&
         str_set(&c->client_id, id, err) &&
         secret_set(&c->client_secret, ac_json_str(doc, "client_secret"), err) &&
         str_set(&c->token_auth_method,
@@ -63,14 +112,56 @@ out:
     return ok;
 }
 
+/* The port of a stored loopback redirect URI, 0 when unusable (then the
+ * registration cannot be reused: RFC 8252 §7.3 port relaxation is not
+ * something every AS does). */
+static int stored_port(const char *redirect_uri)
+{
+    struct ac_url u = {0};
+    int port = 0;
+    if (redirect_uri != NULL && ac_url_parse(redirect_uri, &u, NULL)) {
+        /* RFC 8252 §7.3 / §8.3: http on a loopback IP literal only. */
+        if (strcmp(u.scheme, "http") == 0 && ac_url_is_loopback(&u) &&
+            u.port_explicit) {
+            port = u.port;
+        }
+        ac_url_free(&u);
+    }
+    return port;
+}
+
 bool registration_ensure_listener(struct mcpo_client *c, struct ac_err *err)
 {
     if (c->listener != NULL) {
         return true;
     }
-    return cb_listener_start(c->callback_port, &c->listener, err) &&
-           str_set(&c->redirect_uri, cb_listener_redirect_uri(c->listener),
+    int port = stored_port(c->redirect_uri);
+    if (port != 0 && c->client_id != NULL && !c->preregistered &&
+        !cb_listener_start(port, &c->listener, NULL)) {
+        /* The registered port is taken: this registration is unusable. */
+        http_trace_note("stored redirect port %d busy: registering again",
+                        port);
+        if (!str_set(&c->client_id, NULL, err)) {
+            return false;
+        }
+    }
+    if (c->listener == NULL &&
+        !cb_listener_start(c->callback_port, &c->listener, err)) {
+        return false;
+    }
+    return str_set(&c->redirect_uri, cb_listener_redirect_uri(c->listener),
                    err);
+}
+
+/* Client ID Metadata Document: the client_id is an https URL the AS
+ * fetches (MCP 2026-07-28 client registration), when the AS says it
+ * supports them. */
+static bool use_cimd(const struct mcpo_client *c)
+{
+    return c->client_metadata_url != NULL &&
+           json_is_true(json_object_get(
+               c->as_meta, "client_id_metadata_document_supported")) &&
+           !MUTATED("dcr-despite-cimd");
 }
 
 bool registration_run(struct mcpo_client *c, struct ac_err *err)
@@ -85,8 +176,20 @@ bool registration_run(struct mcpo_client *c, struct ac_err *err)
     if (!registration_ensure_listener(c, err)) {
         goto out;
     }
-    if (c->preregistered) {
+    if (c->preregistered && !MUTATED("dcr-despite-cimd")) {
         ok = true;
+        goto out;
+    }
+    if (c->client_id != NULL && !c->preregistered) {
+        ok = true; /* a stored registration of this issuer */
+        goto out;
+    }
+    if (use_cimd(c)) {
+        ok = str_set(&c->client_id, c->client_metadata_url, err) &&
+             secret_set(&c->client_secret, NULL, err) &&
+             str_set(&c->token_auth_method, "none", err) &&
+             str_set(&c->client_source, "cimd", err) &&
+             str_set(&c->client_issuer, c->issuer, err);
         goto out;
     }
     const char *ep = ac_json_str(c->as_meta, "registration_endpoint");

@@ -10,6 +10,7 @@
 #include "client/lib/http_int.h"
 #include "client/lib/mutations_int.h"
 #include "common/b64url.h"
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
@@ -21,6 +22,18 @@ void token_set_free(struct token_set *t)
     free(t->token_type);
     free(t->scope);
     memset(t, 0, sizeof *t);
+}
+
+/* How a token request failed, for the caller's recovery (refresh.c). */
+static enum token_fail classify(long status, const char *e)
+{
+    if (e != NULL && strcmp(e, "invalid_grant") == 0) {
+        return TF_INVALID_GRANT;
+    }
+    if (e != NULL && strcmp(e, "invalid_client") == 0) {
+        return TF_INVALID_CLIENT;
+    }
+    return status >= 500 ? TF_SERVER : TF_OTHER;
 }
 
 static void token_error(long status, const json_t *doc, struct ac_err *err)
@@ -58,6 +71,7 @@ bool token_parse(long status, const char *body, size_t len,
     memset(out, 0, sizeof *out);
     out->expires_in = -1;
     if (status != 200 || doc == NULL || json_object_get(doc, "error")) {
+        out->fail = classify(status, ac_json_str(doc, "error"));
         if (status != 200 || doc != NULL) {
             token_error(status, doc, err);
         } else {
@@ -94,7 +108,9 @@ bool token_parse(long status, const char *body, size_t len,
 out:
     json_decref(doc);
     if (!ok) {
+        enum token_fail f = out->fail != TF_NONE ? out->fail : TF_OTHER;
         token_set_free(out);
+        out->fail = f;
     }
     return ok;
 }
@@ -160,40 +176,73 @@ static bool code_form(const struct mcpo_client *c, const char *code,
     return ok;
 }
 
-/* POST a token request form; parse the answer into `t`. */
-static bool token_post(struct mcpo_client *c, const struct ac_form *f,
-                       const char *method, struct token_set *t,
-                       struct ac_err *err)
+/* POST a form to endpoint `ep` with client authentication `method`. */
+static bool form_post(struct mcpo_client *c, const char *ep,
+                      const struct ac_form *f, const char *method,
+                      struct ac_http_response *resp, struct ac_err *err)
 {
     const char *hdrs[4] = {"Content-Type: application/x-www-form-urlencoded",
                            "Accept: application/json", NULL, NULL};
-    struct ac_http_response resp = {0};
     char *body = ac_form_encode(f), *auth = NULL;
-    const char *ep = ac_json_str(c->as_meta, "token_endpoint");
     bool ok = false;
 
-    if (strcmp(method, "client_secret_basic") == 0) {
-        auth = basic_header(c->client_id, c->client_secret);
-        hdrs[2] = auth;
-        if (auth == NULL) {
-            AC_ERR(err, AC_ERR_NOMEM, "oom");
-            goto out;
-        }
+    memset(resp, 0, sizeof *resp);
+    if (strcmp(method, "client_secret_basic") == 0 &&
+        (auth = basic_header(c->client_id, c->client_secret)) == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+        goto out;
     }
+    hdrs[2] = auth;
     if (body == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "oom");
         goto out;
     }
-    if (!http_request(c, "POST", ep, hdrs, body, &resp, err) ||
-        !token_parse(resp.status, resp.body, resp.body_len, t, err)) {
-        goto out;
-    }
-    ok = true;
+    ok = http_request(c, "POST", ep, hdrs, body, resp, err);
 out:
     ac_secret_free(body);
     ac_secret_free(auth);
+    return ok;
+}
+
+/* POST a token request form; parse the answer into `t` (t->fail says why
+ * it failed). */
+static bool token_post(struct mcpo_client *c, const struct ac_form *f,
+                       const char *method, struct token_set *t,
+                       struct ac_err *err)
+{
+    struct ac_http_response resp = {0};
+    const char *ep = ac_json_str(c->as_meta, "token_endpoint");
+    bool ok = false;
+
+    memset(t, 0, sizeof *t);
+    if (!form_post(c, ep, f, method, &resp, err)) {
+        t->fail = TF_NET;
+        goto out;
+    }
+    ok = token_parse(resp.status, resp.body, resp.body_len, t, err);
+out:
+    c->token_fail = ok ? TF_NONE : t->fail;
     ac_http_response_free(&resp);
     return ok;
+}
+
+/* Keep a token response: the new access token, the new refresh token (or
+ * the old one when none was issued, RFC 6749 §6), the absolute expiry and
+ * the granted scope (RFC 6749 §5.1: absent means as requested). */
+static bool token_take(struct mcpo_client *c, struct token_set *t,
+                       struct ac_err *err)
+{
+    ac_secret_free(c->access_token);
+    c->access_token = t->access_token;
+    t->access_token = NULL;
+    if (t->refresh_token != NULL) {
+        ac_secret_free(c->refresh_token);
+        c->refresh_token = t->refresh_token;
+        t->refresh_token = NULL;
+    }
+    c->expires_at = t->expires_in >= 0 ? ac_now() + t->expires_in : 0;
+    return str_set(&c->granted_scope,
+                   t->scope != NULL ? t->scope : c->requested_scope, err);
 }
 
 bool token_exchange_code(struct mcpo_client *c, const char *code,
@@ -209,15 +258,116 @@ bool token_exchange_code(struct mcpo_client *c, const char *code,
         !token_post(c, &f, method, &t, err)) {
         goto out;
     }
-    ac_secret_free(c->access_token);
+    /* A fresh grant: any refresh token of an earlier grant is obsolete. */
     ac_secret_free(c->refresh_token);
-    c->access_token = t.access_token;
-    c->refresh_token = t.refresh_token;
-    c->expires_in = t.expires_in;
-    t.access_token = t.refresh_token = NULL;
-    ok = true;
+    c->refresh_token = NULL;
+    ok = token_take(c, &t, err);
 out:
     token_set_free(&t);
+    ac_form_free(&f);
+    return ok;
+}
+
+/* Client identification in a form, for the methods that use the body. */
+static bool add_client(const struct mcpo_client *c, const char *method,
+                       struct ac_form *f, struct ac_err *err)
+{
+    bool ok = true;
+    if (strcmp(method, "client_secret_basic") != 0) {
+        ok = ac_form_add(f, "client_id", c->client_id, err);
+    }
+    if (ok && strcmp(method, "client_secret_post") == 0) {
+        ok = ac_form_add(f, "client_secret", c->client_secret, err);
+    }
+    return ok;
+}
+
+bool token_refresh(struct mcpo_client *c, struct ac_err *err)
+{
+    struct ac_form f;
+    struct token_set t = {0};
+    const char *method = auth_method(c);
+    bool ok = false;
+
+    c->token_fail = TF_INVALID_GRANT;
+    if (c->refresh_token == NULL || MUTATED("never-refresh")) {
+        AC_ERR(err, AC_ERR_STATE, "no refresh token");
+        return false;
+    }
+    ac_form_init(&f);
+    /* RFC 6749 §6; RFC 8707 §2.2: the resource may be named again. */
+    if (!ac_form_add(&f, "grant_type", "refresh_token", err) ||
+        !ac_form_add(&f, "refresh_token", c->refresh_token, err) ||
+        !add_client(c, method, &f, err) ||
+        (!MUTATED("no-resource") &&
+         !ac_form_add(&f, "resource", c->resource, err)) ||
+        !token_post(c, &f, method, &t, err)) {
+        ac_err_prefix(err, "refreshing the access token");
+        goto out;
+    }
+    ok = token_take(c, &t, err);
+out:
+    token_set_free(&t);
+    ac_form_free(&f);
+    return ok;
+}
+
+bool token_client_credentials(struct mcpo_client *c, const char *scope,
+                              struct ac_err *err)
+{
+    struct ac_form f;
+    struct token_set t = {0};
+    const char *method = auth_method(c);
+    bool ok = false;
+
+    ac_form_init(&f);
+    /* RFC 6749 §4.4.2 */
+    if (!ac_form_add(&f, "grant_type", "client_credentials", err) ||
+        !add_client(c, method, &f, err) ||
+        (scope != NULL && !ac_form_add(&f, "scope", scope, err)) ||
+        (!MUTATED("no-resource") &&
+         !ac_form_add(&f, "resource", c->resource, err)) ||
+        !token_post(c, &f, method, &t, err)) {
+        ac_err_prefix(err, "client credentials grant");
+        goto out;
+    }
+    ok = str_set(&c->requested_scope, scope, err) && token_take(c, &t, err);
+out:
+    token_set_free(&t);
+    ac_form_free(&f);
+    return ok;
+}
+
+bool token_revoke(struct mcpo_client *c, const char *token, const char *hint,
+                  struct ac_err *err)
+{
+    struct ac_form f;
+    struct ac_http_response resp = {0};
+    const char *ep = ac_json_str(c->as_meta, "revocation_endpoint");
+    const char *method = auth_method(c);
+    bool ok = false;
+
+    if (ep == NULL || token == NULL) {
+        return true; /* nothing to revoke, or nowhere to do it */
+    }
+    ac_form_init(&f);
+    /* RFC 7009 §2.1: token, token_type_hint, client authentication. */
+    if (!ac_form_add(&f, "token", token, err) ||
+        !ac_form_add(&f, "token_type_hint", hint, err) ||
+        !add_client(c, method, &f, err) ||
+        !form_post(c, ep, &f, method, &resp, err)) {
+        goto out;
+    }
+    /* RFC 7009 §2.2: 200 whether or not the token was known. */
+    if (resp.status != 200) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "revocation endpoint answered HTTP %ld (RFC 7009 §2.2)",
+               resp.status);
+        goto out;
+    }
+    ok = true;
+out:
+    ac_http_response_free(&resp);
     ac_form_free(&f);
     return ok;
 }
