@@ -5,11 +5,13 @@
 #include "reports/reports.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "common/json.h"
 #include "reports/reports_int.h"
 
 struct format_name {
@@ -140,6 +142,21 @@ bool rp_safe_relpath(const char *id)
     return true;
 }
 
+/* Dispatch to the renderers. `model` is redacted: rp_write's copy, or a
+ * results.json that rp_write wrote. */
+static bool render(const json_t *model, const char *out_dir, unsigned formats,
+                   struct ac_err *err)
+{
+    return (!(formats & RP_JSON) ||
+            rp_write_results_json(model, out_dir, err)) &&
+           (!(formats & RP_CHECKS) ||
+            rp_write_checks_json(model, out_dir, err)) &&
+           (!(formats & RP_JUNIT) || rp_write_junit(model, out_dir, err)) &&
+           (!(formats & RP_MARKDOWN) ||
+            rp_write_markdown(model, out_dir, err)) &&
+           (!(formats & RP_HTML) || rp_write_html(model, out_dir, err));
+}
+
 bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
               unsigned formats, struct ac_err *err)
 {
@@ -157,20 +174,45 @@ bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
     if (model == NULL) {
         goto out;
     }
-    if ((formats & RP_JSON) && !rp_write_results_json(model, out_dir, err)) {
-        goto out;
-    }
-    if ((formats & RP_CHECKS) && !rp_write_checks_json(model, out_dir, err)) {
-        goto out;
-    }
-    if (formats & (RP_JUNIT | RP_MARKDOWN | RP_HTML)) {
-        /* Next issue: the human and CI renderers. Not a harness error, so
-         * a run asking for them still writes the machine formats. */
-        ac_log(AC_LOG_WARN, "reports: junit, md and html are not "
-                            "implemented yet; skipped");
-    }
-    ok = true;
+    ok = render(model, out_dir, formats, err);
 out:
     json_decref(model);
+    return ok;
+}
+
+bool rp_render_dir(const char *out_dir, unsigned formats, struct ac_err *err)
+{
+    char *path = NULL;
+    json_t *model = NULL;
+    bool ok = false;
+
+    if (out_dir == NULL) {
+        AC_ERR(err, AC_ERR_USAGE, "rp_render_dir: no directory");
+        return false;
+    }
+    if (asprintf(&path, "%s/results.json", out_dir) < 0) {
+        path = NULL;
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    model = ac_json_load_file(path, err);
+    if (model == NULL) {
+        goto out;
+    }
+    if (!json_is_object(model) ||
+        !json_is_array(json_object_get(model, "scenarios"))) {
+        AC_ERR(err, AC_ERR_INVALID,
+               "%s is not an authcheck results model (no \"scenarios\" "
+               "array)",
+               path);
+        goto out;
+    }
+    /* Not redacted again: results.json is rp_write's redacted copy, and a
+     * second pass would re-hash the [redacted:...] tags, so the re-rendered
+     * reports would no longer match results.json. */
+    ok = render(model, out_dir, formats, err);
+out:
+    json_decref(model);
+    free(path);
     return ok;
 }

@@ -30,6 +30,15 @@ enum rp_format {
 bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
               unsigned formats, struct ac_err *err);
 
+/* Re-render saved results: load `out_dir`/results.json (as written by
+ * rp_write with RP_JSON, hence already redacted; it is not redacted again,
+ * which would change the [redacted:...] tags) and write the selected
+ * formats into `out_dir`, replacing earlier files. Backs `authcheck report
+ * OUT_DIR --format html,md,junit,json`. False with err: AC_ERR_IO when
+ * results.json is missing or unreadable, AC_ERR_INVALID when it is not
+ * JSON or has no "scenarios" array, or any rp_write error. */
+bool rp_render_dir(const char *out_dir, unsigned formats, struct ac_err *err);
+
 /* Parse a comma-separated list ("html,md,junit,json,checks") into a format
  * set; false with err on an unknown name. */
 bool rp_parse_formats(const char *list, unsigned *out, struct ac_err *err);

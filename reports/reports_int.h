@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 
 /* The results model made safe to write: a deep copy in which secret
@@ -23,6 +24,94 @@ bool rp_write_results_json(const json_t *model, const char *out_dir,
                            struct ac_err *err);
 bool rp_write_checks_json(const json_t *model, const char *out_dir,
                           struct ac_err *err);
+
+bool rp_write_junit(const json_t *model, const char *out_dir,
+                    struct ac_err *err);
+bool rp_write_markdown(const json_t *model, const char *out_dir,
+                       struct ac_err *err);
+bool rp_write_html(const json_t *model, const char *out_dir,
+                   struct ac_err *err);
+
+/* --- the text writer shared by junit.xml, report.md and report.html ---
+ *
+ * A buffer with a sticky error: the first failure (memory, the size cap)
+ * is kept and every later call is a no-op, so renderers write straight-line
+ * code and check once, in rp_out_finish. */
+struct rp_out {
+    struct ac_buf buf;
+    bool failed;
+    struct ac_err err;
+};
+
+/* How rp_put_esc escapes. Every mode first makes the text safe as
+ * characters: a byte that is not valid UTF-8 becomes U+FFFD, and a
+ * character XML 1.0 forbids or discourages becomes a visible escape:
+ * C0 controls other than tab, LF and CR and DEL as "\xNN", C1 controls
+ * and U+FFFE / U+FFFF as "\uNNNN". */
+enum rp_esc {
+    RP_ESC_XML_TEXT, /* & < > escaped, CR as &#13; */
+    RP_ESC_XML_ATTR, /* also " ' and tab, LF, CR as character references */
+    RP_ESC_HTML,     /* & < > " ' escaped; CR before LF dropped, else \x0D */
+    RP_ESC_MD,       /* a Markdown table cell: one line, markup escaped */
+};
+
+void rp_out_init(struct rp_out *o);
+void rp_puts(struct rp_out *o, const char *s);
+void rp_printf(struct rp_out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append `s` (NULL is the empty string) escaped for `mode`. */
+void rp_put_esc(struct rp_out *o, const char *s, enum rp_esc mode);
+/* Append at most `max` characters of `s` escaped, then "..." if cut. */
+void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
+                    enum rp_esc mode);
+/* Write the text to out_dir/name atomically (temporary file, fsync,
+ * rename; mode 0644) and free the buffer, also on failure. */
+bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
+                   struct ac_err *err);
+
+/* --- model helpers --------------------------------------------------------
+ */
+
+/* The scenario's family: its "family" member, else the id before the first
+ * "/", else "(none)". Borrowed from `sc`, or a static string; the id prefix
+ * is copied into `buf` (size n). */
+const char *rp_family(const json_t *sc, char *buf, size_t n);
+
+/* Is `url` an absolute http(s) URL (the only kind rendered as a link)? */
+bool rp_is_http_url(const char *url);
+
+/* A short label for a spec section URL: "RFC 7636 §4.2", "MCP 2026-07-28
+ * #authorization-code-protection", else the spec revision. A new string
+ * (free()), NULL when out of memory. */
+char *rp_spec_label(const char *spec, const char *url);
+
+/* Counts of a scenario's check statuses; expected failures (baseline) are
+ * counted apart from FAILURE. */
+struct rp_counts {
+    size_t success, failure, warning, skipped, info, expected, total;
+};
+void rp_count_checks(const json_t *sc, struct rp_counts *c);
+
+/* Is this check a FAILURE the baseline expects ("expected_failure")? */
+bool rp_is_expected(const json_t *check);
+
+/* Integer member or 0. */
+json_int_t rp_int(const json_t *obj, const char *key);
+
+/* The transcript exchange with this seq, or NULL. Borrowed. */
+const json_t *rp_exchange(const json_t *sc, json_int_t seq);
+
+/* --- report.html's sequence diagram (html_seq.c) --- */
+
+/* The lifeline that sent / served a transcript exchange (inference rules
+ * in html_seq.c). Borrowed from the model, or a static string. */
+const char *rp_exchange_from(const json_t *sc, const json_t *ex);
+const char *rp_exchange_to(const json_t *sc, const json_t *ex);
+
+/* Append the scenario's transcript as an inline SVG sequence diagram;
+ * each arrow links to "#<prefix>-ex-<seq>". Nothing for an empty
+ * transcript. */
+void rp_html_sequence(struct rp_out *o, const json_t *sc, const char *prefix);
 
 /* mkdir -p with mode 0755. */
 bool rp_mkdirs(const char *path, struct ac_err *err);

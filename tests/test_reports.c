@@ -1,9 +1,13 @@
-/* Tests for reports/: golden output of the JSON renderers on a fixed model
+/* Tests for reports/: golden output of every renderer on a fixed model
  * (tests/data/reports/model.json), secrets planted everywhere never reaching
- * a written file, and rp_parse_formats.
+ * a written file, hostile text escaped in junit.xml, report.md and
+ * report.html (hostile.json), junit.xml valid against junit.xsd (xmllint),
+ * the structure report.html promises to browser tests, rp_render_dir,
+ * baselines, and rp_parse_formats.
  *
  * Goldens live in tests/data/reports/golden/; after an intended change,
  * run with AUTHCHECK_UPDATE_GOLDEN=1 to rewrite them and review the diff. */
+#include <ctype.h>
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +22,7 @@
 #include <cmocka.h>
 
 #include "common/json.h"
+#include "reports/baseline.h"
 #include "reports/reports.h"
 #include "reports/reports_int.h"
 
@@ -326,12 +331,14 @@ static void test_planted_secrets_never_written(void **state)
 
     (void)state;
     if (!rp_write(json_object_get(doc, "results"),
-                  json_object_get(doc, "secrets"), dir, RP_JSON | RP_CHECKS,
+                  json_object_get(doc, "secrets"), dir,
+                  RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML,
                   &err)) {
         fail_msg("rp_write: %s", err.msg);
     }
     each_file(dir, scan_file, &s);
-    assert_int_equal(s.files, 3); /* results.json + two checks.json */
+    /* results.json, two checks.json, junit.xml, report.md, report.html */
+    assert_int_equal(s.files, 6);
     assert_true(s.tags >= 12);
     remove_tree(dir);
     free(dir);
@@ -359,10 +366,10 @@ static void test_structural_redaction_without_list(void **state)
     for (size_t i = 0; structural[i] != NULL; i++) {
         json_array_append_new(list, json_string(structural[i]));
     }
-    assert_true(
-        rp_write(json_object_get(doc, "results"), NULL, dir, RP_JSON, NULL));
+    assert_true(rp_write(json_object_get(doc, "results"), NULL, dir,
+                         RP_JSON | RP_JUNIT | RP_MARKDOWN | RP_HTML, NULL));
     each_file(dir, scan_file, &s);
-    assert_int_equal(s.files, 1);
+    assert_int_equal(s.files, 4);
     remove_tree(dir);
     free(dir);
     json_decref(list);
@@ -403,6 +410,654 @@ static void test_redaction_is_followable(void **state)
     json_decref(red);
     json_decref(model);
     json_decref(secrets);
+}
+
+/* --- human and CI formats ------------------------------------------------ */
+
+#define HUMAN (RP_JUNIT | RP_MARKDOWN | RP_HTML)
+
+/* Render `model_rel` with `formats` into a new temporary directory. */
+static char *render(const char *model_rel, unsigned formats)
+{
+    json_t *model = load(model_rel);
+    json_t *secrets = load("secrets.json");
+    char *dir = make_tmpdir();
+    struct ac_err err = {0};
+
+    if (!rp_write(model, secrets, dir, formats, &err)) {
+        fail_msg("rp_write %s: %s", model_rel, err.msg);
+    }
+    json_decref(model);
+    json_decref(secrets);
+    return dir;
+}
+
+static char *read_out(const char *dir, const char *rel)
+{
+    char *path = NULL, *text;
+
+    assert_true(asprintf(&path, "%s/%s", dir, rel) >= 0);
+    text = read_file(path);
+    if (text == NULL) {
+        fail_msg("%s was not written", path);
+    }
+    free(path);
+    return text;
+}
+
+static size_t count(const char *text, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++) {
+        n++;
+    }
+    return n;
+}
+
+static bool have_xmllint(void)
+{
+    return system("command -v xmllint >/dev/null 2>&1") == 0;
+}
+
+/* xmllint --schema junit.xsd, asserting validity. */
+static void assert_junit_valid(const char *dir)
+{
+    char *cmd = NULL;
+
+    if (!have_xmllint()) {
+        print_message("xmllint not found: junit.xml not validated\n");
+        return;
+    }
+    assert_true(asprintf(&cmd,
+                         "xmllint --noout --schema %s/reports/junit.xsd "
+                         "%s/junit.xml",
+                         testdata(), dir) >= 0);
+    if (system(cmd) != 0) {
+        fail_msg("junit.xml does not validate: %s", cmd);
+    }
+    free(cmd);
+}
+
+static void test_golden_human(void **state)
+{
+    char *dir = render("model.json", HUMAN);
+
+    (void)state;
+    assert_golden(dir, "junit.xml");
+    assert_golden(dir, "report.md");
+    assert_golden(dir, "report.html");
+    assert_junit_valid(dir);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* The promises made to a browser test and to a first-time reader. */
+static void test_html_structure(void **state)
+{
+    char *dir = render("model.json", RP_HTML);
+    char *html = read_out(dir, "report.html");
+    const char *findings, *overview, *fail_row, *ok_row;
+
+    (void)state;
+    /* Self-contained: one inline script, no external resource. */
+    assert_int_equal(count(html, "<script"), 1);
+    assert_int_equal(count(html, "<script src"), 0);
+    assert_int_equal(count(html, "<link"), 0);
+    assert_int_equal(count(html, "@import"), 0);
+    assert_int_equal(count(html, "url("), 0);
+    assert_non_null(strstr(html, "default-src 'none'"));
+    /* Hooks: 6 checks, 2 scenarios, filters. */
+    assert_int_equal(count(html, "<tr class=\"check\""), 6);
+    assert_int_equal(count(html, "class=\"check\" id=\"s2-check-0\" "
+                                 "data-status=\"FAILURE\" data-level=\"MUST\""),
+                     1);
+    assert_int_equal(count(html, "data-status=\"SUCCESS\""), 3);
+    assert_int_equal(count(html, "<section class=\"scenario\""), 2);
+    assert_int_equal(count(html, "<tr class=\"matrix-row\""), 2);
+    assert_int_equal(count(html, "class=\"finding\""), 2);
+    assert_non_null(strstr(html, "<input type=\"checkbox\" "
+                                 "id=\"filter-failing\">"));
+    assert_non_null(strstr(html, "id=\"filter-family\""));
+    assert_non_null(strstr(html, "id=\"filter-level\""));
+    assert_non_null(strstr(html, "@media print"));
+    assert_non_null(strstr(html, "@media (max-width:"));
+    /* Failing first: the findings come before the overview, the failed
+     * scenario's section before the passed one, and the failure carries
+     * its spec link and its evidence exchange inline. */
+    findings = strstr(html, "id=\"findings\"");
+    overview = strstr(html, "id=\"overview\"");
+    assert_non_null(findings);
+    assert_true(findings < overview);
+    assert_true(strstr(html, "id=\"s2\"") < strstr(html, "id=\"s1\""));
+    fail_row = strstr(html, "data-check=\"pkce-s256-method-used\"");
+    assert_true(fail_row != NULL && fail_row < overview);
+    assert_true(strstr(fail_row, "href=\"https://modelcontextprotocol.io/"
+                                 "specification/2026-07-28/") < overview);
+    assert_true(strstr(fail_row, "id=\"f1-ex-0\"") < overview);
+    /* A check row links to its evidence exchange, which exists. */
+    ok_row = strstr(html, "data-check=\"pkce-verifier-matches-challenge\"");
+    assert_non_null(ok_row);
+    assert_non_null(strstr(ok_row, "href=\"#s1-ex-6\""));
+    assert_non_null(strstr(html, "id=\"s1-ex-6\""));
+    /* The sequence diagram: 4 lifelines, one request + one return arrow
+     * per exchange (11), the browser hop to the client's callback. */
+    assert_int_equal(count(html, "<svg class=\"seq\""), 2);
+    assert_int_equal(count(html, "class=\"lifeline\""), 8);
+    assert_int_equal(count(html, "<line class=\"req\""), 12);
+    assert_int_equal(count(html, "<line class=\"ret\""), 12);
+    assert_non_null(strstr(html, "browser &#8594; client"));
+    assert_non_null(strstr(html, "browser &#8594; as"));
+    /* Redacted: the code in the redirect is a tag, never the value. */
+    assert_null(strstr(html, "SplxlOBeZQQYbYS6WxSbIA"));
+    assert_non_null(strstr(html, "code=[redacted:"));
+    free(html);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* Fail on a byte XML 1.0 forbids, or a discouraged character, anywhere. */
+static void assert_clean_chars(const char *name, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') ||
+            *p == 0x7F) {
+            fail_msg("%s: control byte 0x%02X at offset %zu", name, *p,
+                     (size_t)(p - (const unsigned char *)text));
+        }
+    }
+    assert_null(strstr(text, "\xC2\x85"));     /* U+0085 */
+    assert_null(strstr(text, "\xEF\xBF\xBE")); /* U+FFFE */
+}
+
+/* Every table row of report.md has as many cell borders as its header. */
+static void assert_md_tables(const char *md)
+{
+    size_t want = 0;
+    const char *line = md;
+
+    while (*line != '\0') {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        size_t pipes = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (line[i] == '\\') {
+                i++;
+            } else if (line[i] == '|') {
+                pipes++;
+            }
+        }
+        if (len == 0 || line[0] != '|') {
+            want = 0;
+        } else if (want == 0) {
+            want = pipes;
+        } else if (pipes != want) {
+            fail_msg("report.md row has %zu cell borders, header %zu: %.*s",
+                     pipes, want, (int)len, line);
+        }
+        line += len + (end != NULL);
+    }
+}
+
+/* The failure message as an XML parser reads it back. */
+static char *junit_attr(const char *dir, const char *xpath)
+{
+    char *cmd = NULL, *out = calloc(1, 4096);
+    FILE *p;
+    size_t n;
+
+    assert_true(
+        asprintf(&cmd, "xmllint --xpath '%s' %s/junit.xml", xpath, dir) >= 0);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, 4095, p);
+    out[n] = '\0';
+    pclose(p);
+    free(cmd);
+    return out;
+}
+
+static void test_hostile_escaping(void **state)
+{
+    char *dir = render("hostile.json", HUMAN);
+    char *xml = read_out(dir, "junit.xml");
+    char *md = read_out(dir, "report.md");
+    char *html = read_out(dir, "report.html");
+
+    (void)state;
+    assert_clean_chars("junit.xml", xml);
+    assert_clean_chars("report.md", md);
+    assert_clean_chars("report.html", html);
+    /* Visible escapes instead of the control characters. */
+    assert_non_null(strstr(html, "\\x01\\x07\\x1B[31m\\x7F\\u0085\\uFFFE"));
+    assert_non_null(strstr(xml, "\\x01\\x07\\x1B[31m\\x7F\\u0085\\uFFFE"));
+    assert_non_null(strstr(md, "\\x01\\x07\\x1B\\[31m\\x7F\\u0085\\uFFFE"));
+
+    /* XML: no markup from the model; valid; attributes read back. */
+    assert_null(strstr(xml, "<script"));
+    assert_null(strstr(xml, "<b>"));
+    assert_null(strstr(xml, "<!--"));
+    assert_non_null(strstr(xml, "name=\"evil&lt;id&gt;&amp;&quot;&apos;\""));
+    assert_non_null(strstr(xml, "<error message=\"client could not be"));
+    assert_junit_valid(dir);
+    if (have_xmllint()) {
+        char *msg = junit_attr(
+            dir, "string(//testcase[@name=\"evil-failure\"]/failure/@message)");
+        assert_non_null(strstr(msg, "error_description was <script>alert(1)"
+                                    "</script> \"q\" 'a' & | `"));
+        assert_non_null(strstr(msg, "--> <!-- \r\nline2"));
+        free(msg);
+        msg = junit_attr(dir, "string(/testsuites/@errors)");
+        assert_string_equal(msg, "1\n"); /* xmllint ends it with LF */
+        free(msg);
+    }
+
+    /* HTML: exactly our one script, no injected tag or attribute, and no
+     * javascript: link (the hostile spec URL is shown as text). */
+    assert_int_equal(count(html, "<script"), 1);
+    assert_null(strstr(html, "<svg onload"));
+    assert_null(strstr(html, "<img"));
+    assert_null(strstr(html, "<b>"));
+    assert_null(strstr(html, "href=\"javascript"));
+    assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt; "
+                                 "&quot;q&quot; &#39;a&#39; &amp;"));
+    assert_non_null(strstr(html, "data-check=\"evil&lt;id&gt;&amp;&quot;"
+                                 "&#39;\""));
+    assert_non_null(strstr(html, "as&quot;&gt;&lt;svg onload=alert(1)&gt;"));
+    assert_non_null(
+        strstr(html, "href=\"https://example.com/x?a=1&amp;b=&quot;&lt;"));
+    /* The tool output inside the SSE body and the client's output. */
+    assert_non_null(strstr(html, "tool said &lt;script&gt;"));
+    assert_non_null(strstr(html, "stderr: &lt;script&gt;"));
+    assert_int_equal(count(html, "<section class=\"scenario\""), 3);
+    assert_int_equal(
+        count(html, "<section class=\"scenario\" id=\"s3\" data-status=\"error"
+                    "\""),
+        1);
+
+    /* Markdown: no raw markup, cells intact, no javascript: link. */
+    assert_null(strstr(md, "<script"));
+    /* "[x](javascript:...)" only ever appears with its brackets escaped */
+    assert_int_equal(count(md, "](javascript"), count(md, "\\](javascript"));
+    assert_true(count(md, "\\](javascript") > 0);
+    assert_non_null(strstr(md, "&lt;script&gt;alert(1)&lt;/script&gt; "
+                               "\"q\" 'a' &amp; \\| \\` \\* \\_ \\~ \\[x\\]"));
+    assert_non_null(strstr(md, "(https://example.com/x?a=1&b=%22%3C%3E%7C"
+                               "%28%29)"));
+    assert_md_tables(md);
+    free(xml);
+    free(md);
+    free(html);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* rp_put_esc, table-driven over the modes, including invalid UTF-8. */
+static void test_escape_table(void **state)
+{
+    static const struct {
+        enum rp_esc mode;
+        const char *in, *want;
+    } cases[] = {
+        {RP_ESC_XML_TEXT, "a<b>&\"'", "a&lt;b&gt;&amp;\"'"},
+        {RP_ESC_XML_TEXT, "x]]>y", "x]]&gt;y"},
+        {RP_ESC_XML_TEXT, "l1\r\nl2\tt", "l1&#13;\nl2\tt"},
+        {RP_ESC_XML_ATTR, "a\"b'c\td\ne", "a&quot;b&apos;c&#9;d&#10;e"},
+        {RP_ESC_XML_ATTR, "\x01\x1f\x7f", "\\x01\\x1F\\x7F"},
+        {RP_ESC_XML_TEXT, "\xC2\x85|\xEF\xBF\xBF", "\\u0085|\\uFFFF"},
+        {RP_ESC_XML_TEXT, "ok \xC3\xA9 \xE2\x9C\x93",
+         "ok \xC3\xA9 \xE2\x9C\x93"},
+        /* invalid UTF-8: a lone continuation, a truncated sequence, an
+         * overlong "/", an encoded surrogate */
+        {RP_ESC_HTML, "\x80", "\xEF\xBF\xBD"},
+        {RP_ESC_HTML, "\xE2\x9C", "\xEF\xBF\xBD\xEF\xBF\xBD"},
+        {RP_ESC_HTML, "\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},
+        {RP_ESC_HTML, "\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+        {RP_ESC_HTML, "<a href='x'>&</a>",
+         "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"},
+        {RP_ESC_HTML, "a\r\nb\rc", "a\nb\\x0Dc"},
+        {RP_ESC_MD, "a|b`c*d_e[f]g~h\\i", "a\\|b\\`c\\*d\\_e\\[f\\]g\\~h\\\\i"},
+        {RP_ESC_MD, "l1\r\nl2\tx", "l1  l2 x"},
+        {RP_ESC_MD, "<b>&", "&lt;b&gt;&amp;"},
+        {RP_ESC_MD, NULL, ""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rp_out o;
+        char *got;
+        rp_out_init(&o);
+        rp_put_esc(&o, cases[i].in, cases[i].mode);
+        assert_false(o.failed);
+        got = ac_buf_steal(&o.buf);
+        if (strcmp(got, cases[i].want) != 0) {
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, got,
+                     cases[i].want);
+        }
+        free(got);
+        ac_buf_free(&o.buf);
+    }
+}
+
+/* report.md summarises per family and lists failures with spec links. */
+static void test_markdown_content(void **state)
+{
+    char *dir = render("hostile.json", RP_MARKDOWN);
+    char *md = read_out(dir, "report.md");
+
+    (void)state;
+    assert_non_null(strstr(md, "| core | 1 | 1 | 0 | 0 | 3 | 0 | 1 |"));
+    assert_non_null(strstr(md, "| hostile | 2 | 0 | 1 | 1 | 0 | 1 | 1 |"));
+    assert_non_null(strstr(md, "| all | 3 | 1 | 1 | 1 | 3 | 1 | 2 |"));
+    assert_non_null(strstr(md, "## Failing checks"));
+    assert_non_null(strstr(md, "## Warnings"));
+    assert_non_null(strstr(md, "## Harness errors"));
+    assert_true(strstr(md, "## Failing checks") < strstr(md, "## Warnings"));
+    free(md);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* --- rp_render_dir -------------------------------------------------------- */
+
+static void test_render_dir(void **state)
+{
+    char *dir = render("model.json", RP_JSON);
+    char *empty = make_tmpdir(), *path = NULL;
+    struct ac_err err = {0};
+
+    (void)state;
+    if (!rp_render_dir(dir, HUMAN | RP_CHECKS, &err)) {
+        fail_msg("rp_render_dir: %s", err.msg);
+    }
+    /* Same bytes as rendering the model directly. */
+    assert_golden(dir, "junit.xml");
+    assert_golden(dir, "report.md");
+    assert_golden(dir, "report.html");
+    assert_golden(dir, "core/dcr-happy-path/checks.json");
+    assert_golden(dir, "results.json");
+
+    assert_false(rp_render_dir(empty, RP_HTML, &err));
+    assert_int_equal(err.code, AC_ERR_IO);
+    assert_true(asprintf(&path, "%s/results.json", empty) >= 0);
+    write_text(path, "{\"scenarios\": 3}");
+    assert_false(rp_render_dir(empty, RP_HTML, &err));
+    assert_int_equal(err.code, AC_ERR_INVALID);
+    write_text(path, "{not json");
+    assert_false(rp_render_dir(empty, RP_HTML, &err));
+    assert_int_equal(err.code, AC_ERR_INVALID);
+    assert_false(rp_render_dir(NULL, RP_HTML, &err));
+    free(path);
+    remove_tree(empty);
+    free(empty);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* --- baselines ------------------------------------------------------------ */
+
+static struct rp_baseline *parse(const char *text, struct ac_err *err)
+{
+    return rp_baseline_parse(text, strlen(text), "b.yml", err);
+}
+
+static void test_baseline_parse_good(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t client, server;
+    } cases[] = {
+        {"", 0, 0},
+        {"# only a comment\n\n", 0, 0},
+        {"client:\n  - auth/metadata-default\n", 1, 0},
+        {"client:\n- a/b\n- a/c:check-1\n", 2, 0},
+        {"client: # c\n    - 'a/b'\n    - \"a/c:x.y_z\"  # note\n", 2, 0},
+        {"---\nclient: []\nserver:\n  - s/one\n", 0, 1},
+        {"\xEF\xBB\xBF"
+         "client:\r\n  - a/b   \r\n\r\n",
+         1, 0},
+        {"server:\n  - s/x\nclient:\n  - s/x\n", 1, 1},
+        {"client:\n  - a/b # c:d\n  # - ignored/entry\n", 1, 0},
+        /* prefixes are not duplicates */
+        {"client:\n  - a/b\n  - a/bc:c\n  - a/bcd\n  - a/bc:c2\n", 4, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ac_err err = {0};
+        struct rp_baseline *b = parse(cases[i].text, &err);
+        if (b == NULL) {
+            fail_msg("case %zu: %s", i, err.msg);
+        }
+        assert_int_equal(rp_baseline_count(b, RP_BASELINE_CLIENT),
+                         cases[i].client);
+        assert_int_equal(rp_baseline_count(b, RP_BASELINE_SERVER),
+                         cases[i].server);
+        rp_baseline_free(b);
+    }
+}
+
+static void test_baseline_parse_bad(void **state)
+{
+    static const struct {
+        const char *text, *want; /* want: in the message, with the line */
+    } cases[] = {
+        {"client:\n\t- a/b\n", "b.yml:2: tab in indentation"},
+        {"client:\n  - a/b\n \t- a/c\n", "b.yml:3: tab in indentation"},
+        {"clients:\n  - a/b\n", "b.yml:1: unknown top-level key \"clients\""},
+        {"- a/b\n", "b.yml:1: entry before"},
+        {"client:\n  - a/b\nclient:\n", "b.yml:3: key \"client\" appears"},
+        {"client:\n  - a/b\n  - a/b\n", "b.yml:3: duplicate entry \"a/b\" "
+                                        "(already covered on line 2)"},
+        {"client:\n  - a/b\n  - a/b:c\n", "b.yml:3: duplicate entry \"a/b:c\""},
+        {"client:\n  - a/b:c\n  - a/b\n", "b.yml:3: duplicate entry"},
+        {"client:\n  - a/b: c\n", "b.yml:2: malformed entry"},
+        {"client:\n  - a/b:c:d\n", "b.yml:2: malformed entry"},
+        {"client:\n  - a b\n", "b.yml:2: malformed entry"},
+        {"client:\n  - \n", "b.yml:2: empty or malformed entry"},
+        {"client:\n  -a/b\n", "b.yml:2: expected a blank after"},
+        {"client:\n  - 'a/b\n", "b.yml:2: unterminated"},
+        {"client:\n  - a/b\n    - a/c\n", "b.yml:3: inconsistent indentation"},
+        {"client: a/b\n", "b.yml:1: \"client:\" must be followed"},
+        {"client:#x\n", "b.yml:1: \"client:\" must be followed"},
+        {"client: []\n  - a/b\n", "b.yml:2: entry under a key declared empty"},
+        {"client\n", "b.yml:1: expected \"client:\""},
+        {"client:\n  key: value\n", "b.yml:2: expected \"- entry\""},
+        {"# ok\nclient:\n  - a/../b:\n", "b.yml:3: malformed entry"},
+        {"client:\n  - a/b\n---\n", "b.yml:3:"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ac_err err = {0};
+        struct rp_baseline *b = parse(cases[i].text, &err);
+        if (b != NULL) {
+            fail_msg("case %zu parsed: %s", i, cases[i].text);
+        }
+        assert_int_equal(err.code, AC_ERR_INVALID);
+        if (strstr(err.msg, cases[i].want) == NULL) {
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.msg,
+                     cases[i].want);
+        }
+    }
+}
+
+static struct rp_baseline *load_baseline(const char *rel, struct ac_err *err)
+{
+    char *path = NULL;
+    struct rp_baseline *b;
+
+    assert_true(asprintf(&path, "%s/reports/baseline/%s", testdata(), rel) >=
+                0);
+    b = rp_baseline_load(path, err);
+    free(path);
+    return b;
+}
+
+static void test_baseline_files(void **state)
+{
+    struct ac_err err = {0};
+    struct rp_baseline *b = load_baseline("good.yml", &err);
+    json_t *model = load("model.json");
+    struct rp_baseline_outcome o;
+
+    (void)state;
+    if (b == NULL) {
+        fail_msg("good.yml: %s", err.msg);
+    }
+    assert_int_equal(rp_baseline_count(b, RP_BASELINE_CLIENT), 1);
+    assert_int_equal(rp_baseline_count(b, RP_BASELINE_SERVER), 1);
+    assert_true(rp_baseline_apply(model, b, RP_BASELINE_CLIENT, 0, &o, &err));
+    assert_int_equal(o.expected, 1);
+    assert_int_equal(o.unexpected, 0);
+    assert_int_equal(o.stale + o.unknown, 0);
+    assert_int_equal(o.exit_code, 0);
+    /* The server side names a scenario this (client) run does not have. */
+    assert_true(rp_baseline_apply(model, b, RP_BASELINE_SERVER, 0, &o, &err));
+    assert_int_equal(o.unknown, 1);
+    assert_int_equal(o.exit_code, 2);
+    rp_baseline_free(b);
+
+    assert_null(load_baseline("bad-tab.yml", &err));
+    assert_int_equal(err.code, AC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "bad-tab.yml:3: tab in indentation"));
+    assert_null(load_baseline("missing.yml", &err));
+    assert_int_equal(err.code, AC_ERR_IO);
+    json_decref(model);
+}
+
+/* Apply `text` to model.json; returns the annotated model. */
+static json_t *apply(const char *text, unsigned flags,
+                     struct rp_baseline_outcome *o)
+{
+    struct ac_err err = {0};
+    struct rp_baseline *b = parse(text, &err);
+    json_t *model = load("model.json");
+
+    if (b == NULL) {
+        fail_msg("%s", err.msg);
+    }
+    if (!rp_baseline_apply(model, b, RP_BASELINE_CLIENT, flags, o, &err)) {
+        fail_msg("apply: %s", err.msg);
+    }
+    rp_baseline_free(b);
+    return model;
+}
+
+static const json_t *model_check(const json_t *model, size_t sc, size_t c)
+{
+    return json_array_get(
+        json_object_get(json_array_get(json_object_get(model, "scenarios"), sc),
+                        "checks"),
+        c);
+}
+
+static void test_baseline_apply(void **state)
+{
+    struct rp_baseline_outcome o;
+    json_t *m;
+    const json_t *stale;
+
+    (void)state;
+    /* No baseline entries: the one FAILURE is unexpected. */
+    m = apply("client: []\n", 0, &o);
+    assert_int_equal(o.unexpected, 1);
+    assert_int_equal(o.exit_code, 1);
+    assert_string_equal(
+        ac_json_str(
+            json_array_get(
+                json_object_get(json_object_get(m, "baseline"), "unexpected"),
+                0),
+            "check"),
+        "pkce-s256-method-used");
+    json_decref(m);
+
+    /* The whole scenario expected: check and scenario annotated. */
+    m = apply("client:\n  - authorization/pkce-plain\n", 0, &o);
+    assert_int_equal(o.expected, 1);
+    assert_int_equal(o.exit_code, 0);
+    assert_true(json_is_true(
+        json_object_get(model_check(m, 1, 0), "expected_failure")));
+    assert_null(json_object_get(model_check(m, 1, 1), "expected_failure"));
+    assert_true(json_is_true(
+        json_object_get(json_array_get(json_object_get(m, "scenarios"), 1),
+                        "expected_failure")));
+    json_decref(m);
+
+    /* Stale: a passing (WARNING) check, a passing check. */
+    m = apply("client:\n  - core/dcr-happy-path:state-roundtrip\n"
+              "  - core/dcr-happy-path:prm-fetched\n"
+              "  - authorization/pkce-plain:pkce-s256-method-used\n",
+              0, &o);
+    assert_int_equal(o.stale, 2);
+    assert_int_equal(o.expected, 1);
+    assert_int_equal(o.unexpected, 0);
+    assert_int_equal(o.exit_code, 1);
+    stale = json_object_get(json_object_get(m, "baseline"), "stale");
+    assert_int_equal(json_array_size(stale), 2);
+    assert_string_equal(ac_json_str(json_array_get(stale, 0), "entry"),
+                        "core/dcr-happy-path:state-roundtrip");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(stale, 0), "line")),
+        2);
+    assert_string_equal(ac_json_str(json_array_get(stale, 1), "kind"),
+                        "passes");
+    json_decref(m);
+
+    /* Unknown scenario / check: exit 2; a subset run ignores the absent
+     * scenario but not an absent check of a present scenario. */
+    m = apply("client:\n  - nope/missing\n"
+              "  - authorization/pkce-plain:pkce-s256-method-used\n",
+              0, &o);
+    assert_int_equal(o.unknown, 1);
+    assert_int_equal(o.exit_code, 2);
+    json_decref(m);
+    m = apply("client:\n  - nope/missing\n"
+              "  - authorization/pkce-plain:pkce-s256-method-used\n",
+              RP_BASELINE_SUBSET, &o);
+    assert_int_equal(o.unknown, 0);
+    assert_int_equal(o.exit_code, 0);
+    json_decref(m);
+    m = apply("client:\n  - authorization/pkce-plain:no-such-check\n",
+              RP_BASELINE_SUBSET, &o);
+    assert_int_equal(o.unknown, 1);
+    assert_int_equal(o.unexpected, 1);
+    assert_int_equal(o.exit_code, 2);
+    json_decref(m);
+}
+
+/* Expected failures and stale entries show in every human format. */
+static void test_baseline_in_reports(void **state)
+{
+    struct rp_baseline_outcome o;
+    json_t *m = apply("client:\n  - authorization/pkce-plain\n"
+                      "  - core/dcr-happy-path:prm-fetched\n",
+                      0, &o);
+    char *dir = make_tmpdir();
+    char *xml, *md, *html;
+
+    (void)state;
+    assert_true(rp_write(m, NULL, dir, HUMAN, NULL));
+    xml = read_out(dir, "junit.xml");
+    md = read_out(dir, "report.md");
+    html = read_out(dir, "report.html");
+    assert_non_null(strstr(xml, "<skipped message=\"expected failure "
+                                "(baseline): "));
+    assert_non_null(strstr(xml, "failures=\"0\" errors=\"0\" skipped=\"2\""));
+    assert_junit_valid(dir);
+    assert_non_null(strstr(md, "## Expected failures (baseline)"));
+    assert_null(strstr(md, "## Failing checks"));
+    assert_non_null(strstr(md, "## Stale baseline entries"));
+    assert_non_null(strstr(md, "| core/dcr-happy-path:prm-fetched | 3 |"));
+    assert_non_null(strstr(html, "data-expected-failure=\"true\""));
+    assert_non_null(strstr(html, "class=\"stale\""));
+    assert_non_null(strstr(html, "data-verdict=\"fail\""));
+    free(xml);
+    free(md);
+    free(html);
+    remove_tree(dir);
+    free(dir);
+    json_decref(m);
 }
 
 /* --- formats ---------------------------------------------------------------
@@ -465,6 +1120,17 @@ int main(void)
         cmocka_unit_test(test_planted_secrets_never_written),
         cmocka_unit_test(test_structural_redaction_without_list),
         cmocka_unit_test(test_redaction_is_followable),
+        cmocka_unit_test(test_golden_human),
+        cmocka_unit_test(test_html_structure),
+        cmocka_unit_test(test_hostile_escaping),
+        cmocka_unit_test(test_escape_table),
+        cmocka_unit_test(test_markdown_content),
+        cmocka_unit_test(test_render_dir),
+        cmocka_unit_test(test_baseline_parse_good),
+        cmocka_unit_test(test_baseline_parse_bad),
+        cmocka_unit_test(test_baseline_files),
+        cmocka_unit_test(test_baseline_apply),
+        cmocka_unit_test(test_baseline_in_reports),
         cmocka_unit_test(test_parse_formats),
         cmocka_unit_test(test_bad_arguments),
     };

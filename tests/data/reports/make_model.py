@@ -4,6 +4,12 @@
   model.json    a results model (docs/RESULTS.md) of two scenarios, built
                 from the canned good transcript, with real secrets in it;
   secrets.json  the secrets the run saw (rp_write's `secrets`);
+  hostile.json  a model whose every free-text place (titles, check ids and
+                messages, spec URL, header names and values, an
+                error_description, an SSE tool output, the client's output,
+                a server id, a harness error) holds markup, quotes,
+                ampersands, Markdown syntax and control characters, for the
+                escaping tests of junit.xml, report.md and report.html;
   planted.json  {"secrets": [...], "planted": [...], "results": {...}}: a
                 model with a secret planted in a header, a form body, a JSON
                 body, a URL query, a Location, an SSE tool output, the
@@ -102,6 +108,7 @@ def main():
     }
     write("model.json", model)
     write("secrets.json", good["secrets"])
+    write("hostile.json", hostile(model))
 
     planted = copy.deepcopy(model)
     sc = planted["scenarios"][0]
@@ -154,6 +161,65 @@ def main():
         "planted": planted_values,
         "results": planted,
     })
+
+
+# Markup, quotes, Markdown, CDATA and comment ends, and characters XML 1.0
+# forbids (C0 controls, DEL) or discourages (C1, U+FFFE).
+EVIL = ("<script>alert(1)</script> \"q\" 'a' & | ` * _ ~ "
+        "[x](javascript:alert(1)) \x01\x07\x1b[31m\x7f\u0085\ufffe ]]> "
+        "--> <!-- \r\nline2")
+
+
+def hostile(model):
+    h = copy.deepcopy(model)
+    good = h["scenarios"][0]
+    tr = good["transcript"]
+    evil_sc = {
+        "id": "hostile/markup", "title": "title " + EVIL, "family": "hostile",
+        "spec": ["2026-07-28"], "status": "failed", "error": None,
+        "duration_ms": 5,
+        "runs": [{"exit_code": 3, "signal": 0, "timed_out": True,
+                  "duration_ms": 5, "output": "stderr: " + EVIL + "\n"}],
+        "checks": [
+            check("evil-failure", "MUST", "FAILURE",
+                  "javascript:alert(document.cookie)", "summary " + EVIL,
+                  "error_description was " + EVIL, [0, 1, 2]),
+            check("evil<id>&\"'", "SHOULD", "WARNING",
+                  "https://example.com/x?a=1&b=\"<>|()", EVIL, EVIL, [1]),
+            check("evil-skipped", "MUST", "SKIPPED", MCP_AUTH, EVIL, EVIL, []),
+            check("evil-info", "MAY", "INFO", MCP_AUTH, EVIL, EVIL, [2]),
+        ],
+        "transcript": [
+            dict(copy.deepcopy(tr[6]), seq=0),
+            dict(copy.deepcopy(tr[10]), seq=1),
+            dict(copy.deepcopy(tr[0]), seq=2),
+        ],
+    }
+    t0, t1, t2 = evil_sc["transcript"]
+    t0["server"] = "as\"><svg onload=alert(1)>"
+    t0["response"]["status"] = 400
+    t0["response"]["headers"] = [["Content-Type", "application/json"],
+                                 ["X-<b>Evil</b>", EVIL]]
+    t0["response"]["body"] = json.dumps(
+        {"error": "invalid_grant", "error_description": EVIL})
+    t1["response"]["headers"] = [["Content-Type", "text/event-stream"]]
+    t1["response"]["body"] = (
+        "event: message\ndata: " + json.dumps(
+            {"jsonrpc": "2.0", "id": 3, "result": {"content": [
+                {"type": "text", "text": "tool said " + EVIL}]}}) + "\n\n")
+    t2["path"] = "/mcp<img src=x onerror=alert(1)>"
+    t2["response"]["status"] = 0
+    t2["error"] = "connection dropped " + EVIL
+    err_sc = {
+        "id": "hostile/harness-error", "title": EVIL, "family": "hostile",
+        "spec": ["2026-07-28"], "status": "error",
+        "error": "client could not be spawned: " + EVIL, "duration_ms": 1,
+        "runs": [], "checks": [], "transcript": [],
+    }
+    h["client_command"] = "evil-client " + EVIL
+    h["scenarios"] = [good, evil_sc, err_sc]
+    h["summary"]["scenarios"] = 3
+    return h
 
 
 if __name__ == "__main__":

@@ -1,0 +1,393 @@
+/* The text writer behind junit.xml, report.md and report.html: a capped
+ * buffer with a sticky error, the escaping of hostile text for XML, HTML
+ * and Markdown, atomic file writes, and small helpers over the results
+ * model that several renderers share.
+ *
+ * Escaping is the one place that decides what untrusted text (an
+ * error_description, a header, a tool's output, the client's stderr) may
+ * look like in a report, so every renderer goes through rp_put_esc. */
+#include "reports/reports_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/json.h"
+
+/* A report holds every transcript of the run (bodies capped by the
+ * recorder); this cap only stops a runaway. */
+#define RP_OUT_MAX (256u * 1024u * 1024u)
+
+void rp_out_init(struct rp_out *o)
+{
+    memset(o, 0, sizeof *o);
+    ac_buf_init(&o->buf, RP_OUT_MAX);
+}
+
+static void put_n(struct rp_out *o, const char *s, size_t n)
+{
+    if (!o->failed && !ac_buf_append(&o->buf, s, n, &o->err)) {
+        o->failed = true;
+    }
+}
+
+void rp_puts(struct rp_out *o, const char *s)
+{
+    if (s != NULL) {
+        put_n(o, s, strlen(s));
+    }
+}
+
+void rp_printf(struct rp_out *o, const char *fmt, ...)
+{
+    char *s = NULL;
+    va_list ap;
+    int n;
+
+    if (o->failed) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        AC_ERR(&o->err, AC_ERR_NOMEM, "out of memory");
+        o->failed = true;
+        return;
+    }
+    put_n(o, s, (size_t)n);
+    free(s);
+}
+
+/* Decode one UTF-8 character (RFC 3629: no overlongs, no surrogates, at
+ * most U+10FFFF). Returns its length, or 0 when `s` does not start a valid
+ * sequence. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+    size_t n, i;
+    uint32_t c, min;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    } else if ((s[0] & 0xE0) == 0xC0) {
+        n = 2, c = s[0] & 0x1F, min = 0x80;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        n = 3, c = s[0] & 0x0F, min = 0x800;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        n = 4, c = s[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+        return 0;
+    }
+    *cp = c;
+    return n;
+}
+
+/* The escape of one ASCII character in `mode`, or NULL to copy it. */
+static const char *ascii_escape(unsigned char ch, enum rp_esc mode,
+                                const unsigned char *next)
+{
+    switch (ch) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    default:
+        break;
+    }
+    switch (mode) {
+    case RP_ESC_XML_TEXT:
+        return ch == '\r' ? "&#13;" : NULL;
+    case RP_ESC_XML_ATTR:
+        return ch == '"'    ? "&quot;"
+               : ch == '\'' ? "&apos;"
+               : ch == '\t' ? "&#9;"
+               : ch == '\n' ? "&#10;"
+               : ch == '\r' ? "&#13;"
+                            : NULL;
+    case RP_ESC_HTML:
+        if (ch == '\r') {
+            /* A CR before LF is line-ending noise; a lone one is shown. */
+            return *next == '\n' ? "" : "\\x0D";
+        }
+        return ch == '"' ? "&quot;" : ch == '\'' ? "&#39;" : NULL;
+    case RP_ESC_MD:
+        /* One table cell: whitespace breaks become spaces, and every
+         * character with inline meaning (code spans, emphasis, links,
+         * cell borders, strike-through, escapes) is backslash-escaped. */
+        if (ch == '\n' || ch == '\r' || ch == '\t') {
+            return " ";
+        }
+        switch (ch) {
+        case '\\':
+            return "\\\\";
+        case '|':
+            return "\\|";
+        case '`':
+            return "\\`";
+        case '*':
+            return "\\*";
+        case '_':
+            return "\\_";
+        case '[':
+            return "\\[";
+        case ']':
+            return "\\]";
+        case '~':
+            return "\\~";
+        default:
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* Append one character made safe: invalid UTF-8 as U+FFFD, forbidden or
+ * discouraged characters as visible escapes. Returns the bytes consumed. */
+static size_t put_char(struct rp_out *o, const unsigned char *s,
+                       enum rp_esc mode)
+{
+    uint32_t cp = 0;
+    size_t n = utf8_decode(s, &cp);
+    const char *e;
+
+    if (n == 0) {
+        rp_puts(o, "\xEF\xBF\xBD");
+        return 1;
+    }
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7F) {
+        rp_printf(o, "\\x%02X", (unsigned)cp);
+    } else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF) {
+        rp_printf(o, "\\u%04X", (unsigned)cp);
+    } else if (cp < 0x80 && (e = ascii_escape(s[0], mode, s + 1)) != NULL) {
+        rp_puts(o, e);
+    } else {
+        put_n(o, (const char *)s, n);
+    }
+    return n;
+}
+
+void rp_put_esc(struct rp_out *o, const char *s, enum rp_esc mode)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (p != NULL && *p != '\0' && !o->failed) {
+        p += put_char(o, p, mode);
+    }
+}
+
+void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
+                    enum rp_esc mode)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t count = 0;
+
+    while (p != NULL && *p != '\0' && !o->failed) {
+        if (count++ == max) {
+            rp_puts(o, "...");
+            return;
+        }
+        p += put_char(o, p, mode);
+    }
+}
+
+/* Write all of `data` to `fd`, retrying short writes. */
+static bool write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
+                   struct ac_err *err)
+{
+    char *path = NULL, *tmp = NULL;
+    int fd = -1;
+    bool ok = false;
+
+    if (o->failed) {
+        if (err != NULL) {
+            *err = o->err;
+        }
+        ac_err_prefix(err, "rendering %s", name);
+        goto out;
+    }
+    if (asprintf(&path, "%s/%s", out_dir, name) < 0 ||
+        asprintf(&tmp, "%s/.%s.XXXXXX", out_dir, name) < 0) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        AC_ERR(err, AC_ERR_IO, "creating %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (!write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
+        fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        AC_ERR(err, AC_ERR_IO, "renaming to %s: %s", path, strerror(errno));
+        goto out;
+    }
+    ok = true;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (!ok && tmp != NULL) {
+        unlink(tmp);
+    }
+    free(path);
+    free(tmp);
+    ac_buf_free(&o->buf);
+    return ok;
+}
+
+/* --- model helpers ------------------------------------------------------ */
+
+const char *rp_family(const json_t *sc, char *buf, size_t n)
+{
+    const char *fam = ac_json_str(sc, "family");
+    const char *id = ac_json_str(sc, "id");
+    const char *slash;
+
+    if (fam != NULL && fam[0] != '\0') {
+        return fam;
+    }
+    if (id != NULL && (slash = strchr(id, '/')) != NULL && slash != id) {
+        snprintf(buf, n, "%.*s", (int)(slash - id), id);
+        return buf;
+    }
+    return "(none)";
+}
+
+bool rp_is_http_url(const char *url)
+{
+    return url != NULL && (strncasecmp(url, "http://", 7) == 0 ||
+                           strncasecmp(url, "https://", 8) == 0);
+}
+
+char *rp_spec_label(const char *spec, const char *url)
+{
+    const char *p, *sec, *frag;
+    char *out = NULL;
+    int rc;
+
+    if (url != NULL && (p = strstr(url, "/rfc/rfc")) != NULL) {
+        int digits = (int)strspn(p + 8, "0123456789");
+        sec = strstr(url, "#section-");
+        rc = asprintf(&out, "RFC %.*s%s%.*s", digits, p + 8,
+                      sec != NULL ? " \xC2\xA7" : "",
+                      sec != NULL ? (int)strcspn(sec + 9, "&?") : 0,
+                      sec != NULL ? sec + 9 : "");
+    } else if (url != NULL &&
+               (p = strstr(url, "modelcontextprotocol.io/specification/")) !=
+                   NULL) {
+        const char *rev = p + strlen("modelcontextprotocol.io/specification/");
+        frag = strchr(url, '#');
+        rc = asprintf(&out, "MCP %.*s%s%s", (int)strcspn(rev, "/#"), rev,
+                      frag != NULL ? " #" : "", frag != NULL ? frag + 1 : "");
+    } else if (url != NULL && strstr(url, "github.com/") != NULL) {
+        rc = asprintf(&out, "%s", url + (strstr(url, "github.com/") - url));
+    } else {
+        rc = asprintf(&out, "%s", spec != NULL ? spec : "spec");
+    }
+    return rc < 0 ? NULL : out;
+}
+
+bool rp_is_expected(const json_t *check)
+{
+    const char *st = ac_json_str(check, "status");
+
+    return st != NULL && strcmp(st, "FAILURE") == 0 &&
+           json_is_true(json_object_get(check, "expected_failure"));
+}
+
+void rp_count_checks(const json_t *sc, struct rp_counts *c)
+{
+    const json_t *ch;
+    size_t i;
+
+    memset(c, 0, sizeof *c);
+    json_array_foreach(json_object_get(sc, "checks"), i, ch)
+    {
+        const char *st = ac_json_str(ch, "status");
+        c->total++;
+        if (st == NULL) {
+            continue;
+        } else if (rp_is_expected(ch)) {
+            c->expected++;
+        } else if (strcmp(st, "SUCCESS") == 0) {
+            c->success++;
+        } else if (strcmp(st, "FAILURE") == 0) {
+            c->failure++;
+        } else if (strcmp(st, "WARNING") == 0) {
+            c->warning++;
+        } else if (strcmp(st, "SKIPPED") == 0) {
+            c->skipped++;
+        } else if (strcmp(st, "INFO") == 0) {
+            c->info++;
+        }
+    }
+}
+
+json_int_t rp_int(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    if (json_is_integer(v)) {
+        return json_integer_value(v);
+    }
+    return json_is_real(v) ? (json_int_t)json_real_value(v) : 0;
+}
+
+const json_t *rp_exchange(const json_t *sc, json_int_t seq)
+{
+    const json_t *ex;
+    size_t i;
+
+    json_array_foreach(json_object_get(sc, "transcript"), i, ex)
+    {
+        if (json_is_integer(json_object_get(ex, "seq")) &&
+            rp_int(ex, "seq") == seq) {
+            return ex;
+        }
+    }
+    return NULL;
+}
