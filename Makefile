@@ -68,7 +68,7 @@ MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps run test check-asan bench install clean format format-check \
+.PHONY: all deps deps-browser deps-bench run test check-asan bench install clean format format-check \
         build-tests run-tests help
 .DEFAULT_GOAL := all
 
@@ -80,9 +80,16 @@ help:
 # --- dependencies ---------------------------------------------------------
 
 DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
-            libcmocka-dev libssl-dev pkg-config
+            libcmocka-dev libssl-dev pkg-config libxml2-utils
 deps:
 	$(Q)scripts/deps.sh $(DEB_PKGS)
+
+# Headless Chromium for the HTML report's browser test (tests/test_browser.c
+# skips without it; CI installs it) and wrk for `make bench`.
+deps-browser:
+	$(Q)scripts/deps.sh chromium
+deps-bench:
+	$(Q)scripts/deps.sh wrk
 
 # --- objects --------------------------------------------------------------
 
@@ -179,7 +186,7 @@ check-asan: deps
 	    BINDIR=build/asan/bin LIBDIR=build/asan/lib CFLAGS="-O1 -g" \
 	    EXTRA_CFLAGS="$(ASAN_FLAGS)" EXTRA_LDFLAGS="$(ASAN_FLAGS)"
 
-bench: deps
+bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh $(abspath $(BINDIR))
 

@@ -646,6 +646,12 @@ static const char SCRIPT[] =
     "});\n"
     "window.addEventListener('afterprint',function(){shut.forEach("
     "function(d){d.open=false;});shut=[];});\n"
+    /* ?failing=1&family=F&level=L preselects the filters, so a filtered
+     * view can be linked to (and tested headless without clicks). */
+    "var q=new URLSearchParams(location.search);"
+    "if(q.get('failing')==='1')ff.checked=true;"
+    "if(q.has('family'))fam.value=q.get('family');"
+    "if(q.has('level'))lvl.value=q.get('level');\n"
     "document.getElementById('filters').hidden=false;apply();reveal();\n"
     "})();\n";
 
