@@ -16,6 +16,7 @@
 
 #include "harness/checks.h"
 #include "harness/jsonpos.h"
+#include "mocks/rules.h"
 
 #ifndef AUTHCHECK_PREFIX
 #define AUTHCHECK_PREFIX "/usr/local"
@@ -44,11 +45,24 @@ struct field {
 #define NOLIMIT 0, 0
 
 static const char *const discovery_enum[] = {"oauth", "oidc", NULL};
-static const char *const registration_enum[] = {"dcr", NULL};
+static const char *const registration_enum[] = {"dcr", "pre", "cimd", NULL};
 static const char *const refresh_enum[] = {"rotate", "reuse", "none", NULL};
-static const char *const wire_enum[] = {"2025-11-25", NULL};
-static const char *const prm_enum[] = {"path", "root", NULL};
+static const char *const wire_enum[] = {"2025-11-25", "2026-07-28", "both",
+                                        NULL};
+static const char *const prm_enum[] = {"path", "root", "custom", NULL};
+static const char *const response_enum[] = {"json", "sse", NULL};
+static const char *const profile_enum[] = {"strict", "lenient", "github-like",
+                                           NULL};
+static const char *const format_enum[] = {"opaque", "jwt", NULL};
+static const char *const alg_enum[] = {"RS256", "ES256", NULL};
+static const char *const method_enum[] = {"none", "client_secret_basic",
+                                          "client_secret_post",
+                                          "private_key_jwt", NULL};
 static const char *const expect_enum[] = {"success", "refuse", NULL};
+/* Named suites a scenario may join besides its family and spec revisions
+ * (authcheck run --suite); see scenarios/SCHEMA.md. */
+const char *const hs_suite_names[] = {"official", "lifecycle", "backcompat",
+                                      NULL};
 
 static const struct field string_item = {NULL, T_STRING, true,  NULL, NOLIMIT,
                                          NULL, NULL,     false, NULL};
@@ -58,6 +72,8 @@ static const struct field spec_item = {
     NULL, T_STRING, true, hs_spec_revisions, NOLIMIT, NULL, NULL, false, NULL};
 static const struct field discovery_item = {
     NULL, T_STRING, true, discovery_enum, NOLIMIT, NULL, NULL, false, NULL};
+static const struct field suite_item = {
+    NULL, T_STRING, true, hs_suite_names, NOLIMIT, NULL, NULL, false, NULL};
 static const struct field registration_item = {
     NULL, T_STRING, true, registration_enum, NOLIMIT, NULL, NULL, false, NULL};
 
@@ -65,16 +81,42 @@ static const struct field tokens_fields[] = {
     {"access_ttl", T_INT, false, NULL, 1, 31536000, NULL, NULL, false, "3600"},
     {"refresh", T_STRING, false, refresh_enum, NOLIMIT, NULL, NULL, false,
      "\"rotate\""},
+    {"refresh_ttl", T_INT, false, NULL, 0, 31536000, NULL, NULL, false, "0"},
+    {"format", T_STRING, false, format_enum, NOLIMIT, NULL, NULL, false,
+     "\"opaque\""},
+    {"alg", T_STRING, false, alg_enum, NOLIMIT, NULL, NULL, false, "\"RS256\""},
     {0},
 };
+
+static const struct field client_reg_fields[] = {
+    {"client_id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"client_secret", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"token_endpoint_auth_method", T_STRING, false, method_enum, NOLIMIT, NULL,
+     NULL, false, NULL},
+    {"redirect_uris", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item, true,
+     NULL},
+    {"grant_types", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item, true,
+     NULL},
+    {"client_name", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"scope", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"jwks", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {0},
+};
+
+static const struct field client_reg_item = {
+    NULL, T_OBJECT, true, NULL, NOLIMIT, client_reg_fields, NULL, false, NULL};
 
 static const struct field as_fields[] = {
     {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"issuer_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"\""},
     {"discovery", T_ARRAY, false, NULL, 1, 2, NULL, &discovery_item, true,
      "[\"oauth\"]"},
-    {"registration", T_ARRAY, false, NULL, 1, 1, NULL, &registration_item, true,
+    {"registration", T_ARRAY, false, NULL, 1, 3, NULL, &registration_item, true,
      "[\"dcr\"]"},
+    {"clients", T_ARRAY, false, NULL, NOLIMIT, NULL, &client_reg_item, false,
+     NULL},
+    {"loopback_any_port", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
+     "false"},
     {"scopes_supported", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item,
      true, NULL},
     {"tokens", T_OBJECT, false, NULL, NOLIMIT, tokens_fields, NULL, false,
@@ -106,6 +148,13 @@ static const struct field mcp_fields[] = {
     {"wire", T_STRING, false, wire_enum, NOLIMIT, NULL, NULL, false,
      "\"2025-11-25\""},
     {"prm", T_STRING, false, prm_enum, NOLIMIT, NULL, NULL, false, "\"path\""},
+    {"prm_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"response", T_STRING, false, response_enum, NOLIMIT, NULL, NULL, false,
+     "\"json\""},
+    {"scope_hierarchy", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
+     "false"},
+    {"method_scopes", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false,
+     NULL},
     {"scopes_supported", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item,
      true, NULL},
     {"challenge", T_OBJECT, false, NULL, NOLIMIT, challenge_fields, NULL, false,
@@ -122,8 +171,18 @@ static const struct field client_fields[] = {
      "\"success\""},
     {"tool", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"arguments", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, "{}"},
+    {"context", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, "{}"},
     {0},
 };
+
+static const struct field cimd_fields[] = {
+    {"path", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"document", T_ANY_OBJECT, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {0},
+};
+
+static const struct field cimd_item = {
+    NULL, T_OBJECT, true, NULL, NOLIMIT, cimd_fields, NULL, false, NULL};
 
 static const struct field top_fields[] = {
     {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
@@ -135,9 +194,17 @@ static const struct field top_fields[] = {
     {"mcp_server", T_OBJECT, true, NULL, NOLIMIT, mcp_fields, NULL, false,
      NULL},
     {"rules", T_ARRAY, false, NULL, NOLIMIT, NULL, &any_item, false, "[]"},
+    {"profile", T_STRING, false, profile_enum, NOLIMIT, NULL, NULL, false,
+     "\"strict\""},
+    {"client_metadata_documents", T_ARRAY, false, NULL, NOLIMIT, NULL,
+     &cimd_item, false, NULL},
     {"client", T_OBJECT, false, NULL, NOLIMIT, client_fields, NULL, false,
      "{}"},
     {"checks", T_ARRAY, true, NULL, 1, 0, NULL, &string_item, true, NULL},
+    {"suites", T_ARRAY, false, NULL, NOLIMIT, NULL, &suite_item, true, "[]"},
+    /* A reason the scenario cannot pass yet (a mock or client feature it
+     * needs is missing); its checks are then SKIPPED (checks.c). */
+    {"pending", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {0},
 };
 
@@ -464,6 +531,24 @@ static void check_mcp(struct checker *ck, const json_t *doc)
     size_t i;
     char ptr[64];
 
+    const char *prm = json_string_value(json_object_get(mcp, "prm"));
+    const char *prm_path = json_string_value(json_object_get(mcp, "prm_path"));
+    const json_t *rm =
+        json_object_get(json_object_get(mcp, "challenge"), "resource_metadata");
+
+    if (prm_path != NULL &&
+        (prm == NULL || strcmp(prm, "custom") != 0 || prm_path[0] != '/' ||
+         strpbrk(prm_path, "?# ") != NULL)) {
+        violate(ck, "/mcp_server/prm_path", false,
+                "/mcp_server/prm_path: only with \"prm\": \"custom\", a path "
+                "starting with '/' without query or fragment");
+    }
+    if (prm != NULL && strcmp(prm, "custom") == 0 &&
+        (prm_path == NULL || json_is_false(rm))) {
+        violate(ck, "/mcp_server/prm", false,
+                "/mcp_server/prm: \"custom\" needs prm_path and "
+                "challenge.resource_metadata (the only way to find it)");
+    }
     if (path != NULL && (path[0] != '/' || strpbrk(path, "?# ") != NULL)) {
         violate(ck, "/mcp_server/path", false,
                 "/mcp_server/path: \"%s\" must start with '/' and have no "
@@ -503,6 +588,12 @@ static bool has_tool(const json_t *doc, const char *name)
     return false;
 }
 
+static void rule_violation(void *ctx, const char *ptr, bool key,
+                           const char *msg)
+{
+    violate(ctx, ptr, key, "%s", msg);
+}
+
 static void check_client_rules_checks(struct checker *ck, const json_t *doc)
 {
     const json_t *client = json_object_get(doc, "client");
@@ -518,9 +609,8 @@ static void check_client_rules_checks(struct checker *ck, const json_t *doc)
         violate(ck, "/client/tool", false,
                 "/client/tool: \"%s\" is not one of /mcp_server/tools", tool);
     }
-    if (json_array_size(rules) > 0) {
-        violate(ck, "/rules/0", false, "rules are not supported yet");
-    }
+    /* The rules' shape is defined once, by the mocks' engine. */
+    mo_rules_check(rules, doc, rule_violation, ck);
     json_array_foreach(checks, i, c)
     {
         const char *id = json_string_value(c);

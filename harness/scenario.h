@@ -22,6 +22,10 @@
 extern const char *const hs_spec_revisions[];
 extern const size_t hs_nspec_revisions;
 
+/* The named suites a scenario may declare in "suites" (NULL-terminated):
+ * "official", "lifecycle", "backcompat". */
+extern const char *const hs_suite_names[];
+
 struct hs_scenario {
     char *path;     /* owned: the file it came from (or the display name) */
     json_t *doc;    /* owned: validated, defaults filled in */

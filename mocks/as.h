@@ -8,10 +8,13 @@
 #define MO_AS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 #include "common/err.h"
+
+struct ac_err;
 
 struct mo_as;
 struct mo_shared;
@@ -26,6 +29,22 @@ bool mo_as_start(const json_t *conf, struct mo_shared *sh, struct mo_as **out,
 /* Borrowed strings valid until mo_as_free. */
 const char *mo_as_id(const struct mo_as *as);
 const char *mo_as_issuer(const struct mo_as *as);
+
+/* State operations (docs/MOCKS.md "State operations"); the caller holds
+ * mo_shared.lock. */
+
+/* Forget what an in-memory AS loses when it restarts: dynamically
+ * registered and CIMD-cached clients (pre-registered ones stay) and
+ * authorization codes. */
+void mo_as_forget_clients(struct mo_as *as);
+void mo_as_forget_codes(struct mo_as *as);
+
+/* Make every outstanding code / client secret expire at `now`. */
+void mo_as_expire_codes(struct mo_as *as, int64_t now);
+void mo_as_expire_secrets(struct mo_as *as, int64_t now);
+
+/* Rotate the signing keys (JWT tokens only; a no-op otherwise). */
+bool mo_as_rotate_keys(struct mo_as *as, struct ac_err *err);
 
 /* Stop and free. NULL-safe. */
 void mo_as_free(struct mo_as *as);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -30,13 +31,33 @@ struct route {
     void *ctx;
 };
 
+/* A suspended request waiting for the timer thread (delay) or for the
+ * server to stop (hang). */
+struct held {
+    struct request *r;
+    struct MHD_Connection *conn;
+    int64_t due_ns; /* INT64_MAX: hang */
+};
+
 struct mo_httpd {
     char *server;
+    mo_before_fn before; /* hooks, may be NULL */
+    mo_after_fn after;
+    void *hook_ctx;
+    /* Suspended requests; the timer thread resumes them when due. */
+    pthread_mutex_t tlock;
+    pthread_cond_t tcond;
+    pthread_t timer;
+    bool timer_running;
+    bool stopping;
+    struct held *held;
+    size_t nheld, heldcap;
     struct mo_transcript *transcript; /* borrowed */
     pthread_mutex_t *lock;            /* borrowed, may be NULL */
     struct route *routes;
     size_t nroutes;
     size_t body_max;
+    unsigned threads; /* > 1: an epoll thread pool of that size */
     struct MHD_Daemon *daemon;
     uint16_t port;
     char origin[64];
@@ -59,6 +80,10 @@ struct request {
     bool queued;
     const struct route *route; /* NULL: no route for this method + path */
     bool path_known;           /* some route has this path */
+    bool built;                /* rep is final (after hooks) */
+    bool dropped;              /* a rule closed the connection */
+    bool recorded;             /* already in the transcript (a hang) */
+    struct mo_fx fx;
     struct mo_reply rep;
 };
 
@@ -252,6 +277,8 @@ bool mo_httpd_new(const char *server, struct mo_transcript *transcript,
     h->transcript = transcript;
     h->lock = lock;
     h->body_max = MO_HTTPD_BODY_MAX;
+    pthread_mutex_init(&h->tlock, NULL);
+    pthread_cond_init(&h->tcond, NULL);
     *out = h;
     return true;
 }
@@ -310,6 +337,19 @@ bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
     return true;
 }
 
+void mo_httpd_set_hooks(struct mo_httpd *h, mo_before_fn before,
+                        mo_after_fn after, void *ctx)
+{
+    h->before = before;
+    h->after = after;
+    h->hook_ctx = ctx;
+}
+
+void mo_httpd_set_threads(struct mo_httpd *h, unsigned n)
+{
+    h->threads = n;
+}
+
 void mo_httpd_set_body_max(struct mo_httpd *h, size_t max)
 {
     h->body_max = max;
@@ -343,6 +383,7 @@ static void request_free(struct request *r)
     free(r->method);
     ac_buf_free(&r->body);
     mo_reply_clear(&r->rep);
+    json_decref(r->fx.fired);
     free(r);
 }
 
@@ -451,7 +492,19 @@ static bool reply_bad_method(const struct mo_httpd *h, const char *path,
     return ok;
 }
 
-/* Run the route's handler (under the shared lock) into r->rep. */
+static const char *endpoint_name(const struct request *r);
+
+/* The default answer when no route serves the request. */
+static bool reply_unrouted(struct request *r)
+{
+    if (!r->path_known) {
+        return reply_not_found(&r->rep);
+    }
+    return reply_bad_method(r->h, r->path, &r->rep);
+}
+
+/* Run the hooks and the route's handler (under the shared lock) into
+ * r->rep. */
 static void dispatch(struct request *r)
 {
     struct mo_httpd *h = r->h;
@@ -464,11 +517,13 @@ static void dispatch(struct request *r)
         .nheaders = r->nheaders,
         .body = r->body.data != NULL ? r->body.data : "",
         .body_len = r->body.len,
-        .endpoint = r->route->endpoint,
+        .endpoint = endpoint_name(r),
         .t_ns = r->t_ns,
+        .server = h->server,
     };
     char *url = absolute_url(r);
     bool ok = false;
+    bool answered = false;
 
     req.url = url;
     if (url == NULL) {
@@ -477,7 +532,25 @@ static void dispatch(struct request *r)
     if (h->lock != NULL) {
         pthread_mutex_lock(h->lock);
     }
-    ok = r->route->fn(r->route->ctx, &req, &r->rep);
+    if (h->before != NULL) {
+        answered = h->before(h->hook_ctx, &req, &r->rep, &r->fx);
+    }
+    ok = answered ||
+         (r->route != NULL ? r->route->fn(r->route->ctx, &req, &r->rep)
+                           : reply_unrouted(r));
+    if (ok && r->rep.status == 0) {
+        ok = false;
+    }
+    if (!ok) {
+        mo_reply_clear(&r->rep);
+        ac_log(AC_LOG_ERROR, "%s: handler for %s %s failed", h->server,
+               r->method, r->path);
+        ok = mo_reply_oauth_error(&r->rep, 500, "server_error",
+                                  "the mock failed internally");
+    }
+    if (h->after != NULL) {
+        h->after(h->hook_ctx, &req, &r->rep, &r->fx);
+    }
     if (h->lock != NULL) {
         pthread_mutex_unlock(h->lock);
     }
@@ -485,8 +558,6 @@ out:
     free(url);
     if (!ok || r->rep.status == 0) {
         mo_reply_clear(&r->rep);
-        ac_log(AC_LOG_ERROR, "%s: handler for %s %s failed", h->server,
-               r->method, r->path);
         mo_reply_oauth_error(&r->rep, 500, "server_error",
                              "the mock failed internally");
     }
@@ -494,22 +565,88 @@ out:
 
 static void build_reply(struct request *r)
 {
-    bool ok = true;
-
     if (r->too_big) {
-        ok = mo_reply_oauth_error(&r->rep, 413, "invalid_request",
-                                  "request body too large");
-    } else if (r->route == NULL && !r->path_known) {
-        ok = reply_not_found(&r->rep);
-    } else if (r->route == NULL) {
-        ok = reply_bad_method(r->h, r->path, &r->rep);
+        if (!mo_reply_oauth_error(&r->rep, 413, "invalid_request",
+                                  "request body too large")) {
+            mo_reply_clear(&r->rep);
+            r->rep.status = 500;
+        }
     } else {
         dispatch(r);
     }
-    if (!ok) {
-        mo_reply_clear(&r->rep);
-        r->rep.status = 500;
+    r->built = true;
+}
+
+/* --- delays and hangs (suspend/resume, never sleep) ------------------ */
+
+static void *timer_main(void *arg)
+{
+    struct mo_httpd *h = arg;
+
+    pthread_mutex_lock(&h->tlock);
+    while (!h->stopping) {
+        int64_t now = ac_mono_ns();
+        int64_t next = INT64_MAX;
+        size_t i = 0;
+
+        while (i < h->nheld) {
+            if (h->held[i].due_ns <= now) {
+                MHD_resume_connection(h->held[i].conn);
+                h->held[i] = h->held[--h->nheld];
+                continue;
+            }
+            if (h->held[i].due_ns < next) {
+                next = h->held[i].due_ns;
+            }
+            i++;
+        }
+        if (next == INT64_MAX) {
+            pthread_cond_wait(&h->tcond, &h->tlock);
+        } else {
+            struct timespec ts;
+            int64_t wait = next - now;
+
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += (time_t)(wait / 1000000000);
+            ts.tv_nsec += (long)(wait % 1000000000);
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&h->tcond, &h->tlock, &ts);
+        }
     }
+    pthread_mutex_unlock(&h->tlock);
+    return NULL;
+}
+
+/* Suspend the connection until `due_ns` (INT64_MAX: until stop). False
+ * when it cannot be held (out of memory, stopping): answer at once. */
+static bool hold(struct request *r, struct MHD_Connection *conn, int64_t due_ns)
+{
+    struct mo_httpd *h = r->h;
+    bool ok = false;
+
+    pthread_mutex_lock(&h->tlock);
+    if (!h->stopping && h->timer_running) {
+        if (h->nheld == h->heldcap) {
+            size_t ncap = h->heldcap != 0 ? h->heldcap * 2 : 8;
+            struct held *p = realloc(h->held, ncap * sizeof(*p));
+
+            if (p != NULL) {
+                h->held = p;
+                h->heldcap = ncap;
+            }
+        }
+        if (h->nheld < h->heldcap) {
+            MHD_suspend_connection(conn);
+            h->held[h->nheld++] = (struct held){r, conn, due_ns};
+            pthread_cond_signal(&h->tcond);
+            ok = true;
+        }
+    }
+    pthread_mutex_unlock(&h->tlock);
+    return ok;
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn,
@@ -518,7 +655,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn,
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    build_reply(r);
+    if (!r->built) {
+        build_reply(r);
+    }
     resp = MHD_create_response_from_buffer(
         r->rep.body_len, r->rep.body != NULL ? r->rep.body : (void *)"",
         MHD_RESPMEM_MUST_COPY);
@@ -541,6 +680,23 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn,
         mo_transcript_hold(r->h->transcript);
     }
     return ret;
+}
+
+static json_t *exchange_json(const struct request *r,
+                             enum MHD_RequestTerminationCode toe);
+
+/* A hung request is recorded when it is suspended: it completes only when
+ * the server stops, after the harness has read the transcript. */
+static void record_hang(struct request *r)
+{
+    struct ac_err err;
+    json_t *ex;
+
+    r->dropped = true;
+    ex = exchange_json(r, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (ex != NULL && mo_transcript_append_take(r->h->transcript, ex, &err)) {
+        r->recorded = true;
+    }
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
@@ -577,6 +733,29 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
     }
     if (r->queued) {
         return MHD_YES;
+    }
+    if (!r->built) {
+        build_reply(r);
+        if (r->fx.drop) {
+            r->dropped = true;
+            return MHD_NO;
+        }
+        if ((r->fx.hang || r->fx.delay_ms > 0) &&
+            hold(r, conn,
+                 r->fx.hang
+                     ? INT64_MAX
+                     : ac_mono_ns() + (int64_t)r->fx.delay_ms * 1000000)) {
+            if (r->fx.hang) {
+                record_hang(r);
+            }
+            return MHD_YES;
+        }
+    }
+    if (r->fx.hang) {
+        /* Resumed because the server stops: a hung request never gets
+         * an answer. */
+        r->dropped = true;
+        return MHD_NO;
     }
     return send_reply(conn, r);
 }
@@ -685,9 +864,15 @@ static json_t *exchange_json(const struct request *r,
                    headers_json(r->rep.headers, r->rep.nheaders), "body",
                    text_value(r->rep.body, r->rep.body_len, true));
     free(url);
+    if (ex != NULL && r->dropped) {
+        why = r->fx.hang ? "hung by a rule" : "dropped by a rule";
+    }
     if (ex != NULL && (why != NULL || !r->queued)) {
         json_object_set_new(ex, "error",
                             json_string(why != NULL ? why : "no response"));
+    }
+    if (ex != NULL && r->fx.fired != NULL) {
+        json_object_set(ex, "rules", r->fx.fired);
     }
     return ex;
 }
@@ -705,6 +890,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     }
     *req_cls = NULL;
+    if (r->recorded) {
+        request_free(r);
+        return;
+    }
     ex = exchange_json(r, toe);
     if (ex == NULL) {
         ac_log(AC_LOG_ERROR, "%s: cannot record an exchange (out of memory)",
@@ -737,14 +926,20 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
     sa.sin_family = AF_INET;
     sa.sin_port = 0;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* One internal polling thread by default; a pool of epoll threads when
+     * asked (authcheck serve, benchmarks). */
     h->daemon = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-            MHD_ALLOW_SUSPEND_RESUME,
+        (h->threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD
+                        : MHD_USE_AUTO_INTERNAL_THREAD) |
+            MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
         0, NULL, NULL, on_access, h, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&sa, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+        MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)(h->threads > 1 ? h->threads : 0), MHD_OPTION_END);
     if (h->daemon == NULL) {
         AC_ERR(err, AC_ERR_IO, "%s: cannot start HTTP server on 127.0.0.1",
                h->server);
@@ -760,7 +955,30 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
     h->port = info->port;
     snprintf(h->origin, sizeof(h->origin), "http://127.0.0.1:%u",
              (unsigned)h->port);
+    h->timer_running = pthread_create(&h->timer, NULL, timer_main, h) == 0;
+    if (!h->timer_running) {
+        ac_log(AC_LOG_WARN, "%s: no timer thread: delays answer at once",
+               h->server);
+    }
     return true;
+}
+
+/* Resume every held request (a hung one then closes) and end the timer
+ * thread: libmicrohttpd must not be stopped with suspended connections. */
+static void release_held(struct mo_httpd *h)
+{
+    pthread_mutex_lock(&h->tlock);
+    h->stopping = true;
+    for (size_t i = 0; i < h->nheld; i++) {
+        MHD_resume_connection(h->held[i].conn);
+    }
+    h->nheld = 0;
+    pthread_cond_signal(&h->tcond);
+    pthread_mutex_unlock(&h->tlock);
+    if (h->timer_running) {
+        pthread_join(h->timer, NULL);
+        h->timer_running = false;
+    }
 }
 
 void mo_httpd_free(struct mo_httpd *h)
@@ -768,9 +986,13 @@ void mo_httpd_free(struct mo_httpd *h)
     if (h == NULL) {
         return;
     }
+    release_held(h);
     if (h->daemon != NULL) {
         MHD_stop_daemon(h->daemon);
     }
+    free(h->held);
+    pthread_mutex_destroy(&h->tlock);
+    pthread_cond_destroy(&h->tcond);
     for (size_t i = 0; i < h->nroutes; i++) {
         free(h->routes[i].method);
         free(h->routes[i].path);

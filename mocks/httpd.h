@@ -43,6 +43,7 @@ struct mo_req {
     size_t body_len;
     const char *endpoint; /* symbolic name of the matched route */
     int64_t t_ns;         /* ac_mono_ns() when the request line arrived */
+    const char *server;   /* the server's name ("as", "mcp", ...) */
 };
 
 /* First value of a request header (case-insensitive name), or NULL. */
@@ -99,6 +100,26 @@ bool mo_reply_empty(struct mo_reply *rep, int status);
 typedef bool (*mo_handler_fn)(void *ctx, const struct mo_req *req,
                               struct mo_reply *rep);
 
+/* What the hooks (the rules engine) ask the wrapper to do with a reply
+ * besides its content. Zeroed before the hooks run. */
+struct mo_fx {
+    int delay_ms;  /* > 0: hold the reply this long (MHD suspend/resume) */
+    bool drop;     /* close the connection without an answer (MHD_NO) */
+    bool hang;     /* never answer: suspended until the server stops */
+    json_t *fired; /* owned: indexes of the rules that fired, or NULL;
+                      recorded as the exchange's "rules" member */
+};
+
+/* Hooks around every request (routed or not, except a declared body over
+ * the cap), called with the server's lock held. `before` may answer
+ * itself: it returns true when it filled `rep` (the handler and the
+ * default 404/405 are then skipped). `after` may patch `rep`. Both may
+ * set `fx`. */
+typedef bool (*mo_before_fn)(void *ctx, const struct mo_req *req,
+                             struct mo_reply *rep, struct mo_fx *fx);
+typedef void (*mo_after_fn)(void *ctx, const struct mo_req *req,
+                            struct mo_reply *rep, struct mo_fx *fx);
+
 struct mo_httpd;
 
 /* Create a server (not yet listening). `server` names it in the transcript
@@ -116,6 +137,14 @@ bool mo_httpd_new(const char *server, struct mo_transcript *transcript,
 bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
                     const char *endpoint, mo_handler_fn fn, void *ctx,
                     struct ac_err *err);
+
+/* Install hooks (before start); `ctx` is borrowed. */
+void mo_httpd_set_hooks(struct mo_httpd *h, mo_before_fn before,
+                        mo_after_fn after, void *ctx);
+
+/* Serve with a pool of `n` epoll threads (n > 1) instead of one polling
+ * thread. Before start. */
+void mo_httpd_set_threads(struct mo_httpd *h, unsigned n);
 
 /* Set the body cap (default MO_HTTPD_BODY_MAX). Before start. */
 void mo_httpd_set_body_max(struct mo_httpd *h, size_t max);

@@ -8,13 +8,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/b64url.h"
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/url.h"
 #include "mocks/httpd.h"
+#include "mocks/rules.h"
 #include "mocks/world_int.h"
 
 #define LATEST_VERSION "2025-11-25"
+#define STATELESS_VERSION "2026-07-28"
+#define META_VERSION "io.modelcontextprotocol/protocolVersion"
 #define PRM_SUFFIX "/.well-known/oauth-protected-resource"
 
 /* JSON-RPC 2.0 error codes. */
@@ -23,7 +27,12 @@ enum {
     RPC_INVALID_REQUEST = -32600,
     RPC_METHOD_NOT_FOUND = -32601,
     RPC_INVALID_PARAMS = -32602,
+    RPC_HEADER_MISMATCH = -32020,     /* 2026-07-28 transports */
+    RPC_UNSUPPORTED_VERSION = -32022, /* 2026-07-28 versioning */
 };
+
+/* Which MCP wire(s) the server speaks (scenario mcp_server.wire). */
+enum wire { WIRE_SESSION = 1, WIRE_STATELESS = 2, WIRE_BOTH = 3 };
 
 static const char *const versions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
                                        NULL};
@@ -37,6 +46,12 @@ struct mo_mcp {
     struct mo_shared *sh;
     char *path;
     bool prm_root;
+    char *prm_custom; /* prm "custom": the path, advertised only in the
+                         challenge */
+    enum wire wire;
+    bool sse;              /* answer requests as text/event-stream */
+    bool hierarchy;        /* scope "a" covers "a:b" */
+    json_t *method_scopes; /* method -> scope, NULL for none */
     json_t *scopes;        /* scopes_supported, NULL when not defined */
     bool challenge_rm;     /* resource_metadata in challenges */
     char *challenge_scope; /* scope in 401 challenges, NULL for none */
@@ -118,11 +133,13 @@ static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
         return false;
     }
     t = mo_tokens_find(&m->sh->tokens, tok, MO_TOKEN_ACCESS);
-    if (t == NULL || !mo_token_active(t) ||
+    if (t == NULL || !mo_token_active(t, mo_now(m->sh)) ||
         strcmp(t->resource, m->sh->resource) != 0 ||
         !issuer_trusted(m, t->issuer)) {
         /* RFC 6750 §3.1 / MCP: unknown, expired, revoked or issued for
          * another audience or by an untrusted issuer. */
+        mo_emit(m->sh, "rs.rejected", "mcp", tok,
+                t != NULL ? t->client_id : NULL);
         return challenge(m, rep, 401, "invalid_token",
                          "the access token is not valid for this resource",
                          m->challenge_scope);
@@ -173,12 +190,54 @@ static const char *required_scope(const struct mo_mcp *m, const char *method,
                                   const json_t *params)
 {
     const struct tool *t;
+    const char *per_method = ac_json_str(m->method_scopes, method);
 
     if (strcmp(method, "tools/call") != 0) {
-        return NULL;
+        return per_method;
     }
     t = tool_find(m, ac_json_str(params, "name"));
-    return t != NULL ? t->scope : NULL;
+    return t != NULL && t->scope != NULL ? t->scope : per_method;
+}
+
+/* Does the granted scope string cover every scope of `need`? Exact match,
+ * or with the hierarchy option a granted "a" covers "a:b" (and "a:b:c"):
+ * the needed scope starts with the granted one followed by ':'. */
+static bool scope_covers(const struct mo_mcp *m, const char *need,
+                         const char *have)
+{
+    const char *p = need;
+
+    if (!m->hierarchy) {
+        return mo_scope_subset(need, have, NULL);
+    }
+    while (*p != '\0') {
+        size_t len;
+        char one[256];
+        bool found;
+        const char *q = have;
+
+        p += strspn(p, " ");
+        len = strcspn(p, " ");
+        if (len == 0) {
+            break;
+        }
+        snprintf(one, sizeof(one), "%.*s", (int)len, p);
+        found = mo_scope_subset(one, have, NULL);
+        while (!found && *q != '\0') {
+            size_t hl;
+
+            q += strspn(q, " ");
+            hl = strcspn(q, " ");
+            found = hl > 0 && hl < len && strncmp(one, q, hl) == 0 &&
+                    one[hl] == ':';
+            q += hl;
+        }
+        if (!found) {
+            return false;
+        }
+        p += len;
+    }
+    return true;
 }
 
 static bool do_initialize(struct mo_mcp *m, const json_t *id,
@@ -323,24 +382,33 @@ static bool transport_check(const struct mo_mcp *m, const struct mo_req *req,
     return true;
 }
 
+static bool do_discover(const json_t *id, struct mo_reply *rep, enum wire wire);
+
 static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
-                             const json_t *msg, struct mo_reply *rep)
+                             const json_t *msg, bool stateless,
+                             struct mo_reply *rep)
 {
     const char *method = ac_json_str(msg, "method");
     const json_t *id = json_object_get(msg, "id");
     const json_t *params = json_object_get(msg, "params");
     const char *need = required_scope(m, method, params);
 
-    if (need != NULL && !mo_scope_subset(need, tok->scope, NULL)) {
+    if (need != NULL && !scope_covers(m, need, tok->scope)) {
         /* RFC 6750 §3.1 + MCP step-up: 403 naming the needed scope. */
+        mo_emit(m->sh, "rs.rejected", "mcp", tok->value, tok->client_id);
         return challenge(m, rep, 403, "insufficient_scope",
                          "the token lacks the scope this operation needs",
                          need);
     }
-    if (strcmp(method, "initialize") == 0) {
-        return do_initialize(m, id, params, rep);
+    mo_emit(m->sh, "rs.authorized", "mcp", tok->value, tok->client_id);
+    if (stateless && strcmp(method, "server/discover") == 0) {
+        return do_discover(id, rep, m->wire);
     }
-    if (strcmp(method, "ping") == 0) {
+    if (stateless) {
+        /* 2026-07-28: no initialize, no ping. */
+    } else if (strcmp(method, "initialize") == 0) {
+        return do_initialize(m, id, params, rep);
+    } else if (strcmp(method, "ping") == 0) {
         return rpc_result(rep, id, json_object());
     }
     if (strcmp(method, "tools/list") == 0) {
@@ -349,7 +417,187 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
     if (strcmp(method, "tools/call") == 0) {
         return do_tools_call(m, id, params, rep);
     }
-    return rpc_error(rep, 200, id, RPC_METHOD_NOT_FOUND, "Method not found");
+    /* 2026-07-28 transports: an unimplemented method is a 404. */
+    return rpc_error(rep, stateless ? 404 : 200, id, RPC_METHOD_NOT_FOUND,
+                     "Method not found");
+}
+
+/* --- the stateless wire (2026-07-28) --------------------------------- */
+
+static const char *const stateless_versions[] = {STATELESS_VERSION, NULL};
+
+static json_t *supported_versions(enum wire wire)
+{
+    json_t *arr = json_array();
+
+    if (wire & WIRE_STATELESS) {
+        json_array_append_new(arr, json_string(STATELESS_VERSION));
+    }
+    for (size_t i = 0; (wire & WIRE_SESSION) && versions[i] != NULL; i++) {
+        json_array_append_new(arr, json_string(versions[i]));
+    }
+    return arr;
+}
+
+static bool do_discover(const json_t *id, struct mo_reply *rep, enum wire wire)
+{
+    return rpc_result(rep, id,
+                      json_pack("{s:o, s:{s:{}}, s:{s:s, s:s}}",
+                                "supportedVersions", supported_versions(wire),
+                                "capabilities", "tools", "serverInfo", "name",
+                                "authcheck-mock-mcp", "version", "0.1.0"));
+}
+
+/* Decode an Mcp-Name value: plain, or the "=?base64?...?=" sentinel. A
+ * new string or NULL. */
+static char *header_value_decode(const char *v)
+{
+    size_t n = strlen(v);
+    uint8_t *raw = NULL;
+    size_t rl = 0;
+    char *out;
+
+    if (n < 11 || strncmp(v, "=?base64?", 9) != 0 ||
+        strcmp(v + n - 2, "?=") != 0) {
+        return strdup(v);
+    }
+    if (!ac_b64_decode(v + 9, n - 11, &raw, &rl, NULL)) {
+        return NULL;
+    }
+    out = strndup((const char *)raw, rl);
+    free(raw);
+    return out;
+}
+
+static bool header_mismatch(struct mo_reply *rep, const json_t *id,
+                            const char *what)
+{
+    char msg[256];
+
+    snprintf(msg, sizeof(msg), "Header mismatch: %s", what);
+    return rpc_error(rep, 400, id, RPC_HEADER_MISMATCH, msg);
+}
+
+/* The 2026-07-28 request checks (transports §request metadata, §server
+ * validation; versioning §negotiation). Returns false on our failure;
+ * *replied when the request was refused. */
+static bool stateless_check(const struct mo_mcp *m, const struct mo_req *req,
+                            const json_t *msg, struct mo_reply *rep,
+                            bool *replied)
+{
+    const json_t *id = json_object_get(msg, "id");
+    const char *method = ac_json_str(msg, "method");
+    const json_t *params = json_object_get(msg, "params");
+    const char *hv = mo_req_header(req, "MCP-Protocol-Version");
+    const char *bv =
+        ac_json_str(json_object_get(params, "_meta"), META_VERSION);
+    const char *hm = mo_req_header(req, "Mcp-Method");
+    const char *hn = mo_req_header(req, "Mcp-Name");
+    const char *name = ac_json_str(params, "name");
+    bool named = strcmp(method, "tools/call") == 0 ||
+                 strcmp(method, "resources/read") == 0 ||
+                 strcmp(method, "prompts/get") == 0;
+    bool supported = false;
+    char *dn;
+    bool same;
+
+    *replied = true;
+    if (hv == NULL) {
+        return header_mismatch(rep, id, "MCP-Protocol-Version is required");
+    }
+    for (size_t i = 0; stateless_versions[i] != NULL; i++) {
+        supported = supported || strcmp(hv, stateless_versions[i]) == 0;
+    }
+    if (!supported) {
+        json_t *doc = json_pack(
+            "{s:s, s:O?, s:{s:i, s:s, s:{s:o, s:s}}}", "jsonrpc", "2.0", "id",
+            id, "error", "code", RPC_UNSUPPORTED_VERSION, "message",
+            "Unsupported protocol version", "data", "supported",
+            supported_versions(m->wire), "requested", hv);
+        bool ok = doc != NULL && mo_reply_json(rep, 400, doc);
+
+        json_decref(doc);
+        return ok;
+    }
+    if (bv == NULL || strcmp(bv, hv) != 0) {
+        return header_mismatch(
+            rep, id, "MCP-Protocol-Version does not match _meta " META_VERSION);
+    }
+    if (hm == NULL || strcmp(hm, method) != 0) {
+        return header_mismatch(rep, id,
+                               "Mcp-Method missing or different "
+                               "from the body's method");
+    }
+    if (named) {
+        if (name == NULL) {
+            name = ac_json_str(params, "uri");
+        }
+        dn = hn != NULL ? header_value_decode(hn) : NULL;
+        same = dn != NULL && name != NULL && strcmp(dn, name) == 0;
+        free(dn);
+        if (!same) {
+            return header_mismatch(rep, id,
+                                   "Mcp-Name missing or different "
+                                   "from the body");
+        }
+    }
+    *replied = false;
+    return true;
+}
+
+/* 2026-07-28 basic: every result carries resultType, and names the server
+ * in _meta; cacheable list results carry ttlMs and cacheScope. */
+static void stateless_decorate(struct mo_reply *rep, const char *method)
+{
+    json_t *doc;
+    json_t *result;
+    char *text;
+
+    if (rep->status != 200 || rep->body == NULL) {
+        return;
+    }
+    doc = json_loadb(rep->body, rep->body_len, 0, NULL);
+    result = json_object_get(doc, "result");
+    if (json_is_object(result)) {
+        json_object_set_new(result, "resultType", json_string("complete"));
+        json_object_set_new(
+            result, "_meta",
+            json_pack("{s:{s:s, s:s}}", "io.modelcontextprotocol/serverInfo",
+                      "name", "authcheck-mock-mcp", "version", "0.1.0"));
+        if (strcmp(method, "tools/list") == 0) {
+            json_object_set_new(result, "ttlMs", json_integer(0));
+            json_object_set_new(result, "cacheScope", json_string("private"));
+        }
+        text = json_dumps(doc, JSON_COMPACT);
+        if (text != NULL) {
+            free(rep->body);
+            rep->body = text;
+            rep->body_len = strlen(text);
+        }
+    }
+    json_decref(doc);
+}
+
+/* Is this request for the stateless wire? A 2026-07-28-only server takes
+ * every request so; a dual server when the version header or _meta names
+ * 2026-07-28 (an initialize is always the session wire). */
+static bool is_stateless(const struct mo_mcp *m, const struct mo_req *req,
+                         const json_t *msg)
+{
+    const char *hv = mo_req_header(req, "MCP-Protocol-Version");
+    const char *bv = ac_json_str(
+        json_object_get(json_object_get(msg, "params"), "_meta"), META_VERSION);
+    const char *method = ac_json_str(msg, "method");
+
+    if (m->wire == WIRE_STATELESS) {
+        return true;
+    }
+    if (m->wire == WIRE_SESSION ||
+        (method != NULL && strcmp(method, "initialize") == 0)) {
+        return false;
+    }
+    return (hv != NULL && strcmp(hv, STATELESS_VERSION) == 0) ||
+           (bv != NULL && strcmp(bv, STATELESS_VERSION) == 0);
 }
 
 /* A JSON-RPC message: request (method + id), notification (method, no
@@ -394,6 +642,14 @@ static bool handle_message(struct mo_mcp *m, const struct mo_req *req,
     why = message_shape(msg, &is_request);
     if (why != NULL) {
         ok = rpc_error(rep, 400, NULL, RPC_INVALID_REQUEST, why);
+    } else if (is_stateless(m, req, msg)) {
+        if (!is_request) {
+            ok = mo_reply_empty(rep, 202);
+        } else if ((ok = stateless_check(m, req, msg, rep, &replied)) &&
+                   !replied) {
+            ok = dispatch_request(m, tok, msg, true, rep);
+            stateless_decorate(rep, ac_json_str(msg, "method"));
+        }
     } else if (!(ok = transport_check(m, req, ac_json_str(msg, "method"), rep,
                                       &replied)) ||
                replied) {
@@ -402,10 +658,42 @@ static bool handle_message(struct mo_mcp *m, const struct mo_req *req,
         /* Transports §sending: notifications and responses get 202. */
         ok = mo_reply_empty(rep, 202);
     } else {
-        ok = dispatch_request(m, tok, msg, rep);
+        ok = dispatch_request(m, tok, msg, false, rep);
     }
     json_decref(msg);
     return ok;
+}
+
+/* Turn a JSON answer to a request into one SSE event (transports §sending:
+ * the server may answer with text/event-stream). */
+static bool to_sse(struct mo_reply *rep)
+{
+    size_t n;
+    char *body;
+
+    for (size_t i = 0; i < rep->nheaders; i++) {
+        if (strcasecmp(rep->headers[i].name, "Content-Type") == 0 &&
+            strcmp(rep->headers[i].value, "application/json") == 0) {
+            char *v = strdup("text/event-stream");
+
+            if (v == NULL) {
+                return false;
+            }
+            free(rep->headers[i].value);
+            rep->headers[i].value = v;
+            n = rep->body_len + 32;
+            body = malloc(n);
+            if (body == NULL) {
+                return false;
+            }
+            snprintf(body, n, "event: message\ndata: %s\n\n", rep->body);
+            free(rep->body);
+            rep->body = body;
+            rep->body_len = strlen(body);
+            return mo_reply_header(rep, "Cache-Control", "no-cache");
+        }
+    }
+    return true;
 }
 
 static bool handle_mcp(void *ctx, const struct mo_req *req,
@@ -429,7 +717,17 @@ static bool handle_mcp(void *ctx, const struct mo_req *req,
         return rpc_error(rep, 415, NULL, RPC_INVALID_REQUEST,
                          "Content-Type must be application/json");
     }
-    return handle_message(m, req, tok, rep);
+    if (!handle_message(m, req, tok, rep)) {
+        return false;
+    }
+    if (m->sse && rep->status == 200 && rep->body != NULL) {
+        const char *a = mo_req_header(req, "Accept");
+
+        if (a != NULL && strcasestr(a, "text/event-stream") != NULL) {
+            return to_sse(rep);
+        }
+    }
+    return true;
 }
 
 /* --- Protected Resource Metadata (RFC 9728 §2-3) --------------------- */
@@ -494,8 +792,25 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
     const json_t *rm = json_object_get(ch, "resource_metadata");
     const char *scope = ac_json_str(ch, "scope");
 
+    const char *wire = ac_json_str(conf, "wire");
+    const char *resp = ac_json_str(conf, "response");
+    const char *custom = ac_json_str(conf, "prm_path");
+
     m->path = strdup(path != NULL ? path : "/mcp");
     m->prm_root = prm != NULL && strcmp(prm, "root") == 0;
+    if (prm != NULL && strcmp(prm, "custom") == 0) {
+        m->prm_custom = strdup(custom != NULL ? custom : "/prm");
+        if (m->prm_custom == NULL) {
+            return false;
+        }
+    }
+    m->wire = wire == NULL                           ? WIRE_SESSION
+              : strcmp(wire, STATELESS_VERSION) == 0 ? WIRE_STATELESS
+              : strcmp(wire, "both") == 0            ? WIRE_BOTH
+                                                     : WIRE_SESSION;
+    m->sse = resp != NULL && strcmp(resp, "sse") == 0;
+    m->hierarchy = json_is_true(json_object_get(conf, "scope_hierarchy"));
+    m->method_scopes = json_deep_copy(json_object_get(conf, "method_scopes"));
     m->challenge_rm = rm == NULL || json_is_true(rm);
     m->challenge_scope = scope != NULL ? strdup(scope) : NULL;
     m->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
@@ -508,6 +823,11 @@ static char *prm_path(const struct mo_mcp *m)
     size_t n = strlen(PRM_SUFFIX) + strlen(m->path) + 1;
     char *p = malloc(n);
 
+    if (m->prm_custom != NULL) {
+        /* A URL known only from the challenge's resource_metadata. */
+        free(p);
+        return strdup(m->prm_custom);
+    }
     /* RFC 9728 §3.1: insert the well-known segment before the path. */
     if (p != NULL) {
         snprintf(p, n, "%s%s", PRM_SUFFIX, m->prm_root ? "" : m->path);
@@ -554,7 +874,14 @@ bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for the MCP server");
         goto out;
     }
-    ok = mo_httpd_new("mcp", sh->transcript, &sh->lock, &m->httpd, err) &&
+    ok = mo_httpd_new("mcp", sh->transcript, &sh->lock, &m->httpd, err);
+    if (ok) {
+        mo_httpd_set_threads(m->httpd, sh->threads);
+    }
+    if (ok && sh->rules != NULL) {
+        mo_httpd_set_hooks(m->httpd, mo_rules_before, mo_rules_after, sh);
+    }
+    ok = ok &&
          mo_httpd_route(m->httpd, "POST", m->path, "mcp", handle_mcp, m, err) &&
          mo_httpd_route(m->httpd, "GET", prm, "prm", handle_prm, m, err) &&
          mo_httpd_start(m->httpd, err) && mcp_urls(m, prm, err);
@@ -573,6 +900,14 @@ const char *mo_mcp_url(const struct mo_mcp *m)
     return m->url;
 }
 
+void mo_mcp_forget_sessions(struct mo_mcp *m)
+{
+    for (size_t i = 0; i < m->nsessions; i++) {
+        free(m->sessions[i]);
+    }
+    m->nsessions = 0;
+}
+
 void mo_mcp_free(struct mo_mcp *m)
 {
     if (m == NULL) {
@@ -589,6 +924,8 @@ void mo_mcp_free(struct mo_mcp *m)
     }
     free(m->sessions);
     json_decref(m->scopes);
+    json_decref(m->method_scopes);
+    free(m->prm_custom);
     free(m->path);
     free(m->challenge_scope);
     free(m->url);

@@ -25,6 +25,9 @@ bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
 /* The MCP endpoint URL, borrowed until mo_mcp_free. */
 const char *mo_mcp_url(const struct mo_mcp *m);
 
+/* Forget every session (a restarted server); caller holds the lock. */
+void mo_mcp_forget_sessions(struct mo_mcp *m);
+
 /* Stop and free. NULL-safe. */
 void mo_mcp_free(struct mo_mcp *m);
 

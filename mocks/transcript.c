@@ -14,7 +14,53 @@ struct mo_transcript {
     unsigned held;          /* answered exchanges not yet appended */
     json_t *entries;        /* array of objects, ordered by t_ns */
     json_t *secrets;        /* object used as an insertion-ordered set */
+    size_t max;             /* 0: unlimited */
 };
+
+void mo_transcript_set_max(struct mo_transcript *t, size_t max)
+{
+    t->max = max;
+}
+
+/* Drop the oldest half of the entries past t->max, and of the secrets
+ * past 4 * t->max. Caller holds t->lock. */
+static void trim(struct mo_transcript *t)
+{
+    size_t n = json_array_size(t->entries);
+
+    if (t->max == 0) {
+        return;
+    }
+    if (n > t->max) {
+        json_t *keep = json_array();
+
+        for (size_t i = n / 2; keep != NULL && i < n; i++) {
+            json_array_append(keep, json_array_get(t->entries, i));
+        }
+        if (keep != NULL) {
+            json_decref(t->entries);
+            t->entries = keep;
+        }
+    }
+    n = json_object_size(t->secrets);
+    if (n > 4 * t->max) {
+        json_t *keep = json_object();
+        const char *k;
+        json_t *v;
+        size_t i = 0;
+
+        json_object_foreach(t->secrets, k, v)
+        {
+            if (keep != NULL && i++ >= n / 2) {
+                json_object_set(keep, k, v);
+            }
+        }
+        if (keep != NULL) {
+            json_decref(t->secrets);
+            t->secrets = keep;
+        }
+    }
+}
 
 /* The condition waits on CLOCK_MONOTONIC, immune to wall-clock jumps. */
 static bool settle_cond_init(pthread_cond_t *c)
@@ -137,6 +183,7 @@ bool mo_transcript_append_take(struct mo_transcript *t, json_t *exchange,
         pos--;
     }
     ok = json_array_insert(t->entries, pos, exchange) == 0;
+    trim(t);
     pthread_mutex_unlock(&t->lock);
     if (!ok) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory appending an exchange");
@@ -186,6 +233,7 @@ bool mo_transcript_add_secret(struct mo_transcript *t, const char *secret)
     pthread_mutex_lock(&t->lock);
     ok = json_object_get(t->secrets, secret) != NULL ||
          json_object_set_new(t->secrets, secret, json_true()) == 0;
+    trim(t);
     pthread_mutex_unlock(&t->lock);
     return ok;
 }

@@ -19,6 +19,11 @@ struct mo_transcript;
 /* A new empty transcript (mo_transcript_free). */
 bool mo_transcript_new(struct mo_transcript **out, struct ac_err *err);
 
+/* Keep at most `max` exchanges (0: unlimited, the default): past it the
+ * oldest half is dropped, and the secrets set likewise past 4 * max. For
+ * long-running worlds (authcheck serve). */
+void mo_transcript_set_max(struct mo_transcript *t, size_t max);
+
 /* Free the transcript and everything in it. NULL-safe. */
 void mo_transcript_free(struct mo_transcript *t);
 

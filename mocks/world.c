@@ -4,21 +4,401 @@
  * server's canonical URI, the MCP server trusts every AS's issuer. */
 #include "mocks/world.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/json.h"
 #include "mocks/as.h"
+#include "mocks/control.h"
+#include "mocks/httpd.h"
 #include "mocks/mcp.h"
+#include "mocks/rules.h"
 #include "mocks/transcript.h"
 #include "mocks/world_int.h"
 
+/* `sh` first: mo_world_apply_ops gets from the shared state to the world. */
 struct mo_world {
     struct mo_shared sh;
     bool lock_ready;
     struct mo_mcp *mcp;
     struct mo_as **as;
     size_t nas;
+    json_t *issuers0; /* the issuers at start, for reset */
+    struct mo_control *control;
+    struct mo_httpd *cimd; /* the client metadata host, or NULL */
+    json_t *cimd_docs;     /* array of {url, doc}; immutable once started */
 };
+
+/* --- the client metadata host ----------------------------------------- */
+
+/* Serves one document; no lock: the documents never change after start,
+ * and an AS fetches them while it holds the world lock. */
+static bool handle_cimd(void *ctx, const struct mo_req *req,
+                        struct mo_reply *rep)
+{
+    const json_t *doc = ctx;
+
+    (void)req;
+    return mo_reply_json(rep, 200, doc) &&
+           mo_reply_header(rep, "Cache-Control", "max-age=60");
+}
+
+/* Start the host of scenario "client_metadata_documents" ([{path,
+ * document}]); a document without client_id gets its own URL. */
+static bool start_cimd(struct mo_world *w, const json_t *list,
+                       struct ac_err *err)
+{
+    size_t i;
+    const json_t *e;
+    json_t *x;
+    bool ok;
+
+    if (json_array_size(list) == 0) {
+        return true;
+    }
+    w->cimd_docs = json_array();
+    ok = w->cimd_docs != NULL &&
+         mo_httpd_new("cimd", w->sh.transcript, NULL, &w->cimd, err);
+    json_array_foreach(list, i, e)
+    {
+        json_t *doc = json_deep_copy(json_object_get(e, "document"));
+        const char *path = ac_json_str(e, "path");
+
+        ok =
+            ok && doc != NULL && path != NULL &&
+            json_array_append_new(w->cimd_docs, json_pack("{s:s, s:o}", "path",
+                                                          path, "doc", doc)) ==
+                0 &&
+            mo_httpd_route(w->cimd, "GET", path, "cimd", handle_cimd, doc, err);
+        if (!ok && doc != NULL && json_array_size(w->cimd_docs) <= i) {
+            json_decref(doc);
+        }
+    }
+    ok = ok && mo_httpd_start(w->cimd, err);
+    json_array_foreach(w->cimd_docs, i, x)
+    {
+        char *url = NULL;
+        json_t *doc = json_object_get(x, "doc");
+
+        if (ok && asprintf(&url, "%s%s", mo_httpd_origin(w->cimd),
+                           ac_json_str(x, "path")) >= 0) {
+            json_object_set_new(x, "url", json_string(url));
+            if (json_object_get(doc, "client_id") == NULL) {
+                json_object_set_new(doc, "client_id", json_string(url));
+            }
+            free(url);
+        }
+    }
+    return ok;
+}
+
+const char *mo_world_client_metadata_url(const struct mo_world *w, size_t i)
+{
+    return ac_json_str(json_array_get(w->cimd_docs, i), "url");
+}
+
+/* --- profiles (docs/MOCKS.md "Profiles") ------------------------------ */
+
+/* github-like: GitHub OAuth apps as documented: token errors come with
+ * HTTP 200, tokens never expire and have no refresh token, and there is
+ * no dynamic registration. */
+static const char *const github_like_rules =
+    "[{\"comment\": \"github-like: token errors with 200, no expires_in, no "
+    "refresh_token\", \"match\": {\"endpoint\": \"token\"}, \"do\": "
+    "{\"patch\": {\"status\": 200, \"remove\": [\"expires_in\", "
+    "\"refresh_token\"]}}},"
+    " {\"comment\": \"github-like: no dynamic client registration\", "
+    "\"match\": {\"endpoint\": [\"metadata\", \"oidc\"]}, \"do\": "
+    "{\"patch\": {\"remove\": [\"registration_endpoint\"]}}},"
+    " {\"comment\": \"github-like: no dynamic client registration\", "
+    "\"match\": {\"endpoint\": \"register\"}, \"do\": {\"respond\": "
+    "{\"status\": 404, \"body\": {\"message\": \"Not Found\"}}}}]";
+
+/* The scenario's rules followed by its profile's (so the scenario's rule
+ * indexes stay as written). A new reference. */
+static json_t *effective_rules(const json_t *scenario)
+{
+    const char *profile = ac_json_str(scenario, "profile");
+    json_t *rules = json_deep_copy(json_object_get(scenario, "rules"));
+
+    if (!json_is_array(rules)) {
+        json_decref(rules);
+        rules = json_array();
+    }
+    if (rules != NULL && profile != NULL &&
+        strcmp(profile, "github-like") == 0) {
+        json_t *extra = json_loads(github_like_rules, 0, NULL);
+
+        json_array_extend(rules, extra);
+        json_decref(extra);
+    }
+    return rules;
+}
+
+/* The authorization servers' configuration with the profile's flags. A
+ * new reference (NULL when the scenario has none). */
+static json_t *effective_ases(const json_t *scenario)
+{
+    const char *profile = ac_json_str(scenario, "profile");
+    json_t *list =
+        json_deep_copy(json_object_get(scenario, "authorization_servers"));
+    size_t i;
+    json_t *as;
+
+    json_array_foreach(list, i, as)
+    {
+        if (profile != NULL && strcmp(profile, "lenient") == 0) {
+            json_object_set_new(as, "lenient", json_true());
+            json_object_set_new(as, "loopback_any_port", json_true());
+        }
+    }
+    return list;
+}
+
+int64_t mo_now(const struct mo_shared *sh)
+{
+    return ac_now() + sh->clock_offset;
+}
+
+/* --- state operations (docs/MOCKS.md "State operations") ------------- */
+
+static struct mo_as *as_by_id(const struct mo_world *w, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < w->nas; i++) {
+        if (strcmp(mo_as_id(w->as[i]), id) == 0) {
+            return w->as[i];
+        }
+    }
+    return NULL;
+}
+
+/* Does token `t` belong to the AS the operation targets (NULL: all)? */
+static bool token_in_scope(const struct mo_token *t, const struct mo_as *as)
+{
+    return as == NULL || strcmp(t->issuer, mo_as_issuer(as)) == 0;
+}
+
+static const struct mo_token *ctx_token(struct mo_shared *sh,
+                                        const struct mo_opctx *ctx)
+{
+    const struct mo_token *t;
+
+    if (ctx == NULL || ctx->token == NULL) {
+        return NULL;
+    }
+    t = mo_tokens_find(&sh->tokens, ctx->token, MO_TOKEN_ACCESS);
+    return t != NULL
+               ? t
+               : mo_tokens_find(&sh->tokens, ctx->token, MO_TOKEN_REFRESH);
+}
+
+static void expire_one(struct mo_world *w, const char *what, struct mo_as *as,
+                       const struct mo_opctx *ctx)
+{
+    struct mo_shared *sh = &w->sh;
+    int64_t now = mo_now(sh);
+    struct mo_token *ct = (struct mo_token *)ctx_token(sh, ctx);
+
+    if (strcmp(what, "token") == 0) {
+        if (ct != NULL) {
+            ct->expires_at = now;
+        }
+        return;
+    }
+    if (strcmp(what, "codes") == 0 || strcmp(what, "client_secrets") == 0) {
+        for (size_t i = 0; i < w->nas; i++) {
+            if (as != NULL && w->as[i] != as) {
+                continue;
+            }
+            if (what[1] == 'o') {
+                mo_as_expire_codes(w->as[i], now);
+            } else {
+                mo_as_expire_secrets(w->as[i], now);
+            }
+        }
+        return;
+    }
+    for (size_t i = 0; i < sh->tokens.n; i++) {
+        struct mo_token *t = sh->tokens.items[i];
+        enum mo_token_kind k =
+            strcmp(what, "access") == 0 ? MO_TOKEN_ACCESS : MO_TOKEN_REFRESH;
+
+        if (t->kind == k && token_in_scope(t, as)) {
+            t->expires_at = now;
+        }
+    }
+}
+
+static void op_expire(struct mo_world *w, const json_t *v, struct mo_as *as,
+                      const struct mo_opctx *ctx)
+{
+    size_t i;
+    const json_t *e;
+
+    if (json_is_string(v)) {
+        expire_one(w, json_string_value(v), as, ctx);
+    }
+    json_array_foreach(v, i, e)
+    {
+        if (json_is_string(e)) {
+            expire_one(w, json_string_value(e), as, ctx);
+        }
+    }
+}
+
+static void op_revoke(struct mo_world *w, const char *what, struct mo_as *as,
+                      const struct mo_opctx *ctx)
+{
+    struct mo_shared *sh = &w->sh;
+    struct mo_token *ct = (struct mo_token *)ctx_token(sh, ctx);
+    const char *client = ctx != NULL ? ctx->client_id : NULL;
+
+    if (strcmp(what, "token") == 0) {
+        if (ct != NULL) {
+            ct->revoked = true;
+        }
+        return;
+    }
+    if (strcmp(what, "family") == 0) {
+        if (ct != NULL) {
+            mo_tokens_revoke_grant(&sh->tokens, ct->grant);
+        }
+        return;
+    }
+    if (strcmp(what, "client") == 0 && client == NULL && ct != NULL) {
+        client = ct->client_id;
+    }
+    for (size_t i = 0; i < sh->tokens.n; i++) {
+        struct mo_token *t = sh->tokens.items[i];
+        bool hit =
+            strcmp(what, "all") == 0 ||
+            (strcmp(what, "access") == 0 && t->kind == MO_TOKEN_ACCESS) ||
+            (strcmp(what, "refresh") == 0 && t->kind == MO_TOKEN_REFRESH) ||
+            (strcmp(what, "client") == 0 && client != NULL &&
+             strcmp(t->client_id, client) == 0);
+
+        if (hit && token_in_scope(t, as)) {
+            t->revoked = true;
+        }
+    }
+}
+
+static bool op_switch_as(struct mo_world *w, const char *id, struct ac_err *err)
+{
+    struct mo_as *as = as_by_id(w, id);
+    json_t *list;
+
+    if (as == NULL) {
+        AC_ERR(err, AC_ERR_INVALID, "switch_as: no authorization server %s",
+               id);
+        return false;
+    }
+    list = json_pack("[s]", mo_as_issuer(as));
+    if (list == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory switching the AS");
+        return false;
+    }
+    json_decref(w->sh.issuers);
+    w->sh.issuers = list;
+    return true;
+}
+
+static void op_forget(struct mo_world *w, const char *what, struct mo_as *as)
+{
+    if (strcmp(what, "sessions") == 0) {
+        mo_mcp_forget_sessions(w->mcp);
+        return;
+    }
+    for (size_t i = 0; i < w->nas; i++) {
+        if (as != NULL && w->as[i] != as) {
+            continue;
+        }
+        if (strcmp(what, "clients") == 0) {
+            mo_as_forget_clients(w->as[i]);
+        } else {
+            mo_as_forget_codes(w->as[i]);
+        }
+    }
+}
+
+bool mo_world_apply_ops(struct mo_shared *sh, const json_t *ops,
+                        const struct mo_opctx *ctx, struct ac_err *err)
+{
+    struct mo_world *w = (struct mo_world *)sh;
+    const char *as_id = ac_json_str(ops, "as");
+    struct mo_as *as = as_by_id(w, as_id);
+    const json_t *v;
+    const char *s;
+
+    if (as_id != NULL && as == NULL) {
+        AC_ERR(err, AC_ERR_INVALID, "no authorization server %s", as_id);
+        return false;
+    }
+    if ((s = ac_json_str(ops, "forget")) != NULL) {
+        op_forget(w, s, as);
+    }
+    if ((v = json_object_get(ops, "expire")) != NULL) {
+        op_expire(w, v, as, ctx);
+    }
+    if ((s = ac_json_str(ops, "revoke")) != NULL) {
+        op_revoke(w, s, as, ctx);
+    }
+    if ((v = json_object_get(ops, "advance_clock")) != NULL &&
+        json_is_integer(v)) {
+        sh->clock_offset += json_integer_value(v);
+    }
+    if (json_is_true(json_object_get(ops, "rotate_keys"))) {
+        for (size_t i = 0; i < w->nas; i++) {
+            if ((as == NULL || w->as[i] == as) &&
+                !mo_as_rotate_keys(w->as[i], err)) {
+                return false;
+            }
+        }
+    }
+    if ((s = ac_json_str(ops, "switch_as")) != NULL) {
+        return op_switch_as(w, s, err);
+    }
+    return true;
+}
+
+json_t *mo_world_ids_doc(struct mo_world *w)
+{
+    json_t *list = json_array();
+
+    for (size_t i = 0; list != NULL && i < w->nas; i++) {
+        json_array_append_new(list,
+                              json_pack("{s:s}", "id", mo_as_id(w->as[i])));
+    }
+    return json_pack("{s:o}", "authorization_servers", list);
+}
+
+bool mo_world_reset_locked(struct mo_world *w, struct ac_err *err)
+{
+    json_t *iss = json_deep_copy(w->issuers0);
+
+    if (iss == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory resetting the world");
+        return false;
+    }
+    for (size_t i = 0; i < w->nas; i++) {
+        mo_as_forget_clients(w->as[i]);
+    }
+    mo_mcp_forget_sessions(w->mcp);
+    {
+        size_t max = w->sh.tokens.max;
+
+        mo_tokens_free(&w->sh.tokens);
+        w->sh.tokens.max = max;
+    }
+    mo_rules_reset(w->sh.rules);
+    w->sh.clock_offset = 0;
+    json_decref(w->sh.issuers);
+    w->sh.issuers = iss;
+    return true;
+}
 
 /* Start the authorization servers; `list` may be NULL (one default AS). */
 static bool start_ases(struct mo_world *w, const json_t *list,
@@ -57,7 +437,15 @@ static bool start_ases(struct mo_world *w, const json_t *list,
 bool mo_world_start(const json_t *scenario, struct mo_world **out,
                     struct ac_err *err)
 {
+    return mo_world_start_with(scenario, NULL, out, err);
+}
+
+bool mo_world_start_with(const json_t *scenario,
+                         const struct mo_world_options *opts,
+                         struct mo_world **out, struct ac_err *err)
+{
     struct mo_world *w = calloc(1, sizeof(*w));
+    json_t *rules = NULL, *ases = NULL;
     bool ok;
 
     *out = NULL;
@@ -67,8 +455,24 @@ bool mo_world_start(const json_t *scenario, struct mo_world **out,
         return false;
     }
     w->lock_ready = true;
+    w->sh.interactive = opts != NULL && opts->interactive;
+    w->sh.threads = opts != NULL ? opts->threads : 0;
+    w->sh.tokens.max = opts != NULL ? opts->max_tokens : 0;
     w->sh.issuers = json_array();
     if (w->sh.issuers == NULL || !mo_transcript_new(&w->sh.transcript, err)) {
+        mo_world_stop(w);
+        return false;
+    }
+    if (opts != NULL) {
+        mo_transcript_set_max(w->sh.transcript, opts->max_exchanges);
+    }
+    rules = effective_rules(scenario);
+    ases = effective_ases(scenario);
+    if (rules == NULL || (json_array_size(rules) > 0 &&
+                          !mo_rules_new(rules, &w->sh.rules, err))) {
+        json_decref(rules);
+        json_decref(ases);
+        AC_ERR(err, AC_ERR_NOMEM, "cannot load the rules");
         mo_world_stop(w);
         return false;
     }
@@ -76,8 +480,14 @@ bool mo_world_start(const json_t *scenario, struct mo_world **out,
     pthread_mutex_lock(&w->sh.lock);
     ok = mo_mcp_start(json_object_get(scenario, "mcp_server"), &w->sh, &w->mcp,
                       err) &&
-         start_ases(w, json_object_get(scenario, "authorization_servers"), err);
+         start_ases(w, ases, err) &&
+         start_cimd(w, json_object_get(scenario, "client_metadata_documents"),
+                    err) &&
+         (w->issuers0 = json_deep_copy(w->sh.issuers)) != NULL &&
+         mo_control_start(w, &w->sh, &w->control, err);
     pthread_mutex_unlock(&w->sh.lock);
+    json_decref(rules);
+    json_decref(ases);
     if (!ok) {
         ac_err_prefix(err, "starting the mock world");
         mo_world_stop(w);
@@ -93,6 +503,9 @@ void mo_world_stop(struct mo_world *w)
         return;
     }
     /* Servers first: their completion callbacks still record. */
+    mo_control_free(w->control);
+    mo_httpd_free(w->cimd);
+    json_decref(w->cimd_docs);
     mo_mcp_free(w->mcp);
     for (size_t i = 0; i < w->nas; i++) {
         mo_as_free(w->as[i]);
@@ -101,6 +514,15 @@ void mo_world_stop(struct mo_world *w)
     mo_tokens_free(&w->sh.tokens);
     mo_transcript_free(w->sh.transcript);
     json_decref(w->sh.issuers);
+    json_decref(w->issuers0);
+    mo_rules_free(w->sh.rules);
+    for (size_t i = 0; i < w->sh.events.n; i++) {
+        free(w->sh.events.items[i].name);
+        free(w->sh.events.items[i].server);
+        ac_secret_free(w->sh.events.items[i].token);
+        free(w->sh.events.items[i].client_id);
+    }
+    free(w->sh.events.items);
     free(w->sh.resource);
     free(w->sh.prm_url);
     if (w->lock_ready) {
@@ -116,8 +538,7 @@ const char *mo_world_mcp_url(const struct mo_world *w)
 
 const char *mo_world_control_url(const struct mo_world *w)
 {
-    (void)w;
-    return NULL; /* no control server yet (docs/MOCKS.md) */
+    return mo_control_url(w->control);
 }
 
 const char *mo_world_resource(const struct mo_world *w)

@@ -23,6 +23,25 @@ struct mo_world;
 bool mo_world_start(const json_t *scenario, struct mo_world **out,
                     struct ac_err *err);
 
+/* Options the harness sets, not the scenario. */
+struct mo_world_options {
+    /* /authorize renders an HTML approve/deny page (client name, redirect
+     * host) instead of approving at once (authcheck serve --interactive). */
+    bool interactive;
+    /* Threads per server (0, 1: one polling thread; n > 1: an epoll
+     * pool of n). */
+    unsigned threads;
+    /* Caps for long-running worlds (authcheck serve); 0 = unlimited. Past
+     * them the oldest half of the exchanges / tokens is forgotten. */
+    size_t max_exchanges;
+    size_t max_tokens;
+};
+
+/* As mo_world_start, with options (`opts` borrowed; NULL: all false). */
+bool mo_world_start_with(const json_t *scenario,
+                         const struct mo_world_options *opts,
+                         struct mo_world **out, struct ac_err *err);
+
 /* Stop all servers and free the world. NULL-safe. */
 void mo_world_stop(struct mo_world *w);
 
@@ -36,6 +55,10 @@ const char *mo_world_prm_url(const struct mo_world *w);
 size_t mo_world_as_count(const struct mo_world *w);
 const char *mo_world_as_id(const struct mo_world *w, size_t i);
 const char *mo_world_issuer(const struct mo_world *w, size_t i);
+
+/* The URL of the i-th scenario "client_metadata_documents" entry on the
+ * client metadata host (a CIMD client_id), NULL past the end. Borrowed. */
+const char *mo_world_client_metadata_url(const struct mo_world *w, size_t i);
 
 /* Record an exchange the mocks did not serve themselves (the headless
  * browser's hops), in the transcript JSON shape of docs/TRANSCRIPT.md.

@@ -36,39 +36,113 @@ struct mo_tokens {
     size_t n;
     size_t cap;
     uint64_t next_grant;
+    size_t max; /* 0: unlimited; else the oldest half goes past it */
+};
+
+struct mo_rules;
+
+/* One event (docs/MOCKS.md "Events") waiting for the rules engine. */
+struct mo_event {
+    char *name;      /* "token.issued", ... */
+    char *server;    /* the server that emitted it */
+    char *token;     /* the token involved, or NULL */
+    char *client_id; /* the client involved, or NULL */
+};
+
+/* Events emitted by a handler are queued and handed to the rules engine
+ * after the handler returned (so state operations never pull state from
+ * under a running handler). */
+struct mo_events {
+    struct mo_event *items;
+    size_t n, cap;
 };
 
 /* State shared by all servers of a world. Every field except `lock` is
  * only touched with `lock` held (the httpd wrapper holds it around
- * handlers; mocks/world.c holds it while wiring the world). */
+ * handlers and rule hooks; mocks/world.c holds it while wiring the world
+ * and for control API operations). */
 struct mo_shared {
     pthread_mutex_t lock;
     struct mo_transcript *transcript; /* owned by the world */
     struct mo_tokens tokens;
-    char *resource;  /* canonical MCP resource URI, e.g. http://h:p/mcp */
-    char *prm_url;   /* where the MCP server's PRM document is served */
-    json_t *issuers; /* array of issuer strings the MCP server trusts */
+    char *resource;       /* canonical MCP resource URI, e.g. http://h:p/mcp */
+    char *prm_url;        /* where the MCP server's PRM document is served */
+    json_t *issuers;      /* array of issuer strings the MCP server trusts (and
+                             its PRM lists); a "switch_as" operation replaces it */
+    int64_t clock_offset; /* virtual clock: seconds added to ac_now() */
+    struct mo_rules *rules; /* owned by the world; NULL: no rules */
+    struct mo_events events;
+    bool interactive; /* /authorize renders a consent page */
+    unsigned threads; /* per server, see struct mo_world_options */
 };
+
+/* The world's virtual time: ac_now() plus the offset rules and the
+ * control API advance. Every expiry in mocks/ is judged against it. */
+int64_t mo_now(const struct mo_shared *sh);
+
+/* Queue an event (strings copied; token, client_id may be NULL). Out of
+ * memory drops the event (logged). Caller holds sh->lock. */
+void mo_emit(struct mo_shared *sh, const char *name, const char *server,
+             const char *token, const char *client_id);
+
+/* The context a state operation runs in: the request or event that
+ * triggered it. Every member may be NULL. */
+struct mo_opctx {
+    const char *server;
+    const char *token;
+    const char *client_id;
+};
+
+/* Run the state operations of a "do" object (docs/MOCKS.md "State
+ * operations"): forget, expire, revoke, switch_as, rotate_keys,
+ * advance_clock. Members that are not state operations are ignored.
+ * `ops` and `ctx` are borrowed. Caller holds sh->lock. Implemented in
+ * world.c, which knows every server. */
+bool mo_world_apply_ops(struct mo_shared *sh, const json_t *ops,
+                        const struct mo_opctx *ctx, struct ac_err *err);
+
+struct mo_world;
+
+/* Back to the start state: forget dynamic clients, codes, sessions and
+ * tokens, zero the clock offset and the rule counters, restore the PRM's
+ * authorization servers. The transcript stays. Caller holds sh->lock. */
+bool mo_world_reset_locked(struct mo_world *w, struct ac_err *err);
+
+/* {"authorization_servers": [{"id": ..}, ..]}: enough of a scenario for
+ * mo_rules_check to resolve ids. A new reference. */
+json_t *mo_world_ids_doc(struct mo_world *w);
 
 /* A new grant (token family) identifier. */
 uint64_t mo_tokens_new_grant(struct mo_tokens *t);
 
+/* Past t->max tokens, forget the oldest half (a long-running serve). Only
+ * between handlers: pointers to forgotten tokens die. */
+void mo_tokens_trim(struct mo_tokens *t);
+
 /* Issue a token with a fresh random value (ac_random_token). `ttl` seconds
- * from ac_now(), 0 for no expiry. Strings are copied. Returns a borrowed
- * pointer valid until mo_tokens_free, or NULL when out of memory. */
+ * from `now` (mo_now()), 0 for no expiry. Strings are copied. Returns a
+ * borrowed pointer valid until mo_tokens_free, or NULL when out of memory. */
 struct mo_token *mo_tokens_issue(struct mo_tokens *t, enum mo_token_kind kind,
                                  const char *issuer, const char *client_id,
                                  const char *resource, const char *scope,
-                                 int64_t ttl, uint64_t grant,
+                                 int64_t now, int64_t ttl, uint64_t grant,
                                  struct ac_err *err);
+
+/* As mo_tokens_issue with a given value (taken, even on failure) and an
+ * absolute expiry (0: never). */
+struct mo_token *
+mo_tokens_issue_value_take(struct mo_tokens *t, enum mo_token_kind kind,
+                           const char *issuer, const char *client_id,
+                           const char *resource, const char *scope,
+                           int64_t expires_at, uint64_t grant, char *value);
 
 /* Look a token up by value and kind (constant-time comparison). Borrowed,
  * or NULL. Revoked and expired tokens are still found: callers judge. */
 struct mo_token *mo_tokens_find(const struct mo_tokens *t, const char *value,
                                 enum mo_token_kind kind);
 
-/* Is the token usable now (not revoked, not rotated, not expired)? */
-bool mo_token_active(const struct mo_token *tok);
+/* Is the token usable at `now` (not revoked, not rotated, not expired)? */
+bool mo_token_active(const struct mo_token *tok, int64_t now);
 
 /* Revoke every token of a grant (RFC 6749 §4.1.2 code replay, RFC 7009
  * §2.1 refresh revocation, refresh reuse detection). */

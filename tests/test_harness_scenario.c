@@ -119,8 +119,25 @@ static const struct bad cases[] = {
      "/mcp_server/path: \"mcp\" must start with '/'"},
     {7, "  \"client\": {\"tool\": \"add\"},", "7:22",
      "/client/tool: \"add\" is not one of /mcp_server/tools"},
+    /* rules (their shape is mocks/rules.c's mo_rules_check) */
     {7, "  \"rules\": [{\"on\": {}}], \"client\": {},", "7:13",
-     "rules are not supported yet"},
+     "/rules/0: missing required key \"do\""},
+    {7,
+     "  \"rules\": [{\"match\": {\"endpoint\": \"tokn\"}, \"do\": "
+     "{\"drop\": true}}], \"client\": {},",
+     "7:36", "/rules/0/match/endpoint: \"tokn\" is not an endpoint name"},
+    {7,
+     "  \"rules\": [{\"match\": {}, \"do\": {\"dorp\": true}}], "
+     "\"client\": {},",
+     "7:34", "unknown key \"dorp\" in a rule's do"},
+    {7,
+     "  \"rules\": [{\"on\": {\"event\": \"rs.authorized\"}, \"do\": "
+     "{\"switch_as\": \"as9\"}}], \"client\": {},",
+     "7:68", "/rules/0/do/switch_as: expected an authorization server id"},
+    {7,
+     "  \"rules\": [{\"on\": {\"event\": \"rs.authorized\"}, \"do\": "
+     "{\"drop\": true}}], \"client\": {},",
+     "7:55", "only state operations may follow an event"},
     {5, "  \"authorization_servers\": [],", "5:28",
      "/authorization_servers: needs at least 1 item"},
 };
@@ -162,6 +179,28 @@ static void test_first_of_many(void **state)
     assert_false(hs_parse(text, strlen(text), "f", NULL, &s, &err));
     assert_string_equal(err.msg, "f:1:24: /title: expected string, got integer "
                                  "(and 2 more)");
+}
+
+/* A scenario with rules of every kind loads, rules kept as written. */
+static void test_rules_valid(void **state)
+{
+    char *text = variant(
+        7, "  \"rules\": [{\"match\": {\"endpoint\": \"token\", \"form\": "
+           "{\"grant_type\": \"refresh_token\"}, \"nth\": 2}, \"do\": "
+           "{\"respond\": {\"status\": 400, \"body\": {\"error\": "
+           "\"invalid_grant\"}}}}, {\"on\": {\"event\": \"rs.authorized\", "
+           "\"nth\": 1}, \"do\": {\"expire\": \"access\", \"as\": \"as\"}}], "
+           "\"client\": {},");
+    struct hs_scenario *s = NULL;
+    struct ac_err err;
+
+    (void)state;
+    if (!hs_parse(text, strlen(text), "t/x.json", "t/x", &s, &err)) {
+        fail_msg("%s", err.msg);
+    }
+    assert_int_equal(json_array_size(json_object_get(s->doc, "rules")), 2);
+    hs_free(s);
+    free(text);
 }
 
 static void test_defaults(void **state)
@@ -318,6 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_scenarios),
         cmocka_unit_test(test_first_of_many),
+        cmocka_unit_test(test_rules_valid),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_discover),
         cmocka_unit_test(test_shipped_scenarios),

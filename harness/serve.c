@@ -1,0 +1,218 @@
+/* authcheck serve (serve.h): load a scenario, start its mock world, print
+ * the URLs as one JSON line, wait for SIGINT/SIGTERM, stop. Signals are
+ * blocked before the world starts so that every server thread inherits the
+ * mask and only sigwait() sees them. */
+#include "harness/serve.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "harness/scenario.h"
+#include "mocks/world.h"
+
+#define EXIT_OK 0
+#define EXIT_USAGE 2
+
+static void serve_usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: authcheck serve --scenario ID [--scenarios DIR] "
+        "[--interactive]\n"
+        "\n"
+        "Run one scenario's mock authorization server(s), MCP server and\n"
+        "control API on 127.0.0.1 until Ctrl-C (SIGINT) or SIGTERM. The\n"
+        "first line on stdout is a JSON object with the URLs:\n"
+        "  {\"scenario\": ID, \"mcp\": URL, \"prm\": URL, \"control\": URL,\n"
+        "   \"authorization_servers\": [{\"id\": ID, \"issuer\": URL}]}\n"
+        "\n"
+        "  --scenario ID     the scenario id (as in `authcheck list`)\n"
+        "  --scenarios DIR   scenario directory (default: as `run`)\n"
+        "  --interactive     /authorize shows an approve/deny page\n"
+        "                    instead of approving at once\n");
+}
+
+/* The directory of the running executable, for the scenario directory. */
+static void exe_dir(char *out, size_t n)
+{
+    ssize_t len = readlink("/proc/self/exe", out, n - 1);
+    char *slash;
+
+    if (len <= 0) {
+        out[0] = '\0';
+        return;
+    }
+    out[len] = '\0';
+    slash = strrchr(out, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+}
+
+/* The first stdout line: a new JSON object. */
+static json_t *urls_json(struct mo_world *w, const char *id)
+{
+    json_t *ases = json_array();
+    json_t *doc;
+
+    for (size_t i = 0; ases != NULL && i < mo_world_as_count(w); i++) {
+        json_array_append_new(ases, json_pack("{s:s, s:s}", "id",
+                                              mo_world_as_id(w, i), "issuer",
+                                              mo_world_issuer(w, i)));
+    }
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:o}", "scenario", id, "mcp",
+                    mo_world_mcp_url(w), "resource", mo_world_resource(w),
+                    "prm", mo_world_prm_url(w), "control",
+                    mo_world_control_url(w), "authorization_servers", ases);
+    return doc;
+}
+
+struct serve_opts {
+    const char *id;
+    const char *sdir;
+    bool interactive;
+    unsigned threads;
+    size_t max_exchanges;
+    size_t max_tokens;
+};
+
+static int parse_args(int argc, char **argv, struct serve_opts *o)
+{
+    static const struct option opts[] = {
+        {"scenario", required_argument, NULL, 's'},
+        {"scenarios", required_argument, NULL, 'd'},
+        {"interactive", no_argument, NULL, 'i'},
+        {"threads", required_argument, NULL, 't'},
+        {"max-exchanges", required_argument, NULL, 'x'},
+        {"max-tokens", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->threads = 2;
+    o->max_exchanges = 1000;
+    o->max_tokens = 4000;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 's') {
+            o->id = optarg;
+        } else if (c == 'd') {
+            o->sdir = optarg;
+        } else if (c == 'i') {
+            o->interactive = true;
+        } else if (c == 't' || c == 'x' || c == 'k') {
+            char *end = NULL;
+            unsigned long v = strtoul(optarg, &end, 10);
+
+            if (end == optarg || *end != '\0' || (c == 't' && v > 64)) {
+                fprintf(stderr, "authcheck serve: bad number %s\n", optarg);
+                return EXIT_USAGE;
+            }
+            if (c == 't') {
+                o->threads = (unsigned)v;
+            } else if (c == 'x') {
+                o->max_exchanges = v;
+            } else {
+                o->max_tokens = v;
+            }
+        } else if (c == 'h') {
+            serve_usage(stdout);
+            return -1;
+        } else {
+            serve_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc || o->id == NULL) {
+        fprintf(stderr, "authcheck serve: %s\n",
+                o->id == NULL ? "--scenario ID is required"
+                              : "unexpected argument");
+        serve_usage(stderr);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static struct hs_scenario *load(const struct serve_opts *o)
+{
+    char self[PATH_MAX];
+    char *dir, *rel = NULL;
+    struct hs_scenario *s = NULL;
+    struct ac_err err;
+
+    exe_dir(self, sizeof(self));
+    dir = hs_scenario_dir(o->sdir, self[0] != '\0' ? self : NULL);
+    if (dir == NULL || asprintf(&rel, "%s.json", o->id) < 0) {
+        free(dir);
+        fprintf(stderr, "authcheck serve: out of memory\n");
+        return NULL;
+    }
+    if (!hs_load(dir, rel, &s, &err)) {
+        fprintf(stderr, "authcheck serve: %s\n", err.msg);
+    }
+    free(rel);
+    free(dir);
+    return s;
+}
+
+int hx_serve_main(int argc, char **argv)
+{
+    struct serve_opts o;
+    struct hs_scenario *s = NULL;
+    struct mo_world *w = NULL;
+    struct mo_world_options wo = {0};
+    struct ac_err err;
+    sigset_t set;
+    json_t *urls = NULL;
+    char *line = NULL;
+    int rc = parse_args(argc, argv, &o);
+    int sig = 0;
+
+    if (rc != EXIT_OK) {
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    /* Few malloc arenas: the servers' threads would otherwise each grow
+     * their own and the resident size with them (glibc). */
+    mallopt(M_ARENA_MAX, 2);
+    rc = EXIT_USAGE;
+    if ((s = load(&o)) == NULL) {
+        goto out;
+    }
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    wo.interactive = o.interactive;
+    wo.threads = o.threads;
+    wo.max_exchanges = o.max_exchanges;
+    wo.max_tokens = o.max_tokens;
+    if (!mo_world_start_with(s->doc, &wo, &w, &err)) {
+        fprintf(stderr, "authcheck serve: %s\n", err.msg);
+        goto out;
+    }
+    urls = urls_json(w, s->id);
+    line = urls != NULL ? json_dumps(urls, JSON_COMPACT) : NULL;
+    if (line == NULL) {
+        fprintf(stderr, "authcheck serve: out of memory\n");
+        goto out;
+    }
+    printf("%s\n", line);
+    fflush(stdout);
+    sigwait(&set, &sig);
+    rc = EXIT_OK;
+out:
+    mo_world_stop(w);
+    free(line);
+    json_decref(urls);
+    hs_free(s);
+    return rc;
+}

@@ -1,0 +1,312 @@
+/* Tests of discovery in the mock world: RFC 8414 metadata at the root and
+ * path-inserted URL, OpenID configuration path-inserted and path-appended,
+ * the metadata members, PRM at path-inserted, root and custom URLs, and
+ * Client ID Metadata Documents served by the client metadata host and
+ * fetched, validated and cached by the AS. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tests/data/mocks/mock_http.h"
+
+static struct mo_world *world_text(const char *text)
+{
+    json_t *doc = json_loads(text, 0, NULL);
+    struct mo_world *w = NULL;
+    struct ac_err err;
+
+    assert_non_null(doc);
+    if (!mo_world_start(doc, &w, &err)) {
+        fail_msg("mo_world_start: %s", err.msg);
+    }
+    json_decref(doc);
+    return w;
+}
+
+/* The origin of a URL (scheme://host:port), a new string. */
+static char *origin_of(const char *url)
+{
+    const char *p = strchr(url + strlen("http://"), '/');
+
+    return p != NULL ? strndup(url, (size_t)(p - url)) : strdup(url);
+}
+
+static long get(const char *origin, const char *path, struct th_resp *r)
+{
+    char *url = th_fmt("%s%s", origin, path);
+    long st = th_http("GET", url, NULL, NULL, 0, r);
+
+    free(url);
+    return st;
+}
+
+static void expect(const char *origin, const char *path, long status)
+{
+    struct th_resp r;
+
+    if (get(origin, path, &r) != status) {
+        fail_msg("GET %s: want %ld, got %ld", path, status, r.status);
+    }
+    th_resp_free(&r);
+}
+
+static void test_rfc8414_root(void **state)
+{
+    struct mo_world *w = world_text(
+        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":{}}");
+    char *o = origin_of(mo_world_issuer(w, 0));
+
+    (void)state;
+    expect(o, "/.well-known/oauth-authorization-server", 200);
+    expect(o, "/.well-known/openid-configuration", 404);
+    free(o);
+    mo_world_stop(w);
+}
+
+static void test_path_forms(void **state)
+{
+    /* oauth only: path-inserted RFC 8414; OIDC forms absent. */
+    struct mo_world *w =
+        world_text("{\"authorization_servers\":[{\"id\":\"as\",\"issuer_path\":"
+                   "\"/t1\"}],\"mcp_server\":{}}");
+    char *o = origin_of(mo_world_issuer(w, 0));
+
+    (void)state;
+    expect(o, "/.well-known/oauth-authorization-server/t1", 200);
+    expect(o, "/.well-known/oauth-authorization-server", 404);
+    expect(o, "/t1/.well-known/oauth-authorization-server", 404);
+    expect(o, "/.well-known/openid-configuration/t1", 404);
+    expect(o, "/t1/.well-known/openid-configuration", 404);
+    free(o);
+    mo_world_stop(w);
+}
+
+static void test_oidc_forms(void **state)
+{
+    struct mo_world *w =
+        world_text("{\"authorization_servers\":[{\"id\":\"as\",\"issuer_path\":"
+                   "\"/t1\",\"discovery\":[\"oidc\"]}],\"mcp_server\":{}}");
+    char *o = origin_of(mo_world_issuer(w, 0));
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    expect(o, "/.well-known/oauth-authorization-server/t1", 404);
+    expect(o, "/.well-known/openid-configuration/t1", 200); /* inserted */
+    assert_int_equal(get(o, "/t1/.well-known/openid-configuration", &r), 200);
+    doc = th_json(&r);
+    assert_string_equal(ac_json_str(doc, "issuer"), mo_world_issuer(w, 0));
+    assert_non_null(json_object_get(doc, "subject_types_supported"));
+    json_decref(doc);
+    th_resp_free(&r);
+    free(o);
+    mo_world_stop(w);
+}
+
+static void test_metadata_members(void **state)
+{
+    struct mo_world *w = world_text(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
+        "[\"dcr\",\"cimd\"],\"tokens\":{\"format\":\"jwt\",\"alg\":"
+        "\"ES256\"}},{\"id\":\"b\",\"issuer_path\":\"/b\",\"registration\":"
+        "[\"pre\"]}],\"mcp_server\":{}}");
+    char *u = th_fmt("%s/.well-known/oauth-authorization-server",
+                     mo_world_issuer(w, 0));
+    struct th_resp r;
+    json_t *doc;
+    static const char *const members[] = {
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "registration_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "jwks_uri",
+        "token_endpoint_auth_methods_supported",
+        "code_challenge_methods_supported",
+        "grant_types_supported",
+        "client_id_metadata_document_supported",
+        "authorization_response_iss_parameter_supported",
+        NULL};
+
+    (void)state;
+    assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 200);
+    doc = th_json(&r);
+    for (size_t i = 0; members[i] != NULL; i++) {
+        if (json_object_get(doc, members[i]) == NULL) {
+            fail_msg("metadata lacks %s", members[i]);
+        }
+    }
+    assert_true(ac_json_array_has_str(
+        json_object_get(doc, "grant_types_supported"), "client_credentials"));
+    assert_true(ac_json_array_has_str(
+        json_object_get(doc, "token_endpoint_auth_methods_supported"),
+        "private_key_jwt"));
+    json_decref(doc);
+    th_resp_free(&r);
+    free(u);
+    /* The second AS: no DCR, no CIMD, opaque tokens. */
+    {
+        char *o = origin_of(mo_world_issuer(w, 1));
+
+        u = th_fmt("%s/.well-known/oauth-authorization-server/b", o);
+        free(o);
+    }
+    assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 200);
+    doc = th_json(&r);
+    assert_null(json_object_get(doc, "registration_endpoint"));
+    assert_null(json_object_get(doc, "jwks_uri"));
+    assert_null(json_object_get(doc, "client_id_metadata_document_supported"));
+    json_decref(doc);
+    th_resp_free(&r);
+    free(u);
+    mo_world_stop(w);
+}
+
+static void test_prm_custom(void **state)
+{
+    struct mo_world *w = world_text(
+        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":"
+        "{\"path\":\"/mcp\",\"prm\":\"custom\",\"prm_path\":\"/meta/"
+        "prm.json\"}}");
+    char *o = origin_of(mo_world_mcp_url(w));
+    const char *h[] = {"Accept: application/json, text/event-stream",
+                       "Content-Type: application/json", NULL};
+    struct th_resp r;
+    char *want = th_fmt("%s/meta/prm.json", o);
+
+    (void)state;
+    assert_string_equal(mo_world_prm_url(w), want);
+    expect(o, "/meta/prm.json", 200);
+    expect(o, "/.well-known/oauth-protected-resource/mcp", 404);
+    expect(o, "/.well-known/oauth-protected-resource", 404);
+    /* Only the challenge tells where it is. */
+    assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, "{}", 0, &r), 401);
+    assert_non_null(strstr(th_header(&r, "WWW-Authenticate"), want));
+    th_resp_free(&r);
+    free(want);
+    free(o);
+    mo_world_stop(w);
+}
+
+/* --- CIMD ------------------------------------------------------------ */
+
+static struct mo_world *cimd_world(void)
+{
+    return world_text(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
+        "[\"cimd\"],\"loopback_any_port\":true}],\"mcp_server\":{},"
+        "\"client_metadata_documents\":["
+        "{\"path\":\"/good.json\",\"document\":{\"client_name\":\"Good\","
+        "\"redirect_uris\":[\"http://127.0.0.1/callback\"]}},"
+        "{\"path\":\"/wrong-id.json\",\"document\":{\"client_id\":"
+        "\"https://other.example/c.json\",\"redirect_uris\":"
+        "[\"http://127.0.0.1/callback\"]}},"
+        "{\"path\":\"/secret.json\",\"document\":{\"redirect_uris\":"
+        "[\"http://127.0.0.1/callback\"],\"token_endpoint_auth_method\":"
+        "\"client_secret_basic\"}}]}");
+}
+
+static char *authz(struct mo_world *w, const char *client_id)
+{
+    char *chal = ac_pkce_s256(TH_VERIFIER, NULL);
+    char *res = ac_pct_encode(mo_world_resource(w));
+    char *cid = ac_pct_encode(client_id);
+    char *q = th_fmt("response_type=code&client_id=%s&redirect_uri="
+                     "http%%3A%%2F%%2F127.0.0.1%%3A4242%%2Fcallback&"
+                     "code_challenge=%s&code_challenge_method=S256&"
+                     "resource=%s&state=s",
+                     cid, chal, res);
+
+    free(chal);
+    free(res);
+    free(cid);
+    return q;
+}
+
+static void test_cimd_fetch_validate_cache(void **state)
+{
+    struct mo_world *w = cimd_world();
+    const char *good = mo_world_client_metadata_url(w, 0);
+    char *q = authz(w, good);
+    struct th_resp r;
+    char *code, *body, *url;
+
+    (void)state;
+    assert_non_null(good);
+    assert_null(mo_world_client_metadata_url(w, 3));
+    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    code = th_query_param(th_header(&r, "Location"), "code");
+    assert_non_null(code);
+    th_resp_free(&r);
+    /* Cached: a second authorization does not fetch again. */
+    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    th_resp_free(&r);
+    assert_int_equal(th_count(w, "cimd", "cimd"), 1);
+    /* The code is redeemed by the URL client (public). */
+    {
+        char *res = ac_pct_encode(mo_world_resource(w));
+        char *cid = ac_pct_encode(good);
+
+        body = th_fmt("grant_type=authorization_code&code=%s&client_id=%s&"
+                      "redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A4242%%2F"
+                      "callback&code_verifier=%s&resource=%s",
+                      code, cid, TH_VERIFIER, res);
+        free(res);
+        free(cid);
+    }
+    url = th_fmt("%s/token", mo_world_issuer(w, 0));
+    assert_int_equal(th_post_form(url, NULL, body, &r), 200);
+    th_resp_free(&r);
+    free(url);
+    free(body);
+    free(code);
+    free(q);
+    mo_world_stop(w);
+}
+
+static void test_cimd_invalid_documents(void **state)
+{
+    struct mo_world *w = cimd_world();
+    struct th_resp r;
+
+    (void)state;
+    for (size_t i = 1; i <= 2; i++) {
+        char *q = authz(w, mo_world_client_metadata_url(w, i));
+
+        /* An invalid document leaves the client unknown: 400 page. */
+        assert_int_equal(th_authorize_raw(w, q, &r), 400);
+        th_resp_free(&r);
+        free(q);
+    }
+    {
+        char *q = authz(w, "http://127.0.0.1:1/none.json");
+
+        assert_int_equal(th_authorize_raw(w, q, &r), 400);
+        th_resp_free(&r);
+        free(q);
+    }
+    mo_world_stop(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfc8414_root),
+        cmocka_unit_test(test_path_forms),
+        cmocka_unit_test(test_oidc_forms),
+        cmocka_unit_test(test_metadata_members),
+        cmocka_unit_test(test_prm_custom),
+        cmocka_unit_test(test_cimd_fetch_validate_cache),
+        cmocka_unit_test(test_cimd_invalid_documents),
+    };
+    int rc;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

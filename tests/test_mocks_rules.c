@@ -1,0 +1,1027 @@
+/* Tests of the rules engine (mocks/rules.c) over loopback: every response
+ * action (respond, patch, delay, drop, hang, truncate, malformed), every
+ * matcher (endpoint, method, form, query, header, json, client, nth,
+ * times, after), events with "on" rules, every state operation, and the
+ * validator (mo_rules_check). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "mocks/rules.h"
+#include "tests/data/mocks/mock_http.h"
+
+#define ACCEPT "Accept: application/json, text/event-stream"
+#define INIT                                                                   \
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
+    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
+    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
+#define PING "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}"
+
+/* A world of two ASes ("as", "as2" at /t2) and an MCP server whose echo
+ * tool needs mcp:tools, with `rules` (JSON array text). */
+static struct mo_world *world_with(const char *rules)
+{
+    char *text = th_fmt(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"scopes_supported\":"
+        "[\"mcp:tools\"],\"tokens\":{\"access_ttl\":60}},{\"id\":\"as2\","
+        "\"issuer_path\":\"/t2\"}],\"mcp_server\":{\"path\":\"/mcp\","
+        "\"tools\":[{\"name\":\"echo\",\"scope\":\"mcp:tools\"}]},"
+        "\"rules\":%s}",
+        rules);
+    json_t *doc = json_loads(text, 0, NULL);
+    struct mo_world *w = NULL;
+    struct ac_err err;
+
+    assert_non_null(doc);
+    if (!mo_world_start(doc, &w, &err)) {
+        fail_msg("mo_world_start: %s", err.msg);
+    }
+    json_decref(doc);
+    free(text);
+    return w;
+}
+
+static char *md_url(struct mo_world *w)
+{
+    return th_fmt("%s/.well-known/oauth-authorization-server",
+                  mo_world_issuer(w, 0));
+}
+
+static long get_md(struct mo_world *w, struct th_resp *r)
+{
+    char *url = md_url(w);
+    long st = th_http("GET", url, NULL, NULL, 0, r);
+
+    free(url);
+    return st;
+}
+
+static long mcp_post(struct mo_world *w, const char *token, const char *body,
+                     struct th_resp *r)
+{
+    char *auth = th_fmt("Authorization: Bearer %s", token);
+    const char *h[] = {ACCEPT, "Content-Type: application/json", auth, NULL};
+    long st = th_http("POST", mo_world_mcp_url(w), h, body, 0, r);
+
+    free(auth);
+    return st;
+}
+
+static long refresh(struct mo_world *w, const char *id, const char *rt,
+                    struct th_resp *r)
+{
+    char *url = th_fmt("%s/token", mo_world_issuer(w, 0));
+    char *body = th_fmt("grant_type=refresh_token&refresh_token=%s&"
+                        "client_id=%s",
+                        rt, id);
+    long st = th_post_form(url, NULL, body, r);
+
+    free(url);
+    free(body);
+    return st;
+}
+
+/* Register a public client and run the code flow; fills c, *access,
+ * *refresh_token. */
+static void login(struct mo_world *w, struct th_client *c, char **access,
+                  char **rt)
+{
+    char *code, *body, *url;
+    struct th_resp r;
+    json_t *doc;
+
+    assert_true(th_register(w, "none",
+                            "[\"authorization_code\",\"refresh_token\"]", c));
+    code = th_code(w, c->id, "mcp:tools");
+    assert_non_null(code);
+    body = th_code_body(w, c->id, code, TH_VERIFIER);
+    url = th_fmt("%s/token", mo_world_issuer(w, 0));
+    assert_int_equal(th_post_form(url, NULL, body, &r), 200);
+    doc = th_json(&r);
+    *access = strdup(ac_json_str(doc, "access_token"));
+    *rt = strdup(ac_json_str(doc, "refresh_token"));
+    json_decref(doc);
+    th_resp_free(&r);
+    free(code);
+    free(body);
+    free(url);
+}
+
+static char *error_of(const struct th_resp *r)
+{
+    char *e = th_error(r);
+
+    return e != NULL ? e : strdup("(none)");
+}
+
+static void assert_error(const struct th_resp *r, long status, const char *code)
+{
+    char *e = error_of(r);
+
+    if (r->status != status || strcmp(e, code) != 0) {
+        fail_msg("want %ld %s, got %ld %s", status, code, r->status, r->body);
+    }
+    free(e);
+}
+
+/* --- response actions ------------------------------------------------ */
+
+static void test_respond(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"respond\":"
+        "{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body\":"
+        "{\"error\":\"temporarily_unavailable\"}}}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 503);
+    assert_string_equal(th_header(&r, "Retry-After"), "1");
+    assert_string_equal(th_header(&r, "Content-Type"), "application/json");
+    assert_error(&r, 503, "temporarily_unavailable");
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_respond_text_body(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"respond\":"
+        "{\"status\":200,\"headers\":{\"Content-Type\":\"text/html\"},"
+        "\"body\":\"<html>\"}}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 200);
+    assert_string_equal(r.body, "<html>");
+    assert_string_equal(th_header(&r, "Content-Type"), "text/html");
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_patch_json(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"patch\":"
+                   "{\"set\":{\"issuer\":\"https://evil.example\",\"x.y\":1},"
+                   "\"remove\":[\"code_challenge_methods_supported\"],"
+                   "\"headers\":{\"Cache-Control\":\"max-age=5\"}}}}]");
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 200);
+    doc = th_json(&r);
+    assert_string_equal(ac_json_str(doc, "issuer"), "https://evil.example");
+    assert_null(json_object_get(doc, "code_challenge_methods_supported"));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(doc, "x"), "y")), 1);
+    assert_non_null(ac_json_str(doc, "token_endpoint"));
+    assert_string_equal(th_header(&r, "Cache-Control"), "max-age=5");
+    json_decref(doc);
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_patch_status(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"patch\":"
+                   "{\"status\":201}}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 201);
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_patch_location(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"match\":{\"endpoint\":\"authorize\"},\"do\":{\"patch\":"
+                   "{\"location\":{\"state\":\"forged\",\"iss\":null}}}}]");
+    struct th_client c;
+    char *q, *v;
+    struct th_resp r;
+
+    (void)state;
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    q = th_authz_query(w, c.id, NULL, "");
+    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    v = th_query_param(th_header(&r, "Location"), "state");
+    assert_string_equal(v, "forged");
+    free(v);
+    assert_null(th_query_param(th_header(&r, "Location"), "iss"));
+    v = th_query_param(th_header(&r, "Location"), "code");
+    assert_non_null(v);
+    assert_non_null(strstr(th_header(&r, "Location"), TH_REDIRECT "?"));
+    free(v);
+    th_resp_free(&r);
+    free(q);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_delay(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"delay_ms\":300}}]");
+    struct th_resp r;
+    int64_t t0 = ac_mono_ns();
+    int64_t ms;
+    char *url = th_fmt("%s/token", mo_world_issuer(w, 0));
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 200);
+    ms = (ac_mono_ns() - t0) / 1000000;
+    assert_true(ms >= 290);
+    th_resp_free(&r);
+    /* Other requests are not delayed. */
+    t0 = ac_mono_ns();
+    assert_int_equal(th_post_form(url, NULL, "grant_type=x", &r), 401);
+    assert_true((ac_mono_ns() - t0) / 1000000 < 250);
+    th_resp_free(&r);
+    free(url);
+    mo_world_stop(w);
+}
+
+/* The transcript entry of the only exchange at `endpoint`: a new ref. */
+static json_t *entry_of(struct mo_world *w, const char *endpoint)
+{
+    json_t *t = mo_world_transcript(w);
+    size_t i;
+    json_t *e, *found = NULL;
+
+    json_array_foreach(t, i, e)
+    {
+        if (strcmp(ac_json_str(e, "endpoint"), endpoint) == 0) {
+            found = json_incref(e);
+        }
+    }
+    json_decref(t);
+    return found;
+}
+
+static void test_drop(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"drop\":true}}]");
+    struct th_resp r;
+    json_t *e;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 0);
+    th_resp_free(&r);
+    e = entry_of(w, "metadata");
+    assert_non_null(e);
+    assert_string_equal(ac_json_str(e, "error"), "dropped by a rule");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(e, "response"), "status")),
+                     0);
+    assert_int_equal(
+        json_integer_value(json_array_get(json_object_get(e, "rules"), 0)), 0);
+    json_decref(e);
+    mo_world_stop(w);
+}
+
+/* GET with a short client timeout: returns curl's result code. */
+static CURLcode get_with_timeout(const char *url, long ms)
+{
+    CURL *c = curl_easy_init();
+    struct th_resp r;
+    CURLcode rc;
+
+    memset(&r, 0, sizeof(r));
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, th_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    rc = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    th_resp_free(&r);
+    return rc;
+}
+
+static void test_hang(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"hang\":true}}]");
+    char *url = md_url(w);
+    int64_t t0;
+    json_t *e;
+
+    (void)state;
+    assert_int_equal(get_with_timeout(url, 300), CURLE_OPERATION_TIMEDOUT);
+    /* A hung request never blocks the server or its stop. */
+    assert_int_equal(th_count(w, "as", "metadata"), 1);
+    e = entry_of(w, "metadata");
+    assert_non_null(ac_json_str(e, "error"));
+    json_decref(e);
+    assert_int_equal(get_with_timeout(url, 300), CURLE_OPERATION_TIMEDOUT);
+    t0 = ac_mono_ns();
+    mo_world_stop(w);
+    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    free(url);
+}
+
+static void test_hang_then_stop_while_open(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"hang\":true}}]");
+    char *url = md_url(w);
+    CURLM *m = curl_multi_init();
+    CURL *c = curl_easy_init();
+    int running = 1;
+    int64_t t0;
+
+    (void)state;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, th_on_body);
+    curl_multi_add_handle(m, c);
+    /* Send the request, then stop the world with it suspended. */
+    for (int i = 0; i < 20 && running; i++) {
+        curl_multi_perform(m, &running);
+        curl_multi_poll(m, NULL, 0, 10, NULL);
+    }
+    t0 = ac_mono_ns();
+    mo_world_stop(w);
+    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    curl_multi_remove_handle(m, c);
+    curl_easy_cleanup(c);
+    curl_multi_cleanup(m);
+    free(url);
+}
+
+static void test_truncate(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"truncate\":10}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 200);
+    assert_int_equal(r.len, 10);
+    assert_null(th_json(&r));
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_malformed(void **state)
+{
+    struct mo_world *w = world_with("[{\"match\":{\"endpoint\":\"metadata\"},"
+                                    "\"do\":{\"malformed\":true}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 200);
+    assert_true(r.len > 10);
+    assert_null(th_json(&r));
+    assert_int_equal(r.body[r.len - 1], '}');
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+/* --- matchers and counters ------------------------------------------ */
+
+static void test_nth_and_times(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\",\"nth\":2,\"times\":2},"
+        "\"do\":{\"respond\":{\"status\":500}}}]");
+    static const long want[] = {200, 500, 500, 200, 200};
+    struct th_resp r;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_int_equal(get_md(w, &r), want[i]);
+        th_resp_free(&r);
+    }
+    mo_world_stop(w);
+}
+
+static void test_nth_alone_fires_once(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"match\":{\"endpoint\":\"metadata\",\"nth\":1},"
+                   "\"do\":{\"respond\":{\"status\":500}}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 500);
+    th_resp_free(&r);
+    assert_int_equal(get_md(w, &r), 200);
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_method_and_query(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"method\":\"GET\",\"endpoint\":[\"authorize\"],"
+        "\"query\":{\"prompt\":\"consent\",\"state\":true,\"x\":false}},"
+        "\"do\":{\"respond\":{\"status\":418}}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(th_authorize_raw(w, "prompt=consent&state=1", &r), 418);
+    th_resp_free(&r);
+    assert_int_equal(th_authorize_raw(w, "prompt=consent&state=1&x=1", &r),
+                     400);
+    th_resp_free(&r);
+    assert_int_equal(th_authorize_raw(w, "prompt=consent", &r), 400);
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_form_match(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"token\",\"form\":{\"grant_type\":"
+        "\"refresh_token\"}},\"do\":{\"respond\":{\"status\":400,\"body\":"
+        "{\"error\":\"invalid_grant\"}}}}]");
+    struct th_client c;
+    char *access, *rt;
+    struct th_resp r;
+
+    (void)state;
+    login(w, &c, &access, &rt); /* the code grant is not matched */
+    assert_int_equal(refresh(w, c.id, rt, &r), 400);
+    assert_error(&r, 400, "invalid_grant");
+    th_resp_free(&r);
+    free(access);
+    free(rt);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_header_and_client_match(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"match\":{\"header\":{\"X-Test\":\"ab*\"}},"
+                   "\"do\":{\"respond\":{\"status\":299}}},"
+                   "{\"match\":{\"client\":\"c-*\",\"endpoint\":\"token\"},"
+                   "\"do\":{\"respond\":{\"status\":298}}}]");
+    const char *h1[] = {"X-Test: abc", NULL};
+    const char *h2[] = {"X-Test: xbc", NULL};
+    char *url = md_url(w);
+    char *tok = th_fmt("%s/token", mo_world_issuer(w, 0));
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(th_http("GET", url, h1, NULL, 0, &r), 299);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", url, h2, NULL, 0, &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(th_post_form(tok, NULL, "client_id=c-1", &r), 298);
+    th_resp_free(&r);
+    assert_int_equal(th_post_form(tok, "Authorization: Basic Yy0yOnM=",
+                                  "grant_type=client_credentials", &r),
+                     298);
+    th_resp_free(&r);
+    assert_int_equal(th_post_form(tok, NULL, "client_id=d-1", &r), 401);
+    th_resp_free(&r);
+    free(url);
+    free(tok);
+    mo_world_stop(w);
+}
+
+static void test_json_match(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"mcp\",\"json\":{\"method\":\"ping\","
+        "\"params.x\":1}},\"do\":{\"respond\":{\"status\":500}}}]");
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(mcp_post(w, "t",
+                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+                              "\"ping\",\"params\":{\"x\":1}}",
+                              &r),
+                     500);
+    th_resp_free(&r);
+    assert_int_equal(mcp_post(w, "t", PING, &r), 401);
+    th_resp_free(&r);
+    mo_world_stop(w);
+}
+
+static void test_unknown_path_rule(void **state)
+{
+    /* A rule can serve a path no route has: e.g. a custom PRM URL. */
+    struct mo_world *w =
+        world_with("[{\"match\":{\"server\":\"mcp\",\"path\":\"/custom-prm\"},"
+                   "\"do\":{\"respond\":{\"status\":200,\"body\":{\"resource\":"
+                   "\"x\"}}}}]");
+    char *origin = strndup(mo_world_mcp_url(w),
+                           strlen(mo_world_mcp_url(w)) - strlen("/mcp"));
+    char *url = th_fmt("%s/custom-prm", origin);
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 200);
+    th_resp_free(&r);
+    free(url);
+    url = th_fmt("%s/other", origin);
+    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 404);
+    th_resp_free(&r);
+    free(url);
+    free(origin);
+    mo_world_stop(w);
+}
+
+static void test_after_event(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"metadata\",\"after\":"
+        "\"client.registered\"},\"do\":{\"respond\":{\"status\":500}}}]");
+    struct th_client c;
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(get_md(w, &r), 200);
+    th_resp_free(&r);
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    assert_int_equal(get_md(w, &r), 500);
+    th_resp_free(&r);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+/* --- events and state operations ------------------------------------ */
+
+static void test_on_rs_authorized_expire_access(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
+                   "\"do\":{\"expire\":\"access\"}}]");
+    struct th_client c;
+    char *access, *rt, *ch;
+    struct th_resp r;
+
+    (void)state;
+    login(w, &c, &access, &rt);
+    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    ch = strstr(th_header(&r, "WWW-Authenticate"), "invalid_token");
+    assert_non_null(ch);
+    th_resp_free(&r);
+    /* The refresh token still works: the client can recover. */
+    assert_int_equal(refresh(w, c.id, rt, &r), 200);
+    th_resp_free(&r);
+    free(access);
+    free(rt);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_on_token_refreshed_revoke_family(void **state)
+{
+    struct mo_world *w = world_with("[{\"on\":{\"event\":\"token.refreshed\"},"
+                                    "\"do\":{\"revoke\":\"family\"}}]");
+    struct th_client c;
+    char *access, *rt, *rt2;
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    login(w, &c, &access, &rt);
+    assert_int_equal(refresh(w, c.id, rt, &r), 200);
+    doc = th_json(&r);
+    rt2 = strdup(ac_json_str(doc, "refresh_token"));
+    json_decref(doc);
+    th_resp_free(&r);
+    assert_int_equal(refresh(w, c.id, rt2, &r), 400);
+    assert_error(&r, 400, "invalid_grant");
+    th_resp_free(&r);
+    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    th_resp_free(&r);
+    free(access);
+    free(rt);
+    free(rt2);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+/* One state operation in a request rule on the token endpoint, then a
+ * refresh, which must fail with `status` / `error`. */
+static void op_then_refresh(const char *op, long status, const char *error)
+{
+    char *rules = th_fmt("[{\"match\":{\"endpoint\":\"token\",\"form\":"
+                         "{\"grant_type\":\"refresh_token\"}},\"do\":%s}]",
+                         op);
+    struct mo_world *w = world_with(rules);
+    struct th_client c;
+    char *access, *rt;
+    struct th_resp r;
+
+    login(w, &c, &access, &rt);
+    assert_int_equal(refresh(w, c.id, rt, &r), status);
+    assert_error(&r, status, error);
+    th_resp_free(&r);
+    free(access);
+    free(rt);
+    free(rules);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_op_forget_clients(void **state)
+{
+    (void)state;
+    op_then_refresh("{\"forget\":\"clients\"}", 401, "invalid_client");
+}
+
+static void test_op_expire_refresh(void **state)
+{
+    (void)state;
+    op_then_refresh("{\"expire\":\"refresh\"}", 400, "invalid_grant");
+}
+
+static void test_op_expire_token(void **state)
+{
+    (void)state;
+    op_then_refresh("{\"expire\":[\"token\"]}", 400, "invalid_grant");
+}
+
+static void test_op_revoke_kinds(void **state)
+{
+    (void)state;
+    op_then_refresh("{\"revoke\":\"token\"}", 400, "invalid_grant");
+    op_then_refresh("{\"revoke\":\"refresh\"}", 400, "invalid_grant");
+    op_then_refresh("{\"revoke\":\"client\"}", 400, "invalid_grant");
+    op_then_refresh("{\"revoke\":\"all\"}", 400, "invalid_grant");
+    op_then_refresh("{\"revoke\":\"family\",\"as\":\"as\"}", 400,
+                    "invalid_grant");
+}
+
+static void test_op_scoped_to_other_as(void **state)
+{
+    /* Tokens of "as" are untouched when the operation names "as2". */
+    char *rules = th_fmt("[{\"match\":{\"endpoint\":\"token\",\"form\":"
+                         "{\"grant_type\":\"refresh_token\"}},\"do\":"
+                         "{\"revoke\":\"all\",\"as\":\"as2\"}}]");
+    struct mo_world *w = world_with(rules);
+    struct th_client c;
+    char *access, *rt;
+    struct th_resp r;
+
+    (void)state;
+    login(w, &c, &access, &rt);
+    assert_int_equal(refresh(w, c.id, rt, &r), 200);
+    th_resp_free(&r);
+    free(access);
+    free(rt);
+    free(rules);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_op_expire_codes(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"on\":{\"event\":\"authorization.completed\"},"
+                   "\"do\":{\"expire\":\"codes\"}}]");
+    struct th_client c;
+    char *code, *body, *url;
+    struct th_resp r;
+
+    (void)state;
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    code = th_code(w, c.id, NULL);
+    body = th_code_body(w, c.id, code, TH_VERIFIER);
+    url = th_fmt("%s/token", mo_world_issuer(w, 0));
+    assert_int_equal(th_post_form(url, NULL, body, &r), 400);
+    assert_error(&r, 400, "invalid_grant");
+    assert_non_null(strstr(r.body, "expired"));
+    th_resp_free(&r);
+    free(code);
+    free(body);
+    free(url);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_op_forget_codes(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"on\":{\"event\":\"authorization.completed\"},"
+                   "\"do\":{\"forget\":\"codes\"}}]");
+    struct th_client c;
+    char *code, *body, *url;
+    struct th_resp r;
+
+    (void)state;
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    code = th_code(w, c.id, NULL);
+    body = th_code_body(w, c.id, code, TH_VERIFIER);
+    url = th_fmt("%s/token", mo_world_issuer(w, 0));
+    assert_int_equal(th_post_form(url, NULL, body, &r), 400);
+    assert_non_null(strstr(r.body, "unknown"));
+    th_resp_free(&r);
+    free(code);
+    free(body);
+    free(url);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_op_expire_client_secrets(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"on\":{\"event\":\"client.registered\"},"
+                   "\"do\":{\"expire\":\"client_secrets\"}}]");
+    struct th_client c;
+    char *url, *body;
+    struct th_resp r;
+
+    (void)state;
+    assert_true(
+        th_register(w, "client_secret_post", "[\"authorization_code\"]", &c));
+    url = th_fmt("%s/revoke", mo_world_issuer(w, 0));
+    body = th_fmt("token=x&client_id=%s&client_secret=%s", c.id, c.secret);
+    assert_int_equal(th_post_form(url, NULL, body, &r), 401);
+    assert_non_null(strstr(r.body, "expired"));
+    th_resp_free(&r);
+    free(url);
+    free(body);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_op_switch_as(void **state)
+{
+    struct mo_world *w = world_with("[{\"on\":{\"event\":\"rs.authorized\"},"
+                                    "\"do\":{\"switch_as\":\"as2\"}}]");
+    struct th_client c;
+    char *access, *rt;
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    login(w, &c, &access, &rt);
+    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(th_http("GET", mo_world_prm_url(w), NULL, NULL, 0, &r),
+                     200);
+    doc = th_json(&r);
+    assert_int_equal(
+        json_array_size(json_object_get(doc, "authorization_servers")), 1);
+    assert_true(ac_json_array_has_str(
+        json_object_get(doc, "authorization_servers"), mo_world_issuer(w, 1)));
+    json_decref(doc);
+    th_resp_free(&r);
+    /* A token of the old AS is no longer trusted. */
+    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    th_resp_free(&r);
+    free(access);
+    free(rt);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_op_advance_clock(void **state)
+{
+    /* access_ttl is 60 s; the clock jumps 61 s after the first call. */
+    struct mo_world *w =
+        world_with("[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
+                   "\"do\":{\"advance_clock\":61}}]");
+    struct th_client c;
+    char *access, *rt;
+    struct th_resp r;
+
+    (void)state;
+    login(w, &c, &access, &rt);
+    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    th_resp_free(&r);
+    free(access);
+    free(rt);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_op_forget_sessions_and_rotate_keys(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
+                   "\"do\":{\"forget\":\"sessions\",\"rotate_keys\":true}}]");
+    struct th_client c;
+    char *access, *rt, *sid, *hs, *auth;
+    struct th_resp r;
+
+    (void)state;
+    login(w, &c, &access, &rt);
+    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    sid = th_fmt("Mcp-Session-Id: %s", th_header(&r, "Mcp-Session-Id"));
+    th_resp_free(&r);
+    auth = th_fmt("Authorization: Bearer %s", access);
+    hs = "MCP-Protocol-Version: 2025-11-25";
+    {
+        const char *h[] = {
+            ACCEPT, "Content-Type: application/json", auth, sid, hs, NULL};
+
+        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, PING, 0, &r),
+                         404);
+        th_resp_free(&r);
+    }
+    free(sid);
+    free(auth);
+    free(access);
+    free(rt);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+static void test_refresh_reused_event(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"on\":{\"event\":\"refresh.reused\"},"
+        "\"do\":{\"forget\":\"clients\"}},"
+        "{\"on\":{\"event\":\"token.revoked\"},\"do\":{\"advance_clock\":1}}]");
+    struct th_client c;
+    char *access, *rt;
+    struct th_resp r;
+    json_t *t;
+
+    (void)state;
+    login(w, &c, &access, &rt);
+    assert_int_equal(refresh(w, c.id, rt, &r), 200);
+    th_resp_free(&r);
+    assert_int_equal(refresh(w, c.id, rt, &r), 400);
+    th_resp_free(&r);
+    /* The client was forgotten after the reuse. */
+    assert_int_equal(refresh(w, c.id, rt, &r), 401);
+    th_resp_free(&r);
+    t = mo_world_transcript(w);
+    assert_non_null(
+        json_object_get(json_array_get(t, json_array_size(t) - 2), "rules"));
+    json_decref(t);
+    free(access);
+    free(rt);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+/* --- validation ------------------------------------------------------ */
+
+struct seen {
+    char ptr[256];
+    char msg[256];
+    size_t n;
+};
+
+static void collect(void *ctx, const char *ptr, bool key, const char *msg)
+{
+    struct seen *s = ctx;
+
+    (void)key;
+    if (s->n++ == 0) {
+        snprintf(s->ptr, sizeof(s->ptr), "%s", ptr);
+        snprintf(s->msg, sizeof(s->msg), "%s", msg);
+    }
+}
+
+static void test_check(void **state)
+{
+    static const struct {
+        const char *rules;
+        const char *ptr; /* NULL: valid */
+    } cases[] = {
+        {"[]", NULL},
+        {"[{\"match\":{\"endpoint\":\"token\",\"form\":{\"grant_type\":"
+         "\"refresh_token\"},\"nth\":2,\"times\":1,\"after\":"
+         "\"token.issued\",\"client\":\"x\",\"server\":\"as\"},"
+         "\"do\":{\"respond\":{\"status\":500,\"body\":{}},\"expire\":"
+         "[\"access\",\"codes\"],\"as\":\"as\"},\"comment\":\"c\"}]",
+         NULL},
+        {"[{\"on\":{\"event\":\"rs.authorized\"},\"do\":{\"switch_as\":"
+         "\"as\",\"advance_clock\":5,\"revoke\":\"family\"}}]",
+         NULL},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"location\":{\"iss\":null}},"
+         "\"delay_ms\":5,\"truncate\":3,\"malformed\":true}}]",
+         NULL},
+        {"[1]", "/rules/0"},
+        {"[{\"do\":{\"drop\":true}}]", "/rules/0"},
+        {"[{\"match\":{},\"on\":{\"event\":\"token.issued\"},\"do\":"
+         "{\"drop\":true}}]",
+         "/rules/0"},
+        {"[{\"match\":{}}]", "/rules/0"},
+        {"[{\"match\":{\"endpoit\":\"token\"},\"do\":{\"drop\":true}}]",
+         "/rules/0/match/endpoit"},
+        {"[{\"match\":{\"endpoint\":\"tokens\"},\"do\":{\"drop\":true}}]",
+         "/rules/0/match/endpoint"},
+        {"[{\"match\":{\"nth\":0},\"do\":{\"drop\":true}}]",
+         "/rules/0/match/nth"},
+        {"[{\"match\":{\"form\":{\"a\":1}},\"do\":{\"drop\":true}}]",
+         "/rules/0/match/form/a"},
+        {"[{\"match\":{\"server\":\"nope\"},\"do\":{\"drop\":true}}]",
+         "/rules/0/match/server"},
+        {"[{\"match\":{},\"do\":{}}]", "/rules/0/do"},
+        {"[{\"match\":{},\"do\":{\"drop\":false}}]", "/rules/0/do/drop"},
+        {"[{\"match\":{},\"do\":{\"drop\":true,\"hang\":true}}]",
+         "/rules/0/do"},
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":200},"
+         "\"patch\":{\"status\":201}}}]",
+         "/rules/0/do"},
+        {"[{\"match\":{},\"do\":{\"respond\":{}}}]", "/rules/0/do/respond"},
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":99}}}]",
+         "/rules/0/do/respond/status"},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"remove\":[1]}}}]",
+         "/rules/0/do/patch/remove"},
+        {"[{\"on\":{\"event\":\"token.issued\"},\"do\":{\"delay_ms\":5}}]",
+         "/rules/0/do/delay_ms"},
+        {"[{\"on\":{},\"do\":{\"expire\":\"access\"}}]", "/rules/0/on"},
+        {"[{\"on\":{\"event\":\"token.eaten\"},\"do\":{\"expire\":"
+         "\"access\"}}]",
+         "/rules/0/on/event"},
+        {"[{\"on\":{\"event\":\"token.issued\"},\"do\":{\"expire\":"
+         "\"everything\"}}]",
+         "/rules/0/do/expire"},
+        {"[{\"on\":{\"event\":\"token.issued\"},\"do\":{\"switch_as\":"
+         "\"zz\"}}]",
+         "/rules/0/do/switch_as"},
+        {"[{\"on\":{\"event\":\"token.issued\"},\"do\":{\"advance_clock\":"
+         "0}}]",
+         "/rules/0/do/advance_clock"},
+        {"[{\"on\":{\"event\":\"token.issued\"},\"do\":{\"advance_clock\":"
+         "1,\"as\":\"as\"}}]",
+         "/rules/0/do"},
+        {"[{\"match\":{},\"do\":{\"drop\":true},\"extra\":1}]",
+         "/rules/0/extra"},
+    };
+    json_t *scn =
+        json_loads("{\"authorization_servers\":[{\"id\":\"as\"}]}", 0, NULL);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *rules = json_loads(cases[i].rules, 0, NULL);
+        struct seen s = {0};
+        bool ok;
+
+        assert_non_null(rules);
+        ok = mo_rules_check(rules, scn, collect, &s);
+        if (cases[i].ptr == NULL && !ok) {
+            fail_msg("case %zu: unexpected %s", i, s.msg);
+        }
+        if (cases[i].ptr != NULL && (ok || strcmp(s.ptr, cases[i].ptr) != 0)) {
+            fail_msg("case %zu: want an error at %s, got %s", i, cases[i].ptr,
+                     ok ? "none" : s.msg);
+        }
+        json_decref(rules);
+    }
+    json_decref(scn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_respond),
+        cmocka_unit_test(test_respond_text_body),
+        cmocka_unit_test(test_patch_json),
+        cmocka_unit_test(test_patch_status),
+        cmocka_unit_test(test_patch_location),
+        cmocka_unit_test(test_delay),
+        cmocka_unit_test(test_drop),
+        cmocka_unit_test(test_hang),
+        cmocka_unit_test(test_hang_then_stop_while_open),
+        cmocka_unit_test(test_truncate),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_nth_and_times),
+        cmocka_unit_test(test_nth_alone_fires_once),
+        cmocka_unit_test(test_method_and_query),
+        cmocka_unit_test(test_form_match),
+        cmocka_unit_test(test_header_and_client_match),
+        cmocka_unit_test(test_json_match),
+        cmocka_unit_test(test_unknown_path_rule),
+        cmocka_unit_test(test_after_event),
+        cmocka_unit_test(test_on_rs_authorized_expire_access),
+        cmocka_unit_test(test_on_token_refreshed_revoke_family),
+        cmocka_unit_test(test_op_forget_clients),
+        cmocka_unit_test(test_op_expire_refresh),
+        cmocka_unit_test(test_op_expire_token),
+        cmocka_unit_test(test_op_revoke_kinds),
+        cmocka_unit_test(test_op_scoped_to_other_as),
+        cmocka_unit_test(test_op_expire_codes),
+        cmocka_unit_test(test_op_forget_codes),
+        cmocka_unit_test(test_op_expire_client_secrets),
+        cmocka_unit_test(test_op_switch_as),
+        cmocka_unit_test(test_op_advance_clock),
+        cmocka_unit_test(test_op_forget_sessions_and_rotate_keys),
+        cmocka_unit_test(test_refresh_reused_event),
+        cmocka_unit_test(test_check),
+    };
+    int rc;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,329 @@
+/* Tests of the MCP server's two wires: 2025-11-25 (initialize + session)
+ * with JSON or SSE answers, and 2026-07-28 stateless (server/discover,
+ * _meta protocol version, MCP-Protocol-Version / Mcp-Method / Mcp-Name
+ * headers, HeaderMismatch and UnsupportedProtocolVersion errors), a dual
+ * server, per-method scopes and the scope hierarchy option. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "tests/data/mocks/mock_http.h"
+
+#define ACCEPT "Accept: application/json, text/event-stream"
+#define INIT                                                                   \
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
+    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
+    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
+#define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":"
+#define V26 "2026-07-28"
+
+struct fx {
+    struct mo_world *w;
+    char *token;  /* scope "mcp" */
+    char *narrow; /* scope "mcp:tools" */
+};
+
+static struct mo_world *world_text(const char *text)
+{
+    json_t *doc = json_loads(text, 0, NULL);
+    struct mo_world *w = NULL;
+    struct ac_err err;
+
+    assert_non_null(doc);
+    if (!mo_world_start(doc, &w, &err)) {
+        fail_msg("mo_world_start: %s", err.msg);
+    }
+    json_decref(doc);
+    return w;
+}
+
+/* A world with `wire` and `response`; tools echo (mcp:tools) and admin
+ * (mcp:admin); tools/list needs "mcp:list" per method; hierarchy on. */
+static struct fx *fx_new(const char *wire, const char *response)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char *text = th_fmt(
+        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":"
+        "{\"path\":\"/mcp\",\"wire\":\"%s\",\"response\":\"%s\","
+        "\"scope_hierarchy\":true,\"method_scopes\":{\"tools/list\":"
+        "\"mcp:list\"},\"tools\":[{\"name\":\"echo\",\"scope\":\"mcp:tools\"},"
+        "{\"name\":\"admin\",\"scope\":\"mcp:admin\"}]}}",
+        wire, response);
+
+    f->w = world_text(text);
+    free(text);
+    assert_true(th_login(f->w, "mcp", &f->token, NULL));
+    assert_true(th_login(f->w, "mcp:tools", &f->narrow, NULL));
+    return f;
+}
+
+static void fx_free(struct fx *f)
+{
+    mo_world_stop(f->w);
+    free(f->token);
+    free(f->narrow);
+    free(f);
+}
+
+/* POST with the token and up to 4 more headers (NULL-terminated). */
+static long post(struct fx *f, const char *token, const char *body,
+                 const char *h1, const char *h2, const char *h3,
+                 struct th_resp *r)
+{
+    char *auth = th_fmt("Authorization: Bearer %s", token);
+    const char *h[] = {
+        ACCEPT, "Content-Type: application/json", auth, h1, h2, h3, NULL};
+    long st = th_http("POST", mo_world_mcp_url(f->w), h, body, 0, r);
+
+    free(auth);
+    return st;
+}
+
+static long rpc_code(const struct th_resp *r)
+{
+    json_t *doc = th_json(r);
+    long code = (long)json_integer_value(
+        json_object_get(json_object_get(doc, "error"), "code"));
+
+    json_decref(doc);
+    return code;
+}
+
+/* --- 2025-11-25 ------------------------------------------------------ */
+
+static void test_session_wire_sse(void **state)
+{
+    struct fx *f = fx_new("2025-11-25", "sse");
+    struct th_resp r;
+    char *sid;
+
+    (void)state;
+    assert_int_equal(post(f, f->token, INIT, NULL, NULL, NULL, &r), 200);
+    assert_string_equal(th_header(&r, "Content-Type"), "text/event-stream");
+    assert_non_null(strstr(r.body, "event: message\ndata: {"));
+    assert_non_null(strstr(r.body, "\"protocolVersion\":\"2025-11-25\""));
+    assert_int_equal(r.body[r.len - 1], '\n');
+    sid = th_fmt("Mcp-Session-Id: %s", th_header(&r, "Mcp-Session-Id"));
+    th_resp_free(&r);
+    assert_int_equal(
+        post(f, f->token,
+             "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+             sid, "MCP-Protocol-Version: 2025-11-25", NULL, &r),
+        202);
+    th_resp_free(&r);
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+                          "\"tools/call\",\"params\":{\"name\":\"echo\","
+                          "\"arguments\":{\"text\":\"hi\"}}}",
+                          sid, "MCP-Protocol-Version: 2025-11-25", NULL, &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"text\":\"hi\""));
+    th_resp_free(&r);
+    /* A 2026-07-28-only method is unknown here. */
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
+                          "\"server/discover\"}",
+                          sid, "MCP-Protocol-Version: 2025-11-25", NULL, &r),
+                     200);
+    assert_non_null(strstr(r.body, "-32601"));
+    th_resp_free(&r);
+    free(sid);
+    fx_free(f);
+}
+
+/* --- 2026-07-28 ------------------------------------------------------ */
+
+static void test_stateless_discover_and_call(void **state)
+{
+    struct fx *f = fx_new(V26, "json");
+    struct th_resp r;
+    json_t *doc, *res;
+
+    (void)state;
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+                          "\"server/discover\",\"params\":{" META "\"" V26
+                          "\"}}}",
+                          "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: server/discover", NULL, &r),
+                     200);
+    doc = th_json(&r);
+    res = json_object_get(doc, "result");
+    assert_true(
+        ac_json_array_has_str(json_object_get(res, "supportedVersions"), V26));
+    assert_string_equal(ac_json_str(res, "resultType"), "complete");
+    assert_null(th_header(&r, "Mcp-Session-Id"));
+    json_decref(doc);
+    th_resp_free(&r);
+    /* tools/call with Mcp-Name, no session at all. */
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+                          "\"tools/call\",\"params\":{\"name\":\"echo\","
+                          "\"arguments\":{\"text\":\"yo\"}," META "\"" V26
+                          "\"}}}",
+                          "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/call", "Mcp-Name: echo", &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"text\":\"yo\""));
+    assert_non_null(strstr(r.body, "io.modelcontextprotocol/serverInfo"));
+    th_resp_free(&r);
+    /* The base64 sentinel form of Mcp-Name: "echo" = ZWNobw==. */
+    assert_int_equal(
+        post(f, f->token,
+             "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":"
+             "\"tools/call\",\"params\":{\"name\":\"echo\","
+             "\"arguments\":{\"text\":\"yo\"}," META "\"" V26 "\"}}}",
+             "MCP-Protocol-Version: " V26, "Mcp-Method: tools/call",
+             "Mcp-Name: =?base64?ZWNobw==?=", &r),
+        200);
+    th_resp_free(&r);
+    /* initialize is not a 2026-07-28 method: 404 -32601. */
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":"
+                          "\"initialize\",\"params\":{" META "\"" V26 "\"}}}",
+                          "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: initialize", NULL, &r),
+                     404);
+    assert_int_equal(rpc_code(&r), -32601);
+    th_resp_free(&r);
+    fx_free(f);
+}
+
+static void test_stateless_errors(void **state)
+{
+    struct fx *f = fx_new(V26, "json");
+    struct th_resp r;
+    static const char *const call =
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+        "{\"name\":\"echo\",\"arguments\":{\"text\":\"yo\"}," META "\"" V26
+        "\"}}}";
+
+    (void)state;
+    /* No version header. */
+    assert_int_equal(post(f, f->token, call, "Mcp-Method: tools/call",
+                          "Mcp-Name: echo", NULL, &r),
+                     400);
+    assert_int_equal(rpc_code(&r), -32020);
+    th_resp_free(&r);
+    /* Unsupported version: -32022 listing the supported ones. */
+    assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: 1900-01-01",
+                          "Mcp-Method: tools/call", "Mcp-Name: echo", &r),
+                     400);
+    assert_int_equal(rpc_code(&r), -32022);
+    assert_non_null(strstr(r.body, "\"requested\":\"1900-01-01\""));
+    assert_non_null(strstr(r.body, V26));
+    th_resp_free(&r);
+    /* Header and _meta disagree. */
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+                          "\"tools/list\",\"params\":{}}",
+                          "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/list", NULL, &r),
+                     400);
+    assert_int_equal(rpc_code(&r), -32020);
+    th_resp_free(&r);
+    /* Mcp-Method missing / different, Mcp-Name missing / different. */
+    assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: " V26,
+                          "Mcp-Name: echo", NULL, &r),
+                     400);
+    assert_int_equal(rpc_code(&r), -32020);
+    th_resp_free(&r);
+    assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/list", "Mcp-Name: echo", &r),
+                     400);
+    th_resp_free(&r);
+    assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/call", NULL, &r),
+                     400);
+    th_resp_free(&r);
+    assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/call", "Mcp-Name: admin", &r),
+                     400);
+    assert_int_equal(rpc_code(&r), -32020);
+    th_resp_free(&r);
+    fx_free(f);
+}
+
+static void test_dual_wire(void **state)
+{
+    struct fx *f = fx_new("both", "json");
+    struct th_resp r;
+
+    (void)state;
+    /* The session wire still works... */
+    assert_int_equal(post(f, f->token, INIT, NULL, NULL, NULL, &r), 200);
+    assert_non_null(th_header(&r, "Mcp-Session-Id"));
+    th_resp_free(&r);
+    /* ...and so does the stateless one, without a session. */
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+                          "\"server/discover\",\"params\":{" META "\"" V26
+                          "\"}}}",
+                          "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: server/discover", NULL, &r),
+                     200);
+    assert_non_null(strstr(r.body, "2025-11-25"));
+    assert_non_null(strstr(r.body, V26));
+    th_resp_free(&r);
+    fx_free(f);
+}
+
+/* --- scopes ---------------------------------------------------------- */
+
+static void test_scopes_per_method_and_hierarchy(void **state)
+{
+    struct fx *f = fx_new(V26, "json");
+    struct th_resp r;
+    static const char *const list =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":"
+        "{" META "\"" V26 "\"}}}";
+    static const char *const admin =
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+        "{\"name\":\"admin\"," META "\"" V26 "\"}}}";
+
+    (void)state;
+    /* "mcp" covers mcp:list and mcp:admin (hierarchy on). */
+    assert_int_equal(post(f, f->token, list, "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/list", NULL, &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"ttlMs\""));
+    th_resp_free(&r);
+    assert_int_equal(post(f, f->token, admin, "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/call", "Mcp-Name: admin", &r),
+                     200);
+    th_resp_free(&r);
+    /* "mcp:tools" covers neither: 403 naming the needed scope. */
+    assert_int_equal(post(f, f->narrow, list, "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/list", NULL, &r),
+                     403);
+    assert_non_null(
+        strstr(th_header(&r, "WWW-Authenticate"), "scope=\"mcp:list\""));
+    th_resp_free(&r);
+    assert_int_equal(post(f, f->narrow, admin, "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/call", "Mcp-Name: admin", &r),
+                     403);
+    assert_non_null(
+        strstr(th_header(&r, "WWW-Authenticate"), "insufficient_scope"));
+    th_resp_free(&r);
+    fx_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_session_wire_sse),
+        cmocka_unit_test(test_stateless_discover_and_call),
+        cmocka_unit_test(test_stateless_errors),
+        cmocka_unit_test(test_dual_wire),
+        cmocka_unit_test(test_scopes_per_method_and_hierarchy),
+    };
+    int rc;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
