@@ -1,14 +1,17 @@
 /* The scenario runner (runner.h): process supervision for the client under
- * test (own process group, merged capped output, timeout with SIGTERM then
- * SIGKILL), the per-scenario directory with its isolated HOME and the
- * $BROWSER wrapper, and the assembly of one scenario's results entry from
- * the transcript and the check registry. */
+ * test (own process group, merged capped output, timeout or cancellation
+ * with SIGTERM then SIGKILL), the private per-scenario work directory with
+ * its isolated HOME and the $BROWSER wrapper, MCP_CONFORMANCE_CONTEXT, and
+ * the assembly of one scenario's results entry from the transcript and the
+ * check registry. Safe to call from several threads at once: the only
+ * shared state is the spawn lock and the cancellation flag. */
 #include "harness/runner.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -29,6 +32,18 @@ extern char **environ;
 #define RECORD_MAX (8u * 1024u * 1024u)
 
 /* --- process supervision -------------------------------------------------- */
+
+static volatile sig_atomic_t cancelled;
+
+void hr_cancel(void)
+{
+    cancelled = 1;
+}
+
+bool hr_cancelled(void)
+{
+    return cancelled != 0;
+}
 
 static int64_t now_ms(void)
 {
@@ -149,7 +164,7 @@ static bool supervise(pid_t pid, struct capture *c, int64_t deadline)
         if (exited(pid)) {
             return true;
         }
-        if (left <= 0) {
+        if (left <= 0 || cancelled) {
             return false;
         }
         pump(c, left < 20 ? (int)left : 20);
@@ -184,6 +199,13 @@ static void finish_capture(struct capture *c, struct hr_exec_result *res)
     res->output = ac_buf_steal(&c->buf);
 }
 
+/* Writing an executable while another thread spawns a child races: the
+ * child holds a copy of the write descriptor until it execs, and running
+ * the file meanwhile fails with ETXTBSY. posix_spawn returns only after
+ * the child has exec'd (closing O_CLOEXEC descriptors), so one lock
+ * around both makes them exclusive. */
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static bool spawn(const struct hr_exec *x, int outfd, pid_t *pid,
                   struct ac_err *err)
 {
@@ -209,6 +231,11 @@ static bool spawn(const struct hr_exec *x, int outfd, pid_t *pid,
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, outfd, 1);
     posix_spawn_file_actions_adddup2(&fa, outfd, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+    /* Nothing else of ours reaches the client, even a descriptor some
+     * library opened without O_CLOEXEC (another scenario's sockets). */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
     posix_spawnattr_init(&at);
     /* Its own process group, so a timeout kills the client and everything
      * it started (its browser, its helpers) with one killpg. */
@@ -218,7 +245,9 @@ static bool spawn(const struct hr_exec *x, int outfd, pid_t *pid,
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &defs);
+    pthread_mutex_lock(&spawn_lock);
     rc = posix_spawn(pid, x->argv[0], &fa, &at, (char *const *)x->argv, env);
+    pthread_mutex_unlock(&spawn_lock);
     posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     free(env);
@@ -387,6 +416,32 @@ static bool rm_tree(const char *path, struct ac_err *err)
     return true;
 }
 
+/* A scenario's private work directory: <tmp>/authcheck-XXXXXX (0700)
+ * holding home/ (HOME and the XDG directories), the $BROWSER wrapper and
+ * the browser's record. It holds real tokens and codes: never under the
+ * output directory, deleted after the scenario. */
+bool hr_remove_tree(const char *path, struct ac_err *err)
+{
+    return rm_tree(path, err);
+}
+
+void hr_remove_legacy(const char *out_dir, const char *id)
+{
+    static const char *const names[] = {"home", "browser", "browser.jsonl"};
+    struct ac_err err;
+
+    for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s/%s", out_dir, id, names[k]) < 0) {
+            return;
+        }
+        if (!rm_tree(p, &err)) {
+            ac_log(AC_LOG_WARN, "%s", err.msg);
+        }
+        free(p);
+    }
+}
+
 struct sdir {
     char *dir, *home, *record, *browser;
     char *xdg[4]; /* config, data, state, cache */
@@ -423,48 +478,52 @@ static bool write_browser(const struct sdir *d, const char *exe,
         AC_ERR(err, AC_ERR_NOMEM, "out of memory");
         goto out;
     }
+    pthread_mutex_lock(&spawn_lock);
     fd = open(d->browser, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-    if (fd < 0 || write(fd, text, (size_t)n) != n || fchmod(fd, 0700) != 0) {
+    ok = fd >= 0 && write(fd, text, (size_t)n) == n && fchmod(fd, 0700) == 0;
+    if (!ok) {
         AC_ERR(err, AC_ERR_IO, "cannot write %s: %s", d->browser,
                strerror(errno));
-        goto out;
     }
-    ok = true;
-out:
     if (fd >= 0) {
         close(fd);
     }
+    pthread_mutex_unlock(&spawn_lock);
+out:
     free(text);
     free(qe);
     free(qr);
     return ok;
 }
 
-/* out/<id>/ with a fresh home/ (a previous run's token cache must not
- * leak into this one), the XDG directories inside it, and the wrapper. */
-static bool prepare_dir(const struct hs_scenario *sc,
-                        const struct hr_options *opt, struct sdir *d,
+static const char *tmp_base(const struct hr_options *opt)
+{
+    const char *t = opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
+
+    return t != NULL && t[0] != '\0' ? t : "/tmp";
+}
+
+/* The work directory with home/, the XDG directories and the wrapper. */
+static bool prepare_dir(const struct hr_options *opt, struct sdir *d,
                         struct ac_err *err)
 {
     static const char *const sub[] = {".config", ".local/share", ".local/state",
                                       ".cache"};
+    char *tmpl = NULL;
 
-    char *rel = NULL;
-
-    if (asprintf(&rel, "%s/%s", opt->out_dir, sc->id) < 0) {
+    if (asprintf(&tmpl, "%s/authcheck-XXXXXX", tmp_base(opt)) < 0) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory");
         return false;
     }
-    /* Absolute paths: the client may change its working directory before
-     * it opens $BROWSER or reads $HOME. */
-    if (!mkdir_p(rel, 0755, err) || (d->dir = realpath(rel, NULL)) == NULL) {
-        if (err != NULL && err->code == AC_OK) {
-            AC_ERR(err, AC_ERR_IO, "%s: %s", rel, strerror(errno));
-        }
-        free(rel);
+    /* mkdtemp makes it 0700. Absolute paths: the client may change its
+     * working directory before it opens $BROWSER or reads $HOME. */
+    if (mkdtemp(tmpl) == NULL || (d->dir = realpath(tmpl, NULL)) == NULL) {
+        AC_ERR(err, AC_ERR_IO, "cannot make a work directory %s: %s", tmpl,
+               strerror(errno));
+        free(tmpl);
         return false;
     }
-    free(rel);
+    free(tmpl);
     if (asprintf(&d->home, "%s/home", d->dir) < 0 ||
         asprintf(&d->record, "%s/browser.jsonl", d->dir) < 0 ||
         asprintf(&d->browser, "%s/browser", d->dir) < 0) {
@@ -477,19 +536,9 @@ static bool prepare_dir(const struct hs_scenario *sc,
             AC_ERR(err, AC_ERR_NOMEM, "out of memory");
             return false;
         }
-    }
-    if (!rm_tree(d->home, err) || !mkdir_p(d->home, 0700, err)) {
-        return false;
-    }
-    for (size_t k = 0; k < 4; k++) {
         if (!mkdir_p(d->xdg[k], 0700, err)) {
             return false;
         }
-    }
-    if (unlink(d->record) != 0 && errno != ENOENT) {
-        AC_ERR(err, AC_ERR_IO, "cannot remove %s: %s", d->record,
-               strerror(errno));
-        return false;
     }
     return write_browser(d, opt->authcheck_exe, err);
 }
@@ -507,29 +556,212 @@ static void cenv_free(struct cenv *e)
     }
 }
 
-static char *context_json(const struct hs_scenario *sc)
+static const char *var_value(const char *const *vars, const char *name,
+                             size_t len)
 {
-    const json_t *client = json_object_get(sc->doc, "client");
-    json_t *ctx = json_pack("{s:s, s:O?, s:O?}", "name", sc->id, "tool",
-                            json_object_get(client, "tool"), "arguments",
-                            json_object_get(client, "arguments"));
-    char *s = ctx ? json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-    json_decref(ctx);
-    return s;
+    for (size_t k = 0; vars != NULL && vars[k] != NULL; k += 2) {
+        if (strlen(vars[k]) == len && strncmp(vars[k], name, len) == 0) {
+            return vars[k + 1];
+        }
+    }
+    return NULL;
 }
 
-static bool build_cenv(const struct hs_scenario *sc, const struct sdir *d,
-                       struct cenv *e, struct ac_err *err)
+/* `s` with each ${name} that `vars` knows replaced. A new string. */
+static json_t *expand(const char *s, const char *const *vars)
 {
-    char *ctx = context_json(sc);
-    int bad = ctx == NULL;
+    struct ac_buf b;
+    json_t *v;
 
+    ac_buf_init(&b, 0);
+    while (*s) {
+        const char *open = strstr(s, "${");
+        const char *close = open ? strchr(open + 2, '}') : NULL;
+        const char *val =
+            close ? var_value(vars, open + 2, (size_t)(close - open - 2))
+                  : NULL;
+        size_t lit = val ? (size_t)(open - s) : strlen(s);
+        if (!ac_buf_append(&b, s, lit, NULL) ||
+            (val && !ac_buf_append_str(&b, val, NULL))) {
+            ac_buf_free(&b);
+            return NULL;
+        }
+        s = val ? close + 1 : s + lit;
+        if (!val && open != NULL) {
+            break; /* the rest was appended as is */
+        }
+    }
+    v = json_stringn(b.data ? b.data : "", b.len);
+    ac_buf_free(&b);
+    return v;
+}
+
+/* A deep copy of `v` with every string expanded. */
+static json_t *expand_json(const json_t *v, const char *const *vars)
+{
+    json_t *out = NULL;
+    const char *key;
+    const json_t *item;
+    size_t i;
+
+    if (json_is_string(v)) {
+        return expand(json_string_value(v), vars);
+    }
+    if (json_is_object(v)) {
+        out = json_object();
+        json_object_foreach((json_t *)v, key, item)
+        {
+            if (out == NULL ||
+                json_object_set_new(out, key, expand_json(item, vars)) != 0) {
+                json_decref(out);
+                return NULL;
+            }
+        }
+        return out;
+    }
+    if (json_is_array(v)) {
+        out = json_array();
+        json_array_foreach(v, i, item)
+        {
+            if (out == NULL ||
+                json_array_append_new(out, expand_json(item, vars)) != 0) {
+                json_decref(out);
+                return NULL;
+            }
+        }
+        return out;
+    }
+    return json_deep_copy(v);
+}
+
+json_t *hr_context(const struct hs_scenario *sc, const char *const *vars)
+{
+    const json_t *client = json_object_get(sc->doc, "client");
+    json_t *extra = expand_json(json_object_get(client, "context"), vars);
+    json_t *ctx =
+        json_pack("{s:O?, s:O?}", "tool", json_object_get(client, "tool"),
+                  "arguments", json_object_get(client, "arguments"));
+
+    if (ctx == NULL || (extra != NULL && !json_is_object(extra)) ||
+        (extra != NULL && json_object_update(ctx, extra) != 0) ||
+        json_object_set_new(ctx, "name", json_string(sc->id)) != 0) {
+        json_decref(ctx);
+        ctx = NULL;
+    }
+    json_decref(extra);
+    return ctx;
+}
+
+/* Context members that are credentials, for redaction. */
+static bool secret_key(const char *key)
+{
+    static const char *const words[] = {"secret", "private",   "password",
+                                        "token",  "assertion", NULL};
+
+    for (size_t k = 0; words[k] != NULL; k++) {
+        if (strstr(key, words[k]) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void context_secrets(const json_t *ctx, json_t *secrets)
+{
+    const char *key;
+    const json_t *v;
+
+    json_object_foreach((json_t *)ctx, key, v)
+    {
+        if (json_is_string(v) && secret_key(key) &&
+            json_string_length(v) >= 4) {
+            json_array_append_new(secrets, json_string(json_string_value(v)));
+        } else if (json_is_object(v)) {
+            context_secrets(v, secrets);
+        }
+    }
+}
+
+/* Append one name/value pair; false when out of memory (the name is
+ * then NULL, which ends the list early). */
+static bool add_var(char **v, size_t *k, char *name, const char *value)
+{
+    v[*k] = name;
+    v[*k + 1] = (char *)(value ? value : "");
+    *k += 2;
+    return name != NULL;
+}
+
+/* The ${...} variables of client.context: a new NULL-terminated array of
+ * name/value pairs (names owned, values borrowed from the world):
+ * mcp_url, resource, prm_url, issuer, issuer:ID, and for the CIMD host's
+ * documents cimd_url (the first) and cimd_url:PATH. */
+static char **world_vars(const struct hs_scenario *sc, struct mo_world *w)
+{
+    const json_t *docs = json_object_get(sc->doc, "client_metadata_documents");
+    size_t nas = mo_world_as_count(w), ndocs = json_array_size(docs), k = 0;
+    char **v = calloc(2 * (nas + ndocs + 6) + 1, sizeof(*v));
+    bool ok = v != NULL;
+
+    ok = ok && add_var(v, &k, strdup("mcp_url"), mo_world_mcp_url(w));
+    ok = ok && add_var(v, &k, strdup("resource"), mo_world_resource(w));
+    ok = ok && add_var(v, &k, strdup("prm_url"), mo_world_prm_url(w));
+    ok = ok &&
+         add_var(v, &k, strdup("issuer"), nas > 0 ? mo_world_issuer(w, 0) : "");
+    for (size_t i = 0; ok && i < nas; i++) {
+        char *name = NULL;
+        if (asprintf(&name, "issuer:%s", mo_world_as_id(w, i)) < 0) {
+            name = NULL;
+        }
+        ok = add_var(v, &k, name, mo_world_issuer(w, i));
+    }
+    for (size_t i = 0; ok && i < ndocs; i++) {
+        const char *path =
+            json_string_value(json_object_get(json_array_get(docs, i), "path"));
+        char *name = NULL;
+        if (i == 0) {
+            ok = add_var(v, &k, strdup("cimd_url"),
+                         mo_world_client_metadata_url(w, 0));
+        }
+        if (ok && path != NULL && asprintf(&name, "cimd_url:%s", path) < 0) {
+            name = NULL;
+            ok = false;
+        }
+        if (ok && path != NULL) {
+            ok = add_var(v, &k, name, mo_world_client_metadata_url(w, i));
+        }
+    }
+    (void)ok; /* on failure the list just ends early */
+    return v;
+}
+
+static void world_vars_free(char **v)
+{
+    for (size_t k = 0; v != NULL && v[k] != NULL; k += 2) {
+        free(v[k]);
+    }
+    free(v);
+}
+
+static bool build_cenv(const struct hs_scenario *sc,
+                       const struct hr_options *opt, const struct sdir *d,
+                       struct mo_world *w, json_t *secrets, struct cenv *e,
+                       struct ac_err *err)
+{
+    char **vars = world_vars(sc, w);
+    json_t *ctx = vars ? hr_context(sc, (const char *const *)vars) : NULL;
+    char *text = ctx ? json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    const char *pv =
+        opt->protocol_version ? opt->protocol_version : sc->newest_spec;
+    int bad = text == NULL;
+
+    if (ctx != NULL && secrets != NULL) {
+        context_secrets(ctx, secrets);
+    }
     bad |= asprintf(&e->v[0], "MCP_CONFORMANCE_SCENARIO=%s", sc->id) < 0;
-    bad |= asprintf(&e->v[1], "MCP_CONFORMANCE_PROTOCOL_VERSION=%s",
-                    sc->newest_spec) < 0;
-    bad |= ctx == NULL ||
-           asprintf(&e->v[2], "MCP_CONFORMANCE_CONTEXT=%s", ctx) < 0;
+    bad |= asprintf(&e->v[1], "MCP_CONFORMANCE_PROTOCOL_VERSION=%s", pv) < 0;
+    bad |= text == NULL ||
+           asprintf(&e->v[2], "MCP_CONFORMANCE_CONTEXT=%s", text) < 0;
     bad |= asprintf(&e->v[3], "BROWSER=%s", d->browser) < 0;
     bad |= asprintf(&e->v[4], "HOME=%s", d->home) < 0;
     bad |= asprintf(&e->v[5], "XDG_CONFIG_HOME=%s", d->xdg[0]) < 0;
@@ -537,7 +769,9 @@ static bool build_cenv(const struct hs_scenario *sc, const struct sdir *d,
     bad |= asprintf(&e->v[7], "XDG_STATE_HOME=%s", d->xdg[2]) < 0;
     bad |= asprintf(&e->v[8], "XDG_CACHE_HOME=%s", d->xdg[3]) < 0;
     e->v[9] = NULL;
-    free(ctx);
+    free(text);
+    json_decref(ctx);
+    world_vars_free(vars);
     if (bad) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory building the environment");
         return false;
@@ -635,7 +869,9 @@ static bool evaluate(const struct hs_scenario *sc, const json_t *transcript,
  * then delete the file: it holds real codes and state. */
 static void ingest_record(struct mo_world *w, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    /* "e": O_CLOEXEC, or a client spawned meanwhile by another thread
+     * would inherit it. */
+    FILE *f = fopen(path, "re");
     char *line = NULL;
     size_t cap = 0, total = 0;
     ssize_t n;
@@ -695,7 +931,9 @@ static bool run_client(const struct hs_scenario *sc,
     }
     for (int k = 0; k < sc->runs; k++) {
         const char *argv[] = {"/bin/sh", "-c", script, "sh", mcp_url, NULL};
-        struct hr_exec x = {argv, (const char *const *)env->v, sc->timeout_ms,
+        struct hr_exec x = {argv, (const char *const *)env->v,
+                            opt->timeout_ms > 0 ? opt->timeout_ms
+                                                : sc->timeout_ms,
                             HR_OUTPUT_CAP};
         struct hr_exec_result r;
         if (opt->verbose) {
@@ -703,6 +941,11 @@ static bool run_client(const struct hs_scenario *sc,
                    cmd, mcp_url);
         }
         if (!hr_exec_run(&x, &r, err)) {
+            goto out;
+        }
+        if (cancelled) {
+            hr_exec_result_free(&r);
+            AC_ERR(err, AC_ERR_IO, "interrupted");
             goto out;
         }
         runs[k] = (struct hc_run){r.exit_code, r.signal, r.timed_out};
@@ -715,6 +958,40 @@ out:
     free(script);
     free(cmd);
     return ok;
+}
+
+/* Delete the work directory, or keep it and say where. */
+static void finish_dir(const struct hs_scenario *sc,
+                       const struct hr_options *opt, const struct sdir *d,
+                       json_t *res)
+{
+    struct ac_err err;
+
+    if (d->dir == NULL) {
+        return;
+    }
+    if (opt->keep_homes) {
+        json_object_set_new(res, "work_dir", json_string(d->dir));
+        return;
+    }
+    if (!rm_tree(d->dir, &err)) {
+        ac_log(AC_LOG_WARN, "%s: %s", sc->id, err.msg);
+    }
+}
+
+static void collect(struct mo_world *w, const struct sdir *d, json_t *res,
+                    json_t *secrets, json_t **tr)
+{
+    ingest_record(w, d->record);
+    *tr = mo_world_transcript(w);
+    if (secrets != NULL) {
+        json_t *s = mo_world_secrets(w);
+        json_array_extend(secrets, s);
+        json_decref(s);
+    }
+    if (*tr != NULL) {
+        json_object_set(res, "transcript", *tr);
+    }
 }
 
 json_t *hr_run_scenario(const struct hs_scenario *sc,
@@ -734,7 +1011,7 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     if (res == NULL) {
         return NULL;
     }
-    if (!prepare_dir(sc, opt, &d, &err) || !build_cenv(sc, &d, &env, &err)) {
+    if (!prepare_dir(opt, &d, &err)) {
         set_error(res, &err);
         goto out;
     }
@@ -743,20 +1020,12 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
         set_error(res, &err);
         goto out;
     }
-    if (!run_client(sc, opt, mo_world_mcp_url(w), &env, res, runs, &nruns,
+    if (!build_cenv(sc, opt, &d, w, secrets, &env, &err) ||
+        !run_client(sc, opt, mo_world_mcp_url(w), &env, res, runs, &nruns,
                     &err)) {
         set_error(res, &err);
     }
-    ingest_record(w, d.record);
-    tr = mo_world_transcript(w);
-    if (secrets != NULL) {
-        json_t *s = mo_world_secrets(w);
-        json_array_extend(secrets, s);
-        json_decref(s);
-    }
-    if (tr != NULL) {
-        json_object_set(res, "transcript", tr);
-    }
+    collect(w, &d, res, secrets, &tr);
     if (err.code == AC_OK) {
         bool passed = evaluate(sc, tr ? tr : json_object_get(res, "transcript"),
                                runs, nruns, json_object_get(res, "checks"));
@@ -765,6 +1034,7 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     }
 out:
     mo_world_stop(w);
+    finish_dir(sc, opt, &d, res);
     json_decref(tr);
     json_object_set_new(res, "duration_ms",
                         json_integer((json_int_t)(now_ms() - start)));

@@ -4,8 +4,8 @@
  * of the results model (docs/RESULTS.md).
  *
  * A harness error (the mocks did not start, the client could not be
- * spawned, the output directory is unusable) makes the scenario's status
- * "error"; it never aborts the run. */
+ * spawned, the work directory could not be made) makes the scenario's
+ * status "error"; it never aborts the run. */
 #ifndef HR_RUNNER_H
 #define HR_RUNNER_H
 
@@ -62,12 +62,20 @@ void hr_exec_result_free(struct hr_exec_result *res);
 /* --- one scenario -------------------------------------------------------- */
 
 struct hr_options {
-    const char *client_cmd;    /* shell command, the MCP URL is appended as
-                                  the last argument; NULL: the default */
-    const char *authcheck_exe; /* absolute path of authcheck (the browser
-                                  wrapper runs `<exe> browse`) */
-    const char *out_dir;       /* per-scenario directories go under it */
-    bool verbose;              /* log progress at AC_LOG_INFO */
+    const char *client_cmd;       /* shell command, the MCP URL is appended as
+                                     the last argument; NULL: the default */
+    const char *authcheck_exe;    /* absolute path of authcheck (the browser
+                                     wrapper runs `<exe> browse`) */
+    const char *tmp_dir;          /* where each scenario's private work
+                                     directory is made; NULL: $TMPDIR, else
+                                     /tmp */
+    bool verbose;                 /* log progress at AC_LOG_INFO */
+    bool keep_homes;              /* keep the work directory (its path is the
+                                     result's "work_dir") instead of deleting
+                                     it: it holds the client's real tokens */
+    const char *protocol_version; /* MCP_CONFORMANCE_PROTOCOL_VERSION; NULL:
+                                     the newest of the scenario's spec */
+    long timeout_ms; /* > 0: per client run, instead of client.timeout_ms */
 };
 
 /* The default client command: "<dir of exe>/mcp-oauth conformance", the
@@ -76,9 +84,41 @@ char *hr_default_client_cmd(const char *authcheck_exe);
 
 /* Run one scenario. Returns its results object (a new reference; status
  * "passed", "failed" or "error"), or NULL only when out of memory. Every
- * secret the mocks saw is appended to `secrets` (an array, may be NULL). */
+ * secret the mocks saw or the context handed out is appended to `secrets`
+ * (an array, may be NULL; not shared with another thread).
+ *
+ * The client's HOME, XDG directories, $BROWSER wrapper and the browser's
+ * record live in a private directory (mkdtemp, 0700) under opt->tmp_dir,
+ * deleted when the scenario ends unless opt->keep_homes: real tokens never
+ * land in the output directory. Thread-safe: several scenarios may run at
+ * once, each with its own mock world. */
 json_t *hr_run_scenario(const struct hs_scenario *sc,
                         const struct hr_options *opt, json_t *secrets);
+
+/* MCP_CONFORMANCE_CONTEXT for a scenario: {"name": id, "tool": ...,
+ * "arguments": ...} plus the members of client.context, whose strings have
+ * each ${NAME} replaced by `vars` (NULL-terminated pairs name, value; an
+ * unknown placeholder is left as is). The runner's names: mcp_url,
+ * resource, prm_url, issuer (the first authorization server), issuer:ID,
+ * cimd_url (the first client metadata document's URL) and cimd_url:PATH.
+ * "name" always is the scenario id. A new reference, NULL when out of
+ * memory. */
+json_t *hr_context(const struct hs_scenario *sc, const char *const *vars);
+
+/* Remove the directory tree at `path` without following symlinks;
+ * missing is fine. False with err when something could not be removed. */
+bool hr_remove_tree(const char *path, struct ac_err *err);
+
+/* Delete what earlier authcheck versions left in OUT/<id>/: the client's
+ * home/ (real tokens), the browser wrapper and record. Best effort. */
+void hr_remove_legacy(const char *out_dir, const char *id);
+
+/* Ask every running and future client run to stop: supervised children
+ * are killed as at a timeout, hr_run_scenario marks the scenario an
+ * error ("interrupted") and still removes its work directory, and the
+ * pool starts nothing new. Async-signal-safe (for SIGINT / SIGTERM). */
+void hr_cancel(void);
+bool hr_cancelled(void);
 
 /* Single-quote `s` for /bin/sh. A new string (free()), NULL on OOM. */
 char *hr_shell_quote(const char *s);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "common/clock.h"
 #include "harness/runner.h"
@@ -74,7 +75,9 @@ static void test_exec_stubborn(void **state)
     assert_true(r.timed_out);
     assert_string_equal(r.output, "trapped\n");
     assert_int_equal(r.signal, SIGKILL);
-    assert_true((ac_mono_ns() - t0) / 1000000 >= 1000 + HR_KILL_GRACE_MS);
+    /* The runner's deadlines are in whole milliseconds: allow for the
+     * truncation of both. */
+    assert_true((ac_mono_ns() - t0) / 1000000 >= 1000 + HR_KILL_GRACE_MS - 3);
     assert_true((ac_mono_ns() - t0) / 1000000 < 4000);
     hr_exec_result_free(&r);
 }
@@ -145,9 +148,10 @@ static const char scenario_text[] =
     " \"checks\": [\"prm-fetched\", \"client-exit-status\"]}";
 
 struct fixture {
-    char out[512];
+    char tmp[512]; /* TMPDIR of the scenarios' work directories */
     char exe[512];
     char cmd[1024];
+    bool keep;
 };
 
 static int setup(void **state)
@@ -160,7 +164,11 @@ static int setup(void **state)
         free(f);
         return -1;
     }
-    snprintf(f->out, sizeof(f->out), "%s/runner-out", tmp);
+    snprintf(f->tmp, sizeof(f->tmp), "%s/runner-tmp", tmp);
+    if (mkdir(f->tmp, 0700) != 0 && access(f->tmp, W_OK) != 0) {
+        free(f);
+        return -1;
+    }
     snprintf(f->exe, sizeof(f->exe), "%s/authcheck", bin ? bin : "bin");
     *state = f;
     return 0;
@@ -177,7 +185,7 @@ static json_t *run(struct fixture *f, const char *mode, int runs,
 {
     char text[sizeof(scenario_text) + 32];
     struct hs_scenario *s = NULL;
-    struct hr_options o = {f->cmd, f->exe, f->out, false};
+    struct hr_options o = {f->cmd, f->exe, f->tmp, false, f->keep, NULL, 0};
     struct ac_err err;
     json_t *res;
 
@@ -191,6 +199,23 @@ static json_t *run(struct fixture *f, const char *mode, int runs,
     assert_non_null(res);
     hs_free(s);
     return res;
+}
+
+/* No entries but "." and "..". */
+static bool dir_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    bool empty = true;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            empty = false;
+        }
+    }
+    closedir(d);
+    return empty;
 }
 
 static const json_t *check_named(const json_t *res, const char *id)
@@ -277,7 +302,6 @@ static void test_scenario_environment(void **state)
     const char *out =
         str(json_array_get(json_object_get(res, "runs"), 0), "output");
     char want[1200];
-    struct stat st;
 
     assert_non_null(strstr(out, "argc=2 url=http://127.0.0.1:"));
     assert_non_null(strstr(out, "MCP_CONFORMANCE_SCENARIO=t/runner\n"));
@@ -286,19 +310,15 @@ static void test_scenario_environment(void **state)
     assert_non_null(strstr(out, "MCP_CONFORMANCE_CONTEXT={\"arguments\":"
                                 "{\"text\":\"hi\"},\"name\":\"t/runner\","
                                 "\"tool\":\"echo\"}\n"));
-    snprintf(want, sizeof(want), "BROWSER=%s/t/runner/browser\n", f->out);
+    /* HOME and the wrapper are in a private work directory under the
+     * TMPDIR given, which is gone after the scenario. */
+    snprintf(want, sizeof(want), "BROWSER=%s/authcheck-", f->tmp);
     assert_non_null(strstr(out, want));
-    snprintf(want, sizeof(want), "HOME=%s/t/runner/home\n", f->out);
+    snprintf(want, sizeof(want), "HOME=%s/authcheck-", f->tmp);
     assert_non_null(strstr(out, want));
-    snprintf(want, sizeof(want), "XDG_STATE_HOME=%s/t/runner/home/.local/state",
-             f->out);
-    assert_non_null(strstr(out, want));
-    snprintf(want, sizeof(want), "%s/t/runner/browser", f->out);
-    assert_int_equal(stat(want, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0700);
-    snprintf(want, sizeof(want), "%s/t/runner/home", f->out);
-    assert_int_equal(stat(want, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_non_null(strstr(out, "/home/.local/state\n"));
+    assert_non_null(strstr(out, "/browser\n"));
+    assert_true(dir_empty(f->tmp));
     /* The client exited 0, but never fetched the PRM. */
     assert_string_equal(str(check_named(res, "prm-fetched"), "status"),
                         "FAILURE");
@@ -336,29 +356,90 @@ static void test_scenario_browser_hop(void **state)
     assert_non_null(
         strstr(str(json_array_get(json_object_get(res, "runs"), 0), "output"),
                "browser exit 1"));
-    snprintf(rec, sizeof(rec), "%s/t/runner/browser.jsonl", f->out);
-    assert_int_not_equal(access(rec, F_OK), 0); /* removed after reading */
+    (void)rec;
+    assert_true(dir_empty(f->tmp)); /* record and wrapper gone */
     assert_true(json_is_array(secrets));
     json_decref(secrets);
     json_decref(res);
 }
 
-/* A stale token cache from an earlier run is wiped. */
-static void test_scenario_fresh_home(void **state)
+/* The client's token store lives in the work directory, which is deleted
+ * after the scenario; with keep_homes it stays (mode 0700) and the result
+ * says where. */
+static void test_scenario_home_deleted_or_kept(void **state)
 {
     struct fixture *f = *state;
-    char p[700];
-    FILE *fp;
-    json_t *res;
+    json_t *res = run(f, "store", 1, 5000, NULL);
+    const char *dir;
+    char p[900];
+    struct stat st;
 
-    snprintf(p, sizeof(p), "%s/t/runner/home/.config/stale", f->out);
-    fp = fopen(p, "w");
-    if (fp != NULL) {
-        fclose(fp);
-    }
-    res = run(f, "exit3", 1, 5000, NULL);
-    assert_int_not_equal(access(p, F_OK), 0);
+    assert_non_null(
+        strstr(str(json_array_get(json_object_get(res, "runs"), 0), "output"),
+               "stored in "));
+    assert_null(json_object_get(res, "work_dir"));
+    assert_true(dir_empty(f->tmp));
     json_decref(res);
+
+    f->keep = true;
+    res = run(f, "store", 1, 5000, NULL);
+    f->keep = false;
+    dir = str(res, "work_dir");
+    assert_non_null(dir);
+    assert_int_equal(strncmp(dir, f->tmp, strlen(f->tmp)), 0);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    snprintf(p, sizeof(p), "%s/home/.config/fake/tokens.json", dir);
+    assert_int_equal(access(p, R_OK), 0);
+    snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+    assert_int_equal(system(p), 0);
+    json_decref(res);
+}
+
+/* MCP_CONFORMANCE_CONTEXT: the official suite's shapes come from
+ * client.context (pre-registration: client_id + client_secret; client
+ * credentials with a key: client_id + private_key_pem +
+ * signing_algorithm; CIMD: a metadata URL), with ${...} replaced. */
+static void test_context_shapes(void **state)
+{
+    static const char text[] =
+        "{\"id\": \"auth/pre-registration\", \"title\": \"t\","
+        " \"spec\": [\"2025-11-25\"],"
+        " \"authorization_servers\": [{\"id\": \"as\"}, {\"id\": \"b\"}],"
+        " \"mcp_server\": {\"tools\": [{\"name\": \"echo\"}]},"
+        " \"client\": {\"context\": {\"client_id\": \"pre-registered-client\","
+        " \"client_secret\": \"pre-registered-secret\", \"name\": \"x\","
+        " \"nested\": {\"url\": \"${issuer:b}/cimd.json\"},"
+        " \"client_metadata_url\": \"${issuer}/client.json\","
+        " \"keep\": \"${unknown} and ${mcp_url\"}},"
+        " \"checks\": [\"client-exit-status\"]}";
+    const char *vars[] = {"mcp_url",    "http://h:1/mcp", "issuer",
+                          "http://h:2", "issuer:as",      "http://h:2",
+                          "issuer:b",   "http://h:3",     NULL};
+    struct hs_scenario *s = NULL;
+    struct ac_err err;
+    json_t *ctx;
+    char *dump;
+
+    (void)state;
+    if (!hs_parse(text, strlen(text), "auth/pre-registration.json",
+                  "auth/pre-registration", &s, &err)) {
+        fail_msg("%s", err.msg);
+    }
+    ctx = hr_context(s, vars);
+    assert_non_null(ctx);
+    dump = json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(
+        dump, "{\"arguments\":{},\"client_id\":\"pre-registered-client\","
+              "\"client_metadata_url\":\"http://h:2/client.json\","
+              "\"client_secret\":\"pre-registered-secret\","
+              "\"keep\":\"${unknown} and ${mcp_url\","
+              "\"name\":\"auth/pre-registration\","
+              "\"nested\":{\"url\":\"http://h:3/cimd.json\"},"
+              "\"tool\":\"echo\"}");
+    free(dump);
+    json_decref(ctx);
+    hs_free(s);
 }
 
 /* The output directory cannot be made: the scenario is an error. */
@@ -368,13 +449,13 @@ static void test_scenario_harness_error(void **state)
     char saved[512];
     json_t *res;
 
-    memcpy(saved, f->out, sizeof(saved));
-    snprintf(f->out, sizeof(f->out), "/proc/no-such-dir/out");
+    memcpy(saved, f->tmp, sizeof(saved));
+    snprintf(f->tmp, sizeof(f->tmp), "/proc/no-such-dir/out");
     res = run(f, "exit3", 1, 5000, NULL);
     assert_string_equal(str(res, "status"), "error");
     assert_non_null(strstr(str(res, "error"), "/proc/no-such-dir"));
     assert_int_equal(json_array_size(json_object_get(res, "checks")), 0);
-    memcpy(f->out, saved, sizeof(saved));
+    memcpy(f->tmp, saved, sizeof(saved));
     json_decref(res);
 }
 
@@ -393,8 +474,9 @@ int main(void)
         cmocka_unit_test(test_scenario_exit3_recorded),
         cmocka_unit_test(test_scenario_environment),
         cmocka_unit_test(test_scenario_browser_hop),
-        cmocka_unit_test(test_scenario_fresh_home),
+        cmocka_unit_test(test_scenario_home_deleted_or_kept),
         cmocka_unit_test(test_scenario_harness_error),
+        cmocka_unit_test(test_context_shapes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

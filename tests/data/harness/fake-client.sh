@@ -7,8 +7,16 @@
 #   exit3      print a line, exit 3
 #   env        print the conformance environment and arguments, exit 0
 #   browse     open the MCP URL with $BROWSER (a 401: browse exits 1), exit 0
+#   crash      print a line, die of SIGSEGV
+#   store      write a fake token (FAKE-TOKEN-7f3a9c) into $HOME and the XDG
+#              config directory, print where, exit 0
+#   scenario   the mode is the last segment of $MCP_CONFORMANCE_SCENARIO
+#              (t/x/hang runs "hang"), for runs of many scenarios
 mode=$1
 url=$2
+if [ "$mode" = scenario ]; then
+    mode=${MCP_CONFORMANCE_SCENARIO##*/}
+fi
 case "$mode" in
 hang) exec sleep 30 ;;
 stubborn) trap '' TERM; sleep 30; sleep 30 ;;
@@ -27,5 +35,11 @@ env)
     echo "XDG_CACHE_HOME=$XDG_CACHE_HOME"
     exit 0 ;;
 browse) "$BROWSER" "$url"; echo "browser exit $?"; exit 0 ;;
+crash) echo "about to crash"; kill -SEGV $$; sleep 5 ;;
+store)
+    mkdir -p "$XDG_CONFIG_HOME/fake" &&
+    echo "FAKE-TOKEN-7f3a9c" > "$HOME/.fake-token" &&
+    echo "FAKE-TOKEN-7f3a9c" > "$XDG_CONFIG_HOME/fake/tokens.json" &&
+    echo "stored in $HOME" ;;
 *) echo "unknown mode $mode" >&2; exit 64 ;;
 esac

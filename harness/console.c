@@ -1,0 +1,227 @@
+/* What `authcheck run` prints (console.h): scenario headlines, checks and
+ * client runs, the live progress line on a terminal, the closing list of
+ * failures and the summary line. Reads the results model only. */
+#include "harness/console.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/redact.h"
+
+static const char *const status_names[] = {"SUCCESS", "FAILURE", "WARNING",
+                                           "SKIPPED", "INFO"};
+
+void hcon_count_checks(const json_t *res, json_int_t counts[5])
+{
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(res, "checks"), i, c)
+    {
+        const char *st = json_string_value(json_object_get(c, "status"));
+        for (size_t k = 0; st != NULL && k < 5; k++) {
+            if (strcmp(st, status_names[k]) == 0) {
+                counts[k]++;
+            }
+        }
+    }
+}
+
+/* The client's output, each line prefixed "  | ". */
+static void print_output(const char *text)
+{
+    const char *p = text;
+
+    while (p != NULL && *p != '\0') {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+        printf("  | %.*s\n", n, p);
+        p = nl ? nl + 1 : NULL;
+    }
+}
+
+static void print_runs(const json_t *res, const json_t *secrets)
+{
+    const json_t *r;
+    size_t i;
+
+    json_array_foreach(json_object_get(res, "runs"), i, r)
+    {
+        const char *o = json_string_value(json_object_get(r, "output"));
+        char *safe = ac_redact_known(o ? o : "", secrets);
+        printf("  run %zu: exit %d, signal %d%s, %.2f s\n", i + 1,
+               (int)json_integer_value(json_object_get(r, "exit_code")),
+               (int)json_integer_value(json_object_get(r, "signal")),
+               json_is_true(json_object_get(r, "timed_out")) ? ", TIMED OUT"
+                                                             : "",
+               (double)json_integer_value(json_object_get(r, "duration_ms")) /
+                   1000.0);
+        print_output(safe);
+        free(safe);
+    }
+}
+
+static void print_checks(const json_t *res, bool all)
+{
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(res, "checks"), i, c)
+    {
+        const char *st = json_string_value(json_object_get(c, "status"));
+        if (!all && strcmp(st, "FAILURE") != 0 && strcmp(st, "WARNING") != 0) {
+            continue;
+        }
+        printf("  %-7s %s: %s%s\n", st,
+               json_string_value(json_object_get(c, "id")),
+               json_string_value(json_object_get(c, "message")),
+               json_is_true(json_object_get(c, "expected_failure"))
+                   ? " (expected: baseline)"
+                   : "");
+    }
+}
+
+/* "PASS id (n/m checks, 1.23 s)", "FAIL ...", "ERROR id: why". */
+static void print_headline(const json_t *res)
+{
+    const char *st = json_string_value(json_object_get(res, "status"));
+    const char *id = json_string_value(json_object_get(res, "id"));
+    double secs =
+        (double)json_integer_value(json_object_get(res, "duration_ms")) /
+        1000.0;
+    json_int_t counts[5] = {0};
+
+    if (strcmp(st, "error") == 0) {
+        printf("ERROR %s: %s\n", id,
+               json_string_value(json_object_get(res, "error")));
+        return;
+    }
+    hcon_count_checks(res, counts);
+    printf("%s %s (%lld/%zu checks%s, %.2f s)\n",
+           strcmp(st, "passed") == 0 ? "PASS" : "FAIL", id,
+           (long long)counts[0],
+           json_array_size(json_object_get(res, "checks")),
+           counts[2] ? ", warnings" : "", secs);
+}
+
+/* One finished scenario: its headline; with -v every check and the
+ * client's runs too. */
+void hcon_scenario(const json_t *res, int verbosity, const json_t *secrets)
+{
+    const char *dir = json_string_value(json_object_get(res, "work_dir"));
+
+    print_headline(res);
+    if (verbosity > 0) {
+        print_checks(res, true);
+        print_runs(res, secrets);
+    }
+    if (dir != NULL) {
+        printf("  HOME and browser record kept in %s\n", dir);
+    }
+}
+
+/* --- progress ------------------------------------------------------------- */
+
+void hcon_progress_init(struct hcon_progress *p, size_t total, int verbosity)
+{
+    memset(p, 0, sizeof(*p));
+    p->tty = isatty(STDOUT_FILENO) == 1;
+    p->total = total;
+    p->verbosity = verbosity;
+    p->start_ns = ac_mono_ns();
+}
+
+void hcon_progress_clear(struct hcon_progress *p)
+{
+    if (p->drawn) {
+        printf("\r\033[K");
+        p->drawn = false;
+    }
+}
+
+void hcon_progress_draw(struct hcon_progress *p)
+{
+    if (!p->tty || p->verbosity < 0) {
+        return;
+    }
+    printf("\r\033[K[%zu/%zu] %zu failed, %zu error%s, %.1f s", p->done,
+           p->total, p->failed, p->errors, p->errors == 1 ? "" : "s",
+           (double)(ac_mono_ns() - p->start_ns) / 1e9);
+    p->drawn = true;
+    fflush(stdout);
+}
+
+void hcon_progress_done(struct hcon_progress *p, const json_t *res,
+                        const json_t *secrets)
+{
+    const char *st = json_string_value(json_object_get(res, "status"));
+    bool passed = st != NULL && strcmp(st, "passed") == 0;
+
+    p->done++;
+    p->failed += st != NULL && strcmp(st, "failed") == 0;
+    p->errors += st != NULL && strcmp(st, "error") == 0;
+    if (p->verbosity >= 0 && (!p->tty || !passed || p->verbosity > 0)) {
+        hcon_progress_clear(p);
+        hcon_scenario(res, p->verbosity, secrets);
+    }
+    hcon_progress_draw(p);
+    fflush(stdout);
+}
+
+/* Failing and erroring scenarios again, with their failed checks, so the
+ * end of the output says what went wrong however the lines interleaved. */
+void hcon_failures(const json_t *results)
+{
+    const json_t *res;
+    size_t i;
+    bool first = true;
+
+    json_array_foreach(json_object_get(results, "scenarios"), i, res)
+    {
+        const char *st = json_string_value(json_object_get(res, "status"));
+        if (strcmp(st, "passed") != 0) {
+            if (first) {
+                printf("failures:\n");
+                first = false;
+            }
+            print_headline(res);
+            print_checks(res, false);
+        }
+    }
+}
+
+void hcon_summary(const json_t *results, const char *out)
+{
+    const json_t *s = json_object_get(results, "summary");
+    const json_t *c = json_object_get(s, "checks");
+
+#define N(o, k) ((long long)json_integer_value(json_object_get((o), (k))))
+    printf("%lld scenario%s: %lld passed, %lld failed, %lld error%s; "
+           "checks: %lld SUCCESS, %lld FAILURE, %lld WARNING, %lld SKIPPED, "
+           "%lld INFO; %.2f s; results in %s/results.json\n",
+           N(s, "scenarios"), N(s, "scenarios") == 1 ? "" : "s", N(s, "passed"),
+           N(s, "failed"), N(s, "errors"), N(s, "errors") == 1 ? "" : "s",
+           N(c, "SUCCESS"), N(c, "FAILURE"), N(c, "WARNING"), N(c, "SKIPPED"),
+           N(c, "INFO"), (double)N(results, "duration_ms") / 1000.0, out);
+#undef N
+}
+
+void hcon_stale(const json_t *results)
+{
+    const json_t *e;
+    size_t i;
+
+    json_array_foreach(
+        json_object_get(json_object_get(results, "baseline"), "stale"), i, e)
+    {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        printf("%s baseline entry %s (line %lld): %s\n",
+               kind && strcmp(kind, "unknown") == 0 ? "UNKNOWN" : "STALE",
+               json_string_value(json_object_get(e, "entry")),
+               (long long)json_integer_value(json_object_get(e, "line")),
+               json_string_value(json_object_get(e, "reason")));
+    }
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# make bench: performance figures, printed. Never a pass/fail test: numbers
+# depend on the machine and its load, so they are measured and reported
+# here, not asserted in `make test`.
+#
+#   mocks   the mock authorization server under wrk: metadata GETs and
+#           RS256-signed token requests, latency and resident memory
+#   client  the reference client: cold start to first tool result, and a
+#           warm call from its token store
+#   suite   the whole scenario suite against the reference client with
+#           -j 1 and -j 2, and the harness's own overhead per scenario
+#
+# usage: scripts/bench.sh BINDIR [mocks|client|suite ...]
+set -eu
+BINDIR=${1:-bin}
+shift || true
+HERE=$(dirname "$0")
+parts=${*:-mocks client suite}
+for part in $parts; do
+    echo "== bench: $part"
+    sh "$HERE/bench_$part.sh" "$BINDIR"
+done
