@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/form.h"
+#include "common/httpc.h"
 #include "common/json.h"
 #include "mocks/world.h"
 
@@ -197,6 +198,51 @@ static void test_browser_env(void **state)
     assert_int_equal(run(f, client_bin(), conformance, env), 0);
 }
 
+/* A blocking $BROWSER (like `authcheck browse`) that fails on the AS's
+ * error page: the client probes the authorization URL, finds its fresh
+ * registration forgotten and registers once more, without waiting for
+ * the callback timeout. */
+static void test_browser_error_page_stale(void **state)
+{
+    struct fixture *f = *state;
+    mo_world_stop(f->world);
+    json_object_set_new(f->scenario, "rules",
+                        json_pack("[{s:{s:s, s:i}, s:{s:s}}]", "match",
+                                  "endpoint", "authorize", "times", 1, "do",
+                                  "forget", "clients"));
+    struct ac_err err;
+    assert_true(mo_world_start(f->scenario, &f->world, &err));
+    const char *const env[] = {
+        "BROWSER=b() { loc=$(curl -sf -o /dev/null -w '%{redirect_url}' "
+        "\"$1\") && [ -n \"$loc\" ] && curl -sf -o /dev/null \"$loc\"; }; b",
+        "MCP_CONFORMANCE_CONTEXT={\"name\":\"stale\"}", NULL};
+    if (run(f, client_bin(), conformance, env) != 0) {
+        fail_msg("%s", f->out);
+    }
+    size_t i, regs = 0;
+    const json_t *x;
+    json_array_foreach(f->transcript, i, x)
+    {
+        const char *ep = ac_json_str(x, "endpoint");
+        regs += ep != NULL && strcmp(ep, "register") == 0;
+    }
+    assert_int_equal(regs, 2);
+}
+
+/* Context "logout": true: after the call, both tokens are revoked. */
+static void test_conformance_logout(void **state)
+{
+    struct fixture *f = *state;
+    const char *const env[] = {
+        "MCP_CONFORMANCE_CONTEXT={\"name\":\"x\",\"logout\":true}", NULL};
+    assert_int_equal(run(f, client_bin(), conformance, env), 0);
+    bool found;
+    char *hint = param(f, "revoke", "token_type_hint", &found);
+    assert_true(found);
+    assert_string_equal(hint, "access_token"); /* the last of the two */
+    free(hint);
+}
+
 static void test_usage(void **state)
 {
     struct fixture *f = *state;
@@ -276,14 +322,101 @@ static void test_mutations(void **state)
     assert_int_equal(run(f, mut_bin(), conformance, NULL), 0);
 }
 
+/* The Location of GET `url` (not followed): a new string or NULL. */
+static char *location_of(const char *url)
+{
+    struct ac_http_request req = {.method = "GET", .url = url};
+    struct ac_http_response resp;
+    struct ac_err err;
+    char *loc = NULL;
+    assert_true(ac_http_global_init(&err));
+    if (ac_http_do(&req, &resp, &err)) {
+        const char *l = ac_http_header_get(&resp, "Location");
+        loc = l != NULL ? strdup(l) : NULL;
+        ac_http_response_free(&resp);
+    }
+    ac_http_global_cleanup();
+    return loc;
+}
+
+/* --no-browser: the URL is printed; the redirect URL pasted on stdin is
+ * judged like a callback (a wrong state is ignored with a message, the
+ * right one completes the flow) without any request to the listener. */
+static void test_no_browser_paste(void **state)
+{
+    struct fixture *f = *state;
+    int in[2], out[2], status;
+    char line[8192], *url = NULL;
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("XDG_STATE_HOME", f->store, 1);
+        unsetenv("BROWSER");
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        close(in[1]);
+        close(out[0]);
+        execl(client_bin(), client_bin(), "--no-browser", "--timeout", "20",
+              "tools", mo_world_mcp_url(f->world), (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    FILE *rd = fdopen(out[0], "r");
+    while (url == NULL && fgets(line, sizeof line, rd) != NULL) {
+        if (strncmp(line, "http", 4) == 0 && strstr(line, "/authorize?")) {
+            line[strcspn(line, "\r\n")] = '\0';
+            url = strdup(line);
+        }
+    }
+    assert_non_null(url);
+    char *loc = location_of(url);
+    assert_non_null(loc);
+    assert_non_null(strstr(loc, "state="));
+    /* A foreign redirect first: other state, then not our redirect URI. */
+    char wrong[8192];
+    snprintf(wrong, sizeof wrong, "%s", loc);
+    char *st = strstr(wrong, "state=") + 6;
+    *st = *st == 'A' ? 'B' : 'A';
+    dprintf(in[1], "%s\nhttp://127.0.0.1:1/elsewhere?code=x&state=y\n\n",
+            wrong);
+    dprintf(in[1], "  %s\r\n", loc);
+    close(in[1]);
+    size_t n = 0;
+    memset(f->out, 0, sizeof f->out);
+    while (n < sizeof f->out - 1 &&
+           fgets(f->out + n, (int)(sizeof f->out - n), rd) != NULL) {
+        n += strlen(f->out + n);
+    }
+    fclose(rd);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fail_msg("exit %d: %s", status, f->out);
+    }
+    assert_non_null(strstr(f->out, "state does not match"));
+    assert_non_null(strstr(f->out, "not a redirect to"));
+    assert_non_null(strstr(f->out, "echo"));
+    free(loc);
+    free(url);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_conformance_clean), T(test_conformance_context),
-        T(test_browser_env),       T(test_usage),
-        T(test_tools_and_call),    T(test_trace_redacts),
+        T(test_conformance_clean),
+        T(test_conformance_context),
+        T(test_browser_env),
+        T(test_usage),
+        T(test_browser_error_page_stale),
+        T(test_conformance_logout),
+        T(test_tools_and_call),
+        T(test_trace_redacts),
         T(test_mutations),
+        T(test_no_browser_paste),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@ struct cli_opts {
     const char *client_name;
     const char *client_secret;
     const char *client_metadata_url;
+    const char *private_key; /* PEM file for private_key_jwt */
     const char *store;
 };
 

@@ -19,7 +19,10 @@ struct context {
     const char *client_id;
     const char *client_secret;
     const char *client_metadata_url;
-    bool client_credentials; /* the scenario wants RFC 6749 §4.4 */
+    const char *private_key_pem;   /* private_key_jwt key */
+    const char *signing_algorithm; /* its algorithm, or NULL */
+    bool client_credentials;       /* the scenario wants RFC 6749 §4.4 */
+    bool logout;                   /* end with mcpo_logout (revoke, forget) */
     const char *tool;
     char *arguments; /* JSON text, new */
 };
@@ -45,14 +48,22 @@ static bool load_context(struct context *ctx)
         json_string_value(json_object_get(ctx->doc, "client_secret"));
     ctx->client_metadata_url =
         json_string_value(json_object_get(ctx->doc, "client_metadata_url"));
+    ctx->private_key_pem =
+        json_string_value(json_object_get(ctx->doc, "private_key_pem"));
+    ctx->signing_algorithm =
+        json_string_value(json_object_get(ctx->doc, "signing_algorithm"));
     /* The official suite's client credentials scenarios carry client_id
-     * with client_secret or private_key_pem, and a name saying so. */
+     * with client_secret or private_key_pem (+ signing_algorithm), and a
+     * scenario name saying so (auth/client-credentials-jwt, -basic). */
     const char *name = json_string_value(json_object_get(ctx->doc, "name"));
+    const char *scen = getenv("MCP_CONFORMANCE_SCENARIO");
     ctx->client_credentials =
         json_object_get(ctx->doc, "client_credentials") != NULL ||
-        json_object_get(ctx->doc, "private_key_pem") != NULL ||
-        (name != NULL && strstr(name, "client-credentials") != NULL);
+        ctx->private_key_pem != NULL ||
+        (name != NULL && strstr(name, "client-credentials") != NULL) ||
+        (scen != NULL && strstr(scen, "client-credentials") != NULL);
     ctx->tool = json_string_value(json_object_get(ctx->doc, "tool"));
+    ctx->logout = json_is_true(json_object_get(ctx->doc, "logout"));
     const json_t *args = json_object_get(ctx->doc, "arguments");
     if (json_is_object(args)) {
         ctx->arguments = json_dumps(args, JSON_COMPACT);
@@ -112,14 +123,19 @@ static bool configure(struct mcpo_client *c, const struct context *ctx,
                                              err)) {
         return false;
     }
+    if (ctx->private_key_pem != NULL &&
+        !mcpo_client_set_private_key(c, ctx->private_key_pem,
+                                     ctx->signing_algorithm, err)) {
+        return false;
+    }
     if (ctx->client_credentials) {
         if (ctx->client_id == NULL ||
-            json_object_get(ctx->doc, "private_key_pem") != NULL) {
+            (ctx->client_secret == NULL && ctx->private_key_pem == NULL)) {
             memset(err, 0, sizeof *err);
             err->code = MCPO_ERR_USAGE;
             snprintf(err->msg, sizeof err->msg,
                      "client credentials need client_id and client_secret "
-                     "(private_key_jwt is not implemented yet)");
+                     "or private_key_pem");
             return false;
         }
         mcpo_client_set_client_credentials_grant(c, true);
@@ -161,6 +177,11 @@ static int run(struct mcpo_client *c, const struct context *ctx)
     printf("%s: %s\n", tool, result);
     if (is_error) {
         fprintf(stderr, "mcp-oauth: tool \"%s\" returned isError\n", tool);
+        goto out;
+    }
+    /* A scenario about logout: revoke (RFC 7009) and forget at the end. */
+    if (ctx->logout && !mcpo_logout(c, &err)) {
+        cli_fail(&err);
         goto out;
     }
     rc = EXIT_OK;

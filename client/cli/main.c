@@ -31,8 +31,9 @@ static void usage(FILE *out)
         "       mcp-oauth [options] status\n"
         "       mcp-oauth [options] conformance URL\n"
         "\n"
-        "An MCP client with OAuth 2.1 authorization (MCP 2026-07-28 auth,\n"
-        "2025-11-25 Streamable HTTP). On a 401 it discovers the protected\n"
+        "An MCP client with OAuth 2.1 authorization (MCP 2026-07-28 auth and\n"
+        "stateless Streamable HTTP, falling back to the 2025-11-25\n"
+        "initialize/session wire). On a 401 it discovers the protected\n"
         "resource and authorization server metadata, registers (RFC 7591)\n"
         "unless --client-id is given, authorizes with PKCE S256, state,\n"
         "resource and RFC 9207 iss checks through a loopback callback on\n"
@@ -56,13 +57,17 @@ static void usage(FILE *out)
         "  conformance URL      client-under-test mode for the authcheck\n"
         "                       harness: reads MCP_CONFORMANCE_SCENARIO and\n"
         "                       MCP_CONFORMANCE_CONTEXT (client_id,\n"
-        "                       client_secret, tool, arguments), lists the\n"
+        "                       client_secret, private_key_pem,\n"
+        "                       signing_algorithm, tool, arguments), lists "
+        "the\n"
         "                       tools and calls one; without $BROWSER it\n"
         "                       fetches the authorization URL itself\n"
         "\n"
         "options:\n"
         "  --no-browser         print the authorization URL instead of\n"
-        "                       opening $BROWSER / xdg-open\n"
+        "                       opening a browser; then paste the URL the\n"
+        "                       browser was sent to on stdin (or let the\n"
+        "                       redirect reach the local callback)\n"
         "  --headless           fetch the authorization URL ourselves and\n"
         "                       deliver its redirect (for test servers that\n"
         "                       approve at once)\n"
@@ -77,6 +82,9 @@ static void usage(FILE *out)
         "                       the command line is visible to others)\n"
         "  --client-metadata-url URL  Client ID Metadata Document (https)\n"
         "                       used as client_id when the AS supports it\n"
+        "  --private-key FILE   PEM private key (RSA or P-256): authenticate\n"
+        "                       with private_key_jwt (RFC 7523) when there\n"
+        "                       is no secret or the AS offers it\n"
         "  --client-name NAME   client_name for dynamic registration\n"
         "  --store DIR          token store directory (\"\" : memory only)\n"
         "  --json               tools: print the raw tools/list result\n"
@@ -122,6 +130,8 @@ bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
             mcpo_client_set_client_name(c, o->client_name, err)) &&
            (o->client_id == NULL ||
             mcpo_client_set_client_credentials(c, o->client_id, secret, err)) &&
+           (o->private_key == NULL ||
+            mcpo_client_set_private_key_file(c, o->private_key, NULL, err)) &&
            (o->client_metadata_url == NULL ||
             mcpo_client_set_client_metadata_url(c, o->client_metadata_url,
                                                 err)) &&
@@ -211,6 +221,7 @@ enum {
     OPT_CLIENT_NAME,
     OPT_CLIENT_SECRET,
     OPT_CLIENT_METADATA_URL,
+    OPT_PRIVATE_KEY,
     OPT_STORE,
     OPT_JSON
 };
@@ -243,6 +254,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"client-secret", required_argument, NULL, OPT_CLIENT_SECRET},
         {"client-metadata-url", required_argument, NULL,
          OPT_CLIENT_METADATA_URL},
+        {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
         {"store", required_argument, NULL, OPT_STORE},
         {"json", no_argument, NULL, OPT_JSON},
         {NULL, 0, NULL, 0},
@@ -286,6 +298,9 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
             break;
         case OPT_CLIENT_METADATA_URL:
             o->client_metadata_url = optarg;
+            break;
+        case OPT_PRIVATE_KEY:
+            o->private_key = optarg;
             break;
         case OPT_STORE:
             o->store = optarg;

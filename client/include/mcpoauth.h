@@ -1,6 +1,7 @@
 /* libmcpoauth: an MCP (Model Context Protocol) client with OAuth 2.1
  * authorization, following the MCP 2026-07-28 authorization specification
- * (and the 2025-11-25 Streamable HTTP wire).
+ * on the 2026-07-28 stateless Streamable HTTP wire, falling back to the
+ * 2025-11-25 initialize/session wire for servers that do not speak it.
  *
  * One struct mcpo_client talks to one MCP server URL. The whole flow is
  *
@@ -96,6 +97,20 @@ bool mcpo_client_set_client_credentials(struct mcpo_client *c,
                                         const char *client_id,
                                         const char *secret,
                                         struct mcpo_err *err);
+/* Private key for private_key_jwt client authentication (RFC 7523 §2.2):
+ * PEM text of an RSA (>= 2048 bits, RS256) or P-256 (ES256) private key,
+ * PKCS#8 or traditional, unencrypted; copied. `alg` ("RS256"/"ES256")
+ * must fit the key, NULL takes the key's. Used at the token endpoint when
+ * the registration names private_key_jwt, when there is no client secret,
+ * or when the AS advertises the method; dynamic registration then asks
+ * for private_key_jwt with the public key as `jwks`. The assertion has
+ * iss = sub = client_id, aud = the issuer, iat, exp (+60 s) and jti.
+ * NULL `pem` removes the key. */
+bool mcpo_client_set_private_key(struct mcpo_client *c, const char *pem,
+                                 const char *alg, struct mcpo_err *err);
+/* As mcpo_client_set_private_key, reading the PEM file at `path`. */
+bool mcpo_client_set_private_key_file(struct mcpo_client *c, const char *path,
+                                      const char *alg, struct mcpo_err *err);
 /* Directory of the token store (registrations, tokens, metadata; see
  * docs/CLIENT.md). NULL: the default, $XDG_STATE_HOME/mcp-oauth or
  * ~/.local/state/mcp-oauth. "" turns the store off (memory only). */
@@ -134,7 +149,10 @@ enum mcpo_browser {
      * is replaced by the URL, otherwise the URL is the last argument), or
      * xdg-open when BROWSER is unset. The default. */
     MCPO_BROWSER_SYSTEM,
-    /* Print the URL on stderr and wait for the callback (--no-browser). */
+    /* Print the URL on stderr and wait for the callback or for the URL
+     * the browser was redirected to, pasted as one line on stdin
+     * (--no-browser), whichever comes first; a pasted URL is validated
+     * like a callback (state, RFC 9207 iss, error). */
     MCPO_BROWSER_PRINT,
     /* Be our own headless user agent: GET the authorization URL without
      * following redirects and deliver the redirect to our own callback. For

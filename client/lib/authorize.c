@@ -3,9 +3,12 @@
  * authorization URL, handing it to a user agent, and the validation of the
  * authorization response (state, RFC 9207 iss, errors) before the code is
  * exchanged (token.c). */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/lib/authorize_int.h"
 #include "client/lib/callback_int.h"
@@ -63,8 +66,7 @@ bool scope_has(const char *list, const char *scope)
     return false;
 }
 
-/* The scope before offline_access is considered. */
-static char *base_scope(const struct mcpo_client *c, bool *nomem)
+char *authz_base_scope(const struct mcpo_client *c, bool *nomem)
 {
     const char *s = NULL;
     *nomem = false;
@@ -76,7 +78,15 @@ static char *base_scope(const struct mcpo_client *c, bool *nomem)
         s = c->chal.scope; /* MCP scope selection, priority 1 */
     } else {
         /* Priority 2: all of scopes_supported, else omit the parameter. */
-        return join_scopes(json_object_get(c->prm, "scopes_supported"), nomem);
+        char *j = MUTATED("ignore-scopes-supported")
+                      ? NULL
+                      : join_scopes(json_object_get(c->prm, "scopes_supported"),
+                                    nomem);
+        if (j == NULL && !*nomem && MUTATED("default-scope")) {
+            j = strdup("mcp:default"); /* invented, not selected */
+            *nomem = j == NULL;
+        }
+        return j;
     }
     char *copy = strdup(s);
     *nomem = copy == NULL;
@@ -85,13 +95,24 @@ static char *base_scope(const struct mcpo_client *c, bool *nomem)
 
 char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
 {
-    char *s = base_scope(c, nomem), *more = NULL;
+    char *s = authz_base_scope(c, nomem), *more = NULL;
     const json_t *as = json_object_get(c->as_meta, "scopes_supported");
     /* MCP 2026-07-28 scope selection: MAY add offline_access when the AS
      * lists it (only to a scope we send: alone it would replace the
      * default scope). */
+    if (MUTATED("always-offline-access") &&
+        (s == NULL || !scope_has(s, "offline_access"))) {
+        if (asprintf(&more, "%s%soffline_access", s != NULL ? s : "",
+                     s != NULL ? " " : "") < 0) {
+            *nomem = true;
+            more = NULL;
+        }
+        free(s);
+        return more;
+    }
     if (s == NULL || scope_has(s, "offline_access") ||
-        !ac_json_array_has_str(as, "offline_access")) {
+        !ac_json_array_has_str(as, "offline_access") ||
+        MUTATED("never-offline-access")) {
         return s;
     }
     if (asprintf(&more, "%s offline_access", s) < 0) {
@@ -147,7 +168,9 @@ static bool add_params(const struct authz_params *p,
         ok = ac_form_add(f, "code_challenge", r->challenge, err) &&
              ac_form_add(f, "code_challenge_method", r->method, err);
     }
-    ok = ok && ac_form_add(f, "state", r->state, err);
+    if (!MUTATED("no-state")) {
+        ok = ok && ac_form_add(f, "state", r->state, err);
+    }
     if (ok && p->scope != NULL) {
         ok = ac_form_add(f, "scope", p->scope, err);
     }
@@ -224,7 +247,7 @@ static bool iss_ok(const struct ac_form *f, const struct cb_expect *e,
         return true;
     }
     if (iss == NULL) {
-        if (e->iss_supported) {
+        if (e->iss_supported || MUTATED("require-iss")) {
             AC_ERR(why, AC_ERR_PROTOCOL,
                    "the authorization response has no iss although the "
                    "server advertises authorization_response_iss_parameter_"
@@ -258,7 +281,7 @@ enum cb_verdict cb_judge(const char *query, const struct cb_expect *e,
         goto out;
     }
     const char *state = ac_form_get(&f, "state");
-    if (!MUTATED("no-state-check")) {
+    if (!MUTATED("no-state-check") && !MUTATED("no-state")) {
         if (state == NULL) {
             AC_ERR(why, AC_ERR_PROTOCOL,
                    "callback without state: ignored "
@@ -304,24 +327,187 @@ out:
     return v;
 }
 
-/* --- the run -------------------------------------------------------------- */
+/* A registration the AS no longer knows shows an error page instead of a
+ * redirect (RFC 6749 §4.1.2.1: no redirect for an unknown client). GET
+ * the authorization URL without following redirects: a 4xx without
+ * Location means the client is stale; then c->authz_stale is set, the
+ * flow registers again (once), and false is returned. */
+static bool probe_stale(struct mcpo_client *c, const char *url,
+                        struct ac_err *err)
+{
+    struct ac_http_response resp;
+    if (MUTATED("ignore-stale-client")) {
+        return true;
+    }
+    if (!http_request(c, "GET", url, NULL, NULL, &resp, err)) {
+        return false;
+    }
+    long status = resp.status;
+    bool stale = status >= 400 && status < 500 &&
+                 ac_http_header_get(&resp, "Location") == NULL;
+    ac_http_response_free(&resp);
+    if (stale) {
+        c->authz_stale = true;
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "the authorization endpoint rejects client %s (HTTP %ld "
+               "without a redirect)",
+               c->client_id, status);
+        return false;
+    }
+    return true;
+}
 
-/* Hand the URL to the user agent and wait for a decisive callback. */
-static bool await_code(struct mcpo_client *c, const char *url, char **code,
+/* A cached registration may be unknown to a restarted AS: probe once per
+ * registration before a user is sent there. */
+static bool preflight(struct mcpo_client *c, const char *url,
+                      struct ac_err *err)
+{
+    if (!c->client_cached) {
+        return true;
+    }
+    c->client_cached = false; /* checked once per registration */
+    return probe_stale(c, url, err);
+}
+
+/* The user agent failed (the headless one saw no redirect to us, or the
+ * blocking $BROWSER exited non-zero): was it the AS's error page for a
+ * client it forgot? Keeps `err` when not. */
+static void agent_failed(struct mcpo_client *c, const char *url,
+                         struct ac_err *err)
+{
+    struct ac_err perr;
+    ac_err_clear(&perr);
+    if (!probe_stale(c, url, &perr) && c->authz_stale && err != NULL) {
+        *err = perr;
+    }
+}
+
+/* --- a pasted redirect URL (--no-browser) --------------------------------- */
+
+#define PASTE_MAX 8192
+
+/* The user's terminal: lines read from stdin without blocking. */
+struct paste {
+    char buf[PASTE_MAX];
+    size_t len;
+    bool eof; /* stdin closed or unreadable: only the listener is left */
+};
+
+/* A complete line from stdin, if one is there now (copied into `line`,
+ * without its terminator). */
+static bool paste_line(struct paste *p, char *line, size_t n)
+{
+    struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+    char *nl;
+    while (!p->eof && (nl = memchr(p->buf, '\n', p->len)) == NULL) {
+        if (poll(&pfd, 1, 0) <= 0) {
+            return false;
+        }
+        if (p->len >= sizeof p->buf - 1) {
+            p->len = 0; /* a line longer than any URL: drop it */
+        }
+        ssize_t got =
+            read(STDIN_FILENO, p->buf + p->len, sizeof p->buf - 1 - p->len);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
+            return false;
+        }
+        if (got <= 0) {
+            p->eof = true;
+            break;
+        }
+        p->len += (size_t)got;
+    }
+    nl = memchr(p->buf, '\n', p->len);
+    if (nl == NULL) {
+        return false;
+    }
+    size_t k = (size_t)(nl - p->buf);
+    snprintf(line, n, "%.*s", (int)k, p->buf);
+    memmove(p->buf, nl + 1, p->len - k - 1);
+    p->len -= k + 1;
+    return true;
+}
+
+/* Judge a pasted URL like a callback: it must be a redirect to our
+ * redirect URI, and its query passes the same state / iss / error checks
+ * (cb_judge). */
+enum cb_verdict paste_judge(const char *pasted, const char *redirect_uri,
+                            const struct cb_expect *e, char **code,
+                            struct ac_err *why)
+{
+    size_t n = strlen(redirect_uri);
+    char query[PASTE_MAX];
+    *code = NULL;
+    while (*pasted == ' ' || *pasted == '\t') {
+        pasted++;
+    }
+    if (strncmp(pasted, redirect_uri, n) != 0 || pasted[n] != '?') {
+        AC_ERR(why, AC_ERR_PROTOCOL,
+               "the pasted text is not a redirect to %s: ignored",
+               redirect_uri);
+        return CB_IGNORE;
+    }
+    /* Without the fragment and trailing whitespace (a terminal's CR). */
+    snprintf(query, sizeof query, "%.*s",
+             (int)strcspn(pasted + n + 1, "# \t\r"), pasted + n + 1);
+    return cb_judge(query, e, code, why);
+}
+
+/* A pasted line decided the wait? *ok then says how. */
+static bool paste_step(struct mcpo_client *c, struct paste *p,
+                       const struct cb_expect *e, char **code, bool *ok,
                        struct ac_err *err)
 {
+    char line[PASTE_MAX];
+    struct ac_err why;
+    if (p == NULL || !paste_line(p, line, sizeof line) || line[0] == '\0') {
+        return false;
+    }
+    ac_err_clear(&why);
+    switch (paste_judge(line, c->redirect_uri, e, code, &why)) {
+    case CB_ACCEPT:
+        *ok = true;
+        return true;
+    case CB_FAIL:
+        if (err != NULL) {
+            *err = why;
+        }
+        *ok = false;
+        return true;
+    case CB_IGNORE:
+        break;
+    }
+    fprintf(stderr, "mcp-oauth: %s; paste the URL again or wait\n", why.msg);
+    return false;
+}
+
+/* --- the run -------------------------------------------------------------- */
+
+/* Hand the URL to the user agent and wait for a decisive callback (or, in
+ * --no-browser mode, a pasted redirect URL: whichever comes first). */
+static bool await_code(struct mcpo_client *c, const char *url,
+                       const struct cb_expect *e, char **code,
+                       struct ac_err *err)
+{
+    struct paste *paste = NULL;
     struct browser_run br = {0};
     struct ac_err why;
     long waited = 0, limit = (long)c->callback_timeout_s * 1000;
-    bool ok = false;
+    bool ok = false, agent_broke = false;
 
     if (c->browser == MCPO_BROWSER_HEADLESS) {
         if (!headless_deliver(c, url, c->redirect_uri, err)) {
+            agent_failed(c, url, err);
             goto out;
         }
         limit = 2000; /* the callback has been delivered by now */
     } else if (c->browser == MCPO_BROWSER_PRINT) {
-        fprintf(stderr, "Open this URL in a browser to authorize:\n%s\n", url);
+        fprintf(stderr,
+                "Open this URL in a browser to authorize:\n%s\n"
+                "If the browser cannot reach %s afterwards, paste the URL "
+                "it was sent to here and press Enter.\n",
+                url, c->redirect_uri);
+        paste = calloc(1, sizeof *paste);
     } else if (!browser_run_start(&br, url, err)) {
         goto out;
     }
@@ -331,10 +517,16 @@ static bool await_code(struct mcpo_client *c, const char *url, char **code,
             ok = w == CBW_DONE;
             goto out;
         }
+        if (paste_step(c, paste, e, code, &ok, err)) {
+            goto out;
+        }
         waited += POLL_MS;
         enum browser_state bs =
             br.entries != NULL ? browser_run_poll(&br) : BR_RUNNING;
-        if (bs == BR_FAILED) {
+        /* A blocking user agent returns once it is done: exiting non-zero
+         * it failed (e.g. the AS showed an error page). */
+        agent_broke = bs == BR_FAILED && c->browser_blocking;
+        if (bs == BR_FAILED && !agent_broke) {
             fprintf(stderr,
                     "mcp-oauth: could not start a browser; open this "
                     "URL to authorize:\n%s\n",
@@ -342,7 +534,7 @@ static bool await_code(struct mcpo_client *c, const char *url, char **code,
             browser_run_end(&br);
             bs = BR_RUNNING;
         }
-        bool agent_done = c->browser == MCPO_BROWSER_HEADLESS ||
+        bool agent_done = c->browser == MCPO_BROWSER_HEADLESS || agent_broke ||
                           (c->browser_blocking && bs == BR_EXITED_OK);
         if (agent_done || waited >= limit) {
             /* One last look: the final hop may have just landed. */
@@ -353,47 +545,27 @@ static bool await_code(struct mcpo_client *c, const char *url, char **code,
             break;
         }
     }
+    if (agent_broke) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "the user agent ($BROWSER) failed without delivering the "
+               "authorization response");
+        agent_failed(c, url, err);
+        if (c->authz_stale) {
+            goto out;
+        }
+    }
     if (cb_listener_ignored(c->listener, &why) > 0) {
         AC_ERR(err, AC_ERR_PROTOCOL, "no valid authorization response: %s",
                why.msg);
-    } else {
+    } else if (!agent_broke) {
         AC_ERR(err, AC_ERR_TIMEOUT,
                "no authorization response on %s within %d s", c->redirect_uri,
                c->callback_timeout_s);
     }
 out:
+    free(paste);
     browser_run_end(&br);
     return ok;
-}
-
-/* A cached registration may be unknown to a restarted AS, which then
- * shows an error page instead of redirecting (RFC 6749 §4.1.2.1). GET the
- * authorization URL without following redirects: a 4xx without Location
- * means the client is stale. */
-static bool preflight(struct mcpo_client *c, const char *url,
-                      struct ac_err *err)
-{
-    struct ac_http_response resp;
-    if (!c->client_cached || MUTATED("ignore-stale-client")) {
-        return true;
-    }
-    if (!http_request(c, "GET", url, NULL, NULL, &resp, err)) {
-        return false;
-    }
-    long status = resp.status;
-    bool stale = status >= 400 && status < 500 &&
-                 ac_http_header_get(&resp, "Location") == NULL;
-    ac_http_response_free(&resp);
-    c->client_cached = false; /* checked once per registration */
-    if (stale) {
-        c->authz_stale = true;
-        AC_ERR(err, AC_ERR_PROTOCOL,
-               "the authorization endpoint rejects the stored client %s "
-               "(HTTP %ld without a redirect)",
-               c->client_id, status);
-        return false;
-    }
-    return true;
 }
 
 static bool iss_supported(const json_t *meta)
@@ -432,7 +604,7 @@ bool authorize_run(struct mcpo_client *c, struct ac_err *err)
     }
     e.state = r.state;
     if (!cb_listener_arm(c->listener, &e, err) || !preflight(c, r.url, err) ||
-        !await_code(c, r.url, &code, err) ||
+        !await_code(c, r.url, &e, &code, err) ||
         !token_exchange_code(c, code, r.verifier, err)) {
         goto out;
     }

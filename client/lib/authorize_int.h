@@ -7,8 +7,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "client/lib/callback_int.h"
 #include "client/lib/client_int.h"
 #include "common/err.h"
+#include "common/form.h"
+
+struct ac_jwk;
 
 /* Inputs of one authorization request (all borrowed). */
 struct authz_params {
@@ -34,6 +38,19 @@ struct authz_request {
 bool authz_request_build(const struct authz_params *p,
                          struct authz_request *out, struct ac_err *err);
 void authz_request_free(struct authz_request *r);
+
+/* --no-browser: judge a redirect URL the user pasted. It must start with
+ * `redirect_uri` followed by "?"; its query is judged by cb_judge (state,
+ * RFC 9207 iss, error) with `e`. On CB_ACCEPT *code is a new string
+ * (ac_secret_free). */
+enum cb_verdict paste_judge(const char *pasted, const char *redirect_uri,
+                            const struct cb_expect *e, char **code,
+                            struct ac_err *why);
+
+/* The scope before offline_access is considered: the step-up union, the
+ * configured scope, the challenge's, the PRM's scopes_supported, or NULL.
+ * (The client credentials grant uses this: no refresh token there.) */
+char *authz_base_scope(const struct mcpo_client *c, bool *err_nomem);
 
 /* MCP scope selection: the configured scope, else the challenge's scope,
  * else the PRM's scopes_supported joined by spaces, else NULL (omit).
@@ -119,5 +136,21 @@ bool token_client_credentials(struct mcpo_client *c, const char *scope,
  * when the AS has a revocation_endpoint; true when there is none. */
 bool token_revoke(struct mcpo_client *c, const char *token, const char *hint,
                   struct ac_err *err);
+
+/* --- assertion.c ----------------------------------------------------------
+ * private_key_jwt (RFC 7523 §2.2). */
+
+/* A signed client assertion: iss = sub = client_id, aud = `audience`
+ * (the issuer), iat, exp (60 s), jti. A new string (ac_secret_free). */
+char *assertion_new(const struct ac_jwk *key, const char *client_id,
+                    const char *audience, struct ac_err *err);
+/* Add client_id, client_assertion_type and a fresh client_assertion for
+ * the client's AS to a token endpoint form. */
+bool assertion_add(const struct mcpo_client *c, struct ac_form *f,
+                   struct ac_err *err);
+/* Should the client authenticate with private_key_jwt? When it has a
+ * key and the registration says so, or it has no secret, or the AS
+ * advertises the method. */
+bool assertion_wanted(const struct mcpo_client *c);
 
 #endif

@@ -16,6 +16,7 @@
 #include "common/err.h"
 
 struct cb_listener; /* callback.c */
+struct ac_jwk;      /* common/jwk.h */
 
 /* Why the last token request failed (token.c), so the caller can pick the
  * recovery: retry, re-authorize or re-register. */
@@ -26,6 +27,13 @@ enum token_fail {
     TF_INVALID_GRANT,  /* the grant is dead: drop tokens, re-authorize */
     TF_INVALID_CLIENT, /* the client is unknown: drop it, re-register */
     TF_OTHER,          /* anything else: give up */
+};
+
+/* Which MCP wire the server speaks (2026-07-28 versioning: "era"). */
+enum mcp_era {
+    ERA_UNKNOWN, /* not probed yet: server/discover first */
+    ERA_MODERN,  /* 2026-07-28: stateless, _meta, Mcp-Method */
+    ERA_LEGACY,  /* 2025-11-25 and earlier: initialize and a session */
 };
 
 /* What the last unauthenticated (or rejected) MCP request told us. */
@@ -65,11 +73,14 @@ struct mcpo_client {
 
     /* registration */
     char *client_id;
-    char *client_secret; /* secret: cleansed on free */
+    char *client_secret;       /* secret: cleansed on free */
+    int64_t secret_expires_at; /* RFC 7591 client_secret_expires_at; 0 */
     bool preregistered;
-    char *token_auth_method; /* none, client_secret_basic or _post */
-    char *client_source;     /* "preregistered", "cimd" or "dcr" */
-    char *client_issuer;     /* the AS the registration belongs to */
+    char *token_auth_method;    /* none, client_secret_basic / _post,
+                                   private_key_jwt */
+    struct ac_jwk *signing_key; /* private_key_jwt key, or NULL */
+    char *client_source;        /* "preregistered", "cimd" or "dcr" */
+    char *client_issuer;        /* the AS the registration belongs to */
     struct cb_listener *listener;
     char *redirect_uri;
 
@@ -87,10 +98,15 @@ struct mcpo_client {
     bool authz_stale;        /* the authorization endpoint refused the client */
     bool client_credentials; /* RFC 6749 §4.4 instead of the code grant */
 
-    /* MCP session (2025-11-25 wire) */
-    char *session_id;
-    char *protocol_version; /* negotiated */
-    bool initialized;
+    /* MCP wire: 2026-07-28 stateless, or the 2025-11-25 session */
+    enum mcp_era era;
+    bool era_cached;        /* era from the token store, not probed */
+    bool era_saved;         /* the probed era was written to the store */
+    char *legacy_version;   /* initialize's protocolVersion */
+    char *session_id;       /* legacy only */
+    char *protocol_version; /* negotiated (legacy) or in use (modern) */
+    bool initialized;       /* legacy: initialized; modern: discovered */
+    json_t *tools;          /* modern: the last tools/list (valid tools) */
     long next_id;
 };
 
@@ -99,6 +115,8 @@ enum mcp_status {
     MCP_OK,           /* a JSON-RPC response (or 202 for a notification) */
     MCP_UNAUTHORIZED, /* HTTP 401: c->chal updated */
     MCP_FORBIDDEN,    /* HTTP 403 insufficient_scope: c->chal updated */
+    MCP_REOPEN,       /* the wire or version changed: open again, retry */
+    MCP_RELIST,       /* HeaderMismatch: list tools again, retry */
 };
 
 /* mcp.c: POST one JSON-RPC message (takes nothing; `params` borrowed, may
@@ -110,6 +128,27 @@ bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
 /* initialize + notifications/initialized; *status as for mcp_rpc. */
 bool mcp_initialize(struct mcpo_client *c, enum mcp_status *status,
                     struct ac_err *err);
+/* Open the conversation on the server's wire: server/discover (2026-07-28,
+ * falling back to initialize for a legacy server), or initialize when the
+ * server is known to be legacy. *status as for mcp_rpc. */
+bool mcp_open(struct mcpo_client *c, enum mcp_status *status,
+              struct ac_err *err);
+/* The name of the wire in use ("2026-07-28" / "2025-11-25"), or NULL. */
+const char *mcp_era_name(enum mcp_era era);
+enum mcp_era mcp_era_parse(const char *name);
+
+/* mcphdr.c: 2026-07-28 request metadata headers. */
+/* A header value: `value` itself when it is plain visible ASCII without
+ * leading/trailing whitespace, else "=?base64?<Base64 of UTF-8>?=". New. */
+char *mcphdr_encode(const char *value);
+/* The x-mcp-header annotations of `tool`'s inputSchema: a new array of
+ * {"name", "path": [property keys]}, or NULL with *why when the tool
+ * definition is invalid (Streamable HTTP: exclude it from tools/list). */
+json_t *mcphdr_annotations(const json_t *tool, const char **why);
+/* The "Mcp-Param-Name: value" lines a tools/call of `tool` with `args`
+ * needs (values present and not null, encoded): a new array of strings,
+ * NULL for an invalid tool. */
+json_t *mcphdr_params(const json_t *tool, const json_t *args);
 /* DELETE the session when there is one; errors ignored. */
 void mcp_close(struct mcpo_client *c);
 

@@ -96,7 +96,8 @@ static bool take_prm(struct mcpo_client *c, const char *url, json_t *doc,
 static bool prm_urls(struct mcpo_client *c, char *urls[2], struct ac_err *err)
 {
     urls[0] = urls[1] = NULL;
-    if (c->chal.resource_metadata != NULL) {
+    if (c->chal.resource_metadata != NULL &&
+        !MUTATED("ignore-resource-metadata")) {
         urls[0] = strdup(c->chal.resource_metadata);
         return urls[0] != NULL || (AC_ERR(err, AC_ERR_NOMEM, "oom"), false);
     }
@@ -188,6 +189,11 @@ bool discovery_as_urls(const char *issuer, char ***urls, struct ac_err *err)
         v[1] =
             ac_url_wellknown(issuer, "openid-configuration", AC_WK_ROOT, err);
         ok = v[0] != NULL && v[1] != NULL;
+        if (ok && MUTATED("oidc-first")) {
+            char *t = v[0];
+            v[0] = v[1];
+            v[1] = t;
+        }
         goto out;
     }
     v[0] = ac_url_wellknown(issuer, "oauth-authorization-server", AC_WK_INSERT,
@@ -195,6 +201,12 @@ bool discovery_as_urls(const char *issuer, char ***urls, struct ac_err *err)
     v[1] = ac_url_wellknown(issuer, "openid-configuration", AC_WK_INSERT, err);
     v[2] = ac_url_wellknown(issuer, "openid-configuration", AC_WK_APPEND, err);
     ok = v[0] != NULL && v[1] != NULL && v[2] != NULL;
+    if (ok && MUTATED("oidc-first")) {
+        char *t = v[0];
+        v[0] = v[1];
+        v[1] = v[2];
+        v[2] = t;
+    }
 out:
     ac_url_free(&u);
     if (ok) {
@@ -308,6 +320,8 @@ out:
     return ok;
 }
 
+static json_t *legacy_defaults(const char *origin);
+
 bool discovery_as(struct mcpo_client *c, struct ac_err *err)
 {
     char **urls = NULL;
@@ -319,6 +333,12 @@ bool discovery_as(struct mcpo_client *c, struct ac_err *err)
                "no authorization server known: discover "
                "the protected resource metadata first");
         return false;
+    }
+    if (MUTATED("skip-as-metadata")) {
+        /* Guess the endpoints under the issuer instead of reading them. */
+        json_decref(c->as_meta);
+        c->as_meta = legacy_defaults(c->as_url);
+        return c->as_meta != NULL && str_set(&c->issuer, c->as_url, err);
     }
     if (!discovery_as_urls(c->as_url, &urls, err)) {
         ac_err_prefix(err, "authorization server \"%s\"", c->as_url);
@@ -338,6 +358,9 @@ bool discovery_as(struct mcpo_client *c, struct ac_err *err)
             best = one;
             best_found = found;
             have_best = true;
+        }
+        if (MUTATED("no-metadata-fallback")) {
+            break;
         }
     }
     if (err != NULL) {
@@ -403,10 +426,13 @@ bool discovery_prm_or_legacy(struct mcpo_client *c, struct ac_err *err)
 {
     struct ac_err perr;
     ac_err_clear(&perr);
+    if (MUTATED("skip-prm")) {
+        return legacy(c, err);
+    }
     if (discovery_prm(c, &perr)) {
         return discovery_as(c, err);
     }
-    if (!c->prm_absent) {
+    if (!c->prm_absent || MUTATED("no-legacy-discovery")) {
         if (err != NULL) {
             *err = perr;
         }

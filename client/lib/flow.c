@@ -22,6 +22,9 @@
 struct recovery {
     bool refreshed;
     bool logged_in;
+    bool relogged; /* a second login after the fresh grant died */
+    bool rediscovered;
+    bool resent; /* resend-rejected-token mutation */
 };
 
 /* Restore the stored state once per client, then refresh proactively. */
@@ -37,15 +40,41 @@ static bool prepare(struct mcpo_client *c, struct ac_err *err)
     return refresh_if_expiring(c, err);
 }
 
+/* Remember the server's wire in the token store (2026-07-28 versioning:
+ * MAY persist the era across restarts). A failure to save is not one of
+ * the request. */
+static bool persist_wire(struct mcpo_client *c)
+{
+    if (!c->era_saved && c->access_token != NULL) {
+        c->era_saved = true;
+        persist_save(c, NULL);
+    }
+    return true;
+}
+
 bool flow_check(struct mcpo_client *c, bool *required, struct ac_err *err)
 {
     enum mcp_status st;
     *required = false;
-    if (!mcp_initialize(c, &st, err)) {
+    if (!mcp_open(c, &st, err)) {
         return false;
     }
     *required = st == MCP_UNAUTHORIZED;
     return true;
+}
+
+/* RFC 6749 §4.4 with the MCP scope selection (step-up union, --scope,
+ * challenge, PRM), as the authorization code grant would ask. */
+static bool client_credentials(struct mcpo_client *c, struct ac_err *err)
+{
+    bool nomem;
+    char *scope = authz_base_scope(c, &nomem);
+    bool ok = !nomem && token_client_credentials(c, scope, err);
+    if (nomem) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+    }
+    free(scope);
+    return ok;
 }
 
 /* Register (when needed) and authorize; a client the AS no longer knows
@@ -59,9 +88,8 @@ static bool register_and_authorize(struct mcpo_client *c, struct ac_err *err)
         if (!registration_run(c, err)) {
             return false;
         }
-        if (c->client_credentials
-                ? token_client_credentials(c, c->opt_scope, err)
-                : authorize_run(c, err)) {
+        bool cc = c->client_credentials && !MUTATED("no-client-credentials");
+        if (cc ? client_credentials(c, err) : authorize_run(c, err)) {
             break;
         }
         bool stale = c->token_fail == TF_INVALID_CLIENT || c->authz_stale;
@@ -110,10 +138,48 @@ bool flow_login(struct mcpo_client *c, struct ac_err *err)
     return discover(c, err) && register_and_authorize(c, err);
 }
 
+/* A fresh token was rejected: has the MCP server moved to another AS?
+ * Discover again; when the PRM now names another issuer the binding
+ * (persist_bind_issuer) drops the old registration and tokens, and one
+ * more login follows at the new AS (MCP: credentials are bound to the AS
+ * that issued them, a new AS means a new registration). */
+static bool recover_migration(struct mcpo_client *c, struct recovery *r,
+                              struct ac_err *err)
+{
+    char *old = c->issuer != NULL ? strdup(c->issuer) : NULL;
+    bool moved = false;
+    if (!r->rediscovered && old != NULL) {
+        r->rediscovered = true;
+        http_trace_note("a fresh token was rejected: discovering again");
+        if (!discover(c, err)) {
+            free(old);
+            return false;
+        }
+        moved = c->issuer != NULL && strcmp(old, c->issuer) != 0;
+    }
+    free(old);
+    if (!moved) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "the MCP server answered 401 to the freshly issued access "
+               "token");
+        return false;
+    }
+    http_trace_note("the MCP server moved to authorization server %s",
+                    c->issuer);
+    return secret_set(&c->access_token, NULL, err) &&
+           register_and_authorize(c, err);
+}
+
 /* After a 401: refresh once, else (dead grant or client) log in once. */
 static bool recover_401(struct mcpo_client *c, struct recovery *r,
                         struct ac_err *err)
 {
+    bool dead = false; /* the grant (or client) died since the login */
+    if (c->access_token != NULL && !r->resent &&
+        MUTATED("resend-rejected-token")) {
+        r->resent = true;
+        return true; /* the same token again */
+    }
     if (c->access_token != NULL && !r->refreshed) {
         r->refreshed = true;
         http_trace_note("the MCP server rejected the access token: "
@@ -125,20 +191,19 @@ static bool recover_401(struct mcpo_client *c, struct recovery *r,
             c->token_fail != TF_INVALID_CLIENT) {
             return false; /* 5xx / network: keep the credentials */
         }
+        dead = true;
     }
-    if (r->logged_in) {
-        AC_ERR(err, AC_ERR_PROTOCOL,
-               "the MCP server answered 401 to the freshly issued access "
-               "token");
-        return false;
+    if (r->logged_in && (!dead || r->relogged)) {
+        return recover_migration(c, r, err);
     }
+    r->relogged = r->logged_in;
     r->logged_in = true;
     return secret_set(&c->access_token, NULL, err) && flow_login(c, err);
 }
 
 bool flow_connect(struct mcpo_client *c, struct ac_err *err)
 {
-    struct recovery r = {false, false};
+    struct recovery r = {false, false, false, false, false};
     enum mcp_status st;
 
     if (c->initialized) {
@@ -148,11 +213,11 @@ bool flow_connect(struct mcpo_client *c, struct ac_err *err)
         return false;
     }
     for (;;) {
-        if (!mcp_initialize(c, &st, err)) {
+        if (!mcp_open(c, &st, err)) {
             return false;
         }
         if (st == MCP_OK) {
-            return true;
+            return persist_wire(c);
         }
         if (!recover_401(c, &r, err)) {
             return false;
@@ -216,11 +281,37 @@ static bool step_up(struct mcpo_client *c, struct ac_err *err)
     return ok;
 }
 
+/* After MCP_REOPEN (the server's wire differs from what we assumed) or
+ * MCP_RELIST (HeaderMismatch: the tool's x-mcp-header annotations
+ * changed): open again or list tools again, then retry, a bounded number
+ * of times. */
+static bool rewire(struct mcpo_client *c, const char *method,
+                   enum mcp_status st, int *left, struct ac_err *err)
+{
+    json_t *list = NULL;
+    enum mcp_status st2;
+    if ((*left)-- <= 0) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "%s: the MCP server keeps rejecting the request's %s", method,
+               st == MCP_RELIST ? "headers (HeaderMismatch)" : "wire");
+        return false;
+    }
+    if (st == MCP_RELIST) {
+        /* Streamable HTTP: SHOULD call tools/list, then retry. */
+        bool ok = mcp_rpc(c, "tools/list", NULL, &list, &st2, err);
+        json_decref(list);
+        return ok;
+    }
+    c->initialized = false;
+    c->era_cached = false;
+    return flow_connect(c, err);
+}
+
 bool flow_rpc(struct mcpo_client *c, const char *method, json_t *params,
               json_t **result, struct ac_err *err)
 {
-    struct recovery r = {false, false};
-    int stepups = 0;
+    struct recovery r = {false, false, false, false, false};
+    int stepups = 0, rewires = 2;
     int limit = MUTATED("no-retry-limit") ? MUTANT_STEPUPS : MAX_STEPUPS;
     enum mcp_status st;
 
@@ -233,6 +324,12 @@ bool flow_rpc(struct mcpo_client *c, const char *method, json_t *params,
         }
         if (st == MCP_OK) {
             return true;
+        }
+        if (st == MCP_REOPEN || st == MCP_RELIST) {
+            if (!rewire(c, method, st, &rewires, err)) {
+                return false;
+            }
+            continue;
         }
         if (st == MCP_UNAUTHORIZED) {
             if (!recover_401(c, &r, err)) {
@@ -268,8 +365,9 @@ bool flow_logout(struct mcpo_client *c, struct ac_err *err)
     }
     /* RFC 7009 §2.1: revoking the refresh token first may revoke the
      * grant's access tokens too; revoke the access token anyway. */
-    if (!token_revoke(c, c->refresh_token, "refresh_token", &rerr) ||
-        !token_revoke(c, c->access_token, "access_token", &rerr)) {
+    if (!MUTATED("no-revoke-on-logout") &&
+        (!token_revoke(c, c->refresh_token, "refresh_token", &rerr) ||
+         !token_revoke(c, c->access_token, "access_token", &rerr))) {
         fprintf(stderr, "mcp-oauth: warning: %s\n", rerr.msg);
     }
     dir = persist_dir(c);

@@ -15,7 +15,7 @@
 
 const char *persist_dir(struct mcpo_client *c)
 {
-    if (c->store_off) {
+    if (c->store_off || MUTATED("no-token-store")) {
         return NULL;
     }
     if (c->store_dir == NULL) {
@@ -33,6 +33,8 @@ static bool take_client(struct mcpo_client *c, const json_t *cl,
         return true; /* configured credentials win over stored ones */
     }
     c->client_cached = true;
+    c->secret_expires_at =
+        json_integer_value(json_object_get(cl, "client_secret_expires_at"));
     return str_set(&c->client_id, id, err) &&
            secret_set(&c->client_secret, ac_json_str(cl, "client_secret"),
                       err) &&
@@ -71,6 +73,9 @@ static bool take_record(struct mcpo_client *c, const json_t *rec,
     json_decref(c->as_meta);
     c->as_meta = json_incref(meta);
     c->restored = true;
+    c->era = mcp_era_parse(ac_json_str(rec, "mcp_wire"));
+    c->era_cached = c->era != ERA_UNKNOWN;
+    c->era_saved = c->era_cached;
     return str_set(&c->prm_url, ac_json_str(rec, "prm_url"), err) &&
            str_set(&c->as_url, iss, err) && str_set(&c->issuer, iss, err) &&
            take_client(c, json_object_get(rec, "client"), iss, err) &&
@@ -106,6 +111,7 @@ static bool forget_client(struct mcpo_client *c, struct ac_err *err)
     if (c->preregistered) {
         return true;
     }
+    c->secret_expires_at = 0;
     return str_set(&c->client_id, NULL, err) &&
            secret_set(&c->client_secret, NULL, err) &&
            str_set(&c->token_auth_method, NULL, err) &&
@@ -152,13 +158,19 @@ bool persist_bind_issuer(struct mcpo_client *c, struct ac_err *err)
 
 static json_t *client_json(const struct mcpo_client *c)
 {
-    if (c->client_id == NULL) {
-        return json_null();
+    if (c->client_id == NULL || c->preregistered) {
+        return json_null(); /* configured credentials are never stored */
     }
-    return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?}", "client_id", c->client_id,
-                     "client_secret", c->client_secret, "redirect_uri",
-                     c->redirect_uri, "token_endpoint_auth_method",
-                     c->token_auth_method, "source", c->client_source);
+    json_t *cl =
+        json_pack("{s:s, s:s?, s:s?, s:s?, s:s?}", "client_id", c->client_id,
+                  "client_secret", c->client_secret, "redirect_uri",
+                  c->redirect_uri, "token_endpoint_auth_method",
+                  c->token_auth_method, "source", c->client_source);
+    if (cl != NULL && c->secret_expires_at != 0) {
+        json_object_set_new(cl, "client_secret_expires_at",
+                            json_integer((json_int_t)c->secret_expires_at));
+    }
+    return cl;
 }
 
 static json_t *tokens_json(const struct mcpo_client *c)
@@ -180,11 +192,12 @@ bool persist_save(struct mcpo_client *c, struct ac_err *err)
     if (dir == NULL || c->issuer == NULL || c->as_meta == NULL) {
         return true;
     }
-    rec = json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:O, s:o, s:o}", "resource",
-                    c->resource, "mcp_url", c->mcp_url, "issuer", c->issuer,
-                    "prm_url", c->prm_url, "prm", c->prm, "as_metadata",
-                    c->as_meta, "client", client_json(c), "tokens",
-                    tokens_json(c));
+    rec = json_pack("{s:s, s:s, s:s, s:s?, s:O?, s:O, s:o, s:o, s:s?}",
+                    "resource", c->resource, "mcp_url", c->mcp_url, "issuer",
+                    c->issuer, "prm_url", c->prm_url, "prm", c->prm,
+                    "as_metadata", c->as_meta, "client", client_json(c),
+                    "tokens", tokens_json(c), "mcp_wire",
+                    c->initialized ? mcp_era_name(c->era) : NULL);
     if (rec == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "building the store record");
         goto out;

@@ -46,6 +46,15 @@ static bool refresh_with_retry(struct mcpo_client *c, struct ac_err *err)
             return true;
         }
         bool transient = c->token_fail == TF_NET || c->token_fail == TF_SERVER;
+        if (transient && MUTATED("reset-on-refresh-error")) {
+            /* Treat a passing outage as a dead grant: drop everything. */
+            c->token_fail = TF_INVALID_GRANT;
+            return false;
+        }
+        if (c->token_fail == TF_INVALID_GRANT && c->refresh_token != NULL &&
+            MUTATED("retry-invalid-grant")) {
+            transient = true; /* retrying a dead grant */
+        }
         if (!transient || i >= RETRIES) {
             return false;
         }

@@ -1,9 +1,11 @@
 /* Client registration: pre-registered credentials, else OAuth 2.0 Dynamic
  * Client Registration (RFC 7591) as a native public client
  * (MCP 2026-07-28 client registration: application_type "native"). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/lib/authorize_int.h"
 #include "client/lib/callback_int.h"
 #include "client/lib/client_int.h"
 #include "client/lib/http_int.h"
@@ -11,15 +13,61 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/jwk.h"
 #include "common/url.h"
+
+/* The token_endpoint_auth_method to register (RFC 7591 §2), from the
+ * AS's token_endpoint_auth_methods_supported: private_key_jwt with a key
+ * (the public key sent inline as jwks, RFC 7523 §2.2); else a public
+ * client ("none") when the AS takes one or says nothing; else the secret
+ * methods it lists (the AS then issues a secret). */
+static const char *dcr_method(const struct mcpo_client *c)
+{
+    const json_t *m =
+        json_object_get(c->as_meta, "token_endpoint_auth_methods_supported");
+    if (c->signing_key != NULL && ac_json_array_has_str(m, "private_key_jwt")) {
+        return "private_key_jwt";
+    }
+    if (!json_is_array(m) || ac_json_array_has_str(m, "none") ||
+        MUTATED("register-public-client")) {
+        return "none";
+    }
+    if (ac_json_array_has_str(m, "client_secret_basic")) {
+        return "client_secret_basic";
+    }
+    if (ac_json_array_has_str(m, "client_secret_post")) {
+        return "client_secret_post";
+    }
+    return "none";
+}
 
 static json_t *dcr_body(const struct mcpo_client *c)
 {
+    const char *method = dcr_method(c);
     json_t *b = json_pack(
         "{s:s, s:s, s:[s], s:[s, s], s:[s], s:s}", "client_name",
         c->client_name, "application_type", "native", "redirect_uris",
         c->redirect_uri, "grant_types", "authorization_code", "refresh_token",
-        "response_types", "code", "token_endpoint_auth_method", "none");
+        "response_types", "code", "token_endpoint_auth_method", method);
+    if (b != NULL && MUTATED("no-application-type")) {
+        json_object_del(b, "application_type");
+    }
+    if (b != NULL && MUTATED("no-refresh-grant")) {
+        json_object_set_new(b, "grant_types",
+                            json_pack("[s]", "authorization_code"));
+    }
+    if (b != NULL && MUTATED("non-loopback-redirect")) {
+        json_object_set_new(b, "redirect_uris",
+                            json_pack("[s]", "http://mcp-oauth.example/cb"));
+    }
+    if (b != NULL && strcmp(method, "private_key_jwt") == 0) {
+        json_t *k = ac_jwk_export(c->signing_key, false, NULL);
+        if (k == NULL ||
+            json_object_set_new(b, "jwks", json_pack("{s:[o]}", "keys", k))) {
+            json_decref(b);
+            return NULL;
+        }
+    }
     /* Extra metadata (logo_uri, software_id, ...) never overrides the
      * members the flow depends on. */
     if (b != NULL && c->extra_client_metadata != NULL) {
@@ -60,9 +108,11 @@ static bool dcr_validate(const struct mcpo_client *c, const json_t *doc,
         why = "does not keep our redirect URI";
     } else if (m != NULL && strcmp(m, "none") != 0 &&
                strcmp(m, "client_secret_basic") != 0 &&
-               strcmp(m, "client_secret_post") != 0) {
+               strcmp(m, "client_secret_post") != 0 &&
+               (strcmp(m, "private_key_jwt") != 0 || c->signing_key == NULL)) {
         why = "names a token_endpoint_auth_method we do not implement";
     } else if (m != NULL && strcmp(m, "none") != 0 &&
+               strcmp(m, "private_key_jwt") != 0 &&
                ac_json_str(doc, "client_secret") == NULL) {
         why = "requires a client secret but issued none";
     } else if (json_integer_value(exp) != 0 &&
@@ -100,6 +150,8 @@ static bool dcr_take(struct mcpo_client *c, const struct ac_http_response *r,
     }
     const char *id = ac_json_str(doc, "client_id");
     c->client_cached = false;
+    c->secret_expires_at =
+        json_integer_value(json_object_get(doc, "client_secret_expires_at"));
     ok =
         str_set(&c->client_source, "dcr", err) &&
         str_set(&c->client_issuer, c->issuer, err) &&
@@ -135,7 +187,15 @@ bool registration_ensure_listener(struct mcpo_client *c, struct ac_err *err)
     if (c->listener != NULL) {
         return true;
     }
-    int port = stored_port(c->redirect_uri);
+    int port =
+        MUTATED("new-port-old-registration") ? 0 : stored_port(c->redirect_uri);
+    if (MUTATED("new-port-old-registration") && c->client_id != NULL &&
+        !c->preregistered && stored_port(c->redirect_uri) != 0) {
+        /* Keep the stored client, listen on a new port anyway. */
+        if (!cb_listener_start(0, &c->listener, err)) {
+            return false;
+        }
+    }
     if (port != 0 && c->client_id != NULL && !c->preregistered &&
         !cb_listener_start(port, &c->listener, NULL)) {
         /* The registered port is taken: this registration is unusable. */
@@ -149,8 +209,21 @@ bool registration_ensure_listener(struct mcpo_client *c, struct ac_err *err)
         !cb_listener_start(c->callback_port, &c->listener, err)) {
         return false;
     }
-    return str_set(&c->redirect_uri, cb_listener_redirect_uri(c->listener),
-                   err);
+    if (!str_set(&c->redirect_uri, cb_listener_redirect_uri(c->listener),
+                 err)) {
+        return false;
+    }
+    if (MUTATED("redirect-localhost")) {
+        /* RFC 8252 §8.3: NOT RECOMMENDED. */
+        char *p = strstr(c->redirect_uri, "127.0.0.1"), *u = NULL;
+        if (p != NULL &&
+            asprintf(&u, "%.*slocalhost%s", (int)(p - c->redirect_uri),
+                     c->redirect_uri, p + strlen("127.0.0.1")) >= 0) {
+            free(c->redirect_uri);
+            c->redirect_uri = u;
+        }
+    }
+    return true;
 }
 
 /* Client ID Metadata Document: the client_id is an https URL the AS
@@ -176,20 +249,40 @@ bool registration_run(struct mcpo_client *c, struct ac_err *err)
     if (!registration_ensure_listener(c, err)) {
         goto out;
     }
+    if (c->client_id == NULL && MUTATED("skip-registration")) {
+        ok = str_set(&c->client_id, "mcp-oauth-unregistered", err) &&
+             str_set(&c->client_source, "dcr", err) &&
+             str_set(&c->client_issuer, c->issuer, err);
+        goto out;
+    }
     if (c->preregistered && !MUTATED("dcr-despite-cimd")) {
         ok = true;
         goto out;
+    }
+    if (c->client_id != NULL && !c->preregistered && c->secret_expires_at &&
+        c->client_secret != NULL && c->secret_expires_at <= ac_now()) {
+        /* RFC 7591 §3.2.1: the secret has expired; the client must
+         * register again rather than present it. */
+        http_trace_note("the client secret of %s expired: registering again",
+                        c->client_id);
+        if (!persist_drop(c, true, err)) {
+            goto out;
+        }
     }
     if (c->client_id != NULL && !c->preregistered) {
         ok = true; /* a stored registration of this issuer */
         goto out;
     }
     if (use_cimd(c)) {
-        ok = str_set(&c->client_id, c->client_metadata_url, err) &&
-             secret_set(&c->client_secret, NULL, err) &&
-             str_set(&c->token_auth_method, "none", err) &&
-             str_set(&c->client_source, "cimd", err) &&
-             str_set(&c->client_issuer, c->issuer, err);
+        ok =
+            str_set(&c->client_id, c->client_metadata_url, err) &&
+            secret_set(&c->client_secret, NULL, err) &&
+            /* The document names the method; with a key it is
+             * private_key_jwt (its jwks / jwks_uri hold our public key). */
+            str_set(&c->token_auth_method,
+                    c->signing_key != NULL ? "private_key_jwt" : "none", err) &&
+            str_set(&c->client_source, "cimd", err) &&
+            str_set(&c->client_issuer, c->issuer, err);
         goto out;
     }
     const char *ep = ac_json_str(c->as_meta, "registration_endpoint");

@@ -197,11 +197,20 @@ out:
     return all;
 }
 
+/* Wall clock in nanoseconds since the epoch: orders records saved within
+ * the same second (updated_at comes from ac_now(), which tests pin). */
+static json_int_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (json_int_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 bool store_find(const char *dir, const char *resource, json_t **rec,
                 struct ac_err *err)
 {
     json_t *all = store_list(dir, err);
-    json_int_t best = -1;
+    json_int_t best = -1, best_ns = -1;
     size_t i;
     json_t *r;
 
@@ -212,10 +221,15 @@ bool store_find(const char *dir, const char *resource, json_t **rec,
     json_array_foreach(all, i, r)
     {
         json_int_t at = json_integer_value(json_object_get(r, "updated_at"));
-        if (strcmp(ac_json_str(r, "resource"), resource) == 0 && at > best) {
+        /* Saves within one second (an AS migration saves the old and the
+         * new record back to back) are ordered by the wall clock in ns. */
+        json_int_t ns = json_integer_value(json_object_get(r, "updated_ns"));
+        if (strcmp(ac_json_str(r, "resource"), resource) == 0 &&
+            (at > best || (at == best && ns > best_ns))) {
             json_decref(*rec);
             *rec = json_incref(r);
             best = at;
+            best_ns = ns;
         }
     }
     json_decref(all);
@@ -239,7 +253,8 @@ bool store_save(const char *dir, json_t *rec, struct ac_err *err)
     path = store_path(dir, res, iss, REC_SUFFIX);
     if (path == NULL ||
         json_object_set_new(rec, "version", json_integer(STORE_VERSION)) ||
-        json_object_set_new(rec, "updated_at", json_integer(ac_now()))) {
+        json_object_set_new(rec, "updated_at", json_integer(ac_now())) ||
+        json_object_set_new(rec, "updated_ns", json_integer(wall_ns()))) {
         AC_ERR(err, AC_ERR_NOMEM, "oom");
         goto out;
     }

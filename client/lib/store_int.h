@@ -5,10 +5,12 @@
  * A record (docs/CLIENT.md "Token store"):
  *   { "version": 1, "resource", "mcp_url", "issuer", "updated_at",
  *     "prm_url", "prm": {...}, "as_metadata": {...},
- *     "client": { "client_id", "client_secret"?, "redirect_uri"?,
- *                 "token_endpoint_auth_method"?, "source" },
+ *     "client": { "client_id", "client_secret"?,
+ *                 "client_secret_expires_at"?, "redirect_uri"?,
+ *                 "token_endpoint_auth_method"?, "source" } | null,
  *     "tokens": { "access_token", "refresh_token"?, "expires_at"?,
- *                 "scope"?, "obtained_at" } }
+ *                 "scope"?, "obtained_at" },
+ *     "mcp_wire"?: "2026-07-28" | "2025-11-25" }
  */
 #ifndef MCPO_STORE_INT_H
 #define MCPO_STORE_INT_H

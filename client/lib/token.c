@@ -118,17 +118,26 @@ out:
 /* RFC 6749 §2.3.1: which client authentication to use. */
 static const char *auth_method(const struct mcpo_client *c)
 {
+    if (assertion_wanted(c)) {
+        return "private_key_jwt"; /* RFC 7523 §2.2 */
+    }
     if (c->client_secret == NULL) {
         return "none";
     }
-    if (c->token_auth_method != NULL) {
+    if (c->token_auth_method != NULL &&
+        strcmp(c->token_auth_method, "private_key_jwt") != 0) {
+        if (MUTATED("secret-in-body-for-basic") &&
+            strcmp(c->token_auth_method, "client_secret_basic") == 0) {
+            return "client_secret_post";
+        }
         return c->token_auth_method;
     }
     const json_t *m =
         json_object_get(c->as_meta, "token_endpoint_auth_methods_supported");
     /* RFC 8414 §2: absent means client_secret_basic. */
     if (m == NULL || ac_json_array_has_str(m, "client_secret_basic")) {
-        return "client_secret_basic";
+        return MUTATED("secret-in-body-for-basic") ? "client_secret_post"
+                                                   : "client_secret_basic";
     }
     return ac_json_array_has_str(m, "client_secret_post")
                ? "client_secret_post"
@@ -154,19 +163,35 @@ static char *basic_header(const char *id, const char *secret)
     return hdr;
 }
 
+/* Client identification in a form, for the methods that use the body. */
+static bool add_client(const struct mcpo_client *c, const char *method,
+                       struct ac_form *f, struct ac_err *err)
+{
+    if (strcmp(method, "private_key_jwt") == 0) {
+        return assertion_add(c, f, err);
+    }
+    bool ok = true;
+    if (strcmp(method, "client_secret_basic") != 0) {
+        ok = ac_form_add(f, "client_id", c->client_id, err);
+    }
+    if (ok && strcmp(method, "client_secret_post") == 0) {
+        ok = ac_form_add(f, "client_secret", c->client_secret, err);
+    }
+    return ok;
+}
+
 static bool code_form(const struct mcpo_client *c, const char *code,
                       const char *verifier, const char *method,
                       struct ac_form *f, struct ac_err *err)
 {
     bool ok = ac_form_add(f, "grant_type", "authorization_code", err) &&
               ac_form_add(f, "code", code, err) &&
-              ac_form_add(f, "redirect_uri", c->redirect_uri, err);
-    if (ok && strcmp(method, "client_secret_basic") != 0) {
-        ok = ac_form_add(f, "client_id", c->client_id, err);
-    }
-    if (ok && strcmp(method, "client_secret_post") == 0) {
-        ok = ac_form_add(f, "client_secret", c->client_secret, err);
-    }
+              ac_form_add(f, "redirect_uri",
+                          MUTATED("token-redirect-uri-mismatch")
+                              ? "http://127.0.0.1/other"
+                              : c->redirect_uri,
+                          err) &&
+              add_client(c, method, f, err);
     if (ok && verifier != NULL) {
         ok = ac_form_add(f, "code_verifier", verifier, err);
     }
@@ -235,7 +260,8 @@ static bool token_take(struct mcpo_client *c, struct token_set *t,
     ac_secret_free(c->access_token);
     c->access_token = t->access_token;
     t->access_token = NULL;
-    if (t->refresh_token != NULL) {
+    if (t->refresh_token != NULL &&
+        !(MUTATED("reuse-old-refresh-token") && c->refresh_token != NULL)) {
         ac_secret_free(c->refresh_token);
         c->refresh_token = t->refresh_token;
         t->refresh_token = NULL;
@@ -258,6 +284,14 @@ bool token_exchange_code(struct mcpo_client *c, const char *code,
         !token_post(c, &f, method, &t, err)) {
         goto out;
     }
+    if (MUTATED("redeem-code-twice")) {
+        struct token_set again = {0};
+        struct ac_err ignored;
+        enum token_fail keep = c->token_fail;
+        token_post(c, &f, method, &again, &ignored);
+        token_set_free(&again);
+        c->token_fail = keep;
+    }
     /* A fresh grant: any refresh token of an earlier grant is obsolete. */
     ac_secret_free(c->refresh_token);
     c->refresh_token = NULL;
@@ -268,17 +302,16 @@ out:
     return ok;
 }
 
-/* Client identification in a form, for the methods that use the body. */
-static bool add_client(const struct mcpo_client *c, const char *method,
-                       struct ac_form *f, struct ac_err *err)
+/* widen-refresh-scope: ask the refresh for more than was granted
+ * (RFC 6749 §6 forbids it). */
+static bool widen(const struct mcpo_client *c, struct ac_form *f,
+                  struct ac_err *err)
 {
-    bool ok = true;
-    if (strcmp(method, "client_secret_basic") != 0) {
-        ok = ac_form_add(f, "client_id", c->client_id, err);
-    }
-    if (ok && strcmp(method, "client_secret_post") == 0) {
-        ok = ac_form_add(f, "client_secret", c->client_secret, err);
-    }
+    char *s = NULL;
+    const char *g = c->granted_scope != NULL ? c->granted_scope : "";
+    bool ok = asprintf(&s, "%s%smcp:widened", g, *g != '\0' ? " " : "") >= 0 &&
+              ac_form_add(f, "scope", s, err);
+    free(s);
     return ok;
 }
 
@@ -301,6 +334,7 @@ bool token_refresh(struct mcpo_client *c, struct ac_err *err)
         !add_client(c, method, &f, err) ||
         (!MUTATED("no-resource") &&
          !ac_form_add(&f, "resource", c->resource, err)) ||
+        (MUTATED("widen-refresh-scope") && !widen(c, &f, err)) ||
         !token_post(c, &f, method, &t, err)) {
         ac_err_prefix(err, "refreshing the access token");
         goto out;

@@ -1,0 +1,434 @@
+/* The MCP wires of libmcpoauth: the 2026-07-28 request metadata headers
+ * (value encoding, x-mcp-header validation and extraction; tables from the
+ * Streamable HTTP page), and the library against the mock MCP server
+ * speaking the 2026-07-28 stateless wire, the 2025-11-25 session wire, or
+ * both (era detection: server/discover first, initialize as the fallback;
+ * the era remembered in the token store). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "client/lib/client_int.h"
+#include "common/json.h"
+#include "mcpoauth.h"
+#include "mocks/world.h"
+
+/* --- value encoding ---------------------------------------------------------
+ */
+
+struct enc_case {
+    const char *in, *out;
+};
+
+/* Streamable HTTP "Value Encoding" examples, plus edge cases. */
+static const struct enc_case enc_cases[] = {
+    {"us-west1", "us-west1"},
+    {"Hello, \xe4\xb8\x96\xe7\x95\x8c", "=?base64?SGVsbG8sIOS4lueVjA==?="},
+    {" padded ", "=?base64?IHBhZGRlZCA=?="},
+    {"line1\nline2", "=?base64?bGluZTEKbGluZTI=?="},
+    {"=?base64?literal?=", "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="},
+    {"", ""},
+    {"a\tb", "a\tb"},
+    {"cr\r", "=?base64?Y3IN?="},
+    {"=?base64?", "=?base64?"}, /* no suffix: not the sentinel pattern */
+};
+
+static void test_encode(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof enc_cases / sizeof enc_cases[0]; i++) {
+        char *got = mcphdr_encode(enc_cases[i].in);
+        assert_non_null(got);
+        if (strcmp(got, enc_cases[i].out) != 0) {
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, got, enc_cases[i].out);
+        }
+        free(got);
+    }
+}
+
+/* --- x-mcp-header ----------------------------------------------------------
+ */
+
+struct ann_case {
+    const char *schema; /* inputSchema */
+    bool valid;
+    const char *why; /* substring of the reason */
+};
+
+#define PROP(name, type, hdr)                                                  \
+    "\"" name "\":{\"type\":\"" type "\",\"x-mcp-header\":\"" hdr "\"}"
+
+static const struct ann_case ann_cases[] = {
+    {"{\"type\":\"object\",\"properties\":{" PROP("region", "string",
+                                                  "Region") "}}",
+     true, NULL},
+    {"{\"type\":\"object\"}", true, NULL},
+    /* nested objects through properties only are fine */
+    {"{\"properties\":{\"o\":{\"type\":\"object\",\"properties\":{" PROP(
+         "n", "integer", "N") "}}}}",
+     true, NULL},
+    {"{\"properties\":{" PROP("a", "number", "A") "}}", false, "not a string"},
+    {"{\"properties\":{" PROP("a", "string", "") "}}", false, "token"},
+    {"{\"properties\":{" PROP("a", "string", "Bad Name") "}}", false, "token"},
+    {"{\"properties\":{" PROP("a", "string", "X\\r\\nY") "}}", false, "token"},
+    {"{\"properties\":{" PROP("a", "string", "Dup") "," PROP("b", "boolean",
+                                                             "dUP") "}}",
+     false, "unique"},
+    {"{\"properties\":{\"l\":{\"type\":\"array\",\"items\":{\"type\":"
+     "\"string\",\"x-mcp-header\":\"L\"}}}}",
+     false, "reachable"},
+    {"{\"oneOf\":[{\"properties\":{" PROP("a", "string", "A") "}}]}", false,
+     "reachable"},
+    {"{\"$defs\":{\"d\":{\"type\":\"string\",\"x-mcp-header\":\"D\"}}}", false,
+     "reachable"},
+    {"{\"type\":\"string\",\"x-mcp-header\":\"Root\"}", false, "reachable"},
+    /* data keywords are not schemas */
+    {"{\"properties\":{\"a\":{\"type\":\"object\",\"default\":{"
+     "\"x-mcp-header\":\"!\"}}}}",
+     true, NULL},
+};
+
+static void test_annotations(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof ann_cases / sizeof ann_cases[0]; i++) {
+        const struct ann_case *ac = &ann_cases[i];
+        json_t *tool = json_pack("{s:s, s:o}", "name", "t", "inputSchema",
+                                 json_loads(ac->schema, 0, NULL));
+        const char *why = NULL;
+        assert_non_null(tool);
+        json_t *ann = mcphdr_annotations(tool, &why);
+        if ((ann != NULL) != ac->valid) {
+            fail_msg("case %zu: valid=%d (%s)", i, ann != NULL,
+                     why != NULL ? why : "");
+        }
+        if (ac->why != NULL && strstr(why, ac->why) == NULL) {
+            fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, why, ac->why);
+        }
+        json_decref(ann);
+        json_decref(tool);
+    }
+}
+
+/* The spec's execute_sql example, plus types, null and absent values. */
+static void test_param_headers(void **state)
+{
+    (void)state;
+    json_t *tool = json_loads(
+        "{\"name\":\"execute_sql\",\"inputSchema\":{\"type\":\"object\","
+        "\"properties\":{\"region\":{\"type\":\"string\",\"x-mcp-header\":"
+        "\"Region\"},\"query\":{\"type\":\"string\"},\"n\":{\"type\":"
+        "\"integer\",\"x-mcp-header\":\"N\"},\"b\":{\"type\":\"boolean\","
+        "\"x-mcp-header\":\"B\"},\"o\":{\"type\":\"object\",\"properties\":"
+        "{\"g\":{\"type\":\"string\",\"x-mcp-header\":\"Greeting\"}}},"
+        "\"z\":{\"type\":\"string\",\"x-mcp-header\":\"Z\"}}}}",
+        0, NULL);
+    json_t *args = json_loads(
+        "{\"region\":\"us-west1\",\"query\":\"SELECT 1\",\"n\":-7,\"b\":true,"
+        "\"o\":{\"g\":\"Hello, \\u4e16\\u754c\"},\"z\":null}",
+        0, NULL);
+    json_t *lines = mcphdr_params(tool, args);
+    char *text = json_dumps(lines, JSON_COMPACT);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"Mcp-Param-Region: us-west1\""));
+    assert_non_null(strstr(text, "\"Mcp-Param-N: -7\""));
+    assert_non_null(strstr(text, "\"Mcp-Param-B: true\""));
+    assert_non_null(strstr(
+        text, "\"Mcp-Param-Greeting: =?base64?SGVsbG8sIOS4lueVjA==?=\""));
+    assert_null(strstr(text, "Mcp-Param-Z")); /* null: omitted */
+    assert_int_equal(json_array_size(lines), 4);
+    free(text);
+    json_decref(lines);
+    json_decref(args);
+    json_decref(tool);
+}
+
+/* --- against the mock ------------------------------------------------------
+ */
+
+struct fixture {
+    json_t *scenario;
+    struct mo_world *world;
+    struct mcpo_client *client;
+    json_t *transcript;
+    char store[256];
+};
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v != NULL && *v != '\0' ? v : dflt;
+}
+
+static int setup(void **state)
+{
+    char path[1024];
+    struct ac_err err;
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(path, sizeof path, "%s/core/dcr-happy-path.json",
+             env_or("AUTHCHECK_SCENARIOS", "scenarios"));
+    f->scenario = ac_json_load_file(path, &err);
+    snprintf(f->store, sizeof f->store, "%s/mcp-XXXXXX",
+             env_or("AUTHCHECK_TMP", "/tmp"));
+    if (f->scenario == NULL || mkdtemp(f->store) == NULL) {
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    mcpo_client_free(f->client);
+    mo_world_stop(f->world);
+    json_decref(f->scenario);
+    json_decref(f->transcript);
+    free(f);
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    struct mcpo_err err;
+    (void)state;
+    return mcpo_global_init(&err) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    mcpo_global_cleanup();
+    return 0;
+}
+
+static void start_world(struct fixture *f, const char *wire)
+{
+    struct ac_err err;
+    json_object_set_new(json_object_get(f->scenario, "mcp_server"), "wire",
+                        json_string(wire));
+    if (!mo_world_start(f->scenario, &f->world, &err)) {
+        fail_msg("mo_world_start: %s", err.msg);
+    }
+}
+
+/* A new headless client using the fixture's store. */
+static void new_client(struct fixture *f)
+{
+    struct mcpo_err merr;
+    mcpo_client_free(f->client);
+    if (!mcpo_client_new(mo_world_mcp_url(f->world), &f->client, &merr)) {
+        fail_msg("mcpo_client_new: %s", merr.msg);
+    }
+    mcpo_client_set_browser(f->client, MCPO_BROWSER_HEADLESS);
+    mcpo_client_set_store_dir(f->client, f->store, NULL);
+    mcpo_client_set_callback_timeout(f->client, 5);
+    if (getenv("MCPO_TEST_TRACE") != NULL) {
+        mcpo_client_set_trace(f->client, true);
+    }
+}
+
+static void call_echo(struct fixture *f)
+{
+    struct mcpo_err err;
+    char *out = NULL;
+    if (!mcpo_call_tool(f->client, "echo", "{\"text\":\"hi there\"}", &out,
+                        &err)) {
+        fail_msg("%s", err.msg);
+    }
+    assert_non_null(strstr(out, "hi there"));
+    mcpo_free(out);
+    json_decref(f->transcript);
+    f->transcript = mo_world_transcript(f->world);
+}
+
+static const char *req_header(const json_t *x, const char *name)
+{
+    size_t i;
+    const json_t *h;
+    json_array_foreach(
+        json_object_get(json_object_get(x, "request"), "headers"), i, h)
+    {
+        if (strcasecmp(json_string_value(json_array_get(h, 0)), name) == 0) {
+            return json_string_value(json_array_get(h, 1));
+        }
+    }
+    return NULL;
+}
+
+static const char *req_method(const json_t *x, json_t **msg)
+{
+    *msg = json_loads(ac_json_str(json_object_get(x, "request"), "body") != NULL
+                          ? ac_json_str(json_object_get(x, "request"), "body")
+                          : "",
+                      0, NULL);
+    return ac_json_str(*msg, "method");
+}
+
+/* How many MCP POSTs carried `method` (and were answered `status`, or any
+ * when 0). */
+static int count(struct fixture *f, const char *method, long status)
+{
+    size_t i;
+    const json_t *x;
+    int n = 0;
+    json_array_foreach(f->transcript, i, x)
+    {
+        json_t *msg;
+        const char *ep = ac_json_str(x, "endpoint");
+        const char *m = ep != NULL && strcmp(ep, "mcp") == 0
+                            ? req_method(x, &msg)
+                            : (msg = NULL, NULL);
+        long st = (long)json_integer_value(
+            json_object_get(json_object_get(x, "response"), "status"));
+        if (m != NULL && strcmp(m, method) == 0 &&
+            (status == 0 || st == status)) {
+            n++;
+        }
+        json_decref(msg);
+    }
+    return n;
+}
+
+/* Every authorized modern request: the metadata headers match the body,
+ * `_meta` has the required fields, and no session id is sent. */
+static void check_modern_requests(struct fixture *f)
+{
+    size_t i;
+    const json_t *x;
+    json_array_foreach(f->transcript, i, x)
+    {
+        json_t *msg;
+        const char *ep = ac_json_str(x, "endpoint");
+        if (ep == NULL || strcmp(ep, "mcp") != 0 ||
+            strcmp(ac_json_str(x, "method"), "POST") != 0) {
+            continue;
+        }
+        const char *m = req_method(x, &msg);
+        assert_non_null(m);
+        assert_string_equal(req_header(x, "Mcp-Method"), m);
+        assert_string_equal(req_header(x, "MCP-Protocol-Version"),
+                            "2026-07-28");
+        assert_null(req_header(x, "Mcp-Session-Id"));
+        const json_t *meta =
+            json_object_get(json_object_get(msg, "params"), "_meta");
+        assert_string_equal(
+            ac_json_str(meta, "io.modelcontextprotocol/protocolVersion"),
+            "2026-07-28");
+        assert_true(json_is_object(json_object_get(
+            meta, "io.modelcontextprotocol/clientCapabilities")));
+        if (strcmp(m, "tools/call") == 0) {
+            assert_string_equal(req_header(x, "Mcp-Name"), "echo");
+        }
+        json_decref(msg);
+    }
+}
+
+/* 2026-07-28 only: server/discover, then tools/list and tools/call, no
+ * initialize, no DELETE. */
+static void test_modern_wire(void **state)
+{
+    struct fixture *f = *state;
+    start_world(f, "2026-07-28");
+    new_client(f);
+    call_echo(f);
+    assert_int_equal(count(f, "initialize", 0), 0);
+    assert_int_equal(count(f, "server/discover", 200), 1);
+    assert_int_equal(count(f, "tools/call", 200), 1);
+    check_modern_requests(f);
+}
+
+/* 2025-11-25 only: the probe is refused without a modern error, the client
+ * falls back to initialize and a session. */
+static void test_legacy_fallback(void **state)
+{
+    struct fixture *f = *state;
+    start_world(f, "2025-11-25");
+    new_client(f);
+    call_echo(f);
+    assert_int_equal(count(f, "initialize", 200), 1);
+    assert_int_equal(count(f, "notifications/initialized", 202), 1);
+    assert_int_equal(count(f, "tools/call", 200), 1);
+}
+
+/* Both wires: the modern one is chosen. */
+static void test_both_prefers_modern(void **state)
+{
+    struct fixture *f = *state;
+    start_world(f, "both");
+    new_client(f);
+    call_echo(f);
+    assert_int_equal(count(f, "initialize", 0), 0);
+    assert_int_equal(count(f, "tools/call", 200), 1);
+    check_modern_requests(f);
+}
+
+/* The era is kept in the token store: a restarted client sends its call
+ * at once, without server/discover (modern) or a failing probe (legacy). */
+static void test_era_remembered(void **state)
+{
+    struct fixture *f = *state;
+    start_world(f, "2026-07-28");
+    new_client(f);
+    call_echo(f);
+    new_client(f);
+    call_echo(f);
+    assert_int_equal(count(f, "server/discover", 0), 2); /* 401 + 200 */
+    assert_int_equal(count(f, "tools/call", 200), 2);
+}
+
+static void test_era_remembered_legacy(void **state)
+{
+    struct fixture *f = *state;
+    start_world(f, "2025-11-25");
+    new_client(f);
+    call_echo(f);
+    int probes = count(f, "server/discover", 0);
+    new_client(f);
+    call_echo(f);
+    assert_int_equal(count(f, "server/discover", 0), probes);
+    assert_int_equal(count(f, "initialize", 200), 2);
+}
+
+/* 2025-11-25: the server ended the session (404 to its Mcp-Session-Id):
+ * a new initialize without the old id, then the call is retried. */
+static void test_legacy_session_expired(void **state)
+{
+    struct fixture *f = *state;
+    json_t *rule = json_loads(
+        "{\"match\":{\"endpoint\":\"mcp\",\"json\":{\"method\":"
+        "\"tools/call\"},\"times\":1},\"do\":{\"forget\":\"sessions\"}}",
+        0, NULL);
+    json_object_set_new(f->scenario, "rules", json_pack("[o]", rule));
+    start_world(f, "2025-11-25");
+    new_client(f);
+    call_echo(f);
+    assert_int_equal(count(f, "initialize", 200), 2);
+    assert_int_equal(count(f, "tools/call", 404), 1);
+    assert_int_equal(count(f, "tools/call", 200), 1);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_annotations),
+        cmocka_unit_test(test_param_headers),
+        T(test_modern_wire),
+        T(test_legacy_fallback),
+        T(test_both_prefers_modern),
+        T(test_era_remembered),
+        T(test_era_remembered_legacy),
+        T(test_legacy_session_expired),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
