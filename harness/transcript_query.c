@@ -6,7 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/b64url.h"
+#include "common/form.h"
 #include "common/json.h"
+#include "common/wwwauth.h"
 
 size_t tq_count(const json_t *tr)
 {
@@ -284,4 +287,122 @@ const char *tq_bearer_token(const char *value, size_t *len)
         return NULL;
     }
     return t;
+}
+
+/* --- additions for the check families ------------------------------- */
+
+const char *tq_url(const json_t *ex)
+{
+    return str_or_empty(ex, "url");
+}
+
+const char *tq_path(const json_t *ex)
+{
+    return str_or_empty(ex, "path");
+}
+
+json_t *tq_req_json(const json_t *ex)
+{
+    const char *body = tq_req_body(ex);
+
+    if (body == NULL) {
+        return NULL;
+    }
+    return ac_json_parse_object(body, strlen(body), NULL);
+}
+
+/* Parse every WWW-Authenticate line of the response into `cs`. */
+static bool challenges_of(const json_t *ex, struct ac_challenges *cs)
+{
+    const json_t *hs =
+        json_object_get(json_object_get(ex, "response"), "headers");
+    const char *lines[16];
+    size_t n = 0, i;
+    const json_t *h;
+
+    memset(cs, 0, sizeof *cs);
+    json_array_foreach(hs, i, h)
+    {
+        const char *name = json_string_value(json_array_get(h, 0));
+        const char *v = json_string_value(json_array_get(h, 1));
+        if (name != NULL && v != NULL &&
+            strcasecmp(name, "WWW-Authenticate") == 0 && n < 16) {
+            lines[n++] = v;
+        }
+    }
+    if (n == 0) {
+        return false;
+    }
+    return ac_wwwauth_parse(lines, n, cs, NULL);
+}
+
+char *tq_challenge_param(const json_t *ex, const char *name)
+{
+    struct ac_challenges cs;
+    const struct ac_challenge *b;
+    const char *v;
+    char *out = NULL;
+
+    if (!challenges_of(ex, &cs)) {
+        ac_challenges_free(&cs);
+        return NULL;
+    }
+    b = ac_wwwauth_find(&cs, "Bearer");
+    v = b != NULL ? ac_challenge_param(b, name) : NULL;
+    if (v != NULL) {
+        out = strdup(v);
+    }
+    ac_challenges_free(&cs);
+    return out;
+}
+
+bool tq_has_bearer_challenge(const json_t *ex)
+{
+    struct ac_challenges cs;
+    bool has = challenges_of(ex, &cs) && ac_wwwauth_find(&cs, "Bearer");
+
+    ac_challenges_free(&cs);
+    return has;
+}
+
+bool tq_basic_credentials(const char *value, char **id, char **secret)
+{
+    uint8_t *raw = NULL;
+    size_t n = 0;
+    char *colon;
+    bool ok = false;
+
+    *id = NULL;
+    *secret = NULL;
+    if (value == NULL || strncasecmp(value, "Basic ", 6) != 0) {
+        return false;
+    }
+    value += 6;
+    while (*value == ' ') {
+        value++;
+    }
+    if (!ac_b64_decode(value, strlen(value), &raw, &n, NULL) ||
+        memchr(raw, '\0', n) != NULL) {
+        goto out;
+    }
+    raw = realloc(raw, n + 1);
+    if (raw == NULL) {
+        goto out;
+    }
+    raw[n] = '\0';
+    colon = strchr((char *)raw, ':');
+    if (colon == NULL) {
+        goto out;
+    }
+    *id = ac_pct_decode((char *)raw, (size_t)(colon - (char *)raw), true, NULL);
+    *secret = ac_pct_decode(colon + 1, strlen(colon + 1), true, NULL);
+    ok = *id != NULL && *secret != NULL;
+    if (!ok) {
+        free(*id);
+        free(*secret);
+        *id = *secret = NULL;
+    }
+out:
+    free(raw);
+    return ok;
 }

@@ -92,4 +92,30 @@ json_t *tq_jsonrpc_messages(const char *body);
  * is empty. */
 const char *tq_bearer_token(const char *value, size_t *len);
 
+/* --- additions for the check families ------------------------------- */
+
+/* Borrowed `url` and `path` members ("" when absent). */
+const char *tq_url(const json_t *ex);
+const char *tq_path(const json_t *ex);
+
+/* Parse the request body as a JSON object (strict, duplicates rejected).
+ * A new reference, or NULL when absent or not an object. */
+json_t *tq_req_json(const json_t *ex);
+
+/* Parameter `name` of the first Bearer challenge in the response's
+ * WWW-Authenticate header lines (all of them, RFC 9110 §11.6.1: several
+ * lines are one comma-separated list). A new string (free()), or NULL
+ * when there is no Bearer challenge, no such parameter, or the header
+ * does not parse. */
+char *tq_challenge_param(const json_t *ex, const char *name);
+
+/* Is there a Bearer challenge in the response's WWW-Authenticate? */
+bool tq_has_bearer_challenge(const json_t *ex);
+
+/* Decode `Authorization: Basic` credentials (RFC 6749 §2.3.1: the id and
+ * secret are form-urlencoded before base64). On success *id and *secret
+ * are new strings (free()); false when `value` is not Basic or does not
+ * decode to "id:secret". */
+bool tq_basic_credentials(const char *value, char **id, char **secret);
+
 #endif

@@ -10,13 +10,15 @@ no check message quotes any of them.
 The base is a correct dcr-happy-path flow (401, PRM, AS metadata, DCR,
 authorize + browser hop, token, initialize, tools/list, tools/call); each
 variant breaks one behaviour. Values are fixed, so the files are stable.
-Re-run after editing: python3 make_transcripts.py  (writes next to itself).
+Re-run after editing: python3 make_transcripts.py  (writes next to itself;
+it also runs make_transcripts_more.py, the cases of the check families).
 """
 import base64
 import copy
 import hashlib
 import json
 import os
+import sys
 from urllib.parse import urlencode
 
 MCP = "http://127.0.0.1:41000"
@@ -31,6 +33,15 @@ STATE = "af0ifjsldkjW9Dx3sQ8bLmPq"  # 24 chars
 CODE = "SplxlOBeZQQYbYS6WxSbIA-code"
 ACCESS = "at-2YotnFZFEjr1zCsicMWpAA"
 REFRESH = "rt-tGzv3JOkF0XG5Qx2TlKWIA"
+# Values of the cases made by make_transcripts_more.py.
+CODE2 = "Qx9vKd0aZ3mPp7LrTt2WbN-code2"
+ACCESS2 = "at-9kLmN0pQrStUvWxYz12345"
+ACCESS3 = "at-3pQrStUvWxYz12345AbCdE"
+REFRESH2 = "rt-Hj8kL2mN4pQ6rS8tU0vW2x"
+REFRESH3 = "rt-Zz1yX2wV3uT4sR5qP6oN7m"
+STATE2 = "Bq7nWz2cLk9pRt4sXv8mYd3F"
+SECRET = "cs-5ecret-F00dBabe-1234567"
+EXTRA_SECRETS = [CODE2, ACCESS2, ACCESS3, REFRESH2, REFRESH3, STATE2, SECRET]
 
 
 def s256(v):
@@ -54,6 +65,12 @@ SCENARIO = {
 }
 
 JSON_CT = ["Content-Type", "application/json"]
+ACCEPT = ["Accept", "application/json, text/event-stream"]
+REG_BODY = {"redirect_uris": [CB], "client_name": "t",
+            "application_type": "native",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none"}
 FORM_CT = ["Content-Type", "application/x-www-form-urlencoded"]
 
 
@@ -78,6 +95,9 @@ def rpc(id_, method, params=None):
     if params is not None:
         m["params"] = params
     return json.dumps(m, separators=(",", ":"))
+
+
+SESS = [["Mcp-Session-Id", "s-1"], ["MCP-Protocol-Version", "2025-11-25"]]
 
 
 def bearer(tok=ACCESS):
@@ -120,7 +140,7 @@ def flow(authz=None, token=None, location_state=STATE, mcp_auth=None,
         call_resp = json.dumps({"jsonrpc": "2.0", "id": 3, "result": {
             "content": [{"type": "text", "text": "hello"}]}})
     t = [
-        ex("mcp", "mcp", "POST", MCP + "/mcp", [JSON_CT],
+        ex("mcp", "mcp", "POST", MCP + "/mcp", [JSON_CT, ACCEPT],
            rpc(1, "initialize", {"protocolVersion": "2025-11-25"}), 401,
            [["WWW-Authenticate",
              'Bearer resource_metadata="%s", scope="mcp:tools"' % PRM_URL]],
@@ -135,12 +155,17 @@ def flow(authz=None, token=None, location_state=STATE, mcp_auth=None,
                "token_endpoint": AS + "/token",
                "registration_endpoint": AS + "/register",
                "code_challenge_methods_supported": ["S256"],
+               "scopes_supported": ["mcp:tools"],
+               "grant_types_supported": ["authorization_code",
+                                         "refresh_token"],
+               "token_endpoint_auth_methods_supported": [
+                   "none", "client_secret_basic", "client_secret_post"],
                "authorization_response_iss_parameter_supported": True})),
         ex("as", "register", "POST", AS + "/register", [JSON_CT],
-           json.dumps({"redirect_uris": [CB], "client_name": "t",
-                       "token_endpoint_auth_method": "none"}), 201,
+           json.dumps(REG_BODY), 201,
            [JSON_CT], json.dumps({"client_id": CLIENT_ID,
-                                  "redirect_uris": [CB]})),
+                                  "redirect_uris": [CB],
+                                  "token_endpoint_auth_method": "none"})),
         ex("as", "authorize", "GET", authz_query(authz), [], None, 302,
            [["Location", CB + "?" + urlencode(loc)]], None),
         ex("browser", "hop", "GET", CB + "?" + urlencode(loc), [], None, 200,
@@ -150,18 +175,18 @@ def flow(authz=None, token=None, location_state=STATE, mcp_auth=None,
                "access_token": ACCESS, "token_type": "Bearer",
                "expires_in": 3600, "refresh_token": REFRESH,
                "scope": "mcp:tools"})),
-        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT] + mcp_auth,
+        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT, ACCEPT] + mcp_auth,
            rpc(1, "initialize", {"protocolVersion": "2025-11-25"}), 200,
            [JSON_CT, ["Mcp-Session-Id", "s-1"]],
            json.dumps({"jsonrpc": "2.0", "id": 1, "result": {
                "protocolVersion": "2025-11-25", "capabilities": {}}})),
-        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT] + mcp_auth,
+        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT, ACCEPT] + SESS + mcp_auth,
            rpc(None, "notifications/initialized"), 202, [], None),
-        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT] + mcp_auth,
+        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT, ACCEPT] + SESS + mcp_auth,
            rpc(2, "tools/list"), 200, [JSON_CT],
            json.dumps({"jsonrpc": "2.0", "id": 2,
                        "result": {"tools": [{"name": "echo"}]}})),
-        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT] + mcp_auth,
+        ex("mcp", "mcp", "POST", mcp_url, [JSON_CT, ACCEPT] + SESS + mcp_auth,
            rpc(3, "tools/call", {"name": "echo",
                                  "arguments": {"text": "hello"}}),
            200, [["Content-Type", call_ct]], call_resp),
@@ -183,7 +208,7 @@ def case(name, description, transcript, scenario=None, runs=None):
         "runs": runs or [{"exit_code": 0, "signal": 0, "timed_out": False}],
         "secrets": [VERIFIER, CODE, ACCESS, REFRESH, STATE,
                     "verifier-that-does-not-match-0123456789-abcdef",
-                    "at-never-issued-by-the-as-000000"],
+                    "at-never-issued-by-the-as-000000"] + EXTRA_SECRETS,
         "transcript": number(transcript),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -296,3 +321,6 @@ def main():
 
 if __name__ == "__main__":
     main()
+    sys.dont_write_bytecode = True
+    import make_transcripts_more
+    make_transcripts_more.main()

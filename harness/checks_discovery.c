@@ -1,0 +1,634 @@
+/* Discovery checks: where the client looked for the Protected Resource
+ * Metadata (RFC 9728) and the authorization server metadata (RFC 8414,
+ * OpenID Connect Discovery), in what order, and whether it refused
+ * metadata that fails validation (issuer mismatch, no S256, a PRM for
+ * another resource). Legacy 2025-03-26 fallbacks too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/url.h"
+#include "harness/checks_int.h"
+#include "harness/transcript_query.h"
+
+#define PRM_WK "/.well-known/oauth-protected-resource"
+#define OAUTH_WK "/.well-known/oauth-authorization-server"
+#define OIDC_WK "/.well-known/openid-configuration"
+
+static bool starts_with(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static bool is_prm_request(const json_t *ex)
+{
+    return strcmp(tq_method(ex), "GET") == 0 &&
+           starts_with(tq_path(ex), PRM_WK);
+}
+
+static bool is_metadata_request(const json_t *ex)
+{
+    const char *p = tq_path(ex);
+    return strcmp(tq_method(ex), "GET") == 0 &&
+           (strstr(p, OAUTH_WK) != NULL || strstr(p, OIDC_WK) != NULL);
+}
+
+/* Did a metadata / PRM attempt fail (not 200 with a JSON object)? */
+static bool attempt_failed(const json_t *ex)
+{
+    json_t *doc = tq_status(ex) == 200 ? tq_resp_json(ex) : NULL;
+    bool failed = doc == NULL;
+
+    json_decref(doc);
+    return failed;
+}
+
+/* Index of the first 401 from the MCP server carrying a Bearer challenge,
+ * or TQ_NONE. */
+static size_t first_challenge(const json_t *tr)
+{
+    for (size_t i = tq_next(tr, 0, "mcp", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", NULL)) {
+        if (tq_status(tq_at(tr, i)) == 401 &&
+            tq_has_bearer_challenge(tq_at(tr, i))) {
+            return i;
+        }
+    }
+    return TQ_NONE;
+}
+
+/* Does any MCP challenge name a resource_metadata URL? */
+static bool any_challenge_names_prm(const json_t *tr)
+{
+    for (size_t i = tq_next(tr, 0, "mcp", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", NULL)) {
+        char *u = tq_challenge_param(tq_at(tr, i), "resource_metadata");
+        bool has = u != NULL;
+        free(u);
+        if (has) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void hc_check_prm_header_url_used(const struct hc_input *in,
+                                  struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t c = first_challenge(tr);
+    char *url = c != TQ_NONE
+                    ? tq_challenge_param(tq_at(tr, c), "resource_metadata")
+                    : NULL;
+
+    if (url == NULL) {
+        hc_verdict(out, HC_SKIPPED,
+                   "no 401 challenge named a resource_metadata URL");
+        return;
+    }
+    hc_evidence(out, tr, c);
+    for (size_t i = c + 1; i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        /* A custom PRM location is only recognisable by its URL. */
+        if (!is_prm_request(ex) && !tq_is(ex, "prm", "GET") &&
+            strcmp(tq_url(ex), url) != 0) {
+            continue;
+        }
+        hc_evidence(out, tr, i);
+        if (strcmp(tq_url(ex), url) == 0) {
+            hc_verdict(out, HC_SUCCESS,
+                       "the first PRM request (seq %zu) used the "
+                       "resource_metadata URL of the challenge (seq %zu)",
+                       hc_seq_of(tr, i), hc_seq_of(tr, c));
+        } else {
+            hc_verdict(out, HC_FAILURE,
+                       "the first PRM request (seq %zu) went to %.150s, not "
+                       "to the challenge's resource_metadata %.150s",
+                       hc_seq_of(tr, i), tq_url(ex), url);
+        }
+        free(url);
+        return;
+    }
+    free(url);
+    hc_missing_fact(in, out,
+                    "the client never requested the Protected Resource "
+                    "Metadata named by the challenge");
+}
+
+void hc_check_prm_path_before_root(const struct hc_input *in,
+                                   struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t m = tq_next(tr, 0, "mcp", NULL);
+    const char *mpath = m != TQ_NONE ? tq_path(tq_at(tr, m)) : "";
+    char want[600];
+    bool path_tried = false;
+    size_t n = 0;
+
+    if (any_challenge_names_prm(tr)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "a challenge named the PRM URL; the well-known fallback "
+                   "does not apply");
+        return;
+    }
+    if (mpath[0] == '\0' || strcmp(mpath, "/") == 0) {
+        hc_verdict(out, HC_SKIPPED,
+                   "the MCP endpoint has no path: root is the path form");
+        return;
+    }
+    /* RFC 9728 §3.1: insert the well-known segment before the path. */
+    snprintf(want, sizeof want, "%s%s", PRM_WK, mpath);
+    for (size_t i = 0; i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        if (!is_prm_request(ex)) {
+            continue;
+        }
+        n++;
+        hc_evidence(out, tr, i);
+        if (strcmp(tq_path(ex), want) == 0) {
+            path_tried = true;
+        } else if (strcmp(tq_path(ex), PRM_WK) == 0 && !path_tried) {
+            hc_verdict(out, HC_FAILURE,
+                       "PRM request (seq %zu) went to the root %s before the "
+                       "path-inserted %.200s",
+                       hc_seq_of(tr, i), PRM_WK, want);
+            return;
+        }
+    }
+    if (n == 0) {
+        hc_missing_fact(in, out,
+                        "the client never requested the Protected Resource "
+                        "Metadata at a well-known URL");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "%zu PRM request(s); the path-inserted URL was tried first", n);
+}
+
+/* --- authorization server metadata order ------------------------------ */
+
+#define MAX_CAND 3
+
+/* RFC 8414 §3.1 and the MCP discovery order: for an issuer with a path,
+ * OAuth path-inserted, OIDC path-inserted, OIDC path-appended; without,
+ * OAuth then OIDC. Returns the number of candidates written (new
+ * strings). */
+static size_t candidates(const char *issuer, char *out[MAX_CAND])
+{
+    struct ac_url u;
+    char *origin = ac_url_origin(issuer);
+    size_t n = 0;
+    int plen;
+
+    if (origin == NULL || !ac_url_parse(issuer, &u, NULL)) {
+        free(origin);
+        return 0;
+    }
+    plen = (int)strlen(u.path);
+    while (plen > 0 && u.path[plen - 1] == '/') {
+        plen--;
+    }
+    if (plen == 0) {
+        n += asprintf(&out[n], "%s%s", origin, OAUTH_WK) >= 0;
+        n += asprintf(&out[n], "%s%s", origin, OIDC_WK) >= 0;
+    } else {
+        n += asprintf(&out[n], "%s%s%.*s", origin, OAUTH_WK, plen, u.path) >= 0;
+        n += asprintf(&out[n], "%s%s%.*s", origin, OIDC_WK, plen, u.path) >= 0;
+        n += asprintf(&out[n], "%s%.*s%s", origin, plen, u.path, OIDC_WK) >= 0;
+    }
+    ac_url_free(&u);
+    free(origin);
+    return n;
+}
+
+static void free_cands(char *c[MAX_CAND], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i]);
+    }
+}
+
+/* The URL of an exchange without its query. */
+static bool url_is(const json_t *ex, const char *want)
+{
+    const char *u = tq_url(ex);
+    size_t n = strcspn(u, "?#");
+    return strlen(want) == n && strncmp(u, want, n) == 0;
+}
+
+/* Judge the metadata attempts for one issuer. Returns false with `out`
+ * set on a violation; *attempts counts them. */
+static bool judge_issuer_order(const json_t *tr, const char *issuer,
+                               struct hc_result *out, size_t *attempts)
+{
+    char *cand[MAX_CAND];
+    size_t nc = candidates(issuer, cand);
+    char *origin = ac_url_origin(issuer);
+    int prev = -1;
+    bool prev_failed = false, ok = true;
+
+    for (size_t i = 0; ok && origin != NULL && i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        int rank = -1;
+        if (!is_metadata_request(ex) || !starts_with(tq_url(ex), origin)) {
+            continue;
+        }
+        for (size_t k = 0; k < nc; k++) {
+            rank = url_is(ex, cand[k]) ? (int)k : rank;
+        }
+        (*attempts)++;
+        hc_evidence(out, tr, i);
+        if (rank < 0) {
+            hc_verdict(out, HC_FAILURE,
+                       "metadata request (seq %zu) to %.150s is not one of the "
+                       "discovery URLs of issuer %.150s",
+                       hc_seq_of(tr, i), tq_url(ex), issuer);
+            ok = false;
+        } else if (rank > 0 && !(prev == rank - 1 && prev_failed)) {
+            hc_verdict(out, HC_FAILURE,
+                       "metadata request (seq %zu) tried discovery URL #%d of "
+                       "issuer %.150s without a failed attempt at #%d first",
+                       hc_seq_of(tr, i), rank + 1, issuer, rank);
+            ok = false;
+        }
+        prev = rank;
+        prev_failed = attempt_failed(ex);
+    }
+    free_cands(cand, nc);
+    free(origin);
+    return ok;
+}
+
+void hc_check_as_metadata_order(const struct hc_input *in,
+                                struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    json_t *prm = hc_prm_doc(tr);
+    const json_t *ases = json_object_get(prm, "authorization_servers");
+    size_t i, attempts = 0;
+    const json_t *as;
+
+    if (!json_is_array(ases) || json_array_size(ases) == 0) {
+        hc_verdict(out, HC_SKIPPED,
+                   "no PRM with authorization_servers was received");
+        json_decref(prm);
+        return;
+    }
+    json_array_foreach(ases, i, as)
+    {
+        if (json_is_string(as) &&
+            !judge_issuer_order(tr, json_string_value(as), out, &attempts)) {
+            json_decref(prm);
+            return;
+        }
+    }
+    json_decref(prm);
+    if (attempts == 0) {
+        hc_missing_fact(in, out,
+                        "the client requested no authorization server "
+                        "metadata");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "%zu metadata request(s), in the RFC 8414 / OIDC discovery "
+               "order, each later URL only after the previous one failed",
+               attempts);
+}
+
+/* After a failed attempt at discovery URL #k, the client tried #k+1 (or
+ * already had metadata from that server). */
+void hc_check_as_metadata_fallback(const struct hc_input *in,
+                                   struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t failures = 0;
+
+    for (size_t i = 0; i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        bool later = false;
+        /* Only authorization servers' answers: a guess at the MCP
+         * server's origin is the legacy checks' business. */
+        if (!is_metadata_request(ex) || !attempt_failed(ex) ||
+            strcmp(tq_server(ex), "mcp") == 0 ||
+            strcmp(tq_server(ex), "browser") == 0) {
+            continue;
+        }
+        failures++;
+        hc_evidence(out, tr, i);
+        for (size_t j = i + 1; j < tq_count(tr) && !later; j++) {
+            const json_t *e2 = tq_at(tr, j);
+            later = is_metadata_request(e2) &&
+                    strcmp(tq_server(e2), tq_server(ex)) == 0;
+        }
+        json_t *doc = hc_as_metadata(tr, tq_server(ex), i);
+        if (!later && doc == NULL) {
+            hc_verdict(out, HC_FAILURE,
+                       "metadata request (seq %zu) answered %d without "
+                       "usable metadata, and the client tried no further "
+                       "discovery URL of server %.40s",
+                       hc_seq_of(tr, i), tq_status(ex), tq_server(ex));
+            return;
+        }
+        json_decref(doc);
+    }
+    if (failures == 0) {
+        hc_verdict(out, HC_SKIPPED, "no metadata request failed");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "after each of %zu failed metadata request(s) the client tried "
+               "the next discovery URL",
+               failures);
+}
+
+/* The issuer a metadata URL was built from (RFC 8414 §3.1 reversed), a new
+ * string, or NULL. */
+static char *issuer_of_url(const char *url)
+{
+    struct ac_url u;
+    char *origin = ac_url_origin(url);
+    char *iss = NULL;
+    const char *p;
+
+    if (origin == NULL || !ac_url_parse(url, &u, NULL)) {
+        free(origin);
+        return NULL;
+    }
+    p = u.path;
+    if (starts_with(p, OAUTH_WK)) {
+        iss = asprintf(&iss, "%s%s", origin, p + strlen(OAUTH_WK)) >= 0 ? iss
+                                                                        : NULL;
+    } else if (starts_with(p, OIDC_WK)) {
+        iss = asprintf(&iss, "%s%s", origin, p + strlen(OIDC_WK)) >= 0 ? iss
+                                                                       : NULL;
+    } else if (strstr(p, OIDC_WK) != NULL) {
+        int n = (int)(strstr(p, OIDC_WK) - p);
+        iss = asprintf(&iss, "%s%.*s", origin, n, p) >= 0 ? iss : NULL;
+    }
+    ac_url_free(&u);
+    free(origin);
+    return iss;
+}
+
+/* Does server `s` get an authorize / token / register request in
+ * [from, to)? Returns its index or TQ_NONE. */
+static size_t flow_request_at(const json_t *tr, const char *s, size_t from,
+                              size_t to)
+{
+    for (size_t i = from; i < to && i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        if (strcmp(tq_server(ex), s) == 0 &&
+            (tq_is(ex, "authorize", NULL) || tq_is(ex, "token", NULL) ||
+             tq_is(ex, "register", NULL))) {
+            return i;
+        }
+    }
+    return TQ_NONE;
+}
+
+/* A predicate on one metadata document: is it unusable? Writes why. */
+typedef bool (*bad_doc_fn)(const json_t *ex, const json_t *doc, char *why,
+                           size_t n);
+
+/* Shared shape: after a metadata response `bad` rejects, the client makes
+ * no flow request to that server until a later metadata response from it
+ * is acceptable. */
+static void refused_after_bad_doc(const struct hc_input *in,
+                                  struct hc_result *out, bad_doc_fn bad,
+                                  const char *none_msg, const char *ok_msg)
+{
+    const json_t *tr = in->transcript;
+    size_t seen = 0;
+    char why[300];
+
+    for (size_t i = 0; i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        json_t *doc;
+        size_t until = tq_count(tr), hit;
+        if (!is_metadata_request(ex) || tq_status(ex) != 200 ||
+            (doc = tq_resp_json(ex)) == NULL) {
+            continue;
+        }
+        why[0] = '\0';
+        if (!bad(ex, doc, why, sizeof why)) {
+            json_decref(doc);
+            continue;
+        }
+        json_decref(doc);
+        seen++;
+        hc_evidence(out, tr, i);
+        for (size_t j = i + 1; j < tq_count(tr); j++) {
+            const json_t *e2 = tq_at(tr, j);
+            json_t *d2;
+            char w2[300];
+            if (!is_metadata_request(e2) ||
+                strcmp(tq_server(e2), tq_server(ex)) != 0 ||
+                tq_status(e2) != 200 || (d2 = tq_resp_json(e2)) == NULL) {
+                continue;
+            }
+            bool good = !bad(e2, d2, w2, sizeof w2);
+            json_decref(d2);
+            if (good) {
+                until = j;
+                break;
+            }
+        }
+        hit = flow_request_at(tr, tq_server(ex), i + 1, until);
+        if (hit != TQ_NONE) {
+            hc_evidence(out, tr, hit);
+            hc_verdict(out, HC_FAILURE,
+                       "metadata (seq %zu): %s; the client still sent a %s "
+                       "request to that server (seq %zu)",
+                       hc_seq_of(tr, i), why, tq_endpoint(tq_at(tr, hit)),
+                       hc_seq_of(tr, hit));
+            return;
+        }
+    }
+    if (seen == 0) {
+        hc_verdict(out, HC_SKIPPED, "%s", none_msg);
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS, "%s", ok_msg);
+}
+
+static bool issuer_bad(const json_t *ex, const json_t *doc, char *why, size_t n)
+{
+    char *want = issuer_of_url(tq_url(ex));
+    const char *got = ac_json_str(doc, "issuer");
+    bool bad = want != NULL && (got == NULL || strcmp(got, want) != 0);
+
+    if (bad) {
+        snprintf(why, n, "issuer \"%.100s\" does not match \"%.100s\"",
+                 got != NULL ? got : "(absent)", want);
+    }
+    free(want);
+    return bad;
+}
+
+void hc_check_issuer_mismatch_rejected(const struct hc_input *in,
+                                       struct hc_result *out)
+{
+    refused_after_bad_doc(in, out, issuer_bad,
+                          "every metadata document's issuer matched its URL",
+                          "the client made no request to an authorization "
+                          "server whose metadata issuer did not match "
+                          "(RFC 8414 §3.3)");
+}
+
+static bool no_s256(const json_t *ex, const json_t *doc, char *why, size_t n)
+{
+    const json_t *m = json_object_get(doc, "code_challenge_methods_supported");
+
+    (void)ex;
+    if (!ac_json_array_has_str(m, "S256")) {
+        snprintf(why, n, "code_challenge_methods_supported %s",
+                 m == NULL ? "is absent" : "lacks S256");
+        return true;
+    }
+    return false;
+}
+
+void hc_check_s256_support_required(const struct hc_input *in,
+                                    struct hc_result *out)
+{
+    refused_after_bad_doc(in, out, no_s256,
+                          "every metadata document listed S256 in "
+                          "code_challenge_methods_supported",
+                          "the client refused authorization servers without "
+                          "S256 in code_challenge_methods_supported");
+}
+
+void hc_check_prm_resource_mismatch_rejected(const struct hc_input *in,
+                                             struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t m = tq_next(tr, 0, "mcp", NULL);
+    char *canon =
+        m != TQ_NONE ? ac_url_canonical_resource(tq_url(tq_at(tr, m))) : NULL;
+    const char *mcp_url = m != TQ_NONE ? tq_url(tq_at(tr, m)) : "";
+
+    for (size_t i = tq_next(tr, 0, "prm", "GET"); canon && i != TQ_NONE;
+         i = tq_next(tr, i + 1, "prm", "GET")) {
+        json_t *doc =
+            tq_status(tq_at(tr, i)) == 200 ? tq_resp_json(tq_at(tr, i)) : NULL;
+        const char *r = ac_json_str(doc, "resource");
+        bool bad =
+            doc != NULL &&
+            (r == NULL || (strcmp(r, canon) != 0 && strcmp(r, mcp_url) != 0));
+        json_decref(doc);
+        if (!bad) {
+            continue;
+        }
+        hc_evidence(out, tr, i);
+        size_t a = tq_next(tr, i + 1, "authorize", NULL);
+        free(canon);
+        if (a != TQ_NONE) {
+            hc_evidence(out, tr, a);
+            hc_verdict(out, HC_FAILURE,
+                       "the PRM (seq %zu) names another resource, yet the "
+                       "client sent an authorization request (seq %zu)",
+                       hc_seq_of(tr, i), hc_seq_of(tr, a));
+        } else {
+            hc_verdict(out, HC_SUCCESS,
+                       "the PRM (seq %zu) names another resource and the "
+                       "client did not authorize (RFC 9728 §3.3)",
+                       hc_seq_of(tr, i));
+        }
+        return;
+    }
+    free(canon);
+    hc_verdict(out, HC_SKIPPED, "no PRM naming another resource was received");
+}
+
+/* --- 2025-03-26 fallbacks ------------------------------------------------ */
+
+static bool legacy_applies(const struct hc_input *in, struct hc_result *out)
+{
+    json_t *prm = hc_prm_doc(in->transcript);
+    bool legacy = ac_json_array_has_str(json_object_get(in->scenario, "spec"),
+                                        "2025-03-26");
+
+    json_decref(prm);
+    if (!legacy) {
+        hc_verdict(out, HC_SKIPPED, "the scenario does not cover 2025-03-26");
+        return false;
+    }
+    if (prm != NULL) {
+        hc_verdict(out, HC_SKIPPED,
+                   "Protected Resource Metadata was available");
+        return false;
+    }
+    return true;
+}
+
+void hc_check_legacy_root_metadata(const struct hc_input *in,
+                                   struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t m = tq_next(tr, 0, "mcp", NULL);
+    char *origin = m != TQ_NONE ? ac_url_origin(tq_url(tq_at(tr, m))) : NULL;
+    char want[300];
+
+    if (!legacy_applies(in, out)) {
+        free(origin);
+        return;
+    }
+    snprintf(want, sizeof want, "%s%s", origin ? origin : "", OAUTH_WK);
+    free(origin);
+    for (size_t i = 0; i < tq_count(tr); i++) {
+        if (strcmp(tq_method(tq_at(tr, i)), "GET") == 0 &&
+            url_is(tq_at(tr, i), want)) {
+            hc_evidence(out, tr, i);
+            hc_verdict(out, HC_SUCCESS,
+                       "without PRM the client fetched %.200s (seq %zu)", want,
+                       hc_seq_of(tr, i));
+            return;
+        }
+    }
+    hc_missing_fact(in, out,
+                    "without PRM the client never fetched the metadata at the "
+                    "MCP server's root (2025-03-26 discovery)");
+}
+
+void hc_check_legacy_default_endpoints(const struct hc_input *in,
+                                       struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t m = tq_next(tr, 0, "mcp", NULL);
+    char *origin = m != TQ_NONE ? ac_url_origin(tq_url(tq_at(tr, m))) : NULL;
+    size_t a = tq_next(tr, 0, "authorize", NULL);
+    char want[300];
+
+    if (!legacy_applies(in, out)) {
+        free(origin);
+        return;
+    }
+    for (size_t i = 0; i < tq_count(tr); i++) {
+        if (is_metadata_request(tq_at(tr, i)) &&
+            !attempt_failed(tq_at(tr, i))) {
+            hc_verdict(out, HC_SKIPPED,
+                       "authorization server metadata was available");
+            free(origin);
+            return;
+        }
+    }
+    snprintf(want, sizeof want, "%s/authorize", origin ? origin : "");
+    free(origin);
+    if (a == TQ_NONE) {
+        hc_missing(in, out, "authorization request");
+        return;
+    }
+    hc_evidence(out, tr, a);
+    if (!url_is(tq_at(tr, a), want)) {
+        hc_verdict(out, HC_FAILURE,
+                   "without metadata the authorization request (seq %zu) went "
+                   "to %.150s, not the default %.150s",
+                   hc_seq_of(tr, a), tq_url(tq_at(tr, a)), want);
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "without metadata the client used the default /authorize "
+               "endpoint at the MCP server's origin (seq %zu)",
+               hc_seq_of(tr, a));
+}

@@ -1,0 +1,179 @@
+/* Private to the check registry: helpers shared by the check families
+ * (checks.c, checks_util.c, checks_<family>.c) and the check functions
+ * the registry table in checks.c lists. Not for use outside harness/. */
+#ifndef HC_CHECKS_INT_H
+#define HC_CHECKS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "common/form.h"
+#include "harness/checks.h"
+
+/* --- verdicts (checks.c) --------------------------------------------- */
+
+/* Set status and a printf-formatted one-line message. */
+void hc_verdict(struct hc_result *out, enum hc_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record transcript index `idx` (its seq) as evidence; duplicates and
+ * overflow are dropped. */
+void hc_evidence(struct hc_result *out, const json_t *tr, size_t idx);
+
+/* The seq of the exchange at index `idx`. */
+size_t hc_seq_of(const json_t *tr, size_t idx);
+
+/* The scenario's `client` object (borrowed, may be NULL). */
+const json_t *hc_scenario_client(const struct hc_input *in);
+
+/* client.expect == "refuse"? */
+bool hc_expects_refusal(const struct hc_input *in);
+
+/* A fact the check needs is missing: FAILURE, or SKIPPED when the
+ * scenario expects refusal. `hc_missing` says "no WHAT was made". */
+void hc_missing_fact(const struct hc_input *in, struct hc_result *out,
+                     const char *fact);
+void hc_missing(const struct hc_input *in, struct hc_result *out,
+                const char *what);
+
+/* A query or body that does not parse is a FAILURE finding. */
+void hc_malformed(struct hc_result *out, const char *what, size_t seq,
+                  const struct ac_err *e);
+
+/* Does some authorization server of the scenario list `how` in its
+ * `registration`? */
+bool hc_scenario_offers(const struct hc_input *in, const char *how);
+
+/* The resource the client should send (the PRM's, else the canonical MCP
+ * URI). A new string or NULL; *from says which. */
+char *hc_expected_resource(const json_t *tr, const char **from);
+
+/* Does the request's query carry parameter `name`? */
+bool hc_query_has(const json_t *ex, const char *name);
+
+/* Append a 200 token response's access_token to `issued`. */
+void hc_collect_token(const json_t *ex, json_t *issued);
+
+/* --- shared queries (checks_util.c) ---------------------------------- */
+
+/* Is `s` one of the space-separated scopes in `scopes` (NULL: none)? */
+bool hc_scope_has(const char *scopes, const char *s);
+
+/* Is every scope of `need` in `have`? */
+bool hc_scope_covers(const char *have, const char *need);
+
+/* The parsed body (a new reference) of the first 200 response to a GET
+ * on `prm` (Protected Resource Metadata), or NULL. */
+json_t *hc_prm_doc(const json_t *tr);
+
+/* The parsed body (a new reference) of the last 200 answer of server
+ * `server` to a metadata / oidc GET at an index < `before`, or NULL. */
+json_t *hc_as_metadata(const json_t *tr, const char *server, size_t before);
+
+/* The token request at index `i`: its body form (initialised here, free
+ * with ac_form_free even on failure); false when it does not parse. */
+bool hc_token_form(const json_t *tr, size_t i, struct ac_form *f);
+
+/* Member `key` of the JSON response body of exchange `ex`, as a new string
+ * (free()), or NULL. */
+char *hc_resp_member(const json_t *ex, const char *key);
+
+/* The client_id a token / revoke request authenticates as: the body's
+ * client_id, else the Basic user. A new string or NULL. */
+char *hc_request_client_id(const json_t *ex, const struct ac_form *body);
+
+/* The bearer token of a request (Authorization: Bearer), a new string or
+ * NULL. */
+char *hc_bearer_of(const json_t *ex);
+
+/* The parsed query of the Location of an authorization response (302);
+ * `loc` is initialised here (free with ac_form_free); false when there is
+ * no Location or it does not parse. */
+bool hc_authz_response(const json_t *ex, struct ac_form *loc);
+
+/* Index of the token request at index >= `from` that redeems `code`, or
+ * TQ_NONE. */
+size_t hc_redeemed_at(const json_t *tr, size_t from, const char *code);
+
+/* Number of exchanges matching endpoint/method (method may be NULL). */
+size_t hc_count(const json_t *tr, const char *endpoint, const char *method);
+
+/* The scenario's mcp_server.wire ("2025-11-25" when absent). */
+const char *hc_wire(const struct hc_input *in);
+
+/* --- the check functions, by family ------------------------------------ */
+
+#define HC_DECL(name)                                                          \
+    void name(const struct hc_input *in, struct hc_result *out)
+
+/* checks_discovery.c */
+HC_DECL(hc_check_prm_header_url_used);
+HC_DECL(hc_check_prm_path_before_root);
+HC_DECL(hc_check_as_metadata_order);
+HC_DECL(hc_check_as_metadata_fallback);
+HC_DECL(hc_check_issuer_mismatch_rejected);
+HC_DECL(hc_check_s256_support_required);
+HC_DECL(hc_check_prm_resource_mismatch_rejected);
+HC_DECL(hc_check_legacy_root_metadata);
+HC_DECL(hc_check_legacy_default_endpoints);
+
+/* checks_registration.c */
+HC_DECL(hc_check_dcr_application_type);
+HC_DECL(hc_check_dcr_redirect_uris_loopback);
+HC_DECL(hc_check_dcr_grant_types_refresh);
+HC_DECL(hc_check_dcr_auth_method_supported);
+HC_DECL(hc_check_registration_priority);
+HC_DECL(hc_check_cimd_client_id_used);
+HC_DECL(hc_check_token_endpoint_auth_method);
+HC_DECL(hc_check_private_key_jwt_claims);
+HC_DECL(hc_check_client_credentials_grant);
+HC_DECL(hc_check_no_cross_as_credential_reuse);
+HC_DECL(hc_check_reregister_on_as_change);
+HC_DECL(hc_check_stale_client_reregistered);
+HC_DECL(hc_check_registration_reused);
+
+/* checks_authz.c */
+HC_DECL(hc_check_iss_compare_supported);
+HC_DECL(hc_check_iss_reject_missing);
+HC_DECL(hc_check_iss_compare_unadvertised);
+HC_DECL(hc_check_iss_proceed_absent);
+HC_DECL(hc_check_state_mismatch_rejected);
+HC_DECL(hc_check_redirect_uri_consistent);
+HC_DECL(hc_check_redirect_uri_loopback_ip);
+HC_DECL(hc_check_redirect_uri_registered);
+HC_DECL(hc_check_code_single_use);
+
+/* checks_scope.c */
+HC_DECL(hc_check_scope_from_challenge);
+HC_DECL(hc_check_scope_from_scopes_supported);
+HC_DECL(hc_check_scope_omitted_when_undefined);
+HC_DECL(hc_check_scope_step_up_escalation);
+HC_DECL(hc_check_scope_retry_limit);
+HC_DECL(hc_check_offline_access_not_requested);
+HC_DECL(hc_check_offline_access_requested);
+
+/* checks_tokens.c */
+HC_DECL(hc_check_refresh_before_reauthorization);
+HC_DECL(hc_check_refresh_token_rotation);
+HC_DECL(hc_check_refresh_scope_not_widened);
+HC_DECL(hc_check_invalid_grant_reauthorize_once);
+HC_DECL(hc_check_refresh_5xx_keeps_credentials);
+HC_DECL(hc_check_no_reauthorization);
+HC_DECL(hc_check_restart_reuses_tokens);
+HC_DECL(hc_check_revoked_token_not_reused);
+HC_DECL(hc_check_logout_revokes);
+HC_DECL(hc_check_token_not_in_url);
+HC_DECL(hc_check_token_audience_respected);
+
+/* checks_mcp.c */
+HC_DECL(hc_check_mcp_initialize_first);
+HC_DECL(hc_check_mcp_initialized_notification);
+HC_DECL(hc_check_mcp_session_id_echoed);
+HC_DECL(hc_check_mcp_protocol_version_header);
+HC_DECL(hc_check_mcp_accept_header);
+HC_DECL(hc_check_mcp_request_metadata_headers);
+
+#endif

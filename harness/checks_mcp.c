@@ -1,0 +1,327 @@
+/* MCP transport checks: the 2025-11-25 lifecycle (initialize first, the
+ * initialized notification, the session id echoed, the negotiated
+ * MCP-Protocol-Version on every request), the Accept header, and the
+ * 2026-07-28 stateless wire's request metadata headers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "harness/checks_int.h"
+#include "harness/transcript_query.h"
+
+static bool stateless(const struct hc_input *in)
+{
+    return strcmp(hc_wire(in), "2026-07-28") == 0;
+}
+
+/* The method of the first JSON-RPC message of a request body, borrowed
+ * from `*msgs` (a new array the caller frees), or NULL. */
+static const char *first_method(const json_t *ex, json_t **msgs)
+{
+    *msgs = tq_jsonrpc_messages(tq_req_body(ex));
+    return ac_json_str(json_array_get(*msgs, 0), "method");
+}
+
+static bool auth_rejected(const json_t *ex)
+{
+    return tq_status(ex) == 401 || tq_status(ex) == 403;
+}
+
+/* A dual-era client may probe with server/discover before falling back
+ * to initialize (2026-07-28 versioning, "Backward compatibility"). */
+static bool is_probe(const char *method)
+{
+    return method != NULL && strcmp(method, "server/discover") == 0;
+}
+
+static bool skip_stateless(const struct hc_input *in, struct hc_result *out)
+{
+    if (stateless(in)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "the 2026-07-28 wire is stateless: no initialize");
+        return true;
+    }
+    return false;
+}
+
+void hc_check_mcp_initialize_first(const struct hc_input *in,
+                                   struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+
+    if (skip_stateless(in, out)) {
+        return;
+    }
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        json_t *msgs;
+        const char *m;
+        bool ok;
+        if (auth_rejected(tq_at(tr, i))) {
+            continue;
+        }
+        m = first_method(tq_at(tr, i), &msgs);
+        if (is_probe(m)) {
+            json_decref(msgs);
+            continue;
+        }
+        hc_evidence(out, tr, i);
+        ok = m != NULL && strcmp(m, "initialize") == 0;
+        if (ok) {
+            hc_verdict(out, HC_SUCCESS,
+                       "the first authorized MCP request (seq %zu) was "
+                       "initialize",
+                       hc_seq_of(tr, i));
+        } else {
+            hc_verdict(out, HC_FAILURE,
+                       "the first authorized MCP request (seq %zu) was "
+                       "\"%.40s\", not initialize",
+                       hc_seq_of(tr, i), m != NULL ? m : "(no method)");
+        }
+        json_decref(msgs);
+        return;
+    }
+    hc_missing(in, out, "authorized MCP request");
+}
+
+/* Index of the first initialize answered 200, or TQ_NONE. */
+static size_t initialized_at(const json_t *tr, size_t from)
+{
+    for (size_t i = tq_next(tr, from, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        json_t *msgs;
+        const char *m = first_method(tq_at(tr, i), &msgs);
+        bool hit = m != NULL && strcmp(m, "initialize") == 0 &&
+                   tq_status(tq_at(tr, i)) == 200;
+        json_decref(msgs);
+        if (hit) {
+            return i;
+        }
+    }
+    return TQ_NONE;
+}
+
+void hc_check_mcp_initialized_notification(const struct hc_input *in,
+                                           struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t k;
+
+    if (skip_stateless(in, out)) {
+        return;
+    }
+    if ((k = initialized_at(tr, 0)) == TQ_NONE) {
+        hc_missing(in, out, "successful initialize request");
+        return;
+    }
+    hc_evidence(out, tr, k);
+    for (size_t i = tq_next(tr, k + 1, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        json_t *msgs;
+        const char *m = first_method(tq_at(tr, i), &msgs);
+        bool note = m != NULL && strcmp(m, "notifications/initialized") == 0;
+        bool ping = m != NULL && (strcmp(m, "ping") == 0 || is_probe(m));
+        hc_evidence(out, tr, i);
+        if (!note && !ping) {
+            hc_verdict(out, HC_FAILURE,
+                       "after initialize (seq %zu) the client sent \"%.40s\" "
+                       "(seq %zu) before notifications/initialized",
+                       hc_seq_of(tr, k), m ? m : "(no method)",
+                       hc_seq_of(tr, i));
+        } else if (note) {
+            hc_verdict(out, HC_SUCCESS,
+                       "notifications/initialized (seq %zu) followed "
+                       "initialize",
+                       hc_seq_of(tr, i));
+        }
+        json_decref(msgs);
+        if (!ping) {
+            return;
+        }
+    }
+    hc_missing_fact(in, out, "the client never sent notifications/initialized");
+}
+
+void hc_check_mcp_session_id_echoed(const struct hc_input *in,
+                                    struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    const char *sid = NULL;
+    size_t n = 0;
+
+    if (skip_stateless(in, out)) {
+        return;
+    }
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        const json_t *ex = tq_at(tr, i);
+        json_t *msgs;
+        const char *m = first_method(ex, &msgs);
+        bool init = m != NULL && strcmp(m, "initialize") == 0;
+        const char *got = tq_req_header(ex, "Mcp-Session-Id");
+        json_decref(msgs);
+        if (init) {
+            if (tq_status(ex) == 200) {
+                sid = tq_resp_header(ex, "Mcp-Session-Id");
+            }
+            continue;
+        }
+        if (sid == NULL) {
+            continue;
+        }
+        n++;
+        hc_evidence(out, tr, i);
+        if (got == NULL || strcmp(got, sid) != 0) {
+            hc_verdict(out, HC_FAILURE,
+                       "MCP request (seq %zu) %s the session id the server "
+                       "assigned",
+                       hc_seq_of(tr, i), got == NULL ? "omitted" : "changed");
+            return;
+        }
+        if (tq_status(ex) == 404) {
+            sid = NULL; /* the session ended; a new initialize follows */
+        }
+    }
+    if (n == 0) {
+        hc_missing_fact(in, out,
+                        "no MCP request followed a session-creating "
+                        "initialize");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "all %zu MCP request(s) after initialize echoed Mcp-Session-Id",
+               n);
+}
+
+void hc_check_mcp_protocol_version_header(const struct hc_input *in,
+                                          struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    char want[40] = "";
+    size_t n = 0;
+    bool sl = stateless(in);
+
+    if (sl) {
+        snprintf(want, sizeof want, "2026-07-28");
+    }
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        const json_t *ex = tq_at(tr, i);
+        json_t *msgs;
+        const char *m = first_method(ex, &msgs);
+        const char *got = tq_req_header(ex, "MCP-Protocol-Version");
+        bool init = m != NULL && strcmp(m, "initialize") == 0;
+        if (!sl && init) {
+            json_t *r = tq_jsonrpc_messages(tq_resp_body(ex));
+            const char *v =
+                ac_json_str(json_object_get(json_array_get(r, 0), "result"),
+                            "protocolVersion");
+            if (v != NULL && tq_status(ex) == 200) {
+                snprintf(want, sizeof want, "%s", v);
+            }
+            json_decref(r);
+        }
+        json_decref(msgs);
+        if (want[0] == '\0' || (!sl && init)) {
+            continue;
+        }
+        n++;
+        hc_evidence(out, tr, i);
+        if (got == NULL || strcmp(got, want) != 0) {
+            hc_verdict(out, HC_FAILURE,
+                       "MCP request (seq %zu): MCP-Protocol-Version %s%.40s%s, "
+                       "expected \"%s\"",
+                       hc_seq_of(tr, i), got ? "\"" : "", got ? got : "absent",
+                       got ? "\"" : "", want);
+            return;
+        }
+    }
+    if (n == 0) {
+        hc_missing_fact(in, out, "no MCP request followed version negotiation");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "all %zu MCP request(s) carried MCP-Protocol-Version: %s", n,
+               want);
+}
+
+void hc_check_mcp_accept_header(const struct hc_input *in,
+                                struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t n = 0;
+
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        const char *a = tq_req_header(tq_at(tr, i), "Accept");
+        n++;
+        hc_evidence(out, tr, i);
+        if (a == NULL || strstr(a, "application/json") == NULL ||
+            strstr(a, "text/event-stream") == NULL) {
+            hc_verdict(out, HC_FAILURE,
+                       "MCP request (seq %zu): Accept %s does not list both "
+                       "application/json and text/event-stream",
+                       hc_seq_of(tr, i),
+                       a != NULL ? "header" : "absent, so it");
+            return;
+        }
+    }
+    if (n == 0) {
+        hc_missing(in, out, "MCP POST request");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "all %zu MCP POST(s) accepted application/json and "
+               "text/event-stream",
+               n);
+}
+
+void hc_check_mcp_request_metadata_headers(const struct hc_input *in,
+                                           struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t n = 0;
+
+    if (!stateless(in)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "request metadata headers belong to the 2026-07-28 wire");
+        return;
+    }
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        const json_t *ex = tq_at(tr, i);
+        json_t *msgs;
+        const char *m = first_method(ex, &msgs);
+        const char *name = ac_json_str(
+            json_object_get(json_array_get(msgs, 0), "params"), "name");
+        const char *hm = tq_req_header(ex, "Mcp-Method");
+        const char *hn = tq_req_header(ex, "Mcp-Name");
+        bool ok = m == NULL ||
+                  (hm != NULL && strcmp(hm, m) == 0 &&
+                   (strcmp(m, "tools/call") != 0 ||
+                    (name != NULL && hn != NULL && strcmp(hn, name) == 0)));
+        if (m != NULL) {
+            n++;
+            hc_evidence(out, tr, i);
+        }
+        if (!ok) {
+            hc_verdict(out, HC_FAILURE,
+                       "MCP request (seq %zu, method %.40s): Mcp-Method / "
+                       "Mcp-Name headers missing or not mirroring the body",
+                       hc_seq_of(tr, i), m);
+        }
+        json_decref(msgs);
+        if (!ok) {
+            return;
+        }
+    }
+    if (n == 0) {
+        hc_missing(in, out, "MCP request");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "all %zu MCP request(s) mirrored method (and tool name) in "
+               "Mcp-Method / Mcp-Name",
+               n);
+}

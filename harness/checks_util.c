@@ -1,0 +1,163 @@
+/* Queries shared by the check families (checks_int.h): scope lists, the
+ * PRM and authorization server metadata a client received, token request
+ * bodies, client identification, bearer tokens and authorization
+ * responses. Pure functions over the transcript, like the checks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "harness/checks_int.h"
+#include "harness/transcript_query.h"
+
+bool hc_scope_has(const char *scopes, const char *s)
+{
+    size_t n = strlen(s);
+
+    while (scopes != NULL && *scopes != '\0') {
+        size_t len = strcspn(scopes, " ");
+        if (len == n && n > 0 && strncmp(scopes, s, n) == 0) {
+            return true;
+        }
+        scopes += len;
+        scopes += strspn(scopes, " ");
+    }
+    return false;
+}
+
+bool hc_scope_covers(const char *have, const char *need)
+{
+    char *copy = need != NULL ? strdup(need) : NULL;
+    char *save = NULL;
+    bool ok = true;
+
+    if (need == NULL) {
+        return true;
+    }
+    if (copy == NULL) {
+        return false;
+    }
+    for (char *t = strtok_r(copy, " ", &save); t != NULL && ok;
+         t = strtok_r(NULL, " ", &save)) {
+        ok = hc_scope_has(have, t);
+    }
+    free(copy);
+    return ok;
+}
+
+json_t *hc_prm_doc(const json_t *tr)
+{
+    for (size_t i = tq_next(tr, 0, "prm", "GET"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "prm", "GET")) {
+        if (tq_status(tq_at(tr, i)) == 200) {
+            json_t *doc = tq_resp_json(tq_at(tr, i));
+            if (doc != NULL) {
+                return doc;
+            }
+        }
+    }
+    return NULL;
+}
+
+json_t *hc_as_metadata(const json_t *tr, const char *server, size_t before)
+{
+    json_t *doc = NULL;
+
+    for (size_t i = 0; i < tq_count(tr) && i < before; i++) {
+        const json_t *ex = tq_at(tr, i);
+        if ((tq_is(ex, "metadata", "GET") || tq_is(ex, "oidc", "GET")) &&
+            strcmp(tq_server(ex), server) == 0 && tq_status(ex) == 200) {
+            json_t *d = tq_resp_json(ex);
+            if (d != NULL) {
+                json_decref(doc);
+                doc = d;
+            }
+        }
+    }
+    return doc;
+}
+
+bool hc_token_form(const json_t *tr, size_t i, struct ac_form *f)
+{
+    return tq_body_form(tq_at(tr, i), f, NULL);
+}
+
+char *hc_resp_member(const json_t *ex, const char *key)
+{
+    json_t *doc = tq_resp_json(ex);
+    const char *v = ac_json_str(doc, key);
+    char *out = v != NULL ? strdup(v) : NULL;
+
+    json_decref(doc);
+    return out;
+}
+
+char *hc_request_client_id(const json_t *ex, const struct ac_form *body)
+{
+    const char *id = body != NULL ? ac_form_get(body, "client_id") : NULL;
+    char *user = NULL, *secret = NULL;
+
+    if (id != NULL) {
+        return strdup(id);
+    }
+    if (tq_basic_credentials(tq_req_header(ex, "Authorization"), &user,
+                             &secret)) {
+        free(secret);
+        return user;
+    }
+    return NULL;
+}
+
+char *hc_bearer_of(const json_t *ex)
+{
+    size_t len = 0;
+    const char *t = tq_bearer_token(tq_req_header(ex, "Authorization"), &len);
+
+    return t != NULL ? strndup(t, len) : NULL;
+}
+
+bool hc_authz_response(const json_t *ex, struct ac_form *loc)
+{
+    int st = tq_status(ex);
+
+    if (st < 300 || st > 399 || tq_resp_header(ex, "Location") == NULL) {
+        ac_form_init(loc);
+        return false;
+    }
+    return tq_location_form(ex, loc, NULL);
+}
+
+size_t hc_redeemed_at(const json_t *tr, size_t from, const char *code)
+{
+    for (size_t i = tq_next(tr, from, "token", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "token", "POST")) {
+        struct ac_form f;
+        bool hit = false;
+        if (hc_token_form(tr, i, &f)) {
+            const char *c = ac_form_get(&f, "code");
+            hit = c != NULL && code != NULL && strcmp(c, code) == 0;
+        }
+        ac_form_free(&f);
+        if (hit) {
+            return i;
+        }
+    }
+    return TQ_NONE;
+}
+
+size_t hc_count(const json_t *tr, const char *endpoint, const char *method)
+{
+    size_t n = 0;
+
+    for (size_t i = tq_next(tr, 0, endpoint, method); i != TQ_NONE;
+         i = tq_next(tr, i + 1, endpoint, method)) {
+        n++;
+    }
+    return n;
+}
+
+const char *hc_wire(const struct hc_input *in)
+{
+    const char *w =
+        ac_json_str(json_object_get(in->scenario, "mcp_server"), "wire");
+    return w != NULL ? w : "2025-11-25";
+}
