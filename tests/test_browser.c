@@ -26,16 +26,16 @@
 
 struct fixture {
     char chromium[256];
-    char out[600];       /* the run's output directory */
-    char profile[600];   /* Chromium's throwaway user data dir */
+    char out[600];     /* the run's output directory */
+    char profile[600]; /* Chromium's throwaway user data dir */
     json_t *results;
 };
 
 static const char *find_chromium(void)
 {
-    static const char *const candidates[] = {
-        "/usr/bin/chromium", "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome", NULL};
+    static const char *const candidates[] = {"/usr/bin/chromium",
+                                             "/usr/bin/chromium-browser",
+                                             "/usr/bin/google-chrome", NULL};
     const char *env = getenv("AUTHCHECK_CHROMIUM");
 
     if (env != NULL && access(env, X_OK) == 0) {
@@ -231,18 +231,18 @@ static void test_failing_filter_hides_passing(void **state)
 
     SKIP_WITHOUT_CHROMIUM(f);
     dom = dump_dom(f, "?failing=1");
-    passed = count_tags(dom, "section", "scenario", "data-status=\"passed\"",
-                        -1);
-    failed = count_tags(dom, "section", "scenario", "data-status=\"failed\"",
-                        -1);
+    passed =
+        count_tags(dom, "section", "scenario", "data-status=\"passed\"", -1);
+    failed =
+        count_tags(dom, "section", "scenario", "data-status=\"failed\"", -1);
     assert_true(failed >= 1);
     /* every passed scenario hidden, every failed one visible */
-    assert_int_equal(count_tags(dom, "section", "scenario",
-                                "data-status=\"passed\"", 1),
-                     passed);
-    assert_int_equal(count_tags(dom, "section", "scenario",
-                                "data-status=\"failed\"", 0),
-                     failed);
+    assert_int_equal(
+        count_tags(dom, "section", "scenario", "data-status=\"passed\"", 1),
+        passed);
+    assert_int_equal(
+        count_tags(dom, "section", "scenario", "data-status=\"failed\"", 0),
+        failed);
     assert_non_null(strstr(dom, FAILING_SCENARIO));
     free(dom);
 }
@@ -250,7 +250,7 @@ static void test_failing_filter_hides_passing(void **state)
 static void test_screenshot(void **state)
 {
     struct fixture *f = *state;
-    static const unsigned char png_magic[8] = {0x89, 'P', 'N', 'G',
+    static const unsigned char png_magic[8] = {0x89, 'P',  'N',  'G',
                                                '\r', '\n', 0x1a, '\n'};
     unsigned char head[8];
     char script[4096], path[700];

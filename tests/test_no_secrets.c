@@ -36,8 +36,7 @@ struct run {
 
 static struct run the_run;
 
-static void load_scenarios(const char *dir, struct hs_scenario ***v,
-                           size_t *n)
+static void load_scenarios(const char *dir, struct hs_scenario ***v, size_t *n)
 {
     char **list = NULL;
     struct ac_err err;
@@ -78,8 +77,8 @@ static int setup(void **state)
     snprintf(the_run.out, sizeof(the_run.out), "%s/no-secrets-out", tmp);
     ho.authcheck_exe = exe;
     ho.tmp_dir = tmp;
-    the_run.results = json_pack("{s:s, s:[]}", "tool", "authcheck",
-                                "scenarios");
+    the_run.results =
+        json_pack("{s:s, s:[]}", "tool", "authcheck", "scenarios");
     the_run.secrets = json_array();
     load_scenarios(dir, &v, &n);
     pool = hr_pool_start(v, n, &ho, 2, &err);
@@ -89,9 +88,8 @@ static int setup(void **state)
     while (hr_pool_next(pool, -1, &res, the_run.secrets) != -2) {
     }
     hr_pool_finish(pool, json_object_get(the_run.results, "scenarios"));
-    assert_int_equal(json_array_size(json_object_get(the_run.results,
-                                                     "scenarios")),
-                     n);
+    assert_int_equal(
+        json_array_size(json_object_get(the_run.results, "scenarios")), n);
     if (!rp_write(the_run.results, the_run.secrets, the_run.out,
                   RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML,
                   &err)) {
