@@ -210,6 +210,7 @@ FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
+	$(Q)command -v clang-format >/dev/null || scripts/deps.sh clang-format
 	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 clean:
