@@ -3,7 +3,12 @@
  * would (the mock /authorize approves at once with a 302 to the client's
  * loopback callback) and records each hop for the transcript, with the
  * monotonic start time taken before the request so the harness can merge
- * the hops with the mocks' exchanges in order. */
+ * the hops with the mocks' exchanges in order.
+ *
+ * With --forge-callback-first it also plays the other tab / the attacker
+ * of scenario authorization/wrong-state-first: before following the
+ * redirect to the client's callback it GETs that callback once with a
+ * wrong state and a made-up code (recorded with "forged": true). */
 #include "harness/browse.h"
 
 #include <errno.h>
@@ -17,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/form.h"
 #include "common/httpc.h"
 #include "common/redact.h"
 #include "common/url.h"
@@ -26,10 +32,23 @@
 #define HOP_TIMEOUT_MS 10000
 #define HOP_MAX_BODY (1024u * 1024u)
 
+/* What the forged callback carries instead of the real state and code:
+ * fixed (deterministic runs), long enough to look real, never issued. */
+#define FORGED_STATE "authcheck-forged-state-5f0c2a9e71d4b836"
+#define FORGED_CODE "authcheck-forged-code-c3e1a07b94d25f68"
+
+struct walk {
+    const char *rec;    /* record file, may be NULL */
+    bool forge_first;   /* --forge-callback-first */
+    char *redirect_uri; /* the start URL's redirect_uri parameter, or NULL */
+    bool forged;        /* the forged callback was delivered */
+};
+
 void hb_usage(FILE *f)
 {
     fprintf(f,
-            "usage: authcheck browse [--record FILE] URL\n"
+            "usage: authcheck browse [--record FILE] [--forge-callback-first] "
+            "URL\n"
             "\n"
             "The headless user agent the harness gives clients as $BROWSER.\n"
             "GETs URL and follows 3xx redirects (Location, http and https\n"
@@ -37,6 +56,12 @@ void hb_usage(FILE *f)
             "Each hop is appended to FILE as one JSON line (a transcript\n"
             "exchange: server \"browser\", endpoint \"hop\").\n"
             "Prints the final status and URL (secrets redacted).\n"
+            "\n"
+            "--forge-callback-first: before following the redirect to the\n"
+            "client's callback (URL's redirect_uri; without one, the first\n"
+            "redirect carrying code or state), GET that callback once with\n"
+            "a wrong state and a made-up code (the hop is recorded with\n"
+            "\"forged\": true), then follow the real redirect.\n"
             "\n"
             "exit status: 0 final response 2xx; 1 any other final status, a\n"
             "failed request, or too many redirects; 2 usage error\n",
@@ -84,7 +109,8 @@ static json_t *headers_json(const struct ac_http_response *resp)
 }
 
 static json_t *hop_json(int64_t t_ns, const char *url,
-                        const struct ac_http_response *resp, const char *error)
+                        const struct ac_http_response *resp, const char *error,
+                        bool forged)
 {
     struct ac_url u;
     json_t *ex;
@@ -103,6 +129,9 @@ static json_t *hop_json(int64_t t_ns, const char *url,
         resp ? body_json(resp->body, resp->body_len) : json_null());
     if (ex != NULL && error != NULL) {
         json_object_set_new(ex, "error", json_string(error));
+    }
+    if (ex != NULL && forged) {
+        json_object_set_new(ex, "forged", json_true());
     }
     ac_url_free(&u);
     return ex;
@@ -161,8 +190,10 @@ static void say(const char *what, long status, const char *url, int hops)
 }
 
 /* One request: records the hop; *next is the resolved redirect target
- * (new string) or NULL when this hop ends the walk. */
-static bool hop(const char *url, const char *rec, long *status, char **next)
+ * (new string) or NULL when this hop ends the walk (always NULL for a
+ * forged hop, whose answer is not followed). */
+static bool hop(const char *url, const char *rec, bool forged, long *status,
+                char **next)
 {
     struct ac_http_request req = {0};
     struct ac_http_response resp = {0};
@@ -178,7 +209,7 @@ static bool hop(const char *url, const char *rec, long *status, char **next)
     req.max_body = HOP_MAX_BODY;
     ac_err_clear(&err);
     ok = ac_http_do(&req, &resp, &err);
-    ex = hop_json(t_ns, url, ok ? &resp : NULL, ok ? NULL : err.msg);
+    ex = hop_json(t_ns, url, ok ? &resp : NULL, ok ? NULL : err.msg, forged);
     record(rec, ex);
     json_decref(ex);
     if (!ok) {
@@ -188,7 +219,7 @@ static bool hop(const char *url, const char *rec, long *status, char **next)
     }
     *status = resp.status;
     loc = ac_http_header_get(&resp, "Location");
-    if (resp.status >= 300 && resp.status < 400 && loc != NULL) {
+    if (!forged && resp.status >= 300 && resp.status < 400 && loc != NULL) {
         if (foreign_scheme(loc)) {
             fprintf(stderr, "authcheck browse: not following a redirect to a "
                             "non-http URL\n");
@@ -200,15 +231,128 @@ static bool hop(const char *url, const char *rec, long *status, char **next)
     return true;
 }
 
-static int browse(const char *start, const char *rec)
+/* The query parameter `name` of `url`, decoded: a new string or NULL. */
+static char *query_param(const char *url, const char *name)
+{
+    struct ac_url u;
+    struct ac_form f;
+    char *v = NULL;
+
+    memset(&u, 0, sizeof(u));
+    ac_form_init(&f);
+    if (ac_url_parse(url, &u, NULL) && ac_form_parse(u.query, &f, NULL) &&
+        ac_form_get(&f, name) != NULL) {
+        v = strdup(ac_form_get(&f, name));
+    }
+    ac_form_free(&f);
+    ac_url_free(&u);
+    return v;
+}
+
+/* Same scheme, host, port and path (the query aside)? */
+static bool same_endpoint(const char *a, const char *b)
+{
+    struct ac_url ua, ub;
+    bool same;
+
+    memset(&ua, 0, sizeof(ua));
+    memset(&ub, 0, sizeof(ub));
+    same = ac_url_parse(a, &ua, NULL) && ac_url_parse(b, &ub, NULL) &&
+           strcmp(ua.scheme, ub.scheme) == 0 && strcmp(ua.host, ub.host) == 0 &&
+           ua.port == ub.port && strcmp(ua.path, ub.path) == 0;
+    ac_url_free(&ua);
+    ac_url_free(&ub);
+    return same;
+}
+
+/* Is `url` the client's callback? */
+static bool is_callback(const struct walk *w, const char *url)
+{
+    char *code, *state;
+    bool yes;
+
+    if (w->redirect_uri != NULL) {
+        return same_endpoint(w->redirect_uri, url);
+    }
+    code = query_param(url, "code");
+    state = query_param(url, "state");
+    yes = code != NULL || state != NULL;
+    free(code);
+    free(state);
+    return yes;
+}
+
+/* The callback `url` with its state and code replaced (added when
+ * absent), every other parameter (iss, ...) kept: a new string or NULL. */
+static char *forge(const char *url)
+{
+    struct ac_url u;
+    struct ac_form in, out;
+    char *q = NULL, *text = NULL;
+    bool ok;
+
+    memset(&u, 0, sizeof(u));
+    ac_form_init(&in);
+    ac_form_init(&out);
+    ok = ac_url_parse(url, &u, NULL) && ac_form_parse(u.query, &in, NULL);
+    for (size_t k = 0; ok && k < in.n; k++) {
+        const char *name = in.pairs[k].name;
+        if (strcmp(name, "state") != 0 && strcmp(name, "code") != 0) {
+            ok = ac_form_add(&out, name, in.pairs[k].value, NULL);
+        }
+    }
+    ok = ok && ac_form_add(&out, "code", FORGED_CODE, NULL) &&
+         ac_form_add(&out, "state", FORGED_STATE, NULL) &&
+         (q = ac_form_encode(&out)) != NULL;
+    if (ok) {
+        free(u.query);
+        u.query = q;
+        q = NULL;
+        text = ac_url_format(&u);
+    }
+    free(q);
+    ac_form_free(&in);
+    ac_form_free(&out);
+    ac_url_free(&u);
+    return text;
+}
+
+/* With --forge-callback-first, before the first request to the callback:
+ * deliver the forged one. Its answer (an error page, a refused
+ * connection) does not change the walk. */
+static void maybe_forge(struct walk *w, const char *url)
+{
+    char *fake;
+    long status = 0;
+    char *none = NULL;
+
+    if (!w->forge_first || w->forged || !is_callback(w, url)) {
+        return;
+    }
+    w->forged = true;
+    fake = forge(url);
+    if (fake == NULL) {
+        fprintf(stderr, "authcheck browse: cannot forge a callback\n");
+        return;
+    }
+    if (hop(fake, w->rec, true, &status, &none)) {
+        say("forged callback answered", status, fake, 0);
+    }
+    free(none);
+    free(fake);
+}
+
+static int browse(const char *start, struct walk *w)
 {
     char *url = strdup(start);
     long status = 0;
     int hops = 0;
 
+    w->redirect_uri = query_param(start, "redirect_uri");
     while (url != NULL) {
         char *next = NULL;
-        if (!hop(url, rec, &status, &next)) {
+        maybe_forge(w, url);
+        if (!hop(url, w->rec, false, &status, &next)) {
             say("failed", 0, url, hops);
             free(url);
             return 1;
@@ -235,9 +379,19 @@ static int browse(const char *start, const char *rec)
     return status >= 200 && status < 300 ? 0 : 1;
 }
 
+static int browse_walk(const char *start, const char *rec, bool forge_first)
+{
+    struct walk w = {rec, forge_first, NULL, false};
+    int rc = browse(start, &w);
+
+    free(w.redirect_uri);
+    return rc;
+}
+
 int hb_main(int argc, char **argv)
 {
     const char *rec = NULL, *url = NULL;
+    bool forge_first = false;
     struct ac_err err;
     int rc;
 
@@ -249,6 +403,8 @@ int hb_main(int argc, char **argv)
             rec = argv[++k];
         } else if (strncmp(argv[k], "--record=", 9) == 0) {
             rec = argv[k] + 9;
+        } else if (strcmp(argv[k], "--forge-callback-first") == 0) {
+            forge_first = true;
         } else if (argv[k][0] == '-' && argv[k][1] != '\0') {
             fprintf(stderr, "authcheck browse: unknown option %s\n", argv[k]);
             hb_usage(stderr);
@@ -270,7 +426,7 @@ int hb_main(int argc, char **argv)
         fprintf(stderr, "authcheck browse: %s\n", err.msg);
         return 1;
     }
-    rc = browse(url, rec);
+    rc = browse_walk(url, rec, forge_first);
     ac_http_global_cleanup();
     return rc;
 }

@@ -1305,6 +1305,11 @@ static const struct hc_check REGISTRY[] = {
      "After a refresh fails with a server error, the client retries with the "
      "same refresh token, not a new grant.",
      hc_check_refresh_5xx_keeps_credentials},
+    {"refresh-proactive", HC_SHOULD, MCP_SPEC,
+     "https://www.rfc-editor.org/rfc/rfc6749.html#section-5.1",
+     "A client holding a refresh token renews an access token whose "
+     "expires_in has run out before sending it, not only after a 401.",
+     hc_check_refresh_proactive},
     {"no-reauthorization", HC_SHOULD, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc6749.html#section-1.5",
      "One authorization lasts the whole session (refresh instead of a new "

@@ -161,6 +161,7 @@ HC_DECL(hc_check_refresh_token_rotation);
 HC_DECL(hc_check_refresh_scope_not_widened);
 HC_DECL(hc_check_invalid_grant_reauthorize_once);
 HC_DECL(hc_check_refresh_5xx_keeps_credentials);
+HC_DECL(hc_check_refresh_proactive);
 HC_DECL(hc_check_no_reauthorization);
 HC_DECL(hc_check_restart_reuses_tokens);
 HC_DECL(hc_check_revoked_token_not_reused);

@@ -93,6 +93,74 @@ static bool mcp_invalid_token(const json_t *ex)
     return is;
 }
 
+/* Proactive vs reactive refresh. The mock clock moves, the client's does
+ * not, so the judgment is on the wire: an access token the resource
+ * server rejects (401 to an MCP request carrying an issued token) before
+ * any refresh request means the client waited for the rejection. List it
+ * where the tokens' expires_in is short enough that a refresh is due
+ * before the next request (scenario tokens/proactive-refresh). */
+void hc_check_refresh_proactive(const struct hc_input *in,
+                                struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    json_t *issued = json_array();
+    bool held = false;
+    size_t refresh = TQ_NONE, reject = TQ_NONE;
+
+    for (size_t i = 0; i < tq_count(tr) && issued != NULL; i++) {
+        const json_t *ex = tq_at(tr, i);
+        struct tokev t;
+        char *bearer;
+        if (tokev_read(tr, i, &t)) {
+            held = held || t.refresh != NULL;
+            if (is_refresh(&t) && refresh == TQ_NONE) {
+                refresh = i;
+            }
+            if (t.access != NULL) {
+                json_array_append_new(issued, json_string(t.access));
+            }
+            tokev_free(&t);
+            continue;
+        }
+        if (reject != TQ_NONE || !held || !tq_is(ex, "mcp", NULL) ||
+            tq_status(ex) != 401 || (bearer = hc_bearer_of(ex)) == NULL) {
+            continue;
+        }
+        if (ac_json_array_has_str(issued, bearer)) {
+            reject = i;
+        }
+        free(bearer);
+    }
+    json_decref(issued);
+    if (!held) {
+        hc_verdict(out, HC_SKIPPED, "no refresh token was issued");
+    } else if (reject != TQ_NONE && (refresh == TQ_NONE || refresh > reject)) {
+        hc_evidence(out, tr, reject);
+        if (refresh != TQ_NONE) {
+            hc_evidence(out, tr, refresh);
+            hc_verdict(out, HC_FAILURE,
+                       "the MCP server rejected an issued access token (seq "
+                       "%zu) before the client's first refresh (seq %zu): "
+                       "the refresh was reactive",
+                       hc_seq_of(tr, reject), hc_seq_of(tr, refresh));
+        } else {
+            hc_verdict(out, HC_FAILURE,
+                       "the MCP server rejected an issued access token (seq "
+                       "%zu) and the client never refreshed",
+                       hc_seq_of(tr, reject));
+        }
+    } else if (refresh == TQ_NONE) {
+        hc_verdict(out, HC_SKIPPED,
+                   "no access token was refreshed or rejected");
+    } else {
+        hc_evidence(out, tr, refresh);
+        hc_verdict(out, HC_SUCCESS,
+                   "the client refreshed (seq %zu) before the MCP server "
+                   "rejected any access token",
+                   hc_seq_of(tr, refresh));
+    }
+}
+
 void hc_check_refresh_before_reauthorization(const struct hc_input *in,
                                              struct hc_result *out)
 {

@@ -84,7 +84,8 @@ static void print_checks(const json_t *res, bool all)
     }
 }
 
-/* "PASS id (n/m checks, 1.23 s)", "FAIL ...", "ERROR id: why". */
+/* "PASS id (n/m checks, 1.23 s)", "FAIL ...", "ERROR id: why",
+ * "SKIP id: why" (a pending scenario, not run). */
 static void print_headline(const json_t *res)
 {
     const char *st = json_string_value(json_object_get(res, "status"));
@@ -97,6 +98,11 @@ static void print_headline(const json_t *res)
     if (strcmp(st, "error") == 0) {
         printf("ERROR %s: %s\n", id,
                json_string_value(json_object_get(res, "error")));
+        return;
+    }
+    if (strcmp(st, "skipped") == 0) {
+        printf("SKIP %s: pending: %s\n", id,
+               json_string_value(json_object_get(res, "skip_reason")));
         return;
     }
     hcon_count_checks(res, counts);
@@ -158,7 +164,9 @@ void hcon_progress_done(struct hcon_progress *p, const json_t *res,
                         const json_t *secrets)
 {
     const char *st = json_string_value(json_object_get(res, "status"));
-    bool passed = st != NULL && strcmp(st, "passed") == 0;
+    /* A skipped (pending) scenario is quiet on a terminal, like a pass. */
+    bool passed =
+        st != NULL && (strcmp(st, "passed") == 0 || strcmp(st, "skipped") == 0);
 
     p->done++;
     p->failed += st != NULL && strcmp(st, "failed") == 0;
@@ -182,7 +190,7 @@ void hcon_failures(const json_t *results)
     json_array_foreach(json_object_get(results, "scenarios"), i, res)
     {
         const char *st = json_string_value(json_object_get(res, "status"));
-        if (strcmp(st, "passed") != 0) {
+        if (strcmp(st, "failed") == 0 || strcmp(st, "error") == 0) {
             if (first) {
                 printf("failures:\n");
                 first = false;
@@ -199,13 +207,21 @@ void hcon_summary(const json_t *results, const char *out)
     const json_t *c = json_object_get(s, "checks");
 
 #define N(o, k) ((long long)json_integer_value(json_object_get((o), (k))))
-    printf("%lld scenario%s: %lld passed, %lld failed, %lld error%s; "
+    char skipped[48] = "";
+
+    /* Only when there are some, so the usual line stays as it was. */
+    if (N(s, "skipped") > 0) {
+        snprintf(skipped, sizeof skipped, " %lld skipped (pending),",
+                 N(s, "skipped"));
+    }
+    printf("%lld scenario%s: %lld passed, %lld failed,%s %lld error%s; "
            "checks: %lld SUCCESS, %lld FAILURE, %lld WARNING, %lld SKIPPED, "
            "%lld INFO; %.2f s; results in %s/results.json\n",
            N(s, "scenarios"), N(s, "scenarios") == 1 ? "" : "s", N(s, "passed"),
-           N(s, "failed"), N(s, "errors"), N(s, "errors") == 1 ? "" : "s",
-           N(c, "SUCCESS"), N(c, "FAILURE"), N(c, "WARNING"), N(c, "SKIPPED"),
-           N(c, "INFO"), (double)N(results, "duration_ms") / 1000.0, out);
+           N(s, "failed"), skipped, N(s, "errors"),
+           N(s, "errors") == 1 ? "" : "s", N(c, "SUCCESS"), N(c, "FAILURE"),
+           N(c, "WARNING"), N(c, "SKIPPED"), N(c, "INFO"),
+           (double)N(results, "duration_ms") / 1000.0, out);
 #undef N
 }
 

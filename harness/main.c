@@ -259,7 +259,7 @@ static char *iso_time(int64_t t)
  * newest revision among the scenarios. */
 static void summarize(json_t *results, const char *spec)
 {
-    json_int_t counts[5] = {0}, passed = 0, failed = 0, errors = 0;
+    json_int_t counts[5] = {0}, passed = 0, failed = 0, errors = 0, skipped = 0;
     const char *newest = spec;
     const json_t *res;
     size_t i;
@@ -272,6 +272,7 @@ static void summarize(json_t *results, const char *spec)
         passed += strcmp(st, "passed") == 0;
         failed += strcmp(st, "failed") == 0;
         errors += strcmp(st, "error") == 0;
+        skipped += strcmp(st, "skipped") == 0;
         for (size_t k = 0; spec == NULL && k < json_array_size(revs); k++) {
             const char *r = json_string_value(json_array_get(revs, k));
             if (r && (newest == NULL || strcmp(r, newest) > 0)) {
@@ -283,11 +284,12 @@ static void summarize(json_t *results, const char *spec)
                         newest ? json_string(newest) : json_null());
     json_object_set_new(
         results, "summary",
-        json_pack("{s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
-                  "scenarios", passed + failed + errors, "passed", passed,
-                  "failed", failed, "errors", errors, "checks", "SUCCESS",
-                  counts[0], "FAILURE", counts[1], "WARNING", counts[2],
-                  "SKIPPED", counts[3], "INFO", counts[4]));
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
+                  "scenarios", passed + failed + errors + skipped, "passed",
+                  passed, "failed", failed, "errors", errors, "skipped",
+                  skipped, "checks", "SUCCESS", counts[0], "FAILURE", counts[1],
+                  "WARNING", counts[2], "SKIPPED", counts[3], "INFO",
+                  counts[4]));
 }
 
 /* Without a baseline: 2 if any scenario is an error, else 1 if any

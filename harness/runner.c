@@ -23,6 +23,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "harness/checks.h"
 #include "mocks/world.h"
 
@@ -458,8 +459,10 @@ static void sdir_free(struct sdir *d)
     }
 }
 
+/* `extra`: options for `authcheck browse` (the scenario's "browser"
+ * member), each a fixed word, never from the scenario's text. */
 static bool write_browser(const struct sdir *d, const char *exe,
-                          struct ac_err *err)
+                          const char *extra, struct ac_err *err)
 {
     char *qe = hr_shell_quote(exe), *qr = hr_shell_quote(d->record);
     char *text = NULL;
@@ -470,8 +473,8 @@ static bool write_browser(const struct sdir *d, const char *exe,
     n = qe && qr ? asprintf(&text,
                             "#!/bin/sh\n"
                             "# authcheck's headless user agent ($BROWSER)\n"
-                            "exec %s browse --record %s \"$@\"\n",
-                            qe, qr)
+                            "exec %s browse --record %s%s \"$@\"\n",
+                            qe, qr, extra)
                  : -1;
     if (n < 0) {
         text = NULL;
@@ -503,8 +506,19 @@ static const char *tmp_base(const struct hr_options *opt)
     return t != NULL && t[0] != '\0' ? t : "/tmp";
 }
 
+/* The browser wrapper's extra options for a scenario ("" for none). */
+static const char *browser_options(const struct hs_scenario *sc)
+{
+    const json_t *b = json_object_get(sc->doc, "browser");
+
+    return json_is_true(json_object_get(b, "forge_callback_first"))
+               ? " --forge-callback-first"
+               : "";
+}
+
 /* The work directory with home/, the XDG directories and the wrapper. */
-static bool prepare_dir(const struct hr_options *opt, struct sdir *d,
+static bool prepare_dir(const struct hs_scenario *sc,
+                        const struct hr_options *opt, struct sdir *d,
                         struct ac_err *err)
 {
     static const char *const sub[] = {".config", ".local/share", ".local/state",
@@ -540,7 +554,7 @@ static bool prepare_dir(const struct hr_options *opt, struct sdir *d,
             return false;
         }
     }
-    return write_browser(d, opt->authcheck_exe, err);
+    return write_browser(d, opt->authcheck_exe, browser_options(sc), err);
 }
 
 /* --- the client's environment --------------------------------------------- */
@@ -994,6 +1008,26 @@ static void collect(struct mo_world *w, const struct sdir *d, json_t *res,
     }
 }
 
+/* A pending scenario (scenarios/SCHEMA.md) is not run: no mocks, no work
+ * directory, no client. Every check is evaluated on the empty transcript,
+ * which hc_evaluate answers SKIPPED with the reason. */
+static json_t *skip_scenario(const struct hs_scenario *sc, const char *why,
+                             json_t *res)
+{
+    json_t *tr = json_array();
+
+    if (tr == NULL ||
+        json_object_set_new(res, "status", json_string("skipped")) != 0 ||
+        json_object_set_new(res, "skip_reason", json_string(why)) != 0) {
+        json_decref(tr);
+        json_decref(res);
+        return NULL;
+    }
+    evaluate(sc, tr, NULL, 0, json_object_get(res, "checks"));
+    json_decref(tr);
+    return res;
+}
+
 json_t *hr_run_scenario(const struct hs_scenario *sc,
                         const struct hr_options *opt, json_t *secrets)
 {
@@ -1006,12 +1040,16 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     size_t nruns = 0;
     struct ac_err err;
     json_t *tr = NULL;
+    const char *pending = ac_json_str(sc->doc, "pending");
 
     ac_err_clear(&err);
     if (res == NULL) {
         return NULL;
     }
-    if (!prepare_dir(opt, &d, &err)) {
+    if (pending != NULL) {
+        return skip_scenario(sc, pending, res);
+    }
+    if (!prepare_dir(sc, opt, &d, &err)) {
         set_error(res, &err);
         goto out;
     }

@@ -83,7 +83,10 @@ struct hr_options {
 char *hr_default_client_cmd(const char *authcheck_exe);
 
 /* Run one scenario. Returns its results object (a new reference; status
- * "passed", "failed" or "error"), or NULL only when out of memory. Every
+ * "passed", "failed", "error", or "skipped" for a pending scenario, which
+ * is not run at all: no mocks, no client, every check SKIPPED with the
+ * reason, which is also the result's "skip_reason"), or NULL only when
+ * out of memory. Every
  * secret the mocks saw or the context handed out is appended to `secrets`
  * (an array, may be NULL; not shared with another thread).
  *

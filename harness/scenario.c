@@ -175,6 +175,13 @@ static const struct field client_fields[] = {
     {0},
 };
 
+/* The harness's headless user agent (`authcheck browse`). */
+static const struct field browser_fields[] = {
+    {"forge_callback_first", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
+     "false"},
+    {0},
+};
+
 static const struct field cimd_fields[] = {
     {"path", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"document", T_ANY_OBJECT, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
@@ -199,6 +206,8 @@ static const struct field top_fields[] = {
     {"client_metadata_documents", T_ARRAY, false, NULL, NOLIMIT, NULL,
      &cimd_item, false, NULL},
     {"client", T_OBJECT, false, NULL, NOLIMIT, client_fields, NULL, false,
+     "{}"},
+    {"browser", T_OBJECT, false, NULL, NOLIMIT, browser_fields, NULL, false,
      "{}"},
     {"checks", T_ARRAY, true, NULL, 1, 0, NULL, &string_item, true, NULL},
     {"suites", T_ARRAY, false, NULL, NOLIMIT, NULL, &suite_item, true, "[]"},

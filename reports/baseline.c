@@ -399,6 +399,13 @@ static json_t *find_by_id(const json_t *arr, const char *id)
     return NULL;
 }
 
+/* A scenario that was not judged: a harness error, or pending (skipped). */
+static bool not_judged(const char *status)
+{
+    return status != NULL &&
+           (strcmp(status, "error") == 0 || strcmp(status, "skipped") == 0);
+}
+
 static bool is_failure(const json_t *c)
 {
     const char *st = ac_json_str(c, "status");
@@ -461,7 +468,7 @@ static bool apply_entry(json_t *results, const struct entry *e, unsigned flags,
             return add_stale(stale, e, "unknown",
                              "the scenario has no such check");
         }
-        if (!is_failure(c) && (st == NULL || strcmp(st, "error") != 0)) {
+        if (!is_failure(c) && !not_judged(st)) {
             o->stale++;
             return add_stale(stale, e, "passes", "the check no longer fails");
         }
@@ -480,8 +487,8 @@ static bool apply_entry(json_t *results, const struct entry *e, unsigned flags,
     if (any) {
         return json_object_set_new(sc, "expected_failure", json_true()) == 0;
     }
-    if (st != NULL && strcmp(st, "error") == 0) {
-        return true; /* not judged: neither stale nor confirmed */
+    if (not_judged(st)) {
+        return true; /* neither stale nor confirmed */
     }
     o->stale++;
     return add_stale(stale, e, "passes", "no check of the scenario fails");

@@ -9,7 +9,8 @@
  *      was seen, the spec link, and its evidence exchanges inline (open);
  *   3. the overview matrix of scenarios by status, with filters (failing
  *      only, family, level) run by a small inline script;
- *   4. per scenario (error, failed, then passed; run order within each):
+ *   4. per scenario (error, failed, passed, then skipped, i.e. pending
+ *      and not run; run order within each):
  *      its checks (failures first), the client runs, a sequence diagram
  *      (html_seq.c) and every exchange with request and response in
  *      <details>.
@@ -32,8 +33,8 @@
 static const char *word_class(const char *s)
 {
     static const char *const known[] = {
-        "SUCCESS", "FAILURE", "WARNING", "SKIPPED", "INFO",  "MUST",
-        "SHOULD",  "MAY",     "passed",  "failed",  "error", NULL,
+        "SUCCESS", "FAILURE", "WARNING", "SKIPPED", "INFO",    "MUST", "SHOULD",
+        "MAY",     "passed",  "failed",  "error",   "skipped", NULL,
     };
 
     for (size_t i = 0; s != NULL && known[i] != NULL; i++) {
@@ -281,19 +282,21 @@ static void put_findings(struct rp_out *o, const json_t *model)
 /* --- overview -------------------------------------------------------------
  */
 
-/* Scenario indexes in report order: error, failed, passed (stable). */
+/* Scenario indexes in report order: error, failed, anything else
+ * (passed), skipped (stable). */
 static size_t *scenario_order(const json_t *scs)
 {
-    static const char *const rank[] = {"error", "failed", NULL};
+    static const char *const rank[] = {"error", "failed", NULL, "skipped"};
     size_t n = json_array_size(scs), k = 0, *idx = calloc(n + 1, sizeof *idx);
 
-    for (size_t r = 0; idx != NULL && r < 3; r++) {
+    for (size_t r = 0; idx != NULL && r < 4; r++) {
         for (size_t i = 0; i < n; i++) {
             const char *st = ac_json_str(json_array_get(scs, i), "status");
             bool in_rank =
                 st != NULL && rank[r] != NULL && strcmp(st, rank[r]) == 0;
             bool ranked = st != NULL && (strcmp(st, "error") == 0 ||
-                                         strcmp(st, "failed") == 0);
+                                         strcmp(st, "failed") == 0 ||
+                                         strcmp(st, "skipped") == 0);
             if (rank[r] != NULL ? in_rank : !ranked) {
                 idx[k++] = i;
             }
@@ -504,6 +507,11 @@ static void put_scenario(struct rp_out *o, const json_t *sc, size_t k)
         rp_put_esc(o, ac_json_str(sc, "error"), RP_ESC_HTML);
         rp_puts(o, "</p>\n");
     }
+    if (ac_json_str(sc, "skip_reason") != NULL) {
+        rp_puts(o, "<p class=\"sc-skipped\">Pending, not run: ");
+        rp_put_esc(o, ac_json_str(sc, "skip_reason"), RP_ESC_HTML);
+        rp_puts(o, "</p>\n");
+    }
     put_checks(o, sc, prefix);
     put_runs(o, sc);
     if (json_array_size(tr) > 0) {
@@ -553,6 +561,8 @@ static const char CSS[] =
     ".badge.SHOULD{background:#fff;color:#7d4e00;border:1px solid #bf8700}"
     ".badge.MAY{background:#fff;border:1px solid #8c959f}\n"
     ".badge.expected{background:#8250df;color:#fff}\n"
+    ".badge.skipped{background:#8c959f;color:#fff}.sc-skipped{"
+    "color:#57606a;font-style:italic}\n"
     ".finding{border:1px solid #d0d7de;border-left:6px solid #cf222e;"
     "border-radius:6px;padding:.6rem .9rem;margin:1rem 0}\n"
     ".finding[data-status=WARNING]{border-left-color:#bf8700}\n"
@@ -624,7 +634,8 @@ static const char SCRIPT[] =
     "function apply(){var f=ff.checked,fv=fam.value,lv=lvl.value,n=0,"
     "all=$('.scenario').length;\n"
     "$('.scenario,.matrix-row').forEach(function(e){"
-    "var h=(f&&e.dataset.status==='passed')||(fv!==''&&"
+    "var h=(f&&(e.dataset.status==='passed'||"
+    "e.dataset.status==='skipped'))||(fv!==''&&"
     "e.dataset.family!==fv);e.hidden=h;"
     "if(!h&&e.classList.contains('scenario'))n++;});\n"
     "$('.check').forEach(function(e){e.hidden=(f&&!bad(e.dataset.status))||"
@@ -659,7 +670,7 @@ static void put_head(struct rp_out *o, const json_t *model)
 {
     struct rp_counts all = {0}, c;
     const json_t *sc, *scs = json_object_get(model, "scenarios");
-    size_t i, failed = 0, errors = 0;
+    size_t i, failed = 0, errors = 0, skipped = 0;
     bool fail;
 
     json_array_foreach(scs, i, sc)
@@ -671,6 +682,7 @@ static void put_head(struct rp_out *o, const json_t *model)
         all.expected += c.expected;
         failed += st != NULL && strcmp(st, "failed") == 0;
         errors += st != NULL && strcmp(st, "error") == 0;
+        skipped += st != NULL && strcmp(st, "skipped") == 0;
     }
     fail = all.failure > 0 || errors > 0 ||
            json_array_size(json_object_get(json_object_get(model, "baseline"),
@@ -695,6 +707,9 @@ static void put_head(struct rp_out *o, const json_t *model)
               all.failure, all.warning);
     if (all.expected > 0) {
         rp_printf(o, ", %zu expected failures (baseline)", all.expected);
+    }
+    if (skipped > 0) {
+        rp_printf(o, ", %zu scenarios skipped (pending)", skipped);
     }
     rp_puts(o, "</p>\n<dl class=\"meta\"><dt>Client command</dt><dd><code>");
     rp_put_esc(o, ac_json_str(model, "client_command"), RP_ESC_HTML);

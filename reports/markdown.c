@@ -222,6 +222,35 @@ static void put_errors(struct rp_out *o, const json_t *model)
     }
 }
 
+/* Pending scenarios: not run, every check SKIPPED; listed with the reason
+ * so a reader knows what the library still cannot exercise. */
+static void put_skipped(struct rp_out *o, const json_t *model)
+{
+    const json_t *sc;
+    size_t i, n = 0;
+
+    json_array_foreach(json_object_get(model, "scenarios"), i, sc)
+    {
+        const char *st = ac_json_str(sc, "status");
+        if (st == NULL || strcmp(st, "skipped") != 0) {
+            continue;
+        }
+        if (n++ == 0) {
+            rp_puts(o, "## Skipped scenarios\n\nThese scenarios are pending "
+                       "(a feature they need is missing); they were not "
+                       "run.\n\n| Scenario | Why |\n|---|---|\n");
+        }
+        rp_puts(o, "| ");
+        rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_MD);
+        rp_puts(o, " | ");
+        rp_put_esc_cut(o, ac_json_str(sc, "skip_reason"), 300, RP_ESC_MD);
+        rp_puts(o, " |\n");
+    }
+    if (n > 0) {
+        rp_puts(o, "\n");
+    }
+}
+
 /* Baseline entries that no longer match (rp_baseline_apply). */
 static void put_baseline(struct rp_out *o, const json_t *model)
 {
@@ -273,7 +302,7 @@ static void put_header(struct rp_out *o, const json_t *model)
     const json_t *scs = json_object_get(model, "scenarios");
     struct rp_counts all = {0}, c;
     const json_t *sc;
-    size_t i, failed = 0, errors = 0;
+    size_t i, failed = 0, errors = 0, skipped = 0;
     size_t stale = json_array_size(
         json_object_get(json_object_get(model, "baseline"), "stale"));
 
@@ -284,6 +313,7 @@ static void put_header(struct rp_out *o, const json_t *model)
         add_counts(&all, &c);
         failed += st != NULL && strcmp(st, "failed") == 0;
         errors += st != NULL && strcmp(st, "error") == 0;
+        skipped += st != NULL && strcmp(st, "skipped") == 0;
     }
     rp_puts(o, "# authcheck conformance report\n\n");
     rp_printf(o,
@@ -293,6 +323,9 @@ static void put_header(struct rp_out *o, const json_t *model)
               failed, json_array_size(scs), errors, all.failure, all.warning);
     if (all.expected > 0) {
         rp_printf(o, ", %zu expected failures (baseline)", all.expected);
+    }
+    if (skipped > 0) {
+        rp_printf(o, ", %zu scenarios skipped (pending)", skipped);
     }
     rp_puts(o, ".\n\nClient: ");
     rp_put_esc(o, ac_json_str(model, "client_command"), RP_ESC_MD);
@@ -318,6 +351,7 @@ bool rp_write_markdown(const json_t *model, const char *out_dir,
     put_checks(&o, model, PICK_WARNING, "Warnings");
     put_checks(&o, model, PICK_EXPECTED, "Expected failures (baseline)");
     put_errors(&o, model);
+    put_skipped(&o, model);
     put_baseline(&o, model);
     put_scenario_list(&o, model);
     return rp_out_finish(&o, out_dir, "report.md", err);

@@ -1106,6 +1106,43 @@ static void check_initialized_note(struct fixture *f, bool mut)
     assert_int_equal(mcp_calls(f, "notifications/initialized") > 0, !mut);
 }
 
+/* The PRM lists a first authorization server that drops every
+ * connection; the working one ("as") comes second. */
+static void edit_first_as_down(struct fixture *f)
+{
+    json_t *down = json_deep_copy(as_conf(f, 0));
+
+    json_object_set_new(down, "id", json_string("as-down"));
+    json_array_insert_new(json_object_get(f->scenario, "authorization_servers"),
+                          0, down);
+    add_rule(f, "{\"match\":{\"server\":\"as-down\"},\"do\":{\"drop\":true}}");
+}
+
+static void check_as_fallback(struct fixture *f, bool mut)
+{
+    assert_int_equal(count(f, "as", "register", NULL, NULL), mut ? 0 : 1);
+    assert_int_equal(f->status, mut ? 1 : 0);
+}
+
+/* expires_in below the client's refresh margin; the mock clock jumps
+ * after tools/list (the second authorized JSON-RPC request). */
+static void edit_short_ttl(struct fixture *f)
+{
+    json_object_set_new(json_object_get(as_conf(f, 0), "tokens"), "access_ttl",
+                        json_integer(10));
+    add_rule(f, "{\"on\":{\"event\":\"rs.authorized\",\"nth\":2},"
+                "\"do\":{\"advance_clock\":7200}}");
+}
+
+static void check_proactive(struct fixture *f, bool mut)
+{
+    /* Both refresh; only the mutant first sends the expired token. */
+    assert_true(count(f, NULL, "token", "grant_type", "refresh_token") > 0);
+    assert_int_equal(rejected_bearers(f), mut ? 1 : 0);
+    assert_int_equal(count(f, NULL, "authorize", NULL, NULL), 1);
+    assert_int_equal(f->status, 0);
+}
+
 /* --- the table ---------------------------------------------------------- */
 
 struct mut_case {
@@ -1147,6 +1184,8 @@ static const struct mut_case cases[] = {
      NULL},
     {"never-refresh", edit_expired_token, NULL, check_refresh, NULL, NULL,
      NULL},
+    {"no-proactive-refresh", edit_short_ttl, NULL, check_proactive, NULL, NULL,
+     NULL},
     {"ignore-stale-client", edit_forget_clients, NULL, check_stale, NULL, NULL,
      NULL},
     {"reuse-credentials-across-as", edit_migration, NULL, check_migration, NULL,
@@ -1164,6 +1203,8 @@ static const struct mut_case cases[] = {
      NULL},
     {"no-metadata-fallback", edit_oidc_only, NULL, check_metadata_fallback,
      NULL, NULL, NULL},
+    {"no-as-fallback", edit_first_as_down, NULL, check_as_fallback, NULL, NULL,
+     NULL},
     {"no-legacy-discovery", edit_no_prm, NULL, check_legacy, NULL, NULL, NULL},
     /* registration */
     {"skip-registration", edit_none, NULL, check_skip_registration, NULL, NULL,

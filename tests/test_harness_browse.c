@@ -1,7 +1,7 @@
 /* Tests of the headless user agent (harness/browse.h) against a tiny
  * scripted HTTP server on 127.0.0.1 port 0: redirect following (relative
  * and absolute), the hop limit, non-http redirects, failures, the record
- * file and the exit status. */
+ * file, the exit status and the forged callback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +40,9 @@ static void reply(int c, const char *path, int port)
         snprintf(abs, sizeof(abs), "http://127.0.0.1:%d/end?x=1", port);
         status = "303 See Other";
         loc = abs;
+    } else if (strcmp(path, "/authz") == 0) {
+        status = "302 Found";
+        loc = "/cb?code=real-code&state=real-state&iss=http%3A%2F%2Fas";
     } else if (strcmp(path, "/loop") == 0) {
         status = "302 Found";
         loc = "/loop";
@@ -206,6 +209,69 @@ static void test_follows_redirects(void **state)
     json_decref(hops);
 }
 
+static json_t *query_of(const json_t *ex)
+{
+    const char *q = str(ex, "query");
+    json_t *o = json_object();
+    char *copy = strdup(q != NULL ? q : ""), *save = NULL;
+
+    for (char *p = strtok_r(copy, "&", &save); p != NULL;
+         p = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(p, '=');
+        if (eq != NULL) {
+            *eq = '\0';
+            json_object_set_new(o, p, json_string(eq + 1));
+        }
+    }
+    free(copy);
+    return o;
+}
+
+/* --forge-callback-first: the callback (the start URL's redirect_uri, or
+ * else the first redirect with code or state) is hit once with a wrong
+ * state and a made-up code, other parameters kept, then the real one. */
+static void test_forge_callback_first(void **state)
+{
+    struct server *s = *state;
+    const char *rec = record_path();
+    char url[256];
+    char *argv[] = {"browse", "--record", (char *)rec, "--forge-callback-first",
+                    url,      NULL};
+
+    for (int with_uri = 1; with_uri >= 0; with_uri--) {
+        json_t *hops, *fq, *rq;
+        const json_t *forged, *real;
+        unlink(rec);
+        snprintf(url, sizeof(url),
+                 with_uri ? "http://127.0.0.1:%d/authz?redirect_uri="
+                            "http%%3A%%2F%%2F127.0.0.1%%3A%d%%2Fcb"
+                          : "http://127.0.0.1:%d/authz",
+                 s->port, s->port);
+        assert_int_equal(hb_main(5, argv), 0);
+        hops = read_record(rec);
+        assert_int_equal(json_array_size(hops), 3);
+        forged = json_array_get(hops, 1);
+        real = json_array_get(hops, 2);
+        assert_string_equal(str(forged, "path"), "/cb");
+        assert_true(json_is_true(json_object_get(forged, "forged")));
+        assert_null(json_object_get(real, "forged"));
+        assert_null(json_object_get(json_array_get(hops, 0), "forged"));
+        fq = query_of(forged);
+        rq = query_of(real);
+        assert_string_not_equal(str(fq, "state"), "real-state");
+        assert_true(strlen(str(fq, "state")) >= 22);
+        assert_string_not_equal(str(fq, "code"), "real-code");
+        assert_string_equal(str(fq, "iss"), "http%3A%2F%2Fas");
+        assert_string_equal(str(rq, "state"), "real-state");
+        assert_string_equal(str(rq, "code"), "real-code");
+        assert_true(json_integer_value(json_object_get(forged, "t_ns")) <
+                    json_integer_value(json_object_get(real, "t_ns")));
+        json_decref(fq);
+        json_decref(rq);
+        json_decref(hops);
+    }
+}
+
 static void test_hop_limit(void **state)
 {
     struct server *s = *state;
@@ -294,6 +360,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_follows_redirects),
+        cmocka_unit_test(test_forge_callback_first),
         cmocka_unit_test(test_hop_limit),
         cmocka_unit_test(test_not_followed),
         cmocka_unit_test(test_body_capped),

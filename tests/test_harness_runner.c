@@ -459,6 +459,51 @@ static void test_scenario_harness_error(void **state)
     json_decref(res);
 }
 
+/* A pending scenario is not run: no work directory, no client, status
+ * "skipped" with the reason, every listed check SKIPPED. */
+static void test_scenario_pending_skipped(void **state)
+{
+    static const char text[] =
+        "{\"id\": \"t/pending\", \"title\": \"t\", \"spec\": [\"2025-11-25\"],"
+        " \"pending\": \"needs a feature\","
+        " \"authorization_servers\": [{\"id\": \"as\"}],"
+        " \"mcp_server\": {\"tools\": [{\"name\": \"echo\"}]},"
+        " \"checks\": [\"prm-fetched\", \"client-exit-status\"]}";
+    struct fixture *f = *state;
+    struct hs_scenario *s = NULL;
+    struct ac_err err;
+    char marker[600], cmd[1300];
+    struct hr_options o = {cmd, f->exe, f->tmp, false, false, NULL, 0};
+    json_t *res;
+    const json_t *c;
+    size_t i;
+
+    snprintf(marker, sizeof(marker), "%s/client-ran", f->tmp);
+    snprintf(cmd, sizeof(cmd), "touch '%s'; true", marker);
+    if (!hs_parse(text, strlen(text), "t/pending.json", "t/pending", &s,
+                  &err)) {
+        fail_msg("%s", err.msg);
+    }
+    res = hr_run_scenario(s, &o, NULL);
+    assert_non_null(res);
+    assert_string_equal(str(res, "status"), "skipped");
+    assert_string_equal(str(res, "skip_reason"), "needs a feature");
+    assert_true(json_is_null(json_object_get(res, "error")));
+    assert_int_equal(json_array_size(json_object_get(res, "runs")), 0);
+    assert_int_equal(json_array_size(json_object_get(res, "transcript")), 0);
+    assert_int_equal(json_array_size(json_object_get(res, "checks")), 2);
+    json_array_foreach(json_object_get(res, "checks"), i, c)
+    {
+        assert_string_equal(str(c, "status"), "SKIPPED");
+        assert_string_equal(str(c, "message"),
+                            "scenario pending: needs a feature");
+    }
+    assert_int_not_equal(access(marker, F_OK), 0);
+    assert_true(dir_empty(f->tmp));
+    json_decref(res);
+    hs_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_scenario_browser_hop),
         cmocka_unit_test(test_scenario_home_deleted_or_kept),
         cmocka_unit_test(test_scenario_harness_error),
+        cmocka_unit_test(test_scenario_pending_skipped),
         cmocka_unit_test(test_context_shapes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

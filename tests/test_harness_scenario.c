@@ -140,6 +140,11 @@ static const struct bad cases[] = {
      "7:55", "only state operations may follow an event"},
     {5, "  \"authorization_servers\": [],", "5:28",
      "/authorization_servers: needs at least 1 item"},
+    /* the headless browser's options */
+    {7, "  \"browser\": {\"forge_callback_first\": 1}, \"client\": {},", "7:39",
+     "/browser/forge_callback_first: expected boolean, got integer"},
+    {7, "  \"browser\": {\"forge\": true}, \"client\": {},", "7:15",
+     "unknown key \"forge\" in /browser"},
 };
 
 static void test_bad_scenarios(void **state)
@@ -243,6 +248,8 @@ static void test_defaults(void **state)
                         "success");
     assert_true(json_is_object(json_object_get(client, "arguments")));
     assert_int_equal(json_array_size(json_object_get(s->doc, "rules")), 0);
+    assert_true(json_is_false(json_object_get(
+        json_object_get(s->doc, "browser"), "forge_callback_first")));
     hs_free(s);
     free(text);
 }

@@ -758,6 +758,82 @@ static void test_markdown_content(void **state)
     free(dir);
 }
 
+static struct rp_baseline *parse(const char *text, struct ac_err *err);
+
+/* A pending scenario the runner skipped: every format says "skipped" and
+ * the reason, and it neither fails the verdict nor is a harness error. */
+static void test_skipped_scenario(void **state)
+{
+    json_t *model = load("model.json");
+    json_t *secrets = load("secrets.json");
+    char *dir = make_tmpdir(), *md, *html, *junit;
+    struct ac_err err = {0};
+    struct rp_baseline *b;
+    struct rp_baseline_outcome o;
+    json_t *sc = json_pack(
+        "{s:s, s:s, s:s, s:[s], s:s, s:n, s:s, s:i, s:[], s:[{s:s, s:s, "
+        "s:s, s:s, s:s, s:s, s:s, s:[]}], s:[]}",
+        "id", "tokens/later", "title", "Not yet", "family", "tokens", "spec",
+        "2026-07-28", "status", "skipped", "error", "skip_reason",
+        "needs <a> feature", "duration_ms", 0, "runs", "checks", "id",
+        "prm-fetched", "level", "MUST", "status", "SKIPPED", "spec",
+        "2026-07-28", "spec_url", "https://example.com/", "summary", "s",
+        "message", "scenario pending: needs <a> feature", "evidence",
+        "transcript");
+
+    (void)state;
+    assert_non_null(sc);
+    json_array_insert_new(json_object_get(model, "scenarios"), 0, sc);
+    if (!rp_write(model, secrets, dir, HUMAN, &err)) {
+        fail_msg("rp_write: %s", err.msg);
+    }
+    md = read_out(dir, "report.md");
+    html = read_out(dir, "report.html");
+    junit = read_out(dir, "junit.xml");
+    assert_non_null(strstr(md, ", 1 scenarios skipped (pending)."));
+    assert_non_null(strstr(md, "## Skipped scenarios"));
+    assert_non_null(strstr(md, "| tokens/later | needs"));
+    assert_null(strstr(md, "## Harness errors"));
+    assert_non_null(strstr(md, "| tokens/later | skipped | 0 | 0 | 0 | 1 |"));
+    assert_non_null(strstr(html, "<span class=\"badge skipped\">skipped"));
+    assert_non_null(strstr(html, "Pending, not run: needs &lt;a&gt; feature"));
+    assert_null(strstr(html, "badge unknown"));
+    /* Skipped scenarios come last, after the passed one. */
+    assert_true(strstr(html, "data-scenario=\"core/dcr-happy-path\"") <
+                strstr(html, "data-scenario=\"tokens/later\""));
+    assert_non_null(strstr(junit, "<testsuite name=\"tokens/later\" "
+                                  "tests=\"1\" failures=\"0\" "
+                                  "errors=\"0\" skipped=\"1\""));
+    assert_junit_valid(dir);
+    /* A baseline entry for a skipped scenario is neither stale nor
+     * confirmed: the scenario was not judged. */
+    b = parse("client:\n  - tokens/later\n  - authorization/pkce-plain\n",
+              &err);
+    if (b == NULL) {
+        fail_msg("%s", err.msg);
+    }
+    assert_true(rp_baseline_apply(model, b, RP_BASELINE_CLIENT, 0, &o, &err));
+    assert_int_equal(o.stale, 0);
+    assert_int_equal(o.unknown, 0);
+    assert_int_equal(o.exit_code, 0);
+    rp_baseline_free(b);
+    b = parse("client:\n  - tokens/later:prm-fetched\n"
+              "  - authorization/pkce-plain\n",
+              &err);
+    assert_non_null(b);
+    assert_true(rp_baseline_apply(model, b, RP_BASELINE_CLIENT, 0, &o, &err));
+    assert_int_equal(o.stale, 0);
+    assert_int_equal(o.exit_code, 0);
+    rp_baseline_free(b);
+    free(md);
+    free(html);
+    free(junit);
+    json_decref(model);
+    json_decref(secrets);
+    remove_tree(dir);
+    free(dir);
+}
+
 /* --- rp_render_dir -------------------------------------------------------- */
 
 static void test_render_dir(void **state)
@@ -1125,6 +1201,7 @@ int main(void)
         cmocka_unit_test(test_hostile_escaping),
         cmocka_unit_test(test_escape_table),
         cmocka_unit_test(test_markdown_content),
+        cmocka_unit_test(test_skipped_scenario),
         cmocka_unit_test(test_render_dir),
         cmocka_unit_test(test_baseline_parse_good),
         cmocka_unit_test(test_baseline_parse_bad),

@@ -322,7 +322,8 @@ out:
 
 static json_t *legacy_defaults(const char *origin);
 
-bool discovery_as(struct mcpo_client *c, struct ac_err *err)
+/* Metadata of the one authorization server c->as_url. */
+static bool discover_one(struct mcpo_client *c, struct ac_err *err)
 {
     char **urls = NULL;
     struct ac_err one, best;
@@ -370,6 +371,84 @@ bool discovery_as(struct mcpo_client *c, struct ac_err *err)
                   c->as_url);
 out:
     strv_free(urls);
+    return ok;
+}
+
+/* The PRM's authorization_servers when c->as_url is one of them (it is
+ * the first after discovery_prm), else NULL: borrowed. */
+static const json_t *listed_servers(const struct mcpo_client *c)
+{
+    const json_t *list = json_object_get(c->prm, "authorization_servers");
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), c->as_url) == 0) {
+            return list;
+        }
+    }
+    return NULL;
+}
+
+/* RFC 9728 §2 lets the PRM list several authorization servers and leaves
+ * the choice to the client (§7.6): c->as_url first, then each other one
+ * in the PRM's order, until one has usable metadata (one that does not
+ * answer, or answers with none or a wrong one, is passed over; nothing is
+ * sent to it). c->as_url and c->issuer become the one used, so the
+ * registration and tokens are bound to it. The first server's failure
+ * is the reported reason when none works. */
+bool discovery_as(struct mcpo_client *c, struct ac_err *err)
+{
+    const json_t *list;
+    const json_t *v;
+    struct ac_err first, next;
+    char *tried = NULL;
+    size_t i;
+    bool ok = false;
+
+    ac_err_clear(&first);
+    if (discover_one(c, &first)) {
+        return true;
+    }
+    list = listed_servers(c);
+    if (list == NULL || json_array_size(list) < 2 ||
+        MUTATED("no-as-fallback") || (tried = strdup(c->as_url)) == NULL) {
+        goto out;
+    }
+    http_trace_note("authorization server %s is unusable (%s): trying the "
+                    "next one the protected resource metadata lists",
+                    tried, first.msg);
+    json_array_foreach(list, i, v)
+    {
+        const char *as = json_string_value(v);
+        if (as == NULL || strcmp(as, tried) == 0) {
+            continue;
+        }
+        http_trace_note("trying authorization server %s", as);
+        ac_err_clear(&next);
+        if (!str_set(&c->as_url, as, err)) {
+            goto out_nomem;
+        }
+        if (discover_one(c, &next)) {
+            ok = true;
+            goto out_nomem;
+        }
+    }
+    /* None worked: stay with the first, as before the search. */
+    if (!str_set(&c->as_url, tried, err)) {
+        goto out_nomem;
+    }
+    ac_err_prefix(&first,
+                  "none of the %zu authorization servers in the "
+                  "protected resource metadata is usable; the first",
+                  json_array_size(list));
+out:
+    if (err != NULL) {
+        *err = first;
+    }
+out_nomem:
+    free(tried);
     return ok;
 }
 

@@ -363,6 +363,9 @@ bool flow_logout(struct mcpo_client *c, struct ac_err *err)
             return false;
         }
     }
+    /* End an open MCP session while its token is still good: after the
+     * revocation the DELETE could only be sent without credentials. */
+    mcp_close(c);
     /* RFC 7009 §2.1: revoking the refresh token first may revoke the
      * grant's access tokens too; revoke the access token anyway. */
     if (!MUTATED("no-revoke-on-logout") &&

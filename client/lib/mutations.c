@@ -28,6 +28,8 @@ static const struct mutation table[] = {
     {"no-scope-union", "step-up requests only the challenged scope"},
     {"no-retry-limit", "step up more than 3 times per request"},
     {"never-refresh", "never use the refresh token: re-authorize instead"},
+    {"no-proactive-refresh",
+     "refresh only after a 401, never before a token expires"},
     {"ignore-stale-client", "no re-registration when the AS forgot the client"},
     {"reuse-credentials-across-as",
      "present a registration to an AS that did not issue it"},
@@ -41,6 +43,7 @@ static const struct mutation table[] = {
      "ignore the challenge's resource_metadata URL"},
     {"oidc-first", "OpenID configuration before RFC 8414 metadata"},
     {"no-metadata-fallback", "stop at the first failing AS metadata URL"},
+    {"no-as-fallback", "use only the first authorization server the PRM lists"},
     {"no-legacy-discovery",
      "no 2025-03-26 fallbacks (AS at the MCP origin) without a PRM"},
     /* registration */

@@ -141,7 +141,8 @@ out:
 
 bool refresh_if_expiring(struct mcpo_client *c, struct ac_err *err)
 {
-    if (!expiring(c) || MUTATED("never-refresh")) {
+    if (!expiring(c) || MUTATED("never-refresh") ||
+        MUTATED("no-proactive-refresh")) {
         return true;
     }
     http_trace_note("access token expires within %d s: refreshing", SKEW_S);

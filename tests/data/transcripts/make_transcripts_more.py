@@ -543,6 +543,9 @@ def token_cases():
          "with the rotated token.", full() + expired + r1 +
          seg_call(ACCESS2, 5) + invalid_token_401(ACCESS2, 6) + r2 +
          seg_call(ACCESS3, 7))
+    case("refresh-proactive", "expires_in ran out; the client refreshed "
+         "before sending the token, no 401.", full() + r1 +
+         seg_call(ACCESS2, 5))
     case("refresh-never", "The token expired; the client authorized again "
          "instead of refreshing.", full() + expired +
          seg_authorize(authz_params(state=STATE2), code=CODE2) +
