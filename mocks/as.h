@@ -19,12 +19,18 @@ struct ac_err;
 struct mo_as;
 struct mo_shared;
 
+struct mo_httpd;
+
 /* Build an authorization server from its scenario object `conf`
  * (borrowed; what is needed is copied) and start it on 127.0.0.1:0. `sh`
- * is borrowed and must outlive the server. On success *out is new
- * (mo_as_free). */
-bool mo_as_start(const json_t *conf, struct mo_shared *sh, struct mo_as **out,
-                 struct ac_err *err);
+ * is borrowed and must outlive the server. With `host` (borrowed, bound
+ * but not yet serving; NULL otherwise) the AS has no server of its own:
+ * its routes are added to `host` (recorded under the AS's id) and its
+ * issuer is `host`'s origin + issuer_path, the 2025-03-26 topology where
+ * the MCP server's origin is the authorization server; `host` must be
+ * stopped before mo_as_free. On success *out is new (mo_as_free). */
+bool mo_as_start(const json_t *conf, struct mo_shared *sh,
+                 struct mo_httpd *host, struct mo_as **out, struct ac_err *err);
 
 /* Borrowed strings valid until mo_as_free. */
 const char *mo_as_id(const struct mo_as *as);

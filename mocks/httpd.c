@@ -4,6 +4,7 @@
 #include "mocks/httpd.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -23,10 +25,22 @@
  * whole). */
 #define TRANSCRIPT_BODY_MAX (64u * 1024u)
 
+/* libmicrohttpd's per-connection memory pool (request line, headers, read
+ * and write buffers; bodies go to our own capped buffer in chunks). The
+ * default 32 KiB is zeroed again for every keep-alive request; 16 KiB
+ * still holds 12+ KiB of request headers (more gets 431). */
+#define CONN_MEMORY (16u * 1024u)
+
+/* Stack of libmicrohttpd's threads: handlers use a few KiB of buffers
+ * (consent page 4 KiB, paths 1 KiB) and OpenSSL signing; 256 KiB is ample
+ * where the default would reserve 8 MiB per thread. */
+#define THREAD_STACK (256u * 1024u)
+
 struct route {
     char *method;
     char *path;
     char *endpoint;
+    char *server; /* the transcript's server name, NULL: the httpd's */
     mo_handler_fn fn;
     void *ctx;
 };
@@ -59,6 +73,7 @@ struct mo_httpd {
     size_t body_max;
     unsigned threads; /* > 1: an epoll thread pool of that size */
     struct MHD_Daemon *daemon;
+    int listen_fd; /* ours until libmicrohttpd takes it; -1 otherwise */
     uint16_t port;
     char origin[64];
 };
@@ -277,6 +292,7 @@ bool mo_httpd_new(const char *server, struct mo_transcript *transcript,
     h->transcript = transcript;
     h->lock = lock;
     h->body_max = MO_HTTPD_BODY_MAX;
+    h->listen_fd = -1;
     pthread_mutex_init(&h->tlock, NULL);
     pthread_cond_init(&h->tcond, NULL);
     *out = h;
@@ -300,9 +316,18 @@ static const struct route *route_find(const struct mo_httpd *h,
     return NULL;
 }
 
-bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
-                    const char *endpoint, mo_handler_fn fn, void *ctx,
-                    struct ac_err *err)
+static void route_clear(struct route *p)
+{
+    free(p->method);
+    free(p->path);
+    free(p->endpoint);
+    free(p->server);
+}
+
+bool mo_httpd_route_for(struct mo_httpd *h, const char *server,
+                        const char *method, const char *path,
+                        const char *endpoint, mo_handler_fn fn, void *ctx,
+                        struct ac_err *err)
 {
     struct route *p;
     bool known;
@@ -324,17 +349,24 @@ bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
     p->method = strdup(method);
     p->path = strdup(path);
     p->endpoint = strdup(endpoint);
+    p->server = server != NULL ? strdup(server) : NULL;
     p->fn = fn;
     p->ctx = ctx;
-    if (p->method == NULL || p->path == NULL || p->endpoint == NULL) {
-        free(p->method);
-        free(p->path);
-        free(p->endpoint);
+    if (p->method == NULL || p->path == NULL || p->endpoint == NULL ||
+        (server != NULL && p->server == NULL)) {
+        route_clear(p);
         AC_ERR(err, AC_ERR_NOMEM, "out of memory adding a route");
         return false;
     }
     h->nroutes++;
     return true;
+}
+
+bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
+                    const char *endpoint, mo_handler_fn fn, void *ctx,
+                    struct ac_err *err)
+{
+    return mo_httpd_route_for(h, NULL, method, path, endpoint, fn, ctx, err);
 }
 
 void mo_httpd_set_hooks(struct mo_httpd *h, mo_before_fn before,
@@ -362,7 +394,7 @@ uint16_t mo_httpd_port(const struct mo_httpd *h)
 
 const char *mo_httpd_origin(const struct mo_httpd *h)
 {
-    return h->daemon != NULL ? h->origin : NULL;
+    return h->port != 0 ? h->origin : NULL;
 }
 
 /* --- per-request plumbing ------------------------------------------- */
@@ -493,6 +525,7 @@ static bool reply_bad_method(const struct mo_httpd *h, const char *path,
 }
 
 static const char *endpoint_name(const struct request *r);
+static const char *server_name(const struct request *r);
 
 /* The default answer when no route serves the request. */
 static bool reply_unrouted(struct request *r)
@@ -519,7 +552,7 @@ static void dispatch(struct request *r)
         .body_len = r->body.len,
         .endpoint = endpoint_name(r),
         .t_ns = r->t_ns,
-        .server = h->server,
+        .server = server_name(r),
     };
     char *url = absolute_url(r);
     bool ok = false;
@@ -811,19 +844,35 @@ static json_t *headers_json(const struct mo_header *hs, size_t n)
     return arr;
 }
 
-/* The endpoint name recorded for a request: the route's, or for a 405 the
- * one living at that path, or "unknown" (404). */
-static const char *endpoint_name(const struct request *r)
+/* The route that names a request in the transcript: its own, or for a
+ * 405 the one living at that path, or NULL (404: "unknown"). */
+static const struct route *naming_route(const struct request *r)
 {
     if (r->route != NULL) {
-        return r->route->endpoint;
+        return r->route;
     }
     for (size_t i = 0; r->path_known && i < r->h->nroutes; i++) {
         if (strcmp(r->h->routes[i].path, r->path) == 0) {
-            return r->h->routes[i].endpoint;
+            return &r->h->routes[i];
         }
     }
-    return "unknown";
+    return NULL;
+}
+
+static const char *endpoint_name(const struct request *r)
+{
+    const struct route *rt = naming_route(r);
+
+    return rt != NULL ? rt->endpoint : "unknown";
+}
+
+/* The server recorded for a request: a route may be served on behalf of
+ * another server (an AS on the MCP server's origin). */
+static const char *server_name(const struct request *r)
+{
+    const struct route *rt = naming_route(r);
+
+    return rt != NULL && rt->server != NULL ? rt->server : r->h->server;
 }
 
 static const char *termination_reason(enum MHD_RequestTerminationCode toe)
@@ -854,7 +903,7 @@ static json_t *exchange_json(const struct request *r,
     }
     ex = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:{s:o?, s:o?},"
                    " s:{s:i, s:o?, s:o?}}",
-                   "t_ns", (json_int_t)r->t_ns, "server", r->h->server,
+                   "t_ns", (json_int_t)r->t_ns, "server", server_name(r),
                    "endpoint", endpoint_name(r), "method",
                    r->method != NULL ? r->method : "", "url", url, "path",
                    r->path, "query", r->query, "request", "headers",
@@ -917,27 +966,69 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     ac_log(AC_LOG_DEBUG, "%s: libmicrohttpd: %s", h->server, msg);
 }
 
-bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
+/* Bind a listening socket on 127.0.0.1:0 and read its port back. */
+static bool bind_loopback(struct mo_httpd *h, struct ac_err *err)
 {
     struct sockaddr_in sa;
-    const union MHD_DaemonInfo *info;
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
-    sa.sin_port = 0;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        listen(fd, 128) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0 ||
+        ntohs(sa.sin_port) == 0) {
+        AC_ERR(err, AC_ERR_IO, "%s: cannot listen on 127.0.0.1: %s", h->server,
+               strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return false;
+    }
+    h->listen_fd = fd;
+    h->port = ntohs(sa.sin_port);
+    snprintf(h->origin, sizeof(h->origin), "http://127.0.0.1:%u",
+             (unsigned)h->port);
+    return true;
+}
+
+bool mo_httpd_listen(struct mo_httpd *h, struct ac_err *err)
+{
+    return h->listen_fd >= 0 || bind_loopback(h, err);
+}
+
+/* Everything a request reads (origin, port, routes, the timer thread)
+ * is in place before libmicrohttpd's threads exist: they are created by
+ * MHD_start_daemon, which happens-after these writes. */
+bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
+{
+    if (h->daemon != NULL) {
+        AC_ERR(err, AC_ERR_STATE, "%s: already started", h->server);
+        return false;
+    }
+    if (!mo_httpd_listen(h, err)) {
+        return false;
+    }
+    h->timer_running = pthread_create(&h->timer, NULL, timer_main, h) == 0;
+    if (!h->timer_running) {
+        ac_log(AC_LOG_WARN, "%s: no timer thread: delays answer at once",
+               h->server);
+    }
     /* One internal polling thread by default; a pool of epoll threads when
      * asked (authcheck serve, benchmarks). */
     h->daemon = MHD_start_daemon(
         (h->threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD
                         : MHD_USE_AUTO_INTERNAL_THREAD) |
             MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
-        0, NULL, NULL, on_access, h, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&sa, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+        0, NULL, NULL, on_access, h, MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
         MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned int)(h->threads > 1 ? h->threads : 0), MHD_OPTION_END);
     if (h->daemon == NULL) {
@@ -945,21 +1036,7 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
                h->server);
         return false;
     }
-    info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    if (info == NULL || info->port == 0) {
-        MHD_stop_daemon(h->daemon);
-        h->daemon = NULL;
-        AC_ERR(err, AC_ERR_IO, "%s: cannot read the bound port", h->server);
-        return false;
-    }
-    h->port = info->port;
-    snprintf(h->origin, sizeof(h->origin), "http://127.0.0.1:%u",
-             (unsigned)h->port);
-    h->timer_running = pthread_create(&h->timer, NULL, timer_main, h) == 0;
-    if (!h->timer_running) {
-        ac_log(AC_LOG_WARN, "%s: no timer thread: delays answer at once",
-               h->server);
-    }
+    h->listen_fd = -1; /* libmicrohttpd owns it now, closes it at stop */
     return true;
 }
 
@@ -990,13 +1067,14 @@ void mo_httpd_free(struct mo_httpd *h)
     if (h->daemon != NULL) {
         MHD_stop_daemon(h->daemon);
     }
+    if (h->listen_fd >= 0) {
+        close(h->listen_fd);
+    }
     free(h->held);
     pthread_mutex_destroy(&h->tlock);
     pthread_cond_destroy(&h->tcond);
     for (size_t i = 0; i < h->nroutes; i++) {
-        free(h->routes[i].method);
-        free(h->routes[i].path);
-        free(h->routes[i].endpoint);
+        route_clear(&h->routes[i]);
     }
     free(h->routes);
     free(h->server);

@@ -138,6 +138,14 @@ bool mo_httpd_route(struct mo_httpd *h, const char *method, const char *path,
                     const char *endpoint, mo_handler_fn fn, void *ctx,
                     struct ac_err *err);
 
+/* As mo_httpd_route, for a route served on behalf of another server:
+ * requests to it are recorded (and matched by rules) with `server`
+ * (copied; NULL: this server's name). */
+bool mo_httpd_route_for(struct mo_httpd *h, const char *server,
+                        const char *method, const char *path,
+                        const char *endpoint, mo_handler_fn fn, void *ctx,
+                        struct ac_err *err);
+
 /* Install hooks (before start); `ctx` is borrowed. */
 void mo_httpd_set_hooks(struct mo_httpd *h, mo_before_fn before,
                         mo_after_fn after, void *ctx);
@@ -149,14 +157,19 @@ void mo_httpd_set_threads(struct mo_httpd *h, unsigned n);
 /* Set the body cap (default MO_HTTPD_BODY_MAX). Before start. */
 void mo_httpd_set_body_max(struct mo_httpd *h, size_t max);
 
-/* Bind 127.0.0.1:0 and start the polling thread. */
+/* Bind a listening socket on 127.0.0.1:0 without serving yet, so that
+ * the port and origin are known (and URLs built from them) before any
+ * request can be dispatched. Idempotent; mo_httpd_start calls it. */
+bool mo_httpd_listen(struct mo_httpd *h, struct ac_err *err);
+
+/* Bind 127.0.0.1:0 (unless mo_httpd_listen did) and start serving. */
 bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err);
 
-/* The kernel-assigned port (0 before start). */
+/* The kernel-assigned port (0 before mo_httpd_listen / start). */
 uint16_t mo_httpd_port(const struct mo_httpd *h);
 
 /* "http://127.0.0.1:PORT", borrowed, valid until mo_httpd_free. NULL
- * before start. */
+ * before mo_httpd_listen / start. */
 const char *mo_httpd_origin(const struct mo_httpd *h);
 
 /* Stop (finishing the transcript entries of open requests) and free.

@@ -46,6 +46,7 @@ struct mo_mcp {
     struct mo_shared *sh;
     char *path;
     bool prm_root;
+    bool prm_none;    /* prm "none": no PRM at all (2025-03-26 servers) */
     char *prm_custom; /* prm "custom": the path, advertised only in the
                          challenge */
     enum wire wire;
@@ -798,6 +799,7 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
 
     m->path = strdup(path != NULL ? path : "/mcp");
     m->prm_root = prm != NULL && strcmp(prm, "root") == 0;
+    m->prm_none = prm != NULL && strcmp(prm, "none") == 0;
     if (prm != NULL && strcmp(prm, "custom") == 0) {
         m->prm_custom = strdup(custom != NULL ? custom : "/prm");
         if (m->prm_custom == NULL) {
@@ -811,7 +813,8 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
     m->sse = resp != NULL && strcmp(resp, "sse") == 0;
     m->hierarchy = json_is_true(json_object_get(conf, "scope_hierarchy"));
     m->method_scopes = json_deep_copy(json_object_get(conf, "method_scopes"));
-    m->challenge_rm = rm == NULL || json_is_true(rm);
+    /* Without a PRM there is nothing for resource_metadata to name. */
+    m->challenge_rm = !m->prm_none && (rm == NULL || json_is_true(rm));
     m->challenge_scope = scope != NULL ? strdup(scope) : NULL;
     m->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
     return m->path != NULL && (scope == NULL || m->challenge_scope != NULL) &&
@@ -881,10 +884,13 @@ bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
     if (ok && sh->rules != NULL) {
         mo_httpd_set_hooks(m->httpd, mo_rules_before, mo_rules_after, sh);
     }
+    /* Bound, not serving: the world may add an AS's routes (2025-03-26
+     * topology) before mo_mcp_serve. */
     ok = ok &&
          mo_httpd_route(m->httpd, "POST", m->path, "mcp", handle_mcp, m, err) &&
-         mo_httpd_route(m->httpd, "GET", prm, "prm", handle_prm, m, err) &&
-         mo_httpd_start(m->httpd, err) && mcp_urls(m, prm, err);
+         (m->prm_none ||
+          mo_httpd_route(m->httpd, "GET", prm, "prm", handle_prm, m, err)) &&
+         mo_httpd_listen(m->httpd, err) && mcp_urls(m, prm, err);
 out:
     free(prm);
     if (!ok) {
@@ -893,6 +899,16 @@ out:
     }
     *out = m;
     return true;
+}
+
+bool mo_mcp_serve(struct mo_mcp *m, struct ac_err *err)
+{
+    return mo_httpd_start(m->httpd, err);
+}
+
+struct mo_httpd *mo_mcp_httpd(struct mo_mcp *m)
+{
+    return m->httpd;
 }
 
 const char *mo_mcp_url(const struct mo_mcp *m)

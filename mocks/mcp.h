@@ -12,15 +12,24 @@
 
 #include "common/err.h"
 
+struct mo_httpd;
 struct mo_mcp;
 struct mo_shared;
 
 /* Build the MCP server from the scenario's `mcp_server` object `conf`
- * (borrowed; may be NULL for all defaults) and start it on 127.0.0.1:0.
- * Fills sh->resource and sh->prm_url (the caller holds sh->lock or no
- * other thread uses `sh` yet). On success *out is new (mo_mcp_free). */
+ * (borrowed; may be NULL for all defaults) and bind it on 127.0.0.1:0;
+ * it serves once mo_mcp_serve is called. Fills sh->resource and
+ * sh->prm_url (the caller holds sh->lock or no other thread uses `sh`
+ * yet). On success *out is new (mo_mcp_free). */
 bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
                   struct ac_err *err);
+
+/* Start serving (after other servers' routes were added to its httpd). */
+bool mo_mcp_serve(struct mo_mcp *m, struct ac_err *err);
+
+/* Its HTTP server, borrowed: an AS of the 2025-03-26 topology adds its
+ * routes there before mo_mcp_serve. */
+struct mo_httpd *mo_mcp_httpd(struct mo_mcp *m);
 
 /* The MCP endpoint URL, borrowed until mo_mcp_free. */
 const char *mo_mcp_url(const struct mo_mcp *m);

@@ -1,20 +1,35 @@
 /* The transcript recorder (see transcript.h): owns the ordered exchange
- * array and the secrets set, both behind one mutex. */
+ * array and the secrets set, both behind one mutex.
+ *
+ * Exchanges are kept as their compact JSON text, serialised by the
+ * appending thread outside the lock: a jansson tree of an exchange
+ * (header pairs, bodies) weighs two to three times its text, and a
+ * long-running `authcheck serve` keeps a thousand of them. Snapshots,
+ * which are rare (end of a scenario, the control API), parse them back. */
 #include "mocks/transcript.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/clock.h"
+
+/* One exchange: its start time and its compact JSON text (owned). */
+struct entry {
+    int64_t t_ns;
+    char *text;
+};
 
 struct mo_transcript {
     pthread_mutex_t lock;
     pthread_cond_t settled; /* signalled when `held` drops to 0 */
     unsigned held;          /* answered exchanges not yet appended */
-    json_t *entries;        /* array of objects, ordered by t_ns */
-    json_t *secrets;        /* object used as an insertion-ordered set */
-    size_t max;             /* 0: unlimited */
+    struct entry *entries;  /* ordered by t_ns */
+    size_t n, cap;
+    json_t *secrets; /* object used as an insertion-ordered set */
+    size_t max;      /* 0: unlimited */
 };
 
 void mo_transcript_set_max(struct mo_transcript *t, size_t max)
@@ -26,21 +41,20 @@ void mo_transcript_set_max(struct mo_transcript *t, size_t max)
  * past 4 * t->max. Caller holds t->lock. */
 static void trim(struct mo_transcript *t)
 {
-    size_t n = json_array_size(t->entries);
+    size_t n;
 
     if (t->max == 0) {
         return;
     }
-    if (n > t->max) {
-        json_t *keep = json_array();
+    if (t->n > t->max) {
+        size_t drop = t->n / 2;
 
-        for (size_t i = n / 2; keep != NULL && i < n; i++) {
-            json_array_append(keep, json_array_get(t->entries, i));
+        for (size_t i = 0; i < drop; i++) {
+            free(t->entries[i].text);
         }
-        if (keep != NULL) {
-            json_decref(t->entries);
-            t->entries = keep;
-        }
+        memmove(t->entries, t->entries + drop,
+                (t->n - drop) * sizeof(*t->entries));
+        t->n -= drop;
     }
     n = json_object_size(t->secrets);
     if (n > 4 * t->max) {
@@ -86,11 +100,8 @@ bool mo_transcript_new(struct mo_transcript **out, struct ac_err *err)
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for transcript");
         return false;
     }
-    t->entries = json_array();
     t->secrets = json_object();
-    if (t->entries == NULL || t->secrets == NULL ||
-        pthread_mutex_init(&t->lock, NULL) != 0) {
-        json_decref(t->entries);
+    if (t->secrets == NULL || pthread_mutex_init(&t->lock, NULL) != 0) {
         json_decref(t->secrets);
         free(t);
         AC_ERR(err, AC_ERR_NOMEM, "cannot create transcript");
@@ -98,7 +109,6 @@ bool mo_transcript_new(struct mo_transcript **out, struct ac_err *err)
     }
     if (!settle_cond_init(&t->settled)) {
         pthread_mutex_destroy(&t->lock);
-        json_decref(t->entries);
         json_decref(t->secrets);
         free(t);
         AC_ERR(err, AC_ERR_NOMEM, "cannot create transcript");
@@ -115,7 +125,10 @@ void mo_transcript_free(struct mo_transcript *t)
     }
     pthread_cond_destroy(&t->settled);
     pthread_mutex_destroy(&t->lock);
-    json_decref(t->entries);
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->entries[i].text);
+    }
+    free(t->entries);
     json_decref(t->secrets);
     free(t);
 }
@@ -153,16 +166,40 @@ static void settle(struct mo_transcript *t)
     }
 }
 
-static json_int_t entry_time(const json_t *e)
+/* Insert (t_ns, text) after every entry with t_ns <= its own; takes
+ * `text`. Caller holds t->lock. */
+static bool insert_locked(struct mo_transcript *t, int64_t tn, char *text)
 {
-    return json_integer_value(json_object_get(e, "t_ns"));
+    size_t pos = t->n;
+
+    if (t->n == t->cap) {
+        size_t ncap = t->cap != 0 ? t->cap * 2 : 64;
+        struct entry *p = realloc(t->entries, ncap * sizeof(*p));
+
+        if (p == NULL) {
+            free(text);
+            return false;
+        }
+        t->entries = p;
+        t->cap = ncap;
+    }
+    /* Entries mostly arrive in order: scan back from the end. */
+    while (pos > 0 && t->entries[pos - 1].t_ns > tn) {
+        pos--;
+    }
+    memmove(t->entries + pos + 1, t->entries + pos,
+            (t->n - pos) * sizeof(*t->entries));
+    t->entries[pos] = (struct entry){tn, text};
+    t->n++;
+    trim(t);
+    return true;
 }
 
 bool mo_transcript_append_take(struct mo_transcript *t, json_t *exchange,
                                struct ac_err *err)
 {
     bool ok = false;
-    size_t pos;
+    char *text;
     json_int_t tn;
 
     if (!json_is_object(exchange)) {
@@ -175,16 +212,13 @@ bool mo_transcript_append_take(struct mo_transcript *t, json_t *exchange,
         AC_ERR(err, AC_ERR_NOMEM, "out of memory");
         goto out;
     }
-    tn = entry_time(exchange);
-    pthread_mutex_lock(&t->lock);
-    /* Entries mostly arrive in order: scan back from the end. */
-    pos = json_array_size(t->entries);
-    while (pos > 0 && entry_time(json_array_get(t->entries, pos - 1)) > tn) {
-        pos--;
+    tn = json_integer_value(json_object_get(exchange, "t_ns"));
+    text = json_dumps(exchange, JSON_COMPACT);
+    if (text != NULL) {
+        pthread_mutex_lock(&t->lock);
+        ok = insert_locked(t, (int64_t)tn, text);
+        pthread_mutex_unlock(&t->lock);
     }
-    ok = json_array_insert(t->entries, pos, exchange) == 0;
-    trim(t);
-    pthread_mutex_unlock(&t->lock);
     if (!ok) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory appending an exchange");
     }
@@ -193,29 +227,51 @@ out:
     return ok;
 }
 
-json_t *mo_transcript_snapshot(struct mo_transcript *t)
+/* Copies of the entries' texts, taken under the lock (after settling):
+ * a new array of `*n` new strings, or NULL. */
+static char **texts_copy(struct mo_transcript *t, size_t *n)
 {
-    json_t *arr = json_array();
-    size_t i;
-    json_t *e;
-    bool ok = arr != NULL;
+    char **texts;
+    bool ok = true;
 
     pthread_mutex_lock(&t->lock);
     settle(t);
-    json_array_foreach(t->entries, i, e)
-    {
-        json_t *copy;
-
-        if (!ok) {
-            break;
-        }
-        copy = json_deep_copy(e);
-        ok = copy != NULL &&
-             json_object_set_new(copy, "seq", json_integer((json_int_t)i)) ==
-                 0 &&
-             json_array_append_new(arr, copy) == 0;
+    *n = t->n;
+    texts = calloc(t->n + 1, sizeof(*texts));
+    for (size_t i = 0; texts != NULL && i < t->n && ok; i++) {
+        ok = (texts[i] = strdup(t->entries[i].text)) != NULL;
     }
     pthread_mutex_unlock(&t->lock);
+    if (texts != NULL && !ok) {
+        for (size_t i = 0; i < *n; i++) {
+            free(texts[i]);
+        }
+        free(texts);
+        texts = NULL;
+    }
+    return texts;
+}
+
+json_t *mo_transcript_snapshot(struct mo_transcript *t)
+{
+    size_t n = 0;
+    char **texts = texts_copy(t, &n);
+    json_t *arr = texts != NULL ? json_array() : NULL;
+    bool ok = arr != NULL;
+
+    /* Parsed outside the lock: appends go on meanwhile. */
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = ok ? json_loads(texts[i], JSON_ALLOW_NUL, NULL) : NULL;
+
+        ok = e != NULL &&
+             json_object_set_new(e, "seq", json_integer((json_int_t)i)) == 0 &&
+             json_array_append_new(arr, e) == 0;
+        if (!ok) {
+            json_decref(e);
+        }
+        free(texts[i]);
+    }
+    free(texts);
     if (!ok) {
         json_decref(arr);
         return NULL;

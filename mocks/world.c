@@ -34,8 +34,8 @@ struct mo_world {
 
 /* --- the client metadata host ----------------------------------------- */
 
-/* Serves one document; no lock: the documents never change after start,
- * and an AS fetches them while it holds the world lock. */
+/* Serves one document; no lock: the documents never change once the
+ * host serves (their URLs are filled in before it starts). */
 static bool handle_cimd(void *ctx, const struct mo_req *req,
                         struct mo_reply *rep)
 {
@@ -46,53 +46,69 @@ static bool handle_cimd(void *ctx, const struct mo_req *req,
            mo_reply_header(rep, "Cache-Control", "max-age=60");
 }
 
+/* Record {path, doc, url} for one scenario entry and route its path; a
+ * document without client_id gets its own URL. The host is bound (its
+ * origin known) but not serving yet. */
+static bool cimd_add(struct mo_world *w, const json_t *e, struct ac_err *err)
+{
+    json_t *doc = json_deep_copy(json_object_get(e, "document"));
+    const char *path = ac_json_str(e, "path");
+    char *url = NULL;
+    json_t *x = NULL;
+    bool ok = false;
+
+    if (doc == NULL || path == NULL ||
+        asprintf(&url, "%s%s", mo_httpd_origin(w->cimd), path) < 0) {
+        url = NULL;
+        AC_ERR(err, AC_ERR_INVALID, "client_metadata_documents: bad entry");
+        goto out;
+    }
+    if (json_object_get(doc, "client_id") == NULL &&
+        json_object_set_new(doc, "client_id", json_string(url)) != 0) {
+        goto nomem;
+    }
+    x = json_pack("{s:s, s:O, s:s}", "path", path, "doc", doc, "url", url);
+    if (x == NULL || json_array_append(w->cimd_docs, x) != 0) {
+        goto nomem;
+    }
+    ok = mo_httpd_route(w->cimd, "GET", path, "cimd", handle_cimd, doc, err);
+    goto out;
+nomem:
+    AC_ERR(err, AC_ERR_NOMEM, "out of memory for client metadata");
+out:
+    json_decref(x);
+    json_decref(doc); /* the array entry keeps its reference */
+    free(url);
+    return ok;
+}
+
 /* Start the host of scenario "client_metadata_documents" ([{path,
- * document}]); a document without client_id gets its own URL. */
+ * document}]). */
 static bool start_cimd(struct mo_world *w, const json_t *list,
                        struct ac_err *err)
 {
     size_t i;
     const json_t *e;
-    json_t *x;
-    bool ok;
 
     if (json_array_size(list) == 0) {
         return true;
     }
     w->cimd_docs = json_array();
-    ok = w->cimd_docs != NULL &&
-         mo_httpd_new("cimd", w->sh.transcript, NULL, &w->cimd, err);
+    if (w->cimd_docs == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory for client metadata");
+        return false;
+    }
+    if (!mo_httpd_new("cimd", w->sh.transcript, NULL, &w->cimd, err) ||
+        !mo_httpd_listen(w->cimd, err)) {
+        return false;
+    }
     json_array_foreach(list, i, e)
     {
-        json_t *doc = json_deep_copy(json_object_get(e, "document"));
-        const char *path = ac_json_str(e, "path");
-
-        ok =
-            ok && doc != NULL && path != NULL &&
-            json_array_append_new(w->cimd_docs, json_pack("{s:s, s:o}", "path",
-                                                          path, "doc", doc)) ==
-                0 &&
-            mo_httpd_route(w->cimd, "GET", path, "cimd", handle_cimd, doc, err);
-        if (!ok && doc != NULL && json_array_size(w->cimd_docs) <= i) {
-            json_decref(doc);
+        if (!cimd_add(w, e, err)) {
+            return false;
         }
     }
-    ok = ok && mo_httpd_start(w->cimd, err);
-    json_array_foreach(w->cimd_docs, i, x)
-    {
-        char *url = NULL;
-        json_t *doc = json_object_get(x, "doc");
-
-        if (ok && asprintf(&url, "%s%s", mo_httpd_origin(w->cimd),
-                           ac_json_str(x, "path")) >= 0) {
-            json_object_set_new(x, "url", json_string(url));
-            if (json_object_get(doc, "client_id") == NULL) {
-                json_object_set_new(doc, "client_id", json_string(url));
-            }
-            free(url);
-        }
-    }
-    return ok;
+    return mo_httpd_start(w->cimd, err);
 }
 
 const char *mo_world_client_metadata_url(const struct mo_world *w, size_t i)
@@ -101,6 +117,15 @@ const char *mo_world_client_metadata_url(const struct mo_world *w, size_t i)
 }
 
 /* --- profiles (docs/MOCKS.md "Profiles") ------------------------------ */
+
+#define LEGACY_PROFILE "legacy-2025-03-26"
+
+static bool profile_is(const json_t *scenario, const char *name)
+{
+    const char *profile = ac_json_str(scenario, "profile");
+
+    return profile != NULL && strcmp(profile, name) == 0;
+}
 
 /* github-like: GitHub OAuth apps as documented: token errors come with
  * HTTP 200, tokens never expire and have no refresh token, and there is
@@ -121,15 +146,13 @@ static const char *const github_like_rules =
  * indexes stay as written). A new reference. */
 static json_t *effective_rules(const json_t *scenario)
 {
-    const char *profile = ac_json_str(scenario, "profile");
     json_t *rules = json_deep_copy(json_object_get(scenario, "rules"));
 
     if (!json_is_array(rules)) {
         json_decref(rules);
         rules = json_array();
     }
-    if (rules != NULL && profile != NULL &&
-        strcmp(profile, "github-like") == 0) {
+    if (rules != NULL && profile_is(scenario, "github-like")) {
         json_t *extra = json_loads(github_like_rules, 0, NULL);
 
         json_array_extend(rules, extra);
@@ -139,23 +162,48 @@ static json_t *effective_rules(const json_t *scenario)
 }
 
 /* The authorization servers' configuration with the profile's flags. A
- * new reference (NULL when the scenario has none). */
+ * new reference (NULL when the scenario has none and the profile adds
+ * nothing: one default AS). */
 static json_t *effective_ases(const json_t *scenario)
 {
-    const char *profile = ac_json_str(scenario, "profile");
+    bool legacy = profile_is(scenario, LEGACY_PROFILE);
     json_t *list =
         json_deep_copy(json_object_get(scenario, "authorization_servers"));
     size_t i;
     json_t *as;
 
+    if (legacy && json_array_size(list) == 0) {
+        json_decref(list);
+        list = json_pack("[{s:s}]", "id", "as");
+    }
     json_array_foreach(list, i, as)
     {
-        if (profile != NULL && strcmp(profile, "lenient") == 0) {
+        if (profile_is(scenario, "lenient")) {
             json_object_set_new(as, "lenient", json_true());
             json_object_set_new(as, "loopback_any_port", json_true());
         }
+        if (legacy && i == 0) {
+            /* 2025-03-26: the MCP server's origin is the authorization
+             * server, and `resource` (RFC 8707) was not yet required. */
+            json_object_set_new(as, "on_mcp_origin", json_true());
+            json_object_set_new(as, "resource_required", json_false());
+        }
     }
     return list;
+}
+
+/* The MCP server's configuration with the profile's changes. A new
+ * reference, or NULL for all defaults. */
+static json_t *effective_mcp(const json_t *scenario)
+{
+    const json_t *conf = json_object_get(scenario, "mcp_server");
+    json_t *mcp = conf != NULL ? json_deep_copy(conf) : json_object();
+
+    if (mcp != NULL && profile_is(scenario, LEGACY_PROFILE)) {
+        /* 2025-03-26: no Protected Resource Metadata. */
+        json_object_set_new(mcp, "prm", json_string("none"));
+    }
+    return mcp;
 }
 
 int64_t mo_now(const struct mo_shared *sh)
@@ -400,6 +448,35 @@ bool mo_world_reset_locked(struct mo_world *w, struct ac_err *err)
     return true;
 }
 
+/* Start one AS: on its own server, or with "on_mcp_origin" on the MCP
+ * server's (at most one AS: the routes would collide). */
+static bool start_as(struct mo_world *w, const json_t *conf, bool *hosted,
+                     struct ac_err *err)
+{
+    struct mo_httpd *host = NULL;
+
+    if (json_is_true(json_object_get(conf, "on_mcp_origin"))) {
+        if (*hosted) {
+            AC_ERR(err, AC_ERR_INVALID,
+                   "only one authorization server can live on the MCP "
+                   "server's origin");
+            return false;
+        }
+        *hosted = true;
+        host = mo_mcp_httpd(w->mcp);
+    }
+    if (!mo_as_start(conf, &w->sh, host, &w->as[w->nas], err)) {
+        return false;
+    }
+    w->nas++;
+    if (json_array_append_new(
+            w->sh.issuers, json_string(mo_as_issuer(w->as[w->nas - 1]))) != 0) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory for the world");
+        return false;
+    }
+    return true;
+}
+
 /* Start the authorization servers; `list` may be NULL (one default AS). */
 static bool start_ases(struct mo_world *w, const json_t *list,
                        struct ac_err *err)
@@ -407,6 +484,7 @@ static bool start_ases(struct mo_world *w, const json_t *list,
     json_t *dflt = NULL;
     size_t i;
     const json_t *conf;
+    bool hosted = false;
     bool ok = true;
 
     if (list == NULL || json_array_size(list) == 0) {
@@ -420,14 +498,8 @@ static bool start_ases(struct mo_world *w, const json_t *list,
     }
     json_array_foreach(list, i, conf)
     {
-        if (!ok) {
-            break;
-        }
-        ok = mo_as_start(conf, &w->sh, &w->as[w->nas], err);
         if (ok) {
-            ok = json_array_append_new(w->sh.issuers, json_string(mo_as_issuer(
-                                                          w->as[w->nas]))) == 0;
-            w->nas++;
+            ok = start_as(w, conf, &hosted, err);
         }
     }
     json_decref(dflt);
@@ -445,7 +517,7 @@ bool mo_world_start_with(const json_t *scenario,
                          struct mo_world **out, struct ac_err *err)
 {
     struct mo_world *w = calloc(1, sizeof(*w));
-    json_t *rules = NULL, *ases = NULL;
+    json_t *rules = NULL, *ases = NULL, *mcp = NULL;
     bool ok;
 
     *out = NULL;
@@ -468,19 +540,21 @@ bool mo_world_start_with(const json_t *scenario,
     }
     rules = effective_rules(scenario);
     ases = effective_ases(scenario);
-    if (rules == NULL || (json_array_size(rules) > 0 &&
-                          !mo_rules_new(rules, &w->sh.rules, err))) {
+    mcp = effective_mcp(scenario);
+    if (rules == NULL || mcp == NULL ||
+        (json_array_size(rules) > 0 &&
+         !mo_rules_new(rules, &w->sh.rules, err))) {
         json_decref(rules);
         json_decref(ases);
+        json_decref(mcp);
         AC_ERR(err, AC_ERR_NOMEM, "cannot load the rules");
         mo_world_stop(w);
         return false;
     }
     /* Handlers wait on the lock until the world is wired. */
     pthread_mutex_lock(&w->sh.lock);
-    ok = mo_mcp_start(json_object_get(scenario, "mcp_server"), &w->sh, &w->mcp,
-                      err) &&
-         start_ases(w, ases, err) &&
+    ok = mo_mcp_start(mcp, &w->sh, &w->mcp, err) && start_ases(w, ases, err) &&
+         mo_mcp_serve(w->mcp, err) &&
          start_cimd(w, json_object_get(scenario, "client_metadata_documents"),
                     err) &&
          (w->issuers0 = json_deep_copy(w->sh.issuers)) != NULL &&
@@ -488,6 +562,7 @@ bool mo_world_start_with(const json_t *scenario,
     pthread_mutex_unlock(&w->sh.lock);
     json_decref(rules);
     json_decref(ases);
+    json_decref(mcp);
     if (!ok) {
         ac_err_prefix(err, "starting the mock world");
         mo_world_stop(w);
@@ -591,4 +666,24 @@ json_t *mo_world_transcript(struct mo_world *w)
 json_t *mo_world_secrets(struct mo_world *w)
 {
     return mo_transcript_secrets(w->sh.transcript);
+}
+
+/* Relies on `sh` being the first member (see struct mo_world). */
+const char *mo_world_issuer_of(const struct mo_shared *sh, const char *id)
+{
+    const struct mo_world *w = (const struct mo_world *)sh;
+
+    for (size_t i = 0; i < w->nas; i++) {
+        if (id == NULL || strcmp(mo_as_id(w->as[i]), id) == 0) {
+            return mo_as_issuer(w->as[i]);
+        }
+    }
+    return NULL;
+}
+
+const char *mo_world_mcp_url_of(const struct mo_shared *sh)
+{
+    const struct mo_world *w = (const struct mo_world *)sh;
+
+    return w->mcp != NULL ? mo_mcp_url(w->mcp) : NULL;
 }

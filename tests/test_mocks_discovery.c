@@ -2,7 +2,9 @@
  * path-inserted URL, OpenID configuration path-inserted and path-appended,
  * the metadata members, PRM at path-inserted, root and custom URLs, and
  * Client ID Metadata Documents served by the client metadata host and
- * fetched, validated and cached by the AS. */
+ * fetched, validated and cached by the AS (also when another server of
+ * the world serves them), and the legacy-2025-03-26 profile (the AS on the
+ * MCP server's origin, no PRM). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +12,13 @@
 
 #include <cmocka.h>
 
+#include "common/clock.h"
 #include "tests/data/mocks/mock_http.h"
+
+#define INIT                                                                   \
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
+    "{\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},"                 \
+    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
 
 static struct mo_world *world_text(const char *text)
 {
@@ -292,6 +300,130 @@ static void test_cimd_invalid_documents(void **state)
     mo_world_stop(w);
 }
 
+/* A client metadata document served by a server of the same world whose
+ * handler takes the world lock (here the MCP server, through a rule): the
+ * AS fetches it with the lock released, so the fetch is answered at once
+ * instead of stalling until the 2 s timeout. The document has no
+ * client_id (a rule body cannot name the port), so it is refused. */
+static void test_cimd_on_locked_server(void **state)
+{
+    struct mo_world *w = world_text(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
+        "[\"cimd\"]}],\"mcp_server\":{},\"rules\":[{\"match\":"
+        "{\"server\":\"mcp\",\"path\":\"/client.json\"},\"do\":"
+        "{\"respond\":{\"status\":200,\"body\":{\"redirect_uris\":"
+        "[\"http://127.0.0.1/callback\"]}}}}]}");
+    char *origin = origin_of(mo_world_mcp_url(w));
+    char *url = th_fmt("%s/client.json", origin);
+    char *q = authz(w, url);
+    struct th_resp r;
+    int64_t t0 = ac_mono_ns();
+
+    (void)state;
+    assert_int_equal(th_authorize_raw(w, q, &r), 400);
+    th_resp_free(&r);
+    assert_true(ac_mono_ns() - t0 < 1000000000LL);
+    /* The fetch is in the transcript, answered by the MCP server. */
+    assert_int_equal(th_count(w, "mcp", "unknown"), 1);
+    free(q);
+    free(url);
+    free(origin);
+    mo_world_stop(w);
+}
+
+/* Profile legacy-2025-03-26: the MCP server's origin is the
+ * authorization server (metadata at its root, /authorize, /token,
+ * /register), there is no PRM, challenges carry no resource_metadata, and
+ * `resource` may be omitted (it predates RFC 8707 in MCP). */
+static void test_legacy_2025_03_26(void **state)
+{
+    struct mo_world *w = world_text(
+        "{\"profile\":\"legacy-2025-03-26\",\"authorization_servers\":"
+        "[{\"id\":\"as\"}],\"mcp_server\":{\"path\":\"/v1/mcp\"}}");
+    char *origin = origin_of(mo_world_mcp_url(w));
+    const char *hdrs[] = {"Accept: application/json, text/event-stream",
+                          "Content-Type: application/json", NULL, NULL};
+    struct th_client c;
+    struct th_resp r;
+    json_t *doc;
+    char *q, *code, *body, *url, *auth;
+
+    (void)state;
+    assert_string_equal(mo_world_issuer(w, 0), origin);
+    assert_int_equal(get(origin, "/.well-known/oauth-authorization-server", &r),
+                     200);
+    doc = th_json(&r);
+    assert_string_equal(ac_json_str(doc, "issuer"), origin);
+    url = th_fmt("%s/token", origin);
+    assert_string_equal(ac_json_str(doc, "token_endpoint"), url);
+    free(url);
+    json_decref(doc);
+    th_resp_free(&r);
+    /* No PRM anywhere, and the challenge does not point at one. */
+    assert_int_equal(th_http("GET", mo_world_prm_url(w), NULL, NULL, 0, &r),
+                     404);
+    th_resp_free(&r);
+    assert_int_equal(th_http("POST", mo_world_mcp_url(w), hdrs, "{}", 2, &r),
+                     401);
+    assert_string_equal(th_header(&r, "WWW-Authenticate"), "Bearer");
+    th_resp_free(&r);
+    /* A 2025-03-26 flow: no `resource` at /authorize nor /token. */
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    q = th_authz_query(w, c.id, NULL, "");
+    *strstr(q, "&resource=") = '\0';
+    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    code = th_query_param(th_header(&r, "Location"), "code");
+    th_resp_free(&r);
+    body = th_code_body(w, c.id, code, TH_VERIFIER);
+    *strstr(body, "&resource=") = '\0';
+    url = th_fmt("%s/token", origin);
+    assert_int_equal(th_post_form(url, NULL, body, &r), 200);
+    doc = th_json(&r);
+    auth = th_fmt("Authorization: Bearer %s", ac_json_str(doc, "access_token"));
+    json_decref(doc);
+    th_resp_free(&r);
+    hdrs[2] = auth;
+    assert_int_equal(
+        th_http("POST", mo_world_mcp_url(w), hdrs, INIT, strlen(INIT), &r),
+        200);
+    th_resp_free(&r);
+    /* AS exchanges keep the AS's name although the MCP server served them. */
+    assert_int_equal(th_count(w, "as", "authorize"), 1);
+    assert_int_equal(th_count(w, "as", "token"), 1);
+    assert_int_equal(th_count(w, "mcp", "mcp"), 2);
+    free(auth);
+    free(url);
+    free(body);
+    free(code);
+    free(q);
+    th_client_free(&c);
+    free(origin);
+    mo_world_stop(w);
+}
+
+/* The strict default still requires `resource` (RFC 8707). */
+static void test_strict_requires_resource(void **state)
+{
+    struct mo_world *w = world_text("{\"authorization_servers\":[{\"id\":"
+                                    "\"as\"}],\"mcp_server\":{}}");
+    struct th_client c;
+    struct th_resp r;
+    char *q, *err;
+
+    (void)state;
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    q = th_authz_query(w, c.id, NULL, "");
+    *strstr(q, "&resource=") = '\0';
+    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    err = th_query_param(th_header(&r, "Location"), "error");
+    assert_string_equal(err, "invalid_target");
+    free(err);
+    th_resp_free(&r);
+    free(q);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +434,9 @@ int main(void)
         cmocka_unit_test(test_prm_custom),
         cmocka_unit_test(test_cimd_fetch_validate_cache),
         cmocka_unit_test(test_cimd_invalid_documents),
+        cmocka_unit_test(test_cimd_on_locked_server),
+        cmocka_unit_test(test_legacy_2025_03_26),
+        cmocka_unit_test(test_strict_requires_resource),
     };
     int rc;
 

@@ -1,0 +1,131 @@
+/* Client ID Metadata Documents: a URL client_id is fetched, validated and
+ * cached as a client. The fetch runs with the world lock released, so a
+ * document served by another server of the same world (whose handler
+ * takes the lock) answers instead of stalling until the timeout. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/httpc.h"
+#include "common/json.h"
+#include "mocks/as_int.h"
+#include "mocks/world_int.h"
+
+static bool is_url_id(const char *id)
+{
+    return id != NULL &&
+           (strncmp(id, "https://", 8) == 0 || strncmp(id, "http://", 7) == 0);
+}
+
+/* Validate a fetched client metadata document for `url`; NULL when good.
+ * Defaults as for DCR, but the method defaults to "none" and must not use
+ * a shared secret (there is no one to issue it). */
+static const char *cimd_verdict(json_t *doc, const char *url)
+{
+    const char *m;
+
+    if (ac_json_str(doc, "client_id") == NULL ||
+        strcmp(ac_json_str(doc, "client_id"), url) != 0) {
+        return "client_id must equal the document URL";
+    }
+    if (mo_as_check_redirect_uris(json_object_get(doc, "redirect_uris")) !=
+        NULL) {
+        return "redirect_uris missing or invalid";
+    }
+    if (json_object_get(doc, "token_endpoint_auth_method") == NULL) {
+        json_object_set_new(doc, "token_endpoint_auth_method",
+                            json_string("none"));
+    }
+    if (json_object_get(doc, "grant_types") == NULL) {
+        json_object_set_new(
+            doc, "grant_types",
+            json_pack("[s, s]", "authorization_code", "refresh_token"));
+    }
+    if (mo_as_check_metadata(doc) != NULL) {
+        return "invalid client metadata";
+    }
+    m = ac_json_str(doc, "token_endpoint_auth_method");
+    if (strcmp(m, "none") != 0 && strcmp(m, "private_key_jwt") != 0) {
+        return "a metadata document client cannot use a client secret";
+    }
+    return NULL;
+}
+
+/* GET `url` and validate it as the client metadata document of `url`.
+ * Called with the world lock RELEASED: it touches nothing of the AS but
+ * immutable configuration (as->id for the log). A new reference, or NULL
+ * when the fetch failed or the document is invalid (logged). */
+static json_t *cimd_fetch_unlocked(const struct mo_as *as, const char *url)
+{
+    struct ac_http_request rq = {
+        .url = url,
+        .connect_timeout_ms = 1000,
+        .timeout_ms = 2000,
+        .max_body = 64 * 1024,
+    };
+    struct ac_http_response rs;
+    struct ac_err err;
+    json_t *doc = NULL;
+    const char *why = "fetch failed";
+
+    memset(&rs, 0, sizeof(rs));
+    if (ac_http_do(&rq, &rs, &err) && rs.status == 200 &&
+        (doc = ac_json_parse_object(rs.body, rs.body_len, &err)) != NULL &&
+        (why = cimd_verdict(doc, url)) != NULL) {
+        json_decref(doc);
+        doc = NULL;
+    }
+    if (doc == NULL) {
+        ac_log(AC_LOG_INFO, "%s: client metadata %s refused: %s", as->id, url,
+               why != NULL ? why : "invalid");
+    }
+    ac_http_response_free(&rs);
+    return doc;
+}
+
+/* Fetch, validate and cache the document of a URL client_id. NULL when
+ * it cannot be had or is invalid (the client is then unknown).
+ *
+ * The world lock is released for the fetch: the document may be served
+ * by a server of this world whose handler needs the lock (a rule on the
+ * MCP server, another AS), which would otherwise stall until the
+ * timeout. Nothing borrowed from shared state is used across it (the URL
+ * is copied), and the state is looked at afresh once the lock is back:
+ * a concurrent request may have cached the same client meanwhile. */
+static struct client *cimd_fetch(struct mo_as *as, const char *id)
+{
+    char *url = strdup(id);
+    json_t *doc = NULL;
+    struct client *c = NULL;
+
+    if (url == NULL) {
+        return NULL;
+    }
+    pthread_mutex_unlock(&as->sh->lock);
+    doc = cimd_fetch_unlocked(as, url);
+    pthread_mutex_lock(&as->sh->lock);
+    if (doc != NULL) {
+        c = mo_as_client_find(as, url);
+        if (c == NULL) {
+            c = mo_as_client_push(as, doc, url, NULL, false);
+            doc = NULL; /* taken */
+        }
+    }
+    json_decref(doc);
+    free(url);
+    return c;
+}
+
+/* A known client, or for a URL client_id with CIMD enabled, the fetched
+ * and cached one. */
+struct client *mo_as_client_lookup(struct mo_as *as, const char *id)
+{
+    struct client *c = mo_as_client_find(as, id);
+
+    if (c == NULL && as->cimd && is_url_id(id)) {
+        c = cimd_fetch(as, id);
+    }
+    return c;
+}
