@@ -1,8 +1,9 @@
 /* The rules engine (rules.h): validation of the "rules" JSON shape,
  * matching of requests and events, counters (nth, times, after), response
- * actions (respond, patch, delay, drop, hang, truncate, malformed) and the
- * hand-off of state operations to the world (mo_world_apply_ops). Owns a
- * deep copy of the scenario's rules and their counters. */
+ * actions (respond, patch, delay, drop, hang, truncate, malformed) with
+ * their ${...} placeholders and repeated header lines, and the hand-off of
+ * state operations to the world (mo_world_apply_ops). Owns a deep copy of
+ * the scenario's rules and their counters. */
 #include "mocks/rules.h"
 
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <strings.h>
 
 #include "common/b64url.h"
+#include "common/buf.h"
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
@@ -27,6 +29,7 @@ struct rule {
     json_int_t count;    /* matching occurrences while armed */
     json_int_t fired;
     bool armed;
+    bool dynamic; /* "do" has ${...} placeholders: expand when firing */
 };
 
 struct mo_rules {
@@ -50,6 +53,103 @@ static const char *const expire_enum[] = {"access",         "refresh", "codes",
                                           "client_secrets", "token",   NULL};
 static const char *const revoke_enum[] = {"token",  "family",  "client", "all",
                                           "access", "refresh", NULL};
+/* The ${...} placeholders of rule values, besides ${issuer:ID}. */
+static const char *const placeholders[] = {"issuer", "resource", "mcp_url",
+                                           "prm_url", NULL};
+
+/* --- placeholders ---------------------------------------------------- */
+
+/* The value of the placeholder `name` (`len` bytes, not NUL-terminated):
+ * borrowed, or NULL when unknown. */
+typedef const char *(*ph_lookup_fn)(void *ctx, const char *name, size_t len);
+
+static bool buf_add(struct ac_buf *b, const char *p, size_t n)
+{
+    return b == NULL || ac_buf_append(b, p, n, NULL);
+}
+
+/* Copy `s` into `out` (NULL: only scan it) with each ${name} replaced by
+ * its value and each "$${" by a literal "${". An unknown or unterminated
+ * placeholder is copied as written, or, when `strict`, ends the scan:
+ * false with *at its byte offset. Also false when `out` is full. */
+static bool ph_expand(const char *s, ph_lookup_fn look, void *ctx, bool strict,
+                      struct ac_buf *out, size_t *at)
+{
+    const char *p = s;
+
+    while (*p != '\0') {
+        const char *d = strstr(p, "${");
+        const char *end = d != NULL ? strchr(d + 2, '}') : NULL;
+        const char *val;
+        bool ok;
+
+        if (d == NULL) {
+            return buf_add(out, p, strlen(p));
+        }
+        if (d > p && d[-1] == '$') {
+            ok = buf_add(out, p, (size_t)(d - 1 - p)) && buf_add(out, "${", 2);
+            p = d + 2;
+        } else if ((val = end != NULL ? look(ctx, d + 2, (size_t)(end - d - 2))
+                                      : NULL) != NULL) {
+            ok = buf_add(out, p, (size_t)(d - p)) &&
+                 buf_add(out, val, strlen(val));
+            p = end + 1;
+        } else if (strict) {
+            *at = (size_t)(d - s);
+            return false;
+        } else {
+            const char *stop = end != NULL ? end + 1 : d + 2;
+
+            ok = buf_add(out, p, (size_t)(stop - p));
+            p = stop;
+        }
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncmp(name, want, len) == 0;
+}
+
+/* The ID of "issuer:ID" copied into `id` (cut to its size), or false
+ * when `name` is not of that form. */
+static bool issuer_id(const char *name, size_t len, char *id, size_t n)
+{
+    if (len <= 7 || strncmp(name, "issuer:", 7) != 0) {
+        return false;
+    }
+    snprintf(id, n, "%.*s", (int)(len - 7), name + 7);
+    return true;
+}
+
+/* Does any string in `v` (recursively, keys aside) contain "${"? */
+static bool has_placeholder(const json_t *v)
+{
+    const char *k;
+    const json_t *x;
+    size_t i;
+
+    if (json_is_string(v)) {
+        return strstr(json_string_value(v), "${") != NULL;
+    }
+    json_object_foreach((json_t *)v, k, x)
+    {
+        if (has_placeholder(x)) {
+            return true;
+        }
+    }
+    json_array_foreach(v, i, x)
+    {
+        if (has_placeholder(x)) {
+            return true;
+        }
+    }
+    return false;
+}
 
 /* --- validation ------------------------------------------------------ */
 
@@ -76,13 +176,22 @@ static void bad(struct vck *v, bool key, const char *ptr, const char *fmt, ...)
     v->fn(v->ctx, ptr, key, msg);
 }
 
-/* JSON pointer children; a pointer too long for the buffer is cut (it is
- * only used in messages). */
+/* JSON pointer children (RFC 6901: "~" and "/" in a key escaped as "~0"
+ * and "~1"); a pointer too long for the buffer is cut (it is only used
+ * in messages). */
 static void ptr_key(char *out, size_t n, const char *ptr, const char *key)
 {
-    if (snprintf(out, n, "%s/%s", ptr, key) >= (int)n) {
-        out[n - 1] = '\0';
+    size_t j = (size_t)snprintf(out, n, "%s/", ptr);
+
+    for (; *key != '\0' && j + 3 < n; key++) {
+        if (*key == '~' || *key == '/') {
+            out[j++] = '~';
+            out[j++] = *key == '~' ? '0' : '1';
+        } else {
+            out[j++] = *key;
+        }
     }
+    out[j < n ? j : n - 1] = '\0';
 }
 
 static void ptr_index(char *out, size_t n, const char *ptr, size_t i)
@@ -167,6 +276,111 @@ static void check_str_map(struct vck *v, const json_t *val, const char *ptr,
             !(nulls && json_is_null(x))) {
             bad(v, false, p, "expected a string%s%s",
                 bools ? " or boolean" : "", nulls ? " or null" : "");
+        }
+    }
+}
+
+/* Validation's placeholder lookup: a known name is worth "". */
+static const char *ph_known(void *ctx, const char *name, size_t len)
+{
+    const struct vck *v = ctx;
+    char id[128];
+
+    if (issuer_id(name, len, id, sizeof(id))) {
+        return len - 7 < sizeof(id) && as_known(v->scenario, id) ? "" : NULL;
+    }
+    for (size_t i = 0; placeholders[i] != NULL; i++) {
+        if (name_is(name, len, placeholders[i])) {
+            return "";
+        }
+    }
+    return NULL;
+}
+
+/* 1-based character (not byte) position of byte `at` of UTF-8 `s`. */
+static size_t char_pos(const char *s, size_t at)
+{
+    size_t n = 1;
+
+    for (size_t i = 0; i < at; i++) {
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* Every string in `val` (recursively; member names are not expanded)
+ * names known placeholders only. */
+static void check_placeholders(struct vck *v, const json_t *val,
+                               const char *ptr)
+{
+    const char *k;
+    const json_t *x;
+    size_t i, at = 0;
+    char p[256];
+
+    if (json_is_string(val)) {
+        const char *s = json_string_value(val);
+        const char *end;
+
+        if (ph_expand(s, ph_known, v, true, NULL, &at)) {
+            return;
+        }
+        end = strchr(s + at + 2, '}');
+        if (end == NULL) {
+            bad(v, false, ptr, "unterminated placeholder at character %zu",
+                char_pos(s, at));
+        } else {
+            bad(v, false, ptr,
+                "unknown placeholder \"%.*s\" at character %zu (known: "
+                "${issuer}, ${issuer:ID}, ${resource}, ${mcp_url}, "
+                "${prm_url}; $${ is a literal ${)",
+                (int)(end + 1 - (s + at)) > 40 ? 40 : (int)(end + 1 - (s + at)),
+                s + at, char_pos(s, at));
+        }
+        return;
+    }
+    json_object_foreach((json_t *)val, k, x)
+    {
+        ptr_key(p, sizeof(p), ptr, k);
+        check_placeholders(v, x, p);
+    }
+    json_array_foreach(val, i, x)
+    {
+        ptr_index(p, sizeof(p), ptr, i);
+        check_placeholders(v, x, p);
+    }
+}
+
+/* Response headers: name -> a string, a non-empty array of strings (one
+ * header line each) or, when `nulls`, null (delete). */
+static void check_headers(struct vck *v, const json_t *val, const char *ptr,
+                          bool nulls)
+{
+    const char *k;
+    const json_t *x, *e;
+    size_t i;
+    char p[256];
+
+    if (!json_is_object(val)) {
+        bad(v, false, ptr, "expected an object");
+        return;
+    }
+    json_object_foreach((json_t *)val, k, x)
+    {
+        bool strings = json_is_array(x) && json_array_size(x) > 0;
+
+        ptr_key(p, sizeof(p), ptr, k);
+        json_array_foreach(x, i, e)
+        {
+            strings = strings && json_is_string(e);
+        }
+        if (!json_is_string(x) && !strings && !(nulls && json_is_null(x))) {
+            bad(v, false, p,
+                "expected a string, a non-empty array of strings (one "
+                "header line each)%s",
+                nulls ? " or null" : "");
+        } else {
+            check_placeholders(v, x, p);
         }
     }
 }
@@ -302,8 +516,10 @@ static void check_respond(struct vck *v, const json_t *r, const char *ptr)
         if (strcmp(k, "status") == 0) {
             check_int(v, x, p, 100, 599);
         } else if (strcmp(k, "headers") == 0) {
-            check_str_map(v, x, p, false, false);
-        } else if (strcmp(k, "body") != 0) {
+            check_headers(v, x, p, false);
+        } else if (strcmp(k, "body") == 0) {
+            check_placeholders(v, x, p);
+        } else {
             bad(v, true, p, "unknown key \"%s\" in respond", k);
         }
     }
@@ -331,6 +547,7 @@ static void check_patch(struct vck *v, const json_t *r, const char *ptr)
             if (!json_is_object(x)) {
                 bad(v, false, p, "expected an object");
             }
+            check_placeholders(v, x, p);
         } else if (strcmp(k, "remove") == 0) {
             size_t i;
             const json_t *e;
@@ -345,8 +562,11 @@ static void check_patch(struct vck *v, const json_t *r, const char *ptr)
                     break;
                 }
             }
-        } else if (strcmp(k, "headers") == 0 || strcmp(k, "location") == 0) {
+        } else if (strcmp(k, "headers") == 0) {
+            check_headers(v, x, p, true);
+        } else if (strcmp(k, "location") == 0) {
             check_str_map(v, x, p, false, true);
+            check_placeholders(v, x, p);
         } else {
             bad(v, true, p, "unknown key \"%s\" in patch", k);
         }
@@ -561,6 +781,7 @@ bool mo_rules_new(const json_t *rules, struct mo_rules **out,
         /* An "nth" alone fires once; without it, every time. */
         x->times = int_or(m, "times", json_object_get(m, "nth") ? 1 : 0);
         x->after = ac_json_str(m, "after");
+        x->dynamic = has_placeholder(x->act);
     }
     mo_rules_reset(e);
     *out = e;
@@ -895,6 +1116,96 @@ static bool request_matches(const json_t *m, struct view *w)
     return true;
 }
 
+/* --- placeholders at run time ---------------------------------------- */
+
+/* What ${...} stands for when a rule fires on a request to `server`. */
+struct ph_rt {
+    struct mo_shared *sh;
+    const char *server;
+};
+
+static const char *ph_value(void *ctx, const char *name, size_t len)
+{
+    const struct ph_rt *rt = ctx;
+    char id[128];
+
+    if (name_is(name, len, "issuer")) {
+        /* The AS the request hit; elsewhere (MCP server, CIMD host) the
+         * first one. */
+        const char *iss = mo_world_issuer_of(rt->sh, rt->server);
+
+        return iss != NULL ? iss : mo_world_issuer_of(rt->sh, NULL);
+    }
+    if (issuer_id(name, len, id, sizeof(id))) {
+        return mo_world_issuer_of(rt->sh, id);
+    }
+    if (name_is(name, len, "resource")) {
+        return rt->sh->resource;
+    }
+    if (name_is(name, len, "prm_url")) {
+        return rt->sh->prm_url;
+    }
+    if (name_is(name, len, "mcp_url")) {
+        return mo_world_mcp_url_of(rt->sh);
+    }
+    return NULL;
+}
+
+/* A deep copy of `v` with every string expanded (member names as they
+ * are): a new reference, NULL when out of memory. */
+static json_t *expand_json(const json_t *v, struct ph_rt *rt)
+{
+    const char *k;
+    const json_t *x;
+    size_t i;
+    json_t *out = NULL;
+
+    if (json_is_string(v)) {
+        struct ac_buf b;
+
+        ac_buf_init(&b, 0);
+        if (ph_expand(json_string_value(v), ph_value, rt, false, &b, NULL)) {
+            out = json_stringn(b.data != NULL ? b.data : "", b.len);
+        }
+        ac_buf_free(&b);
+        return out;
+    }
+    if (!json_is_object(v) && !json_is_array(v)) {
+        return json_deep_copy(v);
+    }
+    out = json_is_object(v) ? json_object() : json_array();
+    json_object_foreach((json_t *)v, k, x)
+    {
+        if (out != NULL && json_object_set_new(out, k, expand_json(x, rt))) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    json_array_foreach(v, i, x)
+    {
+        if (out != NULL && json_array_append_new(out, expand_json(x, rt))) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+/* The action `a` of rule `x` with its placeholders filled in for a
+ * request to `server`: a new reference (json_decref), or NULL when out
+ * of memory (logged; the action is then skipped). */
+static json_t *action_for(const struct rule *x, const json_t *a,
+                          struct mo_shared *sh, const char *server)
+{
+    struct ph_rt rt = {sh, server};
+    json_t *out = x->dynamic ? expand_json(a, &rt) : json_incref((json_t *)a);
+
+    if (out == NULL) {
+        ac_log(AC_LOG_ERROR, "rule action dropped: out of memory");
+    }
+    return out;
+}
+
 /* --- response actions ------------------------------------------------ */
 
 static void reply_headers_del(struct mo_reply *rep, const char *name)
@@ -922,17 +1233,25 @@ static const char *reply_header(const struct mo_reply *rep, const char *name)
     return NULL;
 }
 
-/* Replace (string) or remove (null) headers. */
+/* Replace (a string; an array: one header line per string) or remove
+ * (null) headers. */
 static void headers_apply(struct mo_reply *rep, const json_t *hs)
 {
     const char *k;
-    const json_t *v;
+    const json_t *v, *e;
+    size_t i;
 
     json_object_foreach((json_t *)hs, k, v)
     {
         reply_headers_del(rep, k);
         if (json_is_string(v)) {
             mo_reply_header(rep, k, json_string_value(v));
+        }
+        json_array_foreach(v, i, e)
+        {
+            if (json_is_string(e)) {
+                mo_reply_header(rep, k, json_string_value(e));
+            }
         }
     }
 }
@@ -1155,8 +1474,13 @@ bool mo_rules_before(void *ctx, const struct mo_req *req, struct mo_reply *rep,
             }
         }
         if ((r = json_object_get(x->act, "respond")) != NULL && !answered) {
-            respond(rep, r);
-            answered = true;
+            json_t *a = action_for(x, r, sh, req->server);
+
+            if (a != NULL) {
+                respond(rep, a);
+                answered = true;
+            }
+            json_decref(a);
         }
         fx->delay_ms += (int)int_or(x->act, "delay_ms", 0);
         fx->drop = fx->drop || json_is_true(json_object_get(x->act, "drop"));
@@ -1175,7 +1499,6 @@ void mo_rules_after(void *ctx, const struct mo_req *req, struct mo_reply *rep,
     const json_t *ix;
     json_t *fired = json_deep_copy(fx->fired);
 
-    (void)req;
     /* Only the rules that fired before the handler act on the reply. */
     json_array_foreach(fired, i, ix)
     {
@@ -1183,7 +1506,12 @@ void mo_rules_after(void *ctx, const struct mo_req *req, struct mo_reply *rep,
         const json_t *p = json_object_get(x->act, "patch");
 
         if (p != NULL) {
-            patch(rep, p);
+            json_t *a = action_for(x, p, sh, req->server);
+
+            if (a != NULL) {
+                patch(rep, a);
+            }
+            json_decref(a);
         }
         if (json_object_get(x->act, "truncate") != NULL) {
             truncate_body(rep, int_or(x->act, "truncate", 0));

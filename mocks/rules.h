@@ -7,6 +7,11 @@
  * into every mock server through the httpd wrapper (mo_httpd_set_hooks);
  * every function here runs with mo_shared.lock held.
  *
+ * String values of response actions may hold ${...} placeholders
+ * (${issuer}, ${issuer:ID}, ${resource}, ${mcp_url}, ${prm_url}),
+ * substituted from the world's runtime values when the rule fires; a
+ * response header given as an array is sent as one line per value.
+ *
  * The validator (mo_rules_check) is the one definition of the JSON shape:
  * the harness calls it to report errors with their position. */
 #ifndef MO_RULES_H
@@ -30,8 +35,10 @@ typedef void (*mo_rules_violation_fn)(void *ctx, const char *ptr, bool key,
                                       const char *msg);
 
 /* Validate the `rules` array of `scenario` (both borrowed; `scenario` is
- * used to resolve authorization server ids). Every violation is reported
- * through `fn`. Returns true when there was none. */
+ * used to resolve authorization server ids, also in ${issuer:ID}). Every
+ * violation is reported through `fn`; an unknown placeholder is reported
+ * at its string, the message naming the character. Returns true when
+ * there was none. */
 bool mo_rules_check(const json_t *rules, const json_t *scenario,
                     mo_rules_violation_fn fn, void *ctx);
 

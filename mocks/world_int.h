@@ -112,6 +112,13 @@ bool mo_world_reset_locked(struct mo_world *w, struct ac_err *err);
  * mo_rules_check to resolve ids. A new reference. */
 json_t *mo_world_ids_doc(struct mo_world *w);
 
+/* Runtime values for the ${...} placeholders of rule values (rules.c):
+ * the issuer of authorization server `id` (NULL: the first one) and the
+ * MCP endpoint URL. Borrowed, valid while the world runs; NULL when there
+ * is no such server. Caller holds sh->lock. Implemented in world.c. */
+const char *mo_world_issuer_of(const struct mo_shared *sh, const char *id);
+const char *mo_world_mcp_url_of(const struct mo_shared *sh);
+
 /* A new grant (token family) identifier. */
 uint64_t mo_tokens_new_grant(struct mo_tokens *t);
 

@@ -112,6 +112,8 @@ static const struct row MATRIX[] = {
     /* authorization response */
     {"sep-2468-client-compare-iss-supported", "auth/iss-wrong-issuer",
      "no-iss-check"},
+    {"sep-2468-client-compare-iss-supported", "auth/iss-normalized",
+     "no-iss-check"},
     {"sep-2468-client-reject-missing-iss", "auth/iss-supported-missing",
      "no-iss-check"},
     {"sep-2468-client-compare-iss-unadvertised", "auth/iss-unexpected",
@@ -131,6 +133,8 @@ static const struct row MATRIX[] = {
 
     /* scopes */
     {"scope-from-www-authenticate", "auth/scope-from-www-authenticate",
+     "ignore-challenge-scope"},
+    {"scope-from-www-authenticate", "wwwauth/several-header-lines",
      "ignore-challenge-scope"},
     {"scope-from-scopes-supported", "auth/scope-from-scopes-supported",
      "ignore-scopes-supported"},

@@ -1,7 +1,8 @@
 /* Tests of the rules engine (mocks/rules.c) over loopback: every response
  * action (respond, patch, delay, drop, hang, truncate, malformed), every
  * matcher (endpoint, method, form, query, header, json, client, nth,
- * times, after), events with "on" rules, every state operation, and the
+ * times, after), events with "on" rules, every state operation, ${...}
+ * placeholders in rule values, repeated response header lines, and the
  * validator (mo_rules_check). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -870,6 +871,159 @@ static void test_refresh_reused_event(void **state)
     mo_world_stop(w);
 }
 
+/* --- placeholders and repeated header lines ------------------------- */
+
+/* ${issuer} is the issuer of the AS the request hit (here as2), the other
+ * names the world's runtime values, in the body (nested too) and headers;
+ * "$${" stays a literal "${". */
+static void test_placeholders_respond(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"server\":\"as2\",\"path\":\"/t2/x\"},\"do\":"
+        "{\"respond\":{\"status\":200,\"headers\":{\"X-Iss\":"
+        "\"<${issuer}>\"},\"body\":{\"issuer\":\"${issuer}\",\"first\":"
+        "\"${issuer:as}\",\"second\":\"${issuer:as2}\",\"nested\":"
+        "[{\"resource\":\"${resource}\"}],\"mcp\":\"${mcp_url}\","
+        "\"prm\":\"${prm_url}#${prm_url}\",\"literal\":\"$${issuer}\","
+        "\"${issuer}\":1}}}}]");
+    char *url = th_fmt("%s/x", mo_world_issuer(w, 1));
+    char *want = th_fmt("%s#%s", mo_world_prm_url(w), mo_world_prm_url(w));
+    char *hdr = th_fmt("<%s>", mo_world_issuer(w, 1));
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 200);
+    doc = th_json(&r);
+    assert_non_null(doc);
+    assert_string_equal(ac_json_str(doc, "issuer"), mo_world_issuer(w, 1));
+    assert_string_equal(ac_json_str(doc, "first"), mo_world_issuer(w, 0));
+    assert_string_equal(ac_json_str(doc, "second"), mo_world_issuer(w, 1));
+    assert_string_equal(
+        ac_json_str(json_array_get(json_object_get(doc, "nested"), 0),
+                    "resource"),
+        mo_world_resource(w));
+    assert_string_equal(ac_json_str(doc, "mcp"), mo_world_mcp_url(w));
+    assert_string_equal(ac_json_str(doc, "prm"), want);
+    assert_string_equal(ac_json_str(doc, "literal"), "${issuer}");
+    /* Member names are not expanded. */
+    assert_non_null(json_object_get(doc, "${issuer}"));
+    assert_string_equal(th_header(&r, "X-Iss"), hdr);
+    json_decref(doc);
+    th_resp_free(&r);
+    free(url);
+    free(want);
+    free(hdr);
+    mo_world_stop(w);
+}
+
+/* Away from an AS (the MCP server) ${issuer} is the first AS's; patch
+ * "set" values are expanded too. */
+static void test_placeholders_patch_set(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"prm\"},\"do\":{\"patch\":{\"set\":"
+        "{\"authorization_servers\":[\"${issuer}\",\"${issuer:as2}/\"],"
+        "\"x.resource\":\"${resource}\"}}}}]");
+    struct th_resp r;
+    json_t *doc;
+    const json_t *ases;
+    char *slash = th_fmt("%s/", mo_world_issuer(w, 1));
+
+    (void)state;
+    assert_int_equal(th_http("GET", mo_world_prm_url(w), NULL, NULL, 0, &r),
+                     200);
+    doc = th_json(&r);
+    ases = json_object_get(doc, "authorization_servers");
+    assert_string_equal(json_string_value(json_array_get(ases, 0)),
+                        mo_world_issuer(w, 0));
+    assert_string_equal(json_string_value(json_array_get(ases, 1)), slash);
+    assert_string_equal(ac_json_str(json_object_get(doc, "x"), "resource"),
+                        mo_world_resource(w));
+    json_decref(doc);
+    th_resp_free(&r);
+    free(slash);
+    mo_world_stop(w);
+}
+
+/* patch.location values: the iss of the redirect becomes the issuer plus
+ * a trailing slash (scenario auth/iss-normalized). */
+static void test_placeholders_location(void **state)
+{
+    struct mo_world *w =
+        world_with("[{\"match\":{\"endpoint\":\"authorize\"},\"do\":{"
+                   "\"patch\":{\"location\":{\"iss\":\"${issuer}/\"}}}}]");
+    struct th_client c;
+    char *q, *v, *want = th_fmt("%s/", mo_world_issuer(w, 0));
+    struct th_resp r;
+
+    (void)state;
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    q = th_authz_query(w, c.id, NULL, "");
+    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    v = th_query_param(th_header(&r, "Location"), "iss");
+    assert_non_null(v);
+    assert_string_equal(v, want);
+    free(v);
+    th_resp_free(&r);
+    free(q);
+    free(want);
+    th_client_free(&c);
+    mo_world_stop(w);
+}
+
+/* The values of header `name` in the order libcurl's header callback saw
+ * the lines, joined by "|". A new string. */
+static char *header_lines(const struct th_resp *r, const char *name)
+{
+    size_t n = strlen(name);
+    char *out = strdup("");
+
+    for (size_t i = 0; i < r->nh; i++) {
+        if (strncasecmp(r->hdrs[i], name, n) == 0 && r->hdrs[i][n] == ':') {
+            const char *v = r->hdrs[i] + n + 1;
+            char *next =
+                th_fmt("%s%s%s", out, out[0] ? "|" : "", v + strspn(v, " "));
+
+            free(out);
+            out = next;
+        }
+    }
+    return out;
+}
+
+/* An array of header values is sent as that many header lines; patch
+ * replaces every earlier line of that name. */
+static void test_repeated_header_lines(void **state)
+{
+    struct mo_world *w = world_with(
+        "[{\"match\":{\"endpoint\":\"mcp\"},\"do\":{\"patch\":"
+        "{\"headers\":{\"WWW-Authenticate\":[\"Basic realm=\\\"x\\\"\","
+        "\"Bearer resource_metadata=\\\"${prm_url}\\\"\"]}}}},"
+        "{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"respond\":"
+        "{\"status\":200,\"headers\":{\"X-A\":[\"1\",\"2\",\"3\"]},"
+        "\"body\":{}}}}]");
+    const char *h[] = {ACCEPT, "Content-Type: application/json", NULL};
+    char *want = th_fmt("Basic realm=\"x\"|Bearer resource_metadata=\"%s\"",
+                        mo_world_prm_url(w));
+    char *got;
+    struct th_resp r;
+
+    (void)state;
+    assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, INIT, 0, &r), 401);
+    got = header_lines(&r, "WWW-Authenticate");
+    assert_string_equal(got, want);
+    free(got);
+    th_resp_free(&r);
+    assert_int_equal(get_md(w, &r), 200);
+    got = header_lines(&r, "X-A");
+    assert_string_equal(got, "1|2|3");
+    free(got);
+    th_resp_free(&r);
+    free(want);
+    mo_world_stop(w);
+}
+
 /* --- validation ------------------------------------------------------ */
 
 struct seen {
@@ -956,6 +1110,20 @@ static void test_check(void **state)
          "/rules/0/do"},
         {"[{\"match\":{},\"do\":{\"drop\":true},\"extra\":1}]",
          "/rules/0/extra"},
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":401,\"headers\":"
+         "{\"WWW-Authenticate\":[\"Basic\",\"Bearer\"]}}}}]",
+         NULL},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"headers\":{\"A\":[\"1\"],"
+         "\"B\":null,\"C\":\"3\"}}}}]",
+         NULL},
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":200,\"headers\":"
+         "{\"A\":null}}}}]",
+         "/rules/0/do/respond/headers/A"},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"headers\":{\"A\":[]}}}}]",
+         "/rules/0/do/patch/headers/A"},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"headers\":{\"A\":"
+         "[\"1\",2]}}}}]",
+         "/rules/0/do/patch/headers/A"},
     };
     json_t *scn =
         json_loads("{\"authorization_servers\":[{\"id\":\"as\"}]}", 0, NULL);
@@ -974,6 +1142,70 @@ static void test_check(void **state)
         if (cases[i].ptr != NULL && (ok || strcmp(s.ptr, cases[i].ptr) != 0)) {
             fail_msg("case %zu: want an error at %s, got %s", i, cases[i].ptr,
                      ok ? "none" : s.msg);
+        }
+        json_decref(rules);
+    }
+    json_decref(scn);
+}
+
+/* Placeholders: known names pass, an unknown or unterminated one is an
+ * error at the string, its character named in the message. */
+static void test_check_placeholders(void **state)
+{
+    static const struct {
+        const char *rules;
+        const char *ptr; /* NULL: valid */
+        const char *msg; /* part of the message */
+    } cases[] = {
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":200,\"headers\":"
+         "{\"A\":[\"${issuer}\",\"${prm_url}\"]},\"body\":{\"a\":"
+         "[\"${resource}${mcp_url}\",\"${issuer:as2}\",\"$${nope}\"]}}}},"
+         "{\"match\":{\"path\":\"/${nope}\"},\"do\":{\"patch\":{\"set\":"
+         "{\"a\":\"${issuer:as}\"},\"location\":{\"iss\":\"${issuer}/\","
+         "\"state\":null},\"headers\":{\"B\":\"${mcp_url}\"}}}}]",
+         NULL, NULL},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"location\":{\"iss\":"
+         "\"x${isuer}\"}}}}]",
+         "/rules/0/do/patch/location/iss",
+         "unknown placeholder \"${isuer}\" at character 2"},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"set\":{\"a.b\":"
+         "{\"c\":[\"\u00e9${issuer:zz}\"]}}}}}]",
+         "/rules/0/do/patch/set/a.b/c/0",
+         "unknown placeholder \"${issuer:zz}\" at character 2"},
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":200,\"body\":"
+         "{\"a/b\":\"${issuer\"}}}}]",
+         "/rules/0/do/respond/body/a~1b",
+         "unterminated placeholder at character 1"},
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":200,\"body\":"
+         "\"${}\"}}}]",
+         "/rules/0/do/respond/body", "unknown placeholder \"${}\""},
+        {"[{\"match\":{},\"do\":{\"respond\":{\"status\":200,\"headers\":"
+         "{\"A\":[\"ok\",\"${cimd_url}\"]}}}}]",
+         "/rules/0/do/respond/headers/A/1", "unknown placeholder"},
+        {"[{\"match\":{},\"do\":{\"patch\":{\"headers\":{\"A\":"
+         "\"${Issuer}\"}}}}]",
+         "/rules/0/do/patch/headers/A", "unknown placeholder"},
+    };
+    json_t *scn = json_loads(
+        "{\"authorization_servers\":[{\"id\":\"as\"},{\"id\":\"as2\"}]}", 0,
+        NULL);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *rules = json_loads(cases[i].rules, 0, NULL);
+        struct seen s = {0};
+        bool ok;
+
+        assert_non_null(rules);
+        ok = mo_rules_check(rules, scn, collect, &s);
+        if (cases[i].ptr == NULL && !ok) {
+            fail_msg("case %zu: unexpected %s", i, s.msg);
+        }
+        if (cases[i].ptr != NULL &&
+            (ok || strcmp(s.ptr, cases[i].ptr) != 0 ||
+             strstr(s.msg, cases[i].msg) == NULL || s.n != 1)) {
+            fail_msg("case %zu: want one error at %s (%s), got %zu: %s", i,
+                     cases[i].ptr, cases[i].msg, s.n, ok ? "none" : s.msg);
         }
         json_decref(rules);
     }
@@ -1016,7 +1248,12 @@ int main(void)
         cmocka_unit_test(test_op_advance_clock),
         cmocka_unit_test(test_op_forget_sessions_and_rotate_keys),
         cmocka_unit_test(test_refresh_reused_event),
+        cmocka_unit_test(test_placeholders_respond),
+        cmocka_unit_test(test_placeholders_patch_set),
+        cmocka_unit_test(test_placeholders_location),
+        cmocka_unit_test(test_repeated_header_lines),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_check_placeholders),
     };
     int rc;
 
