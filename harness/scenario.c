@@ -49,10 +49,11 @@ static const char *const registration_enum[] = {"dcr", "pre", "cimd", NULL};
 static const char *const refresh_enum[] = {"rotate", "reuse", "none", NULL};
 static const char *const wire_enum[] = {"2025-11-25", "2026-07-28", "both",
                                         NULL};
-static const char *const prm_enum[] = {"path", "root", "custom", NULL};
+static const char *const prm_enum[] = {"path", "root", "custom", "none", NULL};
 static const char *const response_enum[] = {"json", "sse", NULL};
+#define LEGACY_PROFILE "legacy-2025-03-26"
 static const char *const profile_enum[] = {"strict", "lenient", "github-like",
-                                           NULL};
+                                           LEGACY_PROFILE, NULL};
 static const char *const format_enum[] = {"opaque", "jwt", NULL};
 static const char *const alg_enum[] = {"RS256", "ES256", NULL};
 static const char *const method_enum[] = {"none", "client_secret_basic",
@@ -109,7 +110,9 @@ static const struct field client_reg_item = {
 static const struct field as_fields[] = {
     {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"issuer_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"\""},
-    {"discovery", T_ARRAY, false, NULL, 1, 2, NULL, &discovery_item, true,
+    /* [] is allowed: no metadata at all (the 2025-03-26 "no metadata"
+     * fallback, or an AS a client must refuse). */
+    {"discovery", T_ARRAY, false, NULL, 0, 2, NULL, &discovery_item, true,
      "[\"oauth\"]"},
     {"registration", T_ARRAY, false, NULL, 1, 3, NULL, &registration_item, true,
      "[\"dcr\"]"},
@@ -117,6 +120,11 @@ static const struct field as_fields[] = {
      NULL},
     {"loopback_any_port", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
      "false"},
+    /* 2025-03-26 topology; the legacy profile's defaults differ for the
+     * first AS (fill_profile_defaults). */
+    {"on_mcp_origin", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
+    {"resource_required", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
+     "true"},
     {"scopes_supported", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item,
      true, NULL},
     {"tokens", T_OBJECT, false, NULL, NOLIMIT, tokens_fields, NULL, false,
@@ -580,6 +588,106 @@ static void check_mcp(struct checker *ck, const json_t *doc)
     }
 }
 
+static bool is_legacy(const json_t *doc)
+{
+    const char *p = json_string_value(json_object_get(doc, "profile"));
+
+    return p != NULL && strcmp(p, LEGACY_PROFILE) == 0;
+}
+
+/* What the legacy-2025-03-26 profile sets (docs/MOCKS.md "Profiles") must
+ * not be contradicted by the scenario: the mocks would silently override
+ * it. `member` of the first AS, explicitly `bad`. */
+static void check_legacy_as(struct checker *ck, const json_t *as0,
+                            const char *member, bool bad, const char *why)
+{
+    const json_t *v = json_object_get(as0, member);
+    char ptr[80];
+
+    if (v != NULL && json_is_boolean(v) && json_is_true(v) == bad) {
+        snprintf(ptr, sizeof(ptr), "/authorization_servers/0/%s", member);
+        violate(ck, ptr, false, "%s: the %s profile %s", ptr, LEGACY_PROFILE,
+                why);
+    }
+}
+
+/* The legacy-2025-03-26 profile: the first AS on the MCP origin without a
+ * required resource, an empty issuer path there (2025-03-26 discards the
+ * MCP URL's path) and no PRM. */
+static void check_legacy_profile(struct checker *ck, const json_t *doc)
+{
+    const json_t *as0 =
+        json_array_get(json_object_get(doc, "authorization_servers"), 0);
+    const char *ip = json_string_value(json_object_get(as0, "issuer_path"));
+    const char *prm = json_string_value(
+        json_object_get(json_object_get(doc, "mcp_server"), "prm"));
+
+    check_legacy_as(ck, as0, "on_mcp_origin", false,
+                    "puts the first authorization server on the MCP "
+                    "server's origin");
+    check_legacy_as(ck, as0, "resource_required", true,
+                    "does not require `resource` (2025-03-26 predates "
+                    "RFC 8707 in MCP)");
+    if (ip != NULL && ip[0] != '\0') {
+        violate(ck, "/authorization_servers/0/issuer_path", false,
+                "/authorization_servers/0/issuer_path: must be \"\" "
+                "with the %s profile (2025-03-26: the authorization "
+                "base URL is the MCP server's origin, path discarded)",
+                LEGACY_PROFILE);
+    }
+    if (prm != NULL && strcmp(prm, "none") != 0) {
+        violate(ck, "/mcp_server/prm", false,
+                "/mcp_server/prm: \"%s\": the %s profile has no "
+                "Protected Resource Metadata (\"none\")",
+                prm, LEGACY_PROFILE);
+    }
+}
+
+/* The 2025-03-26 topology: at most one AS on the MCP server's origin (the
+ * legacy profile's first one counts), and no PRM URL in challenges when
+ * there is no PRM. */
+static void check_legacy(struct checker *ck, const json_t *doc)
+{
+    const json_t *ases = json_object_get(doc, "authorization_servers");
+    const json_t *mcp = json_object_get(doc, "mcp_server");
+    const char *prm = json_string_value(json_object_get(mcp, "prm"));
+    const json_t *as;
+    bool legacy = is_legacy(doc);
+    long first = legacy ? 0 : -1; /* the AS on the MCP origin */
+    size_t i;
+    char ptr[80];
+
+    if (legacy) {
+        check_legacy_profile(ck, doc);
+        prm = "none";
+    }
+    json_array_foreach(ases, i, as)
+    {
+        if (!json_is_true(json_object_get(as, "on_mcp_origin")) ||
+            (long)i == first) {
+            continue;
+        }
+        snprintf(ptr, sizeof(ptr), "/authorization_servers/%zu/on_mcp_origin",
+                 i);
+        if (first >= 0) {
+            violate(ck, ptr, false,
+                    "%s: only one authorization server can be on the MCP "
+                    "server's origin; /authorization_servers/%ld is%s",
+                    ptr, first, legacy ? " (legacy-2025-03-26 profile)" : "");
+        } else {
+            first = (long)i;
+        }
+    }
+    if (prm != NULL && strcmp(prm, "none") == 0 &&
+        json_is_true(json_object_get(json_object_get(mcp, "challenge"),
+                                     "resource_metadata"))) {
+        violate(ck, "/mcp_server/challenge/resource_metadata", false,
+                "/mcp_server/challenge/resource_metadata: there is no "
+                "Protected Resource Metadata to name (prm \"none\"%s)",
+                legacy ? ", legacy-2025-03-26 profile" : "");
+    }
+}
+
 static bool has_tool(const json_t *doc, const char *name)
 {
     const json_t *tools =
@@ -660,6 +768,46 @@ static bool fill_defaults(json_t *obj, const struct field *members)
                     return false;
                 }
             }
+        }
+    }
+    return true;
+}
+
+/* Set `key` of `obj` to the JSON text `value` when absent. */
+static bool set_default(json_t *obj, const char *key, const char *value)
+{
+    json_t *v;
+
+    if (json_object_get(obj, key) != NULL) {
+        return true;
+    }
+    v = json_loads(value, JSON_DECODE_ANY, NULL);
+    return v != NULL && json_object_set_new(obj, key, v) == 0;
+}
+
+/* Defaults that depend on other members, filled before the table's so the
+ * loaded scenario says what the mocks do (docs/MOCKS.md "Profiles"): the
+ * legacy-2025-03-26 profile's first AS is on the MCP origin without a
+ * required `resource`, and its MCP server has no PRM; without a PRM the
+ * challenge names none. */
+static bool fill_profile_defaults(json_t *doc)
+{
+    json_t *mcp = json_object_get(doc, "mcp_server");
+    json_t *as0 =
+        json_array_get(json_object_get(doc, "authorization_servers"), 0);
+    const char *prm;
+
+    if (is_legacy(doc) && (!set_default(as0, "on_mcp_origin", "true") ||
+                           !set_default(as0, "resource_required", "false") ||
+                           !set_default(mcp, "prm", "\"none\""))) {
+        return false;
+    }
+    prm = json_string_value(json_object_get(mcp, "prm"));
+    if (prm != NULL && strcmp(prm, "none") == 0) {
+        if (!set_default(mcp, "challenge", "{}") ||
+            !set_default(json_object_get(mcp, "challenge"), "resource_metadata",
+                         "false")) {
+            return false;
         }
     }
     return true;
@@ -803,6 +951,7 @@ bool hs_parse(const char *text, size_t len, const char *name,
         check_ids(&ck, doc, expect_id);
         check_servers(&ck, doc);
         check_mcp(&ck, doc);
+        check_legacy(&ck, doc);
         check_client_rules_checks(&ck, doc);
     }
     if (ck.nomem) {
@@ -814,7 +963,8 @@ bool hs_parse(const char *text, size_t len, const char *name,
         goto out;
     }
     s = calloc(1, sizeof(*s));
-    if (s == NULL || !fill_defaults(doc, top_fields) || !fill_tool(doc)) {
+    if (s == NULL || !fill_profile_defaults(doc) ||
+        !fill_defaults(doc, top_fields) || !fill_tool(doc)) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory loading %s", name);
         goto out;
     }

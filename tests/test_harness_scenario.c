@@ -145,6 +145,69 @@ static const struct bad cases[] = {
      "/browser/forge_callback_first: expected boolean, got integer"},
     {7, "  \"browser\": {\"forge\": true}, \"client\": {},", "7:15",
      "unknown key \"forge\" in /browser"},
+    /* the 2025-03-26 topology: legacy profile, on_mcp_origin,
+     * resource_required, prm "none" (docs/MOCKS.md "Profiles") */
+    {6, "  \"mcp_server\": {\"prm\": \"header\"},", "6:25",
+     "/mcp_server/prm: \"header\" is not one of \"path\", \"root\", "
+     "\"custom\", \"none\""},
+    {7, "  \"profile\": \"legacy\", \"client\": {},", "7:14",
+     "/profile: \"legacy\" is not one of \"strict\", \"lenient\", "
+     "\"github-like\", \"legacy-2025-03-26\""},
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"as\", \"on_mcp_origin\": 1}],",
+     "5:59",
+     "/authorization_servers/0/on_mcp_origin: expected boolean, got integer"},
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"as\", \"resource_required\": "
+     "\"no\"}],",
+     "5:63",
+     "/authorization_servers/0/resource_required: expected boolean, got "
+     "string"},
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"a\", \"on_mcp_origin\": true}, "
+     "{\"id\": \"b\", \"on_mcp_origin\": true}],",
+     "5:94",
+     "/authorization_servers/1/on_mcp_origin: only one authorization server "
+     "can be on the MCP server's origin; /authorization_servers/0 is"},
+    {5,
+     "  \"profile\": \"legacy-2025-03-26\", \"authorization_servers\": "
+     "[{\"id\": \"a\"}, {\"id\": \"b\", \"on_mcp_origin\": true}],",
+     "5:103",
+     "/authorization_servers/1/on_mcp_origin: only one authorization server"},
+    {5,
+     "  \"profile\": \"legacy-2025-03-26\", \"authorization_servers\": "
+     "[{\"id\": \"a\", \"on_mcp_origin\": false}],",
+     "5:90",
+     "/authorization_servers/0/on_mcp_origin: the legacy-2025-03-26 profile "
+     "puts the first"},
+    {5,
+     "  \"profile\": \"legacy-2025-03-26\", \"authorization_servers\": "
+     "[{\"id\": \"a\", \"resource_required\": true}],",
+     "5:94",
+     "/authorization_servers/0/resource_required: the legacy-2025-03-26 "
+     "profile does not require"},
+    {5,
+     "  \"profile\": \"legacy-2025-03-26\", \"authorization_servers\": "
+     "[{\"id\": \"a\", \"issuer_path\": \"/t\"}],",
+     "5:88",
+     "/authorization_servers/0/issuer_path: must be \"\" with the "
+     "legacy-2025-03-26 profile"},
+    {6,
+     "  \"profile\": \"legacy-2025-03-26\", \"mcp_server\": {\"prm\": "
+     "\"path\"},",
+     "6:57",
+     "/mcp_server/prm: \"path\": the legacy-2025-03-26 profile has no "
+     "Protected Resource Metadata"},
+    {6,
+     "  \"mcp_server\": {\"prm\": \"none\", \"challenge\": "
+     "{\"resource_metadata\": true}},",
+     "6:68",
+     "/mcp_server/challenge/resource_metadata: there is no Protected Resource "
+     "Metadata to name"},
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"as\", \"discovery\": "
+     "[\"oauth\", \"oidc\", \"oauth\"]}],",
+     "5:55", "/authorization_servers/0/discovery: allows at most 2 items"},
 };
 
 static void test_bad_scenarios(void **state)
@@ -250,8 +313,80 @@ static void test_defaults(void **state)
     assert_int_equal(json_array_size(json_object_get(s->doc, "rules")), 0);
     assert_true(json_is_false(json_object_get(
         json_object_get(s->doc, "browser"), "forge_callback_first")));
+    assert_true(json_is_false(json_object_get(as, "on_mcp_origin")));
+    assert_true(json_is_true(json_object_get(as, "resource_required")));
+    assert_string_equal(json_string_value(json_object_get(s->doc, "profile")),
+                        "strict");
     hs_free(s);
     free(text);
+}
+
+/* The base with one line replaced; the loaded scenario, which must be valid. */
+static struct hs_scenario *load_variant(int line, const char *with)
+{
+    char *text = variant(line, with);
+    struct hs_scenario *s = NULL;
+    struct ac_err err;
+
+    if (!hs_parse(text, strlen(text), "t/x.json", "t/x", &s, &err)) {
+        fail_msg("%s\n%s", err.msg, text);
+    }
+    free(text);
+    return s;
+}
+
+static const json_t *as_at(const struct hs_scenario *s, size_t i)
+{
+    return json_array_get(json_object_get(s->doc, "authorization_servers"), i);
+}
+
+/* The legacy-2025-03-26 profile's defaults are filled in, so the loaded
+ * scenario says what the mocks do: the first AS on the MCP origin without
+ * a required resource, no PRM and no resource_metadata; other ASes keep
+ * the plain defaults. Explicit values that agree are accepted, as is an
+ * empty discovery (the "no metadata at all" fallback). */
+static void test_legacy_profile(void **state)
+{
+    struct hs_scenario *s;
+    const json_t *mcp;
+
+    (void)state;
+    s = load_variant(5, "  \"profile\": \"legacy-2025-03-26\", "
+                        "\"authorization_servers\": [{\"id\": \"a\"}, "
+                        "{\"id\": \"b\"}],");
+    assert_true(json_is_true(json_object_get(as_at(s, 0), "on_mcp_origin")));
+    assert_true(
+        json_is_false(json_object_get(as_at(s, 0), "resource_required")));
+    assert_true(json_is_false(json_object_get(as_at(s, 1), "on_mcp_origin")));
+    assert_true(
+        json_is_true(json_object_get(as_at(s, 1), "resource_required")));
+    mcp = json_object_get(s->doc, "mcp_server");
+    assert_string_equal(json_string_value(json_object_get(mcp, "prm")), "none");
+    assert_true(json_is_false(json_object_get(json_object_get(mcp, "challenge"),
+                                              "resource_metadata")));
+    hs_free(s);
+
+    s = load_variant(5, "  \"profile\": \"legacy-2025-03-26\", "
+                        "\"authorization_servers\": [{\"id\": \"as\", "
+                        "\"on_mcp_origin\": true, \"resource_required\": "
+                        "false, \"issuer_path\": \"\", \"discovery\": []}],");
+    assert_int_equal(json_array_size(json_object_get(as_at(s, 0), "discovery")),
+                     0);
+    hs_free(s);
+
+    /* The keys without the profile: an AS on the MCP origin beside a
+     * second one on its own port, and prm "none" on its own. */
+    s = load_variant(5, "  \"authorization_servers\": [{\"id\": \"a\"}, "
+                        "{\"id\": \"b\", \"on_mcp_origin\": true, "
+                        "\"resource_required\": false}],");
+    assert_true(json_is_false(json_object_get(as_at(s, 0), "on_mcp_origin")));
+    assert_true(json_is_true(json_object_get(as_at(s, 1), "on_mcp_origin")));
+    hs_free(s);
+    s = load_variant(6, "  \"mcp_server\": {\"prm\": \"none\"},");
+    mcp = json_object_get(s->doc, "mcp_server");
+    assert_true(json_is_false(json_object_get(json_object_get(mcp, "challenge"),
+                                              "resource_metadata")));
+    hs_free(s);
 }
 
 static void write_file(const char *path, const char *text)
@@ -366,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_first_of_many),
         cmocka_unit_test(test_rules_valid),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_legacy_profile),
         cmocka_unit_test(test_discover),
         cmocka_unit_test(test_shipped_scenarios),
         cmocka_unit_test(test_scenario_dir), /* last: it sets the env */
