@@ -8,9 +8,12 @@
 #include "common/redact.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/crypto.h>
 
 #include "common/buf.h"
 #include "common/crypto.h"
@@ -412,33 +415,313 @@ char *ac_redact_body(const char *content_type, const char *body,
     return out;
 }
 
-/* Length of the longest secret in `secrets` matching at `p`, and which. */
-static size_t match_secret(const char *p, const json_t *secrets,
-                           const char **which)
+/* Known-secret replacement.
+ *
+ * Trying every secret at every character is O(text x secrets) and took
+ * seconds on a long transcript, so the secrets are indexed:
+ *
+ * - `full`: every distinct secret under a signature of its length and of
+ *   its first and last 8 bytes, so indexing reads only those (JWTs run to
+ *   a kilobyte, and callers index per call) yet JWTs sharing a header
+ *   still differ;
+ * - `pre`: the set of KEY_BYTES-byte prefixes of secrets at least that
+ *   long, each with its longest secret, so most positions are rejected by
+ *   one probe;
+ * - `used`: which lengths occur at all.
+ *
+ * At a position whose prefix is known (or if secrets shorter than KEY_BYTES
+ * exist), the signature of the text's next l bytes is looked up for each
+ * used length l up to the longest candidate, every hit is verified with
+ * memcmp, and the longest wins: the old semantics, without the scan of
+ * every secret. */
+#define KEY_BYTES 4
+
+struct known {
+    const char *s; /* borrowed from the secrets array */
+    size_t len;
+    uint64_t sig;
+    char *tag; /* computed on first use */
+};
+
+struct prefix_slot {
+    uint32_t key;
+    bool used;
+    size_t maxlen; /* longest secret with this prefix */
+};
+
+struct ac_redact_index {
+    struct known *full; /* open addressing, nfull slots (a power of 2) */
+    size_t nfull;
+    struct prefix_slot *pre; /* likewise, npre slots */
+    size_t npre;
+    unsigned char *used; /* used[l]: some secret has length l */
+    size_t maxlen;
+    size_t short_max; /* longest secret shorter than KEY_BYTES, 0 if none */
+    size_t ntags;     /* tags cached in `full` */
+};
+
+/* Up to 8 bytes at `p` as a word (zero-padded). */
+static uint64_t word_at(const char *p, size_t n)
 {
-    size_t i, best = 0, n;
+    uint64_t w = 0;
+
+    memcpy(&w, p, n < sizeof(w) ? n : sizeof(w));
+    return w;
+}
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The signature of the `n` bytes at `p` (n > 0): O(1), not a full hash;
+ * every hit is verified with memcmp. */
+static uint64_t signature(const char *p, size_t n)
+{
+    size_t t = min_size(n, 8);
+
+    return word_at(p, n) * 0x9e3779b97f4a7c15u ^
+           word_at(p + n - t, t) * 0xc2b2ae3d27d4eb4fu ^ n;
+}
+
+/* Slot index for a hash in a table of `n` (power of 2) slots. */
+static size_t slot_of(uint64_t h, size_t n)
+{
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 32;
+    return (size_t)h & (n - 1);
+}
+
+static uint32_t prefix_key(const char *p)
+{
+    uint32_t k;
+
+    memcpy(&k, p, sizeof(k));
+    return k;
+}
+
+/* The smallest power of 2 at least twice `n` (load factor <= 1/2). */
+static size_t table_size(size_t n)
+{
+    size_t size = 16;
+
+    while (size < 2 * n) {
+        size *= 2;
+    }
+    return size;
+}
+
+/* The entry for the `n` bytes at `p` with signature `sig`, or NULL. */
+static struct known *find_full(const struct ac_redact_index *ix, const char *p,
+                               size_t n, uint64_t sig)
+{
+    size_t i = slot_of(sig, ix->nfull);
+    struct known *k;
+
+    for (;; i = (i + 1) & (ix->nfull - 1)) {
+        k = &ix->full[i];
+        if (k->s == NULL) {
+            return NULL;
+        }
+        if (k->len == n && k->sig == sig && memcmp(k->s, p, n) == 0) {
+            return k;
+        }
+    }
+}
+
+static struct prefix_slot *find_prefix(const struct ac_redact_index *ix,
+                                       uint32_t key)
+{
+    size_t i = slot_of(key, ix->npre);
+
+    for (;; i = (i + 1) & (ix->npre - 1)) {
+        if (!ix->pre[i].used || ix->pre[i].key == key) {
+            return &ix->pre[i];
+        }
+    }
+}
+
+/* Add one secret; duplicates are kept once (same text, same tag). */
+static void index_add(struct ac_redact_index *ix, const char *s)
+{
+    size_t n = strlen(s);
+    uint64_t sig = signature(s, n);
+    size_t i = slot_of(sig, ix->nfull);
+    struct prefix_slot *ps;
+    struct known *k;
+
+    for (;; i = (i + 1) & (ix->nfull - 1)) {
+        k = &ix->full[i];
+        if (k->s == NULL) {
+            break;
+        }
+        if (k->len == n && k->sig == sig && memcmp(k->s, s, n) == 0) {
+            return;
+        }
+    }
+    ix->full[i] = (struct known){.s = s, .len = n, .sig = sig};
+    ix->maxlen = n > ix->maxlen ? n : ix->maxlen;
+    if (n < KEY_BYTES) {
+        ix->short_max = n > ix->short_max ? n : ix->short_max;
+        return;
+    }
+    ps = find_prefix(ix, prefix_key(s));
+    ps->used = true;
+    ps->key = prefix_key(s);
+    ps->maxlen = n > ps->maxlen ? n : ps->maxlen;
+}
+
+/* How many members of `secrets` are non-empty strings. */
+static size_t count_secrets(const json_t *secrets)
+{
+    size_t i, n = 0;
     const char *s;
 
     for (i = 0; i < json_array_size(secrets); i++) {
         s = json_string_value(json_array_get(secrets, i));
-        if (s == NULL || s[0] == '\0') {
-            continue;
+        n += s != NULL && s[0] != '\0';
+    }
+    return n;
+}
+
+/* Fill the table of used lengths once all secrets are in. */
+static bool index_lengths(struct ac_redact_index *ix)
+{
+    size_t i;
+
+    ix->used = calloc(ix->maxlen + 1, 1);
+    if (ix->used == NULL) {
+        return false;
+    }
+    for (i = 0; i < ix->nfull; i++) {
+        if (ix->full[i].s != NULL) {
+            ix->used[ix->full[i].len] = 1;
         }
-        n = strlen(s);
-        if (n > best && strncmp(p, s, n) == 0) {
-            best = n;
-            *which = s;
+    }
+    return true;
+}
+
+struct ac_redact_index *ac_redact_index_new(const json_t *secrets)
+{
+    struct ac_redact_index *ix = calloc(1, sizeof(*ix));
+    size_t i, n = count_secrets(secrets);
+    const char *s;
+
+    if (ix == NULL) {
+        return NULL;
+    }
+    ix->nfull = table_size(n);
+    ix->npre = table_size(n);
+    ix->full = calloc(ix->nfull, sizeof(*ix->full));
+    ix->pre = calloc(ix->npre, sizeof(*ix->pre));
+    if (ix->full == NULL || ix->pre == NULL) {
+        ac_redact_index_free(ix);
+        return NULL;
+    }
+    for (i = 0; i < json_array_size(secrets); i++) {
+        s = json_string_value(json_array_get(secrets, i));
+        if (s != NULL && s[0] != '\0') {
+            index_add(ix, s);
+        }
+    }
+    if (!index_lengths(ix)) {
+        ac_redact_index_free(ix);
+        return NULL;
+    }
+    return ix;
+}
+
+void ac_redact_index_free(struct ac_redact_index *ix)
+{
+    size_t i;
+
+    if (ix == NULL) {
+        return;
+    }
+    for (i = 0; ix->ntags > 0 && i < ix->nfull; i++) {
+        free(ix->full[i].tag);
+    }
+    /* The tables hold prefixes and hashes of secrets. */
+    if (ix->full != NULL) {
+        OPENSSL_cleanse(ix->full, ix->nfull * sizeof(*ix->full));
+    }
+    if (ix->pre != NULL) {
+        OPENSSL_cleanse(ix->pre, ix->npre * sizeof(*ix->pre));
+    }
+    free(ix->full);
+    free(ix->pre);
+    free(ix->used);
+    free(ix);
+}
+
+/* The longest secret matching at `p` (`rest` bytes left), or NULL. */
+static struct known *match_secret(const struct ac_redact_index *ix,
+                                  const char *p, size_t rest)
+{
+    struct known *best = NULL, *k;
+    size_t lim = ix->short_max, l;
+    const struct prefix_slot *ps;
+
+    if (rest >= KEY_BYTES) {
+        ps = find_prefix(ix, prefix_key(p));
+        if (ps->used && ps->maxlen > lim) {
+            lim = ps->maxlen;
+        }
+    }
+    lim = min_size(lim, rest);
+    for (l = 1; l <= lim; l++) {
+        if (ix->used[l] && (k = find_full(ix, p, l, signature(p, l))) != NULL) {
+            best = k;
         }
     }
     return best;
 }
 
-char *ac_redact_known(const char *text, const json_t *secrets)
+static bool append_known_tag(struct ac_redact_index *ix, struct ac_buf *b,
+                             struct known *k)
+{
+    if (k->tag == NULL) {
+        k->tag = ac_redact_value(k->s);
+        ix->ntags += k->tag != NULL;
+    }
+    return k->tag != NULL && ac_buf_append_str(b, k->tag, NULL);
+}
+
+char *ac_redact_index_apply(struct ac_redact_index *ix, const char *text)
 {
     struct ac_buf b;
-    const char *p, *which = NULL;
-    size_t n;
+    size_t len, pos, run;
+    struct known *k;
     bool ok = true;
+
+    if (text == NULL || ix == NULL) {
+        return text != NULL ? strdup(text) : NULL;
+    }
+    len = strlen(text);
+    ac_buf_init(&b, REDACT_MAX);
+    /* One left-to-right pass, longest match first, so a tag just written
+     * is never itself searched and overlapping secrets do not interfere.
+     * Unmatched bytes are copied in runs. */
+    for (pos = run = 0; ok && pos < len;) {
+        k = match_secret(ix, text + pos, len - pos);
+        if (k == NULL) {
+            pos++;
+            continue;
+        }
+        ok = ac_buf_append(&b, text + run, pos - run, NULL) &&
+             append_known_tag(ix, &b, k);
+        pos += k->len;
+        run = pos;
+    }
+    ok = ok && ac_buf_append(&b, text + run, len - run, NULL);
+    return finish(&b, ok);
+}
+
+char *ac_redact_known(const char *text, const json_t *secrets)
+{
+    struct ac_redact_index *ix;
+    char *out;
 
     if (text == NULL) {
         return NULL;
@@ -446,18 +729,8 @@ char *ac_redact_known(const char *text, const json_t *secrets)
     if (!json_is_array(secrets) || json_array_size(secrets) == 0) {
         return strdup(text);
     }
-    ac_buf_init(&b, REDACT_MAX);
-    /* One left-to-right pass, longest match first, so a tag just written
-     * is never itself searched and overlapping secrets do not interfere. */
-    for (p = text; ok && *p != '\0';) {
-        n = match_secret(p, secrets, &which);
-        if (n > 0) {
-            ok = append_tag(&b, which);
-            p += n;
-        } else {
-            ok = ac_buf_append(&b, p, 1, NULL);
-            p++;
-        }
-    }
-    return finish(&b, ok);
+    ix = ac_redact_index_new(secrets);
+    out = ix != NULL ? ac_redact_index_apply(ix, text) : NULL;
+    ac_redact_index_free(ix);
+    return out;
 }

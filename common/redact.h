@@ -43,7 +43,30 @@ char *ac_redact_body(const char *content_type, const char *body,
                      const json_t *extra);
 
 /* Replace every occurrence of each string in `secrets` (a JSON array of
- * strings, may be NULL) within `text`. A new string. */
+ * strings, may be NULL; empty strings and non-strings are skipped) within
+ * `text` by its tag, in one left-to-right pass taking the longest secret
+ * that matches at each position. A new string (free()); NULL for a NULL
+ * text or out of memory. Builds an index per call (linear in the secrets'
+ * total length); a caller redacting many texts against one set can build
+ * it once with ac_redact_index_new. */
 char *ac_redact_known(const char *text, const json_t *secrets);
+
+/* An index of known secrets for repeated ac_redact_index_apply calls. */
+struct ac_redact_index;
+
+/* Index the non-empty strings of `secrets` (a JSON array, may be NULL or
+ * empty). The strings are *borrowed*: `secrets` must outlive the index and
+ * not change meanwhile. A new index (ac_redact_index_free), NULL when out
+ * of memory. */
+struct ac_redact_index *ac_redact_index_new(const json_t *secrets);
+
+/* Same result as ac_redact_known(text, secrets) for the indexed secrets.
+ * A new string (free()); NULL for a NULL text or out of memory. A NULL
+ * index copies the text. The index caches tags as it goes, so one index is
+ * used by one thread at a time. */
+char *ac_redact_index_apply(struct ac_redact_index *ix, const char *text);
+
+/* Free an index (its tables cleansed first). NULL-safe. */
+void ac_redact_index_free(struct ac_redact_index *ix);
 
 #endif

@@ -20,12 +20,24 @@
 #define EXIT_OK 0
 #define EXIT_USAGE 2
 
+/* Retention defaults, sized for a person pointing an IDE at the mocks: a
+ * few hundred exchanges is many sign-ins and tool calls to look back on,
+ * and a thousand tokens outlasts a day of refreshes. They keep the
+ * process under the 10 MB (anonymous memory) goal after a token load
+ * (scripts/bench_mocks.sh); the transcript keeps 4 secrets per exchange
+ * (mo_transcript_set_max). A load test raises them or passes 0. */
+#define DEFAULT_THREADS 2
+#define DEFAULT_MAX_EXCHANGES 200
+#define DEFAULT_MAX_TOKENS 1000
+
 static void serve_usage(FILE *f)
 {
     fprintf(
         f,
         "usage: authcheck serve --scenario ID [--scenarios DIR] "
         "[--interactive]\n"
+        "                       [--threads N] [--max-exchanges N] "
+        "[--max-tokens N]\n"
         "\n"
         "Run one scenario's mock authorization server(s), MCP server and\n"
         "control API on 127.0.0.1 until Ctrl-C (SIGINT) or SIGTERM. The\n"
@@ -36,7 +48,15 @@ static void serve_usage(FILE *f)
         "  --scenario ID     the scenario id (as in `authcheck list`)\n"
         "  --scenarios DIR   scenario directory (default: as `run`)\n"
         "  --interactive     /authorize shows an approve/deny page\n"
-        "                    instead of approving at once\n");
+        "                    instead of approving at once\n"
+        "  --threads N       threads per server, at most 64 (default %d)\n"
+        "  --max-exchanges N keep at most N exchanges in the transcript\n"
+        "                    and 4*N secrets for its redaction (default %d)\n"
+        "  --max-tokens N    keep at most N issued tokens (default %d)\n"
+        "                    Past a cap the oldest half is forgotten (a\n"
+        "                    forgotten token is treated as unknown);\n"
+        "                    0 keeps everything.\n",
+        DEFAULT_THREADS, DEFAULT_MAX_EXCHANGES, DEFAULT_MAX_TOKENS);
 }
 
 /* The directory of the running executable, for the scenario directory. */
@@ -98,9 +118,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     int c;
 
     memset(o, 0, sizeof(*o));
-    o->threads = 2;
-    o->max_exchanges = 1000;
-    o->max_tokens = 4000;
+    o->threads = DEFAULT_THREADS;
+    o->max_exchanges = DEFAULT_MAX_EXCHANGES;
+    o->max_tokens = DEFAULT_MAX_TOKENS;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 's') {

@@ -82,7 +82,7 @@ run() { # name url [wrk args]
 
 serve
 echo "== mock AS ($ISSUER), wrk -t2 -c$CONNS -d${DUR}s; $(nproc) cores shared by wrk and the server"
-echo "memory of authcheck serve (defaults: keeps 1000 exchanges, 4000 tokens):"
+echo "memory of authcheck serve (defaults: keeps 200 exchanges, 1000 tokens):"
 mem "idle"
 run "metadata GET        " "$ISSUER/.well-known/oauth-authorization-server"
 META=$RPS
