@@ -422,6 +422,58 @@ out:
 
 /* --- resource indicators (RFC 8707) ---------------------------------- */
 
+/* The MCP server (transcript `server`) of the last exchange before `idx`
+ * at an MCP server (endpoint "mcp" or "prm"): the one the client was
+ * working for. NULL when there is none. Borrowed from `tr`. */
+static const char *mcp_server_before(const json_t *tr, size_t idx)
+{
+    for (size_t i = idx < tq_count(tr) ? idx : tq_count(tr); i-- > 0;) {
+        const json_t *ex = tq_at(tr, i);
+        if (tq_is(ex, "mcp", NULL) || tq_is(ex, "prm", NULL)) {
+            return tq_server(ex);
+        }
+    }
+    return NULL;
+}
+
+/* hc_expected_resource for the exchanges of MCP server `server` only
+ * (NULL: any). */
+static char *expected_resource_of(const json_t *tr, const char *server,
+                                  const char **from)
+{
+    char *res = NULL;
+
+    for (size_t i = tq_next(tr, 0, "prm", NULL); i != TQ_NONE && res == NULL;
+         i = tq_next(tr, i + 1, "prm", NULL)) {
+        json_t *doc = NULL;
+        const char *r;
+        if (server != NULL && strcmp(tq_server(tq_at(tr, i)), server) != 0) {
+            continue;
+        }
+        doc =
+            tq_status(tq_at(tr, i)) == 200 ? tq_resp_json(tq_at(tr, i)) : NULL;
+        r = ac_json_str(doc, "resource");
+        if (r != NULL) {
+            res = strdup(r);
+            *from = "the PRM's resource";
+        }
+        json_decref(doc);
+    }
+    for (size_t m = tq_next(tr, 0, "mcp", NULL); m != TQ_NONE && res == NULL;
+         m = tq_next(tr, m + 1, "mcp", NULL)) {
+        const char *url = ac_json_str(tq_at(tr, m), "url");
+        if (server != NULL && strcmp(tq_server(tq_at(tr, m)), server) != 0) {
+            continue;
+        }
+        if (url != NULL) {
+            res = ac_url_canonical_resource(url);
+            *from = "the canonical MCP server URI";
+        }
+        break;
+    }
+    return res;
+}
+
 /* The canonical MCP server URI the client should send: the `resource` of
  * the Protected Resource Metadata it received (RFC 9728 §3.3 requires it to
  * be identical to the URL the client used), else the canonical form of the
@@ -429,28 +481,16 @@ out:
  * *from says which. */
 char *hc_expected_resource(const json_t *tr, const char **from)
 {
-    char *res = NULL;
+    return expected_resource_of(tr, NULL, from);
+}
 
-    for (size_t i = tq_next(tr, 0, "prm", NULL); i != TQ_NONE && res == NULL;
-         i = tq_next(tr, i + 1, "prm", NULL)) {
-        json_t *doc =
-            tq_status(tq_at(tr, i)) == 200 ? tq_resp_json(tq_at(tr, i)) : NULL;
-        const char *r = ac_json_str(doc, "resource");
-        if (r != NULL) {
-            res = strdup(r);
-            *from = "the PRM's resource";
-        }
-        json_decref(doc);
-    }
-    if (res == NULL) {
-        size_t m = tq_next(tr, 0, "mcp", NULL);
-        const char *url = ac_json_str(tq_at(tr, m), "url");
-        if (url != NULL) {
-            res = ac_url_canonical_resource(url);
-            *from = "the canonical MCP server URI";
-        }
-    }
-    return res;
+/* As hc_expected_resource, for a request at `idx`: in a world with several
+ * MCP servers (scenario mcp_servers_extra) the one the client last talked
+ * to before it; with one MCP server the same as hc_expected_resource. */
+static char *expected_resource_at(const json_t *tr, size_t idx,
+                                  const char **from)
+{
+    return expected_resource_of(tr, mcp_server_before(tr, idx), from);
 }
 
 static bool resource_matches(const char *sent, const char *expected,
@@ -468,21 +508,48 @@ static bool resource_matches(const char *sent, const char *expected,
     return true;
 }
 
-static bool authz_resource(const struct hc_input *in, const struct ac_form *q,
-                           char *why, size_t n)
-{
-    const char *from = "";
-    char *exp = hc_expected_resource(in->transcript, &from);
-    bool ok = resource_matches(ac_form_get(q, "resource"), exp, from, why, n);
-    free(exp);
-    return ok;
-}
-
 static void check_resource_in_authorization(const struct hc_input *in,
                                             struct hc_result *out)
 {
-    every_authz(in, out, authz_resource,
-                "carried resource equal to the canonical MCP server URI");
+    const json_t *tr = in->transcript;
+    size_t n = 0;
+    char why[400];
+
+    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "authorize", NULL)) {
+        struct ac_form q;
+        struct ac_err e = {0};
+        const char *from = "";
+        char *exp;
+        bool ok;
+
+        n++;
+        hc_evidence(out, tr, i);
+        if (!tq_query_form(tq_at(tr, i), &q, &e)) {
+            ac_form_free(&q);
+            hc_malformed(out, "the authorization request", hc_seq_of(tr, i),
+                         &e);
+            return;
+        }
+        exp = expected_resource_at(tr, i, &from);
+        ok = resource_matches(ac_form_get(&q, "resource"), exp, from, why,
+                              sizeof why);
+        free(exp);
+        ac_form_free(&q);
+        if (!ok) {
+            hc_verdict(out, HC_FAILURE, "authorization request (seq %zu): %s",
+                       hc_seq_of(tr, i), why);
+            return;
+        }
+    }
+    if (n == 0) {
+        hc_missing(in, out, "authorization request");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "all %zu authorization request(s) carried resource equal to "
+               "the canonical MCP server URI",
+               n);
 }
 
 /* Every token request (any grant: RFC 8707 §2.2 covers refresh too, and the
@@ -492,7 +559,7 @@ static void check_resource_in_token(const struct hc_input *in,
 {
     const json_t *tr = in->transcript;
     const char *from = "";
-    char *exp = hc_expected_resource(tr, &from);
+    char *exp = NULL;
     size_t n = 0;
     char why[400];
 
@@ -503,6 +570,8 @@ static void check_resource_in_token(const struct hc_input *in,
         bool ok;
 
         n++;
+        free(exp);
+        exp = expected_resource_at(tr, i, &from);
         hc_evidence(out, tr, i);
         if (!tq_body_form(tq_at(tr, i), &f, &e)) {
             ac_form_free(&f);
@@ -786,6 +855,41 @@ static bool bearer_ok(const json_t *tr, size_t i, const json_t *issued,
     return known;
 }
 
+/* May the MCP request at `idx` be judged for its bearer token? The first
+ * MCP server of the transcript: once any token was issued. Another one
+ * (scenario mcp_servers_extra): only once a token was issued after the
+ * client first turned to it; before that it has no token for it, and
+ * its unauthenticated first request is the right one. */
+static bool token_for_server(const json_t *tr, size_t idx, size_t nissued)
+{
+    const char *server = tq_server(tq_at(tr, idx));
+    size_t first = TQ_NONE, firstany = TQ_NONE;
+
+    /* `idx` itself is an MCP request: both are found. */
+    for (size_t i = 0; i <= idx && first == TQ_NONE; i++) {
+        const json_t *ex = tq_at(tr, i);
+        if (!tq_is(ex, "mcp", NULL) && !tq_is(ex, "prm", NULL)) {
+            continue;
+        }
+        if (firstany == TQ_NONE) {
+            firstany = i;
+        }
+        if (strcmp(tq_server(ex), server) == 0) {
+            first = i;
+        }
+    }
+    if (first == firstany) {
+        return nissued > 0;
+    }
+    for (size_t i = tq_next(tr, first, "token", "POST");
+         i != TQ_NONE && i < idx; i = tq_next(tr, i + 1, "token", "POST")) {
+        if (tq_status(tq_at(tr, i)) == 200) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void check_bearer_header_used(const struct hc_input *in,
                                      struct hc_result *out)
 {
@@ -807,7 +911,8 @@ static void check_bearer_header_used(const struct hc_input *in,
         const json_t *ex = tq_at(tr, i);
         if (tq_is(ex, "token", "POST")) {
             hc_collect_token(ex, issued);
-        } else if (tq_is(ex, "mcp", NULL) && json_array_size(issued) > 0) {
+        } else if (tq_is(ex, "mcp", NULL) && json_array_size(issued) > 0 &&
+                   token_for_server(tr, i, json_array_size(issued))) {
             used++;
             hc_evidence(out, tr, i);
             if (!bearer_ok(tr, i, issued, out)) {

@@ -925,9 +925,22 @@ static void set_error(json_t *res, const struct ac_err *err)
     json_object_set_new(res, "error", json_string(err->msg));
 }
 
+/* The MCP URL run `k` gets: the server client.urls names, else the
+ * scenario's MCP server. Borrowed from the world. */
+static const char *run_url(const struct hs_scenario *sc,
+                           const struct mo_world *w, int k)
+{
+    const json_t *urls =
+        json_object_get(json_object_get(sc->doc, "client"), "urls");
+    const char *id = json_string_value(json_array_get(urls, (size_t)k));
+    const char *url = id != NULL ? mo_world_mcp_url_by_id(w, id) : NULL;
+
+    return url != NULL ? url : mo_world_mcp_url(w);
+}
+
 /* The client runs: false on a harness error (err set). */
 static bool run_client(const struct hs_scenario *sc,
-                       const struct hr_options *opt, const char *mcp_url,
+                       const struct hr_options *opt, const struct mo_world *w,
                        const struct cenv *env, json_t *res, struct hc_run *runs,
                        size_t *nruns, struct ac_err *err)
 {
@@ -944,6 +957,7 @@ static bool run_client(const struct hs_scenario *sc,
         goto out;
     }
     for (int k = 0; k < sc->runs; k++) {
+        const char *mcp_url = run_url(sc, w, k);
         const char *argv[] = {"/bin/sh", "-c", script, "sh", mcp_url, NULL};
         struct hr_exec x = {argv, (const char *const *)env->v,
                             opt->timeout_ms > 0 ? opt->timeout_ms
@@ -1059,8 +1073,7 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
         goto out;
     }
     if (!build_cenv(sc, opt, &d, w, secrets, &env, &err) ||
-        !run_client(sc, opt, mo_world_mcp_url(w), &env, res, runs, &nruns,
-                    &err)) {
+        !run_client(sc, opt, w, &env, res, runs, &nruns, &err)) {
         set_error(res, &err);
     }
     collect(w, &d, res, secrets, &tr);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,8 +173,18 @@ static const struct field mcp_fields[] = {
     {0},
 };
 
+static const struct field extra_mcp_fields[] = {
+    {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"/mcp\""},
+    {0},
+};
+
+static const struct field extra_mcp_item = {
+    NULL, T_OBJECT, true, NULL, NOLIMIT, extra_mcp_fields, NULL, false, NULL};
+
 static const struct field client_fields[] = {
     {"runs", T_INT, false, NULL, 1, 5, NULL, NULL, false, "1"},
+    {"urls", T_ARRAY, false, NULL, 1, 5, NULL, &string_item, false, NULL},
     {"timeout_ms", T_INT, false, NULL, 100, 600000, NULL, NULL, false, "30000"},
     {"expect", T_STRING, false, expect_enum, NOLIMIT, NULL, NULL, false,
      "\"success\""},
@@ -208,6 +219,8 @@ static const struct field top_fields[] = {
      NULL},
     {"mcp_server", T_OBJECT, true, NULL, NOLIMIT, mcp_fields, NULL, false,
      NULL},
+    {"mcp_servers_extra", T_ARRAY, false, NULL, 1, 4, NULL, &extra_mcp_item,
+     false, NULL},
     {"rules", T_ARRAY, false, NULL, NOLIMIT, NULL, &any_item, false, "[]"},
     {"profile", T_STRING, false, profile_enum, NOLIMIT, NULL, NULL, false,
      "\"strict\""},
@@ -588,6 +601,111 @@ static void check_mcp(struct checker *ck, const json_t *doc)
     }
 }
 
+/* Is `id` the name of an MCP server: "mcp" or an extra's (the first
+ * `upto` of them)? */
+static bool mcp_id_known(const json_t *doc, const char *id, size_t upto)
+{
+    const json_t *extra = json_object_get(doc, "mcp_servers_extra");
+
+    if (strcmp(id, "mcp") == 0) {
+        return true;
+    }
+    for (size_t j = 0; j < upto && j < json_array_size(extra); j++) {
+        const char *o =
+            json_string_value(json_object_get(json_array_get(extra, j), "id"));
+        if (o != NULL && strcmp(o, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool as_id_used(const json_t *doc, const char *id)
+{
+    const json_t *ases = json_object_get(doc, "authorization_servers");
+    const json_t *as;
+    size_t i;
+
+    json_array_foreach(ases, i, as)
+    {
+        const char *o = json_string_value(json_object_get(as, "id"));
+        if (o != NULL && strcmp(o, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* mcp_servers_extra: ids name servers in the transcript, so they are
+ * unique among every server of the world; paths as mcp_server.path. */
+static void check_extra_mcps(struct checker *ck, const json_t *doc)
+{
+    const json_t *extra = json_object_get(doc, "mcp_servers_extra");
+    const json_t *e;
+    size_t i;
+    char ptr[64];
+
+    json_array_foreach(extra, i, e)
+    {
+        const char *id = json_string_value(json_object_get(e, "id"));
+        const char *path = json_string_value(json_object_get(e, "path"));
+        snprintf(ptr, sizeof(ptr), "/mcp_servers_extra/%zu/id", i);
+        if (id != NULL && (!id_ok(id) || strchr(id, '/') != NULL)) {
+            violate(ck, ptr, false,
+                    "%s: \"%s\" is not an id (lower-case letters, digits, "
+                    "'.', '_', '-')",
+                    ptr, id);
+        } else if (id != NULL &&
+                   (mcp_id_known(doc, id, i) || as_id_used(doc, id) ||
+                    strcmp(id, "cimd") == 0 || strcmp(id, "control") == 0 ||
+                    strcmp(id, "browser") == 0)) {
+            violate(ck, ptr, false,
+                    "%s: server id \"%s\" is already used in this world", ptr,
+                    id);
+        }
+        snprintf(ptr, sizeof(ptr), "/mcp_servers_extra/%zu/path", i);
+        if (path != NULL && (path[0] != '/' || strpbrk(path, "?# ") != NULL)) {
+            violate(ck, ptr, false,
+                    "%s: \"%s\" must start with '/' and have no query or "
+                    "fragment",
+                    ptr, path);
+        }
+    }
+}
+
+/* client.urls: one MCP server id per run. */
+static void check_client_urls(struct checker *ck, const json_t *doc)
+{
+    const json_t *client = json_object_get(doc, "client");
+    const json_t *urls = json_object_get(client, "urls");
+    const json_t *runs = json_object_get(client, "runs");
+    size_t nruns = json_is_integer(runs) ? (size_t)json_integer_value(runs) : 1;
+    const json_t *u;
+    size_t i;
+    char ptr[48];
+
+    if (urls == NULL) {
+        return;
+    }
+    if (json_array_size(urls) != nruns) {
+        violate(ck, "/client/urls", false,
+                "/client/urls: %zu item(s), but /client/runs is %zu (one "
+                "MCP server per run)",
+                json_array_size(urls), nruns);
+    }
+    json_array_foreach(urls, i, u)
+    {
+        const char *id = json_string_value(u);
+        if (id != NULL && !mcp_id_known(doc, id, SIZE_MAX)) {
+            snprintf(ptr, sizeof(ptr), "/client/urls/%zu", i);
+            violate(ck, ptr, false,
+                    "%s: \"%s\" is not \"mcp\" or an id of "
+                    "/mcp_servers_extra",
+                    ptr, id);
+        }
+    }
+}
+
 static bool is_legacy(const json_t *doc)
 {
     const char *p = json_string_value(json_object_get(doc, "profile"));
@@ -951,6 +1069,8 @@ bool hs_parse(const char *text, size_t len, const char *name,
         check_ids(&ck, doc, expect_id);
         check_servers(&ck, doc);
         check_mcp(&ck, doc);
+        check_extra_mcps(&ck, doc);
+        check_client_urls(&ck, doc);
         check_legacy(&ck, doc);
         check_client_rules_checks(&ck, doc);
     }

@@ -153,9 +153,9 @@ static const char *grant_check(const struct mo_as *as, const struct ac_form *f,
 
     if (resource == NULL && as->resource_optional) {
         /* 2025-03-26 topology: the MCP server is the only resource. */
-    } else if (resource == NULL || as->sh->resource == NULL ||
-               strcmp(resource, as->sh->resource) != 0) {
-        *desc = "resource must name the MCP server (RFC 8707)";
+    } else if (resource == NULL ||
+               !ac_json_array_has_str(as->sh->resources, resource)) {
+        *desc = "resource must name an MCP server (RFC 8707)";
         return "invalid_target";
     }
     if (scope != NULL && as->scopes != NULL &&

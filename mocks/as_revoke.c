@@ -11,6 +11,45 @@
 
 /* --- revocation (RFC 7009) ------------------------------------------ */
 
+/* The start shared by revocation and introspection: the form body, an
+ * authenticated client (RFC 7009 §2.1; RFC 7662 §2.1: any registered client
+ * of this server may introspect) and its "token" parameter. True to go on,
+ * with *value borrowed from *f, which the caller frees. False when a reply
+ * is already made or on a harness error: *f is freed and *ok is what the
+ * handler returns. */
+static bool client_and_token(struct mo_as *as, const struct mo_req *req,
+                             struct mo_reply *rep, struct ac_form *f,
+                             struct client **c, const char **value, bool *ok)
+{
+    bool replied;
+
+    *ok = mo_as_form_body(req, f, rep, &replied);
+    if (*ok && !replied) {
+        *ok = mo_as_authenticate(as, req, f, rep, c);
+    }
+    if (!*ok || replied || *c == NULL) {
+        ac_form_free(f);
+        return false;
+    }
+    *value = ac_form_get(f, "token");
+    if (*value == NULL) {
+        *ok = mo_as_token_error(rep, "invalid_request", "token is required");
+        ac_form_free(f);
+        return false;
+    }
+    return true;
+}
+
+/* The token `value` of kind `first`, else of the other kind; borrowed. */
+static struct mo_token *find_token(struct mo_as *as, const char *value,
+                                   enum mo_token_kind first,
+                                   enum mo_token_kind second)
+{
+    struct mo_token *t = mo_tokens_find(&as->sh->tokens, value, first);
+
+    return t != NULL ? t : mo_tokens_find(&as->sh->tokens, value, second);
+}
+
 bool mo_as_handle_revoke(void *ctx, const struct mo_req *req,
                          struct mo_reply *rep)
 {
@@ -18,29 +57,14 @@ bool mo_as_handle_revoke(void *ctx, const struct mo_req *req,
     struct ac_form f;
     struct client *c = NULL;
     struct mo_token *tok;
-    const char *value;
-    bool replied;
+    const char *value = NULL;
     bool ok;
 
-    ok = mo_as_form_body(req, &f, rep, &replied);
-    if (ok && !replied) {
-        ok = mo_as_authenticate(as, req, &f, rep, &c);
-    }
-    if (!ok || replied || c == NULL) {
-        ac_form_free(&f);
-        return ok;
-    }
-    value = ac_form_get(&f, "token");
-    if (value == NULL) {
-        ok = mo_as_token_error(rep, "invalid_request", "token is required");
-        ac_form_free(&f);
+    if (!client_and_token(as, req, rep, &f, &c, &value, &ok)) {
         return ok;
     }
     ok = mo_as_secret_note(as, value);
-    tok = mo_tokens_find(&as->sh->tokens, value, MO_TOKEN_REFRESH);
-    if (tok == NULL) {
-        tok = mo_tokens_find(&as->sh->tokens, value, MO_TOKEN_ACCESS);
-    }
+    tok = find_token(as, value, MO_TOKEN_REFRESH, MO_TOKEN_ACCESS);
     if (tok != NULL && strcmp(tok->client_id, c->id) == 0 &&
         strcmp(tok->issuer, as->issuer) == 0) {
         if (tok->kind == MO_TOKEN_REFRESH) {
@@ -87,32 +111,15 @@ bool mo_as_handle_introspect(void *ctx, const struct mo_req *req,
     struct mo_as *as = ctx;
     struct ac_form f;
     struct client *c = NULL;
-    const char *value;
+    const char *value = NULL;
     struct mo_token *t;
     json_t *doc;
-    bool replied;
     bool ok;
 
-    ok = mo_as_form_body(req, &f, rep, &replied);
-    if (ok && !replied) {
-        /* RFC 7662 §2.1: the caller must be authorized; any registered
-         * client of this server is. */
-        ok = mo_as_authenticate(as, req, &f, rep, &c);
-    }
-    if (!ok || replied || c == NULL) {
-        ac_form_free(&f);
+    if (!client_and_token(as, req, rep, &f, &c, &value, &ok)) {
         return ok;
     }
-    value = ac_form_get(&f, "token");
-    if (value == NULL) {
-        ok = mo_as_token_error(rep, "invalid_request", "token is required");
-        ac_form_free(&f);
-        return ok;
-    }
-    t = mo_tokens_find(&as->sh->tokens, value, MO_TOKEN_ACCESS);
-    if (t == NULL) {
-        t = mo_tokens_find(&as->sh->tokens, value, MO_TOKEN_REFRESH);
-    }
+    t = find_token(as, value, MO_TOKEN_ACCESS, MO_TOKEN_REFRESH);
     doc = introspection_doc(as, t);
     ok = mo_as_secret_note(as, value) && doc != NULL &&
          mo_reply_json(rep, 200, doc) &&

@@ -330,10 +330,9 @@ static bool grant_client_credentials(struct mo_as *as, const struct client *c,
             "client_credentials needs a confidential client");
     }
     if (resource != NULL &&
-        (as->sh->resource == NULL || strcmp(resource, as->sh->resource) != 0)) {
-        return mo_as_token_error(
-            rep, "invalid_target",
-            "resource must name the MCP server (RFC 8707)");
+        !ac_json_array_has_str(as->sh->resources, resource)) {
+        return mo_as_token_error(rep, "invalid_target",
+                                 "resource must name an MCP server (RFC 8707)");
     }
     if (scope != NULL && as->scopes != NULL &&
         !mo_scope_subset(scope, NULL, as->scopes)) {
@@ -341,7 +340,8 @@ static bool grant_client_credentials(struct mo_as *as, const struct client *c,
             rep, "invalid_scope",
             "scope includes a value not in scopes_supported");
     }
-    if (!issue_pair(as, c->id, as->sh->resource, scope != NULL ? scope : "", "",
+    if (!issue_pair(as, c->id, resource != NULL ? resource : as->sh->resource,
+                    scope != NULL ? scope : "", "",
                     mo_tokens_new_grant(&as->sh->tokens), false, &access,
                     &refresh)) {
         return false;

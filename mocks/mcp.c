@@ -44,6 +44,9 @@ struct tool {
 
 struct mo_mcp {
     struct mo_shared *sh;
+    char *id;       /* server name in the transcript: "mcp", or an extra's */
+    char *resource; /* canonical resource URI (RFC 8707): the audience */
+    char *prm_url;  /* where its PRM is served */
     char *path;
     bool prm_root;
     bool prm_none;    /* prm "none": no PRM at all (2025-03-26 servers) */
@@ -84,9 +87,8 @@ static bool challenge(const struct mo_mcp *m, struct mo_reply *rep, int status,
         sep = ", ";
     }
     if (m->challenge_rm && n < sizeof(hdr)) {
-        n +=
-            (size_t)snprintf(hdr + n, sizeof(hdr) - n,
-                             "%sresource_metadata=\"%s\"", sep, m->sh->prm_url);
+        n += (size_t)snprintf(hdr + n, sizeof(hdr) - n,
+                              "%sresource_metadata=\"%s\"", sep, m->prm_url);
         sep = ", ";
     }
     if (scope != NULL && n < sizeof(hdr)) {
@@ -135,11 +137,11 @@ static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
     }
     t = mo_tokens_find(&m->sh->tokens, tok, MO_TOKEN_ACCESS);
     if (t == NULL || !mo_token_active(t, mo_now(m->sh)) ||
-        strcmp(t->resource, m->sh->resource) != 0 ||
+        strcmp(t->resource, m->resource) != 0 ||
         !issuer_trusted(m, t->issuer)) {
         /* RFC 6750 §3.1 / MCP: unknown, expired, revoked or issued for
          * another audience or by an untrusted issuer. */
-        mo_emit(m->sh, "rs.rejected", "mcp", tok,
+        mo_emit(m->sh, "rs.rejected", m->id, tok,
                 t != NULL ? t->client_id : NULL);
         return challenge(m, rep, 401, "invalid_token",
                          "the access token is not valid for this resource",
@@ -396,12 +398,12 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
 
     if (need != NULL && !scope_covers(m, need, tok->scope)) {
         /* RFC 6750 §3.1 + MCP step-up: 403 naming the needed scope. */
-        mo_emit(m->sh, "rs.rejected", "mcp", tok->value, tok->client_id);
+        mo_emit(m->sh, "rs.rejected", m->id, tok->value, tok->client_id);
         return challenge(m, rep, 403, "insufficient_scope",
                          "the token lacks the scope this operation needs",
                          need);
     }
-    mo_emit(m->sh, "rs.authorized", "mcp", tok->value, tok->client_id);
+    mo_emit(m->sh, "rs.authorized", m->id, tok->value, tok->client_id);
     if (stateless && strcmp(method, "server/discover") == 0) {
         return do_discover(id, rep, m->wire);
     }
@@ -737,7 +739,7 @@ static bool handle_prm(void *ctx, const struct mo_req *req,
                        struct mo_reply *rep)
 {
     struct mo_mcp *m = ctx;
-    json_t *doc = json_pack("{s:s, s:O, s:[s]}", "resource", m->sh->resource,
+    json_t *doc = json_pack("{s:s, s:O, s:[s]}", "resource", m->resource,
                             "authorization_servers", m->sh->issuers,
                             "bearer_methods_supported", "header");
     bool ok = doc != NULL;
@@ -838,23 +840,37 @@ static char *prm_path(const struct mo_mcp *m)
     return p;
 }
 
-/* Fill m->url, sh->resource and sh->prm_url once the port is known. */
+/* Fill m->url, m->resource and m->prm_url once the port is known; add
+ * the resource to sh->resources, and the primary server ("mcp") fills
+ * sh->resource and sh->prm_url. */
 static bool mcp_urls(struct mo_mcp *m, const char *prm, struct ac_err *err)
 {
     const char *origin = mo_httpd_origin(m->httpd);
-    size_t n = strlen(origin) + strlen(m->path) + strlen(prm) + 1;
+    bool primary = strcmp(m->id, "mcp") == 0;
 
-    m->url = malloc(n);
-    m->sh->prm_url = malloc(n);
-    if (m->url == NULL || m->sh->prm_url == NULL) {
+    if (asprintf(&m->url, "%s%s", origin, m->path) < 0) {
+        m->url = NULL;
+    }
+    if (asprintf(&m->prm_url, "%s%s", origin, prm) < 0) {
+        m->prm_url = NULL;
+    }
+    if (m->url == NULL || m->prm_url == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for MCP URLs");
         return false;
     }
-    snprintf(m->url, n, "%s%s", origin, m->path);
-    snprintf(m->sh->prm_url, n, "%s%s", origin, prm);
-    m->sh->resource = ac_url_canonical_resource(m->url);
-    if (m->sh->resource == NULL) {
+    m->resource = ac_url_canonical_resource(m->url);
+    if (m->resource == NULL) {
         AC_ERR(err, AC_ERR_INVALID, "cannot canonicalise %s", m->url);
+        return false;
+    }
+    if (m->sh->resources == NULL) {
+        m->sh->resources = json_array();
+    }
+    if (m->sh->resources == NULL ||
+        json_array_append_new(m->sh->resources, json_string(m->resource)) ||
+        (primary && ((m->sh->resource = strdup(m->resource)) == NULL ||
+                     (m->sh->prm_url = strdup(m->prm_url)) == NULL))) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory for MCP URLs");
         return false;
     }
     return true;
@@ -862,6 +878,12 @@ static bool mcp_urls(struct mo_mcp *m, const char *prm, struct ac_err *err)
 
 bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
                   struct ac_err *err)
+{
+    return mo_mcp_start_as(conf, "mcp", sh, out, err);
+}
+
+bool mo_mcp_start_as(const json_t *conf, const char *id, struct mo_shared *sh,
+                     struct mo_mcp **out, struct ac_err *err)
 {
     struct mo_mcp *m = calloc(1, sizeof(*m));
     char *prm = NULL;
@@ -873,11 +895,12 @@ bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
         return false;
     }
     m->sh = sh;
-    if (!mcp_configure(m, conf) || (prm = prm_path(m)) == NULL) {
+    if ((m->id = strdup(id)) == NULL || !mcp_configure(m, conf) ||
+        (prm = prm_path(m)) == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for the MCP server");
         goto out;
     }
-    ok = mo_httpd_new("mcp", sh->transcript, &sh->lock, &m->httpd, err);
+    ok = mo_httpd_new(m->id, sh->transcript, &sh->lock, &m->httpd, err);
     if (ok) {
         mo_httpd_set_threads(m->httpd, sh->threads);
     }
@@ -916,6 +939,11 @@ const char *mo_mcp_url(const struct mo_mcp *m)
     return m->url;
 }
 
+const char *mo_mcp_id(const struct mo_mcp *m)
+{
+    return m->id;
+}
+
 void mo_mcp_forget_sessions(struct mo_mcp *m)
 {
     for (size_t i = 0; i < m->nsessions; i++) {
@@ -945,5 +973,8 @@ void mo_mcp_free(struct mo_mcp *m)
     free(m->path);
     free(m->challenge_scope);
     free(m->url);
+    free(m->resource);
+    free(m->prm_url);
+    free(m->id);
     free(m);
 }

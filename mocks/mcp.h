@@ -24,6 +24,15 @@ struct mo_shared;
 bool mo_mcp_start(const json_t *conf, struct mo_shared *sh, struct mo_mcp **out,
                   struct ac_err *err);
 
+/* As mo_mcp_start for a server named `id` in the transcript and in events
+ * (copied). Every MCP server of a world adds its resource to
+ * sh->resources and accepts only tokens issued for it; only the one named
+ * "mcp" (the scenario's `mcp_server`) fills sh->resource and sh->prm_url.
+ * Extra servers (scenario `mcp_servers_extra`) are own origins, thus own
+ * resources, trusting the same authorization servers. */
+bool mo_mcp_start_as(const json_t *conf, const char *id, struct mo_shared *sh,
+                     struct mo_mcp **out, struct ac_err *err);
+
 /* Start serving (after other servers' routes were added to its httpd). */
 bool mo_mcp_serve(struct mo_mcp *m, struct ac_err *err);
 
@@ -33,6 +42,9 @@ struct mo_httpd *mo_mcp_httpd(struct mo_mcp *m);
 
 /* The MCP endpoint URL, borrowed until mo_mcp_free. */
 const char *mo_mcp_url(const struct mo_mcp *m);
+
+/* Its name ("mcp" or an extra server's id), borrowed until mo_mcp_free. */
+const char *mo_mcp_id(const struct mo_mcp *m);
 
 /* Forget every session (a restarted server); caller holds the lock. */
 void mo_mcp_forget_sessions(struct mo_mcp *m);

@@ -438,138 +438,167 @@ static bool check_common_key(struct vck *v, const char *k, const json_t *x,
     return true;
 }
 
-static void check_match(struct vck *v, const json_t *m, const char *ptr)
+/* Checks one member `k` = `x` (at `p`) of the object `obj`; false for a key
+ * it does not know. */
+typedef bool (*member_check_fn)(struct vck *v, const json_t *obj, const char *k,
+                                const json_t *x, const char *p);
+
+/* Reports `val` unless it is an object (a non-empty one if `nonempty`). */
+static bool want_object(struct vck *v, const json_t *val, const char *ptr,
+                        bool nonempty)
+{
+    if (!json_is_object(val) || (nonempty && json_object_size(val) == 0)) {
+        bad(v, false, ptr, "expected %s",
+            nonempty ? "a non-empty object" : "an object");
+        return false;
+    }
+    return true;
+}
+
+/* Checks each member of the object `obj` with `fn`, reporting the keys it
+ * does not know as unknown "in <where>". */
+static void check_members(struct vck *v, const json_t *obj, const char *ptr,
+                          member_check_fn fn, const char *where)
 {
     const char *k;
     const json_t *x;
     char p[256];
 
-    if (!json_is_object(m)) {
-        bad(v, false, ptr, "expected an object");
-        return;
-    }
-    json_object_foreach((json_t *)m, k, x)
+    json_object_foreach((json_t *)obj, k, x)
     {
         ptr_key(p, sizeof(p), ptr, k);
-        if (check_common_key(v, k, x, p)) {
-            continue;
-        }
-        if (strcmp(k, "endpoint") == 0) {
-            check_endpoint(v, x, p);
-        } else if (strcmp(k, "method") == 0 || strcmp(k, "path") == 0) {
-            const char *s = json_string_value(x);
-
-            if (s == NULL || s[0] == '\0' || (k[0] == 'p' && s[0] != '/')) {
-                bad(v, false, p, "expected a non-empty string%s",
-                    k[0] == 'p' ? " starting with '/'" : "");
-            }
-        } else if (strcmp(k, "form") == 0 || strcmp(k, "query") == 0 ||
-                   strcmp(k, "header") == 0) {
-            check_str_map(v, x, p, true, false);
-        } else if (strcmp(k, "json") == 0) {
-            if (!json_is_object(x)) {
-                bad(v, false, p, "expected an object");
-            }
-        } else {
-            bad(v, true, p, "unknown key \"%s\" in a rule's match", k);
+        if (!fn(v, obj, k, x, p)) {
+            bad(v, true, p, "unknown key \"%s\" in %s", k, where);
         }
     }
 }
 
+static bool match_key(struct vck *v, const json_t *obj, const char *k,
+                      const json_t *x, const char *p)
+{
+    (void)obj;
+    if (check_common_key(v, k, x, p)) {
+        return true;
+    }
+    if (strcmp(k, "endpoint") == 0) {
+        check_endpoint(v, x, p);
+    } else if (strcmp(k, "method") == 0 || strcmp(k, "path") == 0) {
+        const char *s = json_string_value(x);
+
+        if (s == NULL || s[0] == '\0' || (k[0] == 'p' && s[0] != '/')) {
+            bad(v, false, p, "expected a non-empty string%s",
+                k[0] == 'p' ? " starting with '/'" : "");
+        }
+    } else if (strcmp(k, "form") == 0 || strcmp(k, "query") == 0 ||
+               strcmp(k, "header") == 0) {
+        check_str_map(v, x, p, true, false);
+    } else if (strcmp(k, "json") == 0) {
+        want_object(v, x, p, false);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static void check_match(struct vck *v, const json_t *m, const char *ptr)
+{
+    if (want_object(v, m, ptr, false)) {
+        check_members(v, m, ptr, match_key, "a rule's match");
+    }
+}
+
+static bool on_key(struct vck *v, const json_t *obj, const char *k,
+                   const json_t *x, const char *p)
+{
+    (void)obj;
+    if (strcmp(k, "event") == 0) {
+        check_enum(v, x, p, events, "an event name");
+        return true;
+    }
+    return check_common_key(v, k, x, p);
+}
+
 static void check_on(struct vck *v, const json_t *m, const char *ptr)
 {
-    const char *k;
-    const json_t *x;
-    char p[256];
-
-    if (!json_is_object(m)) {
-        bad(v, false, ptr, "expected an object");
+    if (!want_object(v, m, ptr, false)) {
         return;
     }
-    json_object_foreach((json_t *)m, k, x)
-    {
-        ptr_key(p, sizeof(p), ptr, k);
-        if (strcmp(k, "event") == 0) {
-            check_enum(v, x, p, events, "an event name");
-        } else if (!check_common_key(v, k, x, p)) {
-            bad(v, true, p, "unknown key \"%s\" in a rule's on", k);
-        }
-    }
+    check_members(v, m, ptr, on_key, "a rule's on");
     if (json_object_get(m, "event") == NULL) {
         bad(v, false, ptr, "missing required key \"event\"");
     }
 }
 
+static bool respond_key(struct vck *v, const json_t *obj, const char *k,
+                        const json_t *x, const char *p)
+{
+    (void)obj;
+    if (strcmp(k, "status") == 0) {
+        check_int(v, x, p, 100, 599);
+    } else if (strcmp(k, "headers") == 0) {
+        check_headers(v, x, p, false);
+    } else if (strcmp(k, "body") == 0) {
+        check_placeholders(v, x, p);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void check_respond(struct vck *v, const json_t *r, const char *ptr)
 {
-    const char *k;
-    const json_t *x;
-    char p[256];
-
-    if (!json_is_object(r)) {
-        bad(v, false, ptr, "expected an object");
+    if (!want_object(v, r, ptr, false)) {
         return;
     }
-    json_object_foreach((json_t *)r, k, x)
-    {
-        ptr_key(p, sizeof(p), ptr, k);
-        if (strcmp(k, "status") == 0) {
-            check_int(v, x, p, 100, 599);
-        } else if (strcmp(k, "headers") == 0) {
-            check_headers(v, x, p, false);
-        } else if (strcmp(k, "body") == 0) {
-            check_placeholders(v, x, p);
-        } else {
-            bad(v, true, p, "unknown key \"%s\" in respond", k);
-        }
-    }
+    check_members(v, r, ptr, respond_key, "respond");
     if (json_object_get(r, "status") == NULL) {
         bad(v, false, ptr, "missing required key \"status\"");
     }
 }
 
+static void check_str_array(struct vck *v, const json_t *x, const char *p)
+{
+    size_t i;
+    const json_t *e;
+
+    if (!json_is_array(x)) {
+        bad(v, false, p, "expected an array of strings");
+    }
+    json_array_foreach(x, i, e)
+    {
+        if (!json_is_string(e)) {
+            bad(v, false, p, "expected an array of strings");
+            break;
+        }
+    }
+}
+
+static bool patch_key(struct vck *v, const json_t *obj, const char *k,
+                      const json_t *x, const char *p)
+{
+    (void)obj;
+    if (strcmp(k, "status") == 0) {
+        check_int(v, x, p, 100, 599);
+    } else if (strcmp(k, "set") == 0) {
+        want_object(v, x, p, false);
+        check_placeholders(v, x, p);
+    } else if (strcmp(k, "remove") == 0) {
+        check_str_array(v, x, p);
+    } else if (strcmp(k, "headers") == 0) {
+        check_headers(v, x, p, true);
+    } else if (strcmp(k, "location") == 0) {
+        check_str_map(v, x, p, false, true);
+        check_placeholders(v, x, p);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void check_patch(struct vck *v, const json_t *r, const char *ptr)
 {
-    const char *k;
-    const json_t *x;
-    char p[256];
-
-    if (!json_is_object(r) || json_object_size(r) == 0) {
-        bad(v, false, ptr, "expected a non-empty object");
-        return;
-    }
-    json_object_foreach((json_t *)r, k, x)
-    {
-        ptr_key(p, sizeof(p), ptr, k);
-        if (strcmp(k, "status") == 0) {
-            check_int(v, x, p, 100, 599);
-        } else if (strcmp(k, "set") == 0) {
-            if (!json_is_object(x)) {
-                bad(v, false, p, "expected an object");
-            }
-            check_placeholders(v, x, p);
-        } else if (strcmp(k, "remove") == 0) {
-            size_t i;
-            const json_t *e;
-
-            if (!json_is_array(x)) {
-                bad(v, false, p, "expected an array of strings");
-            }
-            json_array_foreach(x, i, e)
-            {
-                if (!json_is_string(e)) {
-                    bad(v, false, p, "expected an array of strings");
-                    break;
-                }
-            }
-        } else if (strcmp(k, "headers") == 0) {
-            check_headers(v, x, p, true);
-        } else if (strcmp(k, "location") == 0) {
-            check_str_map(v, x, p, false, true);
-            check_placeholders(v, x, p);
-        } else {
-            bad(v, true, p, "unknown key \"%s\" in patch", k);
-        }
+    if (want_object(v, r, ptr, true)) {
+        check_members(v, r, ptr, patch_key, "patch");
     }
 }
 
@@ -645,8 +674,7 @@ static void check_do(struct vck *v, const json_t *d, const char *ptr,
     bool response;
     bool any_response = false;
 
-    if (!json_is_object(d) || json_object_size(d) == 0) {
-        bad(v, false, ptr, "expected a non-empty object");
+    if (!want_object(v, d, ptr, true)) {
         return;
     }
     json_object_foreach((json_t *)d, k, x)
@@ -681,37 +709,35 @@ static void check_do(struct vck *v, const json_t *d, const char *ptr,
     (void)any_response;
 }
 
+static bool rule_key(struct vck *v, const json_t *obj, const char *k,
+                     const json_t *x, const char *p)
+{
+    if (strcmp(k, "match") == 0) {
+        check_match(v, x, p);
+    } else if (strcmp(k, "on") == 0) {
+        check_on(v, x, p);
+    } else if (strcmp(k, "do") == 0) {
+        check_do(v, x, p, has(obj, "on"));
+    } else if (strcmp(k, "comment") == 0) {
+        if (!json_is_string(x)) {
+            bad(v, false, p, "expected a string");
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void check_rule(struct vck *v, const json_t *r, const char *ptr)
 {
-    const char *k;
-    const json_t *x;
-    char p[256];
-
-    if (!json_is_object(r)) {
-        bad(v, false, ptr, "expected an object");
+    if (!want_object(v, r, ptr, false)) {
         return;
     }
     if (has(r, "match") == has(r, "on")) {
         bad(v, false, ptr, "a rule needs exactly one of \"match\" and \"on\"");
         return;
     }
-    json_object_foreach((json_t *)r, k, x)
-    {
-        ptr_key(p, sizeof(p), ptr, k);
-        if (strcmp(k, "match") == 0) {
-            check_match(v, x, p);
-        } else if (strcmp(k, "on") == 0) {
-            check_on(v, x, p);
-        } else if (strcmp(k, "do") == 0) {
-            check_do(v, x, p, has(r, "on"));
-        } else if (strcmp(k, "comment") == 0) {
-            if (!json_is_string(x)) {
-                bad(v, false, p, "expected a string");
-            }
-        } else {
-            bad(v, true, p, "unknown key \"%s\" in a rule", k);
-        }
-    }
+    check_members(v, r, ptr, rule_key, "a rule");
     if (!has(r, "do")) {
         bad(v, false, ptr, "missing required key \"do\"");
     }

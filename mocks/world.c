@@ -24,6 +24,8 @@ struct mo_world {
     struct mo_shared sh;
     bool lock_ready;
     struct mo_mcp *mcp;
+    struct mo_mcp **extra; /* scenario mcp_servers_extra, in order */
+    size_t nextra;
     struct mo_as **as;
     size_t nas;
     json_t *issuers0; /* the issuers at start, for reset */
@@ -358,6 +360,9 @@ static void op_forget(struct mo_world *w, const char *what, struct mo_as *as)
 {
     if (strcmp(what, "sessions") == 0) {
         mo_mcp_forget_sessions(w->mcp);
+        for (size_t i = 0; i < w->nextra; i++) {
+            mo_mcp_forget_sessions(w->extra[i]);
+        }
         return;
     }
     for (size_t i = 0; i < w->nas; i++) {
@@ -435,6 +440,9 @@ bool mo_world_reset_locked(struct mo_world *w, struct ac_err *err)
         mo_as_forget_clients(w->as[i]);
     }
     mo_mcp_forget_sessions(w->mcp);
+    for (size_t i = 0; i < w->nextra; i++) {
+        mo_mcp_forget_sessions(w->extra[i]);
+    }
     {
         size_t max = w->sh.tokens.max;
 
@@ -445,6 +453,57 @@ bool mo_world_reset_locked(struct mo_world *w, struct ac_err *err)
     w->sh.clock_offset = 0;
     json_decref(w->sh.issuers);
     w->sh.issuers = iss;
+    return true;
+}
+
+/* Start the scenario's "mcp_servers_extra": each a copy of the MCP
+ * server's configuration `mcp` with its own id and path, on its own port
+ * (its own origin, so its own resource). Bound, not serving yet. */
+static bool start_extra_mcps(struct mo_world *w, const json_t *list,
+                             const json_t *mcp, struct ac_err *err)
+{
+    size_t i;
+    const json_t *e;
+
+    if (json_array_size(list) == 0) {
+        return true;
+    }
+    w->extra = calloc(json_array_size(list), sizeof(*w->extra));
+    if (w->extra == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory for the world");
+        return false;
+    }
+    json_array_foreach(list, i, e)
+    {
+        json_t *conf = json_deep_copy(mcp);
+        const char *id = ac_json_str(e, "id");
+        const char *path = ac_json_str(e, "path");
+        bool ok;
+
+        if (conf == NULL || id == NULL ||
+            json_object_set_new(conf, "path",
+                                json_string(path ? path : "/mcp")) != 0) {
+            json_decref(conf);
+            AC_ERR(err, AC_ERR_INVALID, "mcp_servers_extra: bad entry");
+            return false;
+        }
+        ok = mo_mcp_start_as(conf, id, &w->sh, &w->extra[w->nextra], err);
+        json_decref(conf);
+        if (!ok) {
+            return false;
+        }
+        w->nextra++;
+    }
+    return true;
+}
+
+static bool serve_extra_mcps(struct mo_world *w, struct ac_err *err)
+{
+    for (size_t i = 0; i < w->nextra; i++) {
+        if (!mo_mcp_serve(w->extra[i], err)) {
+            return false;
+        }
+    }
     return true;
 }
 
@@ -553,8 +612,11 @@ bool mo_world_start_with(const json_t *scenario,
     }
     /* Handlers wait on the lock until the world is wired. */
     pthread_mutex_lock(&w->sh.lock);
-    ok = mo_mcp_start(mcp, &w->sh, &w->mcp, err) && start_ases(w, ases, err) &&
-         mo_mcp_serve(w->mcp, err) &&
+    ok = mo_mcp_start(mcp, &w->sh, &w->mcp, err) &&
+         start_extra_mcps(w, json_object_get(scenario, "mcp_servers_extra"),
+                          mcp, err) &&
+         start_ases(w, ases, err) && mo_mcp_serve(w->mcp, err) &&
+         serve_extra_mcps(w, err) &&
          start_cimd(w, json_object_get(scenario, "client_metadata_documents"),
                     err) &&
          (w->issuers0 = json_deep_copy(w->sh.issuers)) != NULL &&
@@ -582,6 +644,10 @@ void mo_world_stop(struct mo_world *w)
     mo_httpd_free(w->cimd);
     json_decref(w->cimd_docs);
     mo_mcp_free(w->mcp);
+    for (size_t i = 0; i < w->nextra; i++) {
+        mo_mcp_free(w->extra[i]);
+    }
+    free(w->extra);
     for (size_t i = 0; i < w->nas; i++) {
         mo_as_free(w->as[i]);
     }
@@ -600,6 +666,7 @@ void mo_world_stop(struct mo_world *w)
     free(w->sh.events.items);
     free(w->sh.resource);
     free(w->sh.prm_url);
+    json_decref(w->sh.resources);
     if (w->lock_ready) {
         pthread_mutex_destroy(&w->sh.lock);
     }
@@ -609,6 +676,19 @@ void mo_world_stop(struct mo_world *w)
 const char *mo_world_mcp_url(const struct mo_world *w)
 {
     return mo_mcp_url(w->mcp);
+}
+
+const char *mo_world_mcp_url_by_id(const struct mo_world *w, const char *id)
+{
+    if (strcmp(id, mo_mcp_id(w->mcp)) == 0) {
+        return mo_mcp_url(w->mcp);
+    }
+    for (size_t i = 0; i < w->nextra; i++) {
+        if (strcmp(id, mo_mcp_id(w->extra[i])) == 0) {
+            return mo_mcp_url(w->extra[i]);
+        }
+    }
+    return NULL;
 }
 
 const char *mo_world_control_url(const struct mo_world *w)

@@ -48,6 +48,10 @@ void mo_world_stop(struct mo_world *w);
 /* Borrowed URLs, valid until mo_world_stop. */
 const char *mo_world_mcp_url(const struct mo_world *w);     /* MCP endpoint */
 const char *mo_world_control_url(const struct mo_world *w); /* control API */
+/* The endpoint URL of the MCP server named `id`: "mcp" (the scenario's
+ * mcp_server) or the id of one of its "mcp_servers_extra"; NULL when
+ * there is none. Borrowed, valid until mo_world_stop. */
+const char *mo_world_mcp_url_by_id(const struct mo_world *w, const char *id);
 /* The MCP server's canonical resource URI (RFC 8707; what `resource` must
  * equal) and the URL of its Protected Resource Metadata (RFC 9728). */
 const char *mo_world_resource(const struct mo_world *w);

@@ -67,6 +67,8 @@ struct mo_shared {
     struct mo_tokens tokens;
     char *resource;       /* canonical MCP resource URI, e.g. http://h:p/mcp */
     char *prm_url;        /* where the MCP server's PRM document is served */
+    json_t *resources;    /* array: the resource of every MCP server (the
+                             first is `resource`); what `resource` may name */
     json_t *issuers;      /* array of issuer strings the MCP server trusts (and
                              its PRM lists); a "switch_as" operation replaces it */
     int64_t clock_offset; /* virtual clock: seconds added to ac_now() */

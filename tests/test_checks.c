@@ -461,6 +461,24 @@ static const struct row ROWS[] = {
     {"good", "token-audience-respected", RUNS_FILE, HC_SUCCESS, NULL},
     {"audience-wrong", "token-audience-respected", RUNS_FILE, HC_FAILURE,
      "issued for resource http://127.0.0.1:41000/other"},
+    /* two MCP servers (mcp_servers_extra), one per run */
+    {"two-servers-good", "token-audience-respected", RUNS_FILE, HC_SUCCESS,
+     NULL},
+    {"two-servers-good", "resource-parameter-in-authorization", RUNS_FILE,
+     HC_SUCCESS, NULL},
+    {"two-servers-good", "resource-parameter-in-token", RUNS_FILE, HC_SUCCESS,
+     NULL},
+    {"two-servers-good", "bearer-header-used", RUNS_FILE, HC_SUCCESS, NULL},
+    {"two-servers-token-reused", "token-audience-respected", RUNS_FILE,
+     HC_FAILURE,
+     "to http://127.0.0.1:41004/mcp carried a token issued for "
+     "resource http://127.0.0.1:41000/mcp"},
+    {"two-servers-wrong-resource", "resource-parameter-in-authorization",
+     RUNS_FILE, HC_FAILURE,
+     "resource was \"http://127.0.0.1:41000/mcp\", expected "
+     "\"http://127.0.0.1:41004/mcp\""},
+    {"two-servers-wrong-resource", "resource-parameter-in-token", RUNS_FILE,
+     HC_FAILURE, "expected \"http://127.0.0.1:41004/mcp\""},
 
     /* MCP transport */
     {"good", "mcp-initialize-first", RUNS_FILE, HC_SUCCESS, NULL},

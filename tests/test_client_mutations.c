@@ -29,10 +29,11 @@ struct fixture {
     json_t *scenario;
     struct mo_world *world;
     json_t *transcript;
-    int status;      /* exit status of the last run */
-    char xdg[256];   /* XDG_STATE_HOME of the runs */
-    char out[32768]; /* last run's output */
-    char env[8192];  /* "NAME=value" set by an edit, or "" */
+    int status;         /* exit status of the last run */
+    char xdg[256];      /* XDG_STATE_HOME of the runs */
+    char out[32768];    /* last run's output */
+    char env[8192];     /* "NAME=value" set by an edit, or "" */
+    const char *mcp_id; /* the MCP server runs go to; NULL: "mcp" */
 };
 
 static const char *env_or(const char *name, const char *dflt)
@@ -60,7 +61,9 @@ static int run_bin(struct fixture *f, const char *mutation,
         for (size_t i = 0; args != NULL && args[i] != NULL && n < 13; i++) {
             argv[n++] = args[i];
         }
-        argv[n++] = mo_world_mcp_url(f->world);
+        argv[n++] = f->mcp_id != NULL
+                        ? mo_world_mcp_url_by_id(f->world, f->mcp_id)
+                        : mo_world_mcp_url(f->world);
         argv[n] = NULL;
         unsetenv("BROWSER");
         unsetenv("MCP_CONFORMANCE_CONTEXT");
@@ -225,6 +228,14 @@ static void add_rule(struct fixture *f, const char *json)
 static void edit_none(struct fixture *f)
 {
     (void)f;
+}
+
+/* A second MCP server, "mcp2": its own origin and resource, the same AS. */
+static void edit_two_servers(struct fixture *f)
+{
+    json_object_set_new(
+        f->scenario, "mcp_servers_extra",
+        json_pack("[{s:s, s:s}]", "id", "mcp2", "path", "/mcp"));
 }
 
 static void edit_forged_state(struct fixture *f)
@@ -668,6 +679,12 @@ static void between_drop_tokens(struct fixture *f)
     edit_store(f, rec_drop_tokens);
 }
 
+/* The second run goes to the second MCP server (edit_two_servers). */
+static void between_to_mcp2(struct fixture *f)
+{
+    f->mcp_id = "mcp2";
+}
+
 static void between_expire(struct fixture *f)
 {
     edit_store(f, rec_expire);
@@ -922,6 +939,48 @@ static void check_localhost(struct fixture *f, bool mut)
 static void check_new_port(struct fixture *f, bool mut)
 {
     assert_int_equal(count(f, NULL, "register", NULL, NULL), mut ? 2 : 1);
+}
+
+/* Run 1 at "mcp", run 2 at "mcp2" with the same store: did an mcp2
+ * request carry the first access token (issued for "mcp")? */
+static void check_token_audience(struct fixture *f, bool mut)
+{
+    size_t i;
+    const json_t *x;
+    char buf[512];
+    const char *bearer = NULL;
+    bool sent = false;
+
+    json_array_foreach(f->transcript, i, x)
+    {
+        const char *ep = ac_json_str(x, "endpoint");
+        const json_t *h;
+        size_t k;
+        if (bearer == NULL && strcmp(ep, "token") == 0) {
+            json_t *doc = json_loads(
+                ac_json_str(json_object_get(x, "response"), "body"), 0, NULL);
+            const char *at = ac_json_str(doc, "access_token");
+            if (at != NULL) {
+                snprintf(buf, sizeof buf, "Bearer %s", at);
+                bearer = buf;
+            }
+            json_decref(doc);
+        }
+        if (bearer == NULL || strcmp(ac_json_str(x, "server"), "mcp2") != 0) {
+            continue;
+        }
+        json_array_foreach(
+            json_object_get(json_object_get(x, "request"), "headers"), k, h)
+        {
+            const char *v = json_string_value(json_array_get(h, 1));
+            sent = sent || (v != NULL && strcmp(v, bearer) == 0);
+        }
+    }
+    assert_int_equal(sent, mut);
+    if (!mut) {
+        assert_int_equal(f->status, 0);
+        assert_int_equal(count(f, NULL, "token", "resource", NULL), 2);
+    }
 }
 
 static void check_token_store(struct fixture *f, bool mut)
@@ -1222,6 +1281,8 @@ static const struct mut_case cases[] = {
      between_drop_tokens, NULL},
     {"no-token-store", edit_none, NULL, check_token_store, NULL,
      between_nothing, NULL},
+    {"ignore-token-audience", edit_two_servers, NULL, check_token_audience,
+     NULL, between_to_mcp2, NULL},
     /* authorization */
     {"no-state", edit_none, NULL, check_no_state, NULL, NULL, NULL},
     {"require-iss", edit_no_iss, NULL, check_require_iss, NULL, NULL, NULL},

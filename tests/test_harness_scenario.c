@@ -208,6 +208,20 @@ static const struct bad cases[] = {
      "  \"authorization_servers\": [{\"id\": \"as\", \"discovery\": "
      "[\"oauth\", \"oidc\", \"oauth\"]}],",
      "5:55", "/authorization_servers/0/discovery: allows at most 2 items"},
+    /* a second MCP server and one server per run */
+    {7, "  \"client\": {\"runs\": 2, \"urls\": [\"mcp\"]},", "7:33",
+     "/client/urls: 1 item(s), but /client/runs is 2"},
+    {7, "  \"client\": {\"runs\": 2, \"urls\": [\"mcp\", \"mcp3\"]},", "7:41",
+     "/client/urls/1: \"mcp3\" is not \"mcp\" or an id of /mcp_servers_extra"},
+    {6, "  \"mcp_server\": {}, \"mcp_servers_extra\": [{\"id\": \"as\"}],",
+     "6:50",
+     "/mcp_servers_extra/0/id: server id \"as\" is already used in this world"},
+    {6,
+     "  \"mcp_server\": {}, \"mcp_servers_extra\": [{\"id\": \"m2\", "
+     "\"path\": \"mcp\"}],",
+     "6:64", "/mcp_servers_extra/0/path: \"mcp\" must start with '/'"},
+    {6, "  \"mcp_server\": {}, \"mcp_servers_extra\": [{\"path\": \"/m\"}],",
+     "6:43", "missing required key \"id\" in /mcp_servers_extra/0"},
 };
 
 static void test_bad_scenarios(void **state)
@@ -319,6 +333,25 @@ static void test_defaults(void **state)
                         "strict");
     hs_free(s);
     free(text);
+}
+
+static struct hs_scenario *load_variant(int line, const char *with);
+
+/* mcp_servers_extra and client.urls (audience/token-for-other-resource). */
+static void test_extra_mcp_servers(void **state)
+{
+    struct hs_scenario *s = load_variant(
+        7, "  \"mcp_servers_extra\": [{\"id\": \"mcp2\"}], \"client\": "
+           "{\"runs\": 2, \"urls\": [\"mcp\", \"mcp2\"]},");
+    const json_t *e =
+        json_array_get(json_object_get(s->doc, "mcp_servers_extra"), 0);
+
+    (void)state;
+    assert_string_equal(json_string_value(json_object_get(e, "path")), "/mcp");
+    assert_int_equal(json_array_size(json_object_get(
+                         json_object_get(s->doc, "client"), "urls")),
+                     2);
+    hs_free(s);
 }
 
 /* The base with one line replaced; the loaded scenario, which must be valid. */
@@ -502,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_rules_valid),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_legacy_profile),
+        cmocka_unit_test(test_extra_mcp_servers),
         cmocka_unit_test(test_discover),
         cmocka_unit_test(test_shipped_scenarios),
         cmocka_unit_test(test_scenario_dir), /* last: it sets the env */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
+#include "common/url.h"
 #include "tests/data/mocks/mock_http.h"
 
 static const char *const scenario_text =
@@ -22,30 +23,11 @@ static const char *const scenario_text =
     "[{\"name\":\"echo\",\"scope\":\"mcp:tools\"},{\"name\":\"open\"}]},"
     "\"rules\":[],\"client\":{\"runs\":1},\"checks\":[]}";
 
-#define ACCEPT "Accept: application/json, text/event-stream"
-#define INIT                                                                   \
-    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
-    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
-    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
-
-static struct mo_world *start_world(const char *text)
-{
-    json_t *doc = json_loads(text, 0, NULL);
-    struct mo_world *w = NULL;
-    struct ac_err err;
-
-    assert_non_null(doc);
-    if (!mo_world_start(doc, &w, &err)) {
-        fail_msg("mo_world_start: %s", err.msg);
-    }
-    json_decref(doc);
-    return w;
-}
 
 static int group_setup(void **state)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    *state = start_world(scenario_text);
+    *state = th_world_start(scenario_text);
     return 0;
 }
 
@@ -68,7 +50,7 @@ static long mcp_post(struct mo_world *w, const char *token, const char *session,
     size_t n = 0;
     long st;
 
-    h[n++] = ACCEPT;
+    h[n++] = TH_ACCEPT;
     h[n++] = "Content-Type: application/json";
     if (auth != NULL) {
         h[n++] = auth;
@@ -96,24 +78,13 @@ static char *initialize(struct mo_world *w, const char *token)
     struct th_resp r;
     char *sid = NULL;
 
-    assert_int_equal(mcp_post(w, token, NULL, NULL, INIT, &r), 200);
+    assert_int_equal(mcp_post(w, token, NULL, NULL, TH_INIT, &r), 200);
     if (th_header(&r, "Mcp-Session-Id") != NULL) {
         sid = strdup(th_header(&r, "Mcp-Session-Id"));
     }
     th_resp_free(&r);
     assert_non_null(sid);
     return sid;
-}
-
-/* JSON-RPC error code of a response body, 0 when none. */
-static long rpc_code(const struct th_resp *r)
-{
-    json_t *doc = th_json(r);
-    long code = (long)json_integer_value(
-        json_object_get(json_object_get(doc, "error"), "code"));
-
-    json_decref(doc);
-    return code;
 }
 
 /* --- Protected Resource Metadata ------------------------------------ */
@@ -145,7 +116,7 @@ static void test_prm_path(void **state)
 
 static void test_prm_root_and_plain_challenge(void **state)
 {
-    struct mo_world *w = start_world(
+    struct mo_world *w = th_world_start(
         "{\"authorization_servers\":[{\"id\":\"a\"},{\"id\":\"b\"}],"
         "\"mcp_server\":{\"path\":\"/v1/mcp\",\"prm\":\"root\","
         "\"challenge\":{\"resource_metadata\":false}}}");
@@ -169,7 +140,7 @@ static void test_prm_root_and_plain_challenge(void **state)
     assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 404);
     th_resp_free(&r);
     /* No resource_metadata, no scope: a bare Bearer challenge. */
-    assert_int_equal(mcp_post(w, NULL, NULL, NULL, INIT, &r), 401);
+    assert_int_equal(mcp_post(w, NULL, NULL, NULL, TH_INIT, &r), 401);
     assert_string_equal(th_header(&r, "WWW-Authenticate"), "Bearer");
     th_resp_free(&r);
     assert_int_equal(mo_world_as_count(w), 2);
@@ -190,18 +161,18 @@ static void test_401_no_token(void **state)
     char *want = th_fmt("Bearer resource_metadata=\"%s\", scope=\"mcp:tools\"",
                         mo_world_prm_url(w));
     char *url = th_fmt("%s?access_token=x", mo_world_mcp_url(w));
-    const char *h[] = {ACCEPT, "Content-Type: application/json", NULL};
+    const char *h[] = {TH_ACCEPT, "Content-Type: application/json", NULL};
 
-    assert_int_equal(mcp_post(w, NULL, NULL, NULL, INIT, &r), 401);
+    assert_int_equal(mcp_post(w, NULL, NULL, NULL, TH_INIT, &r), 401);
     assert_string_equal(th_header(&r, "WWW-Authenticate"), want);
     th_resp_free(&r);
     /* A token in the query is never accepted (RFC 6750 §2.3 not offered). */
-    assert_int_equal(th_http("POST", url, h, INIT, 0, &r), 401);
+    assert_int_equal(th_http("POST", url, h, TH_INIT, 0, &r), 401);
     assert_string_equal(th_header(&r, "WWW-Authenticate"), want);
     th_resp_free(&r);
     /* Another scheme is no bearer token either. */
     assert_int_equal(
-        mcp_post(w, NULL, NULL, "Authorization: Basic eDp5", INIT, &r), 401);
+        mcp_post(w, NULL, NULL, "Authorization: Basic eDp5", TH_INIT, &r), 401);
     assert_string_equal(th_header(&r, "WWW-Authenticate"), want);
     th_resp_free(&r);
     free(want);
@@ -216,7 +187,7 @@ static void test_401_invalid_token(void **state)
     char *access;
     int64_t now = ac_now();
 
-    assert_int_equal(mcp_post(w, "bogus", NULL, NULL, INIT, &r), 401);
+    assert_int_equal(mcp_post(w, "bogus", NULL, NULL, TH_INIT, &r), 401);
     ch = th_header(&r, "WWW-Authenticate");
     assert_non_null(strstr(ch, "Bearer error=\"invalid_token\""));
     assert_non_null(strstr(ch, "resource_metadata=\""));
@@ -224,14 +195,14 @@ static void test_401_invalid_token(void **state)
     th_resp_free(&r);
     /* Malformed credentials: 400 invalid_request. */
     assert_int_equal(
-        mcp_post(w, NULL, NULL, "Authorization: Bearer a b", INIT, &r), 400);
+        mcp_post(w, NULL, NULL, "Authorization: Bearer a b", TH_INIT, &r), 400);
     assert_non_null(
         strstr(th_header(&r, "WWW-Authenticate"), "invalid_request"));
     th_resp_free(&r);
     /* Expired (access_ttl 3600). */
     assert_true(th_login(w, "mcp:tools", &access, NULL));
     ac_clock_pin_for_tests(now + 3601);
-    assert_int_equal(mcp_post(w, access, NULL, NULL, INIT, &r), 401);
+    assert_int_equal(mcp_post(w, access, NULL, NULL, TH_INIT, &r), 401);
     ac_clock_pin_for_tests(0);
     assert_non_null(
         strstr(th_header(&r, "WWW-Authenticate"), "error=\"invalid_token\""));
@@ -298,43 +269,43 @@ static void test_transport_errors(void **state)
         const char *h[] = {auth, "Content-Type: application/json",
                            "Accept: text/html", NULL};
 
-        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, INIT, 0, &r),
+        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, TH_INIT, 0, &r),
                          406);
         th_resp_free(&r);
     }
     {
-        const char *h[] = {auth, ACCEPT, "Content-Type: text/plain", NULL};
+        const char *h[] = {auth, TH_ACCEPT, "Content-Type: text/plain", NULL};
 
-        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, INIT, 0, &r),
+        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, TH_INIT, 0, &r),
                          415);
         th_resp_free(&r);
     }
     assert_int_equal(mcp_post(w, access, sid, NULL, "{\"jsonrpc\":", &r), 400);
-    assert_int_equal(rpc_code(&r), -32700);
+    assert_int_equal(th_rpc_code(&r), -32700);
     th_resp_free(&r);
     assert_int_equal(mcp_post(w, access, sid, NULL,
                               "{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,"
                               "\"method\":\"ping\"}",
                               &r),
                      400);
-    assert_int_equal(rpc_code(&r), -32700);
+    assert_int_equal(th_rpc_code(&r), -32700);
     th_resp_free(&r);
     assert_int_equal(mcp_post(w, access, sid, NULL, "[]", &r), 400);
-    assert_int_equal(rpc_code(&r), -32600);
+    assert_int_equal(th_rpc_code(&r), -32600);
     th_resp_free(&r);
     assert_int_equal(mcp_post(w, access, sid, NULL,
                               "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":"
                               "\"no/such\"}",
                               &r),
                      200);
-    assert_int_equal(rpc_code(&r), -32601);
+    assert_int_equal(th_rpc_code(&r), -32601);
     th_resp_free(&r);
     assert_int_equal(mcp_post(w, access, sid, NULL,
                               "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":"
                               "\"tools/call\",\"params\":{\"name\":\"nope\"}}",
                               &r),
                      200);
-    assert_int_equal(rpc_code(&r), -32602);
+    assert_int_equal(th_rpc_code(&r), -32602);
     th_resp_free(&r);
     /* Sessions: required after initialize, unknown ones are 404. */
     assert_int_equal(mcp_post(w, access, NULL, NULL,
@@ -370,16 +341,6 @@ static void test_transport_errors(void **state)
 
 /* --- the whole flow, by hand ---------------------------------------- */
 
-static char *get_json_str(const struct th_resp *r, const char *member)
-{
-    json_t *doc = th_json(r);
-    const char *s = ac_json_str(doc, member);
-    char *out = s != NULL ? strdup(s) : NULL;
-
-    json_decref(doc);
-    return out;
-}
-
 /* Follow resource_metadata from the 401, then the AS metadata. Returns the
  * AS metadata document. */
 static json_t *discover(struct mo_world *w)
@@ -389,7 +350,7 @@ static json_t *discover(struct mo_world *w)
     json_t *md;
     const char *ch;
 
-    assert_int_equal(mcp_post(w, NULL, NULL, NULL, INIT, &r), 401);
+    assert_int_equal(mcp_post(w, NULL, NULL, NULL, TH_INIT, &r), 401);
     ch = strstr(th_header(&r, "WWW-Authenticate"), "resource_metadata=\"");
     assert_non_null(ch);
     prm = strndup(ch + 19, strcspn(ch + 19, "\""));
@@ -470,7 +431,7 @@ static void check_flow_transcript(struct mo_world *w)
 
 static void test_happy_path(void **state)
 {
-    struct mo_world *w = start_world(scenario_text);
+    struct mo_world *w = th_world_start(scenario_text);
     json_t *md, *hop;
     struct th_resp r;
     char *reg_body, *code, *tok_body, *access, *sid;
@@ -487,7 +448,7 @@ static void test_happy_path(void **state)
         th_post_json(ac_json_str(md, "registration_endpoint"), reg_body, &r),
         201);
     {
-        char *id = get_json_str(&r, "client_id");
+        char *id = th_json_member(&r, "client_id");
 
         th_resp_free(&r);
         code = authorize_code(w, md, id);
@@ -497,7 +458,7 @@ static void test_happy_path(void **state)
     assert_int_equal(
         th_post_form(ac_json_str(md, "token_endpoint"), NULL, tok_body, &r),
         200);
-    access = get_json_str(&r, "access_token");
+    access = th_json_member(&r, "access_token");
     th_resp_free(&r);
 
     sid = initialize(w, access);
@@ -568,6 +529,132 @@ static void test_happy_path(void **state)
     mo_world_stop(w);
 }
 
+/* --- a second MCP server (scenario mcp_servers_extra) ---------------- */
+
+/* POST initialize to `url` with `token` (may be NULL). The status; the
+ * response is freed. */
+static long init_at(const char *url, const char *token)
+{
+    char *auth =
+        token != NULL ? th_fmt("Authorization: Bearer %s", token) : NULL;
+    const char *h[] = {TH_ACCEPT, "Content-Type: application/json", auth, NULL};
+    struct th_resp r;
+    long st = th_http("POST", url, h, TH_INIT, 0, &r);
+
+    th_resp_free(&r);
+    free(auth);
+    return st;
+}
+
+/* A token for `resource` (a public client, authorization code). */
+static char *token_for(struct mo_world *w, const char *resource)
+{
+    struct th_client c;
+    char *chal = ac_pkce_s256(TH_VERIFIER, NULL);
+    char *res = ac_pct_encode(resource);
+    char *redir = ac_pct_encode(TH_REDIRECT);
+    char *q, *code, *body, *url, *access;
+    struct th_resp r;
+
+    assert_true(th_register(w, "none",
+                            "[\"authorization_code\",\"refresh_token\"]", &c));
+    q = th_fmt("response_type=code&client_id=%s&redirect_uri=%s&"
+               "code_challenge=%s&code_challenge_method=S256&resource=%s&"
+               "state=st",
+               c.id, redir, chal, res);
+    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    code = th_query_param(th_header(&r, "Location"), "code");
+    th_resp_free(&r);
+    body = th_fmt("grant_type=authorization_code&code=%s&client_id=%s&"
+                  "redirect_uri=%s&code_verifier=%s&resource=%s",
+                  code, c.id, redir, TH_VERIFIER, res);
+    url = th_fmt("%s/token", mo_world_issuer(w, 0));
+    assert_int_equal(th_post_form(url, NULL, body, &r), 200);
+    access = th_json_member(&r, "access_token");
+    assert_non_null(access);
+    th_resp_free(&r);
+    th_client_free(&c);
+    free(chal);
+    free(res);
+    free(redir);
+    free(q);
+    free(code);
+    free(body);
+    free(url);
+    return access;
+}
+
+/* A second MCP server: its own origin and resource, the same AS; each
+ * accepts only tokens issued for its own resource. */
+static void test_extra_mcp_server(void **state)
+{
+    json_t *doc = json_loads(scenario_text, 0, NULL);
+    char *text;
+    struct mo_world *w;
+    const char *url2;
+    char *res2, *a1, *a2;
+    struct th_resp r;
+    json_t *prm, *t;
+    size_t i, n2 = 0;
+    const json_t *e;
+
+    (void)state;
+    json_object_set_new(doc, "mcp_servers_extra",
+                        json_pack("[{s:s, s:s}]", "id", "mcp2", "path", "/m2"));
+    text = json_dumps(doc, 0);
+    json_decref(doc);
+    w = th_world_start(text);
+    free(text);
+    url2 = mo_world_mcp_url_by_id(w, "mcp2");
+    assert_non_null(url2);
+    assert_null(mo_world_mcp_url_by_id(w, "mcp3"));
+    assert_string_equal(mo_world_mcp_url_by_id(w, "mcp"), mo_world_mcp_url(w));
+    res2 = ac_url_canonical_resource(url2);
+    assert_string_not_equal(res2, mo_world_resource(w));
+
+    /* Its PRM (path-inserted, like the first one's): its own resource. */
+    {
+        char *origin = strndup(url2, strlen(url2) - strlen("/m2"));
+        char *u = th_fmt("%s/.well-known/oauth-protected-resource/m2", origin);
+
+        assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 200);
+        prm = th_json(&r);
+        assert_string_equal(ac_json_str(prm, "resource"), res2);
+        assert_string_equal(
+            json_string_value(json_array_get(
+                json_object_get(prm, "authorization_servers"), 0)),
+            mo_world_issuer(w, 0));
+        json_decref(prm);
+        th_resp_free(&r);
+        free(u);
+        free(origin);
+    }
+    a1 = token_for(w, mo_world_resource(w));
+    a2 = token_for(w, res2);
+    assert_int_equal(init_at(url2, NULL), 401);
+    assert_int_equal(init_at(url2, a1), 401); /* issued for the first */
+    assert_int_equal(init_at(url2, a2), 200);
+    assert_int_equal(init_at(mo_world_mcp_url(w), a2), 401);
+    assert_int_equal(init_at(mo_world_mcp_url(w), a1), 200);
+
+    /* Its exchanges are recorded as server "mcp2", endpoints as usual. */
+    t = mo_world_transcript(w);
+    json_array_foreach(t, i, e)
+    {
+        if (strcmp(ac_json_str(e, "server"), "mcp2") == 0) {
+            const char *ep = ac_json_str(e, "endpoint");
+            assert_true(strcmp(ep, "mcp") == 0 || strcmp(ep, "prm") == 0);
+            n2++;
+        }
+    }
+    assert_int_equal(n2, 4);
+    json_decref(t);
+    free(a1);
+    free(a2);
+    free(res2);
+    mo_world_stop(w);
+}
+
 static void test_record_orders_by_time(void **state)
 {
     struct mo_world *w = *state;
@@ -596,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_403_insufficient_scope),
         cmocka_unit_test(test_transport_errors),
         cmocka_unit_test(test_happy_path),
+        cmocka_unit_test(test_extra_mcp_server),
         cmocka_unit_test(test_record_orders_by_time),
     };
 

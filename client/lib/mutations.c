@@ -57,6 +57,8 @@ static const struct mutation table[] = {
     {"new-port-old-registration",
      "reuse a stored registration with a new callback port"},
     {"no-token-store", "keep nothing between runs"},
+    {"ignore-token-audience",
+     "restore the newest stored record whatever its resource"},
     /* authorization */
     {"no-state", "send no state (and accept callbacks without one)"},
     {"require-iss", "reject a response without iss even when not advertised"},

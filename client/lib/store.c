@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/lib/mutations_int.h"
 #include "client/lib/store_int.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -224,8 +225,12 @@ bool store_find(const char *dir, const char *resource, json_t **rec,
         /* Saves within one second (an AS migration saves the old and the
          * new record back to back) are ordered by the wall clock in ns. */
         json_int_t ns = json_integer_value(json_object_get(r, "updated_ns"));
-        if (strcmp(ac_json_str(r, "resource"), resource) == 0 &&
-            (at > best || (at == best && ns > best_ns))) {
+        /* A record (and its tokens) belongs to one resource: a token
+         * issued for another MCP server is never presented to this one
+         * (RFC 8707, MCP "Token Audience Binding"). */
+        bool mine = strcmp(ac_json_str(r, "resource"), resource) == 0 ||
+                    MUTATED("ignore-token-audience");
+        if (mine && (at > best || (at == best && ns > best_ns))) {
             json_decref(*rec);
             *rec = json_incref(r);
             best = at;

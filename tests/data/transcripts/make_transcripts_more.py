@@ -596,6 +596,58 @@ def token_cases():
          full(token=seg_token(code_body(resource=other))))
 
 
+MCP2 = "http://127.0.0.1:41004"
+RESOURCE2 = MCP2 + "/mcp"
+
+
+def at_mcp2(segs):
+    """The same exchanges at the second MCP server ("mcp2", its own
+    origin): MCP and PRM exchanges move there, the rest stays."""
+    out = copy.deepcopy(segs)
+    for e in out:
+        if e["server"] == "mcp":
+            e["server"] = "mcp2"
+            e["url"] = e["url"].replace(MCP, MCP2)
+        if e["response"]["headers"]:
+            e["response"]["headers"] = [
+                [n, v.replace(MCP, MCP2)] for n, v in e["response"]["headers"]]
+        if e["response"]["body"]:
+            e["response"]["body"] = e["response"]["body"].replace(
+                RESOURCE, RESOURCE2)
+    return out
+
+
+def two_server_cases():
+    """Run 1 at "mcp", run 2 at "mcp2" (scenario mcp_servers_extra) with
+    the same token store: audience/token-for-other-resource."""
+    sc = scenario(id="audience/token-for-other-resource", runs=2)
+    sc["mcp_servers_extra"] = [{"id": "mcp2", "path": "/mcp"}]
+    sc["client"]["urls"] = ["mcp", "mcp2"]
+    runs = [{"exit_code": 0, "signal": 0, "timed_out": False}] * 2
+    again = (seg_authorize(authz_params(resource=RESOURCE2, state=STATE2),
+                           code=CODE2) +
+             seg_token(code_body(resource=RESOURCE2, code=CODE2),
+                       tok_resp(ACCESS2, REFRESH2)))
+    second = (at_mcp2(discovery()) + again +
+              at_mcp2(seg_session(ACCESS2) + seg_call(ACCESS2)))
+    case("two-servers-good", "Run 2 at a second MCP server: the client "
+         "authorized again for its resource.", full() + second, sc=sc,
+         runs=runs)
+    reused = at_mcp2(seg_session(ACCESS, init=True, note=False)[0:1])
+    reused[0]["response"] = {"status": 401, "headers": [[
+        "WWW-Authenticate", challenge(error="invalid_token").replace(
+            MCP, MCP2)]], "body": None}
+    case("two-servers-token-reused", "Run 2 sent the token issued for the "
+         "first MCP server to the second one.", full() + reused + second[1:],
+         sc=sc, runs=runs)
+    wrong = (seg_authorize(authz_params(state=STATE2), code=CODE2) +
+             seg_token(code_body(code=CODE2), tok_resp(ACCESS2, REFRESH2)))
+    case("two-servers-wrong-resource", "Run 2 authorized for the first MCP "
+         "server's resource while working for the second.",
+         full() + at_mcp2(discovery()) + wrong +
+         at_mcp2(seg_session(ACCESS2) + seg_call(ACCESS2)), sc=sc, runs=runs)
+
+
 def mcp_cases():
     first = mcp_req(rpc(2, "tools/list"), ACCESS, 200,
                     {"jsonrpc": "2.0", "id": 2, "result": {"tools": []}},
@@ -652,4 +704,5 @@ def main():
     authz_cases()
     scope_cases()
     token_cases()
+    two_server_cases()
     mcp_cases()
