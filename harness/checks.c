@@ -436,8 +436,12 @@ static const char *mcp_server_before(const json_t *tr, size_t idx)
     return NULL;
 }
 
-/* hc_expected_resource for the exchanges of MCP server `server` only
- * (NULL: any). */
+/* The canonical MCP server URI the client should send to MCP server
+ * `server` (NULL: any): the `resource` of the Protected Resource Metadata
+ * it received (RFC 9728 §3.3 requires it to be identical to the URL the
+ * client used), else the canonical form of the MCP URL the client
+ * requested. A new string, or NULL when neither exists; *from says
+ * which. */
 static char *expected_resource_of(const json_t *tr, const char *server,
                                   const char **from)
 {
@@ -474,19 +478,9 @@ static char *expected_resource_of(const json_t *tr, const char *server,
     return res;
 }
 
-/* The canonical MCP server URI the client should send: the `resource` of
- * the Protected Resource Metadata it received (RFC 9728 §3.3 requires it to
- * be identical to the URL the client used), else the canonical form of the
- * MCP URL the client requested. A new string, or NULL when neither exists.
- * *from says which. */
-char *hc_expected_resource(const json_t *tr, const char **from)
-{
-    return expected_resource_of(tr, NULL, from);
-}
-
-/* As hc_expected_resource, for a request at `idx`: in a world with several
- * MCP servers (scenario mcp_servers_extra) the one the client last talked
- * to before it; with one MCP server the same as hc_expected_resource. */
+/* The expected resource for a request at `idx`: in a world with several
+ * MCP servers (scenario mcp_servers_extra) that of the one the client last
+ * talked to before it. */
 static char *expected_resource_at(const json_t *tr, size_t idx,
                                   const char **from)
 {

@@ -47,10 +47,6 @@ void hc_malformed(struct hc_result *out, const char *what, size_t seq,
  * `registration`? */
 bool hc_scenario_offers(const struct hc_input *in, const char *how);
 
-/* The resource the client should send (the PRM's, else the canonical MCP
- * URI). A new string or NULL; *from says which. */
-char *hc_expected_resource(const json_t *tr, const char **from);
-
 /* Does the request's query carry parameter `name`? */
 bool hc_query_has(const json_t *ex, const char *name);
 
