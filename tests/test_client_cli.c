@@ -16,10 +16,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "common/form.h"
 #include "common/httpc.h"
 #include "common/json.h"
 #include "mocks/world.h"
+#include "tests/support/transcript.h"
+#include "tests/support/env.h"
 
 struct fixture {
     json_t *scenario;
@@ -29,28 +30,17 @@ struct fixture {
     char out[65536]; /* the command's stdout and stderr */
 };
 
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v != NULL && *v != '\0' ? v : dflt;
-}
-
 static int setup(void **state)
 {
-    char path[1024];
     struct ac_err err;
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(path, sizeof path, "%s/core/dcr-happy-path.json",
-             env_or("AUTHCHECK_SCENARIOS", "scenarios"));
-    f->scenario = ac_json_load_file(path, &err);
+    f->scenario = ts_scenario_load("core/dcr-happy-path.json", &err);
     if (f->scenario == NULL || !mo_world_start(f->scenario, &f->world, &err)) {
         print_error("%s\n", err.msg);
         return -1;
     }
     /* Each test its own token store: runs do not see each other's. */
-    snprintf(f->store, sizeof f->store, "%s/cli-XXXXXX",
-             env_or("AUTHCHECK_TMP", "/tmp"));
-    if (mkdtemp(f->store) == NULL) {
+    if (!ts_mkdtemp(f->store, sizeof f->store, "cli")) {
         return -1;
     }
     *state = f;
@@ -111,17 +101,9 @@ static int run(struct fixture *f, const char *prog, const char *const *args,
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-static const char *client_bin(void)
-{
-    static char path[1024];
-    snprintf(path, sizeof path, "%s/mcp-oauth",
-             env_or("AUTHCHECK_BINDIR", "bin"));
-    return path;
-}
-
 static const char *mut_bin(void)
 {
-    return env_or("AUTHCHECK_MUT_CLIENT", "build/tests/mcp-oauth-mut");
+    return ts_env_or("AUTHCHECK_MUT_CLIENT", "build/tests/mcp-oauth-mut");
 }
 
 /* Parameter `name` of the last exchange at `endpoint` (query for GET,
@@ -137,20 +119,8 @@ static char *param(struct fixture *f, const char *endpoint, const char *name,
         if (ep == NULL || strcmp(ep, endpoint) != 0) {
             continue;
         }
-        const char *text =
-            strcmp(ac_json_str(x, "method"), "GET") == 0
-                ? ac_json_str(x, "query")
-                : ac_json_str(json_object_get(x, "request"), "body");
-        struct ac_form form;
-        ac_form_init(&form);
-        char *v = NULL;
-        if (ac_form_parse(text, &form, NULL) &&
-            ac_form_get(&form, name) != NULL) {
-            v = strdup(ac_form_get(&form, name));
-        }
-        ac_form_free(&form);
         *found = true;
-        return v;
+        return ts_req_param(x, name);
     }
     return NULL;
 }
@@ -161,7 +131,7 @@ static void test_conformance_clean(void **state)
 {
     struct fixture *f = *state;
     bool found;
-    assert_int_equal(run(f, client_bin(), conformance, NULL), 0);
+    assert_int_equal(run(f, ts_client_bin(), conformance, NULL), 0);
     assert_non_null(strstr(f->out, "authcheck")); /* default arguments */
     char *m = param(f, "authorize", "code_challenge_method", &found);
     assert_true(found);
@@ -179,10 +149,10 @@ static void test_conformance_context(void **state)
         "MCP_CONFORMANCE_CONTEXT={\"name\":\"x\",\"tool\":\"echo\","
         "\"arguments\":{\"text\":\"from-context\"}}",
         "MCP_CONFORMANCE_SCENARIO=core/dcr-happy-path", NULL};
-    assert_int_equal(run(f, client_bin(), conformance, env), 0);
+    assert_int_equal(run(f, ts_client_bin(), conformance, env), 0);
     assert_non_null(strstr(f->out, "from-context"));
     assert_int_equal(
-        run(f, client_bin(), conformance,
+        run(f, ts_client_bin(), conformance,
             (const char *const[]){"MCP_CONFORMANCE_CONTEXT=[1", NULL}),
         2);
 }
@@ -195,7 +165,7 @@ static void test_browser_env(void **state)
         "BROWSER=nonexistent-browser-xyz:b() { loc=$(curl -s -o /dev/null "
         "-w '%{redirect_url}' \"$1\") && curl -s -o /dev/null \"$loc\"; }; b",
         NULL};
-    assert_int_equal(run(f, client_bin(), conformance, env), 0);
+    assert_int_equal(run(f, ts_client_bin(), conformance, env), 0);
 }
 
 /* A blocking $BROWSER (like `authcheck browse`) that fails on the AS's
@@ -216,7 +186,7 @@ static void test_browser_error_page_stale(void **state)
         "BROWSER=b() { loc=$(curl -sf -o /dev/null -w '%{redirect_url}' "
         "\"$1\") && [ -n \"$loc\" ] && curl -sf -o /dev/null \"$loc\"; }; b",
         "MCP_CONFORMANCE_CONTEXT={\"name\":\"stale\"}", NULL};
-    if (run(f, client_bin(), conformance, env) != 0) {
+    if (run(f, ts_client_bin(), conformance, env) != 0) {
         fail_msg("%s", f->out);
     }
     size_t i, regs = 0;
@@ -235,7 +205,7 @@ static void test_conformance_logout(void **state)
     struct fixture *f = *state;
     const char *const env[] = {
         "MCP_CONFORMANCE_CONTEXT={\"name\":\"x\",\"logout\":true}", NULL};
-    assert_int_equal(run(f, client_bin(), conformance, env), 0);
+    assert_int_equal(run(f, ts_client_bin(), conformance, env), 0);
     bool found;
     char *hint = param(f, "revoke", "token_type_hint", &found);
     assert_true(found);
@@ -246,13 +216,13 @@ static void test_conformance_logout(void **state)
 static void test_usage(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(run(f, client_bin(), (const char *const[]){NULL}, NULL),
+    assert_int_equal(run(f, ts_client_bin(), (const char *const[]){NULL}, NULL),
                      2);
     assert_int_equal(
-        run(f, client_bin(), (const char *const[]){"call", NULL}, NULL), 2);
-    assert_int_equal(
-        run(f, client_bin(), (const char *const[]){"frobnicate", NULL}, NULL),
-        2);
+        run(f, ts_client_bin(), (const char *const[]){"call", NULL}, NULL), 2);
+    assert_int_equal(run(f, ts_client_bin(),
+                         (const char *const[]){"frobnicate", NULL}, NULL),
+                     2);
     assert_int_equal(
         run(f, mut_bin(), conformance,
             (const char *const[]){"MCP_OAUTH_MUTATION=no-such", NULL}),
@@ -262,7 +232,7 @@ static void test_usage(void **state)
 static void test_tools_and_call(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(run(f, client_bin(),
+    assert_int_equal(run(f, ts_client_bin(),
                          (const char *const[]){"--headless", "tools", NULL},
                          NULL),
                      0);
@@ -276,7 +246,7 @@ static void test_trace_redacts(void **state)
     struct fixture *f = *state;
     size_t i;
     json_t *v;
-    assert_int_equal(run(f, client_bin(),
+    assert_int_equal(run(f, ts_client_bin(),
                          (const char *const[]){"-v", "conformance", NULL},
                          NULL),
                      0);
@@ -359,8 +329,8 @@ static void test_no_browser_paste(void **state)
         dup2(out[1], 2);
         close(in[1]);
         close(out[0]);
-        execl(client_bin(), client_bin(), "--no-browser", "--timeout", "20",
-              "tools", mo_world_mcp_url(f->world), (char *)NULL);
+        execl(ts_client_bin(), ts_client_bin(), "--no-browser", "--timeout",
+              "20", "tools", mo_world_mcp_url(f->world), (char *)NULL);
         _exit(127);
     }
     close(in[0]);

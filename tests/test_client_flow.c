@@ -16,6 +16,7 @@
 #include "common/json.h"
 #include "mcpoauth.h"
 #include "mocks/world.h"
+#include "tests/support/client_fx.h"
 
 struct fixture {
     json_t *scenario;
@@ -23,34 +24,11 @@ struct fixture {
     struct mcpo_client *client;
 };
 
-static const char *scenario_path(void)
-{
-    static char path[1024];
-    const char *dir = getenv("AUTHCHECK_SCENARIOS");
-    snprintf(path, sizeof path, "%s/core/dcr-happy-path.json",
-             dir != NULL ? dir : "scenarios");
-    return path;
-}
-
-static int group_setup(void **state)
-{
-    struct mcpo_err err;
-    (void)state;
-    return mcpo_global_init(&err) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    mcpo_global_cleanup();
-    return 0;
-}
-
 static int setup(void **state)
 {
     struct ac_err err;
     struct fixture *f = calloc(1, sizeof *f);
-    f->scenario = ac_json_load_file(scenario_path(), &err);
+    f->scenario = ts_scenario_load("core/dcr-happy-path.json", &err);
     if (f->scenario == NULL) {
         print_error("%s\n", err.msg);
         free(f);
@@ -233,5 +211,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scope_from_prm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scope_omitted, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, client_fx_group_setup,
+                                  client_fx_group_teardown);
 }

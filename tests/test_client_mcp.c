@@ -20,6 +20,8 @@
 #include "common/json.h"
 #include "mcpoauth.h"
 #include "mocks/world.h"
+#include "tests/support/transcript.h"
+#include "tests/support/client_fx.h"
 
 /* --- value encoding ---------------------------------------------------------
  */
@@ -154,63 +156,12 @@ static void test_param_headers(void **state)
 /* --- against the mock ------------------------------------------------------
  */
 
-struct fixture {
-    json_t *scenario;
-    struct mo_world *world;
-    struct mcpo_client *client;
-    json_t *transcript;
-    char store[256];
-};
-
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v != NULL && *v != '\0' ? v : dflt;
-}
-
 static int setup(void **state)
 {
-    char path[1024];
-    struct ac_err err;
-    struct fixture *f = calloc(1, sizeof *f);
-    snprintf(path, sizeof path, "%s/core/dcr-happy-path.json",
-             env_or("AUTHCHECK_SCENARIOS", "scenarios"));
-    f->scenario = ac_json_load_file(path, &err);
-    snprintf(f->store, sizeof f->store, "%s/mcp-XXXXXX",
-             env_or("AUTHCHECK_TMP", "/tmp"));
-    if (f->scenario == NULL || mkdtemp(f->store) == NULL) {
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return client_fx_setup(state, "mcp");
 }
 
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    mcpo_client_free(f->client);
-    mo_world_stop(f->world);
-    json_decref(f->scenario);
-    json_decref(f->transcript);
-    free(f);
-    return 0;
-}
-
-static int group_setup(void **state)
-{
-    struct mcpo_err err;
-    (void)state;
-    return mcpo_global_init(&err) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    mcpo_global_cleanup();
-    return 0;
-}
-
-static void start_world(struct fixture *f, const char *wire)
+static void start_world(struct client_fx *f, const char *wire)
 {
     struct ac_err err;
     json_object_set_new(json_object_get(f->scenario, "mcp_server"), "wire",
@@ -221,7 +172,7 @@ static void start_world(struct fixture *f, const char *wire)
 }
 
 /* A new headless client using the fixture's store. */
-static void new_client(struct fixture *f)
+static void new_client(struct client_fx *f)
 {
     struct mcpo_err merr;
     mcpo_client_free(f->client);
@@ -236,7 +187,7 @@ static void new_client(struct fixture *f)
     }
 }
 
-static void call_echo(struct fixture *f)
+static void call_echo(struct client_fx *f)
 {
     struct mcpo_err err;
     char *out = NULL;
@@ -250,20 +201,6 @@ static void call_echo(struct fixture *f)
     f->transcript = mo_world_transcript(f->world);
 }
 
-static const char *req_header(const json_t *x, const char *name)
-{
-    size_t i;
-    const json_t *h;
-    json_array_foreach(
-        json_object_get(json_object_get(x, "request"), "headers"), i, h)
-    {
-        if (strcasecmp(json_string_value(json_array_get(h, 0)), name) == 0) {
-            return json_string_value(json_array_get(h, 1));
-        }
-    }
-    return NULL;
-}
-
 static const char *req_method(const json_t *x, json_t **msg)
 {
     *msg = json_loads(ac_json_str(json_object_get(x, "request"), "body") != NULL
@@ -275,7 +212,7 @@ static const char *req_method(const json_t *x, json_t **msg)
 
 /* How many MCP POSTs carried `method` (and were answered `status`, or any
  * when 0). */
-static int count(struct fixture *f, const char *method, long status)
+static int count(struct client_fx *f, const char *method, long status)
 {
     size_t i;
     const json_t *x;
@@ -300,7 +237,7 @@ static int count(struct fixture *f, const char *method, long status)
 
 /* Every authorized modern request: the metadata headers match the body,
  * `_meta` has the required fields, and no session id is sent. */
-static void check_modern_requests(struct fixture *f)
+static void check_modern_requests(struct client_fx *f)
 {
     size_t i;
     const json_t *x;
@@ -314,10 +251,10 @@ static void check_modern_requests(struct fixture *f)
         }
         const char *m = req_method(x, &msg);
         assert_non_null(m);
-        assert_string_equal(req_header(x, "Mcp-Method"), m);
-        assert_string_equal(req_header(x, "MCP-Protocol-Version"),
+        assert_string_equal(ts_req_header(x, "Mcp-Method"), m);
+        assert_string_equal(ts_req_header(x, "MCP-Protocol-Version"),
                             "2026-07-28");
-        assert_null(req_header(x, "Mcp-Session-Id"));
+        assert_null(ts_req_header(x, "Mcp-Session-Id"));
         const json_t *meta =
             json_object_get(json_object_get(msg, "params"), "_meta");
         assert_string_equal(
@@ -326,7 +263,7 @@ static void check_modern_requests(struct fixture *f)
         assert_true(json_is_object(json_object_get(
             meta, "io.modelcontextprotocol/clientCapabilities")));
         if (strcmp(m, "tools/call") == 0) {
-            assert_string_equal(req_header(x, "Mcp-Name"), "echo");
+            assert_string_equal(ts_req_header(x, "Mcp-Name"), "echo");
         }
         json_decref(msg);
     }
@@ -336,7 +273,7 @@ static void check_modern_requests(struct fixture *f)
  * initialize, no DELETE. */
 static void test_modern_wire(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     start_world(f, "2026-07-28");
     new_client(f);
     call_echo(f);
@@ -350,7 +287,7 @@ static void test_modern_wire(void **state)
  * falls back to initialize and a session. */
 static void test_legacy_fallback(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     start_world(f, "2025-11-25");
     new_client(f);
     call_echo(f);
@@ -362,7 +299,7 @@ static void test_legacy_fallback(void **state)
 /* Both wires: the modern one is chosen. */
 static void test_both_prefers_modern(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     start_world(f, "both");
     new_client(f);
     call_echo(f);
@@ -375,7 +312,7 @@ static void test_both_prefers_modern(void **state)
  * at once, without server/discover (modern) or a failing probe (legacy). */
 static void test_era_remembered(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     start_world(f, "2026-07-28");
     new_client(f);
     call_echo(f);
@@ -387,7 +324,7 @@ static void test_era_remembered(void **state)
 
 static void test_era_remembered_legacy(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     start_world(f, "2025-11-25");
     new_client(f);
     call_echo(f);
@@ -402,7 +339,7 @@ static void test_era_remembered_legacy(void **state)
  * a new initialize without the old id, then the call is retried. */
 static void test_legacy_session_expired(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     json_t *rule = json_loads(
         "{\"match\":{\"endpoint\":\"mcp\",\"json\":{\"method\":"
         "\"tools/call\"},\"times\":1},\"do\":{\"forget\":\"sessions\"}}",
@@ -418,7 +355,7 @@ static void test_legacy_session_expired(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, client_fx_teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_annotations),
@@ -430,5 +367,6 @@ int main(void)
         T(test_era_remembered_legacy),
         T(test_legacy_session_expired),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, client_fx_group_setup,
+                                  client_fx_group_teardown);
 }

@@ -22,79 +22,29 @@
 #include <jansson.h>
 
 #include "common/clock.h"
-#include "common/form.h"
 #include "common/json.h"
 #include "common/jwk.h"
 #include "common/jwt.h"
 #include "mcpoauth.h"
 #include "mocks/world.h"
-
-struct fixture {
-    json_t *scenario;
-    struct mo_world *world;
-    struct mcpo_client *client;
-    json_t *transcript;
-    char store[256];
-};
-
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v != NULL && *v != '\0' ? v : dflt;
-}
+#include "tests/support/transcript.h"
+#include "tests/support/client_fx.h"
 
 static int setup(void **state)
 {
-    char path[1024];
-    struct ac_err err;
-    struct fixture *f = calloc(1, sizeof *f);
-    snprintf(path, sizeof path, "%s/core/dcr-happy-path.json",
-             env_or("AUTHCHECK_SCENARIOS", "scenarios"));
-    f->scenario = ac_json_load_file(path, &err);
-    snprintf(f->store, sizeof f->store, "%s/recovery-XXXXXX",
-             env_or("AUTHCHECK_TMP", "/tmp"));
-    if (f->scenario == NULL || mkdtemp(f->store) == NULL) {
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    mcpo_client_free(f->client);
-    mo_world_stop(f->world);
-    json_decref(f->scenario);
-    json_decref(f->transcript);
-    free(f);
-    return 0;
-}
-
-static int group_setup(void **state)
-{
-    struct mcpo_err err;
-    (void)state;
-    return mcpo_global_init(&err) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    mcpo_global_cleanup();
-    return 0;
+    return client_fx_setup(state, "recovery");
 }
 
 /* --- scenario editing ------------------------------------------------------
  */
 
-static json_t *as_conf(struct fixture *f, size_t i)
+static json_t *as_conf(struct client_fx *f, size_t i)
 {
     return json_array_get(json_object_get(f->scenario, "authorization_servers"),
                           i);
 }
 
-static void add_rule(struct fixture *f, const char *json)
+static void add_rule(struct client_fx *f, const char *json)
 {
     json_t *r = json_loads(json, 0, NULL);
     assert_non_null(r);
@@ -107,7 +57,7 @@ static void add_rule(struct fixture *f, const char *json)
 }
 
 /* A pre-registered client of AS 0 (JSON object text). */
-static void add_client(struct fixture *f, const char *json)
+static void add_client(struct client_fx *f, const char *json)
 {
     json_t *c = json_loads(json, 0, NULL);
     assert_non_null(c);
@@ -120,7 +70,7 @@ static void add_client(struct fixture *f, const char *json)
     json_object_set_new(as, "loopback_any_port", json_true());
 }
 
-static void start(struct fixture *f)
+static void start(struct client_fx *f)
 {
     struct ac_err err;
     if (!mo_world_start(f->scenario, &f->world, &err)) {
@@ -128,7 +78,7 @@ static void start(struct fixture *f)
     }
 }
 
-static void new_client(struct fixture *f, bool store)
+static void new_client(struct client_fx *f, bool store)
 {
     struct mcpo_err merr;
     mcpo_client_free(f->client);
@@ -144,7 +94,7 @@ static void new_client(struct fixture *f, bool store)
 }
 
 /* Call echo; false with *err on failure. Snapshots the transcript. */
-static bool call_echo(struct fixture *f, struct mcpo_err *err)
+static bool call_echo(struct client_fx *f, struct mcpo_err *err)
 {
     char *out = NULL;
     bool ok = mcpo_call_tool(f->client, "echo", "{\"text\":\"hi\"}", &out, err);
@@ -157,7 +107,7 @@ static bool call_echo(struct fixture *f, struct mcpo_err *err)
     return ok;
 }
 
-static void must_call(struct fixture *f)
+static void must_call(struct client_fx *f)
 {
     struct mcpo_err err;
     if (!call_echo(f, &err)) {
@@ -175,7 +125,7 @@ static long status_of(const json_t *x)
 }
 
 /* Exchanges at `endpoint` of `server` (NULL: any server). */
-static int count(struct fixture *f, const char *server, const char *endpoint)
+static int count(struct client_fx *f, const char *server, const char *endpoint)
 {
     size_t i;
     const json_t *x;
@@ -192,39 +142,8 @@ static int count(struct fixture *f, const char *server, const char *endpoint)
     return n;
 }
 
-/* Parameter `name` of exchange `x` (query or form body): new or NULL. */
-static char *param_of(const json_t *x, const char *name)
-{
-    const char *text = strcmp(ac_json_str(x, "method"), "GET") == 0
-                           ? ac_json_str(x, "query")
-                           : ac_json_str(json_object_get(x, "request"), "body");
-    struct ac_form form;
-    char *v = NULL;
-    ac_form_init(&form);
-    if (text != NULL && ac_form_parse(text, &form, NULL) &&
-        ac_form_get(&form, name) != NULL) {
-        v = strdup(ac_form_get(&form, name));
-    }
-    ac_form_free(&form);
-    return v;
-}
-
-static const char *req_header(const json_t *x, const char *name)
-{
-    size_t i;
-    const json_t *h;
-    json_array_foreach(
-        json_object_get(json_object_get(x, "request"), "headers"), i, h)
-    {
-        if (strcasecmp(json_string_value(json_array_get(h, 0)), name) == 0) {
-            return json_string_value(json_array_get(h, 1));
-        }
-    }
-    return NULL;
-}
-
 /* The last exchange at `endpoint` (borrowed), failing when none. */
-static const json_t *last(struct fixture *f, const char *endpoint)
+static const json_t *last(struct client_fx *f, const char *endpoint)
 {
     for (size_t i = json_array_size(f->transcript); i-- > 0;) {
         const json_t *x = json_array_get(f->transcript, i);
@@ -239,7 +158,7 @@ static const json_t *last(struct fixture *f, const char *endpoint)
 
 /* Does any exchange at `server` mention `needle` in its query, body or
  * Authorization header? */
-static bool server_saw(struct fixture *f, const char *server,
+static bool server_saw(struct client_fx *f, const char *server,
                        const char *needle)
 {
     size_t i;
@@ -249,7 +168,7 @@ static bool server_saw(struct fixture *f, const char *server,
         const char *s = ac_json_str(x, "server");
         const char *q = ac_json_str(x, "query");
         const char *b = ac_json_str(json_object_get(x, "request"), "body");
-        const char *a = req_header(x, "Authorization");
+        const char *a = ts_req_header(x, "Authorization");
         if (s == NULL || strcmp(s, server) != 0) {
             continue;
         }
@@ -270,7 +189,7 @@ static bool server_saw(struct fixture *f, const char *server,
     "\"token_endpoint_auth_method\":\"" method "\","                           \
     "\"grant_types\":[\"client_credentials\"]}"
 
-static void cc_client(struct fixture *f, const char *secret)
+static void cc_client(struct client_fx *f, const char *secret)
 {
     struct mcpo_err err;
     new_client(f, false);
@@ -281,17 +200,19 @@ static void cc_client(struct fixture *f, const char *secret)
 
 static void test_cc_basic(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     add_client(f, CC_SECRET_CLIENT("client_secret_basic"));
     start(f);
     cc_client(f, "cc-secret");
     must_call(f);
     const json_t *t = last(f, "token");
-    char *gt = param_of(t, "grant_type"), *sec = param_of(t, "client_secret");
+    char *gt = ts_req_param(t, "grant_type"),
+         *sec = ts_req_param(t, "client_secret");
     assert_string_equal(gt, "client_credentials");
     assert_null(sec);
-    assert_non_null(req_header(t, "Authorization"));
-    assert_int_equal(strncmp(req_header(t, "Authorization"), "Basic ", 6), 0);
+    assert_non_null(ts_req_header(t, "Authorization"));
+    assert_int_equal(strncmp(ts_req_header(t, "Authorization"), "Basic ", 6),
+                     0);
     assert_int_equal(count(f, NULL, "authorize"), 0);
     assert_int_equal(count(f, NULL, "register"), 0);
     free(gt);
@@ -300,7 +221,7 @@ static void test_cc_basic(void **state)
 /* The AS offers only client_secret_post: the secret goes in the body. */
 static void test_cc_post(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     add_client(f, CC_SECRET_CLIENT("client_secret_post"));
     add_rule(f, "{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"patch\":{"
                 "\"set\":{\"token_endpoint_auth_methods_supported\":["
@@ -309,10 +230,11 @@ static void test_cc_post(void **state)
     cc_client(f, "cc-secret");
     must_call(f);
     const json_t *t = last(f, "token");
-    char *sec = param_of(t, "client_secret"), *id = param_of(t, "client_id");
+    char *sec = ts_req_param(t, "client_secret"),
+         *id = ts_req_param(t, "client_id");
     assert_string_equal(sec, "cc-secret");
     assert_string_equal(id, "cc-1");
-    assert_null(req_header(t, "Authorization"));
+    assert_null(ts_req_header(t, "Authorization"));
     free(sec);
     free(id);
 }
@@ -336,13 +258,13 @@ static void key_pair(enum ac_jws_alg alg, char **pem, char **jwks)
 
 /* RFC 7523 §3 on the wire: iss = sub = client_id, aud = the issuer, exp,
  * iat, jti; signed with the configured key. */
-static void check_assertion_on_wire(struct fixture *f, const json_t *t,
+static void check_assertion_on_wire(struct client_fx *f, const json_t *t,
                                     const char *client_id)
 {
     struct ac_err err;
     json_t *hdr = NULL, *claims = NULL;
-    char *type = param_of(t, "client_assertion_type");
-    char *jwt = param_of(t, "client_assertion");
+    char *type = ts_req_param(t, "client_assertion_type");
+    char *jwt = ts_req_param(t, "client_assertion");
     assert_string_equal(
         type, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
     assert_non_null(jwt);
@@ -354,7 +276,7 @@ static void check_assertion_on_wire(struct fixture *f, const json_t *t,
     assert_non_null(ac_json_str(claims, "jti"));
     assert_true(json_is_integer(json_object_get(claims, "exp")));
     assert_true(json_is_integer(json_object_get(claims, "iat")));
-    assert_null(req_header(t, "Authorization"));
+    assert_null(ts_req_header(t, "Authorization"));
     json_decref(hdr);
     json_decref(claims);
     free(type);
@@ -363,7 +285,7 @@ static void check_assertion_on_wire(struct fixture *f, const json_t *t,
 
 static void test_cc_jwt(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     char *pem, *jwks, client[4096];
     key_pair(AC_JWS_ES256, &pem, &jwks);
@@ -394,7 +316,7 @@ static void test_cc_jwt(void **state)
  * client, and in the refresh. */
 static void test_code_flow_jwt_and_refresh(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     char *pem, *jwks, client[4096];
     key_pair(AC_JWS_RS256, &pem, &jwks);
@@ -417,7 +339,7 @@ static void test_code_flow_jwt_and_refresh(void **state)
     json_decref(f->transcript);
     f->transcript = mo_world_transcript(f->world);
     const json_t *t = last(f, "token");
-    char *gt = param_of(t, "grant_type");
+    char *gt = ts_req_param(t, "grant_type");
     assert_string_equal(gt, "refresh_token");
     check_assertion_on_wire(f, t, "code-jwt");
     free(gt);
@@ -431,7 +353,7 @@ static void test_code_flow_jwt_and_refresh(void **state)
 /* Pre-registered: no DCR; the secret authenticates at the token endpoint. */
 static void test_preregistered(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     add_client(f, "{\"client_id\":\"pre-1\",\"client_secret\":\"pre-secret\","
                   "\"redirect_uris\":[\"http://127.0.0.1/callback\"]}");
@@ -441,7 +363,7 @@ static void test_preregistered(void **state)
                                                    "pre-secret", &err));
     must_call(f);
     assert_int_equal(count(f, NULL, "register"), 0);
-    char *id = param_of(last(f, "authorize"), "client_id");
+    char *id = ts_req_param(last(f, "authorize"), "client_id");
     assert_string_equal(id, "pre-1");
     free(id);
     /* The configured secret is not written to the store. */
@@ -460,7 +382,7 @@ static void test_preregistered(void **state)
 /* CIMD: the AS fetches our metadata document; the URL is the client_id. */
 static void test_cimd(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     json_t *as = as_conf(f, 0);
     json_object_set_new(as, "registration", json_pack("[s]", "cimd"));
@@ -480,7 +402,7 @@ static void test_cimd(void **state)
     must_call(f);
     assert_int_equal(count(f, NULL, "register"), 0);
     assert_true(count(f, NULL, "cimd") >= 1);
-    char *id = param_of(last(f, "authorize"), "client_id");
+    char *id = ts_req_param(last(f, "authorize"), "client_id");
     assert_string_equal(id, url);
     free(id);
 }
@@ -492,7 +414,7 @@ static void test_cimd(void **state)
  * endpoint answers invalid_client, the client registers once more. */
 static void test_stale_client_at_token(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     add_rule(f, "{\"match\":{\"endpoint\":\"token\",\"times\":1},"
                 "\"do\":{\"forget\":\"clients\"}}");
     start(f);
@@ -506,7 +428,7 @@ static void test_stale_client_at_token(void **state)
 /* Forgotten again and again: one new registration only, then failure. */
 static void test_stale_client_once(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     add_rule(f, "{\"match\":{\"endpoint\":\"token\"},"
                 "\"do\":{\"forget\":\"clients\"}}");
@@ -522,7 +444,7 @@ static void test_stale_client_once(void **state)
  * registers again before sending the user there. */
 static void test_stale_client_at_authorize(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     char *rec = NULL;
     add_rule(f, "{\"on\":{\"event\":\"token.issued\",\"times\":1},"
@@ -564,7 +486,7 @@ static void test_stale_client_at_authorize(void **state)
  * probe confirms it, the client registers once more. */
 static void test_stale_fresh_client_error_page(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     add_rule(f, "{\"match\":{\"endpoint\":\"authorize\",\"times\":1},"
                 "\"do\":{\"forget\":\"clients\"}}");
     start(f);
@@ -583,7 +505,7 @@ static void test_stale_fresh_client_error_page(void **state)
  * nothing of as1's registration is sent to as2. */
 static void test_as_migration(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     json_t *as2 = json_deep_copy(as_conf(f, 0));
     json_object_set_new(as_conf(f, 0), "id", json_string("as1"));
     json_object_set_new(as2, "id", json_string("as2"));
@@ -634,7 +556,7 @@ static void test_as_migration(void **state)
  * no registration attempt, no loop. */
 static void test_expired_preregistered_secret(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     add_client(f, CC_SECRET_CLIENT("client_secret_basic"));
     add_rule(f, "{\"match\":{\"endpoint\":\"token\",\"times\":1},"
@@ -651,7 +573,7 @@ static void test_expired_preregistered_secret(void **state)
  * client_secret_expires_at) is not presented: the client registers anew. */
 static void test_expired_stored_secret(void **state)
 {
-    struct fixture *f = *state;
+    struct client_fx *f = *state;
     struct mcpo_err err;
     char *rec = NULL;
     start(f);
@@ -680,7 +602,7 @@ static void test_expired_stored_secret(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, client_fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_cc_basic),
         T(test_cc_post),
@@ -696,5 +618,6 @@ int main(void)
         T(test_expired_preregistered_secret),
         T(test_expired_stored_secret),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, client_fx_group_setup,
+                                  client_fx_group_teardown);
 }

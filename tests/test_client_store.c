@@ -23,9 +23,10 @@
 
 #include "client/lib/store_int.h"
 #include "common/clock.h"
-#include "common/form.h"
 #include "common/json.h"
 #include "mocks/world.h"
+#include "tests/support/transcript.h"
+#include "tests/support/env.h"
 
 #define NPROC 4
 
@@ -38,23 +39,12 @@ struct fixture {
     char out[16384]; /* last command's stdout + stderr */
 };
 
-static const char *env_or(const char *name, const char *dflt)
-{
-    const char *v = getenv(name);
-    return v != NULL && *v != '\0' ? v : dflt;
-}
-
 static int setup(void **state)
 {
-    char path[1024];
     struct ac_err err;
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(path, sizeof path, "%s/core/dcr-happy-path.json",
-             env_or("AUTHCHECK_SCENARIOS", "scenarios"));
-    f->scenario = ac_json_load_file(path, &err);
-    snprintf(f->xdg, sizeof f->xdg, "%s/store-XXXXXX",
-             env_or("AUTHCHECK_TMP", "/tmp"));
-    if (f->scenario == NULL || mkdtemp(f->xdg) == NULL) {
+    f->scenario = ts_scenario_load("core/dcr-happy-path.json", &err);
+    if (f->scenario == NULL || !ts_mkdtemp(f->xdg, sizeof f->xdg, "store")) {
         return -1;
     }
     snprintf(f->dir, sizeof f->dir, "%s/mcp-oauth", f->xdg);
@@ -81,14 +71,6 @@ static void start(struct fixture *f)
     }
 }
 
-static const char *client_bin(void)
-{
-    static char path[1024];
-    snprintf(path, sizeof path, "%s/mcp-oauth",
-             env_or("AUTHCHECK_BINDIR", "bin"));
-    return path;
-}
-
 /* Start `mcp-oauth --headless CMD URL [extra]` with output to `fd`. */
 static pid_t spawn(struct fixture *f, const char *cmd, const char *extra,
                    const char *extra2, int fd)
@@ -97,8 +79,8 @@ static pid_t spawn(struct fixture *f, const char *cmd, const char *extra,
     assert_true(pid >= 0);
     if (pid == 0) {
         const char *argv[] = {
-            client_bin(), "--headless", cmd, mo_world_mcp_url(f->world),
-            extra,        extra2,       NULL};
+            ts_client_bin(), "--headless", cmd, mo_world_mcp_url(f->world),
+            extra,           extra2,       NULL};
         if (strcmp(cmd, "status") == 0) {
             argv[3] = NULL;
         }
@@ -165,17 +147,9 @@ static size_t count(struct fixture *f, const char *endpoint, const char *name,
             n++;
             continue;
         }
-        const char *text =
-            strcmp(ac_json_str(x, "method"), "GET") == 0
-                ? ac_json_str(x, "query")
-                : ac_json_str(json_object_get(x, "request"), "body");
-        struct ac_form form;
-        ac_form_init(&form);
-        if (text != NULL && ac_form_parse(text, &form, NULL)) {
-            const char *v = ac_form_get(&form, name);
-            n += v != NULL && (value == NULL || strcmp(v, value) == 0);
-        }
-        ac_form_free(&form);
+        char *v = ts_req_param(x, name);
+        n += v != NULL && (value == NULL || strcmp(v, value) == 0);
+        free(v);
     }
     return n;
 }

@@ -23,48 +23,10 @@ static const char *const scenario_text =
     "[{\"name\":\"echo\",\"scope\":\"mcp:tools\"}]},\"rules\":[],"
     "\"checks\":[]}";
 
-static struct mo_world *start_world(const char *text)
-{
-    json_t *doc = json_loads(text, 0, NULL);
-    struct mo_world *w = NULL;
-    struct ac_err err;
-
-    assert_non_null(doc);
-    if (!mo_world_start(doc, &w, &err)) {
-        fail_msg("mo_world_start: %s", err.msg);
-    }
-    json_decref(doc);
-    return w;
-}
-
 static int group_setup(void **state)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    *state = start_world(scenario_text);
+    *state = th_group_world(scenario_text);
     return 0;
-}
-
-static int group_teardown(void **state)
-{
-    mo_world_stop(*state);
-    curl_global_cleanup();
-    return 0;
-}
-
-static char *url_of(struct mo_world *w, const char *path)
-{
-    return th_fmt("%s%s", mo_world_issuer(w, 0), path);
-}
-
-static void assert_oauth_error(const struct th_resp *r, long status,
-                               const char *code)
-{
-    char *e = th_error(r);
-
-    if (r->status != status || e == NULL || strcmp(e, code) != 0) {
-        fail_msg("want %ld %s, got %ld %s", status, code, r->status, r->body);
-    }
-    free(e);
 }
 
 /* --- metadata ------------------------------------------------------- */
@@ -82,10 +44,10 @@ static void test_metadata(void **state)
     doc = th_json(&r);
     assert_non_null(doc);
     assert_string_equal(ac_json_str(doc, "issuer"), mo_world_issuer(w, 0));
-    want = url_of(w, "/token");
+    want = th_url(w, "/token");
     assert_string_equal(ac_json_str(doc, "token_endpoint"), want);
     free(want);
-    want = url_of(w, "/register");
+    want = th_url(w, "/register");
     assert_string_equal(ac_json_str(doc, "registration_endpoint"), want);
     free(want);
     assert_true(ac_json_array_has_str(
@@ -106,7 +68,7 @@ static void test_metadata(void **state)
 
 static void test_discovery_variants(void **state)
 {
-    struct mo_world *w = start_world(
+    struct mo_world *w = th_world_start(
         "{\"authorization_servers\":[{\"id\":\"t1\",\"issuer_path\":"
         "\"/tenant1\",\"discovery\":[\"oauth\",\"oidc\"]}],"
         "\"mcp_server\":{\"path\":\"/mcp\"}}");
@@ -153,8 +115,8 @@ static void test_discovery_variants(void **state)
 static void test_wrapper_errors(void **state)
 {
     struct mo_world *w = *state;
-    char *url = url_of(w, "/nowhere");
-    char *tok = url_of(w, "/token");
+    char *url = th_url(w, "/nowhere");
+    char *tok = th_url(w, "/token");
     struct th_resp r;
     size_t big = 300 * 1024;
     char *body = malloc(big + 1);
@@ -179,7 +141,7 @@ static void test_wrapper_errors(void **state)
 static void test_register_ok(void **state)
 {
     struct mo_world *w = *state;
-    char *url = url_of(w, "/register");
+    char *url = th_url(w, "/register");
     struct th_resp r;
     json_t *doc;
 
@@ -261,7 +223,7 @@ static void test_register_errors(void **state)
          "invalid_client_metadata"},
     };
     struct mo_world *w = *state;
-    char *url = url_of(w, "/register");
+    char *url = th_url(w, "/register");
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *ct = th_fmt("Content-Type: %s", cases[i].ctype);
@@ -269,7 +231,7 @@ static void test_register_errors(void **state)
         struct th_resp r;
 
         th_http("POST", url, h, cases[i].body, 0, &r);
-        assert_oauth_error(&r, 400, cases[i].error);
+        th_assert_error(&r, 400, cases[i].error);
         th_resp_free(&r);
         free(ct);
     }
@@ -435,7 +397,7 @@ static void test_token_errors(void **state)
 {
     struct mo_world *w = *state;
     struct th_client c;
-    char *code, *good, *url = url_of(w, "/token");
+    char *code, *good, *url = th_url(w, "/token");
     char *res = ac_pct_encode(mo_world_resource(w));
     char *redir = ac_pct_encode(TH_REDIRECT);
     struct th_resp r;
@@ -507,7 +469,7 @@ static void test_token_errors(void **state)
         const char *h[] = {"Content-Type: application/json", NULL};
 
         th_http("POST", url, h, good, 0, &r);
-        assert_oauth_error(&r, 400, "invalid_request");
+        th_assert_error(&r, 400, "invalid_request");
         th_resp_free(&r);
     }
     /* The failures did not consume the code. */
@@ -525,7 +487,7 @@ static void test_token_success_and_replay(void **state)
 {
     struct mo_world *w = *state;
     struct th_client c;
-    char *code, *body, *url = url_of(w, "/token");
+    char *code, *body, *url = th_url(w, "/token");
     char *bearer, *mcp_auth;
     struct th_resp r;
     json_t *doc;
@@ -562,7 +524,7 @@ static void test_token_success_and_replay(void **state)
     th_resp_free(&r);
     /* ...until the code is replayed (RFC 6749 §4.1.2). */
     th_post_form(url, NULL, body, &r);
-    assert_oauth_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
     assert_int_equal(th_http("POST", mo_world_mcp_url(w), mh,
                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
@@ -595,7 +557,7 @@ static void test_token_client_auth(void **state)
 {
     struct mo_world *w = *state;
     struct th_client basic, post;
-    char *url = url_of(w, "/token");
+    char *url = th_url(w, "/token");
     struct th_resp r;
     char *code, *body, *auth, *with_secret;
 
@@ -610,7 +572,7 @@ static void test_token_client_auth(void **state)
     body = th_code_body(w, basic.id, code, TH_VERIFIER);
     auth = basic_header(basic.id, "wrong");
     th_post_form(url, auth, body, &r);
-    assert_oauth_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     assert_non_null(th_header(&r, "WWW-Authenticate"));
     assert_true(strncmp(th_header(&r, "WWW-Authenticate"), "Basic", 5) == 0);
     th_resp_free(&r);
@@ -618,13 +580,13 @@ static void test_token_client_auth(void **state)
     /* client_secret_basic client using the body: 401, no Basic header. */
     with_secret = th_fmt("%s&client_secret=%s", body, basic.secret);
     th_post_form(url, NULL, with_secret, &r);
-    assert_oauth_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     assert_null(th_header(&r, "WWW-Authenticate"));
     th_resp_free(&r);
     /* Both methods at once: invalid_request (RFC 6749 §2.3). */
     auth = basic_header(basic.id, basic.secret);
     th_post_form(url, auth, with_secret, &r);
-    assert_oauth_error(&r, 400, "invalid_request");
+    th_assert_error(&r, 400, "invalid_request");
     th_resp_free(&r);
     free(with_secret);
     /* Right: 200. */
@@ -639,7 +601,7 @@ static void test_token_client_auth(void **state)
     body = th_code_body(w, post.id, code, TH_VERIFIER);
     auth = basic_header(post.id, post.secret);
     th_post_form(url, auth, body, &r);
-    assert_oauth_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     th_resp_free(&r);
     free(auth);
     with_secret = th_fmt("%s&client_secret=%s", body, post.secret);
@@ -657,7 +619,7 @@ static void test_code_expiry(void **state)
 {
     struct mo_world *w = *state;
     struct th_client c;
-    char *url = url_of(w, "/token");
+    char *url = th_url(w, "/token");
     char *code, *body;
     struct th_resp r;
     int64_t now = ac_now();
@@ -669,7 +631,7 @@ static void test_code_expiry(void **state)
     ac_clock_pin_for_tests(now + 61);
     th_post_form(url, NULL, body, &r);
     ac_clock_pin_for_tests(0);
-    assert_oauth_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     assert_non_null(strstr(r.body, "expired"));
     th_resp_free(&r);
     free(code);
@@ -683,7 +645,7 @@ static void test_code_expiry(void **state)
 static long refresh(struct mo_world *w, const char *client_id, const char *rt,
                     const char *extra, struct th_resp *r)
 {
-    char *url = url_of(w, "/token");
+    char *url = th_url(w, "/token");
     char *body = th_fmt("grant_type=refresh_token&client_id=%s&"
                         "refresh_token=%s%s",
                         client_id, rt, extra);
@@ -732,7 +694,7 @@ static void test_refresh_rotation(void **state)
     assert_non_null(rt);
     id = last_client_id(w);
     refresh(w, id, rt, "&scope=mcp:admin", &r);
-    assert_oauth_error(&r, 400, "invalid_scope");
+    th_assert_error(&r, 400, "invalid_scope");
     th_resp_free(&r);
     assert_int_equal(refresh(w, id, rt, "", &r), 200);
     doc = th_json(&r);
@@ -743,13 +705,13 @@ static void test_refresh_rotation(void **state)
     th_resp_free(&r);
     /* Reusing the rotated one fails and revokes the grant. */
     refresh(w, id, rt, "", &r);
-    assert_oauth_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
     refresh(w, id, rt2, "", &r);
-    assert_oauth_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
     refresh(w, "someone-else", rt2, "", &r);
-    assert_oauth_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     th_resp_free(&r);
     free(access);
     free(rt);
@@ -763,7 +725,7 @@ static void test_refresh_modes(void **state)
         "{\"authorization_servers\":[{\"id\":\"as\",\"tokens\":"
         "{\"access_ttl\":60,\"refresh\":\"%s\"}}],\"mcp_server\":{}}";
     char *text = th_fmt(fmt, "reuse");
-    struct mo_world *w = start_world(text);
+    struct mo_world *w = th_world_start(text);
     char *access, *rt, *id;
     struct th_resp r;
     json_t *doc;
@@ -787,7 +749,7 @@ static void test_refresh_modes(void **state)
     mo_world_stop(w);
 
     text = th_fmt(fmt, "none");
-    w = start_world(text);
+    w = th_world_start(text);
     assert_true(th_login(w, NULL, &access, &rt));
     assert_null(rt);
     free(access);
@@ -800,7 +762,7 @@ static void test_refresh_modes(void **state)
 static void test_revoke(void **state)
 {
     struct mo_world *w = *state;
-    char *access, *rt, *id, *url = url_of(w, "/revoke");
+    char *access, *rt, *id, *url = th_url(w, "/revoke");
     char *body;
     struct th_resp r;
 
@@ -812,7 +774,7 @@ static void test_revoke(void **state)
     free(body);
     /* The grant is gone: refresh fails. */
     refresh(w, id, rt, "", &r);
-    assert_oauth_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
     /* Unknown tokens: still 200. Unknown client: 401. No token: 400. */
     body = th_fmt("token=unknown&client_id=%s", id);
@@ -820,11 +782,11 @@ static void test_revoke(void **state)
     th_resp_free(&r);
     free(body);
     th_post_form(url, NULL, "token=x&client_id=nobody", &r);
-    assert_oauth_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     th_resp_free(&r);
     body = th_fmt("client_id=%s", id);
     th_post_form(url, NULL, body, &r);
-    assert_oauth_error(&r, 400, "invalid_request");
+    th_assert_error(&r, 400, "invalid_request");
     th_resp_free(&r);
     free(body);
     free(access);
@@ -892,5 +854,5 @@ int main(void)
         cmocka_unit_test(test_transcript),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, th_group_teardown);
 }

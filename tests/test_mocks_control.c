@@ -9,27 +9,12 @@
 
 #include "tests/data/mocks/mock_http.h"
 
-#define ACCEPT "Accept: application/json, text/event-stream"
-#define INIT                                                                   \
-    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
-    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
-    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
-
 static int setup(void **state)
 {
-    json_t *doc = json_loads(
+    *state = th_world_start(
         "{\"authorization_servers\":[{\"id\":\"as\",\"tokens\":"
         "{\"access_ttl\":100}},{\"id\":\"b\",\"issuer_path\":\"/b\"}],"
-        "\"mcp_server\":{\"path\":\"/mcp\"}}",
-        0, NULL);
-    struct mo_world *w = NULL;
-    struct ac_err err;
-
-    if (!mo_world_start(doc, &w, &err)) {
-        fail_msg("%s", err.msg);
-    }
-    json_decref(doc);
-    *state = w;
+        "\"mcp_server\":{\"path\":\"/mcp\"}}");
     return 0;
 }
 
@@ -47,18 +32,6 @@ static long control(struct mo_world *w, const char *method, const char *path,
     long st = th_http(method, url, body != NULL ? h : NULL, body, 0, r);
 
     free(url);
-    return st;
-}
-
-static long mcp_init(struct mo_world *w, const char *token)
-{
-    char *auth = th_fmt("Authorization: Bearer %s", token);
-    const char *h[] = {ACCEPT, "Content-Type: application/json", auth, NULL};
-    struct th_resp r;
-    long st = th_http("POST", mo_world_mcp_url(w), h, INIT, 0, &r);
-
-    th_resp_free(&r);
-    free(auth);
     return st;
 }
 
@@ -89,11 +62,11 @@ static void test_ops_expire_and_reset(void **state)
     struct th_resp r;
 
     assert_true(th_login(w, NULL, &access, NULL));
-    assert_int_equal(mcp_init(w, access), 200);
+    assert_int_equal(th_mcp_init(w, access), 200);
     assert_int_equal(control(w, "POST", "/ops", "{\"expire\":\"access\"}", &r),
                      200);
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, access), 401);
+    assert_int_equal(th_mcp_init(w, access), 401);
     free(access);
     /* Bad operations are refused with the validator's message. */
     assert_int_equal(control(w, "POST", "/ops", "{\"expire\":\"x\"}", &r), 400);
@@ -107,7 +80,7 @@ static void test_ops_expire_and_reset(void **state)
     assert_true(th_login(w, NULL, &access, NULL));
     assert_int_equal(control(w, "POST", "/reset", "", &r), 200);
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, access), 401);
+    assert_int_equal(th_mcp_init(w, access), 401);
     free(access);
 }
 
@@ -122,7 +95,7 @@ static void test_ops_revoke_with_context(void **state)
         th_fmt("{\"revoke\":\"token\",\"context\":{\"token\":\"%s\"}}", access);
     assert_int_equal(control(w, "POST", "/ops", body, &r), 200);
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, access), 401);
+    assert_int_equal(th_mcp_init(w, access), 401);
     free(body);
     free(access);
 }
@@ -169,11 +142,11 @@ static void test_clock(void **state)
                      99);
     json_decref(doc);
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, access), 200);
+    assert_int_equal(th_mcp_init(w, access), 200);
     assert_int_equal(control(w, "POST", "/ops", "{\"advance_clock\":2}", &r),
                      200);
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, access), 401); /* 101 s > access_ttl */
+    assert_int_equal(th_mcp_init(w, access), 401); /* 101 s > access_ttl */
     assert_int_equal(control(w, "POST", "/clock", "{\"advance\":-1}", &r), 400);
     th_resp_free(&r);
     assert_int_equal(control(w, "POST", "/reset", "", &r), 200);
@@ -191,7 +164,7 @@ static void test_transcript_redacted(void **state)
     json_t *s;
 
     assert_true(th_login(w, NULL, &access, NULL));
-    assert_int_equal(mcp_init(w, access), 200);
+    assert_int_equal(th_mcp_init(w, access), 200);
     assert_int_equal(control(w, "GET", "/transcript", NULL, &r), 200);
     assert_string_equal(th_header(&r, "Content-Type"), "application/x-ndjson");
     secrets = mo_world_secrets(w);

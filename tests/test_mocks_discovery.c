@@ -20,20 +20,6 @@
     "{\"protocolVersion\":\"2025-03-26\",\"capabilities\":{},"                 \
     "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
 
-static struct mo_world *world_text(const char *text)
-{
-    json_t *doc = json_loads(text, 0, NULL);
-    struct mo_world *w = NULL;
-    struct ac_err err;
-
-    assert_non_null(doc);
-    if (!mo_world_start(doc, &w, &err)) {
-        fail_msg("mo_world_start: %s", err.msg);
-    }
-    json_decref(doc);
-    return w;
-}
-
 /* The origin of a URL (scheme://host:port), a new string. */
 static char *origin_of(const char *url)
 {
@@ -63,7 +49,7 @@ static void expect(const char *origin, const char *path, long status)
 
 static void test_rfc8414_root(void **state)
 {
-    struct mo_world *w = world_text(
+    struct mo_world *w = th_world_start(
         "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":{}}");
     char *o = origin_of(mo_world_issuer(w, 0));
 
@@ -77,9 +63,9 @@ static void test_rfc8414_root(void **state)
 static void test_path_forms(void **state)
 {
     /* oauth only: path-inserted RFC 8414; OIDC forms absent. */
-    struct mo_world *w =
-        world_text("{\"authorization_servers\":[{\"id\":\"as\",\"issuer_path\":"
-                   "\"/t1\"}],\"mcp_server\":{}}");
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"issuer_path\":"
+        "\"/t1\"}],\"mcp_server\":{}}");
     char *o = origin_of(mo_world_issuer(w, 0));
 
     (void)state;
@@ -94,9 +80,9 @@ static void test_path_forms(void **state)
 
 static void test_oidc_forms(void **state)
 {
-    struct mo_world *w =
-        world_text("{\"authorization_servers\":[{\"id\":\"as\",\"issuer_path\":"
-                   "\"/t1\",\"discovery\":[\"oidc\"]}],\"mcp_server\":{}}");
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"issuer_path\":"
+        "\"/t1\",\"discovery\":[\"oidc\"]}],\"mcp_server\":{}}");
     char *o = origin_of(mo_world_issuer(w, 0));
     struct th_resp r;
     json_t *doc;
@@ -116,7 +102,7 @@ static void test_oidc_forms(void **state)
 
 static void test_metadata_members(void **state)
 {
-    struct mo_world *w = world_text(
+    struct mo_world *w = th_world_start(
         "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
         "[\"dcr\",\"cimd\"],\"tokens\":{\"format\":\"jwt\",\"alg\":"
         "\"ES256\"}},{\"id\":\"b\",\"issuer_path\":\"/b\",\"registration\":"
@@ -176,7 +162,7 @@ static void test_metadata_members(void **state)
 
 static void test_prm_custom(void **state)
 {
-    struct mo_world *w = world_text(
+    struct mo_world *w = th_world_start(
         "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":"
         "{\"path\":\"/mcp\",\"prm\":\"custom\",\"prm_path\":\"/meta/"
         "prm.json\"}}");
@@ -204,7 +190,7 @@ static void test_prm_custom(void **state)
 
 static struct mo_world *cimd_world(void)
 {
-    return world_text(
+    return th_world_start(
         "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
         "[\"cimd\"],\"loopback_any_port\":true}],\"mcp_server\":{},"
         "\"client_metadata_documents\":["
@@ -307,7 +293,7 @@ static void test_cimd_invalid_documents(void **state)
  * client_id (a rule body cannot name the port), so it is refused. */
 static void test_cimd_on_locked_server(void **state)
 {
-    struct mo_world *w = world_text(
+    struct mo_world *w = th_world_start(
         "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
         "[\"cimd\"]}],\"mcp_server\":{},\"rules\":[{\"match\":"
         "{\"server\":\"mcp\",\"path\":\"/client.json\"},\"do\":"
@@ -337,7 +323,7 @@ static void test_cimd_on_locked_server(void **state)
  * `resource` may be omitted (it predates RFC 8707 in MCP). */
 static void test_legacy_2025_03_26(void **state)
 {
-    struct mo_world *w = world_text(
+    struct mo_world *w = th_world_start(
         "{\"profile\":\"legacy-2025-03-26\",\"authorization_servers\":"
         "[{\"id\":\"as\"}],\"mcp_server\":{\"path\":\"/v1/mcp\"}}");
     char *origin = origin_of(mo_world_mcp_url(w));
@@ -404,8 +390,8 @@ static void test_legacy_2025_03_26(void **state)
 /* The strict default still requires `resource` (RFC 8707). */
 static void test_strict_requires_resource(void **state)
 {
-    struct mo_world *w = world_text("{\"authorization_servers\":[{\"id\":"
-                                    "\"as\"}],\"mcp_server\":{}}");
+    struct mo_world *w = th_world_start("{\"authorization_servers\":[{\"id\":"
+                                        "\"as\"}],\"mcp_server\":{}}");
     struct th_client c;
     struct th_resp r;
     char *q, *err;

@@ -23,18 +23,9 @@ static const char *const scenario_text =
     "[{\"name\":\"echo\",\"scope\":\"mcp:tools\"},{\"name\":\"open\"}]},"
     "\"rules\":[],\"client\":{\"runs\":1},\"checks\":[]}";
 
-
 static int group_setup(void **state)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    *state = th_world_start(scenario_text);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    mo_world_stop(*state);
-    curl_global_cleanup();
+    *state = th_group_world(scenario_text);
     return 0;
 }
 
@@ -269,15 +260,15 @@ static void test_transport_errors(void **state)
         const char *h[] = {auth, "Content-Type: application/json",
                            "Accept: text/html", NULL};
 
-        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, TH_INIT, 0, &r),
-                         406);
+        assert_int_equal(
+            th_http("POST", mo_world_mcp_url(w), h, TH_INIT, 0, &r), 406);
         th_resp_free(&r);
     }
     {
         const char *h[] = {auth, TH_ACCEPT, "Content-Type: text/plain", NULL};
 
-        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, TH_INIT, 0, &r),
-                         415);
+        assert_int_equal(
+            th_http("POST", mo_world_mcp_url(w), h, TH_INIT, 0, &r), 415);
         th_resp_free(&r);
     }
     assert_int_equal(mcp_post(w, access, sid, NULL, "{\"jsonrpc\":", &r), 400);
@@ -687,5 +678,5 @@ int main(void)
         cmocka_unit_test(test_record_orders_by_time),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, th_group_teardown);
 }

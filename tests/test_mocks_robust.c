@@ -18,22 +18,8 @@
 
 static int setup(void **state)
 {
-    json_t *doc = json_loads(
-        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":{}}", 0,
-        NULL);
-    struct mo_world *w = NULL;
-
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    assert_true(mo_world_start(doc, &w, NULL));
-    json_decref(doc);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    mo_world_stop(*state);
-    curl_global_cleanup();
+    *state = th_group_world(
+        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":{}}");
     return 0;
 }
 
@@ -232,5 +218,5 @@ int main(void)
         cmocka_unit_test(test_thread_pool),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, th_group_teardown);
 }

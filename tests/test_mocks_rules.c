@@ -15,11 +15,6 @@
 #include "mocks/rules.h"
 #include "tests/data/mocks/mock_http.h"
 
-#define ACCEPT "Accept: application/json, text/event-stream"
-#define INIT                                                                   \
-    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
-    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
-    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
 #define PING "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}"
 
 /* A world of two ASes ("as", "as2" at /t2) and an MCP server whose echo
@@ -33,15 +28,8 @@ static struct mo_world *world_with(const char *rules)
         "\"tools\":[{\"name\":\"echo\",\"scope\":\"mcp:tools\"}]},"
         "\"rules\":%s}",
         rules);
-    json_t *doc = json_loads(text, 0, NULL);
-    struct mo_world *w = NULL;
-    struct ac_err err;
+    struct mo_world *w = th_world_start(text);
 
-    assert_non_null(doc);
-    if (!mo_world_start(doc, &w, &err)) {
-        fail_msg("mo_world_start: %s", err.msg);
-    }
-    json_decref(doc);
     free(text);
     return w;
 }
@@ -58,17 +46,6 @@ static long get_md(struct mo_world *w, struct th_resp *r)
     long st = th_http("GET", url, NULL, NULL, 0, r);
 
     free(url);
-    return st;
-}
-
-static long mcp_post(struct mo_world *w, const char *token, const char *body,
-                     struct th_resp *r)
-{
-    char *auth = th_fmt("Authorization: Bearer %s", token);
-    const char *h[] = {ACCEPT, "Content-Type: application/json", auth, NULL};
-    long st = th_http("POST", mo_world_mcp_url(w), h, body, 0, r);
-
-    free(auth);
     return st;
 }
 
@@ -91,7 +68,7 @@ static long refresh(struct mo_world *w, const char *id, const char *rt,
 static void login(struct mo_world *w, struct th_client *c, char **access,
                   char **rt)
 {
-    char *code, *body, *url;
+    char *code;
     struct th_resp r;
     json_t *doc;
 
@@ -99,34 +76,29 @@ static void login(struct mo_world *w, struct th_client *c, char **access,
                             "[\"authorization_code\",\"refresh_token\"]", c));
     code = th_code(w, c->id, "mcp:tools");
     assert_non_null(code);
-    body = th_code_body(w, c->id, code, TH_VERIFIER);
-    url = th_fmt("%s/token", mo_world_issuer(w, 0));
-    assert_int_equal(th_post_form(url, NULL, body, &r), 200);
+    assert_int_equal(th_redeem(w, c->id, code, &r), 200);
     doc = th_json(&r);
     *access = strdup(ac_json_str(doc, "access_token"));
     *rt = strdup(ac_json_str(doc, "refresh_token"));
     json_decref(doc);
     th_resp_free(&r);
     free(code);
-    free(body);
-    free(url);
 }
 
-static char *error_of(const struct th_resp *r)
+/* Register a public client for the code grant, authorize and redeem the
+ * code. Returns the token endpoint's status; its response is in *r. */
+static long register_and_redeem(struct mo_world *w, struct th_resp *r)
 {
-    char *e = th_error(r);
+    struct th_client c;
+    char *code;
+    long st;
 
-    return e != NULL ? e : strdup("(none)");
-}
-
-static void assert_error(const struct th_resp *r, long status, const char *code)
-{
-    char *e = error_of(r);
-
-    if (r->status != status || strcmp(e, code) != 0) {
-        fail_msg("want %ld %s, got %ld %s", status, code, r->status, r->body);
-    }
-    free(e);
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    code = th_code(w, c.id, NULL);
+    st = th_redeem(w, c.id, code, r);
+    free(code);
+    th_client_free(&c);
+    return st;
 }
 
 /* --- response actions ------------------------------------------------ */
@@ -143,7 +115,7 @@ static void test_respond(void **state)
     assert_int_equal(get_md(w, &r), 503);
     assert_string_equal(th_header(&r, "Retry-After"), "1");
     assert_string_equal(th_header(&r, "Content-Type"), "application/json");
-    assert_error(&r, 503, "temporarily_unavailable");
+    th_assert_error(&r, 503, "temporarily_unavailable");
     th_resp_free(&r);
     mo_world_stop(w);
 }
@@ -454,7 +426,7 @@ static void test_form_match(void **state)
     (void)state;
     login(w, &c, &access, &rt); /* the code grant is not matched */
     assert_int_equal(refresh(w, c.id, rt, &r), 400);
-    assert_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
     free(access);
     free(rt);
@@ -501,13 +473,13 @@ static void test_json_match(void **state)
     struct th_resp r;
 
     (void)state;
-    assert_int_equal(mcp_post(w, "t",
-                              "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
-                              "\"ping\",\"params\":{\"x\":1}}",
-                              &r),
+    assert_int_equal(th_mcp_post(w, "t",
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+                                 "\"ping\",\"params\":{\"x\":1}}",
+                                 &r),
                      500);
     th_resp_free(&r);
-    assert_int_equal(mcp_post(w, "t", PING, &r), 401);
+    assert_int_equal(th_mcp_post(w, "t", PING, &r), 401);
     th_resp_free(&r);
     mo_world_stop(w);
 }
@@ -567,9 +539,9 @@ static void test_on_rs_authorized_expire_access(void **state)
 
     (void)state;
     login(w, &c, &access, &rt);
-    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
     th_resp_free(&r);
-    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
     ch = strstr(th_header(&r, "WWW-Authenticate"), "invalid_token");
     assert_non_null(ch);
     th_resp_free(&r);
@@ -599,9 +571,9 @@ static void test_on_token_refreshed_revoke_family(void **state)
     json_decref(doc);
     th_resp_free(&r);
     assert_int_equal(refresh(w, c.id, rt2, &r), 400);
-    assert_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
-    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
     th_resp_free(&r);
     free(access);
     free(rt);
@@ -624,7 +596,7 @@ static void op_then_refresh(const char *op, long status, const char *error)
 
     login(w, &c, &access, &rt);
     assert_int_equal(refresh(w, c.id, rt, &r), status);
-    assert_error(&r, status, error);
+    th_assert_error(&r, status, error);
     th_resp_free(&r);
     free(access);
     free(rt);
@@ -689,23 +661,13 @@ static void test_op_expire_codes(void **state)
     struct mo_world *w =
         world_with("[{\"on\":{\"event\":\"authorization.completed\"},"
                    "\"do\":{\"expire\":\"codes\"}}]");
-    struct th_client c;
-    char *code, *body, *url;
     struct th_resp r;
 
     (void)state;
-    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
-    code = th_code(w, c.id, NULL);
-    body = th_code_body(w, c.id, code, TH_VERIFIER);
-    url = th_fmt("%s/token", mo_world_issuer(w, 0));
-    assert_int_equal(th_post_form(url, NULL, body, &r), 400);
-    assert_error(&r, 400, "invalid_grant");
+    assert_int_equal(register_and_redeem(w, &r), 400);
+    th_assert_error(&r, 400, "invalid_grant");
     assert_non_null(strstr(r.body, "expired"));
     th_resp_free(&r);
-    free(code);
-    free(body);
-    free(url);
-    th_client_free(&c);
     mo_world_stop(w);
 }
 
@@ -714,22 +676,12 @@ static void test_op_forget_codes(void **state)
     struct mo_world *w =
         world_with("[{\"on\":{\"event\":\"authorization.completed\"},"
                    "\"do\":{\"forget\":\"codes\"}}]");
-    struct th_client c;
-    char *code, *body, *url;
     struct th_resp r;
 
     (void)state;
-    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
-    code = th_code(w, c.id, NULL);
-    body = th_code_body(w, c.id, code, TH_VERIFIER);
-    url = th_fmt("%s/token", mo_world_issuer(w, 0));
-    assert_int_equal(th_post_form(url, NULL, body, &r), 400);
+    assert_int_equal(register_and_redeem(w, &r), 400);
     assert_non_null(strstr(r.body, "unknown"));
     th_resp_free(&r);
-    free(code);
-    free(body);
-    free(url);
-    th_client_free(&c);
     mo_world_stop(w);
 }
 
@@ -767,7 +719,7 @@ static void test_op_switch_as(void **state)
 
     (void)state;
     login(w, &c, &access, &rt);
-    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
     th_resp_free(&r);
     assert_int_equal(th_http("GET", mo_world_prm_url(w), NULL, NULL, 0, &r),
                      200);
@@ -779,7 +731,7 @@ static void test_op_switch_as(void **state)
     json_decref(doc);
     th_resp_free(&r);
     /* A token of the old AS is no longer trusted. */
-    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
     th_resp_free(&r);
     free(access);
     free(rt);
@@ -799,9 +751,9 @@ static void test_op_advance_clock(void **state)
 
     (void)state;
     login(w, &c, &access, &rt);
-    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
     th_resp_free(&r);
-    assert_int_equal(mcp_post(w, access, INIT, &r), 401);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
     th_resp_free(&r);
     free(access);
     free(rt);
@@ -820,14 +772,14 @@ static void test_op_forget_sessions_and_rotate_keys(void **state)
 
     (void)state;
     login(w, &c, &access, &rt);
-    assert_int_equal(mcp_post(w, access, INIT, &r), 200);
+    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
     sid = th_fmt("Mcp-Session-Id: %s", th_header(&r, "Mcp-Session-Id"));
     th_resp_free(&r);
     auth = th_fmt("Authorization: Bearer %s", access);
     hs = "MCP-Protocol-Version: 2025-11-25";
     {
         const char *h[] = {
-            ACCEPT, "Content-Type: application/json", auth, sid, hs, NULL};
+            TH_ACCEPT, "Content-Type: application/json", auth, sid, hs, NULL};
 
         assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, PING, 0, &r),
                          404);
@@ -1003,14 +955,15 @@ static void test_repeated_header_lines(void **state)
         "{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"respond\":"
         "{\"status\":200,\"headers\":{\"X-A\":[\"1\",\"2\",\"3\"]},"
         "\"body\":{}}}}]");
-    const char *h[] = {ACCEPT, "Content-Type: application/json", NULL};
+    const char *h[] = {TH_ACCEPT, "Content-Type: application/json", NULL};
     char *want = th_fmt("Basic realm=\"x\"|Bearer resource_metadata=\"%s\"",
                         mo_world_prm_url(w));
     char *got;
     struct th_resp r;
 
     (void)state;
-    assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, INIT, 0, &r), 401);
+    assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, TH_INIT, 0, &r),
+                     401);
     got = header_lines(&r, "WWW-Authenticate");
     assert_string_equal(got, want);
     free(got);

@@ -17,28 +17,8 @@
 #include "common/jwt.h"
 #include "tests/data/mocks/mock_http.h"
 
-#define ACCEPT "Accept: application/json, text/event-stream"
-#define INIT                                                                   \
-    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
-    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
-    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
-
 /* Basic czE6c2VjcmV0MQ== is "s1:secret1". */
 #define BASIC_S1 "Authorization: Basic czE6c2VjcmV0MQ=="
-
-static struct mo_world *world_text(const char *text)
-{
-    json_t *doc = json_loads(text, 0, NULL);
-    struct mo_world *w = NULL;
-    struct ac_err err;
-
-    assert_non_null(doc);
-    if (!mo_world_start(doc, &w, &err)) {
-        fail_msg("mo_world_start: %s", err.msg);
-    }
-    json_decref(doc);
-    return w;
-}
 
 /* One AS with pre-registered clients: s1 (basic), p1 (post), pub (none),
  * and `extra` members of the AS object (",..." or ""). */
@@ -57,56 +37,19 @@ static struct mo_world *world_pre(const char *extra, const char *more_clients)
         "\"redirect_uris\":[\"http://127.0.0.1/cb\"]}%s]%s}],"
         "\"mcp_server\":{\"path\":\"/mcp\"}}",
         more_clients, extra);
-    struct mo_world *w = world_text(text);
+    struct mo_world *w = th_world_start(text);
 
     free(text);
     return w;
 }
 
-static char *url_of(struct mo_world *w, const char *path)
-{
-    return th_fmt("%s%s", mo_world_issuer(w, 0), path);
-}
-
 static long post(struct mo_world *w, const char *path, const char *auth,
                  const char *body, struct th_resp *r)
 {
-    char *url = url_of(w, path);
+    char *url = th_url(w, path);
     long st = th_post_form(url, auth, body, r);
 
     free(url);
-    return st;
-}
-
-static void assert_error(const struct th_resp *r, long status, const char *code)
-{
-    char *e = th_error(r);
-
-    if (r->status != status || e == NULL || strcmp(e, code) != 0) {
-        fail_msg("want %ld %s, got %ld %s", status, code, r->status, r->body);
-    }
-    free(e);
-}
-
-static char *json_member(const struct th_resp *r, const char *name)
-{
-    json_t *doc = th_json(r);
-    const char *v = ac_json_str(doc, name);
-    char *out = v != NULL ? strdup(v) : NULL;
-
-    json_decref(doc);
-    return out;
-}
-
-static long mcp_init(struct mo_world *w, const char *token)
-{
-    char *auth = th_fmt("Authorization: Bearer %s", token);
-    const char *h[] = {ACCEPT, "Content-Type: application/json", auth, NULL};
-    struct th_resp r;
-    long st = th_http("POST", mo_world_mcp_url(w), h, INIT, 0, &r);
-
-    th_resp_free(&r);
-    free(auth);
     return st;
 }
 
@@ -129,9 +72,9 @@ static void test_client_credentials_basic(void **state)
     assert_string_equal(ac_json_str(doc, "scope"), "mcp:tools");
     assert_string_equal(th_header(&r, "Cache-Control"), "no-store");
     json_decref(doc);
-    tok = json_member(&r, "access_token");
+    tok = th_json_member(&r, "access_token");
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, tok), 200);
+    assert_int_equal(th_mcp_init(w, tok), 200);
     free(tok);
     mo_world_stop(w);
 }
@@ -148,7 +91,7 @@ static void test_client_credentials_errors(void **state)
                           "client_secret=secret1",
                           &r),
                      401);
-    assert_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     assert_null(th_header(&r, "WWW-Authenticate"));
     th_resp_free(&r);
     /* Post client using Basic: 401 with a Basic challenge. */
@@ -161,7 +104,7 @@ static void test_client_credentials_errors(void **state)
     assert_int_equal(post(w, "/token", "Authorization: Basic czE6eA==",
                           "grant_type=client_credentials", &r),
                      401);
-    assert_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     th_resp_free(&r);
     /* A post client works with post. */
     assert_int_equal(post(w, "/token", NULL,
@@ -174,20 +117,20 @@ static void test_client_credentials_errors(void **state)
     assert_int_equal(post(w, "/token", NULL,
                           "grant_type=client_credentials&client_id=pub", &r),
                      400);
-    assert_error(&r, 400, "unauthorized_client");
+    th_assert_error(&r, 400, "unauthorized_client");
     th_resp_free(&r);
     /* Bad scope, bad resource. */
     assert_int_equal(post(w, "/token", BASIC_S1,
                           "grant_type=client_credentials&scope=nope", &r),
                      400);
-    assert_error(&r, 400, "invalid_scope");
+    th_assert_error(&r, 400, "invalid_scope");
     th_resp_free(&r);
     assert_int_equal(post(w, "/token", BASIC_S1,
                           "grant_type=client_credentials&resource=http%3A%2F%2F"
                           "x%2F",
                           &r),
                      400);
-    assert_error(&r, 400, "invalid_target");
+    th_assert_error(&r, 400, "invalid_target");
     th_resp_free(&r);
     /* A client that did not register the grant. */
     assert_int_equal(post(w, "/token", NULL,
@@ -222,7 +165,7 @@ static void test_private_key_jwt(void **state)
                       "[\"client_credentials\"],\"jwks\":{\"keys\":[%s]}}",
                       pubtxt);
     struct mo_world *w = world_pre("", cl);
-    char *aud = url_of(w, "/token");
+    char *aud = th_url(w, "/token");
     char *a = assertion(key, "k1", aud, "j1");
     char *bad = assertion(other, "k1", aud, "j2");
     char *wrong_aud = assertion(key, "k1", "https://elsewhere", "j3");
@@ -238,7 +181,7 @@ static void test_private_key_jwt(void **state)
     th_resp_free(&r);
     /* Replayed jti. */
     assert_int_equal(post(w, "/token", NULL, body, &r), 401);
-    assert_error(&r, 401, "invalid_client");
+    th_assert_error(&r, 401, "invalid_client");
     th_resp_free(&r);
     free(body);
     body = th_fmt("grant_type=client_credentials&client_assertion_type="
@@ -261,7 +204,7 @@ static void test_private_key_jwt(void **state)
                           "x&client_assertion=y",
                           &r),
                      400);
-    assert_error(&r, 400, "invalid_request");
+    th_assert_error(&r, 400, "invalid_request");
     th_resp_free(&r);
     /* k1 held to private_key_jwt: no secret-based auth. */
     assert_int_equal(post(w, "/token", NULL,
@@ -291,7 +234,7 @@ static void jwt_case(const char *alg, unsigned bit)
                          alg);
     struct mo_world *w = world_pre(extra, "");
     struct th_resp r;
-    char *tok, *jwks_url = url_of(w, "/jwks");
+    char *tok, *jwks_url = th_url(w, "/jwks");
     json_t *md, *claims, *jdoc;
     struct ac_jwks *set;
     struct ac_jws_verify_params vp = {.algs = bit, .typ = "at+jwt"};
@@ -299,7 +242,7 @@ static void jwt_case(const char *alg, unsigned bit)
 
     assert_int_equal(
         post(w, "/token", BASIC_S1, "grant_type=client_credentials", &r), 200);
-    tok = json_member(&r, "access_token");
+    tok = th_json_member(&r, "access_token");
     th_resp_free(&r);
     /* Published keys verify it. */
     assert_int_equal(th_http("GET", jwks_url, NULL, NULL, 0, &r), 200);
@@ -317,10 +260,10 @@ static void jwt_case(const char *alg, unsigned bit)
     assert_string_equal(ac_json_str(claims, "client_id"), "s1");
     assert_non_null(json_object_get(claims, "exp"));
     json_decref(claims);
-    assert_int_equal(mcp_init(w, tok), 200);
+    assert_int_equal(th_mcp_init(w, tok), 200);
     /* Metadata names jwks_uri. */
     {
-        char *u = url_of(w, "/.well-known/oauth-authorization-server");
+        char *u = th_url(w, "/.well-known/oauth-authorization-server");
 
         assert_int_equal(th_http("GET", u, NULL, NULL, 0, &r), 200);
         md = th_json(&r);
@@ -353,7 +296,7 @@ static void test_rotate_keys(void **state)
 {
     struct mo_world *w =
         world_pre(",\"tokens\":{\"format\":\"jwt\",\"alg\":\"ES256\"}", "");
-    char *jwks_url = url_of(w, "/jwks");
+    char *jwks_url = th_url(w, "/jwks");
     char *ctl = th_fmt("%s/ops", mo_world_control_url(w));
     const char *h[] = {"Content-Type: application/json", NULL};
     struct th_resp r;
@@ -393,7 +336,7 @@ static void test_introspect(void **state)
     assert_int_equal(post(w, "/token", BASIC_S1,
                           "grant_type=client_credentials&scope=admin", &r),
                      200);
-    tok = json_member(&r, "access_token");
+    tok = th_json_member(&r, "access_token");
     th_resp_free(&r);
     body = th_fmt("token=%s", tok);
     assert_int_equal(post(w, "/introspect", BASIC_S1, body, &r), 200);
@@ -408,7 +351,7 @@ static void test_introspect(void **state)
     assert_int_equal(post(w, "/introspect", NULL, body, &r), 401);
     th_resp_free(&r);
     assert_int_equal(post(w, "/introspect", BASIC_S1, "x=1", &r), 400);
-    assert_error(&r, 400, "invalid_request");
+    th_assert_error(&r, 400, "invalid_request");
     th_resp_free(&r);
     /* After revocation: inactive, and the MCP server refuses it. */
     assert_int_equal(post(w, "/revoke", BASIC_S1, body, &r), 200);
@@ -419,7 +362,7 @@ static void test_introspect(void **state)
     assert_int_equal(json_object_size(doc), 1);
     json_decref(doc);
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, tok), 401);
+    assert_int_equal(th_mcp_init(w, tok), 401);
     assert_int_equal(post(w, "/introspect", BASIC_S1, "token=unknown", &r),
                      200);
     assert_non_null(strstr(r.body, "false"));
@@ -431,11 +374,11 @@ static void test_introspect(void **state)
 
 static void test_refresh_ttl(void **state)
 {
-    struct mo_world *w =
-        world_text("{\"authorization_servers\":[{\"id\":\"as\",\"tokens\":"
-                   "{\"refresh_ttl\":100}}],\"mcp_server\":{\"path\":\"/mcp\"},"
-                   "\"rules\":[{\"on\":{\"event\":\"token.issued\",\"nth\":1},"
-                   "\"do\":{\"advance_clock\":101}}]}");
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"tokens\":"
+        "{\"refresh_ttl\":100}}],\"mcp_server\":{\"path\":\"/mcp\"},"
+        "\"rules\":[{\"on\":{\"event\":\"token.issued\",\"nth\":1},"
+        "\"do\":{\"advance_clock\":101}}]}");
     char *access = NULL, *rt = NULL, *body;
     struct th_resp r;
 
@@ -471,7 +414,7 @@ static void test_refresh_ttl(void **state)
         json_decref(t);
     }
     assert_int_equal(post(w, "/token", NULL, body, &r), 400);
-    assert_error(&r, 400, "invalid_grant");
+    th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
     free(body);
     free(access);
@@ -588,7 +531,7 @@ static void test_consent_page(void **state)
 
 static void test_profile_lenient(void **state)
 {
-    struct mo_world *w = world_text(
+    struct mo_world *w = th_world_start(
         "{\"profile\":\"lenient\",\"authorization_servers\":[{\"id\":\"as\","
         "\"registration\":[\"pre\"],\"clients\":[{\"client_id\":\"pub\","
         "\"redirect_uris\":[\"https://a.example/cb\"]}]}],"
@@ -608,9 +551,9 @@ static void test_profile_lenient(void **state)
     th_resp_free(&r);
     url = th_fmt("grant_type=authorization_code&code=%s&client_id=pub", code);
     assert_int_equal(post(w, "/token", NULL, url, &r), 200);
-    tok = json_member(&r, "access_token");
+    tok = th_json_member(&r, "access_token");
     th_resp_free(&r);
-    assert_int_equal(mcp_init(w, tok), 200);
+    assert_int_equal(th_mcp_init(w, tok), 200);
     free(tok);
     free(url);
     free(code);
@@ -619,13 +562,13 @@ static void test_profile_lenient(void **state)
 
 static void test_profile_github_like(void **state)
 {
-    struct mo_world *w = world_text(
+    struct mo_world *w = th_world_start(
         "{\"profile\":\"github-like\",\"authorization_servers\":[{\"id\":"
         "\"as\",\"registration\":[\"pre\"],\"clients\":[{\"client_id\":"
         "\"s1\",\"client_secret\":\"secret1\",\"grant_types\":"
         "[\"client_credentials\"]}]}],\"mcp_server\":{\"path\":\"/mcp\"}}");
     struct th_resp r;
-    char *md = url_of(w, "/.well-known/oauth-authorization-server");
+    char *md = th_url(w, "/.well-known/oauth-authorization-server");
     json_t *doc;
 
     (void)state;
@@ -654,7 +597,7 @@ static void test_profile_github_like(void **state)
 static void test_register_rows(void **state)
 {
     struct mo_world *w = world_pre("", "");
-    char *url = url_of(w, "/register");
+    char *url = th_url(w, "/register");
     static const struct {
         const char *body;
         long status;
@@ -685,7 +628,7 @@ static void test_register_rows(void **state)
             fail_msg("case %zu: %ld %s", i, r.status, r.body);
         }
         if (cases[i].status == 400) {
-            assert_error(&r, 400, "invalid_client_metadata");
+            th_assert_error(&r, 400, "invalid_client_metadata");
         }
         th_resp_free(&r);
     }

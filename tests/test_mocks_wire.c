@@ -12,11 +12,6 @@
 
 #include "tests/data/mocks/mock_http.h"
 
-#define ACCEPT "Accept: application/json, text/event-stream"
-#define INIT                                                                   \
-    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
-    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
-    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
 #define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":"
 #define V26 "2026-07-28"
 
@@ -25,20 +20,6 @@ struct fx {
     char *token;  /* scope "mcp" */
     char *narrow; /* scope "mcp:tools" */
 };
-
-static struct mo_world *world_text(const char *text)
-{
-    json_t *doc = json_loads(text, 0, NULL);
-    struct mo_world *w = NULL;
-    struct ac_err err;
-
-    assert_non_null(doc);
-    if (!mo_world_start(doc, &w, &err)) {
-        fail_msg("mo_world_start: %s", err.msg);
-    }
-    json_decref(doc);
-    return w;
-}
 
 /* A world with `wire` and `response`; tools echo (mcp:tools) and admin
  * (mcp:admin); tools/list needs "mcp:list" per method; hierarchy on. */
@@ -53,7 +34,7 @@ static struct fx *fx_new(const char *wire, const char *response)
         "{\"name\":\"admin\",\"scope\":\"mcp:admin\"}]}}",
         wire, response);
 
-    f->w = world_text(text);
+    f->w = th_world_start(text);
     free(text);
     assert_true(th_login(f->w, "mcp", &f->token, NULL));
     assert_true(th_login(f->w, "mcp:tools", &f->narrow, NULL));
@@ -75,21 +56,11 @@ static long post(struct fx *f, const char *token, const char *body,
 {
     char *auth = th_fmt("Authorization: Bearer %s", token);
     const char *h[] = {
-        ACCEPT, "Content-Type: application/json", auth, h1, h2, h3, NULL};
+        TH_ACCEPT, "Content-Type: application/json", auth, h1, h2, h3, NULL};
     long st = th_http("POST", mo_world_mcp_url(f->w), h, body, 0, r);
 
     free(auth);
     return st;
-}
-
-static long rpc_code(const struct th_resp *r)
-{
-    json_t *doc = th_json(r);
-    long code = (long)json_integer_value(
-        json_object_get(json_object_get(doc, "error"), "code"));
-
-    json_decref(doc);
-    return code;
 }
 
 /* --- 2025-11-25 ------------------------------------------------------ */
@@ -101,7 +72,7 @@ static void test_session_wire_sse(void **state)
     char *sid;
 
     (void)state;
-    assert_int_equal(post(f, f->token, INIT, NULL, NULL, NULL, &r), 200);
+    assert_int_equal(post(f, f->token, TH_INIT, NULL, NULL, NULL, &r), 200);
     assert_string_equal(th_header(&r, "Content-Type"), "text/event-stream");
     assert_non_null(strstr(r.body, "event: message\ndata: {"));
     assert_non_null(strstr(r.body, "\"protocolVersion\":\"2025-11-25\""));
@@ -187,7 +158,7 @@ static void test_stateless_discover_and_call(void **state)
                           "MCP-Protocol-Version: " V26,
                           "Mcp-Method: initialize", NULL, &r),
                      404);
-    assert_int_equal(rpc_code(&r), -32601);
+    assert_int_equal(th_rpc_code(&r), -32601);
     th_resp_free(&r);
     fx_free(f);
 }
@@ -206,13 +177,13 @@ static void test_stateless_errors(void **state)
     assert_int_equal(post(f, f->token, call, "Mcp-Method: tools/call",
                           "Mcp-Name: echo", NULL, &r),
                      400);
-    assert_int_equal(rpc_code(&r), -32020);
+    assert_int_equal(th_rpc_code(&r), -32020);
     th_resp_free(&r);
     /* Unsupported version: -32022 listing the supported ones. */
     assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: 1900-01-01",
                           "Mcp-Method: tools/call", "Mcp-Name: echo", &r),
                      400);
-    assert_int_equal(rpc_code(&r), -32022);
+    assert_int_equal(th_rpc_code(&r), -32022);
     assert_non_null(strstr(r.body, "\"requested\":\"1900-01-01\""));
     assert_non_null(strstr(r.body, V26));
     th_resp_free(&r);
@@ -223,13 +194,13 @@ static void test_stateless_errors(void **state)
                           "MCP-Protocol-Version: " V26,
                           "Mcp-Method: tools/list", NULL, &r),
                      400);
-    assert_int_equal(rpc_code(&r), -32020);
+    assert_int_equal(th_rpc_code(&r), -32020);
     th_resp_free(&r);
     /* Mcp-Method missing / different, Mcp-Name missing / different. */
     assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: " V26,
                           "Mcp-Name: echo", NULL, &r),
                      400);
-    assert_int_equal(rpc_code(&r), -32020);
+    assert_int_equal(th_rpc_code(&r), -32020);
     th_resp_free(&r);
     assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: " V26,
                           "Mcp-Method: tools/list", "Mcp-Name: echo", &r),
@@ -242,7 +213,7 @@ static void test_stateless_errors(void **state)
     assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: " V26,
                           "Mcp-Method: tools/call", "Mcp-Name: admin", &r),
                      400);
-    assert_int_equal(rpc_code(&r), -32020);
+    assert_int_equal(th_rpc_code(&r), -32020);
     th_resp_free(&r);
     fx_free(f);
 }
@@ -254,7 +225,7 @@ static void test_dual_wire(void **state)
 
     (void)state;
     /* The session wire still works... */
-    assert_int_equal(post(f, f->token, INIT, NULL, NULL, NULL, &r), 200);
+    assert_int_equal(post(f, f->token, TH_INIT, NULL, NULL, NULL, &r), 200);
     assert_non_null(th_header(&r, "Mcp-Session-Id"));
     th_resp_free(&r);
     /* ...and so does the stateless one, without a session. */

@@ -1,19 +1,22 @@
-/* Test helpers shared by tests/test_mocks_*.c: a bare libcurl client (no
- * redirect following, as libmicrohttpd's own tests do) and the steps of an
- * OAuth flow against a mock world, done by hand.
- *
- * It is a header of static functions only because tests/support/ belongs
- * to another module's engineer; it can move there unchanged. */
+/* Test helpers shared by tests/test_mocks_*.c: the steps of an OAuth flow
+ * against a mock world, done by hand, over the libcurl client of
+ * tests/support/http.h. Static functions in a header because they need
+ * mocks/world.h, which test_common_* programs (that link tests/support/)
+ * do not link. Include it after <cmocka.h>'s prerequisites. */
 #ifndef TEST_MOCK_HTTP_H
 #define TEST_MOCK_HTTP_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <cmocka.h>
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -21,6 +24,7 @@
 #include "common/form.h"
 #include "common/json.h"
 #include "mocks/world.h"
+#include "tests/support/http.h"
 
 /* Not every test uses every helper. */
 #define TH_FN static __attribute__((unused))
@@ -29,173 +33,84 @@
 #define TH_VERIFIER "dBjftJeZ4CVP-mJ92ZRIFtomaMz-sHoRQ8sMmLCy1fVw"
 #define TH_REDIRECT "http://127.0.0.1:9/callback"
 
-struct th_resp {
-    long status;
-    char *body; /* NUL-terminated */
-    size_t len;
-    char *hdrs[64]; /* "Name: value" lines, CRLF stripped */
-    size_t nh;
-};
+/* The Accept header and initialize request of the 2025-11-25 wire. */
+#define TH_ACCEPT "Accept: application/json, text/event-stream"
+#define TH_INIT                                                                \
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \
+    "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"                 \
+    "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
 
-TH_FN size_t th_on_body(char *p, size_t size, size_t n, void *arg)
+/* Start a world from scenario JSON text, failing the test when it does not
+ * start. The caller stops it with mo_world_stop. */
+TH_FN struct mo_world *th_world_start(const char *text)
 {
-    struct th_resp *r = arg;
-    size_t add = size * n;
-    char *b = realloc(r->body, r->len + add + 1);
+    json_t *doc = json_loads(text, 0, NULL);
+    struct mo_world *w = NULL;
+    struct ac_err err;
 
-    if (b == NULL) {
-        return 0;
+    assert_non_null(doc);
+    if (!mo_world_start(doc, &w, &err)) {
+        fail_msg("mo_world_start: %s", err.msg);
     }
-    memcpy(b + r->len, p, add);
-    r->len += add;
-    b[r->len] = '\0';
-    r->body = b;
-    return add;
-}
-
-TH_FN size_t th_on_header(char *p, size_t size, size_t n, void *arg)
-{
-    struct th_resp *r = arg;
-    size_t len = size * n;
-
-    while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n')) {
-        len--;
-    }
-    if (memchr(p, ':', len) != NULL && r->nh < 64) {
-        r->hdrs[r->nh++] = strndup(p, len);
-    }
-    return size * n;
-}
-
-TH_FN void th_resp_free(struct th_resp *r)
-{
-    free(r->body);
-    for (size_t i = 0; i < r->nh; i++) {
-        free(r->hdrs[i]);
-    }
-    memset(r, 0, sizeof(*r));
-}
-
-/* One request. `headers`: NULL-terminated "Name: value" list or NULL;
- * `body` may be NULL. Returns the HTTP status, 0 on transport failure. */
-TH_FN long th_http(const char *method, const char *url,
-                   const char *const *headers, const char *body,
-                   size_t body_len, struct th_resp *r)
-{
-    CURL *c = curl_easy_init();
-    struct curl_slist *hl = NULL;
-
-    memset(r, 0, sizeof(*r));
-    if (c == NULL) {
-        return 0;
-    }
-    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
-        hl = curl_slist_append(hl, headers[i]);
-    }
-    /* Keep bodies exact: no "Expect: 100-continue" round trip. */
-    hl = curl_slist_append(hl, "Expect:");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, th_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, th_on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
-                         (long)(body_len != 0 ? body_len : strlen(body)));
-    }
-    if (curl_easy_perform(c) == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    }
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
-    if (r->body == NULL) {
-        r->body = strdup("");
-    }
-    return r->status;
-}
-
-/* First value of a response header (case-insensitive), borrowed. */
-TH_FN const char *th_header(const struct th_resp *r, const char *name)
-{
-    size_t n = strlen(name);
-
-    for (size_t i = 0; i < r->nh; i++) {
-        if (strncasecmp(r->hdrs[i], name, n) == 0 && r->hdrs[i][n] == ':') {
-            const char *v = r->hdrs[i] + n + 1;
-
-            return v + strspn(v, " ");
-        }
-    }
-    return NULL;
-}
-
-TH_FN json_t *th_json(const struct th_resp *r)
-{
-    return json_loads(r->body, 0, NULL);
-}
-
-/* The "error" member of a JSON response body: a new string or NULL. */
-TH_FN char *th_error(const struct th_resp *r)
-{
-    json_t *doc = th_json(r);
-    const char *e = json_string_value(json_object_get(doc, "error"));
-    char *out = e != NULL ? strdup(e) : NULL;
-
     json_decref(doc);
-    return out;
+    return w;
 }
 
-/* A query parameter of a URL (e.g. a Location): a new string or NULL. */
-TH_FN char *th_query_param(const char *url, const char *name)
+/* A CMocka group setup's work: libcurl's global state and a world from
+ * scenario JSON text for the whole group, undone by th_group_teardown. */
+TH_FN struct mo_world *th_group_world(const char *text)
 {
-    const char *q = url != NULL ? strchr(url, '?') : NULL;
-    struct ac_form f;
-    const char *v;
-    char *out = NULL;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return th_world_start(text);
+}
 
-    if (q == NULL || !ac_form_parse(q + 1, &f, NULL)) {
-        return NULL;
+/* A CMocka group teardown: stops the world in *state, after
+ * th_group_world. */
+TH_FN int th_group_teardown(void **state)
+{
+    mo_world_stop(*state);
+    curl_global_cleanup();
+    return 0;
+}
+
+/* The first AS's issuer followed by `path`: a new string. */
+TH_FN char *th_url(struct mo_world *w, const char *path)
+{
+    return th_fmt("%s%s", mo_world_issuer(w, 0), path);
+}
+
+/* Fail the test unless *r is `status` with OAuth error `code`. */
+TH_FN void th_assert_error(const struct th_resp *r, long status,
+                           const char *code)
+{
+    char *e = th_error(r);
+
+    if (r->status != status || e == NULL || strcmp(e, code) != 0) {
+        fail_msg("want %ld %s, got %ld %s", status, code, r->status, r->body);
     }
-    v = ac_form_get(&f, name);
-    out = v != NULL ? strdup(v) : NULL;
-    ac_form_free(&f);
-    return out;
+    free(e);
 }
 
-/* printf into a new string. */
-__attribute__((format(printf, 1, 2))) TH_FN char *th_fmt(const char *fmt, ...)
+/* POST a JSON-RPC `body` to the MCP endpoint with a Bearer `token`. */
+TH_FN long th_mcp_post(struct mo_world *w, const char *token, const char *body,
+                       struct th_resp *r)
 {
-    va_list ap;
-    char *s = NULL;
+    char *auth = th_fmt("Authorization: Bearer %s", token);
+    const char *h[] = {TH_ACCEPT, "Content-Type: application/json", auth, NULL};
+    long st = th_http("POST", mo_world_mcp_url(w), h, body, 0, r);
 
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0) {
-        s = NULL;
-    }
-    va_end(ap);
-    return s;
+    free(auth);
+    return st;
 }
 
-TH_FN long th_post_form(const char *url, const char *auth, const char *body,
-                        struct th_resp *r)
+/* The status of an initialize request with a Bearer `token`. */
+TH_FN long th_mcp_init(struct mo_world *w, const char *token)
 {
-    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", auth,
-                       NULL};
+    struct th_resp r;
+    long st = th_mcp_post(w, token, TH_INIT, &r);
 
-    return th_http("POST", url, h, body, 0, r);
-}
-
-TH_FN long th_post_json(const char *url, const char *body, struct th_resp *r)
-{
-    const char *h[] = {"Content-Type: application/json", NULL};
-
-    return th_http("POST", url, h, body, 0, r);
+    th_resp_free(&r);
+    return st;
 }
 
 struct th_client {
@@ -305,13 +220,27 @@ TH_FN char *th_code_body(struct mo_world *w, const char *id, const char *code,
     return b;
 }
 
+/* Redeem `code` of public client `id` with TH_VERIFIER at the first AS's
+ * token endpoint. Returns the status; the response is in *r. */
+TH_FN long th_redeem(struct mo_world *w, const char *id, const char *code,
+                     struct th_resp *r)
+{
+    char *body = th_code_body(w, id, code, TH_VERIFIER);
+    char *url = th_url(w, "/token");
+    long st = th_post_form(url, NULL, body, r);
+
+    free(body);
+    free(url);
+    return st;
+}
+
 /* Full flow for a public client: register, authorize, token. *access and
  * *refresh (may be NULL) are new strings. */
 TH_FN bool th_login(struct mo_world *w, const char *scope, char **access,
                     char **refresh)
 {
     struct th_client c;
-    char *code = NULL, *body = NULL, *url = NULL;
+    char *code = NULL;
     struct th_resp r;
     json_t *doc = NULL;
     bool ok = false;
@@ -329,9 +258,7 @@ TH_FN bool th_login(struct mo_world *w, const char *scope, char **access,
     if (code == NULL) {
         goto out;
     }
-    body = th_code_body(w, c.id, code, TH_VERIFIER);
-    url = th_fmt("%s/token", mo_world_issuer(w, 0));
-    if (th_post_form(url, NULL, body, &r) != 200) {
+    if (th_redeem(w, c.id, code, &r) != 200) {
         goto out;
     }
     doc = th_json(&r);
@@ -345,8 +272,6 @@ out:
     th_resp_free(&r);
     th_client_free(&c);
     free(code);
-    free(body);
-    free(url);
     return ok;
 }
 
