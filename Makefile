@@ -5,6 +5,7 @@
 #   make run         deps + build + run every scenario against the reference client
 #   make test        deps + build + run every CMocka test
 #   make check-asan  the tests under AddressSanitizer + UBSan
+#   make check-tsan  the tests under ThreadSanitizer
 #   make bench       benchmarks, printing figures
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format / format-check, make clean
@@ -68,7 +69,7 @@ MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps deps-browser deps-bench run test check-asan bench install clean format format-check \
+.PHONY: all deps deps-browser deps-bench check-tsan run test check-asan bench install clean format format-check \
         build-tests run-tests help
 .DEFAULT_GOAL := all
 
@@ -185,6 +186,15 @@ check-asan: deps
 	$(MAKE) --no-print-directory run-tests B=build/asan \
 	    BINDIR=build/asan/bin LIBDIR=build/asan/lib CFLAGS="-O1 -g" \
 	    EXTRA_CFLAGS="$(ASAN_FLAGS)" EXTRA_LDFLAGS="$(ASAN_FLAGS)"
+
+# ThreadSanitizer: the mocks serve from libmicrohttpd threads and the runner
+# runs scenarios on a thread pool. Not part of CI (slow); run it after
+# changing anything that shares state between threads.
+check-tsan: deps
+	$(Q)TSAN_OPTIONS=halt_on_error=1 \
+	$(MAKE) --no-print-directory run-tests B=build/tsan \
+	    BINDIR=build/tsan/bin LIBDIR=build/tsan/lib CFLAGS="-O1 -g" \
+	    EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread"
 
 bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory all
