@@ -1326,6 +1326,15 @@ char *hs_scenario_dir(const char *opt, const char *exe_dir)
         }
         free(p);
     }
+    /* An installed tree found from the binary's own place, so an install
+     * moved to another prefix (or built with a different PREFIX) works. */
+    if (exe_dir != NULL &&
+        asprintf(&p, "%s/../share/authcheck/scenarios", exe_dir) >= 0) {
+        if (is_dir(p)) {
+            return p;
+        }
+        free(p);
+    }
     if (is_dir("scenarios")) {
         return strdup("scenarios");
     }

@@ -60,8 +60,9 @@ bool hs_discover(const char *dir, char ***out, size_t *n, struct ac_err *err);
 void hs_list_free(char **list);
 
 /* The scenario directory to use: `opt` (--scenarios) when set, else
- * $AUTHCHECK_SCENARIOS, else <exe_dir>/../scenarios, else ./scenarios,
- * else PREFIX/share/authcheck/scenarios (the first that is a directory,
+ * $AUTHCHECK_SCENARIOS, else <exe_dir>/../scenarios, else
+ * <exe_dir>/../share/authcheck/scenarios, else ./scenarios, else
+ * PREFIX/share/authcheck/scenarios (the first that is a directory,
  * after the explicit ones, which are taken as given). `exe_dir` may be
  * NULL. A new string (free()). */
 char *hs_scenario_dir(const char *opt, const char *exe_dir);
