@@ -999,8 +999,12 @@ static void parse_error(const char *text, size_t len, const char *name,
                parent != NULL ? where(parent) : "an object");
         free(parent);
     } else {
-        AC_ERR(err, AC_ERR_INVALID, "%s:%d:%d: %s", name, jerr->line,
-               jerr->column, jerr->text);
+        /* Jansson counts a column only once a character has decoded, so an
+         * invalid UTF-8 byte first on a line comes back as column 0 (and it
+         * uses -1 when it has no position); our positions are 1-based. */
+        AC_ERR(err, AC_ERR_INVALID, "%s:%d:%d: %s", name,
+               jerr->line > 0 ? jerr->line : 1,
+               jerr->column > 0 ? jerr->column : 1, jerr->text);
     }
     hp_free(ix);
 }

@@ -169,6 +169,12 @@ static void bad(struct vck *v, bool key, const char *ptr, const char *fmt, ...)
     int n = snprintf(msg, sizeof(msg), "%s: ", ptr);
     va_list ap;
 
+    /* snprintf returns the untruncated length: a pointer of 238+ bytes
+     * (a long hostile key) would put msg + n past the buffer and make the
+     * size below wrap, a stack overflow. Append after what fitted. */
+    if (n < 0 || (size_t)n >= sizeof(msg)) {
+        n = (int)sizeof(msg) - 1;
+    }
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
     va_end(ap);
