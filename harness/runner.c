@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,16 +35,19 @@ extern char **environ;
 
 /* --- process supervision -------------------------------------------------- */
 
-static volatile sig_atomic_t cancelled;
+/* Set from a signal handler and read by the pool's worker threads: a
+ * lock-free C11 atomic is both async-signal-safe and race-free, where a
+ * volatile sig_atomic_t is only the former. */
+static atomic_int cancelled;
 
 void hr_cancel(void)
 {
-    cancelled = 1;
+    atomic_store(&cancelled, 1);
 }
 
 bool hr_cancelled(void)
 {
-    return cancelled != 0;
+    return atomic_load(&cancelled) != 0;
 }
 
 static int64_t now_ms(void)
@@ -165,7 +169,7 @@ static bool supervise(pid_t pid, struct capture *c, int64_t deadline)
         if (exited(pid)) {
             return true;
         }
-        if (left <= 0 || cancelled) {
+        if (left <= 0 || hr_cancelled()) {
             return false;
         }
         pump(c, left < 20 ? (int)left : 20);
@@ -971,7 +975,7 @@ static bool run_client(const struct hs_scenario *sc,
         if (!hr_exec_run(&x, &r, err)) {
             goto out;
         }
-        if (cancelled) {
+        if (hr_cancelled()) {
             hr_exec_result_free(&r);
             AC_ERR(err, AC_ERR_IO, "interrupted");
             goto out;
