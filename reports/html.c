@@ -610,7 +610,13 @@ static const char CSS[] =
     "display:none}table.checks tr,table.checks td{display:block}"
     "table.checks tr{border-bottom:2px solid #d0d7de}table.checks td{"
     "border:0;padding:.15rem .3rem}.headers th{width:auto}.finding-facts,"
-    ".meta{grid-template-columns:1fr}}\n"
+    ".meta{grid-template-columns:1fr}"
+    /* narrow: keep scenario, status and failed; the family is the id's
+     * first segment and the other counts are in each scenario's section */
+    "table.matrix th:nth-child(2),table.matrix td:nth-child(2),"
+    "table.matrix th:nth-child(4),table.matrix td:nth-child(4),"
+    "table.matrix th:nth-child(n+6),table.matrix td:nth-child(n+6){"
+    "display:none}}\n"
     "@media print{.filters,#filters{display:none!important}body{"
     "max-width:none;font-size:11pt}.seq-wrap{overflow:visible}svg.seq{"
     "max-width:100%;height:auto}.finding{break-inside:avoid}"
