@@ -52,15 +52,11 @@ static long get_md(struct mo_world *w, struct th_resp *r)
 static long refresh(struct mo_world *w, const char *id, const char *rt,
                     struct th_resp *r)
 {
-    char *url = th_fmt("%s/token", mo_world_issuer(w, 0));
-    char *body = th_fmt("grant_type=refresh_token&refresh_token=%s&"
-                        "client_id=%s",
-                        rt, id);
-    long st = th_post_form(url, NULL, body, r);
-
-    free(url);
-    free(body);
-    return st;
+    return th_token_post(w,
+                         th_fmt("grant_type=refresh_token&refresh_token=%s&"
+                                "client_id=%s",
+                                rt, id),
+                         r);
 }
 
 /* Register a public client and run the code flow; fills c, *access,
@@ -99,6 +95,93 @@ static long register_and_redeem(struct mo_world *w, struct th_resp *r)
     free(code);
     th_client_free(&c);
     return st;
+}
+
+/* The status of a request, its response freed. */
+static long http_status(const char *method, const char *url,
+                        const char *const *headers, const char *body)
+{
+    struct th_resp r;
+    long st = th_http(method, url, headers, body, 0, &r);
+
+    th_resp_free(&r);
+    return st;
+}
+
+/* The status of a form POST, its response freed. */
+static long form_status(const char *url, const char *auth, const char *body)
+{
+    struct th_resp r;
+    long st = th_post_form(url, auth, body, &r);
+
+    th_resp_free(&r);
+    return st;
+}
+
+/* The status of a JSON-RPC POST to the MCP endpoint, its response freed. */
+static long mcp_status(struct mo_world *w, const char *token, const char *body)
+{
+    struct th_resp r;
+    long st = th_mcp_post(w, token, body, &r);
+
+    th_resp_free(&r);
+    return st;
+}
+
+/* The status of a metadata GET, its response freed. */
+static long md_status(struct mo_world *w)
+{
+    struct th_resp r;
+    long st = get_md(w, &r);
+
+    th_resp_free(&r);
+    return st;
+}
+
+/* The status of a refresh, its response freed. */
+static long refresh_status(struct mo_world *w, const char *id, const char *rt)
+{
+    struct th_resp r;
+    long st = refresh(w, id, rt, &r);
+
+    th_resp_free(&r);
+    return st;
+}
+
+/* A world with `rules` and a public client logged in to it by login(). */
+struct session {
+    struct mo_world *w;
+    struct th_client c;
+    char *access;
+    char *rt;
+};
+
+static void session_start(struct session *s, const char *rules)
+{
+    s->w = world_with(rules);
+    login(s->w, &s->c, &s->access, &s->rt);
+}
+
+static void session_end(struct session *s)
+{
+    free(s->access);
+    free(s->rt);
+    th_client_free(&s->c);
+    mo_world_stop(s->w);
+}
+
+/* Register a public client for the code grant and GET /authorize with a
+ * correct query, which must redirect; the response is in *r. */
+static void authorize_redirect(struct mo_world *w, struct th_resp *r)
+{
+    struct th_client c;
+    char *q;
+
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    q = th_authz_query(w, c.id, NULL, "");
+    assert_int_equal(th_authorize_raw(w, q, r), 302);
+    free(q);
+    th_client_free(&c);
 }
 
 /* --- response actions ------------------------------------------------ */
@@ -165,11 +248,9 @@ static void test_patch_status(void **state)
     struct mo_world *w =
         world_with("[{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"patch\":"
                    "{\"status\":201}}}]");
-    struct th_resp r;
 
     (void)state;
-    assert_int_equal(get_md(w, &r), 201);
-    th_resp_free(&r);
+    assert_int_equal(md_status(w), 201);
     mo_world_stop(w);
 }
 
@@ -178,14 +259,11 @@ static void test_patch_location(void **state)
     struct mo_world *w =
         world_with("[{\"match\":{\"endpoint\":\"authorize\"},\"do\":{\"patch\":"
                    "{\"location\":{\"state\":\"forged\",\"iss\":null}}}}]");
-    struct th_client c;
-    char *q, *v;
+    char *v;
     struct th_resp r;
 
     (void)state;
-    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
-    q = th_authz_query(w, c.id, NULL, "");
-    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    authorize_redirect(w, &r);
     v = th_query_param(th_header(&r, "Location"), "state");
     assert_string_equal(v, "forged");
     free(v);
@@ -195,8 +273,6 @@ static void test_patch_location(void **state)
     assert_non_null(strstr(th_header(&r, "Location"), TH_REDIRECT "?"));
     free(v);
     th_resp_free(&r);
-    free(q);
-    th_client_free(&c);
     mo_world_stop(w);
 }
 
@@ -369,12 +445,10 @@ static void test_nth_and_times(void **state)
         "[{\"match\":{\"endpoint\":\"metadata\",\"nth\":2,\"times\":2},"
         "\"do\":{\"respond\":{\"status\":500}}}]");
     static const long want[] = {200, 500, 500, 200, 200};
-    struct th_resp r;
 
     (void)state;
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-        assert_int_equal(get_md(w, &r), want[i]);
-        th_resp_free(&r);
+        assert_int_equal(md_status(w), want[i]);
     }
     mo_world_stop(w);
 }
@@ -384,13 +458,10 @@ static void test_nth_alone_fires_once(void **state)
     struct mo_world *w =
         world_with("[{\"match\":{\"endpoint\":\"metadata\",\"nth\":1},"
                    "\"do\":{\"respond\":{\"status\":500}}}]");
-    struct th_resp r;
 
     (void)state;
-    assert_int_equal(get_md(w, &r), 500);
-    th_resp_free(&r);
-    assert_int_equal(get_md(w, &r), 200);
-    th_resp_free(&r);
+    assert_int_equal(md_status(w), 500);
+    assert_int_equal(md_status(w), 200);
     mo_world_stop(w);
 }
 
@@ -415,23 +486,19 @@ static void test_method_and_query(void **state)
 
 static void test_form_match(void **state)
 {
-    struct mo_world *w = world_with(
-        "[{\"match\":{\"endpoint\":\"token\",\"form\":{\"grant_type\":"
-        "\"refresh_token\"}},\"do\":{\"respond\":{\"status\":400,\"body\":"
-        "{\"error\":\"invalid_grant\"}}}}]");
-    struct th_client c;
-    char *access, *rt;
+    struct session s;
     struct th_resp r;
 
     (void)state;
-    login(w, &c, &access, &rt); /* the code grant is not matched */
-    assert_int_equal(refresh(w, c.id, rt, &r), 400);
+    /* login() succeeds: the code grant is not matched. */
+    session_start(
+        &s, "[{\"match\":{\"endpoint\":\"token\",\"form\":{\"grant_type\":"
+            "\"refresh_token\"}},\"do\":{\"respond\":{\"status\":400,"
+            "\"body\":{\"error\":\"invalid_grant\"}}}}]");
+    assert_int_equal(refresh(s.w, s.c.id, s.rt, &r), 400);
     th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
-    free(access);
-    free(rt);
-    th_client_free(&c);
-    mo_world_stop(w);
+    session_end(&s);
 }
 
 static void test_header_and_client_match(void **state)
@@ -445,21 +512,15 @@ static void test_header_and_client_match(void **state)
     const char *h2[] = {"X-Test: xbc", NULL};
     char *url = md_url(w);
     char *tok = th_fmt("%s/token", mo_world_issuer(w, 0));
-    struct th_resp r;
 
     (void)state;
-    assert_int_equal(th_http("GET", url, h1, NULL, 0, &r), 299);
-    th_resp_free(&r);
-    assert_int_equal(th_http("GET", url, h2, NULL, 0, &r), 200);
-    th_resp_free(&r);
-    assert_int_equal(th_post_form(tok, NULL, "client_id=c-1", &r), 298);
-    th_resp_free(&r);
-    assert_int_equal(th_post_form(tok, "Authorization: Basic Yy0yOnM=",
-                                  "grant_type=client_credentials", &r),
+    assert_int_equal(http_status("GET", url, h1, NULL), 299);
+    assert_int_equal(http_status("GET", url, h2, NULL), 200);
+    assert_int_equal(form_status(tok, NULL, "client_id=c-1"), 298);
+    assert_int_equal(form_status(tok, "Authorization: Basic Yy0yOnM=",
+                                 "grant_type=client_credentials"),
                      298);
-    th_resp_free(&r);
-    assert_int_equal(th_post_form(tok, NULL, "client_id=d-1", &r), 401);
-    th_resp_free(&r);
+    assert_int_equal(form_status(tok, NULL, "client_id=d-1"), 401);
     free(url);
     free(tok);
     mo_world_stop(w);
@@ -470,17 +531,13 @@ static void test_json_match(void **state)
     struct mo_world *w = world_with(
         "[{\"match\":{\"endpoint\":\"mcp\",\"json\":{\"method\":\"ping\","
         "\"params.x\":1}},\"do\":{\"respond\":{\"status\":500}}}]");
-    struct th_resp r;
 
     (void)state;
-    assert_int_equal(th_mcp_post(w, "t",
-                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
-                                 "\"ping\",\"params\":{\"x\":1}}",
-                                 &r),
+    assert_int_equal(mcp_status(w, "t",
+                                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+                                "\"ping\",\"params\":{\"x\":1}}"),
                      500);
-    th_resp_free(&r);
-    assert_int_equal(th_mcp_post(w, "t", PING, &r), 401);
-    th_resp_free(&r);
+    assert_int_equal(mcp_status(w, "t", PING), 401);
     mo_world_stop(w);
 }
 
@@ -494,15 +551,12 @@ static void test_unknown_path_rule(void **state)
     char *origin = strndup(mo_world_mcp_url(w),
                            strlen(mo_world_mcp_url(w)) - strlen("/mcp"));
     char *url = th_fmt("%s/custom-prm", origin);
-    struct th_resp r;
 
     (void)state;
-    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 200);
-    th_resp_free(&r);
+    assert_int_equal(http_status("GET", url, NULL, NULL), 200);
     free(url);
     url = th_fmt("%s/other", origin);
-    assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 404);
-    th_resp_free(&r);
+    assert_int_equal(http_status("GET", url, NULL, NULL), 404);
     free(url);
     free(origin);
     mo_world_stop(w);
@@ -514,14 +568,11 @@ static void test_after_event(void **state)
         "[{\"match\":{\"endpoint\":\"metadata\",\"after\":"
         "\"client.registered\"},\"do\":{\"respond\":{\"status\":500}}}]");
     struct th_client c;
-    struct th_resp r;
 
     (void)state;
-    assert_int_equal(get_md(w, &r), 200);
-    th_resp_free(&r);
+    assert_int_equal(md_status(w), 200);
     assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
-    assert_int_equal(get_md(w, &r), 500);
-    th_resp_free(&r);
+    assert_int_equal(md_status(w), 500);
     th_client_free(&c);
     mo_world_stop(w);
 }
@@ -530,79 +581,67 @@ static void test_after_event(void **state)
 
 static void test_on_rs_authorized_expire_access(void **state)
 {
-    struct mo_world *w =
-        world_with("[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
-                   "\"do\":{\"expire\":\"access\"}}]");
-    struct th_client c;
-    char *access, *rt, *ch;
+    struct session s;
     struct th_resp r;
 
     (void)state;
-    login(w, &c, &access, &rt);
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
-    th_resp_free(&r);
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
-    ch = strstr(th_header(&r, "WWW-Authenticate"), "invalid_token");
-    assert_non_null(ch);
+    session_start(&s, "[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
+                      "\"do\":{\"expire\":\"access\"}}]");
+    assert_int_equal(th_mcp_init(s.w, s.access), 200);
+    assert_int_equal(th_mcp_post(s.w, s.access, TH_INIT, &r), 401);
+    assert_non_null(strstr(th_header(&r, "WWW-Authenticate"), "invalid_token"));
     th_resp_free(&r);
     /* The refresh token still works: the client can recover. */
-    assert_int_equal(refresh(w, c.id, rt, &r), 200);
-    th_resp_free(&r);
-    free(access);
-    free(rt);
-    th_client_free(&c);
-    mo_world_stop(w);
+    assert_int_equal(refresh_status(s.w, s.c.id, s.rt), 200);
+    session_end(&s);
 }
 
 static void test_on_token_refreshed_revoke_family(void **state)
 {
-    struct mo_world *w = world_with("[{\"on\":{\"event\":\"token.refreshed\"},"
-                                    "\"do\":{\"revoke\":\"family\"}}]");
-    struct th_client c;
-    char *access, *rt, *rt2;
+    struct session s;
+    char *rt2;
     struct th_resp r;
     json_t *doc;
 
     (void)state;
-    login(w, &c, &access, &rt);
-    assert_int_equal(refresh(w, c.id, rt, &r), 200);
+    session_start(&s, "[{\"on\":{\"event\":\"token.refreshed\"},"
+                      "\"do\":{\"revoke\":\"family\"}}]");
+    assert_int_equal(refresh(s.w, s.c.id, s.rt, &r), 200);
     doc = th_json(&r);
     rt2 = strdup(ac_json_str(doc, "refresh_token"));
     json_decref(doc);
     th_resp_free(&r);
-    assert_int_equal(refresh(w, c.id, rt2, &r), 400);
+    assert_int_equal(refresh(s.w, s.c.id, rt2, &r), 400);
     th_assert_error(&r, 400, "invalid_grant");
     th_resp_free(&r);
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
-    th_resp_free(&r);
-    free(access);
-    free(rt);
+    assert_int_equal(th_mcp_init(s.w, s.access), 401);
     free(rt2);
-    th_client_free(&c);
-    mo_world_stop(w);
+    session_end(&s);
+}
+
+/* Rules of one request rule on refreshes at the token endpoint doing `op`
+ * (JSON object text). A new string. */
+static char *on_refresh(const char *op)
+{
+    return th_fmt("[{\"match\":{\"endpoint\":\"token\",\"form\":"
+                  "{\"grant_type\":\"refresh_token\"}},\"do\":%s}]",
+                  op);
 }
 
 /* One state operation in a request rule on the token endpoint, then a
  * refresh, which must fail with `status` / `error`. */
 static void op_then_refresh(const char *op, long status, const char *error)
 {
-    char *rules = th_fmt("[{\"match\":{\"endpoint\":\"token\",\"form\":"
-                         "{\"grant_type\":\"refresh_token\"}},\"do\":%s}]",
-                         op);
-    struct mo_world *w = world_with(rules);
-    struct th_client c;
-    char *access, *rt;
+    char *rules = on_refresh(op);
+    struct session s;
     struct th_resp r;
 
-    login(w, &c, &access, &rt);
-    assert_int_equal(refresh(w, c.id, rt, &r), status);
+    session_start(&s, rules);
+    assert_int_equal(refresh(s.w, s.c.id, s.rt, &r), status);
     th_assert_error(&r, status, error);
     th_resp_free(&r);
-    free(access);
-    free(rt);
     free(rules);
-    th_client_free(&c);
-    mo_world_stop(w);
+    session_end(&s);
 }
 
 static void test_op_forget_clients(void **state)
@@ -637,23 +676,14 @@ static void test_op_revoke_kinds(void **state)
 static void test_op_scoped_to_other_as(void **state)
 {
     /* Tokens of "as" are untouched when the operation names "as2". */
-    char *rules = th_fmt("[{\"match\":{\"endpoint\":\"token\",\"form\":"
-                         "{\"grant_type\":\"refresh_token\"}},\"do\":"
-                         "{\"revoke\":\"all\",\"as\":\"as2\"}}]");
-    struct mo_world *w = world_with(rules);
-    struct th_client c;
-    char *access, *rt;
-    struct th_resp r;
+    char *rules = on_refresh("{\"revoke\":\"all\",\"as\":\"as2\"}");
+    struct session s;
 
     (void)state;
-    login(w, &c, &access, &rt);
-    assert_int_equal(refresh(w, c.id, rt, &r), 200);
-    th_resp_free(&r);
-    free(access);
-    free(rt);
+    session_start(&s, rules);
+    assert_int_equal(refresh_status(s.w, s.c.id, s.rt), 200);
     free(rules);
-    th_client_free(&c);
-    mo_world_stop(w);
+    session_end(&s);
 }
 
 static void test_op_expire_codes(void **state)
@@ -710,117 +740,87 @@ static void test_op_expire_client_secrets(void **state)
 
 static void test_op_switch_as(void **state)
 {
-    struct mo_world *w = world_with("[{\"on\":{\"event\":\"rs.authorized\"},"
-                                    "\"do\":{\"switch_as\":\"as2\"}}]");
-    struct th_client c;
-    char *access, *rt;
+    struct session s;
     struct th_resp r;
     json_t *doc;
 
     (void)state;
-    login(w, &c, &access, &rt);
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
-    th_resp_free(&r);
-    assert_int_equal(th_http("GET", mo_world_prm_url(w), NULL, NULL, 0, &r),
+    session_start(&s, "[{\"on\":{\"event\":\"rs.authorized\"},"
+                      "\"do\":{\"switch_as\":\"as2\"}}]");
+    assert_int_equal(th_mcp_init(s.w, s.access), 200);
+    assert_int_equal(th_http("GET", mo_world_prm_url(s.w), NULL, NULL, 0, &r),
                      200);
     doc = th_json(&r);
     assert_int_equal(
         json_array_size(json_object_get(doc, "authorization_servers")), 1);
-    assert_true(ac_json_array_has_str(
-        json_object_get(doc, "authorization_servers"), mo_world_issuer(w, 1)));
+    assert_true(
+        ac_json_array_has_str(json_object_get(doc, "authorization_servers"),
+                              mo_world_issuer(s.w, 1)));
     json_decref(doc);
     th_resp_free(&r);
     /* A token of the old AS is no longer trusted. */
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
-    th_resp_free(&r);
-    free(access);
-    free(rt);
-    th_client_free(&c);
-    mo_world_stop(w);
+    assert_int_equal(th_mcp_init(s.w, s.access), 401);
+    session_end(&s);
 }
 
 static void test_op_advance_clock(void **state)
 {
-    /* access_ttl is 60 s; the clock jumps 61 s after the first call. */
-    struct mo_world *w =
-        world_with("[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
-                   "\"do\":{\"advance_clock\":61}}]");
-    struct th_client c;
-    char *access, *rt;
-    struct th_resp r;
+    struct session s;
 
     (void)state;
-    login(w, &c, &access, &rt);
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
-    th_resp_free(&r);
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 401);
-    th_resp_free(&r);
-    free(access);
-    free(rt);
-    th_client_free(&c);
-    mo_world_stop(w);
+    /* access_ttl is 60 s; the clock jumps 61 s after the first call. */
+    session_start(&s, "[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
+                      "\"do\":{\"advance_clock\":61}}]");
+    assert_int_equal(th_mcp_init(s.w, s.access), 200);
+    assert_int_equal(th_mcp_init(s.w, s.access), 401);
+    session_end(&s);
 }
 
 static void test_op_forget_sessions_and_rotate_keys(void **state)
 {
-    struct mo_world *w =
-        world_with("[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
-                   "\"do\":{\"forget\":\"sessions\",\"rotate_keys\":true}}]");
-    struct th_client c;
-    char *access, *rt, *sid, *hs, *auth;
+    struct session s;
+    char *sid, *auth;
     struct th_resp r;
 
     (void)state;
-    login(w, &c, &access, &rt);
-    assert_int_equal(th_mcp_post(w, access, TH_INIT, &r), 200);
+    session_start(&s,
+                  "[{\"on\":{\"event\":\"rs.authorized\",\"nth\":1},"
+                  "\"do\":{\"forget\":\"sessions\",\"rotate_keys\":true}}]");
+    assert_int_equal(th_mcp_post(s.w, s.access, TH_INIT, &r), 200);
     sid = th_fmt("Mcp-Session-Id: %s", th_header(&r, "Mcp-Session-Id"));
     th_resp_free(&r);
-    auth = th_fmt("Authorization: Bearer %s", access);
-    hs = "MCP-Protocol-Version: 2025-11-25";
+    auth = th_fmt("Authorization: Bearer %s", s.access);
     {
-        const char *h[] = {
-            TH_ACCEPT, "Content-Type: application/json", auth, sid, hs, NULL};
+        const char *h[] = {TH_ACCEPT, "Content-Type: application/json",   auth,
+                           sid,       "MCP-Protocol-Version: 2025-11-25", NULL};
 
-        assert_int_equal(th_http("POST", mo_world_mcp_url(w), h, PING, 0, &r),
+        assert_int_equal(http_status("POST", mo_world_mcp_url(s.w), h, PING),
                          404);
-        th_resp_free(&r);
     }
     free(sid);
     free(auth);
-    free(access);
-    free(rt);
-    th_client_free(&c);
-    mo_world_stop(w);
+    session_end(&s);
 }
 
 static void test_refresh_reused_event(void **state)
 {
-    struct mo_world *w = world_with(
-        "[{\"on\":{\"event\":\"refresh.reused\"},"
-        "\"do\":{\"forget\":\"clients\"}},"
-        "{\"on\":{\"event\":\"token.revoked\"},\"do\":{\"advance_clock\":1}}]");
-    struct th_client c;
-    char *access, *rt;
-    struct th_resp r;
+    struct session s;
     json_t *t;
 
     (void)state;
-    login(w, &c, &access, &rt);
-    assert_int_equal(refresh(w, c.id, rt, &r), 200);
-    th_resp_free(&r);
-    assert_int_equal(refresh(w, c.id, rt, &r), 400);
-    th_resp_free(&r);
+    session_start(&s, "[{\"on\":{\"event\":\"refresh.reused\"},"
+                      "\"do\":{\"forget\":\"clients\"}},"
+                      "{\"on\":{\"event\":\"token.revoked\"},"
+                      "\"do\":{\"advance_clock\":1}}]");
+    assert_int_equal(refresh_status(s.w, s.c.id, s.rt), 200);
+    assert_int_equal(refresh_status(s.w, s.c.id, s.rt), 400);
     /* The client was forgotten after the reuse. */
-    assert_int_equal(refresh(w, c.id, rt, &r), 401);
-    th_resp_free(&r);
-    t = mo_world_transcript(w);
+    assert_int_equal(refresh_status(s.w, s.c.id, s.rt), 401);
+    t = mo_world_transcript(s.w);
     assert_non_null(
         json_object_get(json_array_get(t, json_array_size(t) - 2), "rules"));
     json_decref(t);
-    free(access);
-    free(rt);
-    th_client_free(&c);
-    mo_world_stop(w);
+    session_end(&s);
 }
 
 /* --- placeholders and repeated header lines ------------------------- */
@@ -905,22 +905,17 @@ static void test_placeholders_location(void **state)
     struct mo_world *w =
         world_with("[{\"match\":{\"endpoint\":\"authorize\"},\"do\":{"
                    "\"patch\":{\"location\":{\"iss\":\"${issuer}/\"}}}}]");
-    struct th_client c;
-    char *q, *v, *want = th_fmt("%s/", mo_world_issuer(w, 0));
+    char *v, *want = th_fmt("%s/", mo_world_issuer(w, 0));
     struct th_resp r;
 
     (void)state;
-    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
-    q = th_authz_query(w, c.id, NULL, "");
-    assert_int_equal(th_authorize_raw(w, q, &r), 302);
+    authorize_redirect(w, &r);
     v = th_query_param(th_header(&r, "Location"), "iss");
     assert_non_null(v);
     assert_string_equal(v, want);
     free(v);
     th_resp_free(&r);
-    free(q);
     free(want);
-    th_client_free(&c);
     mo_world_stop(w);
 }
 
@@ -994,6 +989,25 @@ static void collect(void *ctx, const char *ptr, bool key, const char *msg)
         snprintf(s->ptr, sizeof(s->ptr), "%s", ptr);
         snprintf(s->msg, sizeof(s->msg), "%s", msg);
     }
+}
+
+/* Check case `i`, rules text `rules`, in scenario `scn`: fails the test
+ * when the case should be valid (`ptr` NULL) and is not. Returns whether it
+ * was valid; *s holds the first error and the count. */
+static bool check_case(json_t *scn, size_t i, const char *rules,
+                       const char *ptr, struct seen *s)
+{
+    json_t *doc = json_loads(rules, 0, NULL);
+    bool ok;
+
+    assert_non_null(doc);
+    memset(s, 0, sizeof(*s));
+    ok = mo_rules_check(doc, scn, collect, s);
+    json_decref(doc);
+    if (ptr == NULL && !ok) {
+        fail_msg("case %zu: unexpected %s", i, s->msg);
+    }
+    return ok;
 }
 
 static void test_check(void **state)
@@ -1083,20 +1097,13 @@ static void test_check(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        json_t *rules = json_loads(cases[i].rules, 0, NULL);
-        struct seen s = {0};
-        bool ok;
+        struct seen s;
+        bool ok = check_case(scn, i, cases[i].rules, cases[i].ptr, &s);
 
-        assert_non_null(rules);
-        ok = mo_rules_check(rules, scn, collect, &s);
-        if (cases[i].ptr == NULL && !ok) {
-            fail_msg("case %zu: unexpected %s", i, s.msg);
-        }
         if (cases[i].ptr != NULL && (ok || strcmp(s.ptr, cases[i].ptr) != 0)) {
             fail_msg("case %zu: want an error at %s, got %s", i, cases[i].ptr,
                      ok ? "none" : s.msg);
         }
-        json_decref(rules);
     }
     json_decref(scn);
 }
@@ -1145,22 +1152,15 @@ static void test_check_placeholders(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        json_t *rules = json_loads(cases[i].rules, 0, NULL);
-        struct seen s = {0};
-        bool ok;
+        struct seen s;
+        bool ok = check_case(scn, i, cases[i].rules, cases[i].ptr, &s);
 
-        assert_non_null(rules);
-        ok = mo_rules_check(rules, scn, collect, &s);
-        if (cases[i].ptr == NULL && !ok) {
-            fail_msg("case %zu: unexpected %s", i, s.msg);
-        }
         if (cases[i].ptr != NULL &&
             (ok || strcmp(s.ptr, cases[i].ptr) != 0 ||
              strstr(s.msg, cases[i].msg) == NULL || s.n != 1)) {
             fail_msg("case %zu: want one error at %s (%s), got %zu: %s", i,
                      cases[i].ptr, cases[i].msg, s.n, ok ? "none" : s.msg);
         }
-        json_decref(rules);
     }
     json_decref(scn);
 }

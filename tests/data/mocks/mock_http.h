@@ -220,18 +220,25 @@ TH_FN char *th_code_body(struct mo_world *w, const char *id, const char *code,
     return b;
 }
 
-/* Redeem `code` of public client `id` with TH_VERIFIER at the first AS's
- * token endpoint. Returns the status; the response is in *r. */
-TH_FN long th_redeem(struct mo_world *w, const char *id, const char *code,
-                     struct th_resp *r)
+/* POST the form `body` (freed here) to the first AS's token endpoint
+ * without client authentication. Returns the status; the response is in
+ * *r. */
+TH_FN long th_token_post(struct mo_world *w, char *body, struct th_resp *r)
 {
-    char *body = th_code_body(w, id, code, TH_VERIFIER);
     char *url = th_url(w, "/token");
     long st = th_post_form(url, NULL, body, r);
 
     free(body);
     free(url);
     return st;
+}
+
+/* Redeem `code` of public client `id` with TH_VERIFIER at the first AS's
+ * token endpoint. Returns the status; the response is in *r. */
+TH_FN long th_redeem(struct mo_world *w, const char *id, const char *code,
+                     struct th_resp *r)
+{
+    return th_token_post(w, th_code_body(w, id, code, TH_VERIFIER), r);
 }
 
 /* Full flow for a public client: register, authorize, token. *access and
