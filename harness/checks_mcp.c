@@ -1,11 +1,13 @@
 /* MCP transport checks: the 2025-11-25 lifecycle (initialize first, the
  * initialized notification, the session id echoed, the negotiated
  * MCP-Protocol-Version on every request), the Accept header, and the
- * 2026-07-28 stateless wire's request metadata headers. */
+ * 2026-07-28 stateless wire's request metadata headers (Mcp-Method,
+ * Mcp-Name, and the Mcp-Param-{Name} headers of x-mcp-header arguments). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/b64url.h"
 #include "common/json.h"
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
@@ -277,6 +279,144 @@ void hc_check_mcp_accept_header(const struct hc_input *in,
                n);
 }
 
+/* --- Mcp-Param-{Name} (2026-07-28 transports §custom headers) ---------- */
+
+#define PARAM_MAX_DEPTH 32
+
+/* The inputSchema of tool `name` in the last tools/list answer of server
+ * `server` before exchange `upto`: a new reference, or NULL. */
+static json_t *listed_schema(const json_t *tr, size_t upto, const char *server,
+                             const char *name)
+{
+    json_t *found = NULL;
+
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE && i < upto;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        const json_t *ex = tq_at(tr, i);
+        const char *srv = tq_server(ex);
+        json_t *msgs;
+        json_t *answers;
+        const char *m = first_method(ex, &msgs);
+        size_t k;
+        const json_t *t;
+
+        bool is_list = m != NULL && strcmp(m, "tools/list") == 0;
+
+        json_decref(msgs); /* m is borrowed from msgs */
+        if (!is_list ||
+            (srv != NULL && server != NULL && strcmp(srv, server) != 0)) {
+            continue;
+        }
+        answers = tq_jsonrpc_messages(tq_resp_body(ex));
+        json_array_foreach(
+            json_object_get(
+                json_object_get(json_array_get(answers, 0), "result"), "tools"),
+            k, t)
+        {
+            const char *tn = ac_json_str(t, "name");
+
+            if (tn != NULL && strcmp(tn, name) == 0) {
+                json_decref(found);
+                found = json_incref(json_object_get(t, "inputSchema"));
+            }
+        }
+        json_decref(answers);
+    }
+    return found;
+}
+
+/* A header value as text: plain, or decoded from "=?base64?...?=". A new
+ * string or NULL. */
+static char *param_decode(const char *v)
+{
+    size_t n = strlen(v);
+    uint8_t *raw = NULL;
+    size_t rl = 0;
+    char *out;
+
+    if (n < 11 || strncmp(v, "=?base64?", 9) != 0 ||
+        strcmp(v + n - 2, "?=") != 0) {
+        return strdup(v);
+    }
+    if (!ac_b64_decode(v + 9, n - 11, &raw, &rl, NULL)) {
+        return NULL;
+    }
+    out = strndup((const char *)raw, rl);
+    free(raw);
+    return out;
+}
+
+/* Does header text `h` carry body value `v` (string as is, integer
+ * numerically, boolean as "true" / "false")? */
+static bool param_same(const char *h, const json_t *v)
+{
+    char *end;
+    double d;
+
+    if (json_is_string(v)) {
+        return strcmp(h, json_string_value(v)) == 0;
+    }
+    if (json_is_boolean(v)) {
+        return strcmp(h, json_is_true(v) ? "true" : "false") == 0;
+    }
+    d = strtod(h, &end);
+    return *h != '\0' && *end == '\0' && d == (double)json_integer_value(v);
+}
+
+/* Walk `node`'s properties chain (x-mcp-header is only valid there) with
+ * `args` the instance at the same path; on the first annotated argument
+ * whose header is wrong, describe it in `why` and return false. */
+static bool params_ok(const json_t *ex, const json_t *node, const json_t *args,
+                      int depth, char *why, size_t n)
+{
+    const char *key;
+    const json_t *prop;
+
+    if (depth > PARAM_MAX_DEPTH) {
+        return true;
+    }
+    json_object_foreach(json_object_get(node, "properties"), key, prop)
+    {
+        const char *hn = ac_json_str(prop, "x-mcp-header");
+        const json_t *v = json_object_get(args, key);
+        bool expected =
+            json_is_string(v) || json_is_integer(v) || json_is_boolean(v);
+        char name[160];
+        const char *hv;
+        char *dv;
+        bool same;
+
+        if (hn != NULL) {
+            snprintf(name, sizeof(name), "Mcp-Param-%.140s", hn);
+            hv = tq_req_header(ex, name);
+            if (hv != NULL && !expected) {
+                snprintf(why, n,
+                         "%.100s sent though argument '%.40s' is absent "
+                         "or null",
+                         name, key);
+                return false;
+            }
+            if (hv == NULL && expected) {
+                snprintf(why, n, "%.100s missing for argument '%.40s'", name,
+                         key);
+                return false;
+            }
+            dv = hv != NULL ? param_decode(hv) : NULL;
+            same = hv == NULL || (dv != NULL && param_same(dv, v));
+            free(dv);
+            if (!same) {
+                snprintf(why, n, "%.100s does not match argument '%.40s'", name,
+                         key);
+                return false;
+            }
+        }
+        if (json_is_object(v) && !params_ok(ex, prop, v, depth + 1, why, n)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void hc_check_mcp_request_metadata_headers(const struct hc_input *in,
                                            struct hc_result *out)
 {
@@ -310,6 +450,23 @@ void hc_check_mcp_request_metadata_headers(const struct hc_input *in,
                        "MCP request (seq %zu, method %.40s): Mcp-Method / "
                        "Mcp-Name headers missing or not mirroring the body",
                        hc_seq_of(tr, i), m);
+        } else if (m != NULL && strcmp(m, "tools/call") == 0) {
+            json_t *schema = listed_schema(tr, i, tq_server(ex), name);
+            char why[256];
+
+            ok = params_ok(
+                ex, schema,
+                json_object_get(
+                    json_object_get(json_array_get(msgs, 0), "params"),
+                    "arguments"),
+                0, why, sizeof(why));
+            json_decref(schema);
+            if (!ok) {
+                hc_verdict(out, HC_FAILURE,
+                           "tools/call (seq %zu, tool %.40s): %s "
+                           "(x-mcp-header of the listed inputSchema)",
+                           hc_seq_of(tr, i), name, why);
+            }
         }
         json_decref(msgs);
         if (!ok) {
@@ -321,7 +478,8 @@ void hc_check_mcp_request_metadata_headers(const struct hc_input *in,
         return;
     }
     hc_verdict(out, HC_SUCCESS,
-               "all %zu MCP request(s) mirrored method (and tool name) in "
-               "Mcp-Method / Mcp-Name",
+               "all %zu MCP request(s) mirrored method (and tool name, "
+               "x-mcp-header arguments) in Mcp-Method / Mcp-Name / "
+               "Mcp-Param-*",
                n);
 }

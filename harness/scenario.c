@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "harness/checks.h"
@@ -146,6 +147,9 @@ static const struct field challenge_fields[] = {
 static const struct field tool_fields[] = {
     {"name", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"scope", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    /* argument -> x-mcp-header name (2026-07-28 transports); check_mcp */
+    {"header_params", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false,
+     NULL},
     {0},
 };
 
@@ -552,6 +556,67 @@ static void check_servers(struct checker *ck, const json_t *doc)
     }
 }
 
+/* RFC 9110 §5.6.2 token (the x-mcp-header constraints). */
+static bool http_token(const char *s)
+{
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+              (ch >= 'A' && ch <= 'Z') ||
+              strchr("!#$%&'*+-.^_`|~", ch) != NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A tool's header_params: {argument: x-mcp-header name}, names HTTP
+ * tokens unique case-insensitively within the tool (2026-07-28
+ * transports §schema extension), on a server speaking that wire. */
+static void check_header_params(struct checker *ck, const json_t *tool,
+                                size_t i, const char *wire)
+{
+    const json_t *hp = json_object_get(tool, "header_params");
+    const char *arg;
+    const json_t *h;
+    char ptr[96];
+
+    snprintf(ptr, sizeof(ptr), "/mcp_server/tools/%zu/header_params", i);
+    /* wire absent: the default, "2025-11-25". */
+    if (hp != NULL && (wire == NULL || (strcmp(wire, "2026-07-28") != 0 &&
+                                        strcmp(wire, "both") != 0))) {
+        violate(ck, ptr, false,
+                "%s: needs /mcp_server/wire \"2026-07-28\" or \"both\" "
+                "(Mcp-Param headers belong to the 2026-07-28 wire)",
+                ptr);
+    }
+    json_object_foreach((json_t *)hp, arg, h)
+    {
+        const char *name = json_string_value(h);
+        bool dup = false;
+        const char *other;
+        const json_t *oh;
+
+        json_object_foreach((json_t *)hp, other, oh)
+        {
+            if (strcmp(other, arg) == 0) {
+                break;
+            }
+            dup = dup || (name != NULL && json_is_string(oh) &&
+                          strcasecmp(json_string_value(oh), name) == 0);
+        }
+        if (*arg == '\0' || name == NULL || !http_token(name) || dup) {
+            violate(ck, ptr, false,
+                    "%s: \"%s\" must map to a header name that is an HTTP "
+                    "token, unique case-insensitively within the tool",
+                    ptr, arg);
+        }
+    }
+}
+
 static void check_mcp(struct checker *ck, const json_t *doc)
 {
     const json_t *mcp = json_object_get(doc, "mcp_server");
@@ -588,6 +653,8 @@ static void check_mcp(struct checker *ck, const json_t *doc)
     json_array_foreach(tools, i, tool)
     {
         const char *name = json_string_value(json_object_get(tool, "name"));
+        check_header_params(ck, tool, i,
+                            json_string_value(json_object_get(mcp, "wire")));
         for (size_t j = 0; name != NULL && j < i; j++) {
             const char *o = json_string_value(
                 json_object_get(json_array_get(tools, j), "name"));

@@ -39,7 +39,9 @@ static const char *const versions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
 
 struct tool {
     char *name;
-    char *scope; /* required scope, NULL for none */
+    char *scope;        /* required scope, NULL for none */
+    json_t *hdr_params; /* argument -> x-mcp-header name (2026-07-28
+                           transports §custom headers), NULL for none */
 };
 
 struct mo_mcp {
@@ -281,26 +283,57 @@ static bool do_initialize(struct mo_mcp *m, const json_t *id,
            mo_reply_header(rep, "Mcp-Session-Id", sid);
 }
 
-static json_t *tool_json(const struct tool *t)
+/* A new tool definition. On the 2026-07-28 wire (`stateless`) each
+ * header-mirrored argument carries its x-mcp-header annotation; one the
+ * schema does not have yet is added as a string property. */
+static json_t *tool_json(const struct tool *t, bool stateless)
 {
+    json_t *doc;
+    json_t *props;
+    const char *arg;
+    json_t *hdr;
+
     if (strcmp(t->name, "echo") == 0) {
-        return json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s}}, s:[s]}}", "name",
-                         t->name, "description", "Echo the text argument",
-                         "inputSchema", "type", "object", "properties", "text",
-                         "type", "string", "required", "text");
+        doc = json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s}}, s:[s]}}", "name",
+                        t->name, "description", "Echo the text argument",
+                        "inputSchema", "type", "object", "properties", "text",
+                        "type", "string", "required", "text");
+    } else {
+        doc = json_pack("{s:s, s:s, s:{s:s, s:{}}}", "name", t->name,
+                        "description", "A mock tool", "inputSchema", "type",
+                        "object", "properties");
     }
-    return json_pack("{s:s, s:s, s:{s:s, s:{}}}", "name", t->name,
-                     "description", "A mock tool", "inputSchema", "type",
-                     "object", "properties");
+    props = json_object_get(json_object_get(doc, "inputSchema"), "properties");
+    if (!stateless || props == NULL) {
+        return doc;
+    }
+    json_object_foreach(t->hdr_params, arg, hdr)
+    {
+        json_t *p = json_object_get(props, arg);
+
+        if (p == NULL) {
+            p = json_pack("{s:s}", "type", "string");
+            if (p == NULL || json_object_set_new(props, arg, p) != 0) {
+                json_decref(doc);
+                return NULL;
+            }
+        }
+        if (json_object_set(p, "x-mcp-header", hdr) != 0) {
+            json_decref(doc);
+            return NULL;
+        }
+    }
+    return doc;
 }
 
 static bool do_tools_list(const struct mo_mcp *m, const json_t *id,
-                          struct mo_reply *rep)
+                          bool stateless, struct mo_reply *rep)
 {
     json_t *tools = json_array();
 
     for (size_t i = 0; tools != NULL && i < m->ntools; i++) {
-        if (json_array_append_new(tools, tool_json(&m->tools[i])) != 0) {
+        if (json_array_append_new(tools, tool_json(&m->tools[i], stateless)) !=
+            0) {
             json_decref(tools);
             return false;
         }
@@ -415,7 +448,7 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
         return rpc_result(rep, id, json_object());
     }
     if (strcmp(method, "tools/list") == 0) {
-        return do_tools_list(m, id, rep);
+        return do_tools_list(m, id, stateless, rep);
     }
     if (strcmp(method, "tools/call") == 0) {
         return do_tools_call(m, id, params, rep);
@@ -481,6 +514,91 @@ static bool header_mismatch(struct mo_reply *rep, const json_t *id,
     return rpc_error(rep, 400, id, RPC_HEADER_MISMATCH, msg);
 }
 
+/* RFC 9110 §5.5 field value: visible ASCII, space and tab only. */
+static bool header_chars_ok(const char *v)
+{
+    for (; *v != '\0'; v++) {
+        unsigned char ch = (unsigned char)*v;
+
+        if (ch != '\t' && (ch < 0x20 || ch > 0x7e)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Does the decoded header text `h` carry the body value `v` (a string,
+ * integer or boolean; integers compared numerically, so "42.0" is 42)? */
+static bool param_matches(const char *h, const json_t *v)
+{
+    char *end;
+    double d;
+
+    if (json_is_string(v)) {
+        return strcmp(h, json_string_value(v)) == 0;
+    }
+    if (json_is_boolean(v)) {
+        return strcmp(h, json_is_true(v) ? "true" : "false") == 0;
+    }
+    d = strtod(h, &end);
+    return *h != '\0' && *end == '\0' && d == (double)json_integer_value(v);
+}
+
+/* Transports §custom headers / §server validation: every header-mirrored
+ * argument of the called tool with a string, integer or boolean value
+ * needs exactly one Mcp-Param-{Name} header carrying it (decoded from the
+ * base64 sentinel form); an absent or null argument needs no header, and
+ * a header for it does not match the body. Returns false on our failure;
+ * *replied when the request was refused. */
+static bool param_check(const struct mo_mcp *m, const struct mo_req *req,
+                        const json_t *id, const json_t *params,
+                        struct mo_reply *rep, bool *replied)
+{
+    const struct tool *t = tool_find(m, ac_json_str(params, "name"));
+    const json_t *args = json_object_get(params, "arguments");
+    const char *arg;
+    const json_t *hdr;
+    char name[256];
+    char what[200];
+
+    *replied = true;
+    json_object_foreach(t != NULL ? t->hdr_params : NULL, arg, hdr)
+    {
+        const json_t *v = json_object_get(args, arg);
+        bool expected =
+            json_is_string(v) || json_is_integer(v) || json_is_boolean(v);
+        const char *hv;
+        char *dv;
+        bool same;
+
+        snprintf(name, sizeof(name), "Mcp-Param-%s", json_string_value(hdr));
+        hv = mo_req_header(req, name);
+        if (hv == NULL && !expected) {
+            continue;
+        }
+        if (hv == NULL || !expected || mo_req_header_count(req, name) > 1 ||
+            !header_chars_ok(hv)) {
+            snprintf(what, sizeof(what), "%.80s %s for argument '%.60s'", name,
+                     hv == NULL  ? "missing"
+                     : !expected ? "sent without a value in the body"
+                                 : "repeated or with invalid characters",
+                     arg);
+            return header_mismatch(rep, id, what);
+        }
+        dv = header_value_decode(hv);
+        same = dv != NULL && param_matches(dv, v);
+        free(dv);
+        if (!same) {
+            snprintf(what, sizeof(what),
+                     "%.80s does not match the body's argument '%.60s'", name,
+                     arg);
+            return header_mismatch(rep, id, what);
+        }
+    }
+    *replied = false;
+    return true;
+}
+
 /* The 2026-07-28 request checks (transports §request metadata, §server
  * validation; versioning §negotiation). Returns false on our failure;
  * *replied when the request was refused. */
@@ -543,6 +661,9 @@ static bool stateless_check(const struct mo_mcp *m, const struct mo_req *req,
                                    "Mcp-Name missing or different "
                                    "from the body");
         }
+    }
+    if (strcmp(method, "tools/call") == 0) {
+        return param_check(m, req, id, params, rep, replied);
     }
     *replied = false;
     return true;
@@ -776,11 +897,14 @@ static bool tools_configure(struct mo_mcp *m, const json_t *arr)
     {
         const char *name = ac_json_str(t, "name");
         const char *scope = ac_json_str(t, "scope");
+        const json_t *hp = json_object_get(t, "header_params");
 
         m->tools[i].name = strdup(name != NULL ? name : "echo");
         m->tools[i].scope = scope != NULL ? strdup(scope) : NULL;
+        m->tools[i].hdr_params = json_is_object(hp) ? json_deep_copy(hp) : NULL;
         m->ntools++;
-        if (m->tools[i].name == NULL || (scope != NULL && !m->tools[i].scope)) {
+        if (m->tools[i].name == NULL || (scope != NULL && !m->tools[i].scope) ||
+            (json_is_object(hp) && m->tools[i].hdr_params == NULL)) {
             return false;
         }
     }
@@ -961,6 +1085,7 @@ void mo_mcp_free(struct mo_mcp *m)
     for (size_t i = 0; i < m->ntools; i++) {
         free(m->tools[i].name);
         free(m->tools[i].scope);
+        json_decref(m->tools[i].hdr_params);
     }
     free(m->tools);
     for (size_t i = 0; i < m->nsessions; i++) {

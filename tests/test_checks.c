@@ -504,6 +504,12 @@ static const struct row ROWS[] = {
     {"stateless-no-method-header", "mcp-request-metadata-headers", RUNS_FILE,
      HC_FAILURE, "not mirroring the body"},
     {"good", "mcp-request-metadata-headers", RUNS_FILE, HC_SKIPPED, NULL},
+    {"stateless-param-good", "mcp-request-metadata-headers", RUNS_FILE,
+     HC_SUCCESS, NULL},
+    {"stateless-param-mismatch", "mcp-request-metadata-headers", RUNS_FILE,
+     HC_FAILURE, "Mcp-Param-Text does not match argument 'text'"},
+    {"stateless-param-missing", "mcp-request-metadata-headers", RUNS_FILE,
+     HC_FAILURE, "Mcp-Param-Text missing for argument 'text'"},
 };
 
 #define NROWS (sizeof ROWS / sizeof ROWS[0])

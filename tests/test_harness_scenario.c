@@ -117,6 +117,20 @@ static const struct bad cases[] = {
      "5:57", "/authorization_servers/0/issuer_path: must be \"\""},
     {6, "  \"mcp_server\": {\"path\": \"mcp\"},", "6:26",
      "/mcp_server/path: \"mcp\" must start with '/'"},
+    /* header_params: the 2026-07-28 wire, HTTP-token names unique
+     * case-insensitively within the tool */
+    {6,
+     "  \"mcp_server\": {\"tools\": [{\"name\": \"echo\", "
+     "\"header_params\": {\"text\": \"Text\"}}]},",
+     "6:62", "needs /mcp_server/wire \"2026-07-28\" or \"both\""},
+    {6,
+     "  \"mcp_server\": {\"wire\": \"2026-07-28\", \"tools\": [{\"name\": "
+     "\"echo\", \"header_params\": {\"text\": \"Te xt\"}}]},",
+     "6:84", "\"text\" must map to a header name that is an HTTP token"},
+    {6,
+     "  \"mcp_server\": {\"wire\": \"both\", \"tools\": [{\"name\": "
+     "\"echo\", \"header_params\": {\"a\": \"X\", \"b\": \"x\"}}]},",
+     "6:78", "\"b\" must map to a header name that is an HTTP token, unique"},
     {7, "  \"client\": {\"tool\": \"add\"},", "7:22",
      "/client/tool: \"add\" is not one of /mcp_server/tools"},
     /* rules (their shape is mocks/rules.c's mo_rules_check) */

@@ -2,7 +2,8 @@
  * with JSON or SSE answers, and 2026-07-28 stateless (server/discover,
  * _meta protocol version, MCP-Protocol-Version / Mcp-Method / Mcp-Name
  * headers, HeaderMismatch and UnsupportedProtocolVersion errors), a dual
- * server, per-method scopes and the scope hierarchy option. */
+ * server, per-method scopes, the scope hierarchy option and the
+ * Mcp-Param-{Name} check of header-mirrored tool arguments. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -282,6 +283,120 @@ static void test_scopes_per_method_and_hierarchy(void **state)
     fx_free(f);
 }
 
+/* --- Mcp-Param-{Name} (2026-07-28 transports §custom headers) -------- */
+
+/* tools/call of echo with `args` (JSON members) and up to 3 headers
+ * besides the version, method and name ones; returns the status. */
+static long call_params(struct fx *f, const char *args, const char *h1,
+                        const char *h2, const char *h3, struct th_resp *r)
+{
+    char *auth = th_fmt("Authorization: Bearer %s", f->token);
+    char *body = th_fmt("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":"
+                        "\"tools/call\",\"params\":{\"name\":\"echo\","
+                        "\"arguments\":{%s}," META "\"" V26 "\"}}}",
+                        args);
+    const char *h[] = {TH_ACCEPT,
+                       "Content-Type: application/json",
+                       auth,
+                       "MCP-Protocol-Version: " V26,
+                       "Mcp-Method: tools/call",
+                       "Mcp-Name: echo",
+                       h1,
+                       h2,
+                       h3,
+                       NULL};
+    long st = th_http("POST", mo_world_mcp_url(f->w), h, body, 0, r);
+
+    free(auth);
+    free(body);
+    return st;
+}
+
+static void test_stateless_header_params(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct th_resp r;
+    json_t *doc, *props;
+
+    (void)state;
+    f->w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":"
+        "{\"wire\":\"" V26 "\",\"tools\":[{\"name\":\"echo\",\"header_params\":"
+        "{\"text\":\"Text\",\"n\":\"N\"}}]}}");
+    assert_true(th_login(f->w, "mcp", &f->token, NULL));
+    /* tools/list: the annotations, on an existing and an added property. */
+    assert_int_equal(post(f, f->token,
+                          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+                          "\"tools/list\",\"params\":{" META "\"" V26 "\"}}}",
+                          "MCP-Protocol-Version: " V26,
+                          "Mcp-Method: tools/list", NULL, &r),
+                     200);
+    doc = th_json(&r);
+    props = json_object_get(
+        json_object_get(
+            json_array_get(
+                json_object_get(json_object_get(doc, "result"), "tools"), 0),
+            "inputSchema"),
+        "properties");
+    assert_string_equal(
+        ac_json_str(json_object_get(props, "text"), "x-mcp-header"), "Text");
+    assert_string_equal(ac_json_str(json_object_get(props, "n"), "type"),
+                        "string");
+    assert_string_equal(
+        ac_json_str(json_object_get(props, "n"), "x-mcp-header"), "N");
+    json_decref(doc);
+    th_resp_free(&r);
+    /* Match: plain, base64 sentinel (header names case-insensitive), an
+     * integer compared numerically; an absent argument needs no header. */
+    assert_int_equal(
+        call_params(f, "\"text\":\"hi\"", "Mcp-Param-Text: hi", NULL, NULL, &r),
+        200);
+    assert_non_null(strstr(r.body, "\"text\":\"hi\""));
+    th_resp_free(&r);
+    assert_int_equal(
+        call_params(f, "\"text\":\" padded \"",
+                    "mcp-param-text: =?base64?IHBhZGRlZCA=?=", NULL, NULL, &r),
+        200);
+    th_resp_free(&r);
+    assert_int_equal(call_params(f, "\"text\":\"hi\",\"n\":42",
+                                 "Mcp-Param-Text: hi", "Mcp-Param-N: 42.0",
+                                 NULL, &r),
+                     200);
+    th_resp_free(&r);
+    /* Mismatch: a different value, a different integer, a bad sentinel. */
+    assert_int_equal(
+        call_params(f, "\"text\":\"hi\"", "Mcp-Param-Text: ho", NULL, NULL, &r),
+        400);
+    assert_int_equal(th_rpc_code(&r), -32020);
+    assert_non_null(strstr(r.body, "Mcp-Param-Text does not match"));
+    th_resp_free(&r);
+    assert_int_equal(call_params(f, "\"text\":\"hi\",\"n\":42",
+                                 "Mcp-Param-Text: hi", "Mcp-Param-N: 43", NULL,
+                                 &r),
+                     400);
+    assert_int_equal(th_rpc_code(&r), -32020);
+    th_resp_free(&r);
+    assert_int_equal(call_params(f, "\"text\":\"hi\"",
+                                 "Mcp-Param-Text: =?base64?!!!?=", NULL, NULL,
+                                 &r),
+                     400);
+    assert_int_equal(th_rpc_code(&r), -32020);
+    th_resp_free(&r);
+    /* Missing: a value in the body without its header; a header for an
+     * argument the body does not have. */
+    assert_int_equal(call_params(f, "\"text\":\"hi\"", NULL, NULL, NULL, &r),
+                     400);
+    assert_int_equal(th_rpc_code(&r), -32020);
+    assert_non_null(strstr(r.body, "Mcp-Param-Text missing"));
+    th_resp_free(&r);
+    assert_int_equal(call_params(f, "\"text\":\"hi\"", "Mcp-Param-Text: hi",
+                                 "Mcp-Param-N: 1", NULL, &r),
+                     400);
+    assert_int_equal(th_rpc_code(&r), -32020);
+    th_resp_free(&r);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_stateless_errors),
         cmocka_unit_test(test_dual_wire),
         cmocka_unit_test(test_scopes_per_method_and_hierarchy),
+        cmocka_unit_test(test_stateless_header_params),
     };
     int rc;
 

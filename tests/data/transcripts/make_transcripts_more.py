@@ -697,6 +697,28 @@ def mcp_cases():
     case("stateless-no-method-header", "2026-07-28 wire without Mcp-Method.",
          sfull(False), sc=sl)
 
+    # Mcp-Param-{Name}: tools/list annotates echo's text argument with
+    # x-mcp-header "Text"; the tools/call must mirror it.
+    listed = {"jsonrpc": "2.0", "id": 2, "result": {"tools": [{
+        "name": "echo", "inputSchema": {"type": "object", "properties": {
+            "text": {"type": "string", "x-mcp-header": "Text"}}}}]}}
+
+    def pfull(param):
+        lst = sreq(2, "tools/list", None)
+        lst["response"]["body"] = json.dumps(listed)
+        cl = sreq(3, "tools/call", call)
+        if param is not None:
+            cl["request"]["headers"].append(["Mcp-Param-Text", param])
+        return full(discovery()[0:0] + first_401(True) + seg_prm() +
+                    seg_meta(), session=[lst, cl])
+    case("stateless-param-good", "2026-07-28 wire: the x-mcp-header "
+         "argument mirrored in Mcp-Param-Text (base64 sentinel form).",
+         pfull("=?base64?aGVsbG8=?="), sc=sl)
+    case("stateless-param-mismatch", "2026-07-28 wire: Mcp-Param-Text "
+         "differs from the argument.", pfull("goodbye"), sc=sl)
+    case("stateless-param-missing", "2026-07-28 wire: the x-mcp-header "
+         "argument without its Mcp-Param-Text header.", pfull(None), sc=sl)
+
 
 def main():
     discovery_cases()
