@@ -166,12 +166,9 @@ TEST_ENV = AUTHCHECK_BINDIR=$(abspath $(BINDIR)) \
            AUTHCHECK_TESTDATA=$(abspath tests/data) \
            AUTHCHECK_TMP=$(abspath $(B)/tmp)
 
-# `make run-tests TEST_BINS="build/tests/test_x"` builds and runs just those.
-ifeq ($(origin TEST_BINS),command line)
-run-tests: $(TEST_BINS)
-else
-run-tests: build-tests
-endif
+# `make run-tests TEST_BINS="build/tests/test_x"` builds and runs just those
+# (with the programs they drive, which must never be stale).
+run-tests: all $(MUTCLIENT) $(TEST_BINS)
 	$(Q)rm -rf $(B)/tmp && mkdir -p $(B)/tmp
 	$(Q)$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
 
