@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,11 +18,11 @@
 #include <jansson.h>
 
 #include "client/lib/store_int.h"
-#include "common/form.h"
 #include "common/json.h"
 #include "common/jwk.h"
 #include "common/jwt.h"
 #include "mocks/world.h"
+#include "tests/support/transcript.h"
 
 struct fixture {
     json_t *scenario;
@@ -116,17 +115,9 @@ static int count(const struct fixture *f, const char *server,
             n++;
             continue;
         }
-        const char *text =
-            strcmp(ac_json_str(x, "method"), "GET") == 0
-                ? ac_json_str(x, "query")
-                : ac_json_str(json_object_get(x, "request"), "body");
-        struct ac_form form;
-        ac_form_init(&form);
-        if (text != NULL && ac_form_parse(text, &form, NULL)) {
-            const char *v = ac_form_get(&form, name);
-            n += v != NULL && (value == NULL || strcmp(v, value) == 0);
-        }
-        ac_form_free(&form);
+        char *v = ts_req_param(x, name);
+        n += v != NULL && (value == NULL || strcmp(v, value) == 0);
+        free(v);
     }
     return n;
 }
@@ -470,20 +461,6 @@ static void check_no_resource(struct fixture *f, bool mut)
 /* --- more transcript helpers ------------------------------------------------
  */
 
-static const char *req_header(const json_t *x, const char *name)
-{
-    size_t i;
-    const json_t *h;
-    json_array_foreach(
-        json_object_get(json_object_get(x, "request"), "headers"), i, h)
-    {
-        if (strcasecmp(json_string_value(json_array_get(h, 0)), name) == 0) {
-            return json_string_value(json_array_get(h, 1));
-        }
-    }
-    return NULL;
-}
-
 static long status_of(const json_t *x)
 {
     return (long)json_integer_value(
@@ -525,7 +502,7 @@ static int mcp_without(const struct fixture *f, const char *method,
                         ? strcmp(method, "*") == 0 || strcmp(m, method) == 0
                         : strcmp(m, "initialize") != 0 &&
                               strcmp(m, "server/discover") != 0;
-        n += pick && req_header(x, name) == NULL;
+        n += pick && ts_req_header(x, name) == NULL;
     }
     return n;
 }
@@ -558,7 +535,7 @@ static int rejected_bearers(const struct fixture *f)
     {
         const char *ep = ac_json_str(x, "endpoint");
         n += ep != NULL && strcmp(ep, "mcp") == 0 && status_of(x) == 401 &&
-             req_header(x, "Authorization") != NULL;
+             ts_req_header(x, "Authorization") != NULL;
     }
     return n;
 }
@@ -594,18 +571,9 @@ static const char *param_at(const struct fixture *f, const char *endpoint,
         if (ep == NULL || strcmp(ep, endpoint) != 0) {
             continue;
         }
-        const char *text =
-            strcmp(ac_json_str(x, "method"), "GET") == 0
-                ? ac_json_str(x, "query")
-                : ac_json_str(json_object_get(x, "request"), "body");
-        struct ac_form form;
-        ac_form_init(&form);
-        snprintf(buf, n, "-");
-        if (text != NULL && ac_form_parse(text, &form, NULL) &&
-            ac_form_get(&form, name) != NULL) {
-            snprintf(buf, n, "%s", ac_form_get(&form, name));
-        }
-        ac_form_free(&form);
+        char *v = ts_req_param(x, name);
+        snprintf(buf, n, "%s", v != NULL ? v : "-");
+        free(v);
         return buf;
     }
     return buf;
@@ -620,18 +588,13 @@ static json_t *refresh_tokens_sent(const struct fixture *f)
     json_array_foreach(f->transcript, i, x)
     {
         const char *ep = ac_json_str(x, "endpoint");
-        const char *b = ac_json_str(json_object_get(x, "request"), "body");
-        struct ac_form form;
-        if (ep == NULL || strcmp(ep, "token") != 0 || b == NULL) {
-            continue;
+        char *rt = ep != NULL && strcmp(ep, "token") == 0
+                       ? ts_req_param(x, "refresh_token")
+                       : NULL;
+        if (rt != NULL) {
+            json_array_append_new(out, json_string(rt));
         }
-        ac_form_init(&form);
-        if (ac_form_parse(b, &form, NULL) &&
-            ac_form_get(&form, "refresh_token") != NULL) {
-            json_array_append_new(
-                out, json_string(ac_form_get(&form, "refresh_token")));
-        }
-        ac_form_free(&form);
+        free(rt);
     }
     return out;
 }
@@ -954,8 +917,6 @@ static void check_token_audience(struct fixture *f, bool mut)
     json_array_foreach(f->transcript, i, x)
     {
         const char *ep = ac_json_str(x, "endpoint");
-        const json_t *h;
-        size_t k;
         if (bearer == NULL && strcmp(ep, "token") == 0) {
             json_t *doc = json_loads(
                 ac_json_str(json_object_get(x, "response"), "body"), 0, NULL);
@@ -969,12 +930,8 @@ static void check_token_audience(struct fixture *f, bool mut)
         if (bearer == NULL || strcmp(ac_json_str(x, "server"), "mcp2") != 0) {
             continue;
         }
-        json_array_foreach(
-            json_object_get(json_object_get(x, "request"), "headers"), k, h)
-        {
-            const char *v = json_string_value(json_array_get(h, 1));
-            sent = sent || (v != NULL && strcmp(v, bearer) == 0);
-        }
+        const char *v = ts_req_header(x, "Authorization");
+        sent = sent || (v != NULL && strcmp(v, bearer) == 0);
     }
     assert_int_equal(sent, mut);
     if (!mut) {
@@ -1130,7 +1087,7 @@ static void check_accept(struct fixture *f, bool mut)
     json_array_foreach(f->transcript, i, x)
     {
         const char *ep = ac_json_str(x, "endpoint");
-        const char *acc = req_header(x, "Accept");
+        const char *acc = ts_req_header(x, "Accept");
         n += ep != NULL && strcmp(ep, "mcp") == 0 &&
              strcmp(ac_json_str(x, "method"), "POST") == 0 &&
              (acc == NULL || strstr(acc, "text/event-stream") == NULL);
@@ -1391,9 +1348,46 @@ static void test_every_mutation(void **state)
     }
 }
 
+static bool has_case(const char *name)
+{
+    for (size_t i = 0; i < NCASES; i++) {
+        if (strcmp(cases[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Every mutation the client lists in `--help` has a case above, and every
+ * case names one of them: a new mutation cannot go untested. */
+static void test_cases_cover_mutations(void **state)
+{
+    char cmd[1024], line[512], name[64];
+    bool listing = false;
+    size_t seen = 0;
+    (void)state;
+    snprintf(cmd, sizeof cmd, "%s --help",
+             env_or("AUTHCHECK_MUT_CLIENT", "build/tests/mcp-oauth-mut"));
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    while (fgets(line, sizeof line, p) != NULL) {
+        if (strncmp(line, "mutations", 9) == 0) {
+            listing = true;
+        } else if (listing && sscanf(line, "  %63s", name) == 1) {
+            if (!has_case(name)) {
+                fail_msg("mutation \"%s\" has no case", name);
+            }
+            seen++;
+        }
+    }
+    assert_int_equal(pclose(p), 0);
+    assert_int_equal(seen, NCASES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases_cover_mutations),
         cmocka_unit_test(test_every_mutation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,10 @@ char *authz_base_scope(const struct mcpo_client *c, bool *nomem)
     return copy;
 }
 
-char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
+/* MCP scope selection: authz_base_scope, plus offline_access when there
+ * is a scope and the AS lists it. A new string or NULL (omit); *nomem set
+ * when allocation failed. */
+static char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
 {
     char *s = authz_base_scope(c, nomem), *more = NULL;
     const json_t *as = json_object_get(c->as_meta, "scopes_supported");

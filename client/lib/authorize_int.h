@@ -52,11 +52,6 @@ enum cb_verdict paste_judge(const char *pasted, const char *redirect_uri,
  * (The client credentials grant uses this: no refresh token there.) */
 char *authz_base_scope(const struct mcpo_client *c, bool *err_nomem);
 
-/* MCP scope selection: the configured scope, else the challenge's scope,
- * else the PRM's scopes_supported joined by spaces, else NULL (omit).
- * A new string or NULL; *err_nomem set when allocation failed. */
-char *authz_select_scope(const struct mcpo_client *c, bool *err_nomem);
-
 /* --- browser.c ------------------------------------------------------------ */
 
 /* Split $BROWSER on ':' into a new NULL-terminated array of new strings

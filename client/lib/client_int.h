@@ -125,9 +125,6 @@ enum mcp_status {
  * notification (result == NULL) a 202 is expected. */
 bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
              json_t **result, enum mcp_status *status, struct ac_err *err);
-/* initialize + notifications/initialized; *status as for mcp_rpc. */
-bool mcp_initialize(struct mcpo_client *c, enum mcp_status *status,
-                    struct ac_err *err);
 /* Open the conversation on the server's wire: server/discover (2026-07-28,
  * falling back to initialize for a legacy server), or initialize when the
  * server is known to be legacy. *status as for mcp_rpc. */

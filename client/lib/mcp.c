@@ -675,8 +675,9 @@ out:
     return ok;
 }
 
-bool mcp_initialize(struct mcpo_client *c, enum mcp_status *status,
-                    struct ac_err *err)
+/* initialize + notifications/initialized; *status as for mcp_rpc. */
+static bool mcp_initialize(struct mcpo_client *c, enum mcp_status *status,
+                           struct ac_err *err)
 {
     const char *v =
         c->legacy_version != NULL ? c->legacy_version : LEGACY_VERSION;
