@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/b64url.h"
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
@@ -16,38 +15,6 @@
 #include "mocks/as_int.h"
 #include "mocks/httpd.h"
 #include "mocks/world_int.h"
-
-/* Split RFC 6749 §2.3.1 Basic credentials: base64 of
- * urlencode(id) ":" urlencode(secret). */
-static bool basic_decode(const char *hdr, char **id, char **secret)
-{
-    uint8_t *raw = NULL;
-    size_t n = 0;
-    char *colon;
-    bool ok = false;
-
-    *id = *secret = NULL;
-    hdr += strlen("Basic");
-    hdr += strspn(hdr, " ");
-    if (!ac_b64_decode(hdr, strlen(hdr), &raw, &n, NULL)) {
-        return false;
-    }
-    colon = memchr(raw, ':', n);
-    if (colon != NULL && memchr(raw, '\0', n) == NULL) {
-        *id = ac_pct_decode((char *)raw, (size_t)(colon - (char *)raw), true,
-                            NULL);
-        *secret = ac_pct_decode(
-            colon + 1, n - (size_t)(colon + 1 - (char *)raw), true, NULL);
-        ok = *id != NULL && *secret != NULL;
-    }
-    ac_secret_free((char *)raw);
-    if (!ok) {
-        free(*id);
-        ac_secret_free(*secret);
-        *id = *secret = NULL;
-    }
-    return ok;
-}
 
 static bool invalid_client(struct mo_reply *rep, bool basic, const char *d)
 {
@@ -206,7 +173,7 @@ bool mo_as_authenticate(struct mo_as *as, const struct mo_req *req,
         }
         return authenticate_assertion(as, f, rep, out);
     }
-    if (basic && !basic_decode(hdr, &bid, &bsecret)) {
+    if (basic && !mo_req_basic(req, &bid, &bsecret)) {
         why = "malformed Basic credentials";
     } else if (basic && body_id != NULL && strcmp(body_id, bid) != 0) {
         why = "client_id does not match the Basic credentials";

@@ -64,6 +64,7 @@ static char *sign_unlocked(struct mo_as *as, const char *client_id,
     }
     if (claims != NULL && key != NULL) {
         pthread_mutex_unlock(&as->sh->lock);
+        /* RFC 9068 §2.1: JWT access tokens are typed "at+jwt". */
         jwt = ac_jwt_sign(key, "at+jwt", claims, NULL);
         pthread_mutex_lock(&as->sh->lock);
     }

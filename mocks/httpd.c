@@ -17,8 +17,11 @@
 
 #include <microhttpd.h>
 
+#include "common/b64url.h"
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/crypto.h"
+#include "common/form.h"
 #include "mocks/transcript.h"
 
 /* Bodies larger than this are cut in the transcript (the handler saw them
@@ -145,9 +148,49 @@ bool mo_req_content_type_is(const struct mo_req *req, const char *type)
     return *ct == '\0' || *ct == ';';
 }
 
+bool mo_req_basic(const struct mo_req *req, char **id, char **secret)
+{
+    const char *hdr = mo_req_header(req, "Authorization");
+    uint8_t *raw = NULL;
+    size_t n = 0;
+    char *colon, *sec = NULL;
+    bool ok = false;
+
+    *id = NULL;
+    if (hdr == NULL || strncasecmp(hdr, "Basic ", 6) != 0) {
+        goto out;
+    }
+    hdr += 6 + strspn(hdr + 6, " ");
+    if (!ac_b64_decode(hdr, strlen(hdr), &raw, &n, NULL)) {
+        goto out;
+    }
+    colon = memchr(raw, ':', n);
+    if (colon != NULL && memchr(raw, '\0', n) == NULL) {
+        *id = ac_pct_decode((char *)raw, (size_t)(colon - (char *)raw), true,
+                            NULL);
+        sec = ac_pct_decode(colon + 1, n - (size_t)(colon + 1 - (char *)raw),
+                            true, NULL);
+        ok = *id != NULL && sec != NULL;
+    }
+out:
+    ac_secret_free((char *)raw);
+    if (!ok) {
+        free(*id);
+        *id = NULL;
+        ac_secret_free(sec);
+        sec = NULL;
+    }
+    if (secret != NULL) {
+        *secret = sec;
+    } else {
+        ac_secret_free(sec);
+    }
+    return ok;
+}
+
 /* --- replies -------------------------------------------------------- */
 
-void mo_reply_init(struct mo_reply *rep)
+static void reply_init(struct mo_reply *rep)
 {
     memset(rep, 0, sizeof(*rep));
 }
@@ -160,7 +203,7 @@ void mo_reply_clear(struct mo_reply *rep)
     }
     free(rep->headers);
     free(rep->body);
-    mo_reply_init(rep);
+    reply_init(rep);
 }
 
 static bool header_push(struct mo_header **arr, size_t *n, size_t *cap,
@@ -256,12 +299,6 @@ bool mo_reply_redirect(struct mo_reply *rep, const char *location)
 {
     return mo_reply_header(rep, "Location", location) &&
            mo_reply_body(rep, 302, NULL, NULL, 0);
-}
-
-bool mo_reply_text(struct mo_reply *rep, int status, const char *text)
-{
-    return mo_reply_body(rep, status, "text/plain; charset=utf-8", text,
-                         strlen(text));
 }
 
 bool mo_reply_html(struct mo_reply *rep, int status, const char *html)
@@ -382,16 +419,6 @@ void mo_httpd_set_threads(struct mo_httpd *h, unsigned n)
     h->threads = n;
 }
 
-void mo_httpd_set_body_max(struct mo_httpd *h, size_t max)
-{
-    h->body_max = max;
-}
-
-uint16_t mo_httpd_port(const struct mo_httpd *h)
-{
-    return h->port;
-}
-
 const char *mo_httpd_origin(const struct mo_httpd *h)
 {
     return h->port != 0 ? h->origin : NULL;
@@ -447,7 +474,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->h = h;
     r->t_ns = ac_mono_ns();
     ac_buf_init(&r->body, h->body_max);
-    mo_reply_init(&r->rep);
+    reply_init(&r->rep);
     q = strchr(uri, '?');
     r->target = strdup(uri);
     r->path = q != NULL ? strndup(uri, (size_t)(q - uri)) : strdup(uri);

@@ -56,6 +56,13 @@ size_t mo_req_header_count(const struct mo_req *req, const char *name);
  * as charset are ignored, comparison case-insensitive)? */
 bool mo_req_content_type_is(const struct mo_req *req, const char *type);
 
+/* RFC 6749 §2.3.1 Basic credentials of the Authorization header: base64 of
+ * urlencode(id) ":" urlencode(secret). On success *id is a new string
+ * (free()) and, when `secret` is non-NULL, *secret too (ac_secret_free()).
+ * False, with both NULL, when the header is absent, not Basic, or
+ * malformed. */
+bool mo_req_basic(const struct mo_req *req, char **id, char **secret);
+
 /* A response being built by a handler. The wrapper owns it. */
 struct mo_reply {
     int status; /* 0 until a reply_* function set it */
@@ -66,7 +73,6 @@ struct mo_reply {
     size_t body_len;
 };
 
-void mo_reply_init(struct mo_reply *rep);
 void mo_reply_clear(struct mo_reply *rep);
 
 /* Add a response header (copied). Headers are sent in the order added. */
@@ -88,7 +94,6 @@ bool mo_reply_oauth_error(struct mo_reply *rep, int status, const char *code,
 /* 302 Found with Location: `location`, no body. */
 bool mo_reply_redirect(struct mo_reply *rep, const char *location);
 
-bool mo_reply_text(struct mo_reply *rep, int status, const char *text);
 bool mo_reply_html(struct mo_reply *rep, int status, const char *html);
 
 /* Status only, no body (202, 204, 200 for RFC 7009). */
@@ -154,9 +159,6 @@ void mo_httpd_set_hooks(struct mo_httpd *h, mo_before_fn before,
  * thread. Before start. */
 void mo_httpd_set_threads(struct mo_httpd *h, unsigned n);
 
-/* Set the body cap (default MO_HTTPD_BODY_MAX). Before start. */
-void mo_httpd_set_body_max(struct mo_httpd *h, size_t max);
-
 /* Bind a listening socket on 127.0.0.1:0 without serving yet, so that
  * the port and origin are known (and URLs built from them) before any
  * request can be dispatched. Idempotent; mo_httpd_start calls it. */
@@ -164,9 +166,6 @@ bool mo_httpd_listen(struct mo_httpd *h, struct ac_err *err);
 
 /* Bind 127.0.0.1:0 (unless mo_httpd_listen did) and start serving. */
 bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err);
-
-/* The kernel-assigned port (0 before mo_httpd_listen / start). */
-uint16_t mo_httpd_port(const struct mo_httpd *h);
 
 /* "http://127.0.0.1:PORT", borrowed, valid until mo_httpd_free. NULL
  * before mo_httpd_listen / start. */

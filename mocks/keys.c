@@ -30,13 +30,6 @@ bool mo_keys_new(enum ac_jws_alg alg, struct mo_keys **out, struct ac_err *err)
     return true;
 }
 
-char *mo_keys_sign(const struct mo_keys *k, const json_t *claims,
-                   struct ac_err *err)
-{
-    /* RFC 9068 §2.1: JWT access tokens are typed "at+jwt". */
-    return ac_jwt_sign(k->cur, "at+jwt", claims, err);
-}
-
 struct ac_jwk *mo_keys_current(const struct mo_keys *k)
 {
     return ac_jwk_dup(k->cur);

@@ -18,11 +18,6 @@ struct mo_keys;
  * success *out is new (mo_keys_free). */
 bool mo_keys_new(enum ac_jws_alg alg, struct mo_keys **out, struct ac_err *err);
 
-/* A compact JWS of `claims` (borrowed) with the current key: a new string
- * (free()), or NULL. */
-char *mo_keys_sign(const struct mo_keys *k, const json_t *claims,
-                   struct ac_err *err);
-
 /* A reference of its own to the current key (ac_jwk_free), so it can sign
  * while a rotation replaces it. NULL when out of memory. */
 struct ac_jwk *mo_keys_current(const struct mo_keys *k);

@@ -189,8 +189,8 @@ static const struct tool *tool_find(const struct mo_mcp *m, const char *name)
     return NULL;
 }
 
-/* The scope an operation needs, or NULL. Today only tools carry scopes;
- * this is where per-method scopes will plug in. */
+/* The scope an operation needs, or NULL: the called tool's own scope,
+ * else the method's entry in method_scopes. */
 static const char *required_scope(const struct mo_mcp *m, const char *method,
                                   const json_t *params)
 {

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/b64url.h"
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/form.h"
@@ -918,27 +917,9 @@ static const json_t *view_json(struct view *w)
 
 static const char *view_basic_id(struct view *w)
 {
-    const char *h = mo_req_header(w->req, "Authorization");
-    uint8_t *raw = NULL;
-    size_t n = 0;
-
-    if (w->basic_done) {
-        return w->basic_id;
-    }
-    w->basic_done = true;
-    if (h == NULL || strncasecmp(h, "Basic ", 6) != 0) {
-        return NULL;
-    }
-    h += 6;
-    h += strspn(h, " ");
-    if (ac_b64_decode(h, strlen(h), &raw, &n, NULL)) {
-        char *colon = memchr(raw, ':', n);
-
-        if (colon != NULL) {
-            w->basic_id = ac_pct_decode(
-                (char *)raw, (size_t)(colon - (char *)raw), true, NULL);
-        }
-        ac_secret_free((char *)raw);
+    if (!w->basic_done) {
+        w->basic_done = true;
+        mo_req_basic(w->req, &w->basic_id, NULL);
     }
     return w->basic_id;
 }
@@ -1480,6 +1461,11 @@ static void truncate_body(struct mo_reply *rep, json_int_t n)
 
 /* --- hooks ----------------------------------------------------------- */
 
+/* Hand queued events (sh->events) to the "on" rules and empty the queue.
+ * Indexes of fired rules are appended to *fired (created when NULL; may
+ * be NULL itself to not collect them). */
+static void run_events(struct mo_shared *sh, json_t **fired);
+
 bool mo_rules_before(void *ctx, const struct mo_req *req, struct mo_reply *rep,
                      struct mo_fx *fx)
 {
@@ -1529,10 +1515,9 @@ void mo_rules_after(void *ctx, const struct mo_req *req, struct mo_reply *rep,
     struct mo_rules *e = sh->rules;
     size_t i;
     const json_t *ix;
-    json_t *fired = json_deep_copy(fx->fired);
 
     /* Only the rules that fired before the handler act on the reply. */
-    json_array_foreach(fired, i, ix)
+    json_array_foreach(fx->fired, i, ix)
     {
         const struct rule *x = &e->v[json_integer_value(ix)];
         const json_t *p = json_object_get(x->act, "patch");
@@ -1552,8 +1537,7 @@ void mo_rules_after(void *ctx, const struct mo_req *req, struct mo_reply *rep,
             malform(rep);
         }
     }
-    json_decref(fired);
-    mo_rules_run_events(sh, &fx->fired);
+    run_events(sh, &fx->fired);
 }
 
 static bool event_matches(const json_t *on, const struct mo_event *ev)
@@ -1582,7 +1566,7 @@ static void event_free(struct mo_event *ev)
     free(ev->client_id);
 }
 
-void mo_rules_run_events(struct mo_shared *sh, json_t **fired)
+static void run_events(struct mo_shared *sh, json_t **fired)
 {
     struct mo_rules *e = sh->rules;
 

@@ -63,9 +63,4 @@ bool mo_rules_before(void *ctx, const struct mo_req *req, struct mo_reply *rep,
 void mo_rules_after(void *ctx, const struct mo_req *req, struct mo_reply *rep,
                     struct mo_fx *fx);
 
-/* Hand queued events (sh->events) to the "on" rules and empty the queue.
- * Indexes of fired rules are appended to *fired (created when NULL; may
- * be NULL itself to not collect them). */
-void mo_rules_run_events(struct mo_shared *sh, json_t **fired);
-
 #endif

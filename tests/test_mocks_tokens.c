@@ -466,6 +466,20 @@ static void test_loopback_port_rule(void **state)
     mo_world_stop(loose);
 }
 
+/* GET /authorize with `q`, which must show the consent page; the
+ * transaction id of its form (a new string). The body stays in *r. */
+static char *consent_txn(struct mo_world *w, const char *q, struct th_resp *r)
+{
+    static const char field[] = "name=\"txn\" value=\"";
+    const char *p;
+
+    assert_int_equal(th_authorize_raw(w, q, r), 200);
+    p = strstr(r->body, field);
+    assert_non_null(p);
+    p += strlen(field);
+    return strndup(p, strcspn(p, "\""));
+}
+
 static void test_consent_page(void **state)
 {
     json_t *doc = json_loads(
@@ -478,19 +492,14 @@ static void test_consent_page(void **state)
     struct mo_world *w = NULL;
     char *q, *txn, *url, *v;
     struct th_resp r;
-    const char *p;
 
     (void)state;
     assert_true(mo_world_start_with(doc, &opts, &w, NULL));
     json_decref(doc);
-    q = authz_for(w, "pub", TH_REDIRECT);
-    assert_int_equal(th_authorize_raw(w, q, &r), 200);
+    q = th_authz_query(w, "pub", NULL, "");
+    txn = consent_txn(w, q, &r);
     assert_non_null(strstr(r.body, "Pub &lt;App&gt;"));
     assert_non_null(strstr(r.body, "127.0.0.1"));
-    p = strstr(r.body, "name=\"txn\" value=\"");
-    assert_non_null(p);
-    p += strlen("name=\"txn\" value=\"");
-    txn = strndup(p, strcspn(p, "\""));
     th_resp_free(&r);
     /* Approve: the code redirect. */
     url = th_fmt("%s/consent?txn=%s&decision=approve", mo_world_issuer(w, 0),
@@ -506,10 +515,7 @@ static void test_consent_page(void **state)
     free(url);
     free(txn);
     /* Deny: access_denied with state and iss. */
-    assert_int_equal(th_authorize_raw(w, q, &r), 200);
-    p = strstr(r.body, "name=\"txn\" value=\"") +
-        strlen("name=\"txn\" value=\"");
-    txn = strndup(p, strcspn(p, "\""));
+    txn = consent_txn(w, q, &r);
     th_resp_free(&r);
     url = th_fmt("%s/consent?txn=%s&decision=deny", mo_world_issuer(w, 0), txn);
     assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 302);
