@@ -113,9 +113,10 @@ static void print_headline(const json_t *res)
            counts[2] ? ", warnings" : "", secs);
 }
 
-/* One finished scenario: its headline; with -v every check and the
- * client's runs too. */
-void hcon_scenario(const json_t *res, int verbosity, const json_t *secrets)
+/* One finished scenario: its headline; with verbosity > 0 every check
+ * and the client's runs too (output redacted with `secrets`, borrowed). */
+static void print_scenario(const json_t *res, int verbosity,
+                           const json_t *secrets)
 {
     const char *dir = json_string_value(json_object_get(res, "work_dir"));
 
@@ -173,7 +174,7 @@ void hcon_progress_done(struct hcon_progress *p, const json_t *res,
     p->errors += st != NULL && strcmp(st, "error") == 0;
     if (p->verbosity >= 0 && (!p->tty || !passed || p->verbosity > 0)) {
         hcon_progress_clear(p);
-        hcon_scenario(res, p->verbosity, secrets);
+        print_scenario(res, p->verbosity, secrets);
     }
     hcon_progress_draw(p);
     fflush(stdout);

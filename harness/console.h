@@ -30,10 +30,6 @@ struct hcon_progress {
  * SKIPPED, INFO (added to counts[0..4]). */
 void hcon_count_checks(const json_t *res, json_int_t counts[5]);
 
-/* A finished scenario: its headline, and with verbosity > 0 every check
- * and its runs (output redacted with `secrets`, borrowed). */
-void hcon_scenario(const json_t *res, int verbosity, const json_t *secrets);
-
 void hcon_progress_init(struct hcon_progress *p, size_t total, int verbosity);
 /* Redraw the live line (terminal and not quiet only). */
 void hcon_progress_draw(struct hcon_progress *p);

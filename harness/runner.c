@@ -421,15 +421,6 @@ static bool rm_tree(const char *path, struct ac_err *err)
     return true;
 }
 
-/* A scenario's private work directory: <tmp>/authcheck-XXXXXX (0700)
- * holding home/ (HOME and the XDG directories), the $BROWSER wrapper and
- * the browser's record. It holds real tokens and codes: never under the
- * output directory, deleted after the scenario. */
-bool hr_remove_tree(const char *path, struct ac_err *err)
-{
-    return rm_tree(path, err);
-}
-
 void hr_remove_legacy(const char *out_dir, const char *id)
 {
     static const char *const names[] = {"home", "browser", "browser.jsonl"};
@@ -447,6 +438,10 @@ void hr_remove_legacy(const char *out_dir, const char *id)
     }
 }
 
+/* A scenario's private work directory: <tmp>/authcheck-XXXXXX (0700)
+ * holding home/ (HOME and the XDG directories), the $BROWSER wrapper and
+ * the browser's record. It holds real tokens and codes: never under the
+ * output directory, deleted after the scenario. */
 struct sdir {
     char *dir, *home, *record, *browser;
     char *xdg[4]; /* config, data, state, cache */

@@ -108,10 +108,6 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
  * memory. */
 json_t *hr_context(const struct hs_scenario *sc, const char *const *vars);
 
-/* Remove the directory tree at `path` without following symlinks;
- * missing is fine. False with err when something could not be removed. */
-bool hr_remove_tree(const char *path, struct ac_err *err);
-
 /* Delete what earlier authcheck versions left in OUT/<id>/: the client's
  * home/ (real tokens), the browser wrapper and record. Best effort. */
 void hr_remove_legacy(const char *out_dir, const char *id);

@@ -291,13 +291,11 @@ static size_t *scenario_order(const json_t *scs)
 
     for (size_t r = 0; idx != NULL && r < 4; r++) {
         for (size_t i = 0; i < n; i++) {
-            const char *st = ac_json_str(json_array_get(scs, i), "status");
-            bool in_rank =
-                st != NULL && rank[r] != NULL && strcmp(st, rank[r]) == 0;
-            bool ranked = st != NULL && (strcmp(st, "error") == 0 ||
-                                         strcmp(st, "failed") == 0 ||
-                                         strcmp(st, "skipped") == 0);
-            if (rank[r] != NULL ? in_rank : !ranked) {
+            const json_t *sc = json_array_get(scs, i);
+            bool ranked = rp_status_is(sc, "error") ||
+                          rp_status_is(sc, "failed") ||
+                          rp_status_is(sc, "skipped");
+            if (rank[r] != NULL ? rp_status_is(sc, rank[r]) : !ranked) {
                 idx[k++] = i;
             }
         }
@@ -674,25 +672,9 @@ static const char SCRIPT[] =
 
 static void put_head(struct rp_out *o, const json_t *model)
 {
-    struct rp_counts all = {0}, c;
-    const json_t *sc, *scs = json_object_get(model, "scenarios");
-    size_t i, failed = 0, errors = 0, skipped = 0;
-    bool fail;
+    struct rp_totals t;
 
-    json_array_foreach(scs, i, sc)
-    {
-        const char *st = ac_json_str(sc, "status");
-        rp_count_checks(sc, &c);
-        all.failure += c.failure;
-        all.warning += c.warning;
-        all.expected += c.expected;
-        failed += st != NULL && strcmp(st, "failed") == 0;
-        errors += st != NULL && strcmp(st, "error") == 0;
-        skipped += st != NULL && strcmp(st, "skipped") == 0;
-    }
-    fail = all.failure > 0 || errors > 0 ||
-           json_array_size(json_object_get(json_object_get(model, "baseline"),
-                                           "stale")) > 0;
+    rp_count_run(model, &t);
     rp_puts(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
                "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
                "content=\"width=device-width, initial-scale=1\">\n"
@@ -708,14 +690,14 @@ static void put_head(struct rp_out *o, const json_t *model)
               "<p class=\"verdict %s\" id=\"verdict\" data-verdict=\"%s\">"
               "%s: %zu of %zu scenarios failed, %zu harness errors; "
               "%zu failing checks, %zu warnings",
-              fail ? "fail" : "pass", fail ? "fail" : "pass",
-              fail ? "FAIL" : "PASS", failed, json_array_size(scs), errors,
-              all.failure, all.warning);
-    if (all.expected > 0) {
-        rp_printf(o, ", %zu expected failures (baseline)", all.expected);
+              t.fail ? "fail" : "pass", t.fail ? "fail" : "pass",
+              t.fail ? "FAIL" : "PASS", t.failed, t.scenarios, t.errors,
+              t.checks.failure, t.checks.warning);
+    if (t.checks.expected > 0) {
+        rp_printf(o, ", %zu expected failures (baseline)", t.checks.expected);
     }
-    if (skipped > 0) {
-        rp_printf(o, ", %zu scenarios skipped (pending)", skipped);
+    if (t.skipped > 0) {
+        rp_printf(o, ", %zu scenarios skipped (pending)", t.skipped);
     }
     rp_puts(o, "</p>\n<dl class=\"meta\"><dt>Client command</dt><dd><code>");
     rp_put_esc(o, ac_json_str(model, "client_command"), RP_ESC_HTML);

@@ -54,17 +54,6 @@ struct fam_row {
     struct rp_counts checks;
 };
 
-static void add_counts(struct rp_counts *to, const struct rp_counts *c)
-{
-    to->success += c->success;
-    to->failure += c->failure;
-    to->warning += c->warning;
-    to->skipped += c->skipped;
-    to->info += c->info;
-    to->expected += c->expected;
-    to->total += c->total;
-}
-
 /* Find or append the row of `name` (rows in order of first appearance). */
 static struct fam_row *fam_row(struct fam_row *rows, size_t *n,
                                const char *name)
@@ -105,15 +94,14 @@ static void put_families(struct rp_out *o, const json_t *model)
     {
         char buf[128];
         struct fam_row *r = fam_row(rows, &n, rp_family(sc, buf, sizeof buf));
-        const char *st = ac_json_str(sc, "status");
         struct rp_counts c;
         rp_count_checks(sc, &c);
         for (struct fam_row *t = r; t != NULL; t = t == r ? &total : NULL) {
             t->scenarios++;
-            t->passed += st != NULL && strcmp(st, "passed") == 0;
-            t->failed += st != NULL && strcmp(st, "failed") == 0;
-            t->errors += st != NULL && strcmp(st, "error") == 0;
-            add_counts(&t->checks, &c);
+            t->passed += rp_status_is(sc, "passed");
+            t->failed += rp_status_is(sc, "failed");
+            t->errors += rp_status_is(sc, "error");
+            rp_add_counts(&t->checks, &c);
         }
     }
     rp_puts(o, "## Summary by family\n\n"
@@ -195,26 +183,27 @@ static void put_checks(struct rp_out *o, const json_t *model, enum pick which,
     }
 }
 
-static void put_errors(struct rp_out *o, const json_t *model)
+/* One table of the scenarios with this status: id and the model member
+ * `why` (cut to 300 characters); nothing when there are none. */
+static void put_status_table(struct rp_out *o, const json_t *model,
+                             const char *status, const char *intro,
+                             const char *why)
 {
     const json_t *sc;
     size_t i, n = 0;
 
     json_array_foreach(json_object_get(model, "scenarios"), i, sc)
     {
-        const char *st = ac_json_str(sc, "status");
-        if (st == NULL || strcmp(st, "error") != 0) {
+        if (!rp_status_is(sc, status)) {
             continue;
         }
         if (n++ == 0) {
-            rp_puts(o, "## Harness errors\n\nThese scenarios could not be "
-                       "run; they say nothing about the client.\n\n"
-                       "| Scenario | Error |\n|---|---|\n");
+            rp_puts(o, intro);
         }
         rp_puts(o, "| ");
         rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_MD);
         rp_puts(o, " | ");
-        rp_put_esc_cut(o, ac_json_str(sc, "error"), 300, RP_ESC_MD);
+        rp_put_esc_cut(o, ac_json_str(sc, why), 300, RP_ESC_MD);
         rp_puts(o, " |\n");
     }
     if (n > 0) {
@@ -222,33 +211,24 @@ static void put_errors(struct rp_out *o, const json_t *model)
     }
 }
 
+static void put_errors(struct rp_out *o, const json_t *model)
+{
+    put_status_table(o, model, "error",
+                     "## Harness errors\n\nThese scenarios could not be "
+                     "run; they say nothing about the client.\n\n"
+                     "| Scenario | Error |\n|---|---|\n",
+                     "error");
+}
+
 /* Pending scenarios: not run, every check SKIPPED; listed with the reason
  * so a reader knows what the library still cannot exercise. */
 static void put_skipped(struct rp_out *o, const json_t *model)
 {
-    const json_t *sc;
-    size_t i, n = 0;
-
-    json_array_foreach(json_object_get(model, "scenarios"), i, sc)
-    {
-        const char *st = ac_json_str(sc, "status");
-        if (st == NULL || strcmp(st, "skipped") != 0) {
-            continue;
-        }
-        if (n++ == 0) {
-            rp_puts(o, "## Skipped scenarios\n\nThese scenarios are pending "
-                       "(a feature they need is missing); they were not "
-                       "run.\n\n| Scenario | Why |\n|---|---|\n");
-        }
-        rp_puts(o, "| ");
-        rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_MD);
-        rp_puts(o, " | ");
-        rp_put_esc_cut(o, ac_json_str(sc, "skip_reason"), 300, RP_ESC_MD);
-        rp_puts(o, " |\n");
-    }
-    if (n > 0) {
-        rp_puts(o, "\n");
-    }
+    put_status_table(o, model, "skipped",
+                     "## Skipped scenarios\n\nThese scenarios are pending "
+                     "(a feature they need is missing); they were not "
+                     "run.\n\n| Scenario | Why |\n|---|---|\n",
+                     "skip_reason");
 }
 
 /* Baseline entries that no longer match (rp_baseline_apply). */
@@ -299,33 +279,20 @@ static void put_scenario_list(struct rp_out *o, const json_t *model)
 
 static void put_header(struct rp_out *o, const json_t *model)
 {
-    const json_t *scs = json_object_get(model, "scenarios");
-    struct rp_counts all = {0}, c;
-    const json_t *sc;
-    size_t i, failed = 0, errors = 0, skipped = 0;
-    size_t stale = json_array_size(
-        json_object_get(json_object_get(model, "baseline"), "stale"));
+    struct rp_totals t;
 
-    json_array_foreach(scs, i, sc)
-    {
-        const char *st = ac_json_str(sc, "status");
-        rp_count_checks(sc, &c);
-        add_counts(&all, &c);
-        failed += st != NULL && strcmp(st, "failed") == 0;
-        errors += st != NULL && strcmp(st, "error") == 0;
-        skipped += st != NULL && strcmp(st, "skipped") == 0;
-    }
+    rp_count_run(model, &t);
     rp_puts(o, "# authcheck conformance report\n\n");
     rp_printf(o,
               "**%s**: %zu of %zu scenarios failed, %zu with harness "
               "errors; %zu failing checks, %zu warnings",
-              all.failure > 0 || errors > 0 || stale > 0 ? "FAIL" : "PASS",
-              failed, json_array_size(scs), errors, all.failure, all.warning);
-    if (all.expected > 0) {
-        rp_printf(o, ", %zu expected failures (baseline)", all.expected);
+              t.fail ? "FAIL" : "PASS", t.failed, t.scenarios, t.errors,
+              t.checks.failure, t.checks.warning);
+    if (t.checks.expected > 0) {
+        rp_printf(o, ", %zu expected failures (baseline)", t.checks.expected);
     }
-    if (skipped > 0) {
-        rp_printf(o, ", %zu scenarios skipped (pending)", skipped);
+    if (t.skipped > 0) {
+        rp_printf(o, ", %zu scenarios skipped (pending)", t.skipped);
     }
     rp_puts(o, ".\n\nClient: ");
     rp_put_esc(o, ac_json_str(model, "client_command"), RP_ESC_MD);

@@ -367,6 +367,46 @@ void rp_count_checks(const json_t *sc, struct rp_counts *c)
     }
 }
 
+void rp_add_counts(struct rp_counts *to, const struct rp_counts *c)
+{
+    to->success += c->success;
+    to->failure += c->failure;
+    to->warning += c->warning;
+    to->skipped += c->skipped;
+    to->info += c->info;
+    to->expected += c->expected;
+    to->total += c->total;
+}
+
+bool rp_status_is(const json_t *sc, const char *status)
+{
+    const char *st = ac_json_str(sc, "status");
+
+    return st != NULL && strcmp(st, status) == 0;
+}
+
+void rp_count_run(const json_t *model, struct rp_totals *t)
+{
+    const json_t *scs = json_object_get(model, "scenarios");
+    const json_t *sc;
+    struct rp_counts c;
+    size_t i;
+
+    memset(t, 0, sizeof *t);
+    json_array_foreach(scs, i, sc)
+    {
+        rp_count_checks(sc, &c);
+        rp_add_counts(&t->checks, &c);
+        t->failed += rp_status_is(sc, "failed");
+        t->errors += rp_status_is(sc, "error");
+        t->skipped += rp_status_is(sc, "skipped");
+    }
+    t->scenarios = json_array_size(scs);
+    t->stale = json_array_size(
+        json_object_get(json_object_get(model, "baseline"), "stale"));
+    t->fail = t->checks.failure > 0 || t->errors > 0 || t->stale > 0;
+}
+
 json_int_t rp_int(const json_t *obj, const char *key)
 {
     const json_t *v = json_object_get(obj, key);

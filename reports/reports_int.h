@@ -91,6 +91,23 @@ struct rp_counts {
     size_t success, failure, warning, skipped, info, expected, total;
 };
 void rp_count_checks(const json_t *sc, struct rp_counts *c);
+/* Add `c` to `to`, field by field. */
+void rp_add_counts(struct rp_counts *to, const struct rp_counts *c);
+
+/* Is the scenario's "status" `status` ("passed", "failed", "error",
+ * "skipped")? */
+bool rp_status_is(const json_t *sc, const char *status);
+
+/* The whole run at a glance, as the report headers show it: check counts
+ * summed over every scenario, scenarios per status, stale baseline
+ * entries, and the verdict (fail: a failing check, a harness error or a
+ * stale baseline entry). */
+struct rp_totals {
+    struct rp_counts checks;
+    size_t scenarios, failed, errors, skipped, stale;
+    bool fail;
+};
+void rp_count_run(const json_t *model, struct rp_totals *t);
 
 /* Is this check a FAILURE the baseline expects ("expected_failure")? */
 bool rp_is_expected(const json_t *check);

@@ -2,7 +2,8 @@
  * scenario selection (globs, suites, --spec), -j 2 with a hanging, a
  * flooding and a crashing client next to a good one, the private HOME
  * (never under the output directory), the context and its redaction,
- * baseline exit statuses, the non-terminal progress lines and re-rendering.
+ * baseline exit statuses, the non-terminal progress lines, re-rendering
+ * and --help / README.md covering every option.
  * Runs $AUTHCHECK_BINDIR/authcheck on a scenario directory made here, with
  * tests/data/harness/fake-client.sh as the client. */
 #include <setjmp.h>
@@ -598,6 +599,63 @@ static void test_report_rerenders(void **state)
     assert_int_equal(authcheck(f, none, NULL), 2);
 }
 
+/* Every option of every command is in that command's --help and in
+ * README.md, and every help says what the exit statuses are. Add a new
+ * option to this table, its help and the README together. */
+static void test_help_and_readme_cover_options(void **state)
+{
+    static const struct {
+        const char *cmd;
+        const char *opts[16];
+    } table[] = {
+        {"run",
+         {"--scenario", "--suite", "--spec", "--client-cmd", "--out",
+          "--scenarios", "--baseline", "--expected-failures", "--keep-homes",
+          "--jobs", "--timeout", "--quiet", "--verbose", "--help", NULL}},
+        {"list",
+         {"--checks", "--scenarios", "--scenario", "--suite", "--spec", NULL}},
+        {"report", {"--format", NULL}},
+        {"serve",
+         {"--scenario", "--scenarios", "--interactive", "--threads",
+          "--max-exchanges", "--max-tokens", NULL}},
+        {"browse", {"--record", "--forge-callback-first", NULL}},
+    };
+    const char *scen = getenv("AUTHCHECK_SCENARIOS");
+    char readme_path[600];
+    char *readme = NULL;
+    size_t len = 0;
+    FILE *fp;
+
+    assert_non_null(scen);
+    snprintf(readme_path, sizeof(readme_path), "%s/../README.md", scen);
+    fp = fopen(readme_path, "r");
+    assert_non_null(fp);
+    assert_true(getdelim(&readme, &len, '\0', fp) > 0);
+    fclose(fp);
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        const char *args[] = {table[i].cmd, "--help", NULL};
+        char *help = NULL;
+        assert_int_equal(authcheck(*state, args, &help), 0);
+        if (strcmp(table[i].cmd, "serve") != 0 &&
+            strstr(help, "exit status") == NULL) {
+            fail_msg("authcheck %s --help: no exit status", table[i].cmd);
+        }
+        for (size_t k = 0; table[i].opts[k] != NULL; k++) {
+            if (strstr(help, table[i].opts[k]) == NULL) {
+                fail_msg("authcheck %s --help lacks %s", table[i].cmd,
+                         table[i].opts[k]);
+            }
+            if (strcmp(table[i].opts[k], "--help") != 0 &&
+                strstr(readme, table[i].opts[k]) == NULL) {
+                fail_msg("README.md lacks %s %s", table[i].cmd,
+                         table[i].opts[k]);
+            }
+        }
+        free(help);
+    }
+    free(readme);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -611,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_baseline_exit_statuses),
         cmocka_unit_test(test_interrupt_cleans_up),
         cmocka_unit_test(test_report_rerenders),
+        cmocka_unit_test(test_help_and_readme_cover_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
