@@ -56,7 +56,10 @@ static void serve_usage(FILE *f)
         "  --max-tokens N    keep at most N issued tokens (default %d)\n"
         "                    Past a cap the oldest half is forgotten (a\n"
         "                    forgotten token is treated as unknown);\n"
-        "                    0 keeps everything.\n",
+        "                    0 keeps everything.\n"
+        "\n"
+        "exit status: 0 stopped by Ctrl-C or SIGTERM; 2 usage error, an\n"
+        "invalid scenario, or servers that could not start\n",
         DEFAULT_THREADS, DEFAULT_MAX_EXCHANGES, DEFAULT_MAX_TOKENS);
 }
 
