@@ -679,30 +679,6 @@ static void check_verifier_sent(const struct hc_input *in,
                n);
 }
 
-/* Index of the authorization request whose response (a redirect) issued
- * `code`, or TQ_NONE. */
-static size_t authz_that_issued(const json_t *tr, const char *code)
-{
-    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
-         i = tq_next(tr, i + 1, "authorize", NULL)) {
-        struct ac_form loc;
-        const char *c;
-        bool hit;
-
-        if (!tq_location_form(tq_at(tr, i), &loc, NULL)) {
-            ac_form_free(&loc);
-            continue;
-        }
-        c = ac_form_get(&loc, "code");
-        hit = c != NULL && strcmp(c, code) == 0;
-        ac_form_free(&loc);
-        if (hit) {
-            return i;
-        }
-    }
-    return TQ_NONE;
-}
-
 /* Does S256(verifier) equal the challenge of the authorization request that
  * issued the redeemed code? (RFC 7636 §4.2, §4.6) */
 static bool verifier_matches(const struct hc_input *in, size_t idx,
@@ -723,7 +699,7 @@ static bool verifier_matches(const struct hc_input *in, size_t idx,
                    code == NULL ? "code" : "code_verifier");
         goto out;
     }
-    a = authz_that_issued(tr, code);
+    a = hc_issued_by(tr, code);
     if (a == TQ_NONE) {
         hc_verdict(
             out, HC_FAILURE,
@@ -780,7 +756,7 @@ static void check_verifier_matches(const struct hc_input *in,
 
 /* Does the request's query carry `name`? Falls back to a substring search
  * when the query does not parse (a hostile query must not hide a token). */
-bool hc_query_has(const json_t *ex, const char *name)
+static bool query_has(const json_t *ex, const char *name)
 {
     struct ac_form q;
     bool has;
@@ -798,7 +774,7 @@ bool hc_query_has(const json_t *ex, const char *name)
 }
 
 /* Append the access token of a successful token response to `issued`. */
-void hc_collect_token(const json_t *ex, json_t *issued)
+static void collect_token(const json_t *ex, json_t *issued)
 {
     json_t *doc = tq_status(ex) == 200 ? tq_resp_json(ex) : NULL;
     const char *at = ac_json_str(doc, "access_token");
@@ -892,7 +868,7 @@ static void check_bearer_header_used(const struct hc_input *in,
     size_t used = 0;
 
     for (size_t i = 0; i < tq_count(tr) && issued != NULL; i++) {
-        if (hc_query_has(tq_at(tr, i), "access_token")) {
+        if (query_has(tq_at(tr, i), "access_token")) {
             hc_evidence(out, tr, i);
             hc_verdict(out, HC_FAILURE,
                        "request (seq %zu, endpoint %.20s) carried access_token "
@@ -904,7 +880,7 @@ static void check_bearer_header_used(const struct hc_input *in,
     for (size_t i = 0; i < tq_count(tr) && issued != NULL; i++) {
         const json_t *ex = tq_at(tr, i);
         if (tq_is(ex, "token", "POST")) {
-            hc_collect_token(ex, issued);
+            collect_token(ex, issued);
         } else if (tq_is(ex, "mcp", NULL) && json_array_size(issued) > 0 &&
                    token_for_server(tr, i, json_array_size(issued))) {
             used++;
@@ -1470,7 +1446,10 @@ static const struct hc_check REGISTRY[] = {
      "https://modelcontextprotocol.io/specification/2026-07-28/basic/"
      "transports/streamable-http#request-metadata",
      "On the 2026-07-28 wire, Mcp-Method (and Mcp-Name for tools/call) "
-     "mirror the JSON-RPC body.",
+     "mirror the JSON-RPC body; a tools/call carries an `Mcp-Param-{Name}` "
+     "header (decoded from the base64 sentinel form) equal to each argument "
+     "the tool's last listed inputSchema marks with `x-mcp-header`, and none "
+     "for an absent or null one.",
      hc_check_mcp_request_metadata_headers},
 };
 

@@ -72,9 +72,9 @@ void hc_evaluate(const struct hc_check *c, const struct hc_input *in,
  * evidence}. A new reference, NULL when out of memory. */
 json_t *hc_result_json(const struct hc_check *c, const struct hc_result *r);
 
-/* Addition: the registry as a Markdown table (docs/CHECKS.md, `authcheck
- * list --checks --markdown`). A new string (free()), NULL when out of
- * memory. */
+/* Addition: the registry as a Markdown table, the one docs/CHECKS.md
+ * carries verbatim (tests/test_checks.c fails when they differ). A new
+ * string (free()), NULL when out of memory. */
 char *hc_registry_markdown(void);
 
 const char *hc_status_name(enum hc_status s); /* "SUCCESS", "FAILURE", ... */

@@ -164,17 +164,21 @@ void hc_check_iss_proceed_absent(const struct hc_input *in,
 
 /* --- state --------------------------------------------------------------- */
 
-static char *query_param(const char *url, const char *name)
+typedef bool (*form_of_fn)(const json_t *ex, struct ac_form *out,
+                           struct ac_err *err);
+
+/* Parameter `name` of the form `parse` reads from `ex` (tq_query_form,
+ * tq_location_form): a new string, or NULL when absent or the form does
+ * not parse. */
+static char *form_param(form_of_fn parse, const json_t *ex, const char *name)
 {
-    json_t *ex = json_pack("{s:s}", "url", url);
     struct ac_form f;
     char *v = NULL;
 
-    if (ex != NULL && tq_query_form(ex, &f, NULL) && ac_form_get(&f, name)) {
+    if (parse(ex, &f, NULL) && ac_form_get(&f, name) != NULL) {
         v = strdup(ac_form_get(&f, name));
     }
     ac_form_free(&f);
-    json_decref(ex);
     return v;
 }
 
@@ -198,19 +202,16 @@ void hc_check_state_mismatch_rejected(const struct hc_input *in,
         char *code = NULL, *state = NULL;
         size_t r = TQ_NONE;
         if (tq_is(ex, "authorize", NULL)) {
-            char *s = query_param(tq_url(ex), "state");
+            char *s = form_param(tq_query_form, ex, "state");
             if (s != NULL) {
                 json_array_append_new(sent, json_string(s));
             }
             free(s);
-            const char *loc = tq_resp_header(ex, "Location");
-            if (loc != NULL) {
-                code = query_param(loc, "code");
-                state = query_param(loc, "state");
-            }
+            code = form_param(tq_location_form, ex, "code");
+            state = form_param(tq_location_form, ex, "state");
         } else if (strcmp(tq_server(ex), "browser") == 0) {
-            code = query_param(tq_url(ex), "code");
-            state = query_param(tq_url(ex), "state");
+            code = form_param(tq_query_form, ex, "code");
+            state = form_param(tq_query_form, ex, "state");
         }
         if (code != NULL && forged(sent, state)) {
             bad++;
@@ -242,23 +243,6 @@ void hc_check_state_mismatch_rejected(const struct hc_input *in,
 
 /* --- redirect URI and code ------------------------------------------------ */
 
-/* Index of the authorization request whose redirect issued `code`. */
-static size_t issuing_request(const json_t *tr, const char *code)
-{
-    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
-         i = tq_next(tr, i + 1, "authorize", NULL)) {
-        struct ac_form loc;
-        bool hit = hc_authz_response(tq_at(tr, i), &loc) &&
-                   ac_form_get(&loc, "code") != NULL &&
-                   strcmp(ac_form_get(&loc, "code"), code) == 0;
-        ac_form_free(&loc);
-        if (hit) {
-            return i;
-        }
-    }
-    return TQ_NONE;
-}
-
 void hc_check_redirect_uri_consistent(const struct hc_input *in,
                                       struct hc_result *out)
 {
@@ -274,7 +258,7 @@ void hc_check_redirect_uri_consistent(const struct hc_input *in,
         ac_form_init(&q);
         if (hc_token_form(tr, i, &f) &&
             (code = ac_form_get(&f, "code")) != NULL &&
-            (a = issuing_request(tr, code)) != TQ_NONE &&
+            (a = hc_issued_by(tr, code)) != TQ_NONE &&
             tq_query_form(tq_at(tr, a), &q, NULL) &&
             (want = ac_form_get(&q, "redirect_uri")) != NULL) {
             n++;
@@ -315,7 +299,7 @@ void hc_check_redirect_uri_loopback_ip(const struct hc_input *in,
 
     for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
          i = tq_next(tr, i + 1, "authorize", NULL)) {
-        char *ru = query_param(tq_url(tq_at(tr, i)), "redirect_uri");
+        char *ru = form_param(tq_query_form, tq_at(tr, i), "redirect_uri");
         struct ac_url u;
         bool bad = false;
         if (ru != NULL && ac_url_parse(ru, &u, NULL)) {
@@ -424,8 +408,8 @@ void hc_check_redirect_uri_registered(const struct hc_input *in,
 
     for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
          i = tq_next(tr, i + 1, "authorize", NULL)) {
-        char *cid = query_param(tq_url(tq_at(tr, i)), "client_id");
-        char *ru = query_param(tq_url(tq_at(tr, i)), "redirect_uri");
+        char *cid = form_param(tq_query_form, tq_at(tr, i), "client_id");
+        char *ru = form_param(tq_query_form, tq_at(tr, i), "redirect_uri");
         json_t *doc = NULL;
         const json_t *uris =
             cid != NULL

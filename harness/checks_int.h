@@ -47,12 +47,6 @@ void hc_malformed(struct hc_result *out, const char *what, size_t seq,
  * `registration`? */
 bool hc_scenario_offers(const struct hc_input *in, const char *how);
 
-/* Does the request's query carry parameter `name`? */
-bool hc_query_has(const json_t *ex, const char *name);
-
-/* Append a 200 token response's access_token to `issued`. */
-void hc_collect_token(const json_t *ex, json_t *issued);
-
 /* --- shared queries (checks_util.c) ---------------------------------- */
 
 /* Is `s` one of the space-separated scopes in `scopes` (NULL: none)? */
@@ -89,6 +83,10 @@ char *hc_bearer_of(const json_t *ex);
  * `loc` is initialised here (free with ac_form_free); false when there is
  * no Location or it does not parse. */
 bool hc_authz_response(const json_t *ex, struct ac_form *loc);
+
+/* Index of the authorization request whose response (3xx Location)
+ * issued `code`, or TQ_NONE. */
+size_t hc_issued_by(const json_t *tr, const char *code);
 
 /* Index of the token request at index >= `from` that redeems `code`, or
  * TQ_NONE. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/b64url.h"
+#include "common/jwt.h"
 #include "common/json.h"
 #include "common/url.h"
 #include "harness/checks_int.h"
@@ -469,35 +469,12 @@ void hc_check_token_endpoint_auth_method(const struct hc_input *in,
     }
 }
 
-/* Decode one JWT segment as a JSON object (new reference) or NULL. */
-static json_t *jwt_part(const char *jwt, int idx)
-{
-    const char *p = jwt;
-    size_t len;
-    uint8_t *raw = NULL;
-    size_t n = 0;
-    json_t *doc = NULL;
-
-    for (int k = 0; k < idx && p != NULL; k++) {
-        p = strchr(p, '.');
-        p = p != NULL ? p + 1 : NULL;
-    }
-    if (p == NULL) {
-        return NULL;
-    }
-    len = strcspn(p, ".");
-    if (ac_b64url_decode(p, len, &raw, &n, NULL)) {
-        doc = ac_json_parse_object((const char *)raw, n, NULL);
-    }
-    free(raw);
-    return doc;
-}
-
 /* RFC 7523 §3 claims of one assertion; writes why on a violation. */
 static bool jwt_claims_ok(const json_t *tr, size_t i, const char *jwt,
                           const char *cid, char *why, size_t n)
 {
-    json_t *h = jwt_part(jwt, 0), *p = jwt_part(jwt, 1);
+    json_t *h = NULL, *p = NULL;
+    bool parsed = ac_jwt_peek_unverified(jwt, &h, &p, NULL);
     json_t *md = hc_as_metadata(tr, tq_server(tq_at(tr, i)), i);
     const char *alg = ac_json_str(h, "alg");
     const char *iss = ac_json_str(p, "iss"), *sub = ac_json_str(p, "sub");
@@ -513,7 +490,7 @@ static bool jwt_claims_ok(const json_t *tr, size_t i, const char *jwt,
                   strcmp(json_string_value(aud), tq_url(tq_at(tr, i))) == 0
             : (issuer != NULL && ac_json_array_has_str(aud, issuer)) ||
                   ac_json_array_has_str(aud, tq_url(tq_at(tr, i)));
-    if (h == NULL || p == NULL) {
+    if (!parsed) {
         snprintf(why, n, "client_assertion is not a JWT");
     } else if (alg == NULL || strcmp(alg, "none") == 0) {
         snprintf(why, n, "the JWT is unsigned (alg %s)", alg ? alg : "absent");

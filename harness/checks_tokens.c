@@ -79,6 +79,24 @@ static bool is_refresh(const struct tokev *t)
     return strcmp(t->grant, "refresh_token") == 0;
 }
 
+/* Is `u` a refresh request sending the refresh token `t` sent? */
+static bool resends(const struct tokev *u, const struct tokev *t)
+{
+    return is_refresh(u) && u->rt_sent != NULL && t->rt_sent != NULL &&
+           strcmp(u->rt_sent, t->rt_sent) == 0;
+}
+
+/* Append the scopes `add` (NULL: none) to the space-separated list in
+ * `buf` of size `cap`; dropped when they do not fit. */
+static void scope_append(char *buf, size_t cap, const char *add)
+{
+    size_t len = strlen(buf);
+
+    if (add != NULL && len + strlen(add) + 2 < cap) {
+        snprintf(buf + len, cap - len, " %s", add);
+    }
+}
+
 static bool mcp_invalid_token(const json_t *ex)
 {
     char *e;
@@ -272,17 +290,11 @@ void hc_check_refresh_scope_not_widened(const struct hc_input *in,
     for (size_t i = 0; i < tq_count(tr); i++) {
         const json_t *ex = tq_at(tr, i);
         struct tokev t;
-        const char *add = NULL;
         struct ac_form q;
-        if (tq_is(ex, "authorize", NULL) && tq_query_form(ex, &q, NULL)) {
-            add = ac_form_get(&q, "scope");
-            if (add != NULL &&
-                strlen(granted) + strlen(add) + 2 < sizeof granted) {
-                strcat(granted, " ");
-                strcat(granted, add);
-            }
-        }
         if (tq_is(ex, "authorize", NULL)) {
+            if (tq_query_form(ex, &q, NULL)) {
+                scope_append(granted, sizeof granted, ac_form_get(&q, "scope"));
+            }
             ac_form_free(&q);
         }
         if (!tokev_read(tr, i, &t)) {
@@ -300,11 +312,7 @@ void hc_check_refresh_scope_not_widened(const struct hc_input *in,
                 return;
             }
         }
-        if (t.granted != NULL &&
-            strlen(granted) + strlen(t.granted) + 2 < sizeof granted) {
-            strcat(granted, " ");
-            strcat(granted, t.granted);
-        }
+        scope_append(granted, sizeof granted, t.granted);
         tokev_free(&t);
     }
     if (n == 0) {
@@ -343,8 +351,7 @@ void hc_check_invalid_grant_reauthorize_once(const struct hc_input *in,
                 authz++;
                 hc_evidence(out, tr, j);
             } else if (tokev_read(tr, j, &u)) {
-                reused = is_refresh(&u) && u.rt_sent && t.rt_sent &&
-                         strcmp(u.rt_sent, t.rt_sent) == 0;
+                reused = resends(&u, &t);
                 done = u.status == 200;
                 tokev_free(&u);
             }
@@ -402,8 +409,7 @@ void hc_check_refresh_5xx_keeps_credentials(const struct hc_input *in,
             if (tq_is(ex, "authorize", NULL) || tq_is(ex, "register", NULL)) {
                 bad = j;
             } else if (tokev_read(tr, j, &u)) {
-                retried = is_refresh(&u) && u.rt_sent && t.rt_sent &&
-                          strcmp(u.rt_sent, t.rt_sent) == 0;
+                retried = resends(&u, &t);
                 tokev_free(&u);
             }
         }

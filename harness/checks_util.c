@@ -126,6 +126,23 @@ bool hc_authz_response(const json_t *ex, struct ac_form *loc)
     return tq_location_form(ex, loc, NULL);
 }
 
+size_t hc_issued_by(const json_t *tr, const char *code)
+{
+    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "authorize", NULL)) {
+        struct ac_form loc;
+        const char *c = hc_authz_response(tq_at(tr, i), &loc)
+                            ? ac_form_get(&loc, "code")
+                            : NULL;
+        bool hit = c != NULL && code != NULL && strcmp(c, code) == 0;
+        ac_form_free(&loc);
+        if (hit) {
+            return i;
+        }
+    }
+    return TQ_NONE;
+}
+
 size_t hc_redeemed_at(const json_t *tr, size_t from, const char *code)
 {
     for (size_t i = tq_next(tr, from, "token", "POST"); i != TQ_NONE;
