@@ -2,10 +2,9 @@
  * must never crash, hang or leak (ASan and UBSan in `make check-asan`), and
  * every call must either succeed with sane output or fail with a message.
  *
- * Inputs come from a seeded xorshift generator (seeds fixed and printed, so
- * a failure is reproducible) as random byte strings and as mutations of
- * valid seeds: bit flips, byte insertion, deletion and duplication,
- * splicing with another seed, truncation, special characters and long runs.
+ * Inputs come from tests/support/fuzz.h (seeds fixed and printed, so a
+ * failure is reproducible) as random byte strings and as mutations of
+ * valid seeds.
  * A few real properties are checked too: encode/decode round trips for
  * base64url, percent-encoding and forms, idempotent URL canonicalisation,
  * and known-secret redaction against a naive reference. */
@@ -27,158 +26,19 @@
 #include "common/redact.h"
 #include "common/url.h"
 #include "common/wwwauth.h"
+#include "tests/support/fuzz.h"
 
 /* Iterations per target: enough to reach the odd corners, few enough that
  * the whole program stays well under a second (a few under ASan). */
 #define ITERS 3000
 
-/* --- generator ------------------------------------------------------------ */
-
-struct rng {
-    uint64_t s;
+/* The mutator's taste: the delimiters of the formats fuzzed here. */
+static const struct ts_fuzz_cfg CFG = {
+    .specials = "\"\\,=%&;:/?#[]@{} \t+'()<>\x01\x1f\x7f\x80\xff~.-_!*",
+    .run = 'a',
+    .max_len = 8192,
+    .max_random = 200,
 };
-
-static void rng_seed(struct rng *r, uint64_t seed, const char *target)
-{
-    r->s = seed != 0 ? seed : 0x9e3779b97f4a7c15u;
-    print_message("fuzz %s: seed 0x%016llx, %d iterations\n", target,
-                  (unsigned long long)seed, ITERS);
-}
-
-/* xorshift64* (Vigna): tiny, fast and good enough to pick mutations. */
-static uint64_t rnd(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 0x2545f4914f6cdd1du;
-}
-
-static size_t below(struct rng *r, size_t n)
-{
-    return n != 0 ? (size_t)(rnd(r) % n) : 0;
-}
-
-/* A mutable byte string, always NUL-terminated past len. */
-struct bytes {
-    char *p;
-    size_t len;
-};
-
-#define MAX_LEN 8192
-
-static const char SPECIALS[] = "\"\\,=%&;:/?#[]@{} \t+'()<>\x01\x1f\x7f\x80"
-                               "\xff~.-_!*";
-
-static char special(struct rng *r)
-{
-    return SPECIALS[below(r, sizeof(SPECIALS) - 1)];
-}
-
-/* Insert `n` bytes of `src` (NULL: `n` copies of `c`) at `at`, capped. */
-static void insert(struct bytes *b, size_t at, const char *src, size_t n,
-                   char c)
-{
-    if (b->len + n > MAX_LEN) {
-        n = MAX_LEN - b->len;
-    }
-    memmove(b->p + at + n, b->p + at, b->len - at);
-    for (size_t i = 0; i < n; i++) {
-        b->p[at + i] = src != NULL ? src[i] : c;
-    }
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-/* One random mutation of `b`; `other` is a seed to splice from. */
-static void mutate_once(struct rng *r, struct bytes *b, const char *other)
-{
-    size_t at = below(r, b->len + 1), n;
-    char tmp[64];
-
-    switch (below(r, 10)) {
-    case 0: /* bit flip */
-        if (b->len > 0) {
-            b->p[below(r, b->len)] ^= (char)(1u << below(r, 8));
-        }
-        break;
-    case 1: /* random byte */
-        tmp[0] = (char)rnd(r);
-        insert(b, at, tmp, 1, 0);
-        break;
-    case 2: /* delete a short range */
-        n = at < b->len ? 1 + below(r, b->len - at < 8 ? b->len - at : 8) : 0;
-        memmove(b->p + at, b->p + at + n, b->len - at - n + 1);
-        b->len -= n;
-        break;
-    case 3: /* duplicate a chunk */
-        n = at < b->len ? 1 + below(r, b->len - at < 64 ? b->len - at : 64) : 0;
-        memcpy(tmp, b->p + at, n);
-        insert(b, below(r, b->len + 1), tmp, n, 0);
-        break;
-    case 4: /* splice: the tail of another seed replaces our tail */
-        n = strlen(other);
-        b->len = at;
-        b->p[at] = '\0';
-        at = below(r, n + 1);
-        insert(b, b->len, other + at, n - at, 0);
-        break;
-    case 5: /* truncate */
-        b->len = at;
-        b->p[at] = '\0';
-        break;
-    case 6: /* a special character */
-    case 7:
-        tmp[0] = special(r);
-        insert(b, at, tmp, 1, 0);
-        break;
-    case 8: /* overwrite with a special character */
-        if (b->len > 0) {
-            b->p[below(r, b->len)] = special(r);
-        }
-        break;
-    default: /* a long run */
-        insert(b, at, NULL, 1 + below(r, 2000), below(r, 2) ? special(r) : 'a');
-        break;
-    }
-}
-
-/* A fresh buffer holding `seed` mutated 1-4 times, or (one time in eight) a
- * random byte string. `nul_free` replaces NULs for C-string APIs. */
-static struct bytes fuzz_input(struct rng *r, const char *const *seeds,
-                               size_t nseeds, bool nul_free)
-{
-    struct bytes b;
-    size_t rounds;
-
-    b.p = malloc(MAX_LEN + 1);
-    assert_non_null(b.p);
-    b.len = 0;
-    b.p[0] = '\0';
-    if (below(r, 8) == 0) {
-        size_t n = below(r, 200);
-        for (size_t i = 0; i < n; i++) {
-            b.p[i] = (char)rnd(r);
-        }
-        b.len = n;
-        b.p[n] = '\0';
-    } else {
-        const char *s = seeds[below(r, nseeds)];
-        insert(&b, 0, s, strlen(s), 0);
-        rounds = 1 + below(r, 4);
-        for (size_t i = 0; i < rounds; i++) {
-            mutate_once(r, &b, seeds[below(r, nseeds)]);
-        }
-    }
-    if (nul_free) {
-        for (size_t i = 0; i < b.len; i++) {
-            if (b.p[i] == '\0') {
-                b.p[i] = '\x01';
-            }
-        }
-    }
-    return b;
-}
 
 #define NSEEDS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -230,19 +90,20 @@ static void check_challenges(const struct ac_challenges *cs, const char *in)
 
 static void test_fuzz_wwwauth(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x5741555448u, "wwwauth");
+    ts_fuzz_seed(&r, &CFG, 0x5741555448u, "wwwauth", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes in[3];
+        struct ts_bytes in[3];
         const char *lines[3];
-        size_t nlines = 1 + below(&r, 3);
+        size_t nlines = 1 + ts_fuzz_below(&r, 3);
         struct ac_challenges cs = {0};
         struct ac_err err = {0};
 
         for (size_t l = 0; l < nlines; l++) {
-            in[l] = fuzz_input(&r, WWWAUTH_SEEDS, NSEEDS(WWWAUTH_SEEDS), true);
+            in[l] =
+                ts_fuzz_input(&r, WWWAUTH_SEEDS, NSEEDS(WWWAUTH_SEEDS), true);
             lines[l] = in[l].p;
         }
         if (ac_wwwauth_parse(lines, nlines, &cs, &err)) {
@@ -305,14 +166,15 @@ static void check_form(const struct ac_form *f, const char *in)
 
 static void test_fuzz_form(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x464f524du, "form+pct");
+    ts_fuzz_seed(&r, &CFG, 0x464f524du, "form+pct", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes in = fuzz_input(&r, FORM_SEEDS, NSEEDS(FORM_SEEDS), true);
-        struct bytes raw =
-            fuzz_input(&r, FORM_SEEDS, NSEEDS(FORM_SEEDS), false);
+        struct ts_bytes in =
+            ts_fuzz_input(&r, FORM_SEEDS, NSEEDS(FORM_SEEDS), true);
+        struct ts_bytes raw =
+            ts_fuzz_input(&r, FORM_SEEDS, NSEEDS(FORM_SEEDS), false);
         struct ac_form f;
         struct ac_err err = {0};
         char *dec;
@@ -340,14 +202,14 @@ static void test_fuzz_form(void **state)
 }
 
 /* A random NUL-free string of up to `max` bytes over all byte values. */
-static char *random_cstr(struct rng *r, size_t max)
+static char *random_cstr(struct ts_fuzz *r, size_t max)
 {
-    size_t n = below(r, max + 1);
+    size_t n = ts_fuzz_below(r, max + 1);
     char *s = malloc(n + 1);
 
     assert_non_null(s);
     for (size_t i = 0; i < n; i++) {
-        s[i] = (char)(1 + below(r, 255));
+        s[i] = (char)(1 + ts_fuzz_below(r, 255));
     }
     s[n] = '\0';
     return s;
@@ -355,10 +217,10 @@ static char *random_cstr(struct rng *r, size_t max)
 
 static void test_prop_pct_roundtrip(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x504354u, "pct encode->decode");
+    ts_fuzz_seed(&r, &CFG, 0x504354u, "pct encode->decode", ITERS);
     for (int it = 0; it < ITERS; it++) {
         char *s = random_cstr(&r, 64);
         char *enc = ac_pct_encode(s);
@@ -380,14 +242,14 @@ static void test_prop_pct_roundtrip(void **state)
 
 static void test_prop_form_roundtrip(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x464f524d32u, "form encode->parse");
+    ts_fuzz_seed(&r, &CFG, 0x464f524d32u, "form encode->parse", ITERS);
     for (int it = 0; it < ITERS; it++) {
         struct ac_form f, back;
         struct ac_err err = {0};
-        size_t n = below(&r, 6);
+        size_t n = ts_fuzz_below(&r, 6);
         char *enc;
 
         ac_form_init(&f);
@@ -462,13 +324,15 @@ static void check_url(const struct ac_url *u, const char *in)
 
 static void test_fuzz_url(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x55524cu, "url");
+    ts_fuzz_seed(&r, &CFG, 0x55524cu, "url", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes a = fuzz_input(&r, URL_SEEDS, NSEEDS(URL_SEEDS), true);
-        struct bytes b = fuzz_input(&r, URL_SEEDS, NSEEDS(URL_SEEDS), true);
+        struct ts_bytes a =
+            ts_fuzz_input(&r, URL_SEEDS, NSEEDS(URL_SEEDS), true);
+        struct ts_bytes b =
+            ts_fuzz_input(&r, URL_SEEDS, NSEEDS(URL_SEEDS), true);
         struct ac_url u;
         struct ac_err err = {0};
         char *s, *c2;
@@ -488,8 +352,9 @@ static void test_fuzz_url(void **state)
         free(s);
 
         memset(&err, 0, sizeof(err));
-        s = ac_url_wellknown(a.p, WK_SUFFIX[below(&r, 3)],
-                             (enum ac_wellknown_form)below(&r, 3), &err);
+        s = ac_url_wellknown(a.p, WK_SUFFIX[ts_fuzz_below(&r, 3)],
+                             (enum ac_wellknown_form)ts_fuzz_below(&r, 3),
+                             &err);
         if (s == NULL) {
             assert_failed_with_msg(&err, "ac_url_wellknown", a.p);
         }
@@ -527,12 +392,13 @@ static const char *const JSON_SEEDS[] = {
 
 static void test_fuzz_json(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x4a534f4eu, "json");
+    ts_fuzz_seed(&r, &CFG, 0x4a534f4eu, "json", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes in = fuzz_input(&r, JSON_SEEDS, NSEEDS(JSON_SEEDS), false);
+        struct ts_bytes in =
+            ts_fuzz_input(&r, JSON_SEEDS, NSEEDS(JSON_SEEDS), false);
         struct ac_err err = {0};
         json_t *v = ac_json_parse(in.p, in.len, &err);
 
@@ -571,12 +437,13 @@ static const char *const B64_SEEDS[] = {
  * canonical (no padding in base64url, zero trailing bits in both). */
 static void test_fuzz_b64(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x423634u, "b64");
+    ts_fuzz_seed(&r, &CFG, 0x423634u, "b64", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes in = fuzz_input(&r, B64_SEEDS, NSEEDS(B64_SEEDS), false);
+        struct ts_bytes in =
+            ts_fuzz_input(&r, B64_SEEDS, NSEEDS(B64_SEEDS), false);
         struct ac_err err = {0};
         uint8_t *out = NULL;
         size_t n = 0;
@@ -610,20 +477,20 @@ static void test_fuzz_b64(void **state)
 
 static void test_prop_b64url_roundtrip(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x423634u ^ 0xffu, "b64url encode->decode");
+    ts_fuzz_seed(&r, &CFG, 0x423634u ^ 0xffu, "b64url encode->decode", ITERS);
     for (int it = 0; it < ITERS; it++) {
         uint8_t data[96];
-        size_t n = below(&r, sizeof(data) + 1);
+        size_t n = ts_fuzz_below(&r, sizeof(data) + 1);
         uint8_t *out = NULL;
         size_t outlen = 0;
         struct ac_err err = {0};
         char *enc;
 
         for (size_t i = 0; i < n; i++) {
-            data[i] = (uint8_t)rnd(&r);
+            data[i] = (uint8_t)ts_fuzz_rnd(&r);
         }
         enc = ac_b64url_encode(data, n);
         assert_non_null(enc);
@@ -656,7 +523,7 @@ static void test_fuzz_jws(void **state)
                   "c1", "exp", (json_int_t)1700000300, "aud", "https://m/mcp");
     char *tok;
     const char *seeds[4];
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
     assert_non_null(key);
@@ -667,9 +534,9 @@ static void test_fuzz_jws(void **state)
     seeds[1] = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.";
     seeds[2] = "eyJhbGciOiJIUzI1NiJ9.e30.c2ln";
     seeds[3] = "eyJhbGciOiJFUzI1NiIsImNyaXQiOlsiYiJdfQ.e30.AA";
-    rng_seed(&r, 0x4a5753u, "jws");
+    ts_fuzz_seed(&r, &CFG, 0x4a5753u, "jws", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes in = fuzz_input(&r, seeds, 4, true);
+        struct ts_bytes in = ts_fuzz_input(&r, seeds, 4, true);
         struct ac_jws_verify_params p = {
             .algs = AC_JWS_ES256 | AC_JWS_RS256, .key = key, .typ = "at+jwt"};
         struct ac_err err = {0};
@@ -760,14 +627,14 @@ static void check_redacted_form(const char *in, const char *out)
 
 static void test_fuzz_redact(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
     json_t *extra = json_pack("[s, s, s]", "ATOKEN", "RTOKENVALUE", "CS");
 
     (void)state;
-    rng_seed(&r, 0x524544u, "redact");
+    ts_fuzz_seed(&r, &CFG, 0x524544u, "redact", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes in =
-            fuzz_input(&r, REDACT_SEEDS, NSEEDS(REDACT_SEEDS), true);
+        struct ts_bytes in =
+            ts_fuzz_input(&r, REDACT_SEEDS, NSEEDS(REDACT_SEEDS), true);
         char *s;
 
         s = ac_redact_form(in.p);
@@ -777,8 +644,9 @@ static void test_fuzz_redact(void **state)
         s = ac_redact_url(in.p);
         assert_non_null(s);
         free(s);
-        s = ac_redact_body(CONTENT_TYPES[below(&r, NSEEDS(CONTENT_TYPES))],
-                           in.p, extra);
+        s = ac_redact_body(
+            CONTENT_TYPES[ts_fuzz_below(&r, NSEEDS(CONTENT_TYPES))], in.p,
+            extra);
         assert_non_null(s);
         /* Known secrets never survive, whatever the body's shape. */
         if (strstr(s, "ATOKEN") != NULL || strstr(s, "RTOKENVALUE") != NULL) {
@@ -826,29 +694,31 @@ static char *naive_redact(const char *text, char *const *secrets, size_t n)
 
 static void test_prop_redact_known(void **state)
 {
-    struct rng r;
+    struct ts_fuzz r;
 
     (void)state;
-    rng_seed(&r, 0x4b4e4f574eu, "redact_known vs naive");
+    ts_fuzz_seed(&r, &CFG, 0x4b4e4f574eu, "redact_known vs naive", ITERS);
     for (int it = 0; it < ITERS; it++) {
         /* Secrets over a small alphabet, so they overlap and share
          * prefixes often; uppercase, so no tag can contain one. */
         char *secrets[8];
-        size_t n = 1 + below(&r, 8), tlen = below(&r, 300);
+        size_t n = 1 + ts_fuzz_below(&r, 8), tlen = ts_fuzz_below(&r, 300);
         json_t *arr = json_array();
         char *text = malloc(tlen + 1), *got, *want;
 
         for (size_t i = 0; i < n; i++) {
-            size_t l = 1 + below(&r, 12);
+            size_t l = 1 + ts_fuzz_below(&r, 12);
             secrets[i] = malloc(l + 1);
             for (size_t k = 0; k < l; k++) {
-                secrets[i][k] = (char)('W' + below(&r, 4));
+                secrets[i][k] = (char)('W' + ts_fuzz_below(&r, 4));
             }
             secrets[i][l] = '\0';
             json_array_append_new(arr, json_string(secrets[i]));
         }
         for (size_t k = 0; k < tlen; k++) {
-            text[k] = below(&r, 6) == 0 ? 'x' : (char)('W' + below(&r, 4));
+            text[k] = ts_fuzz_below(&r, 6) == 0
+                          ? 'x'
+                          : (char)('W' + ts_fuzz_below(&r, 4));
         }
         text[tlen] = '\0';
         got = ac_redact_known(text, arr);

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/httpc.h"
+#include "tests/support/net.h"
 
 /* A server that accepts one connection, records the request and sends a
  * canned response (or, with hang, waits for the client to give up). */
@@ -82,46 +81,35 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static int listen_loopback(int *port)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-        listen(fd, 4) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-static void srv_start(struct srv *s, const char *response, bool hang)
+static void srv_start(struct srv *s, const char *response)
 {
     memset(s, 0, sizeof(*s));
     s->response = response;
-    s->hang = hang;
-    s->lfd = listen_loopback(&s->port);
+    s->hang = response == NULL;
+    s->lfd = ts_listen_loopback(&s->port);
     assert_true(s->lfd >= 0);
     assert_int_equal(pthread_create(&s->th, NULL, serve, s), 0);
 }
 
-static void srv_join(struct srv *s)
+/* One request to `path` on a fresh server that answers `response` (NULL:
+ * hangs until the client gives up): what ac_http_do returned. Afterwards
+ * s->req holds what the server saw; req->url is reset to NULL. */
+static bool exchange(struct srv *s, const char *response, const char *path,
+                     struct ac_http_request *req, struct ac_http_response *resp,
+                     struct ac_err *err)
 {
+    char *url = NULL;
+    bool ok;
+
+    srv_start(s, response);
+    assert_true(asprintf(&url, "http://127.0.0.1:%d%s", s->port, path) > 0);
+    req->url = url;
+    ok = ac_http_do(req, resp, err);
     pthread_join(s->th, NULL);
     close(s->lfd);
-}
-
-static char *url_for(const struct srv *s, const char *path)
-{
-    char *u = NULL;
-
-    assert_true(asprintf(&u, "http://127.0.0.1:%d%s", s->port, path) > 0);
-    return u;
+    req->url = NULL;
+    free(url);
+    return ok;
 }
 
 static int group_setup(void **state)
@@ -155,17 +143,12 @@ static void test_get_headers_in_order(void **state)
     struct ac_http_response resp;
     struct ac_err err = {0};
     struct srv s;
-    char *url;
 
     (void)state;
-    srv_start(&s, resp_text, false);
-    url = url_for(&s, "/mcp?x=1");
-    req.url = url;
     req.headers = hdrs;
-    if (!ac_http_do(&req, &resp, &err)) {
+    if (!exchange(&s, resp_text, "/mcp?x=1", &req, &resp, &err)) {
         fail_msg("%s", err.msg);
     }
-    srv_join(&s);
     assert_int_equal(resp.status, 401);
     assert_string_equal(resp.body, "hello");
     assert_int_equal(resp.body_len, 5);
@@ -187,7 +170,6 @@ static void test_get_headers_in_order(void **state)
     assert_non_null(strstr(s.req, "\r\nAccept: application/json\r\n"));
     ac_http_response_free(&resp);
     ac_http_response_free(NULL);
-    free(url);
 }
 
 static void test_interim_response_resets_headers(void **state)
@@ -204,18 +186,13 @@ static void test_interim_response_resets_headers(void **state)
     struct ac_http_response resp;
     struct ac_err err = {0};
     struct srv s;
-    char *url;
 
     (void)state;
-    srv_start(&s, resp_text, false);
-    url = url_for(&s, "/token");
-    req.url = url;
     req.method = "POST";
     req.body = "grant_type=client_credentials";
-    if (!ac_http_do(&req, &resp, &err)) {
+    if (!exchange(&s, resp_text, "/token", &req, &resp, &err)) {
         fail_msg("%s", err.msg);
     }
-    srv_join(&s);
     assert_int_equal(resp.status, 200);
     assert_null(ac_http_header_get(&resp, "X-Interim"));
     assert_string_equal(ac_http_header_get(&resp, "X-Final"), "1");
@@ -225,7 +202,6 @@ static void test_interim_response_resets_headers(void **state)
     assert_null(strcasestr(s.req, "\r\nExpect:"));
     assert_non_null(strstr(s.req, "\r\n\r\ngrant_type=client_credentials"));
     ac_http_response_free(&resp);
-    free(url);
 }
 
 static void test_custom_method_and_binary_body(void **state)
@@ -236,18 +212,13 @@ static void test_custom_method_and_binary_body(void **state)
     struct ac_http_request req = {0};
     struct ac_http_response resp;
     struct srv s;
-    char *url;
 
     (void)state;
-    srv_start(&s, resp_text, false);
-    url = url_for(&s, "/register/1");
-    req.url = url;
     req.method = "PUT";
     req.headers = hdrs;
     req.body = "{\"a\":1}IGNORED";
     req.body_len = 7;
-    assert_true(ac_http_do(&req, &resp, NULL));
-    srv_join(&s);
+    assert_true(exchange(&s, resp_text, "/register/1", &req, &resp, NULL));
     assert_int_equal(resp.status, 204);
     assert_string_equal(resp.body, "");
     assert_int_equal(resp.body_len, 0);
@@ -256,7 +227,6 @@ static void test_custom_method_and_binary_body(void **state)
     assert_non_null(strstr(s.req, "\r\n\r\n{\"a\":1}"));
     assert_null(strstr(s.req, "IGNORED"));
     ac_http_response_free(&resp);
-    free(url);
 }
 
 static void test_delete_without_body(void **state)
@@ -266,18 +236,12 @@ static void test_delete_without_body(void **state)
     struct ac_http_request req = {0};
     struct ac_http_response resp;
     struct srv s;
-    char *url;
 
     (void)state;
-    srv_start(&s, resp_text, false);
-    url = url_for(&s, "/mcp");
-    req.url = url;
     req.method = "DELETE";
-    assert_true(ac_http_do(&req, &resp, NULL));
-    srv_join(&s);
+    assert_true(exchange(&s, resp_text, "/mcp", &req, &resp, NULL));
     assert_true(strncmp(s.req, "DELETE /mcp HTTP/1.1\r\n", 22) == 0);
     ac_http_response_free(&resp);
-    free(url);
 }
 
 static void test_redirect_not_followed(void **state)
@@ -289,19 +253,13 @@ static void test_redirect_not_followed(void **state)
     struct ac_http_request req = {0};
     struct ac_http_response resp;
     struct srv s;
-    char *url;
 
     (void)state;
-    srv_start(&s, resp_text, false);
-    url = url_for(&s, "/authorize");
-    req.url = url;
-    assert_true(ac_http_do(&req, &resp, NULL));
-    srv_join(&s);
+    assert_true(exchange(&s, resp_text, "/authorize", &req, &resp, NULL));
     assert_int_equal(resp.status, 302);
     assert_string_equal(ac_http_header_get(&resp, "location"),
                         "http://127.0.0.1:1/cb?code=abc&state=x");
     ac_http_response_free(&resp);
-    free(url);
 }
 
 static void test_body_over_cap(void **state)
@@ -313,19 +271,13 @@ static void test_body_over_cap(void **state)
     struct ac_http_response resp;
     struct ac_err err = {0};
     struct srv s;
-    char *url;
 
     (void)state;
-    srv_start(&s, resp_text, false);
-    url = url_for(&s, "/big");
-    req.url = url;
     req.max_body = 10;
-    assert_false(ac_http_do(&req, &resp, &err));
-    srv_join(&s);
+    assert_false(exchange(&s, resp_text, "/big", &req, &resp, &err));
     assert_int_equal(err.code, AC_ERR_TOOBIG);
     assert_null(resp.body);
     assert_int_equal(resp.nheaders, 0);
-    free(url);
 }
 
 static void test_timeout(void **state)
@@ -334,18 +286,12 @@ static void test_timeout(void **state)
     struct ac_http_response resp;
     struct ac_err err = {0};
     struct srv s;
-    char *url;
 
     (void)state;
-    srv_start(&s, NULL, true);
-    url = url_for(&s, "/slow");
-    req.url = url;
     req.timeout_ms = 300;
-    assert_false(ac_http_do(&req, &resp, &err));
-    srv_join(&s);
+    assert_false(exchange(&s, NULL, "/slow", &req, &resp, &err));
     assert_int_equal(err.code, AC_ERR_TIMEOUT);
     assert_non_null(strstr(err.msg, "/slow"));
-    free(url);
 }
 
 static void test_connection_refused(void **state)
@@ -355,7 +301,7 @@ static void test_connection_refused(void **state)
     struct ac_err err = {0};
     char url[64];
     int port = 0;
-    int fd = listen_loopback(&port);
+    int fd = ts_listen_loopback(&port);
 
     (void)state;
     /* A port that was just ours and is now closed. */
@@ -415,15 +361,10 @@ static void test_trace_hook(void **state)
     struct ac_http_request req = {0};
     struct ac_http_response resp;
     struct srv s;
-    char *url;
 
     (void)state;
     ac_http_set_trace(trace, &seen);
-    srv_start(&s, resp_text, false);
-    url = url_for(&s, "/");
-    req.url = url;
-    assert_true(ac_http_do(&req, &resp, NULL));
-    srv_join(&s);
+    assert_true(exchange(&s, resp_text, "/", &req, &resp, NULL));
     ac_http_response_free(&resp);
     req.url = "ftp://x/";
     assert_false(ac_http_do(&req, &resp, NULL));
@@ -431,7 +372,6 @@ static void test_trace_hook(void **state)
     assert_int_equal(seen.calls, 2);
     assert_int_equal(seen.with_resp, 1);
     assert_int_equal(seen.last_status, 418);
-    free(url);
 }
 
 int main(void)

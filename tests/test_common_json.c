@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/json.h"
+#include "tests/support/env.h"
 
 static const struct {
     const char *text;
@@ -106,22 +107,6 @@ static void test_dump_sorted_compact(void **state)
     assert_null(ac_json_dump(NULL));
 }
 
-static char *tmpdir(void)
-{
-    const char *base = getenv("AUTHCHECK_TMP");
-    char *dir = NULL;
-
-    if (asprintf(&dir, "%s/test_common_json.XXXXXX",
-                 base != NULL ? base : "/tmp") < 0) {
-        return NULL;
-    }
-    if (mkdtemp(dir) == NULL) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
 static size_t count_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -140,14 +125,14 @@ static size_t count_entries(const char *dir)
 
 static void test_files(void **state)
 {
-    char *dir = tmpdir(), *path = NULL, *bad = NULL, *nodir = NULL;
+    char dir[1024], *path = NULL, *bad = NULL, *nodir = NULL;
     struct ac_err err = {0};
     json_t *v = json_pack("{s:s, s:i}", "b", "x", "a", 1), *back;
     struct stat st;
     FILE *f;
 
     (void)state;
-    assert_non_null(dir);
+    assert_true(ts_mkdtemp(dir, sizeof(dir), "test_common_json"));
     assert_true(asprintf(&path, "%s/out.json", dir) > 0);
     assert_true(asprintf(&bad, "%s/bad.json", dir) > 0);
     assert_true(asprintf(&nodir, "%s/missing/out.json", dir) > 0);
@@ -186,7 +171,6 @@ static void test_files(void **state)
     free(path);
     free(bad);
     free(nodir);
-    free(dir);
 }
 
 int main(void)

@@ -26,6 +26,7 @@
 #include "common/json.h"
 #include "common/jwk.h"
 #include "common/jwt.h"
+#include "tests/support/env.h"
 
 /* RFC 7638 §3.1 example key and its thumbprint. */
 static const char RFC7638_N[] =
@@ -434,30 +435,15 @@ static void test_small_rsa_refused(void **state)
 
 /* --- PEM ----------------------------------------------------------------- */
 
-static char *tmpdir(void)
-{
-    const char *base = getenv("AUTHCHECK_TMP");
-    char *dir = NULL;
-
-    if (asprintf(&dir, "%s/jwt-XXXXXX", base != NULL ? base : "/tmp") < 0) {
-        return NULL;
-    }
-    if (mkdtemp(dir) == NULL) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
 static void test_pem_files(void **state)
 {
     struct fixture *f = *state;
     const struct ac_jwk *keys[] = {f->rsa, f->ec};
-    char *dir = tmpdir(), *priv = NULL, *pub = NULL;
+    char dir[1024], *priv = NULL, *pub = NULL;
     struct stat st;
     size_t i;
 
-    assert_non_null(dir);
+    assert_true(ts_mkdtemp(dir, sizeof(dir), "jwt"));
     assert_true(asprintf(&priv, "%s/key.pem", dir) > 0);
     assert_true(asprintf(&pub, "%s/pub.pem", dir) > 0);
     for (i = 0; i < 2; i++) {
@@ -501,7 +487,6 @@ static void test_pem_files(void **state)
     rmdir(dir);
     free(priv);
     free(pub);
-    free(dir);
 }
 
 /* --- JWK Sets ------------------------------------------------------------ */

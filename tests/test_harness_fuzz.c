@@ -3,10 +3,8 @@
  * "NAME:LINE:COL: ..."), and harness/jsonpos on random and mutated text
  * (success, or "LINE:COL: ..."; and it accepts whatever Jansson accepts).
  *
- * The generator is a seeded xorshift (seeds fixed and printed); mutations
- * are bit flips, byte insertion, deletion and duplication, splicing,
- * truncation, special characters and long runs. The seeds are real
- * scenario files read from $AUTHCHECK_SCENARIOS. */
+ * Inputs come from tests/support/fuzz.h (seeds fixed and printed), as
+ * mutations of real scenario files read from $AUTHCHECK_SCENARIOS. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,144 +18,17 @@
 #include "harness/jsonpos.h"
 #include "harness/scenario.h"
 #include "tests/support/env.h"
+#include "tests/support/fuzz.h"
 
 #define ITERS 3000
-#define MAX_LEN 16384
 
-/* --- generator (as in test_common_fuzz.c) --------------------------------- */
-
-struct rng {
-    uint64_t s;
+/* The mutator's taste: JSON's syntax and the scenario files' keywords. */
+static const struct ts_fuzz_cfg CFG = {
+    .specials = "\"\\,:{}[]0-1.e+ \t\n\r/\x01\x1f\x7f\x80\xc3\xff~tnfu",
+    .run = '[',
+    .max_len = 16384,
+    .max_random = 300,
 };
-
-static void rng_seed(struct rng *r, uint64_t seed, const char *target)
-{
-    r->s = seed;
-    print_message("fuzz %s: seed 0x%016llx, %d iterations\n", target,
-                  (unsigned long long)seed, ITERS);
-}
-
-/* xorshift64* (Vigna). */
-static uint64_t rnd(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 0x2545f4914f6cdd1du;
-}
-
-static size_t below(struct rng *r, size_t n)
-{
-    return n != 0 ? (size_t)(rnd(r) % n) : 0;
-}
-
-struct bytes {
-    char *p;
-    size_t len;
-};
-
-static const char SPECIALS[] = "\"\\,:{}[]0-1.e+ \t\n\r/\x01\x1f\x7f\x80\xc3"
-                               "\xff~tnfu";
-
-static char special(struct rng *r)
-{
-    return SPECIALS[below(r, sizeof(SPECIALS) - 1)];
-}
-
-static void insert(struct bytes *b, size_t at, const char *src, size_t n,
-                   char c)
-{
-    if (b->len + n > MAX_LEN) {
-        n = MAX_LEN - b->len;
-    }
-    memmove(b->p + at + n, b->p + at, b->len - at);
-    for (size_t i = 0; i < n; i++) {
-        b->p[at + i] = src != NULL ? src[i] : c;
-    }
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void mutate_once(struct rng *r, struct bytes *b, const char *other)
-{
-    size_t at = below(r, b->len + 1), n;
-    char tmp[64];
-
-    switch (below(r, 10)) {
-    case 0: /* bit flip */
-        if (b->len > 0) {
-            b->p[below(r, b->len)] ^= (char)(1u << below(r, 8));
-        }
-        break;
-    case 1: /* random byte */
-        tmp[0] = (char)rnd(r);
-        insert(b, at, tmp, 1, 0);
-        break;
-    case 2: /* delete a short range */
-        n = at < b->len ? 1 + below(r, b->len - at < 8 ? b->len - at : 8) : 0;
-        memmove(b->p + at, b->p + at + n, b->len - at - n + 1);
-        b->len -= n;
-        break;
-    case 3: /* duplicate a chunk */
-        n = at < b->len ? 1 + below(r, b->len - at < 64 ? b->len - at : 64) : 0;
-        memcpy(tmp, b->p + at, n);
-        insert(b, below(r, b->len + 1), tmp, n, 0);
-        break;
-    case 4: /* splice: the tail of another seed replaces our tail */
-        n = strlen(other);
-        b->len = at;
-        b->p[at] = '\0';
-        at = below(r, n + 1);
-        insert(b, b->len, other + at, n - at, 0);
-        break;
-    case 5: /* truncate */
-        b->len = at;
-        b->p[at] = '\0';
-        break;
-    case 6: /* a special character */
-    case 7:
-        tmp[0] = special(r);
-        insert(b, at, tmp, 1, 0);
-        break;
-    case 8: /* overwrite with a special character */
-        if (b->len > 0) {
-            b->p[below(r, b->len)] = special(r);
-        }
-        break;
-    default: /* a long run */
-        insert(b, at, NULL, 1 + below(r, 2000), below(r, 2) ? special(r) : '[');
-        break;
-    }
-}
-
-/* A seed mutated 1-4 times or (one time in eight) random bytes. */
-static struct bytes fuzz_input(struct rng *r, const char *const *seeds,
-                               size_t nseeds)
-{
-    struct bytes b;
-
-    b.p = malloc(MAX_LEN + 1);
-    assert_non_null(b.p);
-    b.len = 0;
-    b.p[0] = '\0';
-    if (below(r, 8) == 0) {
-        size_t n = below(r, 300);
-        for (size_t i = 0; i < n; i++) {
-            b.p[i] = (char)rnd(r);
-        }
-        b.len = n;
-        b.p[n] = '\0';
-    } else {
-        const char *s = seeds[below(r, nseeds)];
-        size_t rounds = 1 + below(r, 4);
-
-        insert(&b, 0, s, strlen(s), 0);
-        for (size_t i = 0; i < rounds; i++) {
-            mutate_once(r, &b, seeds[below(r, nseeds)]);
-        }
-    }
-    return b;
-}
 
 /* --- seeds ---------------------------------------------------------------- */
 
@@ -260,13 +131,14 @@ static bool has_position(const char *msg, const char *prefix)
 static void test_fuzz_scenario(void **state)
 {
     struct fixture *fx = *state;
-    struct rng r;
+    struct ts_fuzz r;
     int nok = 0;
 
-    rng_seed(&r, 0x5343454eu, "hs_parse");
+    ts_fuzz_seed(&r, &CFG, 0x5343454eu, "hs_parse", ITERS);
     for (int it = 0; it < ITERS; it++) {
         /* Only the scenario files as seeds: the small JSON is for jsonpos. */
-        struct bytes in = fuzz_input(&r, (const char *const *)fx->text, NFILES);
+        struct ts_bytes in =
+            ts_fuzz_input(&r, (const char *const *)fx->text, NFILES, false);
         struct hs_scenario *s = NULL;
         struct ac_err err = {0};
 
@@ -291,11 +163,12 @@ static void test_fuzz_scenario(void **state)
 static void test_fuzz_jsonpos(void **state)
 {
     struct fixture *fx = *state;
-    struct rng r;
+    struct ts_fuzz r;
 
-    rng_seed(&r, 0x4a504f53u, "jsonpos");
+    ts_fuzz_seed(&r, &CFG, 0x4a504f53u, "jsonpos", ITERS);
     for (int it = 0; it < ITERS; it++) {
-        struct bytes in = fuzz_input(&r, (const char *const *)fx->text, fx->n);
+        struct ts_bytes in =
+            ts_fuzz_input(&r, (const char *const *)fx->text, fx->n, false);
         struct hp_index *ix = NULL;
         struct ac_err err = {0};
         json_error_t jerr;
