@@ -337,6 +337,10 @@ bool flow_rpc(struct mcpo_client *c, const char *method, json_t *params,
             }
             continue;
         }
+        if (MUTATED("ignore-insufficient-scope")) {
+            AC_ERR(err, AC_ERR_PROTOCOL, "%s: MCP server answered 403", method);
+            return false;
+        }
         if (stepups >= limit) {
             AC_ERR(err, AC_ERR_PROTOCOL,
                    "%s: still insufficient_scope after %d step-up "
