@@ -107,11 +107,58 @@ static void test_check_meta(void **state)
     }
 }
 
+/* RFC 9728 §3.3: the PRM's resource against the URL it came from. */
+struct prm_case {
+    const char *url; /* the PRM URL used */
+    const char *got; /* its "resource" */
+    bool ok;
+};
+
+#define MCPR "https://mcp.example.com:8443/public/mcp"
+#define ROOT "https://mcp.example.com:8443/.well-known/oauth-protected-resource"
+#define PATHI ROOT "/public/mcp"
+
+static const struct prm_case prm_cases[] = {
+    /* path-inserted: only the MCP server's URI */
+    {PATHI, MCPR, true},
+    {PATHI, "https://mcp.example.com:8443", false},
+    {PATHI, MCPR "/", false},
+    /* root fallback: the origin it was built from, or the MCP URI */
+    {ROOT, MCPR, true},
+    {ROOT, "https://mcp.example.com:8443", true},
+    {ROOT, "https://mcp.example.com:8443/", true},
+    /* simple string comparison: no case, port or path games */
+    {ROOT, "https://MCP.example.com:8443", false},
+    {ROOT, "https://mcp.example.com", false},
+    {ROOT, "https://mcp.example.com:8443/public", false},
+    {ROOT, "https://mcp.example.com:84431", false},
+    {ROOT, "https://other.example.com:8443", false},
+    /* a challenge URL elsewhere: the MCP server's URI only */
+    {"https://mcp.example.com:8443/meta.json", "https://mcp.example.com:8443",
+     false},
+    {"https://mcp.example.com:8443/meta.json", MCPR, true},
+    {ROOT, NULL, false},
+};
+
+static void test_prm_resource(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof prm_cases / sizeof prm_cases[0]; i++) {
+        const struct prm_case *pc = &prm_cases[i];
+        if (discovery_prm_resource_ok(MCPR, pc->url, ROOT, pc->got) != pc->ok) {
+            fail_msg("case %zu: %s from %s should be %s", i,
+                     pc->got != NULL ? pc->got : "(none)", pc->url,
+                     pc->ok ? "accepted" : "rejected");
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_as_url_order),
         cmocka_unit_test(test_check_meta),
+        cmocka_unit_test(test_prm_resource),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

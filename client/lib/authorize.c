@@ -632,7 +632,7 @@ bool authorize_run(struct mcpo_client *c, struct ac_err *err)
         .client_id = c->client_id,
         .redirect_uri = c->redirect_uri,
         .scope = c->requested_scope,
-        .resource = MUTATED("no-resource") ? NULL : c->resource,
+        .resource = MUTATED("no-resource") ? NULL : discovery_resource_param(c),
     };
     /* MCP: record the issuer with the state and verifier of this request,
      * before the user agent is sent anywhere. */
