@@ -363,6 +363,8 @@ static const struct row ROWS[] = {
      RUNS_FILE, HC_FAILURE, "the client redeemed the code anyway"},
     {"iss-normalized-refused", "sep-2468-client-compare-iss-supported",
      RUNS_FILE, HC_SUCCESS, NULL},
+    {"iss-case-redeemed", "sep-2468-client-compare-iss-supported", RUNS_FILE,
+     HC_FAILURE, "the client redeemed the code anyway"},
     {"iss-wrong-redeemed", "sep-2468-client-compare-iss-supported", RUNS_FILE,
      HC_FAILURE, "redeemed the code anyway"},
     {"iss-missing-refused", "sep-2468-client-reject-missing-iss", RUNS_FILE,
@@ -421,6 +423,9 @@ static const struct row ROWS[] = {
      "did not authorize again"},
     {"step-up-good", "scope-retry-limit", RUNS_FILE, HC_SUCCESS, NULL},
     {"step-up-loop", "scope-retry-limit", RUNS_FILE, HC_WARNING,
+     "keeps retrying"},
+    /* killed by the timeout while still looping: the count decides */
+    {"step-up-loop", "scope-retry-limit", RUNS_TIMEOUT, HC_WARNING,
      "keeps retrying"},
     {"good", "sep-2207-offline-access-not-requested", RUNS_FILE, HC_SUCCESS,
      NULL},

@@ -476,6 +476,10 @@ def authz_cases():
     case("iss-normalized-refused", "iss is the issuer plus a trailing "
          "slash; the client stopped.", discovery() + seg_register() +
          seg_authorize(loc=slash), sc=refuse, runs=EXIT1)
+    upper = {"code": CODE, "state": STATE, "iss": AS.replace("http:", "HTTP:")}
+    case("iss-case-redeemed", "iss is the issuer with an upper-case scheme "
+         "(equal only after case normalization); the code was redeemed.",
+         full(authz=seg_authorize(loc=upper)))
     forged = {"code": CODE, "state": "forged-state-0000000000000", "iss": AS}
     case("state-forged-redeemed", "The callback's state was not the one "
          "sent; the code was redeemed.", full(authz=seg_authorize(loc=forged)))
