@@ -427,6 +427,12 @@ static const struct row ROWS[] = {
     /* killed by the timeout while still looping: the count decides */
     {"step-up-loop", "scope-retry-limit", RUNS_TIMEOUT, HC_WARNING,
      "keeps retrying"},
+    /* within the count, but killed while still stepping up: no limit
+     * shown; the same exchanges ending with exit 1 gave up in time */
+    {"step-up-slow-loop", "scope-retry-limit", RUNS_FILE, HC_WARNING,
+     "still stepping up when the harness killed it"},
+    {"step-up-slow-loop", "scope-retry-limit", RUNS_EXIT1, HC_SUCCESS, NULL},
+    {"step-up-good", "scope-retry-limit", RUNS_TIMEOUT, HC_SUCCESS, NULL},
     {"good", "sep-2207-offline-access-not-requested", RUNS_FILE, HC_SUCCESS,
      NULL},
     {"offline-unsupported", "sep-2207-offline-access-not-requested", RUNS_FILE,

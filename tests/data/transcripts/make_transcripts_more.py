@@ -554,6 +554,18 @@ def scope_cases():
                      'scope", scope="mcp:write"')
     case("step-up-loop", "403 forever; the client kept authorizing.", loop,
          runs=EXIT1)
+    slow = full() + up
+    for k in range(2):
+        slow += step("mcp:tools mcp:write", "code-slow-%d" % k,
+                     "state-slow-%d-aaaaaaaaaaaaaaaaa" % k, ACCESS2) + \
+            seg_call(ACCESS2, 5 + k, 403, www='Bearer error="insufficient_'
+                     'scope", scope="mcp:write"')
+    slow += seg_authorize(authz_params(scope="mcp:tools mcp:write",
+                                       state="state-slow-2-aaaaaaaaaaaaaaaaa"),
+                          code="code-slow-2")
+    case("step-up-slow-loop", "403 forever; 4 authorizations, the last one "
+         "still going when the run ended (see the runs of each row).", slow,
+         runs=[{"exit_code": -1, "signal": 15, "timed_out": True}])
     case("offline-unsupported", "offline_access requested though the AS does "
          "not list it.", full(authz=seg_authorize(authz_params(
              scope="mcp:tools offline_access"))))
