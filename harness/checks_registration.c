@@ -207,6 +207,9 @@ void hc_check_dcr_auth_method_supported(const struct hc_input *in,
                 "asked for a token endpoint auth method the server supports");
 }
 
+/* preferred_mechanism's answer for CIMD, compared by address. */
+static const char CIMD_MECHANISM[] = "a client ID metadata document";
+
 /* Does server `s` offer a registration mechanism preferred over DCR
  * (scenario `registration`, or CIMD advertised in its metadata)? */
 static const char *preferred_mechanism(const struct hc_input *in, const char *s,
@@ -233,7 +236,7 @@ static const char *preferred_mechanism(const struct hc_input *in, const char *s,
         }
         cimd = cimd || ac_json_array_has_str(reg, "cimd");
     }
-    return cimd ? "a client ID metadata document" : NULL;
+    return cimd ? CIMD_MECHANISM : NULL;
 }
 
 /* Is `id` an http(s) URL with a path (a CIMD client_id)? */
@@ -252,7 +255,7 @@ static bool url_client_id(const char *id)
 
 static bool is_cimd(const char *pref)
 {
-    return pref != NULL && strstr(pref, "metadata document") != NULL;
+    return pref == CIMD_MECHANISM;
 }
 
 /* Where CIMD is the preferred mechanism (no pre-registration), the
