@@ -3,7 +3,8 @@
 #   make deps        install missing Debian packages (no-op when present)
 #   make             build bin/authcheck, bin/mcp-oauth, lib/libmcpoauth.a
 #   make run         deps + build + run every scenario against the reference client
-#   make test        deps + build + run every CMocka test
+#   make test        deps + lint + build + run every CMocka test
+#   make lint        no strcpy/strcat/sprintf/vsprintf/gets in the C sources
 #   make check-asan  the tests under AddressSanitizer + UBSan
 #   make check-tsan  the tests under ThreadSanitizer
 #   make bench       benchmarks, printing figures
@@ -70,13 +71,13 @@ MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all deps deps-browser deps-bench check-tsan run test check-asan bench install clean format format-check \
-        build-tests run-tests help
+        build-tests run-tests help lint
 .DEFAULT_GOAL := all
 
 all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -173,6 +174,7 @@ run-tests: all $(MUTCLIENT) $(TEST_BINS)
 	$(Q)$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
 
 test: deps
+	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory run-tests
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -216,6 +218,9 @@ FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
              harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
+# Unbounded string calls (scripts/lint.sh says why); nothing is exempt.
+lint:
+	$(Q)scripts/lint.sh $(FORMAT_SRC)
 format-check:
 	$(Q)command -v clang-format >/dev/null || scripts/deps.sh clang-format
 	clang-format --dry-run -Werror $(FORMAT_SRC)

@@ -242,17 +242,18 @@ static char *scope_union(const char *a, const char *b)
 {
     size_t n = (a != NULL ? strlen(a) : 0) + (b != NULL ? strlen(b) : 0) + 2;
     char *out = calloc(1, n), *copy = b != NULL ? strdup(b) : NULL, *save;
+    size_t used;
     if (out == NULL || (b != NULL && copy == NULL)) {
         free(out);
         free(copy);
         return NULL;
     }
-    strcpy(out, a != NULL ? a : "");
+    used = (size_t)snprintf(out, n, "%s", a != NULL ? a : "");
     for (char *t = copy != NULL ? strtok_r(copy, " ", &save) : NULL; t != NULL;
          t = strtok_r(NULL, " ", &save)) {
         if (!scope_has(out, t)) {
-            strcat(out, *out != '\0' ? " " : "");
-            strcat(out, t);
+            used += (size_t)snprintf(out + used, n - used, "%s%s",
+                                     used > 0 ? " " : "", t);
         }
     }
     free(copy);
