@@ -78,6 +78,8 @@ MCPOAUTH_VERSION := 0.1.0
 MCPOAUTH_SOMAJOR := 0
 LIBMCPOAUTH := $(LIBDIR)/libmcpoauth.a
 LIBMCPOAUTH_SO := $(LIBDIR)/libmcpoauth.so.$(MCPOAUTH_VERSION)
+LIBMCPOAUTH_LINKS := $(LIBDIR)/libmcpoauth.so.$(MCPOAUTH_SOMAJOR) \
+                     $(LIBDIR)/libmcpoauth.so
 LIBMCPOAUTH_INT := $(B)/libmcpoauth-int.a
 MCPOAUTH_SYMS := $(B)/mcpoauth.syms
 MCPOAUTH_MAP  := client/libmcpoauth.map
@@ -93,7 +95,8 @@ TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
         build-tests run-tests help lint check-lib check-exports check-install
 .DEFAULT_GOAL := all
 
-all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO)
+all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) \
+     $(LIBMCPOAUTH_LINKS)
 
 help:
 	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -167,8 +170,9 @@ $(LIBMCPOAUTH_SO): $(CLIENT_OBJ) $(LIBCOMMON) $(MCPOAUTH_MAP)
 	$(Q)$(CC) -shared -Wl,-soname,libmcpoauth.so.$(MCPOAUTH_SOMAJOR) \
 	    -Wl,--version-script=$(MCPOAUTH_MAP) -Wl,--no-undefined \
 	    $(ALL_LDFLAGS) -o $@ $(CLIENT_OBJ) $(LIBCOMMON) $(LDLIBS_ALL)
-	$(Q)ln -sf $(notdir $@) $(LIBDIR)/libmcpoauth.so.$(MCPOAUTH_SOMAJOR)
-	$(Q)ln -sf libmcpoauth.so.$(MCPOAUTH_SOMAJOR) $(LIBDIR)/libmcpoauth.so
+# The soname link (what programs load) and the development link (-l).
+$(LIBMCPOAUTH_LINKS): $(LIBMCPOAUTH_SO)
+	$(Q)ln -sf $(notdir $<) $@
 
 # --- programs -------------------------------------------------------------
 
@@ -242,7 +246,8 @@ test: deps
 # libmcpoauth as shipped (scripts/check-exports.sh, check-install.sh say
 # what each proves).
 check-lib: check-exports check-install
-check-exports: $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) $(MCPOAUTH_SYMS)
+check-exports: $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) $(LIBMCPOAUTH_LINKS) \
+               $(MCPOAUTH_SYMS)
 	$(Q)CC="$(CC)" NM="$(NM)" CFLAGS_API="-Iclient/include" \
 	    LIBS="$(LDLIBS_ALL)" scripts/check-exports.sh $(MCPOAUTH_SYMS) \
 	    $(MCPOAUTH_MAP) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO)
@@ -292,7 +297,7 @@ install: all
 	install -m 0755 $(LIBMCPOAUTH_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf $(notdir $(LIBMCPOAUTH_SO)) \
 	    $(DESTDIR)$(PREFIX)/lib/libmcpoauth.so.$(MCPOAUTH_SOMAJOR)
-	ln -sf libmcpoauth.so.$(MCPOAUTH_SOMAJOR) \
+	ln -sf $(notdir $(LIBMCPOAUTH_SO)) \
 	    $(DESTDIR)$(PREFIX)/lib/libmcpoauth.so
 	install -m 0644 client/include/mcpoauth.h $(DESTDIR)$(PREFIX)/include/
 	install -d $(DESTDIR)$(PREFIX)/share/authcheck
@@ -308,12 +313,12 @@ FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
              harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
-# Unbounded string calls (scripts/lint.sh says why); nothing is exempt.
-lint:
-	$(Q)scripts/lint.sh $(FORMAT_SRC)
 format-check:
 	$(Q)command -v clang-format >/dev/null || scripts/deps.sh clang-format
 	clang-format --dry-run -Werror $(FORMAT_SRC)
+# Unbounded string calls (scripts/lint.sh says why); nothing is exempt.
+lint:
+	$(Q)scripts/lint.sh $(FORMAT_SRC)
 
 clean:
 	rm -rf build bin lib out
