@@ -6,7 +6,7 @@
 #   make test        deps + lint + build + run every CMocka test + check-lib
 #   make check-lib   libmcpoauth exports only its API; installed, it builds
 #                    the example and docs/CLIENT.md's snippet (pkg-config)
-#   make lint        no strcpy/strcat/sprintf/vsprintf/gets in the C sources
+#   make lint        no strcpy/strcat/sprintf/vsprintf/gets, no p = realloc(p,)
 #   make check-asan  the tests under AddressSanitizer + UBSan
 #   make check-tsan  the tests under ThreadSanitizer
 #   make bench       benchmarks, printing figures
