@@ -1,9 +1,12 @@
 # authcheck — a boring Makefile.
 #
 #   make deps        install missing Debian packages (no-op when present)
-#   make             build bin/authcheck, bin/mcp-oauth, lib/libmcpoauth.a
+#   make             build bin/authcheck, bin/mcp-oauth, lib/libmcpoauth.{a,so}
 #   make run         deps + build + run every scenario against the reference client
-#   make test        deps + build + run every CMocka test
+#   make test        deps + lint + build + run every CMocka test + check-lib
+#   make check-lib   libmcpoauth exports only its API; installed, it builds
+#                    the example and docs/CLIENT.md's snippet (pkg-config)
+#   make lint        no strcpy/strcat/sprintf/vsprintf/gets, no p = realloc(p,)
 #   make check-asan  the tests under AddressSanitizer + UBSan
 #   make check-tsan  the tests under ThreadSanitizer
 #   make bench       benchmarks, printing figures
@@ -20,6 +23,9 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 CC      ?= cc
+LD      ?= ld
+OBJCOPY ?= objcopy
+NM      ?= nm
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -50,9 +56,13 @@ TEST_SRC    := $(sort $(wildcard tests/test_*.c))
 TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
-COMMON_OBJ  := $(call obj,$(COMMON_SRC))
+# The library's objects (client/ and the common/ ones it carries) go into
+# the shared library too, so they are position-independent, in a tree of
+# their own so that no object built without -fPIC is ever taken for one.
+pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
+COMMON_OBJ  := $(call pic,$(COMMON_SRC))
 MOCKS_OBJ   := $(call obj,$(MOCKS_SRC))
-CLIENT_OBJ  := $(call obj,$(CLIENT_SRC))
+CLIENT_OBJ  := $(call pic,$(CLIENT_SRC))
 CLI_OBJ     := $(call obj,$(CLI_SRC))
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC) $(REPORTS_SRC))
 SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
@@ -60,7 +70,19 @@ SUPPORT_OBJ := $(call obj,$(TEST_SUPPORT_SRC))
 # MCPOAUTH_MUTATIONS, linked only into a test binary, never installed.
 MUT_OBJ     := $(patsubst %.c,$(B)/mut/%.o,$(CLIENT_SRC) $(CLI_SRC))
 
+# libmcpoauth, as installed: a static archive and a shared library that
+# define only the mcpo_* functions of mcpoauth.h, so a program linking them
+# may have its own http_request or ac_buf_init. The tests that reach into
+# the client's internals link LIBMCPOAUTH_INT, its objects as compiled.
+MCPOAUTH_VERSION := 0.1.0
+MCPOAUTH_SOMAJOR := 0
 LIBMCPOAUTH := $(LIBDIR)/libmcpoauth.a
+LIBMCPOAUTH_SO := $(LIBDIR)/libmcpoauth.so.$(MCPOAUTH_VERSION)
+LIBMCPOAUTH_LINKS := $(LIBDIR)/libmcpoauth.so.$(MCPOAUTH_SOMAJOR) \
+                     $(LIBDIR)/libmcpoauth.so
+LIBMCPOAUTH_INT := $(B)/libmcpoauth-int.a
+MCPOAUTH_SYMS := $(B)/mcpoauth.syms
+MCPOAUTH_MAP  := client/libmcpoauth.map
 LIBCOMMON   := $(B)/libcommon.a
 LIBMOCKS    := $(B)/libmocks.a
 LIBHARNESS  := $(B)/libharness.a
@@ -70,13 +92,14 @@ MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all deps deps-browser deps-bench check-tsan run test check-asan bench install clean format format-check \
-        build-tests run-tests help
+        build-tests run-tests help lint check-lib check-exports check-install
 .DEFAULT_GOAL := all
 
-all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH)
+all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) \
+     $(LIBMCPOAUTH_LINKS)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -99,6 +122,11 @@ $(B)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CMOCKA_CFLAGS)) -c $< -o $@
 
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
 $(B)/mut/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC[mut] $<")
@@ -107,12 +135,44 @@ $(B)/mut/%.o: %.c
 $(LIBCOMMON): $(COMMON_OBJ)
 $(LIBMOCKS): $(MOCKS_OBJ)
 $(LIBHARNESS): $(HARNESS_OBJ)
-# The installed library is self-contained: it carries the common/ objects.
-$(LIBMCPOAUTH): $(CLIENT_OBJ) $(COMMON_OBJ)
-$(LIBCOMMON) $(LIBMOCKS) $(LIBHARNESS) $(LIBMCPOAUTH):
+$(LIBMCPOAUTH_INT): $(CLIENT_OBJ)
+$(LIBMCPOAUTH): $(B)/mcpoauth.o
+# Which objects an archive holds is decided here: an edited Makefile remakes
+# them (and, .SECONDARY being set, the objects an old tree lacks).
+$(LIBCOMMON) $(LIBMOCKS) $(LIBHARNESS) $(LIBMCPOAUTH_INT) $(LIBMCPOAUTH): \
+        Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
+
+# The API's function names, one a line: the declarations of the
+# preprocessed header (so a name in a comment does not count).
+$(MCPOAUTH_SYMS): client/include/mcpoauth.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c $< | grep -oE '\bmcpo_[A-Za-z0-9_]+[[:space:]]*\(' \
+	    | sed 's/[[:space:]]*($$//' | sort -u > $@.tmp && mv $@.tmp $@
+
+# The installed library is self-contained: the client objects and the
+# common/ objects they use (ld pulls those from the archive) are linked
+# into one relocatable object, in which every global but the API's is
+# made local.
+$(B)/mcpoauth.o: $(CLIENT_OBJ) $(LIBCOMMON) $(MCPOAUTH_SYMS)
+	@$(if $(Q),echo "  LD -r   $@")
+	$(Q)$(LD) -r -o $@.tmp $(CLIENT_OBJ) $(LIBCOMMON)
+	$(Q)$(OBJCOPY) --keep-global-symbols=$(MCPOAUTH_SYMS) $@.tmp $@
+	$(Q)rm -f $@.tmp
+
+# The shared library exports what $(MCPOAUTH_MAP) lists (mcpo_*), under the
+# soname libmcpoauth.so.MAJOR; --no-undefined: its dependencies are its own.
+$(LIBMCPOAUTH_SO): $(CLIENT_OBJ) $(LIBCOMMON) $(MCPOAUTH_MAP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libmcpoauth.so.$(MCPOAUTH_SOMAJOR) \
+	    -Wl,--version-script=$(MCPOAUTH_MAP) -Wl,--no-undefined \
+	    $(ALL_LDFLAGS) -o $@ $(CLIENT_OBJ) $(LIBCOMMON) $(LDLIBS_ALL)
+# The soname link (what programs load) and the development link (-l).
+$(LIBMCPOAUTH_LINKS): $(LIBMCPOAUTH_SO)
+	$(Q)ln -sf $(notdir $<) $@
 
 # --- programs -------------------------------------------------------------
 
@@ -143,11 +203,17 @@ $(B)/tests/test_common_%: $(B)/obj/tests/test_common_%.o $(SUPPORT_OBJ) \
 $(B)/tests/test_mocks_%: $(B)/obj/tests/test_mocks_%.o $(SUPPORT_OBJ) \
                          $(LIBMOCKS) $(LIBCOMMON)
 	$(Q)$(TEST_LINK)
+# test_client_api reaches the client only through mcpoauth.h: it links the
+# shipped archive next to the mocks and their own common/ objects, which
+# must not collide with the archive's.
+$(B)/tests/test_client_api: $(B)/obj/tests/test_client_api.o $(SUPPORT_OBJ) \
+                            $(LIBMCPOAUTH) $(LIBMOCKS) $(LIBCOMMON)
+	$(Q)$(TEST_LINK)
 $(B)/tests/test_client_%: $(B)/obj/tests/test_client_%.o $(SUPPORT_OBJ) \
-                          $(LIBMCPOAUTH) $(LIBMOCKS) $(LIBCOMMON)
+                          $(LIBMCPOAUTH_INT) $(LIBMOCKS) $(LIBCOMMON)
 	$(Q)$(TEST_LINK)
 $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(SUPPORT_OBJ) $(LIBHARNESS) \
-                   $(LIBMOCKS) $(LIBMCPOAUTH) $(LIBCOMMON)
+                   $(LIBMOCKS) $(LIBMCPOAUTH_INT) $(LIBCOMMON)
 	$(Q)$(TEST_LINK)
 
 # --- running --------------------------------------------------------------
@@ -173,7 +239,25 @@ run-tests: all $(MUTCLIENT) $(TEST_BINS)
 	$(Q)$(TEST_ENV) scripts/run-tests.sh $(TEST_BINS)
 
 test: deps
+	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory run-tests
+	$(Q)$(MAKE) --no-print-directory check-lib
+
+# libmcpoauth as shipped (scripts/check-exports.sh, check-install.sh say
+# what each proves).
+check-lib: check-exports check-install
+check-exports: $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) $(LIBMCPOAUTH_LINKS) \
+               $(MCPOAUTH_SYMS)
+	$(Q)CC="$(CC)" NM="$(NM)" CFLAGS_API="-Iclient/include" \
+	    LIBS="$(LDLIBS_ALL)" scripts/check-exports.sh $(MCPOAUTH_SYMS) \
+	    $(MCPOAUTH_MAP) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO)
+CHECK_ROOT = $(abspath $(B)/install-root)
+check-install: all
+	$(Q)rm -rf $(CHECK_ROOT)
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(CHECK_ROOT) \
+	    PREFIX=/usr >/dev/null
+	$(Q)CC="$(CC)" scripts/check-install.sh $(CHECK_ROOT) /usr \
+	    $(abspath $(BINDIR)) $(MCPOAUTH_VERSION)
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
@@ -199,16 +283,29 @@ bench: deps deps-bench
 
 # --- installing -----------------------------------------------------------
 
+# libmcpoauth: the archive, the shared library with its soname and
+# development links, and two pkg-config files: mcpoauth (shared) and
+# mcpoauth-static (the archive). Run ldconfig after installing to a system
+# directory.
+PC_SUBST = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MCPOAUTH_VERSION)|g' \
+           -e 's|@SOMAJOR@|$(MCPOAUTH_SOMAJOR)|g'
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include
 	install -m 0755 $(AUTHCHECK) $(MCPOAUTH) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(LIBMCPOAUTH) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(LIBMCPOAUTH_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(notdir $(LIBMCPOAUTH_SO)) \
+	    $(DESTDIR)$(PREFIX)/lib/libmcpoauth.so.$(MCPOAUTH_SOMAJOR)
+	ln -sf $(notdir $(LIBMCPOAUTH_SO)) \
+	    $(DESTDIR)$(PREFIX)/lib/libmcpoauth.so
 	install -m 0644 client/include/mcpoauth.h $(DESTDIR)$(PREFIX)/include/
 	install -d $(DESTDIR)$(PREFIX)/share/authcheck
 	cp -R scenarios $(DESTDIR)$(PREFIX)/share/authcheck/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' client/mcpoauth.pc.in \
+	sed $(PC_SUBST) client/mcpoauth.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mcpoauth.pc
+	sed $(PC_SUBST) client/mcpoauth-static.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mcpoauth-static.pc
 
 # --- housekeeping ---------------------------------------------------------
 
@@ -219,6 +316,9 @@ format:
 format-check:
 	$(Q)command -v clang-format >/dev/null || scripts/deps.sh clang-format
 	clang-format --dry-run -Werror $(FORMAT_SRC)
+# Unbounded string calls (scripts/lint.sh says why); nothing is exempt.
+lint:
+	$(Q)scripts/lint.sh $(FORMAT_SRC)
 
 clean:
 	rm -rf build bin lib out

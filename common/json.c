@@ -131,19 +131,20 @@ static void sync_dir(const char *path)
 {
     char *dir = strdup(path);
     char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
+    const char *parent = dir; /* "." for a bare name (dir may be "") */
     int fd;
 
     if (dir == NULL) {
         return;
     }
     if (slash == NULL) {
-        strcpy(dir, ".");
+        parent = ".";
     } else if (slash == dir) {
         slash[1] = '\0';
     } else {
         *slash = '\0';
     }
-    fd = open(dir, O_RDONLY | O_DIRECTORY);
+    fd = open(parent, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         fsync(fd);
         close(fd);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/json.h"
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
@@ -105,35 +106,49 @@ void hc_check_scope_from_challenge(const struct hc_input *in,
 }
 
 /* The first challenge has no scope; returns the PRM's scopes_supported as
- * a space-separated new string ("" when absent), or NULL with `out` set
- * to SKIPPED when a challenge scope exists. */
+ * a space-separated new string ("" when absent), or NULL with `out` set:
+ * SKIPPED when a challenge scope exists, FAILURE naming the harness error
+ * when the list could not be joined (out of memory, past the buffer cap). */
 static char *prm_scopes_when_no_challenge(const struct hc_input *in,
                                           struct hc_result *out)
 {
     const json_t *tr = in->transcript;
     size_t c = first_401(tr), i;
     char *cs = c != TQ_NONE ? tq_challenge_param(tq_at(tr, c), "scope") : NULL;
-    json_t *prm;
+    json_t *prm = NULL;
     const json_t *v;
-    char buf[1024] = "";
+    struct ac_buf buf;
+    struct ac_err err = {0};
+    char *joined = NULL;
 
+    ac_buf_init(&buf, 0);
     if (cs != NULL && cs[0] != '\0') {
-        free(cs);
         hc_verdict(out, HC_SKIPPED, "the challenge carried a scope");
-        return NULL;
+        goto out;
     }
-    free(cs);
     prm = hc_prm_doc(tr);
     json_array_foreach(json_object_get(prm, "scopes_supported"), i, v)
     {
-        if (json_is_string(v) &&
-            strlen(buf) + strlen(json_string_value(v)) + 2 < sizeof buf) {
-            strcat(buf, buf[0] ? " " : "");
-            strcat(buf, json_string_value(v));
+        if (!json_is_string(v)) {
+            continue;
+        }
+        if ((buf.len > 0 && !ac_buf_append_str(&buf, " ", &err)) ||
+            !ac_buf_append_str(&buf, json_string_value(v), &err)) {
+            hc_verdict(out, HC_FAILURE,
+                       "harness error joining scopes_supported: %.400s",
+                       err.msg);
+            goto out;
         }
     }
+    joined = ac_buf_steal(&buf);
+    if (joined == NULL) {
+        hc_verdict(out, HC_FAILURE, "harness error: out of memory");
+    }
+out:
+    free(cs);
     json_decref(prm);
-    return strdup(buf);
+    ac_buf_free(&buf);
+    return joined;
 }
 
 void hc_check_scope_from_scopes_supported(const struct hc_input *in,

@@ -385,17 +385,16 @@ bool tq_basic_credentials(const char *value, char **id, char **secret)
         memchr(raw, '\0', n) != NULL) {
         goto out;
     }
-    raw = realloc(raw, n + 1);
-    if (raw == NULL) {
-        goto out;
-    }
-    raw[n] = '\0';
-    colon = strchr((char *)raw, ':');
+    /* Both halves are decoded by length: no terminator is needed, so the
+     * decoded credentials are never copied (and never leaked by a failed
+     * resize). */
+    colon = memchr(raw, ':', n);
     if (colon == NULL) {
         goto out;
     }
     *id = ac_pct_decode((char *)raw, (size_t)(colon - (char *)raw), true, NULL);
-    *secret = ac_pct_decode(colon + 1, strlen(colon + 1), true, NULL);
+    *secret = ac_pct_decode(colon + 1, n - (size_t)(colon + 1 - (char *)raw),
+                            true, NULL);
     ok = *id != NULL && *secret != NULL;
     if (!ok) {
         free(*id);

@@ -921,6 +921,78 @@ static void test_tq_challenges_and_basic(void **state)
     assert_false(tq_basic_credentials("Bearer abc", &id, &secret));
     assert_false(tq_basic_credentials("Basic bm9jb2xvbg==", &id, &secret));
     assert_null(id);
+    /* "a:b:c": the first colon splits; "id:": an empty secret */
+    assert_true(tq_basic_credentials("Basic YTpiOmM=", &id, &secret));
+    assert_string_equal(id, "a");
+    assert_string_equal(secret, "b:c");
+    free(id);
+    free(secret);
+    assert_true(tq_basic_credentials("Basic aWQ6", &id, &secret));
+    assert_string_equal(id, "id");
+    assert_string_equal(secret, "");
+    free(id);
+    free(secret);
+}
+
+/* scopes_supported longer than any fixed buffer (60 scopes, ~2 KiB) is
+ * judged whole: asking for all but the last one is not all of them. */
+static void test_scopes_supported_long_list(void **state)
+{
+    json_t *doc = load_case("scope-from-prm"), *scopes = json_array();
+    json_t *tr = json_object_get(doc, "transcript");
+    char prm[4096], want[4096], query[8192];
+    size_t n = 0;
+    struct hc_result res;
+    const json_t *authz = NULL, *x;
+    size_t i;
+
+    (void)state;
+    for (int k = 0; k < 60; k++) {
+        char sc[64];
+        snprintf(sc, sizeof sc, "mcp:a-rather-long-scope-name-%02d", k);
+        json_array_append_new(scopes, json_string(sc));
+        if (k < 59) {
+            n += (size_t)snprintf(want + n, sizeof want - n, "%s%s",
+                                  n > 0 ? "+" : "", sc);
+        }
+    }
+    assert_true(n > 1024 && n < sizeof want);
+    json_array_foreach(tr, i, x)
+    {
+        if (strcmp(ac_json_str(x, "endpoint"), "prm") == 0) {
+            json_t *body =
+                json_pack("{s:s, s:[s], s:O}", "resource",
+                          "http://127.0.0.1:41000/mcp", "authorization_servers",
+                          "http://127.0.0.1:41001", "scopes_supported", scopes);
+            char *text = json_dumps(body, JSON_COMPACT);
+            snprintf(prm, sizeof prm, "%s", text);
+            free(text);
+            json_decref(body);
+            json_object_set_new(json_object_get((json_t *)x, "response"),
+                                "body", json_string(prm));
+        } else if (strcmp(ac_json_str(x, "endpoint"), "authorize") == 0) {
+            authz = x;
+        }
+    }
+    assert_non_null(authz);
+    snprintf(query, sizeof query,
+             "response_type=code&client_id=client-7f3a9c&scope=%s"
+             "&state=af0ifjsldkjW9Dx3sQ8bLmPq",
+             want);
+    json_object_set_new((json_t *)authz, "query", json_string(query));
+    eval_case(doc, "scope-from-scopes-supported", RUNS_FILE, &res);
+    assert_int_equal(res.status, HC_WARNING);
+    assert_non_null(strstr(res.message, "not all of scopes_supported"));
+
+    snprintf(query, sizeof query,
+             "response_type=code&client_id=client-7f3a9c&scope=%s+%s"
+             "&state=af0ifjsldkjW9Dx3sQ8bLmPq",
+             want, "mcp:a-rather-long-scope-name-59");
+    json_object_set_new((json_t *)authz, "query", json_string(query));
+    eval_case(doc, "scope-from-scopes-supported", RUNS_FILE, &res);
+    assert_int_equal(res.status, HC_SUCCESS);
+    json_decref(scopes);
+    json_decref(doc);
 }
 
 int main(void)
@@ -940,6 +1012,7 @@ int main(void)
         cmocka_unit_test(test_tq_sse_and_batches),
         cmocka_unit_test(test_tq_headers_and_forms),
         cmocka_unit_test(test_tq_challenges_and_basic),
+        cmocka_unit_test(test_scopes_supported_long_list),
     };
     return cmocka_run_group_tests_name("checks", tests, NULL, NULL);
 }

@@ -681,7 +681,7 @@ static char *naive_redact(const char *text, char *const *secrets, size_t n)
         if (best > 0) {
             char *tag = ac_redact_value(secrets[bi]);
             assert_non_null(tag);
-            o += (size_t)sprintf(out + o, "%s", tag);
+            o += (size_t)snprintf(out + o, cap - o, "%s", tag);
             free(tag);
             text += best;
         } else {

@@ -201,18 +201,21 @@ static void test_depth_limit(void **state)
 /* Many members: exercises the hash table's growth. */
 static void test_many_members(void **state)
 {
-    char *text = malloc(200000);
+    const size_t cap = 200000;
+    char *text = malloc(cap);
     size_t used = 0;
     struct hp_index *ix;
     char ptr[32];
 
     (void)state;
-    used += (size_t)sprintf(text, "{");
+    assert_non_null(text);
+    used += (size_t)snprintf(text, cap, "{");
     for (int k = 0; k < 5000; k++) {
-        used +=
-            (size_t)sprintf(text + used, "%s\"k%d\": [%d]", k ? "," : "", k, k);
+        used += (size_t)snprintf(text + used, cap - used, "%s\"k%d\": [%d]",
+                                 k ? "," : "", k, k);
     }
-    sprintf(text + used, "}");
+    assert_true(used + 2 <= cap);
+    snprintf(text + used, cap - used, "}");
     ix = build(text);
     assert_int_equal(hp_count(ix), 1 + 2 * 5000);
     for (int k = 0; k < 5000; k += 499) {

@@ -32,7 +32,7 @@ static const char *const base[] = {
 /* The base text with line `line` (1-based; 0 for none) replaced. */
 static char *variant(int line, const char *with)
 {
-    size_t n = 1;
+    size_t n = 1, used = 0;
     char *out;
 
     for (int k = 0; base[k]; k++) {
@@ -40,9 +40,10 @@ static char *variant(int line, const char *with)
     }
     n += with ? strlen(with) : 0;
     out = calloc(1, n);
+    assert_non_null(out);
     for (int k = 0; base[k]; k++) {
-        strcat(out, k + 1 == line ? with : base[k]);
-        strcat(out, "\n");
+        used += (size_t)snprintf(out + used, n - used, "%s\n",
+                                 k + 1 == line ? with : base[k]);
     }
     return out;
 }

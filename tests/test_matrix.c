@@ -398,7 +398,9 @@ static void add_job(struct fixture *f, const struct hs_scenario *sc,
             return; /* one run serves several rows */
         }
     }
-    f->jobs = realloc(f->jobs, (f->njobs + 1) * sizeof *f->jobs);
+    struct job *grown = realloc(f->jobs, (f->njobs + 1) * sizeof *f->jobs);
+    assert_non_null(grown); /* f->jobs stays valid (and freed) if not */
+    f->jobs = grown;
     f->jobs[f->njobs++] = (struct job){sc, mutation, NULL};
 }
 

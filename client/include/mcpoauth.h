@@ -281,7 +281,8 @@ bool mcpo_store_get(const char *dir, const char *resource, const char *issuer,
  * "resource" and "issuer". */
 bool mcpo_store_put(const char *dir, const char *record_json,
                     struct mcpo_err *err);
-/* Delete the record of (resource, issuer); resource NULL: every record. */
+/* Delete the record of (resource, issuer); issuer NULL: every record of
+ * `resource`; resource NULL: every record. Nothing to delete is success. */
 bool mcpo_store_clear(const char *dir, const char *resource, const char *issuer,
                       struct mcpo_err *err);
 

@@ -645,6 +645,25 @@ out:
     return done(ok, &e, err);
 }
 
+/* Delete every record of `resource`, whatever its issuer. */
+static bool remove_resource(const char *dir, const char *resource,
+                            struct ac_err *e)
+{
+    json_t *all = store_list(dir, e), *rec;
+    size_t i;
+    bool ok = all != NULL;
+
+    json_array_foreach(all, i, rec)
+    {
+        const char *iss = ac_json_str(rec, "issuer");
+        if (strcmp(ac_json_str(rec, "resource"), resource) == 0) {
+            ok = store_remove(dir, resource, iss, e) && ok;
+        }
+    }
+    json_decref(all);
+    return ok;
+}
+
 bool mcpo_store_clear(const char *dir, const char *resource, const char *issuer,
                       struct mcpo_err *err)
 {
@@ -654,6 +673,7 @@ bool mcpo_store_clear(const char *dir, const char *resource, const char *issuer,
     ac_err_clear(&e);
     if ((d = dir_or_default(dir, &e)) != NULL) {
         ok = resource == NULL ? store_clear_all(d, &e)
+             : issuer == NULL ? remove_resource(d, resource, &e)
                               : store_remove(d, resource, issuer, &e);
     }
     free(d);
