@@ -209,8 +209,7 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
     }
 }
 
-/* Write all of `data` to `fd`, retrying short writes. */
-static bool write_all(int fd, const char *data, size_t len)
+bool rp_write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(fd, data, len);
@@ -250,7 +249,7 @@ bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
         AC_ERR(err, AC_ERR_IO, "creating %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (!write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
+    if (!rp_write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
         fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
         AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
         goto out;

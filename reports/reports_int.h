@@ -69,6 +69,10 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
 bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
                    struct ac_err *err);
 
+/* Write all of `data` to `fd`, retrying short writes; false with errno
+ * set on failure. */
+bool rp_write_all(int fd, const char *data, size_t len);
+
 /* --- model helpers --------------------------------------------------------
  */
 
