@@ -20,9 +20,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
+#include "common/b64url.h"
 #include "common/json.h"
+#include "harness/checks.h"
 #include "reports/baseline.h"
+#include "reports/causes.h"
 #include "reports/reports.h"
 #include "reports/reports_int.h"
 
@@ -292,6 +296,60 @@ static void test_unsafe_scenario_id(void **state)
     json_decref(model);
 }
 
+/* The transcripts data of a report.html, decoded: the text inside
+ * <script id="transcripts"> is base64 of gzip of a JSON array. A new
+ * string, "" when the page has none. */
+static char *html_data(const char *html)
+{
+    const char *start = strstr(html, "id=\"transcripts\"");
+    const char *end;
+    uint8_t *gz = NULL;
+    size_t gzlen = 0;
+    char *b64, *out;
+    z_stream z;
+    size_t cap = 1 << 20;
+
+    if (start == NULL) {
+        return strdup("");
+    }
+    start = strchr(start, '>') + 1;
+    end = strstr(start, "</script>");
+    assert_non_null(end);
+    b64 = calloc(1, (size_t)(end - start) + 1);
+    assert_non_null(b64);
+    for (const char *p = start, *q; p < end; p = q) {
+        q = p + 1;
+        if (*p != '\n') {
+            b64[strlen(b64)] = *p;
+        }
+    }
+    assert_true(ac_b64_decode(b64, strlen(b64), &gz, &gzlen, NULL));
+    out = malloc(cap);
+    assert_non_null(out);
+    memset(&z, 0, sizeof z);
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = gz;
+    z.avail_in = (uInt)gzlen;
+    for (;;) {
+        int rc;
+        z.next_out = (Bytef *)out + z.total_out;
+        z.avail_out = (uInt)(cap - 1 - z.total_out);
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            break;
+        }
+        assert_int_equal(rc, Z_OK);
+        cap *= 2;
+        out = realloc(out, cap);
+        assert_non_null(out);
+    }
+    out[z.total_out] = '\0';
+    inflateEnd(&z);
+    free(gz);
+    free(b64);
+    return out;
+}
+
 /* --- redaction ----------------------------------------------------------- */
 
 struct scan {
@@ -318,6 +376,18 @@ static void scan_file(const char *path, void *ctx)
     }
     for (const char *t = text; (t = strstr(t, "[redacted:")) != NULL; t++) {
         s->tags++;
+    }
+    /* report.html carries the transcripts compressed: scan them too. */
+    if (strstr(path, "report.html") != NULL) {
+        char *data = html_data(text);
+        json_array_foreach(s->planted, i, p)
+        {
+            if (strstr(data, json_string_value(p)) != NULL) {
+                fail_msg("%s's transcripts contain the planted secret %s", path,
+                         json_string_value(p));
+            }
+        }
+        free(data);
     }
     free(text);
 }
@@ -497,11 +567,20 @@ static void test_html_structure(void **state)
 {
     char *dir = render("model.json", RP_HTML);
     char *html = read_out(dir, "report.html");
-    const char *findings, *overview, *fail_row, *ok_row;
+    char *data = html_data(html);
+    json_t *doc = ac_json_parse(data, strlen(data), NULL);
+    const json_t *s1 = json_array_get(doc, 0), *ex;
+    const char *causes, *overview, *fail_row, *ok_row;
+    size_t i;
+    bool seq6 = false;
 
     (void)state;
-    /* Self-contained: one inline script, no external resource. */
-    assert_int_equal(count(html, "<script"), 1);
+    /* Self-contained: our script and the transcripts data block, no
+     * external resource. */
+    assert_int_equal(count(html, "<script"), 2);
+    assert_int_equal(count(html, "<script type=\"application/octet-stream\" "
+                                 "id=\"transcripts\""),
+                     1);
     assert_int_equal(count(html, "<script src"), 0);
     assert_int_equal(count(html, "<link"), 0);
     assert_int_equal(count(html, "@import"), 0);
@@ -512,45 +591,72 @@ static void test_html_structure(void **state)
     assert_int_equal(count(html, "class=\"check\" id=\"s2-check-0\" "
                                  "data-status=\"FAILURE\" data-level=\"MUST\""),
                      1);
-    assert_int_equal(count(html, "data-status=\"SUCCESS\""), 3);
+    assert_int_equal(count(html, "<tr class=\"check\" id=\"s1-check-0\" "
+                                 "data-status=\"SUCCESS\""),
+                     1);
     assert_int_equal(count(html, "<section class=\"scenario\""), 2);
     assert_int_equal(count(html, "<tr class=\"matrix-row\""), 2);
-    assert_int_equal(count(html, "class=\"finding\""), 2);
+    /* One root cause (the failure) and one warning group. */
+    assert_int_equal(count(html, "<article class=\"cause\""), 2);
+    assert_int_equal(count(html, "<article class=\"cause\" id=\"c1\" "
+                                 "data-status=\"FAILURE\""),
+                     1);
     assert_non_null(strstr(html, "<input type=\"checkbox\" "
                                  "id=\"filter-failing\">"));
     assert_non_null(strstr(html, "id=\"filter-family\""));
     assert_non_null(strstr(html, "id=\"filter-level\""));
     assert_non_null(strstr(html, "@media print"));
     assert_non_null(strstr(html, "@media (max-width:"));
-    /* Failing first: the findings come before the overview, the failed
-     * scenario's section before the passed one, and the failure carries
-     * its spec link and its evidence exchange inline. */
-    findings = strstr(html, "id=\"findings\"");
+    /* Failing first: the causes come before the overview, the failed
+     * scenario's section before the passed one, and the cause carries
+     * its spec link and a link to its scenario's evidence exchange. */
+    causes = strstr(html, "<section id=\"causes\"");
     overview = strstr(html, "id=\"overview\"");
-    assert_non_null(findings);
-    assert_true(findings < overview);
+    assert_non_null(causes);
+    assert_true(causes < overview);
     assert_true(strstr(html, "id=\"s2\"") < strstr(html, "id=\"s1\""));
     fail_row = strstr(html, "data-check=\"pkce-s256-method-used\"");
     assert_true(fail_row != NULL && fail_row < overview);
     assert_true(strstr(fail_row, "href=\"https://modelcontextprotocol.io/"
                                  "specification/2026-07-28/") < overview);
-    assert_true(strstr(fail_row, "id=\"f1-ex-0\"") < overview);
-    /* A check row links to its evidence exchange, which exists. */
+    assert_true(strstr(fail_row, "href=\"#s2-check-0\"") < overview);
+    assert_true(strstr(fail_row, "href=\"#s2-ex-0\"") < overview);
+    /* Every check id once in #requirements, linked from the rows. */
+    assert_non_null(strstr(html, "<tr class=\"requirement\" "
+                                 "id=\"req-pkce-s256-method-used\">"));
+    assert_non_null(strstr(html, "href=\"#req-pkce-s256-method-used\""));
+    /* A check row links to its evidence exchange, which is in the
+     * transcripts data (rendered by the script when opened). */
     ok_row = strstr(html, "data-check=\"pkce-verifier-matches-challenge\"");
     assert_non_null(ok_row);
     assert_non_null(strstr(ok_row, "href=\"#s1-ex-6\""));
-    assert_non_null(strstr(html, "id=\"s1-ex-6\""));
-    /* The sequence diagram: 4 lifelines, one request + one return arrow
-     * per exchange (11), the browser hop to the client's callback. */
-    assert_int_equal(count(html, "<svg class=\"seq\""), 2);
-    assert_int_equal(count(html, "class=\"lifeline\""), 8);
-    assert_int_equal(count(html, "<line class=\"req\""), 12);
-    assert_int_equal(count(html, "<line class=\"ret\""), 12);
-    assert_non_null(strstr(html, "browser &#8594; client"));
-    assert_non_null(strstr(html, "browser &#8594; as"));
+    assert_non_null(doc);
+    assert_int_equal(json_array_size(doc), 2);
+    json_array_foreach(json_object_get(s1, "transcript"), i, ex)
+    {
+        seq6 = seq6 || json_integer_value(json_object_get(ex, "seq")) == 6;
+    }
+    assert_true(seq6);
+    assert_int_equal(json_array_size(json_object_get(s1, "routes")),
+                     json_array_size(json_object_get(s1, "transcript")));
+    assert_int_equal(count(html, "<details class=\"transcript\">"), 2);
+    /* No exchange is rendered in the page itself any more. */
+    assert_int_equal(count(html, "<div class=\"exchange\""), 0);
+    /* The sequence diagram, in the data: 4 lifelines, one request + one
+     * return arrow per exchange, the browser hop to the client's
+     * callback. */
+    assert_int_equal(count(data, "<svg class=\\\"seq\\\""), 2);
+    assert_int_equal(count(data, "class=\\\"lifeline\\\""), 8);
+    assert_int_equal(count(data, "<line class=\\\"req\\\""), 12);
+    assert_int_equal(count(data, "<line class=\\\"ret\\\""), 12);
+    assert_non_null(strstr(data, "[\"browser\",\"client\"]"));
+    assert_non_null(strstr(data, "[\"browser\",\"as\"]"));
     /* Redacted: the code in the redirect is a tag, never the value. */
     assert_null(strstr(html, "SplxlOBeZQQYbYS6WxSbIA"));
-    assert_non_null(strstr(html, "code=[redacted:"));
+    assert_null(strstr(data, "SplxlOBeZQQYbYS6WxSbIA"));
+    assert_non_null(strstr(data, "code=[redacted:"));
+    json_decref(doc);
+    free(data);
     free(html);
     remove_tree(dir);
     free(dir);
@@ -623,6 +729,10 @@ static void test_hostile_escaping(void **state)
     char *xml = read_out(dir, "junit.xml");
     char *md = read_out(dir, "report.md");
     char *html = read_out(dir, "report.html");
+    char *data = html_data(html);
+    json_t *doc;
+    const json_t *sc;
+    size_t i;
 
     (void)state;
     assert_clean_chars("junit.xml", xml);
@@ -652,9 +762,10 @@ static void test_hostile_escaping(void **state)
         free(msg);
     }
 
-    /* HTML: exactly our one script, no injected tag or attribute, and no
-     * javascript: link (the hostile spec URL is shown as text). */
-    assert_int_equal(count(html, "<script"), 1);
+    /* HTML: exactly our script and data block, no injected tag or
+     * attribute, and no javascript: link (the hostile spec URL is shown
+     * as text). */
+    assert_int_equal(count(html, "<script"), 2);
     assert_null(strstr(html, "<svg onload"));
     assert_null(strstr(html, "<img"));
     assert_null(strstr(html, "<b>"));
@@ -663,11 +774,23 @@ static void test_hostile_escaping(void **state)
                                  "&quot;q&quot; &#39;a&#39; &amp;"));
     assert_non_null(strstr(html, "data-check=\"evil&lt;id&gt;&amp;&quot;"
                                  "&#39;\""));
-    assert_non_null(strstr(html, "as&quot;&gt;&lt;svg onload=alert(1)&gt;"));
     assert_non_null(
         strstr(html, "href=\"https://example.com/x?a=1&amp;b=&quot;&lt;"));
-    /* The tool output inside the SSE body and the client's output. */
-    assert_non_null(strstr(html, "tool said &lt;script&gt;"));
+    /* The transcripts data: the diagram's markup escaped by us (the
+     * hostile server id as a lifeline label), the exchanges raw JSON
+     * that the script puts in the page as text only. */
+    doc = ac_json_parse(data, strlen(data), NULL);
+    assert_non_null(doc);
+    json_array_foreach(doc, i, sc)
+    {
+        const char *svg = json_string_value(json_object_get(sc, "svg"));
+        assert_non_null(svg);
+        assert_null(strstr(svg, "<svg onload"));
+        assert_null(strstr(svg, "<script"));
+    }
+    assert_non_null(strstr(data, "as&quot;&gt;&lt;svg onload=aler"));
+    assert_non_null(strstr(data, "tool said <script>"));
+    json_decref(doc);
     assert_non_null(strstr(html, "stderr: &lt;script&gt;"));
     assert_int_equal(count(html, "<section class=\"scenario\""), 3);
     assert_int_equal(
@@ -685,6 +808,7 @@ static void test_hostile_escaping(void **state)
     assert_non_null(strstr(md, "(https://example.com/x?a=1&b=%22%3C%3E%7C"
                                "%28%29)"));
     assert_md_tables(md);
+    free(data);
     free(xml);
     free(md);
     free(html);
@@ -739,20 +863,30 @@ static void test_escape_table(void **state)
     }
 }
 
-/* report.md summarises per family and lists failures with spec links. */
+/* report.md opens with the root causes, summarises per family, groups
+ * the warnings and folds the list of every failing check, each with its
+ * evidence exchange in one line. */
 static void test_markdown_content(void **state)
 {
     char *dir = render("hostile.json", RP_MARKDOWN);
     char *md = read_out(dir, "report.md");
 
     (void)state;
-    assert_non_null(strstr(md, "| core | 1 | 1 | 0 | 0 | 3 | 0 | 1 |"));
-    assert_non_null(strstr(md, "| hostile | 2 | 0 | 1 | 1 | 0 | 1 | 1 |"));
-    assert_non_null(strstr(md, "| all | 3 | 1 | 1 | 1 | 3 | 1 | 2 |"));
-    assert_non_null(strstr(md, "## Failing checks"));
+    assert_non_null(strstr(md, "| core | 1 | 1 | 0 | 0 | 0 | 3 | 0 | 1 |"));
+    assert_non_null(strstr(md, "| hostile | 2 | 0 | 1 | 1 | 0 | 0 | 1 | 1 |"));
+    assert_non_null(strstr(md, "| all | 3 | 1 | 1 | 1 | 0 | 3 | 1 | 2 |"));
+    assert_non_null(strstr(md, "## Root causes"));
+    assert_non_null(strstr(md, "### 1. evil-failure (other, MUST): 1 "
+                               "scenario, 1 failing check"));
     assert_non_null(strstr(md, "## Warnings"));
     assert_non_null(strstr(md, "## Harness errors"));
-    assert_true(strstr(md, "## Failing checks") < strstr(md, "## Warnings"));
+    assert_non_null(strstr(md, "<details><summary>Every failing check (1)"));
+    assert_true(strstr(md, "## Root causes") < strstr(md, "## Warnings"));
+    /* The evidence column: seq, method, path (escaped), status. */
+    assert_non_null(strstr(md, "#0 POST /token \xE2\x86\x92 400; #1 POST "
+                               "/mcp \xE2\x86\x92 200; #2 POST "
+                               "/mcp&lt;img src=x onerror=alert(1)&gt; "
+                               "\xE2\x86\x92 0 |"));
     free(md);
     remove_tree(dir);
     free(dir);
@@ -794,7 +928,8 @@ static void test_skipped_scenario(void **state)
     assert_non_null(strstr(md, "## Skipped scenarios"));
     assert_non_null(strstr(md, "| tokens/later | needs"));
     assert_null(strstr(md, "## Harness errors"));
-    assert_non_null(strstr(md, "| tokens/later | skipped | 0 | 0 | 0 | 1 |"));
+    assert_non_null(strstr(
+        md, "| tokens/later | skipped | \xE2\x80\x94 | 0 | 0 | 0 | 1 |"));
     assert_non_null(strstr(html, "<span class=\"badge skipped\">skipped"));
     assert_non_null(strstr(html, "Pending, not run: needs &lt;a&gt; feature"));
     assert_null(strstr(html, "badge unknown"));
