@@ -892,6 +892,294 @@ static void test_markdown_content(void **state)
     free(dir);
 }
 
+/* --- root causes ------------------------------------------------------ */
+
+/* A check object as the harness writes it. */
+static json_t *check(const char *id, const char *status, const char *msg)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "id", id,
+                     "level", "MUST", "status", status, "spec", "2026-07-28",
+                     "spec_url", "https://example.com/", "summary", "s",
+                     "message", msg, "evidence");
+}
+
+/* One scenario shape of the grouping table: `copies` scenarios with
+ * these checks (id, status, message; %d in a message is the copy's
+ * number, so messages differ in ports and such as real ones do). */
+struct shape {
+    size_t copies;
+    const char *status;
+    const char *checks[6][3];
+};
+
+struct want_cause {
+    const char *check;
+    size_t nscenarios, nchecks, ndown;
+};
+
+static json_t *shape_model(const struct shape *shapes, size_t n)
+{
+    json_t *model = json_pack("{s:[]}", "scenarios");
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < shapes[i].copies; c++, k++) {
+            json_t *checks = json_array();
+            char id[64];
+            snprintf(id, sizeof id, "fam%zu/s%03zu", i, k);
+            for (size_t j = 0; j < 6 && shapes[i].checks[j][0] != NULL; j++) {
+                char msg[256];
+                snprintf(msg, sizeof msg, shapes[i].checks[j][2],
+                         (int)(40000 + k));
+                json_array_append_new(
+                    checks,
+                    check(shapes[i].checks[j][0], shapes[i].checks[j][1], msg));
+            }
+            json_array_append_new(json_object_get(model, "scenarios"),
+                                  json_pack("{s:s, s:s, s:o, s:[]}", "id", id,
+                                            "status", shapes[i].status,
+                                            "checks", checks, "transcript"));
+        }
+    }
+    return model;
+}
+
+/* The grouping is right, not cosmetic: 27 scenarios that never fetched
+ * the PRM are one cause whatever else failed after; a check earlier in
+ * the flow wins over one earlier in the array; messages that differ only
+ * in ports, quoted values and redaction tags group; expected failures,
+ * passed and not-applicable scenarios are no cause. */
+static void test_causes_grouping(void **state)
+{
+    static const struct shape shapes[] = {
+        {27,
+         "failed",
+         {{"client-exit-status", "FAILURE", "run 1 of 1 exited 1"},
+          {"prm-fetched", "FAILURE",
+           "the client never requested the Protected Resource Metadata"},
+          {"as-metadata-fetched", "FAILURE",
+           "the client never requested the authorization server metadata"},
+          {"mcp-call-succeeded", "FAILURE", "the client never called tool"},
+          {"state-roundtrip", "WARNING", "no authorization request"}}},
+        {3,
+         "failed",
+         {{"prm-fetched", "SUCCESS", "fetched"},
+          {"pkce-s256-method-used", "FAILURE",
+           "request to http://127.0.0.1:%d/authorize: code_challenge_method "
+           "was \"plain\", token [redacted:0123abcd]"},
+          {"mcp-call-succeeded", "FAILURE", "tool call failed"}}},
+        {1,
+         "failed",
+         {{"prm-fetched", "SUCCESS", "fetched"},
+          {"mcp-call-succeeded", "FAILURE", "tool call failed"},
+          {"scope-step-up-escalation", "FAILURE",
+           "the point under test was not exercised: no 403"}}},
+        {2, "passed", {{"prm-fetched", "SUCCESS", "fetched"}}},
+        {1,
+         "not_applicable",
+         {{"prm-fetched", "FAILURE",
+           "the client never requested the Protected Resource Metadata"}}},
+    };
+    static const struct want_cause want[] = {
+        {"prm-fetched", 27, 27 * 4, 3},
+        {"pkce-s256-method-used", 3, 6, 1},
+        {"scope-step-up-escalation", 1, 2, 1},
+    };
+    json_t *model = shape_model(shapes, sizeof shapes / sizeof shapes[0]);
+    struct rp_causes cs, warn;
+    struct ac_err err = {0};
+
+    (void)state;
+    assert_true(rp_causes_find(model, RP_CAUSE_FAILURE, &cs, &err));
+    assert_int_equal(cs.n, sizeof want / sizeof want[0]);
+    assert_int_equal(cs.nscenarios, 31);
+    for (size_t i = 0; i < cs.n; i++) {
+        assert_string_equal(cs.v[i].check, want[i].check);
+        assert_int_equal(cs.v[i].nscenarios, want[i].nscenarios);
+        assert_int_equal(cs.v[i].nchecks, want[i].nchecks);
+        assert_int_equal(cs.v[i].ndown, want[i].ndown);
+    }
+    /* the cause is the second check of each of the 27, not the first */
+    assert_int_equal(cs.v[0].check_at[0], 1);
+    assert_int_equal(cs.v[0].stage, RP_STAGE_DISCOVERY);
+    assert_int_equal(cs.v[0].down[0].count, 27);
+    assert_string_equal(cs.v[0].message,
+                        "the client never requested the Protected Resource "
+                        "Metadata");
+    assert_string_equal(cs.v[2].down[0].check, "mcp-call-succeeded");
+    /* warnings: every one, grouped, from any judged scenario */
+    assert_true(rp_causes_find(model, RP_CAUSE_WARNING, &warn, &err));
+    assert_int_equal(warn.n, 1);
+    assert_int_equal(warn.v[0].nscenarios, 27);
+    assert_int_equal(warn.v[0].ndown, 0);
+    rp_causes_free(&warn);
+    rp_causes_free(&cs);
+    /* an expected failure is no cause; the baseline's grouping lists it */
+    json_object_set_new(
+        json_array_get(
+            json_object_get(
+                json_array_get(json_object_get(model, "scenarios"), 30),
+                "checks"),
+            2),
+        "expected_failure", json_true());
+    json_object_set_new(
+        json_array_get(
+            json_object_get(
+                json_array_get(json_object_get(model, "scenarios"), 30),
+                "checks"),
+            1),
+        "expected_failure", json_true());
+    assert_true(rp_causes_find(model, RP_CAUSE_FAILURE, &cs, &err));
+    assert_int_equal(cs.n, 2);
+    assert_int_equal(cs.nscenarios, 30);
+    rp_causes_free(&cs);
+    assert_true(rp_causes_find(model, RP_CAUSE_EXPECTED, &cs, &err));
+    assert_int_equal(cs.n, 2);
+    assert_int_equal(cs.nchecks, 2);
+    rp_causes_free(&cs);
+    json_decref(model);
+}
+
+static void test_cause_key(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"plain text", "plain text"},
+        {"run 1 of 2 exited 17", "run N of N exited N"},
+        {"GET http://127.0.0.1:41234/mcp?x=1 answered 401",
+         "GET <url> answered N"},
+        {"tool \"echo\" failed", "tool \"...\" failed"},
+        {"token [redacted:0a1b2c3d] reused", "token [redacted] reused"},
+        {"unterminated \"quote", "unterminated \"quote"},
+        {"", ""},
+        {NULL, ""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = rp_cause_key(cases[i].in);
+        assert_non_null(got);
+        if (strcmp(got, cases[i].want) != 0) {
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, got,
+                     cases[i].want);
+        }
+        free(got);
+    }
+}
+
+/* Every registered check has a stage, and the stages follow the flow. */
+static void test_every_check_has_a_stage(void **state)
+{
+    static const char *const flow[] = {
+        "prm-fetched",
+        "client-registered",
+        "pkce-code-challenge-sent",
+        "pkce-code-verifier-sent",
+        "bearer-header-used",
+        "refresh-token-rotation",
+        "mcp-call-succeeded",
+    };
+    size_t n = 0;
+    const struct hc_check *reg = hc_registry(&n);
+
+    (void)state;
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++) {
+        if (rp_check_stage(reg[i].id) == RP_STAGE_OTHER) {
+            fail_msg("check %s has no stage in reports/causes.c", reg[i].id);
+        }
+    }
+    for (size_t i = 1; i < sizeof flow / sizeof flow[0]; i++) {
+        assert_true(rp_check_stage(flow[i - 1]) < rp_check_stage(flow[i]));
+    }
+    assert_int_equal(rp_check_stage("no-such-check"), RP_STAGE_OTHER);
+}
+
+/* The members the harness adds (docs/RESULTS.md): "key" on checks, the
+ * scenario status "not_applicable", the run's "mode". */
+static void test_key_not_applicable_mode(void **state)
+{
+    json_t *model = load("model.json");
+    json_t *secrets = load("secrets.json");
+    json_t *scs = json_object_get(model, "scenarios");
+    char *dir = make_tmpdir(), *md, *html, *junit;
+    const char *sec;
+    struct ac_err err = {0};
+    json_t *na = json_pack(
+        "{s:s, s:s, s:s, s:[s], s:s, s:s, s:i, s:[], s:[o], s:[]}", "id",
+        "registration/cimd-only", "title", "CIMD", "family", "registration",
+        "spec", "2026-07-28", "status", "not_applicable", "skip_reason",
+        "client does not claim <cimd>", "duration_ms", 0, "runs", "checks",
+        check("prm-fetched", "FAILURE", "never fetched"), "transcript");
+
+    (void)state;
+    json_object_set_new(model, "mode",
+                        json_pack("{s:b, s:[ss]}", "strict", 1,
+                                  "client_features", "dcr", "refresh"));
+    /* the failing check of authorization/pkce-plain is its key check */
+    json_object_set_new(
+        json_array_get(json_object_get(json_array_get(scs, 1), "checks"), 0),
+        "key", json_true());
+    json_array_append_new(scs, na);
+    if (!rp_write(model, secrets, dir, HUMAN, &err)) {
+        fail_msg("rp_write: %s", err.msg);
+    }
+    md = read_out(dir, "report.md");
+    html = read_out(dir, "report.html");
+    junit = read_out(dir, "junit.xml");
+    /* counted apart: its FAILURE fails nothing */
+    assert_non_null(strstr(md, "**FAIL**: 1 of 3 scenarios failed, 0 with "
+                               "harness errors; 1 failing checks, 1 "
+                               "warnings, 1 scenarios not applicable."));
+    assert_non_null(strstr(md, "Mode: strict; client features: dcr, "
+                               "refresh\n"));
+    assert_non_null(strstr(md, "## Not applicable"));
+    assert_non_null(strstr(md, "| registration/cimd-only | client does not "
+                               "claim &lt;cimd&gt; |"));
+    assert_non_null(strstr(md, "| authorization/pkce-plain | failed | "
+                               "pkce-s256-method-used: FAILURE |"));
+    assert_non_null(strstr(md, "| registration | 1 | 0 | 0 | 0 | 1 | 0 | "
+                               "0 | 0 |"));
+    assert_md_tables(md);
+    /* html: key verdict before the check table, key row first */
+    sec = strstr(html, "<section class=\"scenario\" id=\"s2\"");
+    assert_non_null(sec);
+    assert_non_null(strstr(sec, "<p class=\"key-verdict\">Point under "
+                                "test: <a href=\"#s2-check-0\">"));
+    assert_true(strstr(sec, "class=\"key-verdict\"") <
+                strstr(sec, "<table class=\"checks\""));
+    assert_non_null(strstr(html, "data-check=\"pkce-s256-method-used\" "
+                                 "data-key=\"true\""));
+    assert_non_null(strstr(html, "<dd id=\"mode\" data-strict=\"true\">"
+                                 "strict</dd>"));
+    assert_non_null(strstr(html, "<code>dcr</code>, <code>refresh</code>"));
+    assert_non_null(strstr(html, "<span class=\"badge not_applicable\">not "
+                                 "applicable</span>"));
+    assert_non_null(strstr(html, "Not applicable, not judged: client does "
+                                 "not claim &lt;cimd&gt;"));
+    assert_non_null(strstr(html, ", 1 scenarios not applicable</p>"));
+    assert_true(strstr(html, "data-scenario=\"core/dcr-happy-path\"") <
+                strstr(html, "data-scenario=\"registration/cimd-only\""));
+    assert_int_equal(count(html, "<article class=\"cause\""), 2);
+    /* junit: skipped with the reason, not a failure */
+    assert_non_null(strstr(junit, "<testsuite name=\"registration/cimd-only\" "
+                                  "tests=\"1\" failures=\"0\" errors=\"0\" "
+                                  "skipped=\"1\""));
+    assert_non_null(strstr(junit, "<skipped message=\"not applicable: client "
+                                  "does not claim &lt;cimd&gt;\"/>"));
+    assert_non_null(strstr(junit, "<testsuites name=\"authcheck\" tests=\"7\" "
+                                  "failures=\"1\" errors=\"0\" skipped=\"2\""));
+    assert_junit_valid(dir);
+    free(md);
+    free(html);
+    free(junit);
+    remove_tree(dir);
+    free(dir);
+    json_decref(model);
+    json_decref(secrets);
+}
+
 static struct rp_baseline *parse(const char *text, struct ac_err *err);
 
 /* A pending scenario the runner skipped: every format says "skipped" and
@@ -1337,6 +1625,10 @@ int main(void)
         cmocka_unit_test(test_escape_table),
         cmocka_unit_test(test_markdown_content),
         cmocka_unit_test(test_skipped_scenario),
+        cmocka_unit_test(test_causes_grouping),
+        cmocka_unit_test(test_cause_key),
+        cmocka_unit_test(test_every_check_has_a_stage),
+        cmocka_unit_test(test_key_not_applicable_mode),
         cmocka_unit_test(test_render_dir),
         cmocka_unit_test(test_baseline_parse_good),
         cmocka_unit_test(test_baseline_parse_bad),
