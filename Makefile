@@ -81,7 +81,7 @@ help:
 # --- dependencies ---------------------------------------------------------
 
 DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
-            libcmocka-dev libssl-dev pkg-config libxml2-utils
+            libcmocka-dev libssl-dev zlib1g-dev pkg-config libxml2-utils
 deps:
 	$(Q)scripts/deps.sh $(DEB_PKGS)
 

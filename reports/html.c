@@ -3,22 +3,28 @@
  * never seen authcheck.
  *
  * Order, most useful first:
- *   1. the verdict and what was run;
- *   2. "Failing requirements": every FAILURE, then every WARNING, then
- *      the failures the baseline expects, each with the requirement, what
- *      was seen, the spec link, and its evidence exchanges inline (open);
+ *   1. the verdict and what was run (mode, client features);
+ *   2. the root causes (causes.h): one card per first cause of failure,
+ *      with its scenarios, downstream checks and evidence links; then
+ *      warnings and expected failures grouped by check and message;
  *   3. the overview matrix of scenarios by status, with filters (failing
  *      only, family, level) run by a small inline script;
- *   4. per scenario (error, failed, passed, then skipped, i.e. pending
- *      and not run; run order within each):
- *      its checks (failures first), the client runs, a sequence diagram
- *      (html_seq.c) and every exchange with request and response in
- *      <details>.
+ *   4. per scenario (error, failed, passed, not applicable, skipped; run
+ *      order within each): the key checks' verdicts, its checks (key
+ *      first, then failures, warnings, the rest), the client runs, and
+ *      folded, its exchanges and sequence diagram (html_seq.c);
+ *   5. every requirement checked, once.
+ *
+ * Transcripts on demand: the exchanges and diagrams are one gzip+base64
+ * JSON block (#transcripts) that the script decodes and renders, as text,
+ * when a scenario's exchanges are opened or an evidence link followed; a
+ * full passing run's page went from 3.9 MB to 1 MB.
  *
  * Stable hooks for browser tests (docs/REPORTS.md): sections
  * `.scenario[data-status][data-family]`, rows `.check[data-status]
- * [data-level]`, `.finding`, `.matrix-row`, `.exchange[data-seq]`, and the
- * filters `#filter-failing`, `#filter-family`, `#filter-level`.
+ * [data-level][data-key]`, `.cause`, `.matrix-row`, `.exchange[data-seq]`
+ * once rendered, and the filters `#filter-failing`, `#filter-family`,
+ * `#filter-level`.
  *
  * The model is the redacted copy (rp_write); every value from it goes
  * through RP_ESC_HTML, and only http(s) URLs become links. */

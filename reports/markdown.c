@@ -1,9 +1,11 @@
 /* report.md: the run in GitHub-flavoured Markdown, short enough for a CI
- * job summary ($GITHUB_STEP_SUMMARY): the verdict, one summary row per
- * scenario family, then the failing checks, the warnings, expected
- * failures, harness errors and baseline problems, each check with its
- * scenario, id, level, spec rule link and one-line reason, and last the
- * list of scenarios folded in a <details>.
+ * job summary ($GITHUB_STEP_SUMMARY): the verdict and mode, the root
+ * causes (causes.h) with their scenarios and downstream failures, one
+ * summary row per scenario family, warnings and expected failures grouped
+ * by check and message, harness errors, not-applicable and skipped
+ * scenarios, baseline problems, then folded: every failing check with its
+ * evidence exchanges as one line each, and every scenario with its key
+ * checks' verdicts.
  *
  * Every value from the model goes through RP_ESC_MD (never inside a code
  * span, where a backtick or pipe could not be escaped); links are written
