@@ -106,6 +106,15 @@ static void print_headline(const json_t *res)
                json_string_value(json_object_get(res, "skip_reason")));
         return;
     }
+    if (strcmp(st, "not_applicable") == 0) {
+        const char *why =
+            json_string_value(json_object_get(res, "skip_reason"));
+        printf("N/A %s: not applicable: %s\n", id,
+               why != NULL ? why
+                           : "the client does not claim the feature this "
+                             "scenario tests");
+        return;
+    }
     hcon_count_checks(res, counts);
     printf("%s %s (%lld/%zu checks%s, %.2f s)\n",
            strcmp(st, "passed") == 0 ? "PASS" : "FAIL", id,
@@ -166,9 +175,11 @@ void hcon_progress_done(struct hcon_progress *p, const json_t *res,
                         const json_t *secrets)
 {
     const char *st = json_string_value(json_object_get(res, "status"));
-    /* A skipped (pending) scenario is quiet on a terminal, like a pass. */
-    bool passed =
-        st != NULL && (strcmp(st, "passed") == 0 || strcmp(st, "skipped") == 0);
+    /* A skipped (pending) or not-applicable scenario is quiet on a
+     * terminal, like a pass. */
+    bool passed = st != NULL &&
+                  (strcmp(st, "passed") == 0 || strcmp(st, "skipped") == 0 ||
+                   strcmp(st, "not_applicable") == 0);
 
     p->done++;
     p->failed += st != NULL && strcmp(st, "failed") == 0;

@@ -6,6 +6,8 @@
  *     PASS id (n/m checks[, warnings], T s)
  *     FAIL id (n/m checks[, warnings], T s)
  *     ERROR id: why
+ *     SKIP id: pending: why
+ *     N/A id: not applicable: why
  * With verbosity 1 each headline is followed by every check and each
  * client run with its output (secrets redacted); -1 prints nothing until
  * the failures and the summary. */

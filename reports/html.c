@@ -818,7 +818,7 @@ static const char SCRIPT[] =
     "function reveal(){var id=decodeURIComponent(location.hash.slice(1));"
     "if(!id)return;var m=/^(s[0-9]+)-ex-[0-9]+$/.exec(id),"
     "sec=m&&document.getElementById(m[1]);"
-    "if(sec)sec.querySelector('details.transcript').open=true;"
+    "var d=sec&&sec.querySelector('details.transcript');if(d)d.open=true;"
     "return (sec?render(sec):Promise.resolve()).then(function(){"
     "var t=document.getElementById(id);if(!t)return;"
     "for(var e=t;e;e=e.parentElement){if(e.tagName==='DETAILS')e.open=true;"
