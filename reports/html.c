@@ -258,11 +258,14 @@ static bool put_causes(struct rp_out *o, const json_t *model,
         if (cs.n == 0) {
             rp_puts(o, "<p class=\"all-good\">No check failed.</p>\n");
         } else {
+            bool f = parts[p].pick == RP_CAUSE_FAILURE;
             rp_printf(o,
-                      "<p class=\"intro\">%zu scenario%s, %zu group%s. %s"
+                      "<p class=\"intro\">%zu %sscenario%s, %zu %s%s. %s"
                       "</p>\n",
-                      cs.nscenarios, cs.nscenarios == 1 ? "" : "s", cs.n,
-                      cs.n == 1 ? "" : "s", parts[p].intro);
+                      cs.nscenarios, f ? "failed " : "",
+                      cs.nscenarios == 1 ? "" : "s", cs.n,
+                      f ? "cause" : "group", cs.n == 1 ? "" : "s",
+                      parts[p].intro);
         }
         for (size_t i = 0; i < cs.n; i++) {
             put_cause(o, model, &cs.v[i], parts[p].status, ++n);
