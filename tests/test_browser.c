@@ -1,7 +1,8 @@
 /* The HTML report in a real browser: headless Chromium (Debian's
  * `chromium`, installed by `make deps-browser`, which CI runs) opens the
- * report.html of a real run once, with the failing filter preselected and
- * an evidence link followed (report.html?failing=1#s<N>-ex-<seq>), and the
+ * report.html of a real run once, with the failing filter preselected,
+ * every transcript opened and an evidence link followed
+ * (report.html?failing=1&open=all#s<N>-ex-<seq>), and the
  * tests read the rendered DOM back (--dump-dom, after the page's script
  * and its asynchronous transcript decoding ran):
  *   - the root-cause section names the failed scenario's first failure
@@ -10,6 +11,7 @@
  *     results.json;
  *   - the followed evidence link reached its exchange, rendered from the
  *     compressed transcripts and opened;
+ *   - with ?open=all, every exchange of results.json is rendered;
  *   - the key check comes first in each scenario (when the model marks
  *     key checks);
  *   - the failing filter hides every passed scenario and no failed one.
@@ -39,7 +41,7 @@ struct fixture {
     char profile[600]; /* Chromium's throwaway user data dir */
     json_t *results;
     char target[64]; /* the evidence exchange followed: "s<N>-ex-<seq>" */
-    char *dom;       /* report.html?failing=1#target, rendered */
+    char *dom;       /* report.html?failing=1&open=all#target, rendered */
 };
 
 static const char *find_chromium(void)
@@ -151,7 +153,7 @@ static int setup(void **state)
         fail_msg("%s", err.msg);
     }
     pick_target(f);
-    snprintf(query, sizeof query, "?failing=1#%s", f->target);
+    snprintf(query, sizeof query, "?failing=1&open=all#%s", f->target);
     f->dom = dump_dom(f, query);
     if (getenv("AUTHCHECK_SCREENSHOT") != NULL) {
         snprintf(script, sizeof(script),
@@ -386,9 +388,30 @@ static void test_evidence_link_reaches_exchange(void **state)
     snprintf(href, sizeof href, "href=\"#%s\"", f->target);
     /* the failed check's row links to it */
     assert_non_null(strstr(f->dom, href));
-    /* only the followed scenario's transcript was rendered */
+    /* the link opened this exchange only; the others stay folded */
+    assert_non_null(strstr(f->dom, "<details class=\"request\"><summary>"));
+}
+
+/* ?open=all rendered every scenario's transcript: one exchange element
+ * per exchange of results.json, one diagram per non-empty transcript. */
+static void test_every_exchange_rendered(void **state)
+{
+    struct fixture *f = *state;
+    const json_t *sc;
+    size_t i, exchanges = 0, diagrams = 0;
+
+    SKIP_WITHOUT_CHROMIUM(f);
+    json_array_foreach(json_object_get(f->results, "scenarios"), i, sc)
+    {
+        size_t n = json_array_size(json_object_get(sc, "transcript"));
+        exchanges += n;
+        diagrams += n > 0;
+    }
+    assert_true(exchanges > 0);
+    assert_int_equal(count_tags(f->dom, "div", "exchange", "", -1), exchanges);
+    assert_int_equal(count_tags(f->dom, "svg", "seq", "", -1), diagrams);
     assert_int_equal(count_tags(f->dom, "details", "transcript", "open", -1),
-                     1);
+                     diagrams);
 }
 
 /* The point under test first: when the model marks key checks, each
@@ -459,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_check_counts_match_results),
         cmocka_unit_test(test_root_causes),
         cmocka_unit_test(test_evidence_link_reaches_exchange),
+        cmocka_unit_test(test_every_exchange_rendered),
         cmocka_unit_test(test_key_check_first),
         cmocka_unit_test(test_failing_filter_hides_passing),
     };
