@@ -366,8 +366,10 @@ bool rp_causes_find(const json_t *model, enum rp_cause_pick pick,
         }
     }
     for (i = 0; i < out->n; i++) {
-        qsort(out->v[i].down, out->v[i].ndown, sizeof *out->v[i].down,
-              by_count);
+        if (out->v[i].ndown > 1) { /* down is NULL when there are none */
+            qsort(out->v[i].down, out->v[i].ndown, sizeof *out->v[i].down,
+                  by_count);
+        }
     }
     if (out->n > 1) {
         qsort(out->v, out->n, sizeof *out->v, by_weight);
