@@ -29,7 +29,7 @@ NM      ?= nm
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-PKGS    := libmicrohttpd libcurl jansson openssl
+PKGS    := libmicrohttpd libcurl jansson openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
@@ -104,7 +104,7 @@ help:
 # --- dependencies ---------------------------------------------------------
 
 DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
-            libcmocka-dev libssl-dev pkg-config libxml2-utils
+            libcmocka-dev libssl-dev zlib1g-dev pkg-config libxml2-utils
 deps:
 	$(Q)scripts/deps.sh $(DEB_PKGS)
 

@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/redact.h"
+#include "reports/causes.h"
 
 static const char *const status_names[] = {"SUCCESS", "FAILURE", "WARNING",
                                            "SKIPPED", "INFO"};
@@ -105,6 +106,15 @@ static void print_headline(const json_t *res)
                json_string_value(json_object_get(res, "skip_reason")));
         return;
     }
+    if (strcmp(st, "not_applicable") == 0) {
+        const char *why =
+            json_string_value(json_object_get(res, "skip_reason"));
+        printf("N/A %s: not applicable: %s\n", id,
+               why != NULL ? why
+                           : "the client does not claim the feature this "
+                             "scenario tests");
+        return;
+    }
     hcon_count_checks(res, counts);
     printf("%s %s (%lld/%zu checks%s, %.2f s)\n",
            strcmp(st, "passed") == 0 ? "PASS" : "FAIL", id,
@@ -165,9 +175,11 @@ void hcon_progress_done(struct hcon_progress *p, const json_t *res,
                         const json_t *secrets)
 {
     const char *st = json_string_value(json_object_get(res, "status"));
-    /* A skipped (pending) scenario is quiet on a terminal, like a pass. */
-    bool passed =
-        st != NULL && (strcmp(st, "passed") == 0 || strcmp(st, "skipped") == 0);
+    /* A skipped (pending) or not-applicable scenario is quiet on a
+     * terminal, like a pass. */
+    bool passed = st != NULL &&
+                  (strcmp(st, "passed") == 0 || strcmp(st, "skipped") == 0 ||
+                   strcmp(st, "not_applicable") == 0);
 
     p->done++;
     p->failed += st != NULL && strcmp(st, "failed") == 0;
@@ -180,26 +192,90 @@ void hcon_progress_done(struct hcon_progress *p, const json_t *res,
     fflush(stdout);
 }
 
-/* Failing and erroring scenarios again, with their failed checks, so the
- * end of the output says what went wrong however the lines interleaved. */
+/* At most this many scenario ids and downstream checks per cause; the
+ * reports list them all. */
+#define CAUSE_LIST_MAX 8
+
+static void print_cause(const json_t *results, const struct rp_cause *k)
+{
+    const json_t *scs = json_object_get(results, "scenarios");
+    size_t i;
+
+    printf("CAUSE %s [%s, %s] in %zu scenario%s (%zu failing check%s): %s\n",
+           k->check, rp_stage_name(k->stage), k->level ? k->level : "?",
+           k->nscenarios, k->nscenarios == 1 ? "" : "s", k->nchecks,
+           k->nchecks == 1 ? "" : "s", k->message ? k->message : "");
+    printf("  scenario%s:", k->nscenarios == 1 ? "" : "s");
+    for (i = 0; i < k->nscenarios && i < CAUSE_LIST_MAX; i++) {
+        printf("%s %s", i > 0 ? "," : "",
+               json_string_value(
+                   json_object_get(json_array_get(scs, k->scenario[i]), "id")));
+    }
+    if (k->nscenarios > CAUSE_LIST_MAX) {
+        printf(" and %zu more (report.md lists them)",
+               k->nscenarios - CAUSE_LIST_MAX);
+    }
+    printf("\n");
+    if (k->ndown == 0) {
+        return;
+    }
+    printf("  then also failed:");
+    for (i = 0; i < k->ndown && i < CAUSE_LIST_MAX; i++) {
+        printf("%s %s (%zu)", i > 0 ? "," : "", k->down[i].check,
+               k->down[i].count);
+    }
+    if (k->ndown > CAUSE_LIST_MAX) {
+        printf(" and %zu more checks", k->ndown - CAUSE_LIST_MAX);
+    }
+    printf("\n");
+}
+
+/* The end of the output says what went wrong however the lines
+ * interleaved: the failures grouped by first cause (reports/causes.h),
+ * the harness errors, and how many failures the baseline expected. */
 void hcon_failures(const json_t *results)
 {
+    struct rp_causes cs = {0}, ex = {0};
+    struct ac_err err;
     const json_t *res;
-    size_t i;
-    bool first = true;
+    size_t i, errors = 0;
 
+    if (!rp_causes_find(results, RP_CAUSE_FAILURE, &cs, &err) ||
+        !rp_causes_find(results, RP_CAUSE_EXPECTED, &ex, &err)) {
+        fprintf(stderr, "authcheck: %s\n", err.msg);
+        goto out;
+    }
+    json_array_foreach(json_object_get(results, "scenarios"), i, res)
+    {
+        errors += json_is_string(json_object_get(res, "status")) &&
+                  strcmp(json_string_value(json_object_get(res, "status")),
+                         "error") == 0;
+    }
+    if (cs.n == 0 && errors == 0 && ex.n == 0) {
+        goto out;
+    }
+    printf("failures by first cause (%zu failed scenario%s, %zu cause%s):\n",
+           cs.nscenarios, cs.nscenarios == 1 ? "" : "s", cs.n,
+           cs.n == 1 ? "" : "s");
+    for (i = 0; i < cs.n; i++) {
+        print_cause(results, &cs.v[i]);
+    }
     json_array_foreach(json_object_get(results, "scenarios"), i, res)
     {
         const char *st = json_string_value(json_object_get(res, "status"));
-        if (strcmp(st, "failed") == 0 || strcmp(st, "error") == 0) {
-            if (first) {
-                printf("failures:\n");
-                first = false;
-            }
+        if (st != NULL && strcmp(st, "error") == 0) {
             print_headline(res);
-            print_checks(res, false);
         }
     }
+    if (ex.nchecks > 0) {
+        printf("EXPECTED %zu failing check%s in %zu scenario%s, as the "
+               "baseline expects\n",
+               ex.nchecks, ex.nchecks == 1 ? "" : "s", ex.nscenarios,
+               ex.nscenarios == 1 ? "" : "s");
+    }
+out:
+    rp_causes_free(&cs);
+    rp_causes_free(&ex);
 }
 
 void hcon_summary(const json_t *results, const char *out)

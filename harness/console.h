@@ -6,6 +6,8 @@
  *     PASS id (n/m checks[, warnings], T s)
  *     FAIL id (n/m checks[, warnings], T s)
  *     ERROR id: why
+ *     SKIP id: pending: why
+ *     N/A id: not applicable: why
  * With verbosity 1 each headline is followed by every check and each
  * client run with its output (secrets redacted); -1 prints nothing until
  * the failures and the summary. */
@@ -39,9 +41,14 @@ void hcon_progress_clear(struct hcon_progress *p);
 void hcon_progress_done(struct hcon_progress *p, const json_t *res,
                         const json_t *secrets);
 
-/* "failures:" and every failed or erroring scenario with its FAILURE and
- * WARNING checks (marked when the baseline expects them); nothing when
- * all passed. */
+/* The failures grouped by first cause (reports/causes.h), one block per
+ * cause, most scenarios first:
+ *     failures by first cause (N failed scenarios, M causes):
+ *     CAUSE check-id [stage, LEVEL] in N scenarios (K failing checks): msg
+ *       scenarios: a, b, ... and N more (report.md lists them)
+ *       then also failed: check (n), ...
+ * then "ERROR id: why" per harness error and one "EXPECTED ..." line for
+ * the failures the baseline expects; nothing when all passed. */
 void hcon_failures(const json_t *results);
 
 /* The baseline's stale entries ("STALE ...": it passes now) and unknown

@@ -399,11 +399,13 @@ static json_t *find_by_id(const json_t *arr, const char *id)
     return NULL;
 }
 
-/* A scenario that was not judged: a harness error, or pending (skipped). */
+/* A scenario that was not judged: a harness error, pending (skipped), or
+ * not applicable to the client's declared features. */
 static bool not_judged(const char *status)
 {
     return status != NULL &&
-           (strcmp(status, "error") == 0 || strcmp(status, "skipped") == 0);
+           (strcmp(status, "error") == 0 || strcmp(status, "skipped") == 0 ||
+            strcmp(status, "not_applicable") == 0);
 }
 
 static bool is_failure(const json_t *c)

@@ -9,7 +9,10 @@
  *   WARNING, INFO     -> a passing testcase whose <system-out> says so (a
  *                        SHOULD does not fail a build; CI still shows it)
  *   SKIPPED           -> <skipped message=.../>
- *   scenario "error"  -> an extra testcase "harness-error" with <error>.
+ *   scenario "error"  -> an extra testcase "harness-error" with <error>;
+ *   scenario "not_applicable" -> every testcase (or one named
+ *                        "not-applicable") <skipped message="not
+ *                        applicable: <reason>"/>.
  * Text goes through RP_ESC_XML_TEXT / RP_ESC_XML_ATTR (docs/REPORTS.md). */
 #include "reports/reports_int.h"
 
@@ -31,6 +34,13 @@ static void suite_totals(const json_t *sc, struct totals *t)
     t->failures = c.failure;
     t->skipped = c.skipped + c.expected;
     t->errors = 0;
+    /* Not applicable: every check (or one placeholder) skipped. */
+    if (status != NULL && strcmp(status, "not_applicable") == 0) {
+        t->tests = c.total > 0 ? c.total : 1;
+        t->failures = 0;
+        t->skipped = t->tests;
+        return;
+    }
     if (status != NULL && strcmp(status, "error") == 0) {
         t->tests++;
         t->errors = 1;
@@ -84,10 +94,27 @@ static void put_details(struct rp_out *o, const json_t *sc, const json_t *c)
     rp_puts(o, "\n");
 }
 
+/* A testcase of a not_applicable scenario: skipped, with the reason. */
+static void put_na_testcase(struct rp_out *o, const json_t *sc,
+                            const char *name)
+{
+    rp_puts(o, "    <testcase classname=\"");
+    rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_XML_ATTR);
+    rp_puts(o, "\" name=\"");
+    rp_put_esc(o, name, RP_ESC_XML_ATTR);
+    rp_puts(o, "\">\n      <skipped message=\"not applicable: ");
+    rp_put_esc(o, rp_na_reason(sc), RP_ESC_XML_ATTR);
+    rp_puts(o, "\"/>\n    </testcase>\n");
+}
+
 static void put_testcase(struct rp_out *o, const json_t *sc, const json_t *c)
 {
     const char *st = ac_json_str(c, "status");
 
+    if (rp_status_is(sc, "not_applicable")) {
+        put_na_testcase(o, sc, ac_json_str(c, "id"));
+        return;
+    }
     rp_puts(o, "    <testcase classname=\"");
     rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_XML_ATTR);
     rp_puts(o, "\" name=\"");
@@ -208,6 +235,10 @@ static void put_suite(struct rp_out *o, const json_t *model, const json_t *sc)
     json_array_foreach(json_object_get(sc, "checks"), i, c)
     {
         put_testcase(o, sc, c);
+    }
+    if (rp_status_is(sc, "not_applicable") &&
+        json_array_size(json_object_get(sc, "checks")) == 0) {
+        put_na_testcase(o, sc, "not-applicable");
     }
     put_runs(o, sc);
     rp_puts(o, "  </testsuite>\n");

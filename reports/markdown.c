@@ -1,9 +1,11 @@
 /* report.md: the run in GitHub-flavoured Markdown, short enough for a CI
- * job summary ($GITHUB_STEP_SUMMARY): the verdict, one summary row per
- * scenario family, then the failing checks, the warnings, expected
- * failures, harness errors and baseline problems, each check with its
- * scenario, id, level, spec rule link and one-line reason, and last the
- * list of scenarios folded in a <details>.
+ * job summary ($GITHUB_STEP_SUMMARY): the verdict and mode, the root
+ * causes (causes.h) with their scenarios and downstream failures, one
+ * summary row per scenario family, warnings and expected failures grouped
+ * by check and message, harness errors, not-applicable and skipped
+ * scenarios, baseline problems, then folded: every failing check with its
+ * evidence exchanges as one line each, and every scenario with its key
+ * checks' verdicts.
  *
  * Every value from the model goes through RP_ESC_MD (never inside a code
  * span, where a backtick or pipe could not be escaped); links are written
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "reports/causes.h"
 
 /* "[label](url)" for an http(s) URL, else the label as text. */
 static void put_link(struct rp_out *o, const char *label, const char *url)
@@ -50,7 +53,7 @@ static void put_spec_link(struct rp_out *o, const json_t *c)
 
 struct fam_row {
     char name[128];
-    size_t scenarios, passed, failed, errors;
+    size_t scenarios, passed, failed, errors, na;
     struct rp_counts checks;
 };
 
@@ -72,9 +75,9 @@ static void put_family_row(struct rp_out *o, const struct fam_row *r)
 {
     rp_puts(o, "| ");
     rp_put_esc(o, r->name, RP_ESC_MD);
-    rp_printf(o, " | %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n", r->scenarios,
-              r->passed, r->failed, r->errors, r->checks.success,
-              r->checks.failure, r->checks.warning);
+    rp_printf(o, " | %zu | %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n",
+              r->scenarios, r->passed, r->failed, r->errors, r->na,
+              r->checks.success, r->checks.failure, r->checks.warning);
 }
 
 static void put_families(struct rp_out *o, const json_t *model)
@@ -95,19 +98,23 @@ static void put_families(struct rp_out *o, const json_t *model)
         char buf[128];
         struct fam_row *r = fam_row(rows, &n, rp_family(sc, buf, sizeof buf));
         struct rp_counts c;
+        bool na = rp_status_is(sc, "not_applicable");
         rp_count_checks(sc, &c);
         for (struct fam_row *t = r; t != NULL; t = t == r ? &total : NULL) {
             t->scenarios++;
             t->passed += rp_status_is(sc, "passed");
             t->failed += rp_status_is(sc, "failed");
             t->errors += rp_status_is(sc, "error");
-            rp_add_counts(&t->checks, &c);
+            t->na += na;
+            if (!na) {
+                rp_add_counts(&t->checks, &c);
+            }
         }
     }
     rp_puts(o, "## Summary by family\n\n"
                "| Family | Scenarios | Passed | Failed | Errors "
-               "| Checks passed | Checks failed | Warnings |\n"
-               "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+               "| Not applicable | Checks passed | Checks failed | Warnings "
+               "|\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (i = 0; i < n; i++) {
         put_family_row(o, &rows[i]);
     }
@@ -118,28 +125,120 @@ static void put_families(struct rp_out *o, const json_t *model)
     free(rows);
 }
 
-/* --- check lists ---------------------------------------------------------
+/* --- root causes ----------------------------------------------------------
  */
 
-enum pick { PICK_FAILURE, PICK_WARNING, PICK_EXPECTED };
-
-static bool picked(const json_t *c, enum pick which)
+/* "#4 GET /authorize -> 302; #5 ..." for the check's evidence. */
+static void put_evidence(struct rp_out *o, const json_t *sc, const json_t *c)
 {
-    const char *st = ac_json_str(c, "status");
+    const json_t *seq;
+    size_t i;
 
-    if (st == NULL) {
-        return false;
+    json_array_foreach(json_object_get(c, "evidence"), i, seq)
+    {
+        if (i > 0) {
+            rp_puts(o, "; ");
+        }
+        rp_put_exchange_line(o, sc, json_integer_value(seq), RP_ESC_MD);
     }
-    switch (which) {
-    case PICK_FAILURE:
-        return strcmp(st, "FAILURE") == 0 && !rp_is_expected(c);
-    case PICK_WARNING:
-        return strcmp(st, "WARNING") == 0;
-    case PICK_EXPECTED:
-        return rp_is_expected(c);
-    }
-    return false;
 }
+
+static void put_cause(struct rp_out *o, const json_t *model, size_t n,
+                      const struct rp_cause *k)
+{
+    const json_t *scs = json_object_get(model, "scenarios");
+    const json_t *sc0 = json_array_get(scs, k->scenario[0]);
+    const json_t *c0 =
+        json_array_get(json_object_get(sc0, "checks"), k->check_at[0]);
+    size_t i;
+
+    rp_printf(o, "### %zu. ", n);
+    rp_put_esc(o, k->check, RP_ESC_MD);
+    rp_printf(o, " (%s, ", rp_stage_name(k->stage));
+    rp_put_esc(o, k->level, RP_ESC_MD);
+    rp_printf(o, "): %zu scenario%s, %zu failing check%s\n\n", k->nscenarios,
+              k->nscenarios == 1 ? "" : "s", k->nchecks,
+              k->nchecks == 1 ? "" : "s");
+    rp_puts(o, "What was seen: ");
+    rp_put_esc_cut(o, k->message, 300, RP_ESC_MD);
+    rp_puts(o, "  \nRequirement: ");
+    rp_put_esc(o, ac_json_str(c0, "summary"), RP_ESC_MD);
+    rp_puts(o, " (");
+    put_spec_link(o, c0);
+    rp_puts(o, ")  \n");
+    if (json_array_size(json_object_get(c0, "evidence")) > 0) {
+        rp_puts(o, "Evidence in ");
+        rp_put_esc(o, ac_json_str(sc0, "id"), RP_ESC_MD);
+        rp_puts(o, ": ");
+        put_evidence(o, sc0, c0);
+        rp_puts(o, "  \n");
+    }
+    rp_puts(o, "Scenarios: ");
+    for (i = 0; i < k->nscenarios; i++) {
+        rp_puts(o, i > 0 ? ", " : "");
+        rp_put_esc(o, ac_json_str(json_array_get(scs, k->scenario[i]), "id"),
+                   RP_ESC_MD);
+    }
+    for (i = 0; i < k->ndown; i++) {
+        rp_puts(o, i > 0 ? ", " : "  \nThen also failed (downstream): ");
+        rp_put_esc(o, k->down[i].check, RP_ESC_MD);
+        rp_printf(o, " (%zu)", k->down[i].count);
+    }
+    rp_puts(o, "\n\n");
+}
+
+static void put_causes(struct rp_out *o, const json_t *model,
+                       const struct rp_causes *cs)
+{
+    if (cs->n == 0) {
+        return;
+    }
+    rp_printf(o,
+              "## Root causes\n\n%zu failed scenario%s, %zu cause%s. Each "
+              "failed scenario is listed under its first failure in flow "
+              "order (discovery, registration, authorization, token, MCP "
+              "use, lifecycle, outcome); its other failures are listed as "
+              "downstream, most of them consequences of the first.\n\n",
+              cs->nscenarios, cs->nscenarios == 1 ? "" : "s", cs->n,
+              cs->n == 1 ? "" : "s");
+    for (size_t i = 0; i < cs->n; i++) {
+        put_cause(o, model, i + 1, &cs->v[i]);
+    }
+}
+
+/* Warnings or expected failures, one row per check id and message. */
+static void put_grouped(struct rp_out *o, const json_t *model,
+                        const struct rp_causes *cs, const char *heading)
+{
+    const json_t *scs = json_object_get(model, "scenarios");
+
+    if (cs->n == 0) {
+        return;
+    }
+    rp_printf(o,
+              "## %s\n\n| Check | Level | Scenarios | Spec rule | What was "
+              "seen (first scenario) |\n|---|---|---:|---|---|\n",
+              heading);
+    for (size_t i = 0; i < cs->n; i++) {
+        const struct rp_cause *k = &cs->v[i];
+        const json_t *c0 = json_array_get(
+            json_object_get(json_array_get(scs, k->scenario[0]), "checks"),
+            k->check_at[0]);
+        rp_puts(o, "| ");
+        rp_put_esc(o, k->check, RP_ESC_MD);
+        rp_puts(o, " | ");
+        rp_put_esc(o, k->level, RP_ESC_MD);
+        rp_printf(o, " | %zu | ", k->nscenarios);
+        put_spec_link(o, c0);
+        rp_puts(o, " | ");
+        rp_put_esc_cut(o, k->message, 300, RP_ESC_MD);
+        rp_puts(o, " |\n");
+    }
+    rp_puts(o, "\n");
+}
+
+/* --- every failing check, folded -------------------------------------------
+ */
 
 static void put_check_row(struct rp_out *o, const json_t *sc, const json_t *c)
 {
@@ -147,40 +246,43 @@ static void put_check_row(struct rp_out *o, const json_t *sc, const json_t *c)
     rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_MD);
     rp_puts(o, " | ");
     rp_put_esc(o, ac_json_str(c, "id"), RP_ESC_MD);
+    rp_puts(o, rp_is_key(c) ? " (key)" : "");
     rp_puts(o, " | ");
     rp_put_esc(o, ac_json_str(c, "level"), RP_ESC_MD);
     rp_puts(o, " | ");
     put_spec_link(o, c);
     rp_puts(o, " | ");
     rp_put_esc_cut(o, ac_json_str(c, "message"), 300, RP_ESC_MD);
+    rp_puts(o, " | ");
+    put_evidence(o, sc, c);
     rp_puts(o, " |\n");
 }
 
-static void put_checks(struct rp_out *o, const json_t *model, enum pick which,
-                       const char *heading)
+static void put_failing(struct rp_out *o, const json_t *model, size_t n)
 {
     const json_t *sc, *c;
-    size_t i, j, n = 0;
+    size_t i, j;
 
+    if (n == 0) {
+        return;
+    }
+    rp_printf(o,
+              "<details><summary>Every failing check (%zu)</summary>\n\n"
+              "| Scenario | Check | Level | Spec rule | Reason | Evidence "
+              "|\n|---|---|---|---|---|---|\n",
+              n);
     json_array_foreach(json_object_get(model, "scenarios"), i, sc)
     {
         json_array_foreach(json_object_get(sc, "checks"), j, c)
         {
-            if (!picked(c, which)) {
-                continue;
+            const char *st = ac_json_str(c, "status");
+            if (rp_status_is(sc, "failed") && st != NULL &&
+                strcmp(st, "FAILURE") == 0 && !rp_is_expected(c)) {
+                put_check_row(o, sc, c);
             }
-            if (n++ == 0) {
-                rp_printf(o,
-                          "## %s\n\n| Scenario | Check | Level | Spec rule "
-                          "| Reason |\n|---|---|---|---|---|\n",
-                          heading);
-            }
-            put_check_row(o, sc, c);
         }
     }
-    if (n > 0) {
-        rp_puts(o, "\n");
-    }
+    rp_puts(o, "\n</details>\n\n");
 }
 
 /* One table of the scenarios with this status: id and the model member
@@ -220,6 +322,33 @@ static void put_errors(struct rp_out *o, const json_t *model)
                      "error");
 }
 
+/* Scenarios for a feature the client does not claim: not judged. */
+static void put_not_applicable(struct rp_out *o, const json_t *model)
+{
+    const json_t *sc;
+    size_t i, n = 0;
+
+    json_array_foreach(json_object_get(model, "scenarios"), i, sc)
+    {
+        if (!rp_status_is(sc, "not_applicable")) {
+            continue;
+        }
+        if (n++ == 0) {
+            rp_puts(o, "## Not applicable\n\nThese scenarios test a "
+                       "feature the client does not claim; they were not "
+                       "judged.\n\n| Scenario | Why |\n|---|---|\n");
+        }
+        rp_puts(o, "| ");
+        rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_MD);
+        rp_puts(o, " | ");
+        rp_put_esc_cut(o, rp_na_reason(sc), 300, RP_ESC_MD);
+        rp_puts(o, " |\n");
+    }
+    if (n > 0) {
+        rp_puts(o, "\n");
+    }
+}
+
 /* Pending scenarios: not run, every check SKIPPED; listed with the reason
  * so a reader knows what the library still cannot exercise. */
 static void put_skipped(struct rp_out *o, const json_t *model)
@@ -255,14 +384,33 @@ static void put_baseline(struct rp_out *o, const json_t *model)
     rp_puts(o, "\n");
 }
 
+/* The key checks' verdicts, "scope-step-up-escalation: FAILURE", or a
+ * dash when the model marks none (results from before "key"). */
+static void put_key_verdicts(struct rp_out *o, const json_t *sc)
+{
+    const json_t *c;
+    size_t j, n = 0;
+
+    json_array_foreach(json_object_get(sc, "checks"), j, c)
+    {
+        if (rp_is_key(c)) {
+            rp_puts(o, n++ > 0 ? ", " : "");
+            rp_put_esc(o, ac_json_str(c, "id"), RP_ESC_MD);
+            rp_puts(o, ": ");
+            rp_put_esc(o, ac_json_str(c, "status"), RP_ESC_MD);
+        }
+    }
+    rp_puts(o, n == 0 ? "\xE2\x80\x94" : "");
+}
+
 static void put_scenario_list(struct rp_out *o, const json_t *model)
 {
     const json_t *sc;
     size_t i;
 
     rp_puts(o, "<details><summary>All scenarios</summary>\n\n"
-               "| Scenario | Status | Passed | Failed | Warnings | Skipped "
-               "|\n|---|---|---:|---:|---:|---:|\n");
+               "| Scenario | Status | Point under test | Passed | Failed "
+               "| Warnings | Skipped |\n|---|---|---|---:|---:|---:|---:|\n");
     json_array_foreach(json_object_get(model, "scenarios"), i, sc)
     {
         struct rp_counts c;
@@ -271,10 +419,40 @@ static void put_scenario_list(struct rp_out *o, const json_t *model)
         rp_put_esc(o, ac_json_str(sc, "id"), RP_ESC_MD);
         rp_puts(o, " | ");
         rp_put_esc(o, ac_json_str(sc, "status"), RP_ESC_MD);
+        rp_puts(o, " | ");
+        put_key_verdicts(o, sc);
         rp_printf(o, " | %zu | %zu | %zu | %zu |\n", c.success, c.failure,
                   c.warning, c.skipped + c.expected);
     }
     rp_puts(o, "\n</details>\n");
+}
+
+/* "Mode: strict; client features: a, b" (the run's "mode", absent in
+ * older results: nothing). */
+static void put_mode(struct rp_out *o, const json_t *model)
+{
+    const json_t *mode = json_object_get(model, "mode");
+    const json_t *feats = json_object_get(mode, "client_features"), *f;
+    size_t i;
+
+    if (!json_is_object(mode)) {
+        return;
+    }
+    rp_printf(o, "Mode: %s; client features: ",
+              json_is_true(json_object_get(mode, "strict")) ? "strict"
+                                                            : "not strict");
+    if (!json_is_array(feats)) {
+        rp_puts(o, "not declared (every scenario applies)");
+    }
+    json_array_foreach(feats, i, f)
+    {
+        rp_puts(o, i > 0 ? ", " : "");
+        rp_put_esc(o, json_string_value(f), RP_ESC_MD);
+    }
+    if (json_is_array(feats) && json_array_size(feats) == 0) {
+        rp_puts(o, "none");
+    }
+    rp_puts(o, "\n\n");
 }
 
 static void put_header(struct rp_out *o, const json_t *model)
@@ -294,6 +472,9 @@ static void put_header(struct rp_out *o, const json_t *model)
     if (t.skipped > 0) {
         rp_printf(o, ", %zu scenarios skipped (pending)", t.skipped);
     }
+    if (t.not_applicable > 0) {
+        rp_printf(o, ", %zu scenarios not applicable", t.not_applicable);
+    }
     rp_puts(o, ".\n\nClient: ");
     rp_put_esc(o, ac_json_str(model, "client_command"), RP_ESC_MD);
     rp_puts(o, " · spec ");
@@ -304,22 +485,38 @@ static void put_header(struct rp_out *o, const json_t *model)
               (long long)rp_int(model, "duration_ms"));
     rp_put_esc(o, ac_json_str(model, "version"), RP_ESC_MD);
     rp_puts(o, "\n\n");
+    put_mode(o, model);
 }
 
 bool rp_write_markdown(const json_t *model, const char *out_dir,
                        struct ac_err *err)
 {
+    struct rp_causes fail = {0}, warn = {0}, exp = {0};
     struct rp_out o;
+    bool ok = false;
 
     rp_out_init(&o);
+    if (!rp_causes_find(model, RP_CAUSE_FAILURE, &fail, err) ||
+        !rp_causes_find(model, RP_CAUSE_WARNING, &warn, err) ||
+        !rp_causes_find(model, RP_CAUSE_EXPECTED, &exp, err)) {
+        ac_buf_free(&o.buf);
+        goto out;
+    }
     put_header(&o, model);
+    put_causes(&o, model, &fail);
     put_families(&o, model);
-    put_checks(&o, model, PICK_FAILURE, "Failing checks");
-    put_checks(&o, model, PICK_WARNING, "Warnings");
-    put_checks(&o, model, PICK_EXPECTED, "Expected failures (baseline)");
+    put_grouped(&o, model, &warn, "Warnings");
+    put_grouped(&o, model, &exp, "Expected failures (baseline)");
     put_errors(&o, model);
+    put_not_applicable(&o, model);
     put_skipped(&o, model);
     put_baseline(&o, model);
+    put_failing(&o, model, fail.nchecks);
     put_scenario_list(&o, model);
-    return rp_out_finish(&o, out_dir, "report.md", err);
+    ok = rp_out_finish(&o, out_dir, "report.md", err);
+out:
+    rp_causes_free(&fail);
+    rp_causes_free(&warn);
+    rp_causes_free(&exp);
+    return ok;
 }

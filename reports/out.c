@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "common/json.h"
 
 /* A report holds every transcript of the run (bodies capped by the
@@ -209,8 +211,7 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
     }
 }
 
-/* Write all of `data` to `fd`, retrying short writes. */
-static bool write_all(int fd, const char *data, size_t len)
+bool rp_write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(fd, data, len);
@@ -250,7 +251,7 @@ bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
         AC_ERR(err, AC_ERR_IO, "creating %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (!write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
+    if (!rp_write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
         fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
         AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
         goto out;
@@ -276,6 +277,41 @@ out:
     free(path);
     free(tmp);
     ac_buf_free(&o->buf);
+    return ok;
+}
+
+bool rp_gzip(const char *data, size_t n, unsigned char **out, size_t *outlen)
+{
+    z_stream z;
+    unsigned char *buf = NULL;
+    bool ok = false;
+
+    memset(&z, 0, sizeof z);
+    *out = NULL;
+    /* windowBits 15 + 16: a gzip wrapper with no name and mtime 0, so the
+     * same input gives the same bytes. */
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+        return false;
+    }
+    buf = malloc(deflateBound(&z, (uLong)n));
+    if (buf == NULL) {
+        goto out;
+    }
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)n;
+    z.next_out = buf;
+    z.avail_out = (uInt)deflateBound(&z, (uLong)n);
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+        goto out;
+    }
+    *out = buf;
+    *outlen = z.total_out;
+    buf = NULL;
+    ok = true;
+out:
+    deflateEnd(&z);
+    free(buf);
     return ok;
 }
 
@@ -395,6 +431,12 @@ void rp_count_run(const json_t *model, struct rp_totals *t)
     memset(t, 0, sizeof *t);
     json_array_foreach(scs, i, sc)
     {
+        /* Not applicable: counted apart, its checks neither pass nor
+         * fail the run. */
+        if (rp_status_is(sc, "not_applicable")) {
+            t->not_applicable++;
+            continue;
+        }
         rp_count_checks(sc, &c);
         rp_add_counts(&t->checks, &c);
         t->failed += rp_status_is(sc, "failed");
@@ -405,6 +447,39 @@ void rp_count_run(const json_t *model, struct rp_totals *t)
     t->stale = json_array_size(
         json_object_get(json_object_get(model, "baseline"), "stale"));
     t->fail = t->checks.failure > 0 || t->errors > 0 || t->stale > 0;
+}
+
+bool rp_is_key(const json_t *check)
+{
+    return json_is_true(json_object_get(check, "key"));
+}
+
+const char *rp_na_reason(const json_t *sc)
+{
+    const char *r = ac_json_str(sc, "skip_reason");
+
+    return r != NULL && r[0] != '\0'
+               ? r
+               : "the client does not claim the feature this scenario tests";
+}
+
+void rp_put_exchange_line(struct rp_out *o, const json_t *sc, json_int_t seq,
+                          enum rp_esc mode)
+{
+    const json_t *ex = rp_exchange(sc, seq);
+    const char *path;
+
+    rp_printf(o, "#%lld ", (long long)seq);
+    if (ex == NULL) {
+        rp_puts(o, "(not in the transcript)");
+        return;
+    }
+    path = ac_json_str(ex, "path");
+    rp_put_esc(o, ac_json_str(ex, "method"), mode);
+    rp_puts(o, " ");
+    rp_put_esc_cut(o, path != NULL ? path : ac_json_str(ex, "url"), 80, mode);
+    rp_printf(o, " \xE2\x86\x92 %lld",
+              (long long)rp_int(json_object_get(ex, "response"), "status"));
 }
 
 json_int_t rp_int(const json_t *obj, const char *key)

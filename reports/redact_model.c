@@ -72,7 +72,7 @@ static const char *header_value(const json_t *msg, const char *name)
 }
 
 /* Headers and body of a request or response object. */
-static void redact_message(json_t *msg, const json_t *known)
+static void redact_message(json_t *msg)
 {
     size_t i;
     json_t *h;
@@ -92,11 +92,11 @@ static void redact_message(json_t *msg, const json_t *known)
     if (body != NULL) {
         set_redacted(
             msg, "body",
-            ac_redact_body(header_value(msg, "Content-Type"), body, known));
+            ac_redact_body(header_value(msg, "Content-Type"), body, NULL));
     }
 }
 
-static void redact_exchange(json_t *ex, const json_t *known)
+static void redact_exchange(json_t *ex)
 {
     const char *url = json_string_value(json_object_get(ex, "url"));
     const char *q = json_string_value(json_object_get(ex, "query"));
@@ -110,12 +110,12 @@ static void redact_exchange(json_t *ex, const json_t *known)
     if (q != NULL) {
         set_redacted(ex, "query", ac_redact_form(q));
     }
-    redact_message(json_object_get(ex, "request"), known);
-    redact_message(json_object_get(ex, "response"), known);
+    redact_message(json_object_get(ex, "request"));
+    redact_message(json_object_get(ex, "response"));
 }
 
 /* A copy of `v` with known secrets replaced in every string and key. */
-static json_t *sweep(const json_t *v, const json_t *known)
+static json_t *sweep(const json_t *v, struct ac_redact_index *known)
 {
     json_t *out = NULL, *x;
     const char *k;
@@ -127,7 +127,7 @@ static json_t *sweep(const json_t *v, const json_t *known)
         out = json_object();
         json_object_foreach((json_t *)v, k, x)
         {
-            s = ac_redact_known(k, known);
+            s = ac_redact_index_apply(known, k);
             if (out == NULL || s == NULL ||
                 json_object_set_new(out, s, sweep(x, known)) != 0) {
                 free(s);
@@ -148,7 +148,7 @@ static json_t *sweep(const json_t *v, const json_t *known)
         }
         return out;
     case JSON_STRING:
-        s = ac_redact_known(json_string_value(v), known);
+        s = ac_redact_index_apply(known, json_string_value(v));
         out = json_string(s != NULL ? s : "[redaction failed]");
         free(s);
         /* A replacement never breaks UTF-8 unless a secret was a partial
@@ -164,6 +164,7 @@ json_t *rp_redact_model(const json_t *results, const json_t *secrets,
 {
     json_t *known = secret_variants(secrets);
     json_t *copy = known != NULL ? ac_redact_json(results) : NULL;
+    struct ac_redact_index *ix = NULL;
     json_t *out = NULL, *sc;
     size_t i, j;
     json_t *ex;
@@ -176,14 +177,19 @@ json_t *rp_redact_model(const json_t *results, const json_t *secrets,
     {
         json_array_foreach(json_object_get(sc, "transcript"), j, ex)
         {
-            redact_exchange(ex, known);
+            redact_exchange(ex);
         }
     }
-    out = sweep(copy, known);
+    /* One index for the whole sweep: building it per string made this
+     * pass quadratic in the run's size (every string times every
+     * secret's length). */
+    ix = ac_redact_index_new(known);
+    out = ix != NULL ? sweep(copy, ix) : NULL;
     if (out == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
     }
 out:
+    ac_redact_index_free(ix);
     json_decref(copy);
     json_decref(known);
     return out;

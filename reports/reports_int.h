@@ -69,6 +69,15 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
 bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
                    struct ac_err *err);
 
+/* Write all of `data` to `fd`, retrying short writes; false with errno
+ * set on failure. */
+bool rp_write_all(int fd, const char *data, size_t len);
+
+/* Compress `n` bytes of `data` as gzip (RFC 1952, zlib's default level;
+ * deterministic: no file name, mtime 0). *out is a new buffer (free())
+ * of *outlen bytes. False when out of memory. */
+bool rp_gzip(const char *data, size_t n, unsigned char **out, size_t *outlen);
+
 /* --- model helpers --------------------------------------------------------
  */
 
@@ -103,14 +112,28 @@ bool rp_status_is(const json_t *sc, const char *status);
  * entries, and the verdict (fail: a failing check, a harness error or a
  * stale baseline entry). */
 struct rp_totals {
-    struct rp_counts checks;
-    size_t scenarios, failed, errors, skipped, stale;
+    struct rp_counts checks; /* not_applicable scenarios' checks left out */
+    size_t scenarios, failed, errors, skipped, not_applicable, stale;
     bool fail;
 };
 void rp_count_run(const json_t *model, struct rp_totals *t);
 
 /* Is this check a FAILURE the baseline expects ("expected_failure")? */
 bool rp_is_expected(const json_t *check);
+
+/* Is this check one of its scenario's key checks, the point under test
+ * ("key": true, set by the harness; absent in older results)? */
+bool rp_is_key(const json_t *check);
+
+/* Why a "not_applicable" scenario was not judged: its "skip_reason", else
+ * a generic sentence. Borrowed or static. */
+const char *rp_na_reason(const json_t *sc);
+
+/* One line for the transcript exchange `seq` of `sc`:
+ * "#4 GET /authorize -> 302" (the path cut at 80 characters, an arrow),
+ * or "#4 (not in the transcript)". Escaped for `mode`. */
+void rp_put_exchange_line(struct rp_out *o, const json_t *sc, json_int_t seq,
+                          enum rp_esc mode);
 
 /* Integer member or 0. */
 json_int_t rp_int(const json_t *obj, const char *key);

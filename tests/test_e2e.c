@@ -191,8 +191,12 @@ static void test_no_pkce_mutation_fails(void **state)
         "--scenarios", f->scenarios, "--client-cmd",        cmd,     "-q",
         NULL};
     assert_int_equal(authcheck(f, args, &text), 1);
-    assert_non_null(strstr(text, "FAIL core/dcr-happy-path"));
-    assert_non_null(strstr(text, "FAILURE pkce-s256-method-used: "));
+    /* -q: the recap, grouped by first cause (reports/causes.h): no PKCE
+     * is first seen in the authorization request */
+    assert_non_null(strstr(text, "CAUSE pkce-code-challenge-sent "
+                                 "[authorization, MUST] in 1 scenario "));
+    assert_non_null(strstr(text, "\n  scenario: core/dcr-happy-path\n"));
+    assert_non_null(strstr(text, " pkce-s256-method-used (1)"));
     free(text);
     res = load_results(out);
     sc = json_array_get(json_object_get(res, "scenarios"), 0);

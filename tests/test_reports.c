@@ -20,9 +20,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
+#include "common/b64url.h"
 #include "common/json.h"
+#include "harness/checks.h"
 #include "reports/baseline.h"
+#include "reports/causes.h"
 #include "reports/reports.h"
 #include "reports/reports_int.h"
 
@@ -292,6 +296,60 @@ static void test_unsafe_scenario_id(void **state)
     json_decref(model);
 }
 
+/* The transcripts data of a report.html, decoded: the text inside
+ * <script id="transcripts"> is base64 of gzip of a JSON array. A new
+ * string, "" when the page has none. */
+static char *html_data(const char *html)
+{
+    const char *start = strstr(html, "id=\"transcripts\"");
+    const char *end;
+    uint8_t *gz = NULL;
+    size_t gzlen = 0;
+    char *b64, *out;
+    z_stream z;
+    size_t cap = 1 << 20;
+
+    if (start == NULL) {
+        return strdup("");
+    }
+    start = strchr(start, '>') + 1;
+    end = strstr(start, "</script>");
+    assert_non_null(end);
+    b64 = calloc(1, (size_t)(end - start) + 1);
+    assert_non_null(b64);
+    for (const char *p = start, *q; p < end; p = q) {
+        q = p + 1;
+        if (*p != '\n') {
+            b64[strlen(b64)] = *p;
+        }
+    }
+    assert_true(ac_b64_decode(b64, strlen(b64), &gz, &gzlen, NULL));
+    out = malloc(cap);
+    assert_non_null(out);
+    memset(&z, 0, sizeof z);
+    assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+    z.next_in = gz;
+    z.avail_in = (uInt)gzlen;
+    for (;;) {
+        int rc;
+        z.next_out = (Bytef *)out + z.total_out;
+        z.avail_out = (uInt)(cap - 1 - z.total_out);
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            break;
+        }
+        assert_int_equal(rc, Z_OK);
+        cap *= 2;
+        out = realloc(out, cap);
+        assert_non_null(out);
+    }
+    out[z.total_out] = '\0';
+    inflateEnd(&z);
+    free(gz);
+    free(b64);
+    return out;
+}
+
 /* --- redaction ----------------------------------------------------------- */
 
 struct scan {
@@ -318,6 +376,18 @@ static void scan_file(const char *path, void *ctx)
     }
     for (const char *t = text; (t = strstr(t, "[redacted:")) != NULL; t++) {
         s->tags++;
+    }
+    /* report.html carries the transcripts compressed: scan them too. */
+    if (strstr(path, "report.html") != NULL) {
+        char *data = html_data(text);
+        json_array_foreach(s->planted, i, p)
+        {
+            if (strstr(data, json_string_value(p)) != NULL) {
+                fail_msg("%s's transcripts contain the planted secret %s", path,
+                         json_string_value(p));
+            }
+        }
+        free(data);
     }
     free(text);
 }
@@ -497,11 +567,20 @@ static void test_html_structure(void **state)
 {
     char *dir = render("model.json", RP_HTML);
     char *html = read_out(dir, "report.html");
-    const char *findings, *overview, *fail_row, *ok_row;
+    char *data = html_data(html);
+    json_t *doc = ac_json_parse(data, strlen(data), NULL);
+    const json_t *s1 = json_array_get(doc, 0), *ex;
+    const char *causes, *overview, *fail_row, *ok_row;
+    size_t i;
+    bool seq6 = false;
 
     (void)state;
-    /* Self-contained: one inline script, no external resource. */
-    assert_int_equal(count(html, "<script"), 1);
+    /* Self-contained: our script and the transcripts data block, no
+     * external resource. */
+    assert_int_equal(count(html, "<script"), 2);
+    assert_int_equal(count(html, "<script type=\"application/octet-stream\" "
+                                 "id=\"transcripts\""),
+                     1);
     assert_int_equal(count(html, "<script src"), 0);
     assert_int_equal(count(html, "<link"), 0);
     assert_int_equal(count(html, "@import"), 0);
@@ -512,45 +591,72 @@ static void test_html_structure(void **state)
     assert_int_equal(count(html, "class=\"check\" id=\"s2-check-0\" "
                                  "data-status=\"FAILURE\" data-level=\"MUST\""),
                      1);
-    assert_int_equal(count(html, "data-status=\"SUCCESS\""), 3);
+    assert_int_equal(count(html, "<tr class=\"check\" id=\"s1-check-0\" "
+                                 "data-status=\"SUCCESS\""),
+                     1);
     assert_int_equal(count(html, "<section class=\"scenario\""), 2);
     assert_int_equal(count(html, "<tr class=\"matrix-row\""), 2);
-    assert_int_equal(count(html, "class=\"finding\""), 2);
+    /* One root cause (the failure) and one warning group. */
+    assert_int_equal(count(html, "<article class=\"cause\""), 2);
+    assert_int_equal(count(html, "<article class=\"cause\" id=\"c1\" "
+                                 "data-status=\"FAILURE\""),
+                     1);
     assert_non_null(strstr(html, "<input type=\"checkbox\" "
                                  "id=\"filter-failing\">"));
     assert_non_null(strstr(html, "id=\"filter-family\""));
     assert_non_null(strstr(html, "id=\"filter-level\""));
     assert_non_null(strstr(html, "@media print"));
     assert_non_null(strstr(html, "@media (max-width:"));
-    /* Failing first: the findings come before the overview, the failed
-     * scenario's section before the passed one, and the failure carries
-     * its spec link and its evidence exchange inline. */
-    findings = strstr(html, "id=\"findings\"");
+    /* Failing first: the causes come before the overview, the failed
+     * scenario's section before the passed one, and the cause carries
+     * its spec link and a link to its scenario's evidence exchange. */
+    causes = strstr(html, "<section id=\"causes\"");
     overview = strstr(html, "id=\"overview\"");
-    assert_non_null(findings);
-    assert_true(findings < overview);
+    assert_non_null(causes);
+    assert_true(causes < overview);
     assert_true(strstr(html, "id=\"s2\"") < strstr(html, "id=\"s1\""));
     fail_row = strstr(html, "data-check=\"pkce-s256-method-used\"");
     assert_true(fail_row != NULL && fail_row < overview);
     assert_true(strstr(fail_row, "href=\"https://modelcontextprotocol.io/"
                                  "specification/2026-07-28/") < overview);
-    assert_true(strstr(fail_row, "id=\"f1-ex-0\"") < overview);
-    /* A check row links to its evidence exchange, which exists. */
+    assert_true(strstr(fail_row, "href=\"#s2-check-0\"") < overview);
+    assert_true(strstr(fail_row, "href=\"#s2-ex-0\"") < overview);
+    /* Every check id once in #requirements, linked from the rows. */
+    assert_non_null(strstr(html, "<tr class=\"requirement\" "
+                                 "id=\"req-pkce-s256-method-used\">"));
+    assert_non_null(strstr(html, "href=\"#req-pkce-s256-method-used\""));
+    /* A check row links to its evidence exchange, which is in the
+     * transcripts data (rendered by the script when opened). */
     ok_row = strstr(html, "data-check=\"pkce-verifier-matches-challenge\"");
     assert_non_null(ok_row);
     assert_non_null(strstr(ok_row, "href=\"#s1-ex-6\""));
-    assert_non_null(strstr(html, "id=\"s1-ex-6\""));
-    /* The sequence diagram: 4 lifelines, one request + one return arrow
-     * per exchange (11), the browser hop to the client's callback. */
-    assert_int_equal(count(html, "<svg class=\"seq\""), 2);
-    assert_int_equal(count(html, "class=\"lifeline\""), 8);
-    assert_int_equal(count(html, "<line class=\"req\""), 12);
-    assert_int_equal(count(html, "<line class=\"ret\""), 12);
-    assert_non_null(strstr(html, "browser &#8594; client"));
-    assert_non_null(strstr(html, "browser &#8594; as"));
+    assert_non_null(doc);
+    assert_int_equal(json_array_size(doc), 2);
+    json_array_foreach(json_object_get(s1, "transcript"), i, ex)
+    {
+        seq6 = seq6 || json_integer_value(json_object_get(ex, "seq")) == 6;
+    }
+    assert_true(seq6);
+    assert_int_equal(json_array_size(json_object_get(s1, "routes")),
+                     json_array_size(json_object_get(s1, "transcript")));
+    assert_int_equal(count(html, "<details class=\"transcript\">"), 2);
+    /* No exchange is rendered in the page itself any more. */
+    assert_int_equal(count(html, "<div class=\"exchange\""), 0);
+    /* The sequence diagram, in the data: 4 lifelines, one request + one
+     * return arrow per exchange, the browser hop to the client's
+     * callback. */
+    assert_int_equal(count(data, "<svg class=\\\"seq\\\""), 2);
+    assert_int_equal(count(data, "class=\\\"lifeline\\\""), 8);
+    assert_int_equal(count(data, "<line class=\\\"req\\\""), 12);
+    assert_int_equal(count(data, "<line class=\\\"ret\\\""), 12);
+    assert_non_null(strstr(data, "[\"browser\",\"client\"]"));
+    assert_non_null(strstr(data, "[\"browser\",\"as\"]"));
     /* Redacted: the code in the redirect is a tag, never the value. */
     assert_null(strstr(html, "SplxlOBeZQQYbYS6WxSbIA"));
-    assert_non_null(strstr(html, "code=[redacted:"));
+    assert_null(strstr(data, "SplxlOBeZQQYbYS6WxSbIA"));
+    assert_non_null(strstr(data, "code=[redacted:"));
+    json_decref(doc);
+    free(data);
     free(html);
     remove_tree(dir);
     free(dir);
@@ -623,6 +729,10 @@ static void test_hostile_escaping(void **state)
     char *xml = read_out(dir, "junit.xml");
     char *md = read_out(dir, "report.md");
     char *html = read_out(dir, "report.html");
+    char *data = html_data(html);
+    json_t *doc;
+    const json_t *sc;
+    size_t i;
 
     (void)state;
     assert_clean_chars("junit.xml", xml);
@@ -652,9 +762,10 @@ static void test_hostile_escaping(void **state)
         free(msg);
     }
 
-    /* HTML: exactly our one script, no injected tag or attribute, and no
-     * javascript: link (the hostile spec URL is shown as text). */
-    assert_int_equal(count(html, "<script"), 1);
+    /* HTML: exactly our script and data block, no injected tag or
+     * attribute, and no javascript: link (the hostile spec URL is shown
+     * as text). */
+    assert_int_equal(count(html, "<script"), 2);
     assert_null(strstr(html, "<svg onload"));
     assert_null(strstr(html, "<img"));
     assert_null(strstr(html, "<b>"));
@@ -663,11 +774,23 @@ static void test_hostile_escaping(void **state)
                                  "&quot;q&quot; &#39;a&#39; &amp;"));
     assert_non_null(strstr(html, "data-check=\"evil&lt;id&gt;&amp;&quot;"
                                  "&#39;\""));
-    assert_non_null(strstr(html, "as&quot;&gt;&lt;svg onload=alert(1)&gt;"));
     assert_non_null(
         strstr(html, "href=\"https://example.com/x?a=1&amp;b=&quot;&lt;"));
-    /* The tool output inside the SSE body and the client's output. */
-    assert_non_null(strstr(html, "tool said &lt;script&gt;"));
+    /* The transcripts data: the diagram's markup escaped by us (the
+     * hostile server id as a lifeline label), the exchanges raw JSON
+     * that the script puts in the page as text only. */
+    doc = ac_json_parse(data, strlen(data), NULL);
+    assert_non_null(doc);
+    json_array_foreach(doc, i, sc)
+    {
+        const char *svg = json_string_value(json_object_get(sc, "svg"));
+        assert_non_null(svg);
+        assert_null(strstr(svg, "<svg onload"));
+        assert_null(strstr(svg, "<script"));
+    }
+    assert_non_null(strstr(data, "as&quot;&gt;&lt;svg onload=aler"));
+    assert_non_null(strstr(data, "tool said <script>"));
+    json_decref(doc);
     assert_non_null(strstr(html, "stderr: &lt;script&gt;"));
     assert_int_equal(count(html, "<section class=\"scenario\""), 3);
     assert_int_equal(
@@ -685,6 +808,7 @@ static void test_hostile_escaping(void **state)
     assert_non_null(strstr(md, "(https://example.com/x?a=1&b=%22%3C%3E%7C"
                                "%28%29)"));
     assert_md_tables(md);
+    free(data);
     free(xml);
     free(md);
     free(html);
@@ -739,23 +863,321 @@ static void test_escape_table(void **state)
     }
 }
 
-/* report.md summarises per family and lists failures with spec links. */
+/* report.md opens with the root causes, summarises per family, groups
+ * the warnings and folds the list of every failing check, each with its
+ * evidence exchange in one line. */
 static void test_markdown_content(void **state)
 {
     char *dir = render("hostile.json", RP_MARKDOWN);
     char *md = read_out(dir, "report.md");
 
     (void)state;
-    assert_non_null(strstr(md, "| core | 1 | 1 | 0 | 0 | 3 | 0 | 1 |"));
-    assert_non_null(strstr(md, "| hostile | 2 | 0 | 1 | 1 | 0 | 1 | 1 |"));
-    assert_non_null(strstr(md, "| all | 3 | 1 | 1 | 1 | 3 | 1 | 2 |"));
-    assert_non_null(strstr(md, "## Failing checks"));
+    assert_non_null(strstr(md, "| core | 1 | 1 | 0 | 0 | 0 | 3 | 0 | 1 |"));
+    assert_non_null(strstr(md, "| hostile | 2 | 0 | 1 | 1 | 0 | 0 | 1 | 1 |"));
+    assert_non_null(strstr(md, "| all | 3 | 1 | 1 | 1 | 0 | 3 | 1 | 2 |"));
+    assert_non_null(strstr(md, "## Root causes"));
+    assert_non_null(strstr(md, "### 1. evil-failure (other, MUST): 1 "
+                               "scenario, 1 failing check"));
     assert_non_null(strstr(md, "## Warnings"));
     assert_non_null(strstr(md, "## Harness errors"));
-    assert_true(strstr(md, "## Failing checks") < strstr(md, "## Warnings"));
+    assert_non_null(strstr(md, "<details><summary>Every failing check (1)"));
+    assert_true(strstr(md, "## Root causes") < strstr(md, "## Warnings"));
+    /* The evidence column: seq, method, path (escaped), status. */
+    assert_non_null(strstr(md, "#0 POST /token \xE2\x86\x92 400; #1 POST "
+                               "/mcp \xE2\x86\x92 200; #2 POST "
+                               "/mcp&lt;img src=x onerror=alert(1)&gt; "
+                               "\xE2\x86\x92 0 |"));
     free(md);
     remove_tree(dir);
     free(dir);
+}
+
+/* --- root causes ------------------------------------------------------ */
+
+/* A check object as the harness writes it. */
+static json_t *check(const char *id, const char *status, const char *msg)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "id", id,
+                     "level", "MUST", "status", status, "spec", "2026-07-28",
+                     "spec_url", "https://example.com/", "summary", "s",
+                     "message", msg, "evidence");
+}
+
+/* One scenario shape of the grouping table: `copies` scenarios with
+ * these checks (id, status, message; %d in a message is the copy's
+ * number, so messages differ in ports and such as real ones do). */
+struct shape {
+    size_t copies;
+    const char *status;
+    const char *checks[6][3];
+};
+
+struct want_cause {
+    const char *check;
+    size_t nscenarios, nchecks, ndown;
+};
+
+static json_t *shape_model(const struct shape *shapes, size_t n)
+{
+    json_t *model = json_pack("{s:[]}", "scenarios");
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < shapes[i].copies; c++, k++) {
+            json_t *checks = json_array();
+            char id[64];
+            snprintf(id, sizeof id, "fam%zu/s%03zu", i, k);
+            for (size_t j = 0; j < 6 && shapes[i].checks[j][0] != NULL; j++) {
+                char msg[256];
+                snprintf(msg, sizeof msg, shapes[i].checks[j][2],
+                         (int)(40000 + k));
+                json_array_append_new(
+                    checks,
+                    check(shapes[i].checks[j][0], shapes[i].checks[j][1], msg));
+            }
+            json_array_append_new(json_object_get(model, "scenarios"),
+                                  json_pack("{s:s, s:s, s:o, s:[]}", "id", id,
+                                            "status", shapes[i].status,
+                                            "checks", checks, "transcript"));
+        }
+    }
+    return model;
+}
+
+/* The grouping is right, not cosmetic: 27 scenarios that never fetched
+ * the PRM are one cause whatever else failed after; a check earlier in
+ * the flow wins over one earlier in the array; messages that differ only
+ * in ports, quoted values and redaction tags group; expected failures,
+ * passed and not-applicable scenarios are no cause. */
+static void test_causes_grouping(void **state)
+{
+    static const struct shape shapes[] = {
+        {27,
+         "failed",
+         {{"client-exit-status", "FAILURE", "run 1 of 1 exited 1"},
+          {"prm-fetched", "FAILURE",
+           "the client never requested the Protected Resource Metadata"},
+          {"as-metadata-fetched", "FAILURE",
+           "the client never requested the authorization server metadata"},
+          {"mcp-call-succeeded", "FAILURE", "the client never called tool"},
+          {"state-roundtrip", "WARNING", "no authorization request"}}},
+        {3,
+         "failed",
+         {{"prm-fetched", "SUCCESS", "fetched"},
+          {"pkce-s256-method-used", "FAILURE",
+           "request to http://127.0.0.1:%d/authorize: code_challenge_method "
+           "was \"plain\", token [redacted:0123abcd]"},
+          {"mcp-call-succeeded", "FAILURE", "tool call failed"}}},
+        {1,
+         "failed",
+         {{"prm-fetched", "SUCCESS", "fetched"},
+          {"mcp-call-succeeded", "FAILURE", "tool call failed"},
+          {"scope-step-up-escalation", "FAILURE",
+           "the point under test was not exercised: no 403"}}},
+        {2, "passed", {{"prm-fetched", "SUCCESS", "fetched"}}},
+        {1,
+         "not_applicable",
+         {{"prm-fetched", "FAILURE",
+           "the client never requested the Protected Resource Metadata"}}},
+    };
+    static const struct want_cause want[] = {
+        {"prm-fetched", 27, 27 * 4, 3},
+        {"pkce-s256-method-used", 3, 6, 1},
+        {"scope-step-up-escalation", 1, 2, 1},
+    };
+    json_t *model = shape_model(shapes, sizeof shapes / sizeof shapes[0]);
+    struct rp_causes cs, warn;
+    struct ac_err err = {0};
+
+    (void)state;
+    assert_true(rp_causes_find(model, RP_CAUSE_FAILURE, &cs, &err));
+    assert_int_equal(cs.n, sizeof want / sizeof want[0]);
+    assert_int_equal(cs.nscenarios, 31);
+    for (size_t i = 0; i < cs.n; i++) {
+        assert_string_equal(cs.v[i].check, want[i].check);
+        assert_int_equal(cs.v[i].nscenarios, want[i].nscenarios);
+        assert_int_equal(cs.v[i].nchecks, want[i].nchecks);
+        assert_int_equal(cs.v[i].ndown, want[i].ndown);
+    }
+    /* the cause is the second check of each of the 27, not the first */
+    assert_int_equal(cs.v[0].check_at[0], 1);
+    assert_int_equal(cs.v[0].stage, RP_STAGE_DISCOVERY);
+    assert_int_equal(cs.v[0].down[0].count, 27);
+    assert_string_equal(cs.v[0].message,
+                        "the client never requested the Protected Resource "
+                        "Metadata");
+    assert_string_equal(cs.v[2].down[0].check, "mcp-call-succeeded");
+    /* warnings: every one, grouped, from any judged scenario */
+    assert_true(rp_causes_find(model, RP_CAUSE_WARNING, &warn, &err));
+    assert_int_equal(warn.n, 1);
+    assert_int_equal(warn.v[0].nscenarios, 27);
+    assert_int_equal(warn.v[0].ndown, 0);
+    rp_causes_free(&warn);
+    rp_causes_free(&cs);
+    /* an expected failure is no cause; the baseline's grouping lists it */
+    json_object_set_new(
+        json_array_get(
+            json_object_get(
+                json_array_get(json_object_get(model, "scenarios"), 30),
+                "checks"),
+            2),
+        "expected_failure", json_true());
+    json_object_set_new(
+        json_array_get(
+            json_object_get(
+                json_array_get(json_object_get(model, "scenarios"), 30),
+                "checks"),
+            1),
+        "expected_failure", json_true());
+    assert_true(rp_causes_find(model, RP_CAUSE_FAILURE, &cs, &err));
+    assert_int_equal(cs.n, 2);
+    assert_int_equal(cs.nscenarios, 30);
+    rp_causes_free(&cs);
+    assert_true(rp_causes_find(model, RP_CAUSE_EXPECTED, &cs, &err));
+    assert_int_equal(cs.n, 2);
+    assert_int_equal(cs.nchecks, 2);
+    rp_causes_free(&cs);
+    json_decref(model);
+}
+
+static void test_cause_key(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"plain text", "plain text"},
+        {"run 1 of 2 exited 17", "run N of N exited N"},
+        {"GET http://127.0.0.1:41234/mcp?x=1 answered 401",
+         "GET <url> answered N"},
+        {"tool \"echo\" failed", "tool \"...\" failed"},
+        {"token [redacted:0a1b2c3d] reused", "token [redacted] reused"},
+        {"unterminated \"quote", "unterminated \"quote"},
+        {"", ""},
+        {NULL, ""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = rp_cause_key(cases[i].in);
+        assert_non_null(got);
+        if (strcmp(got, cases[i].want) != 0) {
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, got,
+                     cases[i].want);
+        }
+        free(got);
+    }
+}
+
+/* Every registered check has a stage, and the stages follow the flow. */
+static void test_every_check_has_a_stage(void **state)
+{
+    static const char *const flow[] = {
+        "prm-fetched",
+        "client-registered",
+        "pkce-code-challenge-sent",
+        "pkce-code-verifier-sent",
+        "bearer-header-used",
+        "refresh-token-rotation",
+        "mcp-call-succeeded",
+    };
+    size_t n = 0;
+    const struct hc_check *reg = hc_registry(&n);
+
+    (void)state;
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++) {
+        if (rp_check_stage(reg[i].id) == RP_STAGE_OTHER) {
+            fail_msg("check %s has no stage in reports/causes.c", reg[i].id);
+        }
+    }
+    for (size_t i = 1; i < sizeof flow / sizeof flow[0]; i++) {
+        assert_true(rp_check_stage(flow[i - 1]) < rp_check_stage(flow[i]));
+    }
+    assert_int_equal(rp_check_stage("no-such-check"), RP_STAGE_OTHER);
+}
+
+/* The members the harness adds (docs/RESULTS.md): "key" on checks, the
+ * scenario status "not_applicable", the run's "mode". */
+static void test_key_not_applicable_mode(void **state)
+{
+    json_t *model = load("model.json");
+    json_t *secrets = load("secrets.json");
+    json_t *scs = json_object_get(model, "scenarios");
+    char *dir = make_tmpdir(), *md, *html, *junit;
+    const char *sec;
+    struct ac_err err = {0};
+    json_t *na = json_pack(
+        "{s:s, s:s, s:s, s:[s], s:s, s:s, s:i, s:[], s:[o], s:[]}", "id",
+        "registration/cimd-only", "title", "CIMD", "family", "registration",
+        "spec", "2026-07-28", "status", "not_applicable", "skip_reason",
+        "client does not claim <cimd>", "duration_ms", 0, "runs", "checks",
+        check("prm-fetched", "FAILURE", "never fetched"), "transcript");
+
+    (void)state;
+    json_object_set_new(model, "mode",
+                        json_pack("{s:b, s:[ss]}", "strict", 1,
+                                  "client_features", "dcr", "refresh"));
+    /* the failing check of authorization/pkce-plain is its key check */
+    json_object_set_new(
+        json_array_get(json_object_get(json_array_get(scs, 1), "checks"), 0),
+        "key", json_true());
+    json_array_append_new(scs, na);
+    if (!rp_write(model, secrets, dir, HUMAN, &err)) {
+        fail_msg("rp_write: %s", err.msg);
+    }
+    md = read_out(dir, "report.md");
+    html = read_out(dir, "report.html");
+    junit = read_out(dir, "junit.xml");
+    /* counted apart: its FAILURE fails nothing */
+    assert_non_null(strstr(md, "**FAIL**: 1 of 3 scenarios failed, 0 with "
+                               "harness errors; 1 failing checks, 1 "
+                               "warnings, 1 scenarios not applicable."));
+    assert_non_null(strstr(md, "Mode: strict; client features: dcr, "
+                               "refresh\n"));
+    assert_non_null(strstr(md, "## Not applicable"));
+    assert_non_null(strstr(md, "| registration/cimd-only | client does not "
+                               "claim &lt;cimd&gt; |"));
+    assert_non_null(strstr(md, "| authorization/pkce-plain | failed | "
+                               "pkce-s256-method-used: FAILURE |"));
+    assert_non_null(strstr(md, "| registration | 1 | 0 | 0 | 0 | 1 | 0 | "
+                               "0 | 0 |"));
+    assert_md_tables(md);
+    /* html: key verdict before the check table, key row first */
+    sec = strstr(html, "<section class=\"scenario\" id=\"s2\"");
+    assert_non_null(sec);
+    assert_non_null(strstr(sec, "<p class=\"key-verdict\">Point under "
+                                "test: <a href=\"#s2-check-0\">"));
+    assert_true(strstr(sec, "class=\"key-verdict\"") <
+                strstr(sec, "<table class=\"checks\""));
+    assert_non_null(strstr(html, "data-check=\"pkce-s256-method-used\" "
+                                 "data-key=\"true\""));
+    assert_non_null(strstr(html, "<dd id=\"mode\" data-strict=\"true\">"
+                                 "strict</dd>"));
+    assert_non_null(strstr(html, "<code>dcr</code>, <code>refresh</code>"));
+    assert_non_null(strstr(html, "<span class=\"badge not_applicable\">not "
+                                 "applicable</span>"));
+    assert_non_null(strstr(html, "Not applicable, not judged: client does "
+                                 "not claim &lt;cimd&gt;"));
+    assert_non_null(strstr(html, ", 1 scenarios not applicable</p>"));
+    assert_true(strstr(html, "data-scenario=\"core/dcr-happy-path\"") <
+                strstr(html, "data-scenario=\"registration/cimd-only\""));
+    assert_int_equal(count(html, "<article class=\"cause\""), 2);
+    /* junit: skipped with the reason, not a failure */
+    assert_non_null(strstr(junit, "<testsuite name=\"registration/cimd-only\" "
+                                  "tests=\"1\" failures=\"0\" errors=\"0\" "
+                                  "skipped=\"1\""));
+    assert_non_null(strstr(junit, "<skipped message=\"not applicable: client "
+                                  "does not claim &lt;cimd&gt;\"/>"));
+    assert_non_null(strstr(junit, "<testsuites name=\"authcheck\" tests=\"7\" "
+                                  "failures=\"1\" errors=\"0\" skipped=\"2\""));
+    assert_junit_valid(dir);
+    free(md);
+    free(html);
+    free(junit);
+    remove_tree(dir);
+    free(dir);
+    json_decref(model);
+    json_decref(secrets);
 }
 
 static struct rp_baseline *parse(const char *text, struct ac_err *err);
@@ -794,7 +1216,8 @@ static void test_skipped_scenario(void **state)
     assert_non_null(strstr(md, "## Skipped scenarios"));
     assert_non_null(strstr(md, "| tokens/later | needs"));
     assert_null(strstr(md, "## Harness errors"));
-    assert_non_null(strstr(md, "| tokens/later | skipped | 0 | 0 | 0 | 1 |"));
+    assert_non_null(strstr(
+        md, "| tokens/later | skipped | \xE2\x80\x94 | 0 | 0 | 0 | 1 |"));
     assert_non_null(strstr(html, "<span class=\"badge skipped\">skipped"));
     assert_non_null(strstr(html, "Pending, not run: needs &lt;a&gt; feature"));
     assert_null(strstr(html, "badge unknown"));
@@ -1202,6 +1625,10 @@ int main(void)
         cmocka_unit_test(test_escape_table),
         cmocka_unit_test(test_markdown_content),
         cmocka_unit_test(test_skipped_scenario),
+        cmocka_unit_test(test_causes_grouping),
+        cmocka_unit_test(test_cause_key),
+        cmocka_unit_test(test_every_check_has_a_stage),
+        cmocka_unit_test(test_key_not_applicable_mode),
         cmocka_unit_test(test_render_dir),
         cmocka_unit_test(test_baseline_parse_good),
         cmocka_unit_test(test_baseline_parse_bad),
