@@ -231,8 +231,7 @@ static bool as_routes(struct mo_as *as, struct ac_err *err)
                      mo_as_handle_introspect, err) &&
            add_route(as, "GET", p, "/consent", "consent", mo_as_handle_consent,
                      err) &&
-           (as->keys == NULL ||
-            add_route(as, "GET", p, "/jwks", "jwks", mo_as_handle_jwks, err));
+           add_route(as, "GET", p, "/jwks", "jwks", mo_as_handle_jwks, err);
 }
 
 /* Its own server on 127.0.0.1:0, bound (origin known) but not serving. */

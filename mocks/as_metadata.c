@@ -36,7 +36,7 @@ static json_t *metadata_doc(const struct mo_as *as, bool oidc)
         "introspection_endpoint", endpoint_url(as, "/introspect"));
     bool ok = doc != NULL;
 
-    if (ok && as->keys != NULL) {
+    if (ok && (as->keys != NULL || oidc)) {
         ok = json_object_set_new(doc, "jwks_uri", endpoint_url(as, "/jwks")) ==
              0;
     }
@@ -52,8 +52,14 @@ static json_t *metadata_doc(const struct mo_as *as, bool oidc)
         ok = json_object_set(doc, "scopes_supported", as->scopes) == 0;
     }
     if (ok && oidc) {
+        /* OpenID Connect Discovery 1.0 §3 REQUIRES jwks_uri (above),
+         * subject_types_supported and id_token_signing_alg_values_supported
+         * (RS256 included); strict client libraries reject a document
+         * without them even though this mock issues no ID tokens. */
         ok = json_object_set_new(doc, "subject_types_supported",
-                                 json_pack("[s]", "public")) == 0;
+                                 json_pack("[s]", "public")) == 0 &&
+             json_object_set_new(doc, "id_token_signing_alg_values_supported",
+                                 json_pack("[s]", "RS256")) == 0;
     }
     if (!ok) {
         json_decref(doc);
@@ -92,7 +98,10 @@ bool mo_as_handle_jwks(void *ctx, const struct mo_req *req,
                        struct mo_reply *rep)
 {
     struct mo_as *as = ctx;
-    json_t *doc = mo_keys_jwks(as->keys);
+    /* Without signing keys (opaque tokens) the set is empty, but it
+     * exists: the OIDC document names it. */
+    json_t *doc =
+        as->keys != NULL ? mo_keys_jwks(as->keys) : json_pack("{s:[]}", "keys");
     bool ok = doc != NULL && mo_reply_json(rep, 200, doc);
 
     (void)req;

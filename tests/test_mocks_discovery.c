@@ -93,8 +93,25 @@ static void test_oidc_forms(void **state)
     assert_int_equal(get(o, "/t1/.well-known/openid-configuration", &r), 200);
     doc = th_json(&r);
     assert_string_equal(ac_json_str(doc, "issuer"), mo_world_issuer(w, 0));
+    /* OpenID Connect Discovery 1.0 §3: the REQUIRED members. */
     assert_non_null(json_object_get(doc, "subject_types_supported"));
-    json_decref(doc);
+    assert_non_null(json_object_get(doc, "response_types_supported"));
+    assert_true(ac_json_array_has_str(
+        json_object_get(doc, "id_token_signing_alg_values_supported"),
+        "RS256"));
+    {
+        /* jwks_uri names a JWK Set that exists (empty: opaque tokens). */
+        char *jwks = strdup(ac_json_str(doc, "jwks_uri"));
+        json_t *set;
+
+        json_decref(doc);
+        th_resp_free(&r);
+        assert_int_equal(th_http("GET", jwks, NULL, NULL, 0, &r), 200);
+        set = th_json(&r);
+        assert_true(json_is_array(json_object_get(set, "keys")));
+        json_decref(set);
+        free(jwks);
+    }
     th_resp_free(&r);
     free(o);
     mo_world_stop(w);
