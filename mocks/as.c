@@ -155,6 +155,42 @@ static bool tokens_configure(struct mo_as *as, const json_t *tokens,
     return true;
 }
 
+/* The token endpoint authentication methods advertised (RFC 8414 §2) and
+ * assigned at registration: the scenario's list, else all four. */
+static bool auth_methods_configure(struct mo_as *as, const json_t *list,
+                                   struct ac_err *err)
+{
+    static const char *const known[] = {"none", "client_secret_basic",
+                                        "client_secret_post", "private_key_jwt",
+                                        NULL};
+    size_t i;
+    const json_t *m;
+
+    as->auth_methods =
+        json_array_size(list) > 0
+            ? json_deep_copy(list)
+            : json_pack("[s, s, s, s]", known[0], known[1], known[2], known[3]);
+    if (as->auth_methods == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory configuring an AS");
+        return false;
+    }
+    json_array_foreach(as->auth_methods, i, m)
+    {
+        size_t k = 0;
+
+        while (known[k] != NULL &&
+               (!json_is_string(m) || strcmp(json_string_value(m), known[k]))) {
+            k++;
+        }
+        if (known[k] == NULL) {
+            AC_ERR(err, AC_ERR_INVALID,
+                   "token_endpoint_auth_methods[%zu]: unknown method", i);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool as_configure(struct mo_as *as, const json_t *conf,
                          struct ac_err *err)
 {
@@ -185,6 +221,10 @@ static bool as_configure(struct mo_as *as, const json_t *conf,
     as->resource_optional =
         json_is_false(json_object_get(conf, "resource_required"));
     as->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
+    if (!auth_methods_configure(
+            as, json_object_get(conf, "token_endpoint_auth_methods"), err)) {
+        return false;
+    }
     return tokens_configure(as, json_object_get(conf, "tokens"), err);
 }
 
@@ -358,6 +398,7 @@ void mo_as_free(struct mo_as *as)
     free(as->md_text[0]);
     free(as->md_text[1]);
     mo_keys_free(as->keys);
+    json_decref(as->auth_methods);
     free(as->id);
     free(as->path);
     free(as->issuer);

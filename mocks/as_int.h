@@ -52,7 +52,8 @@ struct mo_as {
     char *id;
     char *path; /* issuer path without a trailing "/", "" for none */
     char *issuer;
-    json_t *scopes; /* scopes_supported, NULL when not defined */
+    json_t *scopes;       /* scopes_supported, NULL when not defined */
+    json_t *auth_methods; /* token_endpoint_auth_methods_supported */
     bool oauth_md, oidc_md, dcr;
     bool cimd;         /* URL client ids: Client ID Metadata Documents */
     bool lenient;      /* profile "lenient" (docs/MOCKS.md "Profiles") */

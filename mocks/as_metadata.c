@@ -21,16 +21,15 @@ static json_t *endpoint_url(const struct mo_as *as, const char *suffix)
 static json_t *metadata_doc(const struct mo_as *as, bool oidc)
 {
     json_t *doc = json_pack(
-        "{s:s, s:o, s:o, s:[s], s:[s, s, s], s:[s, s, s, s], s:[s, s],"
+        "{s:s, s:o, s:o, s:[s], s:[s, s, s], s:O, s:[s, s],"
         " s:[s], s:b, s:o, s:o}",
         "issuer", as->issuer, "authorization_endpoint",
         endpoint_url(as, "/authorize"), "token_endpoint",
         endpoint_url(as, "/token"), "response_types_supported", "code",
         "grant_types_supported", "authorization_code", "refresh_token",
-        "client_credentials", "token_endpoint_auth_methods_supported", "none",
-        "client_secret_basic", "client_secret_post", "private_key_jwt",
-        "token_endpoint_auth_signing_alg_values_supported", "RS256", "ES256",
-        "code_challenge_methods_supported", "S256",
+        "client_credentials", "token_endpoint_auth_methods_supported",
+        as->auth_methods, "token_endpoint_auth_signing_alg_values_supported",
+        "RS256", "ES256", "code_challenge_methods_supported", "S256",
         "authorization_response_iss_parameter_supported", 1,
         "revocation_endpoint", endpoint_url(as, "/revoke"),
         "introspection_endpoint", endpoint_url(as, "/introspect"));

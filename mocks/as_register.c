@@ -227,6 +227,35 @@ static bool client_add(struct mo_as *as, json_t *md, struct client **out)
     return mo_as_secret_note(as, c->secret);
 }
 
+/* The token endpoint authentication method a registration gets: the one
+ * asked for when this server advertises it; else (absent, or one it does
+ * not support: RFC 7591 §3.2.1 lets the server replace a value) the RFC
+ * 7591 §2 default client_secret_basic when advertised, else the first
+ * advertised method. The response echoes it and the token endpoint
+ * honours it, so a client that does what it was told is never refused. */
+static void assign_auth_method(const struct mo_as *as, json_t *md)
+{
+    const json_t *asked = json_object_get(md, "token_endpoint_auth_method");
+    const char *pick = "client_secret_basic";
+
+    static const char *const known[] = {"none", "client_secret_basic",
+                                        "client_secret_post", "private_key_jwt",
+                                        NULL};
+
+    if (asked != NULL &&
+        (!str_in(json_string_value(asked), known) ||
+         ac_json_array_has_str(as->auth_methods, json_string_value(asked)))) {
+        return; /* kept, or refused by mo_as_check_metadata */
+    }
+    if (!ac_json_array_has_str(as->auth_methods, pick)) {
+        pick = json_string_value(json_array_get(as->auth_methods, 0));
+    }
+    if (pick != NULL) {
+        json_object_set_new(md, "token_endpoint_auth_method",
+                            json_string(pick));
+    }
+}
+
 bool mo_as_handle_register(void *ctx, const struct mo_req *req,
                            struct mo_reply *rep)
 {
@@ -249,6 +278,7 @@ bool mo_as_handle_register(void *ctx, const struct mo_req *req,
         json_decref(md);
         return mo_as_token_error(rep, "invalid_redirect_uri", why);
     }
+    assign_auth_method(as, md);
     why = mo_as_check_metadata(md);
     if (why != NULL) {
         json_decref(md);

@@ -181,6 +181,63 @@ static void test_register_ok(void **state)
     free(url);
 }
 
+/* A world advertising only client_secret_post: a registration without a
+ * method, or asking for one not advertised, gets client_secret_post, and
+ * the token endpoint accepts exactly that. */
+static void test_register_assigns_advertised(void **state)
+{
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\","
+        "\"token_endpoint_auth_methods\":[\"client_secret_post\"]}],"
+        "\"mcp_server\":{}}");
+    char *url = th_url(w, "/register");
+    char *md_url = th_fmt("%s/.well-known/oauth-authorization-server",
+                          mo_world_issuer(w, 0));
+    static const char *const asks[] = {
+        "", ",\"token_endpoint_auth_method\":\"none\"", NULL};
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    assert_int_equal(th_http("GET", md_url, NULL, NULL, 0, &r), 200);
+    doc = th_json(&r);
+    assert_int_equal(json_array_size(json_object_get(
+                         doc, "token_endpoint_auth_methods_supported")),
+                     1);
+    json_decref(doc);
+    th_resp_free(&r);
+    for (size_t i = 0; asks[i] != NULL; i++) {
+        char *body =
+            th_fmt("{\"redirect_uris\":[\"" TH_REDIRECT "\"]%s}", asks[i]);
+        char *id, *code, *form, *tok = th_url(w, "/token");
+
+        assert_int_equal(th_post_json(url, body, &r), 201);
+        doc = th_json(&r);
+        th_resp_free(&r);
+        assert_string_equal(ac_json_str(doc, "token_endpoint_auth_method"),
+                            "client_secret_post");
+        assert_non_null(ac_json_str(doc, "client_secret"));
+        id = strdup(ac_json_str(doc, "client_id"));
+        code = th_code(w, id, NULL);
+        assert_non_null(code);
+        form = th_code_body(w, id, code, TH_VERIFIER);
+        free(code);
+        code = th_fmt("%s&client_secret=%s", form,
+                      ac_json_str(doc, "client_secret"));
+        assert_int_equal(th_post_form(tok, NULL, code, &r), 200);
+        th_resp_free(&r);
+        free(code);
+        free(form);
+        free(id);
+        free(tok);
+        free(body);
+        json_decref(doc);
+    }
+    free(md_url);
+    free(url);
+    mo_world_stop(w);
+}
+
 static void test_register_errors(void **state)
 {
     static const struct {
@@ -840,6 +897,7 @@ int main(void)
         cmocka_unit_test(test_discovery_variants),
         cmocka_unit_test(test_wrapper_errors),
         cmocka_unit_test(test_register_ok),
+        cmocka_unit_test(test_register_assigns_advertised),
         cmocka_unit_test(test_register_errors),
         cmocka_unit_test(test_authorize_no_redirect),
         cmocka_unit_test(test_authorize_errors),
