@@ -48,6 +48,7 @@ struct field {
 
 static const char *const discovery_enum[] = {"oauth", "oidc", NULL};
 static const char *const registration_enum[] = {"dcr", "pre", "cimd", NULL};
+static const char *const resource_enum[] = {"url", "origin", NULL};
 static const char *const auth_method_enum[] = {"none", "client_secret_basic",
                                                "client_secret_post",
                                                "private_key_jwt", NULL};
@@ -170,6 +171,9 @@ static const struct field mcp_fields[] = {
      "\"2025-11-25\""},
     {"prm", T_STRING, false, prm_enum, NOLIMIT, NULL, NULL, false, "\"path\""},
     {"prm_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    /* the resource identifier: the MCP URL, or its origin (mocks/mcp.c) */
+    {"resource", T_STRING, false, resource_enum, NOLIMIT, NULL, NULL, false,
+     "\"url\""},
     {"response", T_STRING, false, response_enum, NOLIMIT, NULL, NULL, false,
      "\"json\""},
     {"scope_hierarchy", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,

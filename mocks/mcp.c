@@ -54,9 +54,11 @@ struct mo_mcp {
     char *prm_url;  /* where its PRM is served */
     char *path;
     bool prm_root;
-    bool prm_none;    /* prm "none": no PRM at all (2025-03-26 servers) */
-    char *prm_custom; /* prm "custom": the path, advertised only in the
-                         challenge */
+    bool resource_origin; /* resource "origin": the identifier is the
+                             origin, as a root PRM describes it */
+    bool prm_none;        /* prm "none": no PRM at all (2025-03-26 servers) */
+    char *prm_custom;     /* prm "custom": the path, advertised only in the
+                             challenge */
     enum wire wire;
     bool sse;              /* answer requests as text/event-stream */
     bool hierarchy;        /* scope "a" covers "a:b" */
@@ -964,6 +966,8 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
 
     m->path = strdup(path != NULL ? path : "/mcp");
     m->prm_root = prm != NULL && strcmp(prm, "root") == 0;
+    m->resource_origin = ac_json_str(conf, "resource") != NULL &&
+                         strcmp(ac_json_str(conf, "resource"), "origin") == 0;
     m->prm_none = prm != NULL && strcmp(prm, "none") == 0;
     if (prm != NULL && strcmp(prm, "custom") == 0) {
         m->prm_custom = strdup(custom != NULL ? custom : "/prm");
@@ -1021,7 +1025,11 @@ static bool mcp_urls(struct mo_mcp *m, const char *prm, struct ac_err *err)
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for MCP URLs");
         return false;
     }
-    m->resource = ac_url_canonical_resource(m->url);
+    /* RFC 9728 §3.3: a PRM at the root well-known URL describes the
+     * resource identified by the origin; with resource "origin" that is
+     * this server's identifier (PRM, audience, challenges alike). */
+    m->resource =
+        ac_url_canonical_resource(m->resource_origin ? origin : m->url);
     if (m->resource == NULL) {
         AC_ERR(err, AC_ERR_INVALID, "cannot canonicalise %s", m->url);
         return false;
