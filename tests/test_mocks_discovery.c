@@ -203,6 +203,29 @@ static void test_prm_custom(void **state)
     mo_world_stop(w);
 }
 
+/* resource "origin" (the official metadata-var2 world): the root PRM
+ * names the origin, and that is the identifier tokens are bound to. */
+static void test_prm_root_origin(void **state)
+{
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":"
+        "{\"path\":\"/mcp\",\"prm\":\"root\",\"resource\":\"origin\"}}");
+    char *o = origin_of(mo_world_mcp_url(w));
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    expect(o, "/.well-known/oauth-protected-resource/mcp", 404);
+    assert_int_equal(get(o, "/.well-known/oauth-protected-resource", &r), 200);
+    doc = th_json(&r);
+    assert_string_equal(ac_json_str(doc, "resource"), o);
+    assert_string_equal(mo_world_resource(w), o);
+    json_decref(doc);
+    th_resp_free(&r);
+    free(o);
+    mo_world_stop(w);
+}
+
 /* --- CIMD ------------------------------------------------------------ */
 
 static struct mo_world *cimd_world(void)
@@ -435,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_oidc_forms),
         cmocka_unit_test(test_metadata_members),
         cmocka_unit_test(test_prm_custom),
+        cmocka_unit_test(test_prm_root_origin),
         cmocka_unit_test(test_cimd_fetch_validate_cache),
         cmocka_unit_test(test_cimd_invalid_documents),
         cmocka_unit_test(test_cimd_on_locked_server),
