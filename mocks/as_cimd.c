@@ -90,12 +90,13 @@ static json_t *cimd_fetch_unlocked(const struct mo_as *as, const char *url)
  * official mock "accepts it as-is and uses hardcoded metadata"), so this
  * AS resolves it to a document of its own instead of fetching it: the
  * redirect URI its clients use, http://localhost:3000/callback, in both
- * loopback spellings (RFC 8252 §8.3); a scenario that turns on
- * loopback_any_port accepts them on any port (§7.3). */
+ * loopback spellings (RFC 8252 §8.3), on any port (§7.3: the port is
+ * the client's to choose) whatever the AS's loopback_any_port. */
 #define OFFICIAL_CIMD_URL "https://conformance-test.local/client-metadata.json"
 
 static struct client *cimd_builtin(struct mo_as *as, const char *id)
 {
+    struct client *c;
     json_t *doc = json_pack(
         "{s:s, s:s, s:[s, s], s:[s, s], s:[s], s:s}", "client_id", id,
         "client_name", "MCP conformance test client", "redirect_uris",
@@ -111,7 +112,11 @@ static struct client *cimd_builtin(struct mo_as *as, const char *id)
     }
     ac_log(AC_LOG_INFO, "%s: client %s resolved to the built-in document",
            as->id, id);
-    return mo_as_client_push(as, doc, id, NULL, false);
+    c = mo_as_client_push(as, doc, id, NULL, false);
+    if (c != NULL) {
+        c->loopback_any = true;
+    }
+    return c;
 }
 
 /* Fetch, validate and cache the document of a URL client_id. NULL when

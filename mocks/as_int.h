@@ -32,6 +32,8 @@ struct client {
     int64_t secret_expires_at; /* mo_now() seconds; 0 = never */
     bool preregistered;        /* from the scenario: survives "forget" */
     struct ac_jwks *jwks;      /* private_key_jwt keys, or NULL */
+    bool loopback_any;         /* any loopback port whatever the AS's
+                                  loopback_any_port (the built-in CIMD) */
 };
 
 struct code {

@@ -306,6 +306,14 @@ static void test_official_clients(void **state)
     /* Resolved without a request to conformance-test.local. */
     assert_int_equal(th_count(w, "cimd", "cimd"), 0);
     mo_world_stop(w);
+    /* Without loopback_any_port the built-in document still takes any
+     * port (it names none of its own); a registered URI does not. */
+    w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
+        "[\"dcr\",\"cimd\"]}],\"mcp_server\":{}}");
+    assert_int_equal(authorize_with(w, cimd, "http://127.0.0.1:41234/callback"),
+                     302);
+    mo_world_stop(w);
 }
 
 static void test_register_errors(void **state)
