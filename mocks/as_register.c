@@ -231,8 +231,9 @@ static bool client_add(struct mo_as *as, json_t *md, struct client **out)
  * asked for when this server advertises it; else (absent, or one it does
  * not support: RFC 7591 §3.2.1 lets the server replace a value) the RFC
  * 7591 §2 default client_secret_basic when advertised, else the first
- * advertised method. The response echoes it and the token endpoint
- * honours it, so a client that does what it was told is never refused. */
+ * advertised method; without any metadata, "none". The response echoes it and
+ * the token endpoint honours it, so a client that does what it was told is
+ * never refused. */
 static void assign_auth_method(const struct mo_as *as, json_t *md)
 {
     const json_t *asked = json_object_get(md, "token_endpoint_auth_method");
@@ -247,7 +248,14 @@ static void assign_auth_method(const struct mo_as *as, json_t *md)
          ac_json_array_has_str(as->auth_methods, json_string_value(asked)))) {
         return; /* kept, or refused by mo_as_check_metadata */
     }
-    if (!ac_json_array_has_str(as->auth_methods, pick)) {
+    if (!as->oauth_md && !as->oidc_md && asked == NULL &&
+        ac_json_array_has_str(as->auth_methods, "none")) {
+        /* No metadata advertises anything (the 2025-03-26 endpoint
+         * fallback), and clients then pick by themselves: the TypeScript
+         * SDK uses client_secret_post when given a secret. A public client
+         * has no secret to present the wrong way. */
+        pick = "none";
+    } else if (!ac_json_array_has_str(as->auth_methods, pick)) {
         pick = json_string_value(json_array_get(as->auth_methods, 0));
     }
     if (pick != NULL) {
