@@ -160,9 +160,7 @@ static bool tokens_configure(struct mo_as *as, const json_t *tokens,
 static bool auth_methods_configure(struct mo_as *as, const json_t *list,
                                    struct ac_err *err)
 {
-    static const char *const known[] = {"none", "client_secret_basic",
-                                        "client_secret_post", "private_key_jwt",
-                                        NULL};
+    const char *const *known = mo_as_auth_methods;
     size_t i;
     const json_t *m;
 

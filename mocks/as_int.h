@@ -125,6 +125,10 @@ bool mo_as_handle_jwks(void *ctx, const struct mo_req *req,
  * why not. */
 const char *mo_as_check_redirect_uris(const json_t *v);
 
+/* The token endpoint authentication methods this mock implements
+ * (NULL-terminated). */
+extern const char *const mo_as_auth_methods[];
+
 /* Apply RFC 7591 §2 defaults to `md` (borrowed, modified) and check it;
  * NULL when valid, else the error description. */
 const char *mo_as_check_metadata(json_t *md);

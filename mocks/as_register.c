@@ -57,6 +57,10 @@ const char *mo_as_check_redirect_uris(const json_t *v)
     return NULL;
 }
 
+const char *const mo_as_auth_methods[] = {"none", "client_secret_basic",
+                                          "client_secret_post",
+                                          "private_key_jwt", NULL};
+
 /* Is `s` (may be NULL) one of `allowed` (NULL-terminated)? */
 static bool str_in(const char *s, const char *const *allowed)
 {
@@ -109,9 +113,6 @@ const char *mo_as_check_metadata(json_t *md)
     static const char *const grants[] = {"authorization_code", "refresh_token",
                                          "client_credentials", NULL};
     static const char *const rtypes[] = {"code", NULL};
-    static const char *const methods[] = {"none", "client_secret_basic",
-                                          "client_secret_post",
-                                          "private_key_jwt", NULL};
     static const char *const app_types[] = {"web", "native", NULL};
     const json_t *m;
     bool code_grant, code_rt;
@@ -132,7 +133,7 @@ const char *mo_as_check_metadata(json_t *md)
         return "grant_types and response_types are inconsistent";
     }
     m = json_object_get(md, "token_endpoint_auth_method");
-    if (!str_in(json_string_value(m), methods)) {
+    if (!str_in(json_string_value(m), mo_as_auth_methods)) {
         return "unsupported token_endpoint_auth_method";
     }
     m = json_object_get(md, "scope");
@@ -239,12 +240,8 @@ static void assign_auth_method(const struct mo_as *as, json_t *md)
     const json_t *asked = json_object_get(md, "token_endpoint_auth_method");
     const char *pick = "client_secret_basic";
 
-    static const char *const known[] = {"none", "client_secret_basic",
-                                        "client_secret_post", "private_key_jwt",
-                                        NULL};
-
     if (asked != NULL &&
-        (!str_in(json_string_value(asked), known) ||
+        (!str_in(json_string_value(asked), mo_as_auth_methods) ||
          ac_json_array_has_str(as->auth_methods, json_string_value(asked)))) {
         return; /* kept, or refused by mo_as_check_metadata */
     }
