@@ -185,10 +185,12 @@ static bool method_supported(const json_t *tr, size_t i, const json_t *body,
     const char *m = ac_json_str(body, "token_endpoint_auth_method");
     bool ok;
 
-    /* RFC 7591 §2 and RFC 8414 §2: both default to client_secret_basic. */
-    m = m != NULL ? m : "client_secret_basic";
-    ok = sup == NULL ? strcmp(m, "client_secret_basic") == 0
-                     : ac_json_array_has_str(sup, m);
+    /* Only a method the client names is judged: one left out is the
+     * server's to assign (RFC 7591 §3.2.1 lets it replace the §2 default
+     * client_secret_basic), and the official suite accepts such clients.
+     * RFC 8414 §2: no list means client_secret_basic only. */
+    ok = m == NULL || (sup == NULL ? strcmp(m, "client_secret_basic") == 0
+                                   : ac_json_array_has_str(sup, m));
     json_decref(md);
     if (!ok) {
         hc_verdict(out, HC_FAILURE,

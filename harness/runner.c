@@ -651,9 +651,17 @@ json_t *hr_context(const struct hs_scenario *sc, const char *const *vars)
 {
     const json_t *client = json_object_get(sc->doc, "client");
     json_t *extra = expand_json(json_object_get(client, "context"), vars);
+    /* A scenario with an official id passes what the official suite
+     * passes: name plus its own keys (client_id, client_secret, issuer,
+     * private_key_pem, signing_algorithm). Elsewhere the tool to call and
+     * its arguments ride along (an authcheck extension). */
+    bool official =
+        ac_json_array_has_str(json_object_get(sc->doc, "suites"), "official");
     json_t *ctx =
-        json_pack("{s:O?, s:O?}", "tool", json_object_get(client, "tool"),
-                  "arguments", json_object_get(client, "arguments"));
+        official
+            ? json_object()
+            : json_pack("{s:O?, s:O?}", "tool", json_object_get(client, "tool"),
+                        "arguments", json_object_get(client, "arguments"));
 
     if (ctx == NULL || (extra != NULL && !json_is_object(extra)) ||
         (extra != NULL && json_object_update(ctx, extra) != 0) ||

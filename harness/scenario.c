@@ -48,6 +48,10 @@ struct field {
 
 static const char *const discovery_enum[] = {"oauth", "oidc", NULL};
 static const char *const registration_enum[] = {"dcr", "pre", "cimd", NULL};
+static const char *const resource_enum[] = {"url", "origin", NULL};
+static const char *const auth_method_enum[] = {"none", "client_secret_basic",
+                                               "client_secret_post",
+                                               "private_key_jwt", NULL};
 static const char *const refresh_enum[] = {"rotate", "reuse", "none", NULL};
 static const char *const wire_enum[] = {"2025-11-25", "2026-07-28", "both",
                                         NULL};
@@ -75,6 +79,8 @@ static const struct field spec_item = {
     NULL, T_STRING, true, hs_spec_revisions, NOLIMIT, NULL, NULL, false, NULL};
 static const struct field discovery_item = {
     NULL, T_STRING, true, discovery_enum, NOLIMIT, NULL, NULL, false, NULL};
+static const struct field auth_method_item = {
+    NULL, T_STRING, true, auth_method_enum, NOLIMIT, NULL, NULL, false, NULL};
 static const struct field suite_item = {
     NULL, T_STRING, true, hs_suite_names, NOLIMIT, NULL, NULL, false, NULL};
 static const struct field registration_item = {
@@ -122,6 +128,9 @@ static const struct field as_fields[] = {
      NULL},
     {"loopback_any_port", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
      "false"},
+    /* advertised and assigned at registration (mocks/as.c) */
+    {"token_endpoint_auth_methods", T_ARRAY, false, NULL, 1, 4, NULL,
+     &auth_method_item, true, NULL},
     /* 2025-03-26 topology; the legacy profile's defaults differ for the
      * first AS (fill_profile_defaults). */
     {"on_mcp_origin", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
@@ -162,6 +171,9 @@ static const struct field mcp_fields[] = {
      "\"2025-11-25\""},
     {"prm", T_STRING, false, prm_enum, NOLIMIT, NULL, NULL, false, "\"path\""},
     {"prm_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    /* the resource identifier: the MCP URL, or its origin (mocks/mcp.c) */
+    {"resource", T_STRING, false, resource_enum, NOLIMIT, NULL, NULL, false,
+     "\"url\""},
     {"response", T_STRING, false, response_enum, NOLIMIT, NULL, NULL, false,
      "\"json\""},
     {"scope_hierarchy", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,

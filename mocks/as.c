@@ -155,6 +155,40 @@ static bool tokens_configure(struct mo_as *as, const json_t *tokens,
     return true;
 }
 
+/* The token endpoint authentication methods advertised (RFC 8414 §2) and
+ * assigned at registration: the scenario's list, else all four. */
+static bool auth_methods_configure(struct mo_as *as, const json_t *list,
+                                   struct ac_err *err)
+{
+    const char *const *known = mo_as_auth_methods;
+    size_t i;
+    const json_t *m;
+
+    as->auth_methods =
+        json_array_size(list) > 0
+            ? json_deep_copy(list)
+            : json_pack("[s, s, s, s]", known[0], known[1], known[2], known[3]);
+    if (as->auth_methods == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory configuring an AS");
+        return false;
+    }
+    json_array_foreach(as->auth_methods, i, m)
+    {
+        size_t k = 0;
+
+        while (known[k] != NULL &&
+               (!json_is_string(m) || strcmp(json_string_value(m), known[k]))) {
+            k++;
+        }
+        if (known[k] == NULL) {
+            AC_ERR(err, AC_ERR_INVALID,
+                   "token_endpoint_auth_methods[%zu]: unknown method", i);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool as_configure(struct mo_as *as, const json_t *conf,
                          struct ac_err *err)
 {
@@ -185,6 +219,10 @@ static bool as_configure(struct mo_as *as, const json_t *conf,
     as->resource_optional =
         json_is_false(json_object_get(conf, "resource_required"));
     as->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
+    if (!auth_methods_configure(
+            as, json_object_get(conf, "token_endpoint_auth_methods"), err)) {
+        return false;
+    }
     return tokens_configure(as, json_object_get(conf, "tokens"), err);
 }
 
@@ -231,8 +269,7 @@ static bool as_routes(struct mo_as *as, struct ac_err *err)
                      mo_as_handle_introspect, err) &&
            add_route(as, "GET", p, "/consent", "consent", mo_as_handle_consent,
                      err) &&
-           (as->keys == NULL ||
-            add_route(as, "GET", p, "/jwks", "jwks", mo_as_handle_jwks, err));
+           add_route(as, "GET", p, "/jwks", "jwks", mo_as_handle_jwks, err);
 }
 
 /* Its own server on 127.0.0.1:0, bound (origin known) but not serving. */
@@ -359,6 +396,7 @@ void mo_as_free(struct mo_as *as)
     free(as->md_text[0]);
     free(as->md_text[1]);
     mo_keys_free(as->keys);
+    json_decref(as->auth_methods);
     free(as->id);
     free(as->path);
     free(as->issuer);

@@ -318,7 +318,7 @@ const char *mo_as_pick_redirect(const struct client *c, const char *given,
     }
     json_array_foreach(uris, i, u)
     {
-        if (loopback_any &&
+        if ((loopback_any || c->loopback_any) &&
             loopback_same_but_port(json_string_value(u), given)) {
             return given;
         }

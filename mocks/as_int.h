@@ -32,6 +32,8 @@ struct client {
     int64_t secret_expires_at; /* mo_now() seconds; 0 = never */
     bool preregistered;        /* from the scenario: survives "forget" */
     struct ac_jwks *jwks;      /* private_key_jwt keys, or NULL */
+    bool loopback_any;         /* any loopback port whatever the AS's
+                                  loopback_any_port (the built-in CIMD) */
 };
 
 struct code {
@@ -52,7 +54,8 @@ struct mo_as {
     char *id;
     char *path; /* issuer path without a trailing "/", "" for none */
     char *issuer;
-    json_t *scopes; /* scopes_supported, NULL when not defined */
+    json_t *scopes;       /* scopes_supported, NULL when not defined */
+    json_t *auth_methods; /* token_endpoint_auth_methods_supported */
     bool oauth_md, oidc_md, dcr;
     bool cimd;         /* URL client ids: Client ID Metadata Documents */
     bool lenient;      /* profile "lenient" (docs/MOCKS.md "Profiles") */
@@ -121,6 +124,10 @@ bool mo_as_handle_jwks(void *ctx, const struct mo_req *req,
 /* NULL when `v` is a non-empty array of acceptable redirect URIs, else
  * why not. */
 const char *mo_as_check_redirect_uris(const json_t *v);
+
+/* The token endpoint authentication methods this mock implements
+ * (NULL-terminated). */
+extern const char *const mo_as_auth_methods[];
 
 /* Apply RFC 7591 §2 defaults to `md` (borrowed, modified) and check it;
  * NULL when valid, else the error description. */

@@ -21,22 +21,21 @@ static json_t *endpoint_url(const struct mo_as *as, const char *suffix)
 static json_t *metadata_doc(const struct mo_as *as, bool oidc)
 {
     json_t *doc = json_pack(
-        "{s:s, s:o, s:o, s:[s], s:[s, s, s], s:[s, s, s, s], s:[s, s],"
+        "{s:s, s:o, s:o, s:[s], s:[s, s, s], s:O, s:[s, s],"
         " s:[s], s:b, s:o, s:o}",
         "issuer", as->issuer, "authorization_endpoint",
         endpoint_url(as, "/authorize"), "token_endpoint",
         endpoint_url(as, "/token"), "response_types_supported", "code",
         "grant_types_supported", "authorization_code", "refresh_token",
-        "client_credentials", "token_endpoint_auth_methods_supported", "none",
-        "client_secret_basic", "client_secret_post", "private_key_jwt",
-        "token_endpoint_auth_signing_alg_values_supported", "RS256", "ES256",
-        "code_challenge_methods_supported", "S256",
+        "client_credentials", "token_endpoint_auth_methods_supported",
+        as->auth_methods, "token_endpoint_auth_signing_alg_values_supported",
+        "RS256", "ES256", "code_challenge_methods_supported", "S256",
         "authorization_response_iss_parameter_supported", 1,
         "revocation_endpoint", endpoint_url(as, "/revoke"),
         "introspection_endpoint", endpoint_url(as, "/introspect"));
     bool ok = doc != NULL;
 
-    if (ok && as->keys != NULL) {
+    if (ok && (as->keys != NULL || oidc)) {
         ok = json_object_set_new(doc, "jwks_uri", endpoint_url(as, "/jwks")) ==
              0;
     }
@@ -52,8 +51,14 @@ static json_t *metadata_doc(const struct mo_as *as, bool oidc)
         ok = json_object_set(doc, "scopes_supported", as->scopes) == 0;
     }
     if (ok && oidc) {
+        /* OpenID Connect Discovery 1.0 §3 REQUIRES jwks_uri (above),
+         * subject_types_supported and id_token_signing_alg_values_supported
+         * (RS256 included); strict client libraries reject a document
+         * without them even though this mock issues no ID tokens. */
         ok = json_object_set_new(doc, "subject_types_supported",
-                                 json_pack("[s]", "public")) == 0;
+                                 json_pack("[s]", "public")) == 0 &&
+             json_object_set_new(doc, "id_token_signing_alg_values_supported",
+                                 json_pack("[s]", "RS256")) == 0;
     }
     if (!ok) {
         json_decref(doc);
@@ -92,7 +97,10 @@ bool mo_as_handle_jwks(void *ctx, const struct mo_req *req,
                        struct mo_reply *rep)
 {
     struct mo_as *as = ctx;
-    json_t *doc = mo_keys_jwks(as->keys);
+    /* Without signing keys (opaque tokens) the set is empty, but it
+     * exists: the OIDC document names it. */
+    json_t *doc =
+        as->keys != NULL ? mo_keys_jwks(as->keys) : json_pack("{s:[]}", "keys");
     bool ok = doc != NULL && mo_reply_json(rep, 200, doc);
 
     (void)req;

@@ -57,6 +57,10 @@ const char *mo_as_check_redirect_uris(const json_t *v)
     return NULL;
 }
 
+const char *const mo_as_auth_methods[] = {"none", "client_secret_basic",
+                                          "client_secret_post",
+                                          "private_key_jwt", NULL};
+
 /* Is `s` (may be NULL) one of `allowed` (NULL-terminated)? */
 static bool str_in(const char *s, const char *const *allowed)
 {
@@ -109,9 +113,6 @@ const char *mo_as_check_metadata(json_t *md)
     static const char *const grants[] = {"authorization_code", "refresh_token",
                                          "client_credentials", NULL};
     static const char *const rtypes[] = {"code", NULL};
-    static const char *const methods[] = {"none", "client_secret_basic",
-                                          "client_secret_post",
-                                          "private_key_jwt", NULL};
     static const char *const app_types[] = {"web", "native", NULL};
     const json_t *m;
     bool code_grant, code_rt;
@@ -132,7 +133,7 @@ const char *mo_as_check_metadata(json_t *md)
         return "grant_types and response_types are inconsistent";
     }
     m = json_object_get(md, "token_endpoint_auth_method");
-    if (!str_in(json_string_value(m), methods)) {
+    if (!str_in(json_string_value(m), mo_as_auth_methods)) {
         return "unsupported token_endpoint_auth_method";
     }
     m = json_object_get(md, "scope");
@@ -227,6 +228,39 @@ static bool client_add(struct mo_as *as, json_t *md, struct client **out)
     return mo_as_secret_note(as, c->secret);
 }
 
+/* The token endpoint authentication method a registration gets: the one
+ * asked for when this server advertises it; else (absent, or one it does
+ * not support: RFC 7591 §3.2.1 lets the server replace a value) the RFC
+ * 7591 §2 default client_secret_basic when advertised, else the first
+ * advertised method; without any metadata, "none". The response echoes it and
+ * the token endpoint honours it, so a client that does what it was told is
+ * never refused. */
+static void assign_auth_method(const struct mo_as *as, json_t *md)
+{
+    const json_t *asked = json_object_get(md, "token_endpoint_auth_method");
+    const char *pick = "client_secret_basic";
+
+    if (asked != NULL &&
+        (!str_in(json_string_value(asked), mo_as_auth_methods) ||
+         ac_json_array_has_str(as->auth_methods, json_string_value(asked)))) {
+        return; /* kept, or refused by mo_as_check_metadata */
+    }
+    if (!as->oauth_md && !as->oidc_md && asked == NULL &&
+        ac_json_array_has_str(as->auth_methods, "none")) {
+        /* No metadata advertises anything (the 2025-03-26 endpoint
+         * fallback), and clients then pick by themselves: the TypeScript
+         * SDK uses client_secret_post when given a secret. A public client
+         * has no secret to present the wrong way. */
+        pick = "none";
+    } else if (!ac_json_array_has_str(as->auth_methods, pick)) {
+        pick = json_string_value(json_array_get(as->auth_methods, 0));
+    }
+    if (pick != NULL) {
+        json_object_set_new(md, "token_endpoint_auth_method",
+                            json_string(pick));
+    }
+}
+
 bool mo_as_handle_register(void *ctx, const struct mo_req *req,
                            struct mo_reply *rep)
 {
@@ -249,6 +283,7 @@ bool mo_as_handle_register(void *ctx, const struct mo_req *req,
         json_decref(md);
         return mo_as_token_error(rep, "invalid_redirect_uri", why);
     }
+    assign_auth_method(as, md);
     why = mo_as_check_metadata(md);
     if (why != NULL) {
         json_decref(md);

@@ -37,6 +37,9 @@ enum wire { WIRE_SESSION = 1, WIRE_STATELESS = 2, WIRE_BOTH = 3 };
 static const char *const versions[] = {"2025-11-25", "2025-06-18", "2025-03-26",
                                        NULL};
 
+/* The tool the official suite's mock MCP server lists. */
+#define OFFICIAL_TOOL "test-tool"
+
 struct tool {
     char *name;
     char *scope;        /* required scope, NULL for none */
@@ -51,9 +54,11 @@ struct mo_mcp {
     char *prm_url;  /* where its PRM is served */
     char *path;
     bool prm_root;
-    bool prm_none;    /* prm "none": no PRM at all (2025-03-26 servers) */
-    char *prm_custom; /* prm "custom": the path, advertised only in the
-                         challenge */
+    bool resource_origin; /* resource "origin": the identifier is the
+                             origin, as a root PRM describes it */
+    bool prm_none;        /* prm "none": no PRM at all (2025-03-26 servers) */
+    char *prm_custom;     /* prm "custom": the path, advertised only in the
+                             challenge */
     enum wire wire;
     bool sse;              /* answer requests as text/event-stream */
     bool hierarchy;        /* scope "a" covers "a:b" */
@@ -298,6 +303,10 @@ static json_t *tool_json(const struct tool *t, bool stateless)
                         t->name, "description", "Echo the text argument",
                         "inputSchema", "type", "object", "properties", "text",
                         "type", "string", "required", "text");
+    } else if (strcmp(t->name, OFFICIAL_TOOL) == 0 && t->hdr_params == NULL) {
+        /* The official suite's tool, exactly as its mock lists it. */
+        doc = json_pack("{s:s, s:{s:s}}", "name", t->name, "inputSchema",
+                        "type", "object");
     } else {
         doc = json_pack("{s:s, s:s, s:{s:s, s:{}}}", "name", t->name,
                         "description", "A mock tool", "inputSchema", "type",
@@ -352,12 +361,16 @@ static bool do_tools_call(const struct mo_mcp *m, const json_t *id,
     if (t == NULL) {
         return rpc_error(rep, 200, id, RPC_INVALID_PARAMS, "Unknown tool");
     }
-    if (strcmp(t->name, "echo") == 0) {
+    if (strcmp(t->name, "echo") == 0 && json_object_get(args, "text") != NULL) {
         text = ac_json_str(args, "text");
         if (text == NULL) {
             return rpc_error(rep, 200, id, RPC_INVALID_PARAMS,
-                             "echo needs a string argument 'text'");
+                             "echo's argument 'text' must be a string");
         }
+    } else if (strcmp(t->name, "echo") == 0) {
+        /* Any listed tool answers a call: a generic conformance client
+         * may call each tool with no arguments. */
+        text = "";
     } else {
         text = t->name;
     }
@@ -876,17 +889,45 @@ static bool handle_prm(void *ctx, const struct mo_req *req,
 
 /* --- construction --------------------------------------------------- */
 
+/* The official conformance suite's clients call "test-tool" (input schema
+ * {"type":"object"}, no arguments), so every server offers it: a scenario
+ * that lists tools without it gets it appended, gated by the first listed
+ * tool's scope so a scope-gated world stays gated. The array has room for
+ * it (tools_configure allocates one slot more). */
+static bool add_official_tool(struct mo_mcp *m)
+{
+    struct tool *t = &m->tools[m->ntools];
+
+    if (tool_find(m, OFFICIAL_TOOL) != NULL) {
+        return true;
+    }
+    t->name = strdup(OFFICIAL_TOOL);
+    t->scope = m->ntools > 0 && m->tools[0].scope != NULL
+                   ? strdup(m->tools[0].scope)
+                   : NULL;
+    if (t->name == NULL ||
+        (m->ntools > 0 && m->tools[0].scope != NULL && t->scope == NULL)) {
+        free(t->name);
+        free(t->scope);
+        t->name = t->scope = NULL;
+        return false;
+    }
+    m->ntools++;
+    return true;
+}
+
 static bool tools_configure(struct mo_mcp *m, const json_t *arr)
 {
     size_t i;
     const json_t *t;
 
     if (arr == NULL) {
-        m->tools = calloc(1, sizeof(*m->tools));
-        if (m->tools == NULL || (m->tools[0].name = strdup("echo")) == NULL) {
+        m->tools = calloc(2, sizeof(*m->tools));
+        if (m->tools == NULL || (m->tools[0].name = strdup("echo")) == NULL ||
+            (m->tools[1].name = strdup(OFFICIAL_TOOL)) == NULL) {
             return false;
         }
-        m->ntools = 1;
+        m->ntools = 2;
         return true;
     }
     m->tools = calloc(json_array_size(arr) + 1, sizeof(*m->tools));
@@ -908,7 +949,7 @@ static bool tools_configure(struct mo_mcp *m, const json_t *arr)
             return false;
         }
     }
-    return true;
+    return add_official_tool(m);
 }
 
 static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
@@ -925,6 +966,8 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
 
     m->path = strdup(path != NULL ? path : "/mcp");
     m->prm_root = prm != NULL && strcmp(prm, "root") == 0;
+    m->resource_origin = ac_json_str(conf, "resource") != NULL &&
+                         strcmp(ac_json_str(conf, "resource"), "origin") == 0;
     m->prm_none = prm != NULL && strcmp(prm, "none") == 0;
     if (prm != NULL && strcmp(prm, "custom") == 0) {
         m->prm_custom = strdup(custom != NULL ? custom : "/prm");
@@ -982,7 +1025,11 @@ static bool mcp_urls(struct mo_mcp *m, const char *prm, struct ac_err *err)
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for MCP URLs");
         return false;
     }
-    m->resource = ac_url_canonical_resource(m->url);
+    /* RFC 9728 §3.3: a PRM at the root well-known URL describes the
+     * resource identified by the origin; with resource "origin" that is
+     * this server's identifier (PRM, audience, challenges alike). */
+    m->resource =
+        ac_url_canonical_resource(m->resource_origin ? origin : m->url);
     if (m->resource == NULL) {
         AC_ERR(err, AC_ERR_INVALID, "cannot canonicalise %s", m->url);
         return false;

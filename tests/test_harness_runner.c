@@ -413,6 +413,15 @@ static void test_context_shapes(void **state)
         " \"client_metadata_url\": \"${issuer}/client.json\","
         " \"keep\": \"${unknown} and ${mcp_url\"}},"
         " \"checks\": [\"client-exit-status\"]}";
+    static const char official[] =
+        "{\"id\": \"auth/pre-registration\", \"title\": \"t\","
+        " \"spec\": [\"2025-11-25\"], \"suites\": [\"official\"],"
+        " \"authorization_servers\": [{\"id\": \"as\"}],"
+        " \"mcp_server\": {\"tools\": [{\"name\": \"test-tool\"}]},"
+        " \"client\": {\"tool\": \"test-tool\", \"context\": {\"client_id\":"
+        " \"pre-registered-client\", \"client_secret\":"
+        " \"pre-registered-secret\", \"issuer\": \"${issuer}\"}},"
+        " \"checks\": [\"client-exit-status\"]}";
     const char *vars[] = {"mcp_url",    "http://h:1/mcp", "issuer",
                           "http://h:2", "issuer:as",      "http://h:2",
                           "issuer:b",   "http://h:3",     NULL};
@@ -437,6 +446,22 @@ static void test_context_shapes(void **state)
               "\"name\":\"auth/pre-registration\","
               "\"nested\":{\"url\":\"http://h:3/cimd.json\"},"
               "\"tool\":\"echo\"}");
+    free(dump);
+    json_decref(ctx);
+    hs_free(s);
+    /* An official id carries exactly the official keys: no tool, no
+     * arguments. */
+    if (!hs_parse(official, strlen(official), "auth/pre-registration.json",
+                  "auth/pre-registration", &s, &err)) {
+        fail_msg("%s", err.msg);
+    }
+    ctx = hr_context(s, vars);
+    assert_non_null(ctx);
+    dump = json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(dump, "{\"client_id\":\"pre-registered-client\","
+                              "\"client_secret\":\"pre-registered-secret\","
+                              "\"issuer\":\"http://h:2\","
+                              "\"name\":\"auth/pre-registration\"}");
     free(dump);
     json_decref(ctx);
     hs_free(s);

@@ -181,6 +181,141 @@ static void test_register_ok(void **state)
     free(url);
 }
 
+/* A world advertising only client_secret_post: a registration without a
+ * method, or asking for one not advertised, gets client_secret_post, and
+ * the token endpoint accepts exactly that. */
+static void test_register_assigns_advertised(void **state)
+{
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\","
+        "\"token_endpoint_auth_methods\":[\"client_secret_post\"]}],"
+        "\"mcp_server\":{}}");
+    char *url = th_url(w, "/register");
+    char *md_url = th_fmt("%s/.well-known/oauth-authorization-server",
+                          mo_world_issuer(w, 0));
+    static const char *const asks[] = {
+        "", ",\"token_endpoint_auth_method\":\"none\"", NULL};
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    assert_int_equal(th_http("GET", md_url, NULL, NULL, 0, &r), 200);
+    doc = th_json(&r);
+    assert_int_equal(json_array_size(json_object_get(
+                         doc, "token_endpoint_auth_methods_supported")),
+                     1);
+    json_decref(doc);
+    th_resp_free(&r);
+    for (size_t i = 0; asks[i] != NULL; i++) {
+        char *body =
+            th_fmt("{\"redirect_uris\":[\"" TH_REDIRECT "\"]%s}", asks[i]);
+        char *id, *code, *form, *tok = th_url(w, "/token");
+
+        assert_int_equal(th_post_json(url, body, &r), 201);
+        doc = th_json(&r);
+        th_resp_free(&r);
+        assert_string_equal(ac_json_str(doc, "token_endpoint_auth_method"),
+                            "client_secret_post");
+        assert_non_null(ac_json_str(doc, "client_secret"));
+        id = strdup(ac_json_str(doc, "client_id"));
+        code = th_code(w, id, NULL);
+        assert_non_null(code);
+        form = th_code_body(w, id, code, TH_VERIFIER);
+        free(code);
+        code = th_fmt("%s&client_secret=%s", form,
+                      ac_json_str(doc, "client_secret"));
+        assert_int_equal(th_post_form(tok, NULL, code, &r), 200);
+        th_resp_free(&r);
+        free(code);
+        free(form);
+        free(id);
+        free(tok);
+        free(body);
+        json_decref(doc);
+    }
+    free(md_url);
+    free(url);
+    mo_world_stop(w);
+}
+
+/* GET /authorize for client `id` with redirect URI `redirect` (else a
+ * correct query). Returns the status. */
+static long authorize_with(struct mo_world *w, const char *id,
+                           const char *redirect)
+{
+    char *chal = ac_pkce_s256(TH_VERIFIER, NULL);
+    char *res = ac_pct_encode(mo_world_resource(w));
+    char *cid = ac_pct_encode(id);
+    char *redir = ac_pct_encode(redirect);
+    char *q = th_fmt("response_type=code&client_id=%s&redirect_uri=%s&"
+                     "code_challenge=%s&code_challenge_method=S256&"
+                     "resource=%s&state=st",
+                     cid, redir, chal, res);
+    struct th_resp r;
+    long st = th_authorize_raw(w, q, &r);
+
+    th_resp_free(&r);
+    free(q);
+    free(redir);
+    free(cid);
+    free(res);
+    free(chal);
+    return st;
+}
+
+/* The official suite's conventions: its fixed client ID metadata URL is
+ * a client without any fetch, and loopback redirect URIs of a
+ * pre-registered or CIMD client match in either spelling (localhost,
+ * 127.0.0.1) on any port under loopback_any_port; other URIs still need
+ * an exact match (a 400 page, no redirect). */
+static void test_official_clients(void **state)
+{
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
+        "[\"pre\",\"cimd\"],\"loopback_any_port\":true,\"clients\":"
+        "[{\"client_id\":\"pre-registered-client\",\"client_secret\":"
+        "\"pre-registered-secret\",\"redirect_uris\":["
+        "\"http://127.0.0.1/callback\",\"http://localhost/callback\"]}]}],"
+        "\"mcp_server\":{}}");
+    static const char cimd[] =
+        "https://conformance-test.local/client-metadata.json";
+    static const struct {
+        const char *id, *redirect;
+        long status;
+    } cases[] = {
+        {cimd, "http://localhost:3000/callback", 302},
+        {cimd, "http://127.0.0.1:41234/callback", 302},
+        {cimd, "http://localhost:3000/other", 400},
+        {cimd, "https://app.example/callback", 400},
+        {"pre-registered-client", "http://localhost:3000/callback", 302},
+        {"pre-registered-client", "http://127.0.0.1:8080/callback", 302},
+        {"pre-registered-client", "http://127.0.0.1/callback", 302},
+        {"pre-registered-client", "http://localhost:3000/cb", 400},
+        {"pre-registered-client", "https://localhost/callback", 400},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        long st = authorize_with(w, cases[i].id, cases[i].redirect);
+
+        if (st != cases[i].status) {
+            fail_msg("%s with %s: %ld, want %ld", cases[i].id,
+                     cases[i].redirect, st, cases[i].status);
+        }
+    }
+    /* Resolved without a request to conformance-test.local. */
+    assert_int_equal(th_count(w, "cimd", "cimd"), 0);
+    mo_world_stop(w);
+    /* Without loopback_any_port the built-in document still takes any
+     * port (it names none of its own); a registered URI does not. */
+    w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\",\"registration\":"
+        "[\"dcr\",\"cimd\"]}],\"mcp_server\":{}}");
+    assert_int_equal(authorize_with(w, cimd, "http://127.0.0.1:41234/callback"),
+                     302);
+    mo_world_stop(w);
+}
+
 static void test_register_errors(void **state)
 {
     static const struct {
@@ -840,6 +975,8 @@ int main(void)
         cmocka_unit_test(test_discovery_variants),
         cmocka_unit_test(test_wrapper_errors),
         cmocka_unit_test(test_register_ok),
+        cmocka_unit_test(test_register_assigns_advertised),
+        cmocka_unit_test(test_official_clients),
         cmocka_unit_test(test_register_errors),
         cmocka_unit_test(test_authorize_no_redirect),
         cmocka_unit_test(test_authorize_errors),

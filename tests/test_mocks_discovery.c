@@ -93,8 +93,25 @@ static void test_oidc_forms(void **state)
     assert_int_equal(get(o, "/t1/.well-known/openid-configuration", &r), 200);
     doc = th_json(&r);
     assert_string_equal(ac_json_str(doc, "issuer"), mo_world_issuer(w, 0));
+    /* OpenID Connect Discovery 1.0 §3: the REQUIRED members. */
     assert_non_null(json_object_get(doc, "subject_types_supported"));
-    json_decref(doc);
+    assert_non_null(json_object_get(doc, "response_types_supported"));
+    assert_true(ac_json_array_has_str(
+        json_object_get(doc, "id_token_signing_alg_values_supported"),
+        "RS256"));
+    {
+        /* jwks_uri names a JWK Set that exists (empty: opaque tokens). */
+        char *jwks = strdup(ac_json_str(doc, "jwks_uri"));
+        json_t *set;
+
+        json_decref(doc);
+        th_resp_free(&r);
+        assert_int_equal(th_http("GET", jwks, NULL, NULL, 0, &r), 200);
+        set = th_json(&r);
+        assert_true(json_is_array(json_object_get(set, "keys")));
+        json_decref(set);
+        free(jwks);
+    }
     th_resp_free(&r);
     free(o);
     mo_world_stop(w);
@@ -182,6 +199,29 @@ static void test_prm_custom(void **state)
     assert_non_null(strstr(th_header(&r, "WWW-Authenticate"), want));
     th_resp_free(&r);
     free(want);
+    free(o);
+    mo_world_stop(w);
+}
+
+/* resource "origin" (the official metadata-var2 world): the root PRM
+ * names the origin, and that is the identifier tokens are bound to. */
+static void test_prm_root_origin(void **state)
+{
+    struct mo_world *w = th_world_start(
+        "{\"authorization_servers\":[{\"id\":\"as\"}],\"mcp_server\":"
+        "{\"path\":\"/mcp\",\"prm\":\"root\",\"resource\":\"origin\"}}");
+    char *o = origin_of(mo_world_mcp_url(w));
+    struct th_resp r;
+    json_t *doc;
+
+    (void)state;
+    expect(o, "/.well-known/oauth-protected-resource/mcp", 404);
+    assert_int_equal(get(o, "/.well-known/oauth-protected-resource", &r), 200);
+    doc = th_json(&r);
+    assert_string_equal(ac_json_str(doc, "resource"), o);
+    assert_string_equal(mo_world_resource(w), o);
+    json_decref(doc);
+    th_resp_free(&r);
     free(o);
     mo_world_stop(w);
 }
@@ -418,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_oidc_forms),
         cmocka_unit_test(test_metadata_members),
         cmocka_unit_test(test_prm_custom),
+        cmocka_unit_test(test_prm_root_origin),
         cmocka_unit_test(test_cimd_fetch_validate_cache),
         cmocka_unit_test(test_cimd_invalid_documents),
         cmocka_unit_test(test_cimd_on_locked_server),

@@ -394,7 +394,8 @@ static void check_flow_transcript(struct mo_world *w)
         {"mcp", "mcp"},     {"mcp", "prm"},      {"as", "metadata"},
         {"as", "register"}, {"as", "authorize"}, {"as", "token"},
         {"mcp", "mcp"},     {"mcp", "mcp"},      {"mcp", "mcp"},
-        {"mcp", "mcp"},     {"browser", "hop"},
+        {"mcp", "mcp"},     {"mcp", "mcp"},      {"mcp", "mcp"},
+        {"browser", "hop"},
     };
     json_t *t = mo_world_transcript(w);
     size_t n = sizeof(want) / sizeof(want[0]);
@@ -471,12 +472,43 @@ static void test_happy_path(void **state)
             json_object_get(json_object_get(doc, "result"), "tools");
         json_t *echo = json_array_get(tools, 0);
 
-        assert_int_equal(json_array_size(tools), 2);
+        json_t *official = json_array_get(tools, 2);
+
+        /* echo, open, and the official suite's test-tool appended. */
+        assert_int_equal(json_array_size(tools), 3);
         assert_string_equal(ac_json_str(echo, "name"), "echo");
         assert_string_equal(
             ac_json_str(json_object_get(echo, "inputSchema"), "type"),
             "object");
+        assert_string_equal(ac_json_str(official, "name"), "test-tool");
+        json_t *schema = json_pack("{s:s}", "type", "object");
+        bool same =
+            json_equal(json_object_get(official, "inputSchema"), schema);
+
+        json_decref(schema);
+        assert_true(same);
     }
+    json_decref(doc);
+    th_resp_free(&r);
+    /* Every listed tool answers a call without arguments. */
+    assert_int_equal(mcp_post(w, access, sid, NULL,
+                              "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":"
+                              "\"tools/call\",\"params\":{\"name\":"
+                              "\"test-tool\",\"arguments\":{}}}",
+                              &r),
+                     200);
+    doc = th_json(&r);
+    assert_non_null(json_object_get(doc, "result"));
+    json_decref(doc);
+    th_resp_free(&r);
+    assert_int_equal(mcp_post(w, access, sid, NULL,
+                              "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":"
+                              "\"tools/call\",\"params\":{\"name\":"
+                              "\"echo\"}}",
+                              &r),
+                     200);
+    doc = th_json(&r);
+    assert_non_null(json_object_get(doc, "result"));
     json_decref(doc);
     th_resp_free(&r);
     assert_int_equal(mcp_post(w, access, sid, NULL,
