@@ -320,23 +320,43 @@ static void sleep_ms(long ms)
     }
 }
 
+/* The first refused attempt is recorded at once, marked "retrying": if
+ * the client exits while we retry, the harness kills us with its process
+ * group and the transcript still shows that the browser got there. */
+static void record_refused(const struct walk *w, int64_t t_ns, const char *url,
+                           const struct ac_err *err)
+{
+    json_t *ex = hop_json(t_ns, url, NULL, err->msg, false);
+
+    if (ex != NULL) {
+        json_object_set_new(ex, "retrying", json_true());
+    }
+    record(w->rec, ex);
+    json_decref(ex);
+}
+
 /* ac_http_do, with a refused loopback target retried for up to
- * `retry_ms`; *tries counts the retries. */
-static bool request(const struct ac_http_request *req,
+ * `retry_ms`; *tries counts the retries, *t_ns is the start of the last
+ * attempt. */
+static bool request(const struct walk *w, const struct ac_http_request *req,
                     struct ac_http_response *resp, long retry_ms, int *tries,
-                    struct ac_err *err)
+                    int64_t *t_ns, struct ac_err *err)
 {
     int64_t until = ac_mono_ns() + (int64_t)retry_ms * 1000000;
 
     *tries = 0;
     for (;;) {
         ac_err_clear(err);
+        *t_ns = ac_mono_ns();
         if (ac_http_do(req, resp, err)) {
             return true;
         }
         if (retry_ms <= 0 || ac_mono_ns() >= until ||
             !refused_loopback(req->url, err)) {
             return false;
+        }
+        if (*tries == 0) {
+            record_refused(w, *t_ns, req->url, err);
         }
         sleep_ms(RETRY_STEP_MS);
         (*tries)++;
@@ -353,7 +373,7 @@ static bool hop(const char *url, const struct walk *w, bool forged,
     struct ac_http_response resp = {0};
     struct ac_err err;
     const char *loc;
-    int64_t t_ns = ac_mono_ns();
+    int64_t t_ns = 0;
     json_t *ex;
     int tries = 0;
     bool ok;
@@ -363,7 +383,7 @@ static bool hop(const char *url, const struct walk *w, bool forged,
     req.timeout_ms = HOP_TIMEOUT_MS;
     req.max_body = HOP_MAX_BODY;
     /* A forged callback is a single shot: the attacker does not reload. */
-    ok = request(&req, &resp, forged ? 0 : w->retry_ms, &tries, &err);
+    ok = request(w, &req, &resp, forged ? 0 : w->retry_ms, &tries, &t_ns, &err);
     ex = hop_json(t_ns, url, ok ? &resp : NULL, ok ? NULL : err.msg, forged);
     if (ex != NULL && tries > 0) {
         json_object_set_new(ex, "refused_retries", json_integer(tries));

@@ -371,14 +371,19 @@ static void test_connection_refused(void **state)
         assert_int_equal(hb_main(6, argv), 1);
         took = now_s() - t0;
         hops = read_record(rec);
-        assert_int_equal(json_array_size(hops), 1);
-        h = json_array_get(hops, 0);
+        /* retried: the first refusal at once ("retrying"), then the end */
+        assert_int_equal(json_array_size(hops), k == 0 ? 1 : 2);
+        h = json_array_get(hops, json_array_size(hops) - 1);
         assert_int_equal(status_of(h), 0);
         assert_non_null(str(h, "error"));
+        assert_null(json_object_get(h, "retrying"));
         if (k == 0) {
             assert_null(json_object_get(h, "refused_retries"));
             assert_true(took < 0.25);
         } else {
+            const json_t *first = json_array_get(hops, 0);
+            assert_true(json_is_true(json_object_get(first, "retrying")));
+            assert_int_equal(status_of(first), 0);
             assert_true(
                 json_integer_value(json_object_get(h, "refused_retries")) > 0);
             assert_true(took >= 0.3 && took < 3.0);
@@ -409,8 +414,15 @@ static void test_late_listener(void **state)
         snprintf(url, sizeof(url), "http://%s:%d/end", hosts[k], s.port);
         assert_int_equal(hb_main(4, argv), 0);
         hops = read_record(rec);
-        assert_int_equal(json_array_size(hops), 1);
-        h = json_array_get(hops, 0);
+        assert_int_equal(json_array_size(hops), 2);
+        assert_true(
+            json_is_true(json_object_get(json_array_get(hops, 0), "retrying")));
+        assert_int_equal(status_of(json_array_get(hops, 0)), 0);
+        assert_true(json_integer_value(
+                        json_object_get(json_array_get(hops, 0), "t_ns")) <
+                    json_integer_value(
+                        json_object_get(json_array_get(hops, 1), "t_ns")));
+        h = json_array_get(hops, 1);
         assert_int_equal(status_of(h), 200);
         assert_true(json_integer_value(json_object_get(h, "refused_retries")) >
                     0);
