@@ -18,6 +18,7 @@
 // the context has none).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -33,8 +34,23 @@ function proxyPath() {
     return join(dirname(require.resolve('mcp-remote/package.json')), 'dist', 'proxy.js');
 }
 
-function remoteArgs(url, scenario, ctx) {
-    const args = [proxyPath(), url, '--transport', 'http-only'];
+// A port free right now for mcp-remote's callback. Left to itself it
+// derives one from a hash of the server URL, in the ephemeral range, and
+// exits ("Callback port N is already in use") when a busy machine happens
+// to have that port taken: RFC 8252 §7.3 would have it take any free port.
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const s = createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => {
+            const { port } = s.address();
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+function remoteArgs(url, port, scenario, ctx) {
+    const args = [proxyPath(), url, String(port), '--transport', 'http-only'];
     if (ctx.client_id) {
         const info = { client_id: ctx.client_id };
         if (ctx.client_secret) {
@@ -105,7 +121,7 @@ async function main() {
     }
     const scenario = process.env.MCP_CONFORMANCE_SCENARIO || '';
     const ctx = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || '{}');
-    const child = spawn(process.execPath, remoteArgs(url, scenario, ctx), {
+    const child = spawn(process.execPath, remoteArgs(url, await freePort(), scenario, ctx), {
         stdio: ['pipe', 'pipe', 'inherit']
     });
     const rpc = new Rpc(child);
