@@ -17,6 +17,7 @@
 // (https only, as mcp-remote requires; the official suite's fixed URL when
 // the context has none).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -34,19 +35,39 @@ function proxyPath() {
     return join(dirname(require.resolve('mcp-remote/package.json')), 'dist', 'proxy.js');
 }
 
-// A port free right now for mcp-remote's callback. Left to itself it
-// derives one from a hash of the server URL, in the ephemeral range, and
-// exits ("Callback port N is already in use") when a busy machine happens
-// to have that port taken: RFC 8252 §7.3 would have it take any free port.
-function freePort() {
-    return new Promise((resolve, reject) => {
+// A port for mcp-remote's callback. Left to itself it derives one from a
+// hash of the server URL, often in the kernel's ephemeral range, and exits
+// ("Callback port N is already in use") when a busy machine has that port
+// taken meanwhile (RFC 8252 §7.3 would have it take any free port). So
+// the driver picks one below the ephemeral range, which the kernel never
+// hands out to port-0 listeners or outgoing connections, and checks that
+// it is free now.
+function ephemeralFloor() {
+    try {
+        const lo = parseInt(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'), 10);
+        return lo > 21024 ? lo : 32768;
+    } catch {
+        return 32768;
+    }
+}
+
+function tryPort(port) {
+    return new Promise(resolve => {
         const s = createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => {
-            const { port } = s.address();
-            s.close(() => resolve(port));
-        });
+        s.once('error', () => resolve(false));
+        s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
+}
+
+async function callbackPort() {
+    const floor = ephemeralFloor();
+    for (let i = 0; i < 50; i++) {
+        const port = 20000 + Math.floor(Math.random() * (floor - 20000));
+        if (await tryPort(port)) {
+            return port;
+        }
+    }
+    throw new Error('no free callback port below the ephemeral range');
 }
 
 function remoteArgs(url, port, scenario, ctx) {
@@ -121,7 +142,7 @@ async function main() {
     }
     const scenario = process.env.MCP_CONFORMANCE_SCENARIO || '';
     const ctx = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || '{}');
-    const child = spawn(process.execPath, remoteArgs(url, await freePort(), scenario, ctx), {
+    const child = spawn(process.execPath, remoteArgs(url, await callbackPort(), scenario, ctx), {
         stdio: ['pipe', 'pipe', 'inherit']
     });
     const rpc = new Rpc(child);
