@@ -217,7 +217,13 @@ static void say(const char *what, long status, const char *url, int hops)
 
 /* --- a refused loopback callback ----------------------------------------- */
 
-enum probe { PROBE_OPEN, PROBE_REFUSED, PROBE_OTHER };
+/* PROBE_ABSENT: the address does not exist here (no IPv6 loopback). */
+enum probe { PROBE_OPEN, PROBE_REFUSED, PROBE_ABSENT, PROBE_OTHER };
+
+static bool absent_errno(int e)
+{
+    return e == EAFNOSUPPORT || e == EADDRNOTAVAIL || e == ENETUNREACH;
+}
 
 /* One TCP connect, closed at once, nothing sent. */
 static enum probe probe_addr(const struct sockaddr *sa, socklen_t len)
@@ -230,12 +236,14 @@ static enum probe probe_addr(const struct sockaddr *sa, socklen_t len)
     enum probe r = PROBE_OTHER;
 
     if (fd < 0) {
-        return PROBE_OTHER;
+        return absent_errno(errno) ? PROBE_ABSENT : PROBE_OTHER;
     }
     if (connect(fd, sa, len) == 0) {
         r = PROBE_OPEN;
     } else if (errno == ECONNREFUSED) {
         r = PROBE_REFUSED;
+    } else if (absent_errno(errno)) {
+        r = PROBE_ABSENT;
     } else if (errno == EINPROGRESS) {
         p.fd = fd;
         if (poll(&p, 1, PROBE_TIMEOUT_MS) == 1 &&
@@ -285,8 +293,9 @@ static int loopback_addrs(const char *host, int port,
 }
 
 /* Should a failed request to `url` be tried again? Only for a loopback
- * target and only when nothing was listening: every address refuses now,
- * or the transfer never connected and a listener has just come up.
+ * target and only when nothing was listening: every address refuses now
+ * (or does not exist on this machine, as ::1 without IPv6), or the
+ * transfer never connected and a listener has just come up.
  * Never when the request may have reached a server (a reset, a timeout):
  * the callback must not see the code twice. */
 static bool refused_loopback(const char *url, const struct ac_err *err)
@@ -294,7 +303,7 @@ static bool refused_loopback(const char *url, const struct ac_err *err)
     struct sockaddr_storage sa[2];
     socklen_t len[2];
     struct ac_url u;
-    int n = 0, refused = 0, open = 0;
+    int n = 0, refused = 0, absent = 0, open = 0;
 
     memset(&u, 0, sizeof(u));
     if (err->code == AC_ERR_NET && ac_url_parse(url, &u, NULL)) {
@@ -304,12 +313,12 @@ static bool refused_loopback(const char *url, const struct ac_err *err)
     for (int k = 0; k < n; k++) {
         enum probe p = probe_addr((struct sockaddr *)&sa[k], len[k]);
         refused += p == PROBE_REFUSED;
+        absent += p == PROBE_ABSENT;
         open += p == PROBE_OPEN;
     }
     /* libcurl's wording for a transfer that never got a connection */
-    return n > 0 &&
-           (refused == n ||
-            (open > 0 && strstr(err->msg, "Failed to connect") != NULL));
+    return (refused > 0 && refused + absent == n) ||
+           (open > 0 && strstr(err->msg, "Failed to connect") != NULL);
 }
 
 static void sleep_ms(long ms)
