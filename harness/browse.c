@@ -8,14 +8,25 @@
  * With --forge-callback-first it also plays the other tab / the attacker
  * of scenario authorization/wrong-state-first: before following the
  * redirect to the client's callback it GETs that callback once with a
- * wrong state and a made-up code (recorded with "forged": true). */
+ * wrong state and a made-up code (recorded with "forged": true).
+ *
+ * A client's loopback callback may not listen yet when the browser gets
+ * there (mcp-remote 0.15.1 opens the browser first). A person's browser
+ * would show an error and the person would reload; so, for a loopback
+ * target only, a refused connection is retried for a few seconds
+ * (--connect-retry MS). `localhost` is tried on 127.0.0.1 and ::1 both. */
 #include "harness/browse.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -32,6 +43,14 @@
 #define HOP_TIMEOUT_MS 10000
 #define HOP_MAX_BODY (1024u * 1024u)
 
+/* A refused loopback callback is retried every RETRY_STEP_MS for this
+ * long (--connect-retry): long enough for a client that opens the browser
+ * before its listener, short enough not to eat the client's timeout. */
+#define RETRY_DEFAULT_MS 5000
+#define RETRY_MAX_MS 60000
+#define RETRY_STEP_MS 50
+#define PROBE_TIMEOUT_MS 500
+
 /* What the forged callback carries instead of the real state and code:
  * fixed (deterministic runs), long enough to look real, never issued. */
 #define FORGED_STATE "authcheck-forged-state-5f0c2a9e71d4b836"
@@ -40,6 +59,7 @@
 struct walk {
     const char *rec;    /* record file, may be NULL */
     bool forge_first;   /* --forge-callback-first */
+    long retry_ms;      /* --connect-retry: refused loopback, retried */
     char *redirect_uri; /* the start URL's redirect_uri parameter, or NULL */
     bool forged;        /* the forged callback was delivered */
 };
@@ -47,8 +67,8 @@ struct walk {
 void hb_usage(FILE *f)
 {
     fprintf(f,
-            "usage: authcheck browse [--record FILE] [--forge-callback-first] "
-            "URL\n"
+            "usage: authcheck browse [--record FILE] [--forge-callback-first]\n"
+            "                        [--connect-retry MS] URL\n"
             "\n"
             "The headless user agent the harness gives clients as $BROWSER.\n"
             "GETs URL and follows 3xx redirects (Location, http and https\n"
@@ -63,9 +83,15 @@ void hb_usage(FILE *f)
             "a wrong state and a made-up code (the hop is recorded with\n"
             "\"forged\": true), then follow the real redirect.\n"
             "\n"
+            "--connect-retry MS: a request to a loopback address (localhost,\n"
+            "127.0.0.0/8, ::1) whose connection is refused is retried for up\n"
+            "to MS milliseconds (default %d, at most %d; 0: never), as a\n"
+            "person reloads a page whose server is not up yet. localhost is\n"
+            "tried on both 127.0.0.1 and ::1.\n"
+            "\n"
             "exit status: 0 final response 2xx; 1 any other final status, a\n"
             "failed request, or too many redirects; 2 usage error\n",
-            HB_MAX_HOPS);
+            HB_MAX_HOPS, RETRY_DEFAULT_MS, RETRY_MAX_MS);
 }
 
 /* A body as a JSON string: cut to HB_BODY_CAP, non-UTF-8 made ASCII. */
@@ -189,29 +215,195 @@ static void say(const char *what, long status, const char *url, int hops)
     free(safe);
 }
 
+/* --- a refused loopback callback ----------------------------------------- */
+
+/* PROBE_ABSENT: the address does not exist here (no IPv6 loopback). */
+enum probe { PROBE_OPEN, PROBE_REFUSED, PROBE_ABSENT, PROBE_OTHER };
+
+static bool absent_errno(int e)
+{
+    return e == EAFNOSUPPORT || e == EADDRNOTAVAIL || e == ENETUNREACH;
+}
+
+/* One TCP connect, closed at once, nothing sent. */
+static enum probe probe_addr(const struct sockaddr *sa, socklen_t len)
+{
+    struct pollfd p = {.events = POLLOUT};
+    int fd =
+        socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int e = 0;
+    socklen_t elen = sizeof(e);
+    enum probe r = PROBE_OTHER;
+
+    if (fd < 0) {
+        return absent_errno(errno) ? PROBE_ABSENT : PROBE_OTHER;
+    }
+    if (connect(fd, sa, len) == 0) {
+        r = PROBE_OPEN;
+    } else if (errno == ECONNREFUSED) {
+        r = PROBE_REFUSED;
+    } else if (absent_errno(errno)) {
+        r = PROBE_ABSENT;
+    } else if (errno == EINPROGRESS) {
+        p.fd = fd;
+        if (poll(&p, 1, PROBE_TIMEOUT_MS) == 1 &&
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == 0) {
+            r = e == 0 ? PROBE_OPEN
+                       : (e == ECONNREFUSED ? PROBE_REFUSED : PROBE_OTHER);
+        }
+    }
+    close(fd);
+    return r;
+}
+
+/* The loopback addresses `host` stands for: 1 or 2 (localhost is both
+ * 127.0.0.1 and ::1, whatever /etc/hosts says), 0 when it is not a
+ * loopback host. */
+static int loopback_addrs(const char *host, int port,
+                          struct sockaddr_storage out[2], socklen_t len[2])
+{
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&out[0];
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out[1];
+    bool local = strcasecmp(host, "localhost") == 0;
+    int n = 0;
+
+    memset(out, 0, 2 * sizeof(*out));
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)port);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    len[0] = sizeof(*v4);
+    len[1] = sizeof(*v6);
+    if (local || inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        if (local) {
+            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        }
+        n = (ntohl(v4->sin_addr.s_addr) >> 24) == 127 ? 1 : 0;
+    }
+    if (local || (n == 0 && inet_pton(AF_INET6, host, &v6->sin6_addr) == 1 &&
+                  IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr))) {
+        v6->sin6_addr = in6addr_loopback;
+        if (n == 0) {
+            out[0] = out[1];
+            len[0] = len[1];
+        }
+        n++;
+    }
+    return n;
+}
+
+/* Should a failed request to `url` be tried again? Only for a loopback
+ * target and only when nothing was listening: every address refuses now
+ * (or does not exist on this machine, as ::1 without IPv6), or the
+ * transfer never connected and a listener has just come up.
+ * Never when the request may have reached a server (a reset, a timeout):
+ * the callback must not see the code twice. */
+static bool refused_loopback(const char *url, const struct ac_err *err)
+{
+    struct sockaddr_storage sa[2];
+    socklen_t len[2];
+    struct ac_url u;
+    int n = 0, refused = 0, absent = 0, open = 0;
+
+    memset(&u, 0, sizeof(u));
+    if (err->code == AC_ERR_NET && ac_url_parse(url, &u, NULL)) {
+        n = loopback_addrs(u.host, u.port, sa, len);
+    }
+    ac_url_free(&u);
+    for (int k = 0; k < n; k++) {
+        enum probe p = probe_addr((struct sockaddr *)&sa[k], len[k]);
+        refused += p == PROBE_REFUSED;
+        absent += p == PROBE_ABSENT;
+        open += p == PROBE_OPEN;
+    }
+    /* libcurl's wording for a transfer that never got a connection */
+    return (refused > 0 && refused + absent == n) ||
+           (open > 0 && strstr(err->msg, "Failed to connect") != NULL);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* The first refused attempt is recorded at once, marked "retrying": if
+ * the client exits while we retry, the harness kills us with its process
+ * group and the transcript still shows that the browser got there. */
+static void record_refused(const struct walk *w, int64_t t_ns, const char *url,
+                           const struct ac_err *err)
+{
+    json_t *ex = hop_json(t_ns, url, NULL, err->msg, false);
+
+    if (ex != NULL) {
+        json_object_set_new(ex, "retrying", json_true());
+    }
+    record(w->rec, ex);
+    json_decref(ex);
+}
+
+/* ac_http_do, with a refused loopback target retried for up to
+ * `retry_ms`; *tries counts the retries, *t_ns is the start of the last
+ * attempt. */
+static bool request(const struct walk *w, const struct ac_http_request *req,
+                    struct ac_http_response *resp, long retry_ms, int *tries,
+                    int64_t *t_ns, struct ac_err *err)
+{
+    int64_t until = ac_mono_ns() + (int64_t)retry_ms * 1000000;
+
+    *tries = 0;
+    for (;;) {
+        ac_err_clear(err);
+        *t_ns = ac_mono_ns();
+        if (ac_http_do(req, resp, err)) {
+            return true;
+        }
+        if (retry_ms <= 0 || ac_mono_ns() >= until ||
+            !refused_loopback(req->url, err)) {
+            return false;
+        }
+        if (*tries == 0) {
+            record_refused(w, *t_ns, req->url, err);
+        }
+        sleep_ms(RETRY_STEP_MS);
+        (*tries)++;
+    }
+}
+
 /* One request: records the hop; *next is the resolved redirect target
  * (new string) or NULL when this hop ends the walk (always NULL for a
  * forged hop, whose answer is not followed). */
-static bool hop(const char *url, const char *rec, bool forged, long *status,
-                char **next)
+static bool hop(const char *url, const struct walk *w, bool forged,
+                long *status, char **next)
 {
     struct ac_http_request req = {0};
     struct ac_http_response resp = {0};
     struct ac_err err;
     const char *loc;
-    int64_t t_ns = ac_mono_ns();
+    int64_t t_ns = 0;
     json_t *ex;
+    int tries = 0;
     bool ok;
 
     *next = NULL;
     req.url = url;
     req.timeout_ms = HOP_TIMEOUT_MS;
     req.max_body = HOP_MAX_BODY;
-    ac_err_clear(&err);
-    ok = ac_http_do(&req, &resp, &err);
+    /* A forged callback is a single shot: the attacker does not reload. */
+    ok = request(w, &req, &resp, forged ? 0 : w->retry_ms, &tries, &t_ns, &err);
     ex = hop_json(t_ns, url, ok ? &resp : NULL, ok ? NULL : err.msg, forged);
-    record(rec, ex);
+    if (ex != NULL && tries > 0) {
+        json_object_set_new(ex, "refused_retries", json_integer(tries));
+    }
+    record(w->rec, ex);
     json_decref(ex);
+    if (tries > 0) {
+        fprintf(stderr,
+                "authcheck browse: connection refused, retried %d time%s\n",
+                tries, tries == 1 ? "" : "s");
+    }
     if (!ok) {
         fprintf(stderr, "authcheck browse: request failed: %s\n", err.msg);
         *status = 0;
@@ -335,7 +527,7 @@ static void maybe_forge(struct walk *w, const char *url)
         fprintf(stderr, "authcheck browse: cannot forge a callback\n");
         return;
     }
-    if (hop(fake, w->rec, true, &status, &none)) {
+    if (hop(fake, w, true, &status, &none)) {
         say("forged callback answered", status, fake, 0);
     }
     free(none);
@@ -352,7 +544,7 @@ static int browse(const char *start, struct walk *w)
     while (url != NULL) {
         char *next = NULL;
         maybe_forge(w, url);
-        if (!hop(url, w->rec, false, &status, &next)) {
+        if (!hop(url, w, false, &status, &next)) {
             say("failed", 0, url, hops);
             free(url);
             return 1;
@@ -379,19 +571,39 @@ static int browse(const char *start, struct walk *w)
     return status >= 200 && status < 300 ? 0 : 1;
 }
 
-static int browse_walk(const char *start, const char *rec, bool forge_first)
+static int browse_walk(const char *start, const char *rec, bool forge_first,
+                       long retry_ms)
 {
-    struct walk w = {rec, forge_first, NULL, false};
+    struct walk w = {rec, forge_first, retry_ms, NULL, false};
     int rc = browse(start, &w);
 
     free(w.redirect_uri);
     return rc;
 }
 
+/* A --connect-retry value: 0 to RETRY_MAX_MS, digits only. */
+static bool parse_ms(const char *s, long *out)
+{
+    char *end = NULL;
+    long v;
+
+    if (s[0] < '0' || s[0] > '9') {
+        return false;
+    }
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > RETRY_MAX_MS) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 int hb_main(int argc, char **argv)
 {
     const char *rec = NULL, *url = NULL;
     bool forge_first = false;
+    long retry_ms = RETRY_DEFAULT_MS;
     struct ac_err err;
     int rc;
 
@@ -405,6 +617,14 @@ int hb_main(int argc, char **argv)
             rec = argv[k] + 9;
         } else if (strcmp(argv[k], "--forge-callback-first") == 0) {
             forge_first = true;
+        } else if (strcmp(argv[k], "--connect-retry") == 0 && k + 1 < argc) {
+            if (!parse_ms(argv[++k], &retry_ms)) {
+                fprintf(stderr,
+                        "authcheck browse: --connect-retry: 0 to %d "
+                        "milliseconds\n",
+                        RETRY_MAX_MS);
+                return 2;
+            }
         } else if (argv[k][0] == '-' && argv[k][1] != '\0') {
             fprintf(stderr, "authcheck browse: unknown option %s\n", argv[k]);
             hb_usage(stderr);
@@ -426,7 +646,7 @@ int hb_main(int argc, char **argv)
         fprintf(stderr, "authcheck browse: %s\n", err.msg);
         return 1;
     }
-    rc = browse_walk(url, rec, forge_first);
+    rc = browse_walk(url, rec, forge_first, retry_ms);
     ac_http_global_cleanup();
     return rc;
 }

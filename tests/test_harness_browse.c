@@ -1,7 +1,9 @@
 /* Tests of the headless user agent (harness/browse.h) against a tiny
  * scripted HTTP server on 127.0.0.1 port 0: redirect following (relative
  * and absolute), the hop limit, non-http redirects, failures, the record
- * file, the exit status and the forged callback. */
+ * file, the exit status and the forged callback; a refused loopback
+ * callback retried until a late listener comes up, and localhost reaching
+ * a listener on ::1 only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@ struct server {
     int fd;
     int port;
     pthread_t thread;
+    long listen_after_ms; /* bound at once, listening only after this */
 };
 
 static void reply(int c, const char *path, int port)
@@ -72,6 +76,13 @@ static void *serve(void *arg)
 {
     struct server *s = arg;
 
+    if (s->listen_after_ms > 0) {
+        struct timespec ts = {0, s->listen_after_ms * 1000000L};
+        nanosleep(&ts, NULL);
+        if (listen(s->fd, 16) != 0) {
+            return NULL;
+        }
+    }
     for (;;) {
         char req[4096], path[256];
         ssize_t n = 0, r;
@@ -314,30 +325,155 @@ static void test_body_capped(void **state)
     json_decref(hops);
 }
 
-static void test_connection_refused(void **state)
+/* A port where nothing listens: bound, never listening (refused). */
+static int refusing_socket(int *port)
 {
-    const char *rec = record_path();
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
     socklen_t len = sizeof(a);
-    char url[64];
-    char *argv[] = {"browse", "--record", (char *)rec, url, NULL};
-    json_t *hops;
 
-    (void)state;
-    /* a port that was just free: nothing listens there */
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    getsockname(fd, (struct sockaddr *)&a, &len);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Refused and never coming up: one failed hop, after the retry window
+ * (none with --connect-retry 0). */
+static void test_connection_refused(void **state)
+{
+    const char *rec = record_path();
+    int port, fd = refusing_socket(&port);
+    char url[64];
+    char *argv[] = {"browse", "--record", (char *)rec, "--connect-retry",
+                    NULL,     url,        NULL};
+    static char *const windows[] = {"0", "300"};
+
+    (void)state;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", port);
+    for (size_t k = 0; k < 2; k++) {
+        double t0 = now_s(), took;
+        json_t *hops;
+        const json_t *h;
+        unlink(rec);
+        argv[4] = windows[k];
+        assert_int_equal(hb_main(6, argv), 1);
+        took = now_s() - t0;
+        hops = read_record(rec);
+        /* retried: the first refusal at once ("retrying"), then the end */
+        assert_int_equal(json_array_size(hops), k == 0 ? 1 : 2);
+        h = json_array_get(hops, json_array_size(hops) - 1);
+        assert_int_equal(status_of(h), 0);
+        assert_non_null(str(h, "error"));
+        assert_null(json_object_get(h, "retrying"));
+        if (k == 0) {
+            assert_null(json_object_get(h, "refused_retries"));
+            assert_true(took < 0.25);
+        } else {
+            const json_t *first = json_array_get(hops, 0);
+            assert_true(json_is_true(json_object_get(first, "retrying")));
+            assert_int_equal(status_of(first), 0);
+            assert_true(
+                json_integer_value(json_object_get(h, "refused_retries")) > 0);
+            assert_true(took >= 0.3 && took < 3.0);
+        }
+        json_decref(hops);
+    }
     close(fd);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", ntohs(a.sin_port));
-    assert_int_equal(hb_main(4, argv), 1);
-    hops = read_record(rec);
-    assert_int_equal(json_array_size(hops), 1);
-    assert_int_equal(status_of(json_array_get(hops, 0)), 0);
-    assert_non_null(str(json_array_get(hops, 0), "error"));
-    json_decref(hops);
+}
+
+/* A loopback callback that listens only 300 ms after the browser got
+ * there (mcp-remote opens the browser first): reached by retrying, at
+ * 127.0.0.1 and at localhost, with the default window. */
+static void test_late_listener(void **state)
+{
+    static const char *const hosts[] = {"127.0.0.1", "localhost"};
+
+    (void)state;
+    for (size_t k = 0; k < 2; k++) {
+        struct server s = {0};
+        const char *rec = record_path();
+        char url[96];
+        char *argv[] = {"browse", "--record", (char *)rec, url, NULL};
+        json_t *hops;
+        const json_t *h;
+        s.fd = refusing_socket(&s.port);
+        s.listen_after_ms = 300;
+        pthread_create(&s.thread, NULL, serve, &s);
+        snprintf(url, sizeof(url), "http://%s:%d/end", hosts[k], s.port);
+        assert_int_equal(hb_main(4, argv), 0);
+        hops = read_record(rec);
+        assert_int_equal(json_array_size(hops), 2);
+        assert_true(
+            json_is_true(json_object_get(json_array_get(hops, 0), "retrying")));
+        assert_int_equal(status_of(json_array_get(hops, 0)), 0);
+        assert_true(json_integer_value(
+                        json_object_get(json_array_get(hops, 0), "t_ns")) <
+                    json_integer_value(
+                        json_object_get(json_array_get(hops, 1), "t_ns")));
+        h = json_array_get(hops, 1);
+        assert_int_equal(status_of(h), 200);
+        assert_true(json_integer_value(json_object_get(h, "refused_retries")) >
+                    0);
+        json_decref(hops);
+        shutdown(s.fd, SHUT_RDWR);
+        pthread_join(s.thread, NULL);
+        close(s.fd);
+    }
+}
+
+/* A callback listening on ::1 only is reached at localhost (and at
+ * [::1]) at once, whichever address the resolver lists first. */
+static void test_localhost_ipv6_only(void **state)
+{
+    static const char *const hosts[] = {"localhost", "[::1]"};
+    struct server s = {0};
+    struct sockaddr_in6 a = {0};
+    socklen_t len = sizeof(a);
+    int one = 1;
+
+    (void)state;
+    s.fd = socket(AF_INET6, SOCK_STREAM, 0);
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    if (s.fd < 0 ||
+        setsockopt(s.fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0 ||
+        bind(s.fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        if (s.fd >= 0) {
+            close(s.fd);
+        }
+        skip(); /* no IPv6 loopback on this machine */
+    }
+    assert_int_equal(listen(s.fd, 16), 0);
+    assert_int_equal(getsockname(s.fd, (struct sockaddr *)&a, &len), 0);
+    s.port = ntohs(a.sin6_port);
+    pthread_create(&s.thread, NULL, serve, &s);
+    for (size_t k = 0; k < 2; k++) {
+        const char *rec = record_path();
+        char url[96];
+        char *argv[] = {"browse", "--record", (char *)rec, url, NULL};
+        json_t *hops;
+        snprintf(url, sizeof(url), "http://%s:%d/end", hosts[k], s.port);
+        assert_int_equal(hb_main(4, argv), 0);
+        hops = read_record(rec);
+        assert_int_equal(json_array_size(hops), 1);
+        assert_int_equal(status_of(json_array_get(hops, 0)), 200);
+        json_decref(hops);
+    }
+    shutdown(s.fd, SHUT_RDWR);
+    pthread_join(s.thread, NULL);
+    close(s.fd);
 }
 
 static void test_usage(void **state)
@@ -347,6 +483,11 @@ static void test_usage(void **state)
     char *two[] = {"browse", "http://a/", "http://b/", NULL};
     char *opt[] = {"browse", "--frob", "http://a/", NULL};
     char *help[] = {"browse", "--help", NULL};
+    char *retry_bad[] = {"browse", "--connect-retry", "soon", "http://a/",
+                         NULL};
+    char *retry_big[] = {"browse", "--connect-retry", "600000", "http://a/",
+                         NULL};
+    char *retry_none[] = {"browse", "--connect-retry", NULL};
 
     (void)state;
     assert_int_equal(hb_main(1, none), 2);
@@ -354,6 +495,9 @@ static void test_usage(void **state)
     assert_int_equal(hb_main(3, two), 2);
     assert_int_equal(hb_main(3, opt), 2);
     assert_int_equal(hb_main(2, help), 0);
+    assert_int_equal(hb_main(4, retry_bad), 2);
+    assert_int_equal(hb_main(4, retry_big), 2);
+    assert_int_equal(hb_main(2, retry_none), 2);
 }
 
 int main(void)
@@ -365,6 +509,8 @@ int main(void)
         cmocka_unit_test(test_not_followed),
         cmocka_unit_test(test_body_capped),
         cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_late_listener),
+        cmocka_unit_test(test_localhost_ipv6_only),
         cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -623,7 +623,8 @@ static void test_help_and_readme_cover_options(void **state)
         {"serve",
          {"--scenario", "--scenarios", "--interactive", "--threads",
           "--max-exchanges", "--max-tokens", NULL}},
-        {"browse", {"--record", "--forge-callback-first", NULL}},
+        {"browse",
+         {"--record", "--forge-callback-first", "--connect-retry", NULL}},
     };
     const char *scen = getenv("AUTHCHECK_SCENARIOS");
     char readme_path[600];
