@@ -98,6 +98,13 @@ size_t hc_count(const json_t *tr, const char *endpoint, const char *method);
 /* The scenario's mcp_server.wire ("2025-11-25" when absent). */
 const char *hc_wire(const struct hc_input *in);
 
+/* The MCP revision the client speaks, as it told the MCP server: the
+ * protocolVersion of its first initialize request, else the
+ * MCP-Protocol-Version header of its first MCP request. Copied into
+ * buf (size n); false when the client sent neither. A requirement new in
+ * a revision applies only to a client speaking that revision or later. */
+bool hc_client_revision(const json_t *tr, char *buf, size_t n);
+
 /* --- the check functions, by family ------------------------------------ */
 
 #define HC_DECL(name)                                                          \

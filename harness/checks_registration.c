@@ -116,6 +116,19 @@ static bool app_type_ok(const json_t *tr, size_t i, const json_t *body,
 void hc_check_dcr_application_type(const struct hc_input *in,
                                    struct hc_result *out)
 {
+    char rev[40];
+
+    /* 2026-07-28 "Client Registration": "MCP clients MUST specify an
+     * appropriate application_type"; earlier revisions have no such rule,
+     * and a client may speak any revision the scenario covers. */
+    if (hc_client_revision(in->transcript, rev, sizeof rev) &&
+        strcmp(rev, "2026-07-28") < 0) {
+        hc_verdict(out, HC_SKIPPED,
+                   "the client speaks MCP %.20s; application_type is "
+                   "required from 2026-07-28",
+                   rev);
+        return;
+    }
     finish_each(out, each_registration(in->transcript, out, app_type_ok),
                 "carried application_type (native for loopback redirects)");
 }
@@ -180,17 +193,23 @@ static bool method_supported(const json_t *tr, size_t i, const json_t *body,
                              struct hc_result *out)
 {
     json_t *md = hc_as_metadata(tr, tq_server(tq_at(tr, i)), i);
+    json_t *resp = tq_resp_json(tq_at(tr, i));
     const json_t *sup =
         json_object_get(md, "token_endpoint_auth_methods_supported");
     const char *m = ac_json_str(body, "token_endpoint_auth_method");
+    const char *given = ac_json_str(resp, "token_endpoint_auth_method");
     bool ok;
 
-    /* Only a method the client names is judged: one left out is the
-     * server's to assign (RFC 7591 §3.2.1 lets it replace the §2 default
-     * client_secret_basic), and the official suite accepts such clients.
+    /* Only a method the client names and the server kept is judged: one
+     * left out, or replaced in the registration response, is the server's
+     * to assign (RFC 7591 §3.2.1 lets it replace any requested value; the
+     * client must then use what it was given, `token-endpoint-auth-method`
+     * judges that), and the official suite accepts such clients.
      * RFC 8414 §2: no list means client_secret_basic only. */
-    ok = m == NULL || (sup == NULL ? strcmp(m, "client_secret_basic") == 0
-                                   : ac_json_array_has_str(sup, m));
+    ok = m == NULL || (given != NULL && strcmp(given, m) != 0) ||
+         (sup == NULL ? strcmp(m, "client_secret_basic") == 0
+                      : ac_json_array_has_str(sup, m));
+    json_decref(resp);
     json_decref(md);
     if (!ok) {
         hc_verdict(out, HC_FAILURE,

@@ -172,6 +172,32 @@ size_t hc_count(const json_t *tr, const char *endpoint, const char *method)
     return n;
 }
 
+bool hc_client_revision(const json_t *tr, char *buf, size_t n)
+{
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        const json_t *ex = tq_at(tr, i);
+        json_t *msgs = tq_jsonrpc_messages(tq_req_body(ex));
+        const json_t *m = json_array_get(msgs, 0);
+        const char *method = ac_json_str(m, "method");
+        const char *v = NULL;
+        if (method != NULL && strcmp(method, "initialize") == 0) {
+            v = ac_json_str(json_object_get(m, "params"), "protocolVersion");
+        }
+        if (v == NULL) {
+            v = tq_req_header(ex, "MCP-Protocol-Version");
+        }
+        if (v != NULL) {
+            snprintf(buf, n, "%s", v);
+        }
+        json_decref(msgs);
+        if (v != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *hc_wire(const struct hc_input *in)
 {
     const char *w =

@@ -295,9 +295,12 @@ static const struct row ROWS[] = {
      HC_FAILURE, "not the default"},
 
     /* registration and client authentication */
-    {"good", "dcr-application-type", RUNS_FILE, HC_SUCCESS, NULL},
+    {"good-2026", "dcr-application-type", RUNS_FILE, HC_SUCCESS, NULL},
     {"dcr-no-application-type", "dcr-application-type", RUNS_FILE, HC_FAILURE,
      "has no application_type"},
+    /* a 2026-07-28 rule: a client speaking 2025-11-25 is not judged */
+    {"dcr-no-application-type-2025", "dcr-application-type", RUNS_FILE,
+     HC_SKIPPED, "the client speaks MCP 2025-11-25"},
     {"good", "dcr-redirect-uris-loopback", RUNS_FILE, HC_SUCCESS, NULL},
     {"dcr-bad-redirect", "dcr-redirect-uris-loopback", RUNS_FILE, HC_FAILURE,
      "neither loopback http nor https"},
@@ -308,6 +311,9 @@ static const struct row ROWS[] = {
     {"good", "dcr-auth-method-supported", RUNS_FILE, HC_SUCCESS, NULL},
     {"dcr-unsupported-auth-method", "dcr-auth-method-supported", RUNS_FILE,
      HC_FAILURE, "private_key_jwt"},
+    /* the server replaced the method: the client uses what it was given */
+    {"dcr-auth-method-replaced", "dcr-auth-method-supported", RUNS_FILE,
+     HC_SUCCESS, NULL},
     {"cimd-used", "registration-priority", RUNS_FILE, HC_SUCCESS, NULL},
     {"dcr-despite-cimd", "registration-priority", RUNS_FILE, HC_WARNING,
      "client ID metadata document was available"},

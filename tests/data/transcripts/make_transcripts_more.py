@@ -322,11 +322,30 @@ def discovery_cases():
               token=seg_token(code_body(), base=MCP)), sc=legacy)
 
 
+def speaking(t, rev):
+    """The same exchanges from a client that initializes with `rev`."""
+    t = copy.deepcopy(t)
+    for e in t:
+        body = e["request"]["body"]
+        if body is not None and '"protocolVersion"' in body:
+            e["request"]["body"] = body.replace(
+                '"protocolVersion":"2025-11-25"',
+                '"protocolVersion":"%s"' % rev)
+    return t
+
+
 def registration_cases():
     b = dict(REG_BODY)
     b.pop("application_type")
-    case("dcr-no-application-type", "DCR without application_type.",
-         full(reg=seg_register(b)))
+    # application_type is a 2026-07-28 rule: the same registration from a
+    # 2025-11-25 client is not judged (dcr-application-type SKIPPED).
+    case("dcr-no-application-type", "DCR without application_type, from a "
+         "client speaking 2026-07-28.",
+         speaking(full(reg=seg_register(b)), "2026-07-28"))
+    case("dcr-no-application-type-2025", "DCR without application_type, "
+         "from a client speaking 2025-11-25.", full(reg=seg_register(b)))
+    case("good-2026", "The good flow from a client speaking 2026-07-28.",
+         speaking(full(), "2026-07-28"))
     b = dict(REG_BODY, redirect_uris=["http://example.com/cb"])
     case("dcr-bad-redirect", "DCR with a non-loopback http redirect URI.",
          full(reg=seg_register(b)))
@@ -336,6 +355,12 @@ def registration_cases():
     b = dict(REG_BODY, token_endpoint_auth_method="private_key_jwt")
     case("dcr-unsupported-auth-method", "DCR asks for private_key_jwt, "
          "which the server does not list.", full(reg=seg_register(b)))
+    case("dcr-auth-method-replaced", "DCR asks for private_key_jwt, which "
+         "the server does not list; the server registers the client with "
+         "client_secret_basic instead (RFC 7591 §3.2.1).",
+         full(reg=seg_register(b, resp={
+             "token_endpoint_auth_method": "client_secret_basic",
+             "client_secret": SECRET})))
     cimd = meta_doc(client_id_metadata_document_supported=True)
     case("dcr-despite-cimd", "The server supports CIMD; the client used DCR.",
          full(discovery(meta=seg_meta(doc=cimd))))
