@@ -995,7 +995,7 @@ static void finish(const struct hc_check *c, struct hc_result *r, size_t from,
 static void progress(const struct hsv_options *o, const struct hc_check *c,
                      const struct hc_result *r)
 {
-    if (o->verbosity < 0 && r->status != HC_FAILURE) {
+    if (o->verbosity < -1 || (o->verbosity < 0 && r->status != HC_FAILURE)) {
         return;
     }
     fprintf(stderr, "  %-8s %-40s %s\n", hc_status_name(r->status), c->id,

@@ -930,7 +930,7 @@ static bool refreshed(struct sv_ctx *x, struct hc_result *r,
 static void p_refresh_rotation(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c;
-    struct sv_grant g;
+    struct sv_grant g = {0};
     char *nrt = NULL;
 
     memset(&g, 0, sizeof(g));
@@ -984,7 +984,7 @@ static bool reuse(struct sv_ctx *x, struct hc_result *r, struct sv_client **c,
 static void p_refresh_reuse(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c;
-    struct sv_grant g;
+    struct sv_grant g = {0};
     char *nrt = NULL;
     bool rejected = false;
 
@@ -1001,7 +1001,7 @@ static void p_refresh_reuse(struct sv_ctx *x, struct hc_result *r)
 static void p_refresh_family(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c;
-    struct sv_grant g;
+    struct sv_grant g = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *nrt = NULL;
@@ -1035,7 +1035,7 @@ static void p_refresh_scope(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c = need_pub(x, r);
     const json_t *ss = c ? json_object_get(x->md, "scopes_supported") : NULL;
-    struct sv_grant g;
+    struct sv_grant g = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char both[512];
@@ -1216,7 +1216,7 @@ static void p_revoke_unknown(struct sv_ctx *x, struct hc_result *r)
 static void p_revoke_effective(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c = need_endpoint(x, r, "revocation_endpoint");
-    struct sv_grant g;
+    struct sv_grant g = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     const char *how;
@@ -1282,7 +1282,7 @@ static void p_introspect(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c = need_endpoint(x, r, "introspection_endpoint");
     struct sv_client *ic;
-    struct sv_grant g;
+    struct sv_grant g = {0};
     int good, bad;
 
     memset(&g, 0, sizeof(g));
@@ -1430,7 +1430,7 @@ static bool ok2xx(long st)
 
 static void p_mcp_valid(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g;
+    struct sv_grant g = {0};
     const char *tok;
     long st;
 
@@ -1444,7 +1444,7 @@ static void p_mcp_valid(struct sv_ctx *x, struct hc_result *r)
 
 static void p_mcp_invalid(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g;
+    struct sv_grant g = {0};
     struct sv_client *c;
     long st1, st2, st3 = -1, rv;
     const char *how = "";
@@ -1478,7 +1478,7 @@ static void p_mcp_invalid(struct sv_ctx *x, struct hc_result *r)
 
 static void p_mcp_query(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g;
+    struct sv_grant g = {0};
     const char *tok;
     char *q = NULL;
     long st;
