@@ -428,6 +428,18 @@ bool sv_register(struct sv_ctx *x, const json_t *md,
     return ok;
 }
 
+/* RFC 8414 §2: client_secret_basic is the default when the metadata
+ * lists no methods; else basic if listed, post if only that is. */
+static bool use_post(struct sv_ctx *x)
+{
+    const json_t *m =
+        json_object_get(x->md, "token_endpoint_auth_methods_supported");
+
+    return json_is_array(m) &&
+           !ac_json_array_has_str(m, "client_secret_basic") &&
+           ac_json_array_has_str(m, "client_secret_post");
+}
+
 static void dcr_client(struct sv_ctx *x, struct sv_client *c, bool secret)
 {
     json_t *md = json_pack(
@@ -435,7 +447,10 @@ static void dcr_client(struct sv_ctx *x, struct sv_client *c, bool secret)
         "authcheck server", "redirect_uris", x->redirect_uri, x->alt_redirect,
         "grant_types", "authorization_code", "refresh_token", "response_types",
         "code", "token_endpoint_auth_method",
-        secret ? "client_secret_basic" : "none", "application_type", "native");
+        !secret       ? "none"
+        : use_post(x) ? "client_secret_post"
+                      : "client_secret_basic",
+        "application_type", "native");
     struct ac_http_response r;
     json_t *doc = NULL;
 
@@ -452,6 +467,7 @@ static void dcr_client(struct sv_ctx *x, struct sv_client *c, bool secret)
     } else {
         c->id = strdup(ac_json_str(doc, "client_id"));
         c->secret = secret ? strdup(ac_json_str(doc, "client_secret")) : NULL;
+        c->post = secret && use_post(x);
         sv_secret(x, c->secret);
     }
     json_decref(doc);
@@ -471,6 +487,7 @@ static struct sv_client *client(struct sv_ctx *x, struct sv_client *c,
             (!secret || x->o->client_secret != NULL)) {
             c->id = strdup(x->o->client_id);
             c->secret = secret ? strdup(x->o->client_secret) : NULL;
+            c->post = secret && sv_discover(x) && use_post(x);
         } else if (!sv_discover(x)) {
             snprintf(c->why, sizeof(c->why), "%s", x->disc_why);
         } else if (sv_endpoint(x, "registration_endpoint") == NULL) {
@@ -688,8 +705,9 @@ bool sv_post_as(struct sv_ctx *x, const char *endpoint,
         snprintf(why, whylen, "no usable %s", endpoint);
         return false;
     }
-    if (c->secret == NULL) {
-        char *id = sv_form("client_id", c->id, NULL);
+    if (c->secret == NULL || c->post) {
+        char *id =
+            sv_form("client_id", c->id, "client_secret", c->secret, NULL);
         ok = id != NULL && asprintf(&body, "%s&%s", form, id) >= 0;
         free(id);
     } else {

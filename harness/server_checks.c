@@ -856,12 +856,23 @@ static void p_client_auth(struct sv_ctx *x, struct hc_result *r)
     }
     bad.id = c->id;
     bad.secret = "authcheck-wrong-secret";
+    bad.post = c->post;
     if (token_call(x, r, &bad,
                    "grant_type=authorization_code&code=authcheck-bogus", &resp,
                    &doc)) {
         const char *wa = ac_http_header_get(&resp, "WWW-Authenticate");
-        if (resp.status == 401 && is_error(&resp, doc, "invalid_client") &&
-            wa != NULL) {
+        if (c->post && is_error(&resp, doc, "invalid_client")) {
+            sv_set(r, HC_SUCCESS,
+                   "client_secret_post with a wrong secret: "
+                   "HTTP %ld invalid_client",
+                   resp.status);
+        } else if (c->post) {
+            sv_set(r, HC_FAILURE,
+                   "client_secret_post with a wrong secret got HTTP %ld %s, "
+                   "not invalid_client",
+                   resp.status, err_code(doc));
+        } else if (resp.status == 401 &&
+                   is_error(&resp, doc, "invalid_client") && wa != NULL) {
             sv_set(r, HC_SUCCESS, "401 invalid_client with WWW-Authenticate");
         } else {
             sv_set(r, HC_FAILURE,
@@ -1599,7 +1610,7 @@ static const struct hc_check REGISTRY[] = {
         "Token errors: 400 JSON with the RFC 6749 §5.2 code "
         "(unsupported_grant_type, invalid_grant)."),
     ROW("as-client-auth-failure", HC_MUST, RFC(6749, "5.2"),
-        "Failed Basic client authentication: 401 invalid_client with "
+        "Failed client authentication: invalid_client; with Basic, 401 and "
         "WWW-Authenticate."),
     ROW("as-refresh-rotation", HC_MUST, OAUTH21 "#section-4.3.1",
         "A public client's refresh token is rotated on use."),

@@ -21,6 +21,7 @@ struct sv_client {
     bool tried;
     char *id;
     char *secret;  /* NULL: public client (none) */
+    bool post;     /* client_secret_post, not client_secret_basic */
     char why[256]; /* why there is none */
 };
 
