@@ -7,6 +7,8 @@
 #   make check-asan  the tests under AddressSanitizer + UBSan
 #   make check-tsan  the tests under ThreadSanitizer
 #   make bench       benchmarks, printing figures
+#   make interop     authcheck server against the MCP TypeScript SDK's
+#                    example OAuth server (docs/INTEROP.md; needs npm)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format / format-check, make clean
 #
@@ -69,7 +71,7 @@ MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps deps-browser deps-bench check-tsan run test check-asan bench install clean format format-check \
+.PHONY: all deps deps-browser deps-bench interop interop-deps check-tsan run test check-asan bench install clean format format-check \
         build-tests run-tests help
 .DEFAULT_GOAL := all
 
@@ -196,6 +198,20 @@ check-tsan: deps
 bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh $(abspath $(BINDIR))
+
+# The independently written server of docs/INTEROP.md, pinned, installed
+# with npm into the git-ignored tools/interop.
+INTEROP_SDK := 1.32.2
+interop-deps:
+	$(Q)mkdir -p tools/interop
+	$(Q)test -f tools/interop/package.json || \
+	    echo '{"name": "authcheck-interop", "private": true}' \
+	    > tools/interop/package.json
+	$(Q)cd tools/interop && npm install --no-audit --no-fund \
+	    @modelcontextprotocol/sdk@$(INTEROP_SDK)
+
+interop: all interop-deps
+	$(Q)scripts/interop.sh $(abspath $(BINDIR))
 
 # --- installing -----------------------------------------------------------
 
