@@ -904,16 +904,18 @@ static char *consent_form(const char *page, const char *base, char **body)
  * redirect URI) on its standard output, which we read. */
 static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
 {
-    char *cmd = NULL, *q = ac_pct_encode(url);
+    char *cmd = NULL;
     char line[8192];
     FILE *p;
     bool ok = false;
 
-    if (q == NULL || asprintf(&cmd, "%s '%s'", x->o->login_cmd, url) < 0) {
-        free(q);
+    /* Single-quoted for the shell: a URL with a quote is not passed. */
+    if (strchr(url, '\'') != NULL ||
+        asprintf(&cmd, "%s '%s'", x->o->login_cmd, url) < 0) {
+        snprintf(a->why, sizeof(a->why), "cannot pass the URL to --login");
+        a->kind = AZ_USER;
         return false;
     }
-    free(q);
     p = popen(cmd, "r");
     while (p != NULL && fgets(line, sizeof(line), p) != NULL) {
         line[strcspn(line, "\r\n")] = '\0';

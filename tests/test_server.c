@@ -75,9 +75,18 @@ static const char BASE[] =
     "\"mcp_server\": {\"path\": \"/mcp\"}, \"mcp_servers_extra\": "
     "[{\"id\": \"mcp2\", \"path\": \"/mcp2\"}]}";
 
+/* How the user gets past /authorize: the mocks' consent page
+ * (interactive) and --auto-consent / --login. */
+struct login {
+    bool interactive;
+    bool auto_consent;
+    const char *login_cmd;
+};
+
 /* Run the server checks (`glob`, NULL: all) against the mocks with
  * `defect` (NULL: strict). A new results document. */
-static json_t *run(const char *defect, const char *glob)
+static json_t *run_login(const char *defect, const char *glob,
+                         const struct login *lg)
 {
     json_t *base = json_loads(BASE, 0, NULL);
     json_t *doc = NULL, *results = NULL, *secrets = json_array();
@@ -85,12 +94,16 @@ static json_t *run(const char *defect, const char *glob)
     struct ac_err err;
     const char *globs[2] = {glob, NULL};
     struct hsv_options o = {0};
+    struct mo_world_options wo = {0};
     char *other;
 
     assert_non_null(base);
     doc = defect ? mo_defect_apply(base, defect, &err) : json_incref(base);
     assert_non_null(doc);
-    if (!mo_world_start(doc, &w, &err)) {
+    wo.interactive = lg != NULL && lg->interactive;
+    o.auto_consent = lg != NULL && lg->auto_consent;
+    o.login_cmd = lg != NULL ? lg->login_cmd : NULL;
+    if (!mo_world_start_with(doc, &wo, &w, &err)) {
         fail_msg("world: %s", err.msg);
     }
     other = ac_url_canonical_resource(mo_world_mcp_url_by_id(w, "mcp2"));
@@ -107,6 +120,11 @@ static json_t *run(const char *defect, const char *glob)
     json_decref(base);
     json_decref(secrets);
     return results;
+}
+
+static json_t *run(const char *defect, const char *glob)
+{
+    return run_login(defect, glob, NULL);
 }
 
 static const json_t *check_of(const json_t *results, const char *id)
@@ -244,6 +262,34 @@ static void test_no_secret_in_messages(void **state)
     json_decref(results);
 }
 
+/* A consent page: SKIPPED with the way out, unless --auto-consent
+ * submits its form (the default, first button: approve). --login gets
+ * the code from a command that prints the redirect. */
+static void test_getting_past_consent(void **state)
+{
+    static const struct login page = {true, false, NULL};
+    static const struct login autoc = {true, true, NULL};
+    static const struct login cmd = {
+        false, false, "curl -s -o /dev/null -w '%{redirect_url}\\n'"};
+    const char *id = "authorization-code-grant";
+    json_t *r;
+    const json_t *c;
+
+    (void)state;
+    r = run_login(NULL, id, &page);
+    c = check_of(r, id);
+    assert_string_equal(status_of(c), "SKIPPED");
+    assert_non_null(strstr(json_string_value(json_object_get(c, "message")),
+                           "--auto-consent"));
+    json_decref(r);
+    r = run_login(NULL, id, &autoc);
+    assert_string_equal(status_of(check_of(r, id)), "SUCCESS");
+    json_decref(r);
+    r = run_login(NULL, id, &cmd);
+    assert_string_equal(status_of(check_of(r, id)), "SUCCESS");
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_strict_passes),
         cmocka_unit_test(test_defects_fail),
         cmocka_unit_test(test_no_secret_in_messages),
+        cmocka_unit_test(test_getting_past_consent),
     };
     struct ac_err err;
 
