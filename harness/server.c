@@ -802,27 +802,45 @@ bool sv_mcp_call(struct sv_ctx *x, const char *auth, const char *query,
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
         "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
         "\"clientInfo\":{\"name\":\"authcheck\",\"version\":\"1\"}}}";
-    char *url = NULL, *ah = NULL;
-    const char *h[3] = {"Accept: application/json, text/event-stream", NULL,
-                        NULL};
-    bool ok;
 
+    return sv_mcp_post(x, auth, query, NULL, init, resp, why, whylen);
+}
+
+bool sv_mcp_post(struct sv_ctx *x, const char *auth, const char *query,
+                 const char *sid, const char *body,
+                 struct ac_http_response *resp, char *why, size_t whylen)
+{
+    char *url = NULL, *ah = NULL, *sh = NULL;
+    const char *h[5] = {"Accept: application/json, text/event-stream", NULL,
+                        NULL, NULL, NULL};
+    size_t n = 1;
+    bool ok = false;
+
+    memset(resp, 0, sizeof(*resp));
     if (x->mcp_url == NULL) {
         snprintf(why, whylen, "no --mcp URL");
-        memset(resp, 0, sizeof(*resp));
         return false;
     }
     if (asprintf(&url, "%s%s%s", x->mcp_url,
                  query ? (strchr(x->mcp_url, '?') ? "&" : "?") : "",
                  query ? query : "") < 0 ||
-        (auth != NULL && asprintf(&ah, "Authorization: %s", auth) < 0)) {
+        (auth != NULL && asprintf(&ah, "Authorization: %s", auth) < 0) ||
+        (sid != NULL && asprintf(&sh, "Mcp-Session-Id: %s", sid) < 0)) {
         snprintf(why, whylen, "out of memory");
-        return false;
+        goto out;
     }
-    h[1] = ah;
-    ok = sv_http(x, "POST", url, h, NULL, init, resp, why, whylen);
+    if (ah != NULL) {
+        h[n++] = ah;
+    }
+    if (sh != NULL) {
+        h[n++] = sh;
+        h[n++] = "MCP-Protocol-Version: 2025-11-25";
+    }
+    ok = sv_http(x, "POST", url, h, NULL, body, resp, why, whylen);
+out:
     free(url);
     free(ah);
+    free(sh);
     return ok;
 }
 

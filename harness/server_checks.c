@@ -11,6 +11,7 @@
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/url.h"
+#include "common/wwwauth.h"
 #include "harness/server_int.h"
 
 #define MCP_SPEC "2025-11-25"
@@ -1554,6 +1555,149 @@ out:
     sv_authz_free(&a);
 }
 
+/* The JSON-RPC answer of an MCP response: the body, or the first SSE
+ * `data:` line. A new reference or NULL. */
+static json_t *rpc_body(const struct ac_http_response *resp)
+{
+    const char *d = resp->body != NULL ? strstr(resp->body, "data:") : NULL;
+
+    if (d == NULL || resp->body[0] == '{') {
+        return sv_json_body(resp);
+    }
+    d += 5;
+    return ac_json_parse_object(d, strcspn(d, "\r\n"), NULL);
+}
+
+/* Open a session with `auth`: initialize and notifications/initialized.
+ * A new session id (NULL for a stateless server); *ok false when the
+ * server refused. */
+static char *mcp_session(struct sv_ctx *x, const char *auth, bool *ok)
+{
+    struct ac_http_response resp;
+    char why[WHY], *sid = NULL;
+
+    *ok = sv_mcp_call(x, auth, NULL, &resp, why, sizeof(why)) &&
+          ok2xx(resp.status);
+    if (*ok && ac_http_header_get(&resp, "Mcp-Session-Id") != NULL) {
+        sid = strdup(ac_http_header_get(&resp, "Mcp-Session-Id"));
+    }
+    ac_http_response_free(&resp);
+    if (*ok && sv_mcp_post(x, auth, NULL, sid,
+                           "{\"jsonrpc\":\"2.0\",\"method\":"
+                           "\"notifications/initialized\"}",
+                           &resp, why, sizeof(why))) {
+        ac_http_response_free(&resp);
+    }
+    return sid;
+}
+
+/* The names of the server's tools (at most 8), a new array or NULL. */
+static json_t *tool_names(struct sv_ctx *x, const char *auth, const char *sid)
+{
+    struct ac_http_response resp;
+    char why[WHY];
+    json_t *doc = NULL, *names = json_array();
+    const json_t *t;
+    size_t i;
+
+    if (sv_mcp_post(x, auth, NULL, sid,
+                    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+                    "\"tools/list\"}",
+                    &resp, why, sizeof(why))) {
+        doc = rpc_body(&resp);
+        ac_http_response_free(&resp);
+    }
+    json_array_foreach(json_object_get(json_object_get(doc, "result"), "tools"),
+                       i, t)
+    {
+        if (i < 8 && ac_json_str(t, "name") != NULL) {
+            json_array_append_new(names, json_string(ac_json_str(t, "name")));
+        }
+    }
+    json_decref(doc);
+    return names;
+}
+
+/* Judge a 403 to a tools/call: insufficient_scope with a scope. */
+static void judge_403(struct hc_result *r, const struct ac_http_response *resp,
+                      const char *tool)
+{
+    const char *lines[8];
+    size_t n = ac_http_header_all(resp, "WWW-Authenticate", lines, 8);
+    struct ac_challenges cs = {0};
+    const struct ac_challenge *b = NULL;
+    const char *err = NULL, *scope = NULL;
+
+    if (n > 0 && ac_wwwauth_parse(lines, n, &cs, NULL)) {
+        b = ac_wwwauth_find(&cs, "Bearer");
+        err = b ? ac_challenge_param(b, "error") : NULL;
+        scope = b ? ac_challenge_param(b, "scope") : NULL;
+    }
+    if (err != NULL && strcmp(err, "insufficient_scope") == 0 &&
+        scope != NULL && scope[0] != '\0') {
+        sv_set(r, HC_SUCCESS,
+               "tools/call %s: 403 insufficient_scope, scope "
+               "\"%s\"",
+               tool, scope);
+    } else {
+        sv_set(r, HC_FAILURE,
+               "tools/call %s: 403 without a Bearer insufficient_scope "
+               "challenge naming the scope (error %s, scope %s)",
+               tool, err ? err : "missing", scope ? scope : "missing");
+    }
+    ac_challenges_free(&cs);
+}
+
+static void p_mcp_scope(struct sv_ctx *x, struct hc_result *r)
+{
+    struct sv_grant g = {0};
+    const char *tok;
+    char *auth = NULL, *sid = NULL, why[WHY];
+    json_t *names = NULL;
+    const json_t *nm;
+    size_t i;
+    bool ok;
+
+    if (!need_mcp(x, r) || (tok = mcp_token(x, r, &g)) == NULL ||
+        asprintf(&auth, "Bearer %s", tok) < 0) {
+        goto out;
+    }
+    sid = mcp_session(x, auth, &ok);
+    names = ok ? tool_names(x, auth, sid) : NULL;
+    sv_set(r, HC_SKIPPED, "%s",
+           ok ? "no tool call needed more scope than "
+                "the token has (give a narrower "
+                "--scope)"
+              : "the session was refused "
+                "(mcp-accepts-valid-token)");
+    json_array_foreach(names, i, nm)
+    {
+        struct ac_http_response resp;
+        json_t *call =
+            json_pack("{s:s, s:i, s:s, s:{s:s, s:{}}}", "jsonrpc", "2.0", "id",
+                      3 + (int)i, "method", "tools/call", "params", "name",
+                      json_string_value(nm), "arguments");
+        char *body = call ? json_dumps(call, JSON_COMPACT) : NULL;
+        bool got = body != NULL && sv_mcp_post(x, auth, NULL, sid, body, &resp,
+                                               why, sizeof(why));
+        json_decref(call);
+        free(body);
+        if (got && resp.status == 403) {
+            judge_403(r, &resp, json_string_value(nm));
+            ac_http_response_free(&resp);
+            break;
+        }
+        if (got) {
+            ac_http_response_free(&resp);
+        }
+    }
+out:
+    json_decref(names);
+    free(auth);
+    free(sid);
+    sv_grant_free(&g);
+}
+
 /* --- the registry -------------------------------------------------------- */
 
 #define ROW(ID, LVL, URL, SUM)                                                 \
@@ -1648,6 +1792,10 @@ static const struct hc_check REGISTRY[] = {
         "401."),
     ROW("mcp-rejects-query-token", HC_MUST, MCP_AUTH "#token-requirements",
         "The MCP server refuses a token in the query string."),
+    ROW("mcp-insufficient-scope", HC_MUST,
+        MCP_AUTH "#runtime-insufficient-scope-errors",
+        "A call needing more scope than the token has gets 403 with a "
+        "Bearer insufficient_scope challenge naming the scope."),
     ROW("mcp-rejects-wrong-audience", HC_MUST,
         MCP_AUTH "#token-audience-binding-and-validation",
         "The MCP server refuses a token issued for another resource."),
@@ -1687,6 +1835,7 @@ static const sv_probe_fn PROBES[] = {
     p_mcp_valid,
     p_mcp_invalid,
     p_mcp_query,
+    p_mcp_scope,
     p_mcp_audience,
 };
 

@@ -152,6 +152,12 @@ json_t *sv_json_body(const struct ac_http_response *r);
 bool sv_mcp_call(struct sv_ctx *x, const char *auth, const char *query,
                  struct ac_http_response *resp, char *why, size_t whylen);
 
+/* POST a JSON-RPC `body` to the MCP server, with `sid` as Mcp-Session-Id
+ * (and the protocol version header) when non-NULL. */
+bool sv_mcp_post(struct sv_ctx *x, const char *auth, const char *query,
+                 const char *sid, const char *body,
+                 struct ac_http_response *resp, char *why, size_t whylen);
+
 /* Form encode pairs name, value, ... NULL (NULL values skipped). A new
  * string. */
 char *sv_form(const char *name, ...);

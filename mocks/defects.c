@@ -116,6 +116,13 @@ static const struct defect DEFECTS[] = {
        "{\"WWW-Authenticate\": \"Bearer error=\\\"invalid_token\\\"\"}, "
        "\"body\": \"\"}}}"),
      NULL},
+    {"scope-challenge-no-scope",
+     "the 403 insufficient_scope challenge does not name the scope", 0,
+     R("{\"match\": {\"endpoint\": \"mcp\", \"json\": {\"method\": "
+       "\"tools/call\"}}, \"do\": {\"patch\": {\"headers\": "
+       "{\"WWW-Authenticate\": \"Bearer "
+       "error=\\\"insufficient_scope\\\"\"}}}}"),
+     NULL},
     {"mcp-ignores-revocation", "the MCP server accepts revoked tokens",
      MO_DEF_MCP_IGNORE_REVOKED, NULL, NULL},
     {"mcp-any-audience", "the MCP server accepts tokens for other resources",

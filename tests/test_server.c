@@ -63,6 +63,7 @@ static const struct {
     {"mcp-ignores-revocation", "mcp-rejects-invalid-token"},
     {"mcp-query-token", "mcp-rejects-query-token"},
     {"mcp-any-audience", "mcp-rejects-wrong-audience"},
+    {"scope-challenge-no-scope", "mcp-insufficient-scope"},
 };
 #define NMATRIX (sizeof MATRIX / sizeof MATRIX[0])
 
@@ -72,7 +73,9 @@ static const struct {
 static const char BASE[] =
     "{\"id\": \"server/strict\", \"authorization_servers\": [{\"id\": "
     "\"as\", \"scopes_supported\": [\"mcp:tools\", \"mcp:admin\"]}], "
-    "\"mcp_server\": {\"path\": \"/mcp\"}, \"mcp_servers_extra\": "
+    "\"mcp_server\": {\"path\": \"/mcp\", \"tools\": [{\"name\": "
+    "\"echo\"}, {\"name\": \"admin\", \"scope\": \"mcp:admin\"}]}, "
+    "\"mcp_servers_extra\": "
     "[{\"id\": \"mcp2\", \"path\": \"/mcp2\"}]}";
 
 /* How the user gets past /authorize: the mocks' consent page
@@ -215,6 +218,13 @@ static void test_matrix_complete(void **state)
     }
     assert_true(mo_defect_known("pkce-optional"));
     assert_false(mo_defect_known("no-such-defect"));
+    {
+        json_t *doc = json_loads(BASE, 0, NULL);
+        struct ac_err err;
+        assert_null(mo_defect_apply(doc, "no-such-defect", &err));
+        assert_int_equal(err.code, AC_ERR_INVALID);
+        json_decref(doc);
+    }
 }
 
 /* No target is a usage error; a check needing what was not given is
