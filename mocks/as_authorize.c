@@ -348,9 +348,13 @@ static const char *prefix_registered(const struct client *c, const char *given)
     json_array_foreach(uris, i, u)
     {
         const char *r = json_string_value(u);
-        size_t host = r != NULL ? strcspn(r + strcspn(r, ":") + 3, ":/") : 0;
-        size_t n = r != NULL ? strcspn(r, ":") + 3 + host : 0;
-        if (given != NULL && r != NULL && strncmp(r, given, n) == 0) {
+        size_t scheme = r != NULL ? strcspn(r, ":") : 0;
+        size_t n;
+        if (r == NULL || given == NULL || strncmp(r + scheme, "://", 3) != 0) {
+            continue; /* private-use schemes: exact match only */
+        }
+        n = scheme + 3 + strcspn(r + scheme + 3, ":/");
+        if (strncmp(r, given, n) == 0) {
             return given;
         }
     }
