@@ -300,6 +300,30 @@ static void test_getting_past_consent(void **state)
     json_decref(r);
 }
 
+/* Discovery names a plain-http revocation endpoint on another origin:
+ * it is reported, never contacted (every exchange stays on loopback),
+ * and the checks that would need it are SKIPPED. */
+static void test_never_leaves_the_servers(void **state)
+{
+    json_t *r = run("metadata-insecure-endpoint", "as-revocation-*");
+    const json_t *sc = json_array_get(json_object_get(r, "scenarios"), 0);
+    const json_t *e;
+    size_t i;
+
+    (void)state;
+    assert_true(json_array_size(json_object_get(sc, "transcript")) > 0);
+    json_array_foreach(json_object_get(sc, "transcript"), i, e)
+    {
+        const char *url = json_string_value(json_object_get(e, "url"));
+        if (strncmp(url, "http://127.0.0.1:", 17) != 0) {
+            fail_msg("a request left the servers: %s", url);
+        }
+    }
+    assert_string_equal(status_of(check_of(r, "as-revocation-effective")),
+                        "SKIPPED");
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_defects_fail),
         cmocka_unit_test(test_no_secret_in_messages),
         cmocka_unit_test(test_getting_past_consent),
+        cmocka_unit_test(test_never_leaves_the_servers),
     };
     struct ac_err err;
 
