@@ -1002,6 +1002,18 @@ static bool selected(const struct hsv_options *o, const struct hc_check *c)
     return any;
 }
 
+/* Now as an ISO 8601 UTC time, in a static buffer. */
+static const char *started_at(void)
+{
+    static char buf[32];
+    time_t t = (time_t)ac_now();
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 static json_t *new_scenario(const struct hsv_options *o)
 {
     char title[512];
@@ -1121,11 +1133,12 @@ bool hsv_run(const struct hsv_options *o, json_t **results, json_t *secrets,
     allow_origin(&x, o->mcp_url);
     allow_origin(&x, o->issuer);
     sc = new_scenario(o);
-    *results = json_pack(
-        "{s:s, s:s, s:s, s:s, s:{s:s?, s:s?}, s:I, s:[]}", "tool", "authcheck",
-        "version", AUTHCHECK_VERSION, "spec", "2025-11-25", "client_command",
-        "authcheck server", "target", "mcp", o->mcp_url, "issuer", o->issuer,
-        "duration_ms", (json_int_t)0, "scenarios");
+    *results = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s?, s:s?}, s:I, s:[]}",
+                         "tool", "authcheck", "version", AUTHCHECK_VERSION,
+                         "spec", "2025-11-25", "client_command",
+                         "authcheck server", "started_at", started_at(),
+                         "target", "mcp", o->mcp_url, "issuer", o->issuer,
+                         "duration_ms", (json_int_t)0, "scenarios");
     if (sc == NULL || *results == NULL || x.transcript == NULL ||
         x.origins == NULL || x.redirect_uri == NULL || x.alt_redirect == NULL ||
         !run_checks(&x, json_object_get(sc, "checks"))) {
