@@ -12,6 +12,7 @@
 #   make bench       benchmarks, printing figures
 #   make deps-interop  Node 22 + the pinned third-party clients (tools/interop)
 #   make interop     the official suite against those clients (docs/INTEROP.md)
+#   make interop-server  authcheck server against the SDK's example OAuth server
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format / format-check, make clean
 #
@@ -93,7 +94,7 @@ MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps deps-browser deps-bench deps-interop interop check-tsan run test check-asan bench install clean format format-check \
+.PHONY: all deps deps-browser deps-bench deps-interop interop interop-server check-tsan run test check-asan bench install clean format format-check \
         build-tests run-tests help lint check-lib check-exports check-install
 .DEFAULT_GOAL := all
 
@@ -101,7 +102,7 @@ all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) \
      $(LIBMCPOAUTH_LINKS)
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -306,6 +307,12 @@ check-tsan: deps
 bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh $(abspath $(BINDIR))
+
+# authcheck server against the independently written server of
+# docs/INTEROP.md (the SDK example that deps-interop pins). It prints the
+# verdict table; that server's defects are recorded there, not gated.
+interop-server: all deps-interop
+	$(Q)scripts/interop-server.sh $(abspath $(BINDIR))
 
 # --- installing -----------------------------------------------------------
 

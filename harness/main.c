@@ -27,6 +27,7 @@
 #include "harness/scenario.h"
 #include "harness/select.h"
 #include "harness/serve.h"
+#include "harness/server.h"
 #include "reports/baseline.h"
 #include "reports/reports.h"
 
@@ -55,6 +56,10 @@ static void usage(FILE *f)
            "                      run one scenario's mock servers until\n"
            "                      Ctrl-C, printing their URLs as JSON; see\n"
            "                      `authcheck serve --help`\n"
+           "  server [--mcp URL] [--issuer URL] [OPTIONS]\n"
+           "                      check a third-party MCP server and/or\n"
+           "                      authorization server; see `authcheck\n"
+           "                      server --help`\n"
            "  browse [--record FILE] URL\n"
            "                      the headless user agent given to clients\n"
            "                      as $BROWSER; see `authcheck browse --help`\n"
@@ -548,6 +553,12 @@ static void list_checks(void)
         printf("%-40s %-6s %-10s %s\n", reg[k].id, hc_level_name(reg[k].level),
                reg[k].spec, reg[k].summary);
     }
+    /* The server-side checks (authcheck server) follow. */
+    reg = hsv_registry(&n);
+    for (size_t k = 0; k < n; k++) {
+        printf("%-40s %-6s %-10s [server] %s\n", reg[k].id,
+               hc_level_name(reg[k].level), reg[k].spec, reg[k].summary);
+    }
 }
 
 static int cmd_list(int argc, char **argv, const struct self *self)
@@ -913,6 +924,9 @@ int main(int argc, char **argv)
             report_usage(stdout);
         } else if (topic != NULL && strcmp(topic, "browse") == 0) {
             hb_usage(stdout);
+        } else if (topic != NULL && strcmp(topic, "server") == 0) {
+            char *help_argv[] = {"server", "--help", NULL};
+            return hsv_main(2, help_argv);
         } else if (topic != NULL && strcmp(topic, "serve") == 0) {
             char *help_argv[] = {"serve", "--help", NULL};
             return hx_serve_main(2, help_argv);
@@ -935,6 +949,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "serve") == 0) {
         return hx_serve_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "server") == 0) {
+        return hsv_main(argc - 1, argv + 1);
     }
     fprintf(stderr, "authcheck: unknown command \"%s\"\n", cmd);
     usage(stderr);

@@ -15,6 +15,7 @@
 
 #include "common/err.h"
 #include "harness/scenario.h"
+#include "mocks/defects.h"
 #include "mocks/world.h"
 
 #define EXIT_OK 0
@@ -36,7 +37,8 @@ static void serve_usage(FILE *f)
         f,
         "usage: authcheck serve --scenario ID [--scenarios DIR] "
         "[--interactive]\n"
-        "                       [--threads N] [--max-exchanges N] "
+        "                       [--defect NAME] [--threads N] [--max-exchanges "
+        "N] "
         "[--max-tokens N]\n"
         "\n"
         "Run one scenario's mock authorization server(s), MCP server and\n"
@@ -50,6 +52,10 @@ static void serve_usage(FILE *f)
         "  --scenarios DIR   scenario directory (default: as `run`)\n"
         "  --interactive     /authorize shows an approve/deny page\n"
         "                    instead of approving at once\n"
+        "  --defect NAME     start the mocks with a defect profile, a\n"
+        "                    deliberate spec violation that `authcheck\n"
+        "                    server` must find (docs/SERVER.md; `--defect\n"
+        "                    list` lists them)\n"
         "  --threads N       threads per server, at most 64 (default %d)\n"
         "  --max-exchanges N keep at most N exchanges in the transcript\n"
         "                    and 4*N secrets for its redaction (default %d)\n"
@@ -102,6 +108,7 @@ struct serve_opts {
     const char *id;
     const char *sdir;
     bool interactive;
+    const char *defect;
     unsigned threads;
     size_t max_exchanges;
     size_t max_tokens;
@@ -113,6 +120,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         {"scenario", required_argument, NULL, 's'},
         {"scenarios", required_argument, NULL, 'd'},
         {"interactive", no_argument, NULL, 'i'},
+        {"defect", required_argument, NULL, 'D'},
         {"threads", required_argument, NULL, 't'},
         {"max-exchanges", required_argument, NULL, 'x'},
         {"max-tokens", required_argument, NULL, 'k'},
@@ -133,6 +141,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             o->sdir = optarg;
         } else if (c == 'i') {
             o->interactive = true;
+        } else if (c == 'D') {
+            o->defect = optarg;
         } else if (c == 't' || c == 'x' || c == 'k') {
             char *end = NULL;
             unsigned long v = strtoul(optarg, &end, 10);
@@ -155,6 +165,19 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             serve_usage(stderr);
             return EXIT_USAGE;
         }
+    }
+    if (o->defect != NULL && strcmp(o->defect, "list") == 0) {
+        for (size_t i = 0; i < mo_defect_count(); i++) {
+            printf("%-28s %s\n", mo_defect_name(i), mo_defect_summary(i));
+        }
+        return -1;
+    }
+    if (o->defect != NULL && !mo_defect_known(o->defect)) {
+        fprintf(stderr,
+                "authcheck serve: unknown defect \"%s\" (see --defect "
+                "list)\n",
+                o->defect);
+        return EXIT_USAGE;
     }
     if (optind < argc || o->id == NULL) {
         fprintf(stderr, "authcheck serve: %s\n",
@@ -194,6 +217,7 @@ int hx_serve_main(int argc, char **argv)
     struct hs_scenario *s = NULL;
     struct mo_world *w = NULL;
     struct mo_world_options wo = {0};
+    json_t *doc = NULL;
     struct ac_err err;
     sigset_t set;
     json_t *urls = NULL;
@@ -219,7 +243,9 @@ int hx_serve_main(int argc, char **argv)
     wo.threads = o.threads;
     wo.max_exchanges = o.max_exchanges;
     wo.max_tokens = o.max_tokens;
-    if (!mo_world_start_with(s->doc, &wo, &w, &err)) {
+    doc = o.defect != NULL ? mo_defect_apply(s->doc, o.defect, &err)
+                           : json_incref(s->doc);
+    if (doc == NULL || !mo_world_start_with(doc, &wo, &w, &err)) {
         fprintf(stderr, "authcheck serve: %s\n", err.msg);
         goto out;
     }
@@ -237,6 +263,7 @@ out:
     mo_world_stop(w);
     free(line);
     json_decref(urls);
+    json_decref(doc);
     hs_free(s);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "common/crypto.h"
 #include "common/json.h"
 #include "mocks/as_int.h"
+#include "mocks/defects.h"
 #include "mocks/httpd.h"
 #include "mocks/keys.h"
 #include "mocks/rules.h"
@@ -216,6 +217,7 @@ static bool as_configure(struct mo_as *as, const json_t *conf,
     as->cimd = conf_has(conf, "registration", "cimd", false);
     as->loopback_any = json_is_true(json_object_get(conf, "loopback_any_port"));
     as->lenient = json_is_true(json_object_get(conf, "lenient"));
+    as->defects = mo_defect_flags(conf);
     as->resource_optional =
         json_is_false(json_object_get(conf, "resource_required"));
     as->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));

@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/url.h"
 #include "mocks/as_int.h"
+#include "mocks/defects.h"
 #include "mocks/httpd.h"
 #include "mocks/world_int.h"
 
@@ -125,10 +126,19 @@ static bool challenge_ok(const char *c)
 
 /* RFC 7636 §4.4.1 (PKCE required, OAuth 2.1) and §4.2: an S256
  * challenge. The error code or NULL. */
-static const char *pkce_check(const struct ac_form *f, const char **desc)
+static const char *pkce_check(const struct mo_as *as, const struct ac_form *f,
+                              const char **desc)
 {
     const char *method = ac_form_get(f, "code_challenge_method");
 
+    if (ac_form_get(f, "code_challenge") == NULL &&
+        (as->defects & MO_DEF_PKCE_OPTIONAL)) {
+        return NULL; /* defect profile pkce-optional */
+    }
+    if ((as->defects & MO_DEF_PKCE_PLAIN) && method != NULL &&
+        strcmp(method, "plain") == 0) {
+        return NULL; /* defect profile pkce-plain */
+    }
     if (ac_form_get(f, "code_challenge") == NULL) {
         *desc = "code_challenge is required (PKCE)";
         return "invalid_request";
@@ -151,7 +161,8 @@ static const char *grant_check(const struct mo_as *as, const struct ac_form *f,
     const char *resource = ac_form_get(f, "resource");
     const char *scope = ac_form_get(f, "scope");
 
-    if (resource == NULL && as->resource_optional) {
+    if ((resource == NULL && as->resource_optional) ||
+        (as->defects & MO_DEF_RESOURCE_UNCHECKED)) {
         /* 2025-03-26 topology: the MCP server is the only resource. */
     } else if (resource == NULL ||
                !ac_json_array_has_str(as->sh->resources, resource)) {
@@ -201,7 +212,7 @@ static const char *authorize_check(const struct mo_as *as,
         /* Profile "lenient": no PKCE, resource or scope enforcement. */
         return NULL;
     }
-    code = pkce_check(f, desc);
+    code = pkce_check(as, f, desc);
     return code != NULL ? code : grant_check(as, f, desc);
 }
 
@@ -326,6 +337,30 @@ const char *mo_as_pick_redirect(const struct client *c, const char *given,
     return NULL;
 }
 
+/* Defect profile redirect-prefix: a given URI that starts with a
+ * registered one's scheme and host (any port, path or query) is taken. */
+static const char *prefix_registered(const struct client *c, const char *given)
+{
+    const json_t *uris = json_object_get(c->metadata, "redirect_uris");
+    const json_t *u;
+    size_t i;
+
+    json_array_foreach(uris, i, u)
+    {
+        const char *r = json_string_value(u);
+        size_t scheme = r != NULL ? strcspn(r, ":") : 0;
+        size_t n;
+        if (r == NULL || given == NULL || strncmp(r + scheme, "://", 3) != 0) {
+            continue; /* private-use schemes: exact match only */
+        }
+        n = scheme + 3 + strcspn(r + scheme + 3, ":/");
+        if (strncmp(r, given, n) == 0) {
+            return given;
+        }
+    }
+    return NULL;
+}
+
 bool mo_as_handle_authorize(void *ctx, const struct mo_req *req,
                             struct mo_reply *rep)
 {
@@ -348,6 +383,10 @@ bool mo_as_handle_authorize(void *ctx, const struct mo_req *req,
             c, ac_form_get(&q.form, "redirect_uri"), as->loopback_any);
         if (redirect_uri == NULL && as->lenient) {
             redirect_uri = ac_form_get(&q.form, "redirect_uri");
+        }
+        if (redirect_uri == NULL && (as->defects & MO_DEF_REDIRECT_PREFIX)) {
+            redirect_uri =
+                prefix_registered(c, ac_form_get(&q.form, "redirect_uri"));
         }
     }
     if (c == NULL) {

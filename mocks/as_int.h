@@ -59,6 +59,7 @@ struct mo_as {
     bool oauth_md, oidc_md, dcr;
     bool cimd;         /* URL client ids: Client ID Metadata Documents */
     bool lenient;      /* profile "lenient" (docs/MOCKS.md "Profiles") */
+    unsigned defects;  /* mocks/defects.h flags (authcheck serve --defect) */
     bool loopback_any; /* RFC 8252 §7.3: any port on a loopback redirect */
     bool resource_optional; /* a missing `resource` means the MCP server
                                (2025-03-26 predates RFC 8707 in MCP) */

@@ -11,6 +11,7 @@
 #include "common/jwt.h"
 #include "common/url.h"
 #include "mocks/as_int.h"
+#include "mocks/defects.h"
 #include "mocks/httpd.h"
 #include "mocks/world_int.h"
 
@@ -279,13 +280,13 @@ bool mo_as_handle_register(void *ctx, const struct mo_req *req,
         return mo_as_token_error(rep, "invalid_client_metadata", err.msg);
     }
     why = mo_as_check_redirect_uris(json_object_get(md, "redirect_uris"));
-    if (why != NULL) {
+    if (why != NULL && !(as->defects & MO_DEF_DCR_LAX)) {
         json_decref(md);
         return mo_as_token_error(rep, "invalid_redirect_uri", why);
     }
     assign_auth_method(as, md);
     why = mo_as_check_metadata(md);
-    if (why != NULL) {
+    if (why != NULL && !(as->defects & MO_DEF_DCR_LAX)) {
         json_decref(md);
         return mo_as_token_error(rep, "invalid_client_metadata", why);
     }

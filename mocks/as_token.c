@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/jwt.h"
 #include "mocks/as_int.h"
+#include "mocks/defects.h"
 #include "mocks/httpd.h"
 #include "mocks/keys.h"
 #include "mocks/world_int.h"
@@ -159,6 +160,17 @@ static struct code *code_find(const struct mo_as *as, const char *value)
     return NULL;
 }
 
+/* Defect profiles verifier-unchecked, pkce-optional (a code issued
+ * without challenge) and pkce-plain (verifier equal to the challenge). */
+static bool pkce_defect_passes(const struct mo_as *as, const struct code *k,
+                               const char *verifier)
+{
+    return (as->defects & MO_DEF_VERIFIER_UNCHECKED) ||
+           (k->challenge[0] == '\0' && (as->defects & MO_DEF_PKCE_OPTIONAL)) ||
+           ((as->defects & MO_DEF_PKCE_PLAIN) && verifier != NULL &&
+            strcmp(verifier, k->challenge) == 0);
+}
+
 /* The invalid_grant / invalid_target verdict on a code redemption, or
  * NULL when it may be exchanged. */
 static const char *code_verdict(struct mo_as *as, struct code *k,
@@ -175,36 +187,43 @@ static const char *code_verdict(struct mo_as *as, struct code *k,
     if (k == NULL) {
         return "unknown authorization code";
     }
-    if (k->used) {
+    if (k->used && !(as->defects & MO_DEF_CODE_REUSABLE)) {
         /* RFC 6749 §4.1.2: a code used twice revokes what it gave. */
-        mo_tokens_revoke_grant(&as->sh->tokens, k->grant);
+        if (!(as->defects & MO_DEF_REPLAY_KEEPS_TOKENS)) {
+            mo_tokens_revoke_grant(&as->sh->tokens, k->grant);
+        }
         return "authorization code already used";
     }
     if (mo_now(as->sh) >= k->expires_at) {
         return "authorization code expired";
     }
-    if (strcmp(k->client_id, c->id) != 0) {
+    if (strcmp(k->client_id, c->id) != 0 &&
+        !(as->defects & MO_DEF_CODE_UNBOUND)) {
         return "authorization code was issued to another client";
     }
     if (as->lenient) {
         return NULL;
     }
-    if ((k->redirect_given || redirect_uri != NULL) &&
+    if (!(as->defects & MO_DEF_CODE_UNBOUND) &&
+        (k->redirect_given || redirect_uri != NULL) &&
         (redirect_uri == NULL || strcmp(redirect_uri, k->redirect_uri) != 0)) {
         return "redirect_uri does not match the authorization request";
     }
-    if (verifier == NULL || !ac_pkce_verifier_valid(verifier)) {
-        return "code_verifier missing or malformed (RFC 7636 §4.1)";
-    }
-    s256 = ac_pkce_s256(verifier, NULL);
-    match = s256 != NULL && ac_secret_eq(s256, k->challenge);
-    free(s256);
-    if (!match) {
-        return "code_verifier does not match the code_challenge";
+    if (!pkce_defect_passes(as, k, verifier)) {
+        if (verifier == NULL || !ac_pkce_verifier_valid(verifier)) {
+            return "code_verifier missing or malformed (RFC 7636 §4.1)";
+        }
+        s256 = ac_pkce_s256(verifier, NULL);
+        match = s256 != NULL && ac_secret_eq(s256, k->challenge);
+        free(s256);
+        if (!match) {
+            return "code_verifier does not match the code_challenge";
+        }
     }
     *code = "invalid_target";
-    if (resource == NULL ? !as->resource_optional
-                         : strcmp(resource, k->resource) != 0) {
+    if (!(as->defects & MO_DEF_RESOURCE_UNCHECKED) &&
+        (resource == NULL ? !as->resource_optional
+                          : strcmp(resource, k->resource) != 0)) {
         /* Without `resource` (allowed only in the 2025-03-26 topology)
          * the code's resource is the MCP server. */
         return "resource must equal the authorization request's resource";
@@ -259,10 +278,15 @@ static const char *refresh_verdict(struct mo_as *as, struct mo_token *old,
     if (strcmp(old->client_id, c->id) != 0) {
         return "refresh token was issued to another client";
     }
+    if (old->rotated && (as->defects & MO_DEF_REFRESH_REUSE) && !old->revoked) {
+        return NULL; /* defect profile refresh-reuse-undetected */
+    }
     if (old->rotated) {
         /* OAuth 2.1 §4.3.1: reuse of a rotated refresh token revokes the
          * whole grant. */
-        mo_tokens_revoke_grant(&as->sh->tokens, old->grant);
+        if (!(as->defects & MO_DEF_REFRESH_NO_REVOKE)) {
+            mo_tokens_revoke_grant(&as->sh->tokens, old->grant);
+        }
         mo_emit(as->sh, "refresh.reused", as->id, old->value, c->id);
         return "refresh token already used (rotated)";
     }
@@ -270,7 +294,8 @@ static const char *refresh_verdict(struct mo_as *as, struct mo_token *old,
         return "refresh token revoked or expired";
     }
     *code = "invalid_scope";
-    if (scope != NULL && !mo_scope_subset(scope, old->scope, NULL)) {
+    if (scope != NULL && !mo_scope_subset(scope, old->scope, NULL) &&
+        !(as->defects & MO_DEF_REFRESH_WIDEN)) {
         return "scope exceeds the original grant (RFC 6749 §6)";
     }
     *code = "invalid_target";

@@ -12,6 +12,7 @@
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/url.h"
+#include "mocks/defects.h"
 #include "mocks/httpd.h"
 #include "mocks/rules.h"
 #include "mocks/world_int.h"
@@ -65,6 +66,7 @@ struct mo_mcp {
     json_t *method_scopes; /* method -> scope, NULL for none */
     json_t *scopes;        /* scopes_supported, NULL when not defined */
     bool challenge_rm;     /* resource_metadata in challenges */
+    unsigned defects;      /* mocks/defects.h flags */
     char *challenge_scope; /* scope in 401 challenges, NULL for none */
     struct tool *tools;
     size_t ntools;
@@ -115,6 +117,35 @@ static bool issuer_trusted(const struct mo_mcp *m, const char *issuer)
     return ac_json_array_has_str(m->sh->issuers, issuer);
 }
 
+/* Defect profile mcp-query-token: "Bearer " + the access_token query
+ * parameter, kept in a static buffer (handlers run under the world lock,
+ * one at a time). NULL when absent. */
+static const char *query_token(const struct mo_req *req)
+{
+    static char hdr[4096];
+    const char *q = req->query;
+    const char *p = q != NULL ? strstr(q, "access_token=") : NULL;
+
+    if (p == NULL || (p != q && p[-1] != '&')) {
+        return NULL;
+    }
+    p += strlen("access_token=");
+    snprintf(hdr, sizeof(hdr), "Bearer %.*s", (int)strcspn(p, "&"), p);
+    return hdr;
+}
+
+/* Not revoked, rotated or expired; defect profile mcp-ignores-revocation
+ * only looks at expiry. */
+static bool token_usable(const struct mo_mcp *m, const struct mo_token *t)
+{
+    int64_t now = mo_now(m->sh);
+
+    if (m->defects & MO_DEF_MCP_IGNORE_REVOKED) {
+        return t->expires_at == 0 || now < t->expires_at;
+    }
+    return mo_token_active(t, now);
+}
+
 /* RFC 6750 §2.1: the token only from the Authorization header. Returns
  * false on our failure; *out is NULL when a challenge was produced. */
 static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
@@ -128,6 +159,9 @@ static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
     if (mo_req_header_count(req, "Authorization") > 1) {
         return challenge(m, rep, 400, "invalid_request",
                          "more than one Authorization header", NULL);
+    }
+    if (hdr == NULL && (m->defects & MO_DEF_MCP_QUERY_TOKEN)) {
+        hdr = query_token(req); /* defect profile mcp-query-token */
     }
     if (hdr == NULL || strncasecmp(hdr, "Bearer ", 7) != 0) {
         return challenge(m, rep, 401, NULL, "a bearer token is required",
@@ -143,8 +177,9 @@ static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
         return false;
     }
     t = mo_tokens_find(&m->sh->tokens, tok, MO_TOKEN_ACCESS);
-    if (t == NULL || !mo_token_active(t, mo_now(m->sh)) ||
-        strcmp(t->resource, m->resource) != 0 ||
+    if (t == NULL || !token_usable(m, t) ||
+        (strcmp(t->resource, m->resource) != 0 &&
+         !(m->defects & MO_DEF_MCP_ANY_AUDIENCE)) ||
         !issuer_trusted(m, t->issuer)) {
         /* RFC 6750 §3.1 / MCP: unknown, expired, revoked or issued for
          * another audience or by an untrusted issuer. */
@@ -981,6 +1016,7 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
                                                      : WIRE_SESSION;
     m->sse = resp != NULL && strcmp(resp, "sse") == 0;
     m->hierarchy = json_is_true(json_object_get(conf, "scope_hierarchy"));
+    m->defects = mo_defect_flags(conf);
     m->method_scopes = json_deep_copy(json_object_get(conf, "method_scopes"));
     /* Without a PRM there is nothing for resource_metadata to name. */
     m->challenge_rm = !m->prm_none && (rm == NULL || json_is_true(rm));

@@ -7,15 +7,16 @@
 #           RS256-signed token requests, latency and resident memory
 #   client  the reference client: cold start to first tool result, and a
 #           warm call from its token store
+#   server  a full `authcheck server` run against a local mock
 #   suite   the whole scenario suite against the reference client with
 #           -j 1 and -j 2, and the harness's own overhead per scenario
 #
-# usage: scripts/bench.sh BINDIR [mocks|client|suite ...]
+# usage: scripts/bench.sh BINDIR [mocks|client|suite|server ...]
 set -eu
 BINDIR=${1:-bin}
 shift || true
 HERE=$(dirname "$0")
-parts=${*:-mocks client suite}
+parts=${*:-mocks client suite server}
 for part in $parts; do
     echo "== bench: $part"
     sh "$HERE/bench_$part.sh" "$BINDIR"

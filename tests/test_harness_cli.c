@@ -611,7 +611,7 @@ static void test_help_and_readme_cover_options(void **state)
 {
     static const struct {
         const char *cmd;
-        const char *opts[16];
+        const char *opts[20];
     } table[] = {
         {"run",
          {"--scenario", "--suite", "--spec", "--client-cmd", "--out",
@@ -622,7 +622,12 @@ static void test_help_and_readme_cover_options(void **state)
         {"report", {"--format", NULL}},
         {"serve",
          {"--scenario", "--scenarios", "--interactive", "--threads",
-          "--max-exchanges", "--max-tokens", NULL}},
+          "--max-exchanges", "--max-tokens", "--defect", NULL}},
+        {"server",
+         {"--mcp", "--issuer", "--check", "--suite", "--client-id",
+          "--client-secret", "--redirect-uri", "--auto-consent", "--login",
+          "--token", "--token-file", "--scope", "--other-resource", "--out",
+          "--rate", "--strict", "--list-checks", NULL}},
         {"browse",
          {"--record", "--forge-callback-first", "--connect-retry", NULL}},
     };
