@@ -1225,8 +1225,8 @@ static const struct hc_check REGISTRY[] = {
      MCP_AUTH "/client-registration#dynamic-client-registration",
      "Client metadata lists refresh_token in grant_types (SEP-2207).",
      hc_check_dcr_grant_types_refresh},
-    {"dcr-auth-method-supported", HC_MUST, MCP_SPEC,
-     "https://www.rfc-editor.org/rfc/rfc7591.html#section-2",
+    {"dcr-auth-method-supported", HC_SHOULD, MCP_SPEC,
+     "https://www.rfc-editor.org/rfc/rfc8414.html#section-2",
      "The registered token_endpoint_auth_method is one the server lists as "
      "supported.",
      hc_check_dcr_auth_method_supported},

@@ -243,8 +243,11 @@ static void assign_auth_method(const struct mo_as *as, json_t *md)
 
     if (asked != NULL &&
         (!str_in(json_string_value(asked), mo_as_auth_methods) ||
-         ac_json_array_has_str(as->auth_methods, json_string_value(asked)))) {
-        return; /* kept, or refused by mo_as_check_metadata */
+         ac_json_array_has_str(as->auth_methods, json_string_value(asked)) ||
+         as->lenient)) {
+        /* kept (profile "lenient": whatever was asked, as popular lenient
+         * mocks do), or refused by mo_as_check_metadata */
+        return;
     }
     if (!as->oauth_md && !as->oidc_md && asked == NULL &&
         ac_json_array_has_str(as->auth_methods, "none")) {

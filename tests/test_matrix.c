@@ -93,7 +93,9 @@ static const struct row MATRIX[] = {
      "non-loopback-redirect"},
     {"sep-2207-client-metadata-grant-types", "auth/offline-access-scope",
      "no-refresh-grant"},
-    {"dcr-auth-method-supported", "auth/token-endpoint-auth-basic",
+    /* a strict server replaces an unadvertised method (RFC 7591 §3.2.1);
+     * only a lenient one keeps it */
+    {"dcr-auth-method-supported", "registration/dcr-unadvertised-auth-method",
      "register-public-client"},
     {"registration-priority", "registration/pre-registered-preferred",
      "dcr-despite-cimd"},
