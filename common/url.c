@@ -362,6 +362,35 @@ char *ac_url_canonical_resource(const char *url)
     return s;
 }
 
+/* Is `s` "scheme://authority" with no path, query or fragment? */
+static bool origin_only(const char *s)
+{
+    const char *a = strstr(s, "://");
+
+    return a != NULL && strpbrk(a + 3, "/?#") == NULL;
+}
+
+bool ac_url_same_resource(const char *a, const char *b)
+{
+    size_t la, lb;
+
+    if (a == NULL || b == NULL) {
+        return false;
+    }
+    if (strcmp(a, b) == 0) {
+        return true;
+    }
+    la = strlen(a);
+    lb = strlen(b);
+    if (la == lb + 1 && a[lb] == '/' && strncmp(a, b, lb) == 0) {
+        return origin_only(b);
+    }
+    if (lb == la + 1 && b[la] == '/' && strncmp(a, b, la) == 0) {
+        return origin_only(a);
+    }
+    return false;
+}
+
 static bool suffix_ok(const char *suffix)
 {
     const char *p;

@@ -41,6 +41,13 @@ bool ac_url_is_loopback(const struct ac_url *u);
  * and no trailing "/" when the path is just "/". A new string, or NULL. */
 char *ac_url_canonical_resource(const char *url);
 
+/* Do two resource identifiers name the same resource? Equal strings, or
+ * an http(s) origin with an empty path and the same with "/" (RFC 3986
+ * §6.2.3: equivalent; the MCP spec only says implementations SHOULD use
+ * the form without the slash). Nothing else is normalised: RFC 8707 and
+ * RFC 9728 compare identifiers as strings. */
+bool ac_url_same_resource(const char *a, const char *b);
+
 enum ac_wellknown_form {
     /* RFC 8414 §3.1 / RFC 9728 §3.1: insert "/.well-known/<suffix>" between
      * the host and the path: https://h/.well-known/<suffix>/tenant1 */

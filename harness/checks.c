@@ -494,7 +494,7 @@ static bool resource_matches(const char *sent, const char *expected,
         snprintf(why, n, "no resource parameter");
         return false;
     }
-    if (expected != NULL && strcmp(sent, expected) != 0) {
+    if (expected != NULL && !ac_url_same_resource(sent, expected)) {
         snprintf(why, n, "resource was \"%.100s\", expected \"%.100s\" (%.40s)",
                  sent, expected, from);
         return false;

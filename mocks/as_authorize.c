@@ -154,6 +154,20 @@ static const char *pkce_check(const struct mo_as *as, const struct ac_form *f,
     return NULL;
 }
 
+const char *mo_as_known_resource(const struct mo_as *as, const char *r)
+{
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach(as->sh->resources, i, v)
+    {
+        if (ac_url_same_resource(r, json_string_value(v))) {
+            return json_string_value(v);
+        }
+    }
+    return NULL;
+}
+
 /* RFC 8707 resource and RFC 6749 §3.3 scope. The error code or NULL. */
 static const char *grant_check(const struct mo_as *as, const struct ac_form *f,
                                const char **desc)
@@ -164,8 +178,7 @@ static const char *grant_check(const struct mo_as *as, const struct ac_form *f,
     if ((resource == NULL && as->resource_optional) ||
         (as->defects & MO_DEF_RESOURCE_UNCHECKED)) {
         /* 2025-03-26 topology: the MCP server is the only resource. */
-    } else if (resource == NULL ||
-               !ac_json_array_has_str(as->sh->resources, resource)) {
+    } else if (resource == NULL || mo_as_known_resource(as, resource) == NULL) {
         *desc = "resource must name an MCP server (RFC 8707)";
         return "invalid_target";
     }
@@ -247,10 +260,11 @@ static struct code *code_issue(struct mo_as *as, const struct ac_form *f,
                               ? ac_form_get(f, "code_challenge")
                               : "");
     /* Lenient: whatever was asked, tokens are for the MCP server. */
-    k->resource =
-        strdup(as->lenient || ac_form_get(f, "resource") == NULL
-                   ? (as->sh->resource != NULL ? as->sh->resource : "")
-                   : ac_form_get(f, "resource"));
+    k->resource = strdup(
+        as->lenient || ac_form_get(f, "resource") == NULL ||
+                mo_as_known_resource(as, ac_form_get(f, "resource")) == NULL
+            ? (as->sh->resource != NULL ? as->sh->resource : "")
+            : mo_as_known_resource(as, ac_form_get(f, "resource")));
     /* RFC 6749 §3.3: an omitted scope gets the default, the empty set. */
     k->scope = strdup(scope != NULL ? scope : "");
     k->expires_at = mo_now(as->sh) + CODE_TTL;

@@ -213,4 +213,9 @@ bool mo_as_handle_revoke(void *ctx, const struct mo_req *req,
 bool mo_as_handle_introspect(void *ctx, const struct mo_req *req,
                              struct mo_reply *rep);
 
+/* The MCP server resource `r` names, as the world spells it (borrowed), or
+ * NULL: "https://h" and "https://h/" are the same resource (RFC 3986
+ * §6.2.3, ac_url_same_resource), anything else must match exactly. */
+const char *mo_as_known_resource(const struct mo_as *as, const char *r);
+
 #endif

@@ -10,6 +10,7 @@
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
+#include "common/url.h"
 #include "common/jwt.h"
 #include "mocks/as_int.h"
 #include "mocks/defects.h"
@@ -223,7 +224,7 @@ static const char *code_verdict(struct mo_as *as, struct code *k,
     *code = "invalid_target";
     if (!(as->defects & MO_DEF_RESOURCE_UNCHECKED) &&
         (resource == NULL ? !as->resource_optional
-                          : strcmp(resource, k->resource) != 0)) {
+                          : !ac_url_same_resource(resource, k->resource))) {
         /* Without `resource` (allowed only in the 2025-03-26 topology)
          * the code's resource is the MCP server. */
         return "resource must equal the authorization request's resource";
@@ -300,7 +301,7 @@ static const char *refresh_verdict(struct mo_as *as, struct mo_token *old,
     }
     *code = "invalid_target";
     if (!as->lenient && resource != NULL &&
-        strcmp(resource, old->resource) != 0) {
+        !ac_url_same_resource(resource, old->resource)) {
         return "resource differs from the original grant";
     }
     return NULL;
@@ -355,10 +356,13 @@ static bool grant_client_credentials(struct mo_as *as, const struct client *c,
             rep, "unauthorized_client",
             "client_credentials needs a confidential client");
     }
-    if (resource != NULL &&
-        !ac_json_array_has_str(as->sh->resources, resource)) {
-        return mo_as_token_error(rep, "invalid_target",
-                                 "resource must name an MCP server (RFC 8707)");
+    if (resource != NULL) {
+        resource = mo_as_known_resource(as, resource);
+        if (resource == NULL) {
+            return mo_as_token_error(
+                rep, "invalid_target",
+                "resource must name an MCP server (RFC 8707)");
+        }
     }
     if (scope != NULL && as->scopes != NULL &&
         !mo_scope_subset(scope, NULL, as->scopes)) {

@@ -185,6 +185,35 @@ static const struct {
     {"mcp.example.com", NULL},
 };
 
+/* RFC 3986 §6.2.3: an empty path and "/" are the same for http(s); no
+ * other normalisation (RFC 8707 / RFC 9728 compare strings). */
+static void test_same_resource(void **state)
+{
+    static const struct {
+        const char *a, *b;
+        bool same;
+    } cases[] = {
+        {"http://h:1", "http://h:1", true},
+        {"http://h:1/", "http://h:1", true},
+        {"http://h:1", "http://h:1/", true},
+        {"http://h:1/mcp", "http://h:1/mcp/", false},
+        {"http://h:1/mcp", "http://h:1/mcp", true},
+        {"http://h:1?", "http://h:1?/", false},
+        {"HTTP://h:1", "http://h:1", false},
+        {"http://h:1//", "http://h:1/", false},
+        {"http://h:12", "http://h:1/", false},
+        {NULL, "http://h:1", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (ac_url_same_resource(cases[i].a, cases[i].b) != cases[i].same) {
+            fail_msg("case %zu: \"%s\" vs \"%s\": want %s", i,
+                     cases[i].a ? cases[i].a : "(null)", cases[i].b,
+                     cases[i].same ? "same" : "different");
+        }
+    }
+}
+
 static void test_canonical_resource(void **state)
 {
     size_t i;
@@ -359,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_canonical_resource),
+        cmocka_unit_test(test_same_resource),
         cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_wellknown),
         cmocka_unit_test(test_wellknown_rejects),
