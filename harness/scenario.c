@@ -109,6 +109,8 @@ static const struct field client_reg_fields[] = {
     {"client_name", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"scope", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"jwks", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"any_loopback_redirect", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
+     NULL},
     {0},
 };
 

@@ -90,6 +90,9 @@ static bool preregister(struct mo_as *as, const json_t *list,
         json_t *md = json_deep_copy(e);
         const char *id = ac_json_str(e, "client_id");
         const char *secret = ac_json_str(e, "client_secret");
+        bool any_loopback =
+            json_is_true(json_object_get(e, "any_loopback_redirect"));
+        struct client *c;
 
         if (md == NULL || id == NULL) {
             json_decref(md);
@@ -112,11 +115,14 @@ static bool preregister(struct mo_as *as, const json_t *list,
         if (json_object_get(md, "redirect_uris") == NULL) {
             json_object_set_new(md, "redirect_uris", json_array());
         }
-        if (mo_as_client_push(as, md, id, secret, true) == NULL) {
+        json_object_del(md, "any_loopback_redirect"); /* not metadata */
+        c = mo_as_client_push(as, md, id, secret, true);
+        if (c == NULL) {
             AC_ERR(err, AC_ERR_INVALID,
                    "clients[%zu]: cannot register (bad jwks?)", i);
             return false;
         }
+        c->any_loopback_redirect = any_loopback;
     }
     return true;
 }

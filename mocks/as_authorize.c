@@ -323,6 +323,21 @@ static bool loopback_same_but_port(const char *reg, const char *given)
     return same;
 }
 
+/* http on a loopback host, no fragment (RFC 8252 §7.3). */
+static bool http_loopback(const char *uri)
+{
+    struct ac_url u;
+    bool ok;
+
+    if (!ac_url_parse(uri, &u, NULL)) {
+        return false;
+    }
+    ok = strcmp(u.scheme, "http") == 0 && ac_url_is_loopback(&u) &&
+         u.fragment == NULL;
+    ac_url_free(&u);
+    return ok;
+}
+
 /* The redirect URI to use, or NULL (then no redirect may happen). OAuth
  * 2.1 §4.1.1: it may be omitted when exactly one is registered; when given
  * it must match a registered one exactly (RFC 6749 §3.1.2.3). */
@@ -339,6 +354,9 @@ const char *mo_as_pick_redirect(const struct client *c, const char *given,
                    : NULL;
     }
     if (ac_json_array_has_str(uris, given)) {
+        return given;
+    }
+    if (c->any_loopback_redirect && http_loopback(given)) {
         return given;
     }
     json_array_foreach(uris, i, u)

@@ -89,9 +89,11 @@ static json_t *cimd_fetch_unlocked(const struct mo_as *as, const char *url)
  * clients use it as client_id without publishing anything there (the
  * official mock "accepts it as-is and uses hardcoded metadata"), so this
  * AS resolves it to a document of its own instead of fetching it: the
- * redirect URI its clients use, http://localhost:3000/callback, in both
- * loopback spellings (RFC 8252 §8.3), on any port (§7.3: the port is
- * the client's to choose) whatever the AS's loopback_any_port. */
+ * redirect URI the official example clients use,
+ * http://localhost:3000/callback, in both loopback spellings (RFC 8252
+ * §8.3). Since no document says which redirect URI a client may use, any
+ * http loopback URI is accepted, as the official mock does (mcp-remote
+ * uses http://localhost:PORT/oauth/callback and passes there). */
 #define OFFICIAL_CIMD_URL "https://conformance-test.local/client-metadata.json"
 
 static struct client *cimd_builtin(struct mo_as *as, const char *id)
@@ -115,6 +117,7 @@ static struct client *cimd_builtin(struct mo_as *as, const char *id)
     c = mo_as_client_push(as, doc, id, NULL, false);
     if (c != NULL) {
         c->loopback_any = true;
+        c->any_loopback_redirect = true;
     }
     return c;
 }

@@ -28,12 +28,14 @@ struct client {
     char *id;
     char *secret; /* NULL for token_endpoint_auth_method "none" */
     char *auth_method;
-    json_t *metadata;          /* the registration response, as sent */
-    int64_t secret_expires_at; /* mo_now() seconds; 0 = never */
-    bool preregistered;        /* from the scenario: survives "forget" */
-    struct ac_jwks *jwks;      /* private_key_jwt keys, or NULL */
-    bool loopback_any;         /* any loopback port whatever the AS's
-                                  loopback_any_port (the built-in CIMD) */
+    json_t *metadata;           /* the registration response, as sent */
+    int64_t secret_expires_at;  /* mo_now() seconds; 0 = never */
+    bool preregistered;         /* from the scenario: survives "forget" */
+    struct ac_jwks *jwks;       /* private_key_jwt keys, or NULL */
+    bool loopback_any;          /* any loopback port whatever the AS's
+                                   loopback_any_port (the built-in CIMD) */
+    bool any_loopback_redirect; /* any http loopback redirect URI, port and
+                                   path (the official suite's clients) */
 };
 
 struct code {

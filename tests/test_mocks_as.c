@@ -264,10 +264,12 @@ static long authorize_with(struct mo_world *w, const char *id,
 }
 
 /* The official suite's conventions: its fixed client ID metadata URL is
- * a client without any fetch, and loopback redirect URIs of a
- * pre-registered or CIMD client match in either spelling (localhost,
- * 127.0.0.1) on any port under loopback_any_port; other URIs still need
- * an exact match (a 400 page, no redirect). */
+ * a client without any fetch that may use any http loopback redirect URI
+ * (mcp-remote's /oauth/callback too), as may a pre-registered client with
+ * any_loopback_redirect; other pre-registered clients' loopback URIs match
+ * in either spelling (localhost, 127.0.0.1) on any port under
+ * loopback_any_port; other URIs still need an exact match (a 400 page, no
+ * redirect). */
 static void test_official_clients(void **state)
 {
     struct mo_world *w = th_world_start(
@@ -275,7 +277,8 @@ static void test_official_clients(void **state)
         "[\"pre\",\"cimd\"],\"loopback_any_port\":true,\"clients\":"
         "[{\"client_id\":\"pre-registered-client\",\"client_secret\":"
         "\"pre-registered-secret\",\"redirect_uris\":["
-        "\"http://127.0.0.1/callback\",\"http://localhost/callback\"]}]}],"
+        "\"http://127.0.0.1/callback\",\"http://localhost/callback\"]},"
+        "{\"client_id\":\"any\",\"any_loopback_redirect\":true}]}],"
         "\"mcp_server\":{}}");
     static const char cimd[] =
         "https://conformance-test.local/client-metadata.json";
@@ -285,8 +288,12 @@ static void test_official_clients(void **state)
     } cases[] = {
         {cimd, "http://localhost:3000/callback", 302},
         {cimd, "http://127.0.0.1:41234/callback", 302},
-        {cimd, "http://localhost:3000/other", 400},
+        {cimd, "http://localhost:3000/oauth/callback", 302},
         {cimd, "https://app.example/callback", 400},
+        {"any", "http://localhost:5123/oauth/callback", 302},
+        {"any", "http://[::1]:5123/x", 302},
+        {"any", "https://localhost/callback", 400},
+        {"any", "http://app.example/callback", 400},
         {"pre-registered-client", "http://localhost:3000/callback", 302},
         {"pre-registered-client", "http://127.0.0.1:8080/callback", 302},
         {"pre-registered-client", "http://127.0.0.1/callback", 302},
