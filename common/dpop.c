@@ -64,7 +64,7 @@ char *ac_dpop_proof(const struct ac_jwk *key, const struct ac_dpop_claims *c,
     hdr = json_pack("{s:s, s:s, s:o*}", "typ", "dpop+jwt", "alg",
                     ac_jws_alg_name(ac_jwk_alg(key)), "jwk",
                     public_jwk(key, err));
-    claims = json_pack("{s:s?, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "jti", jti,
+    claims = json_pack("{s:s, s:s, s:s, s:I, s:s*, s:s*, s:s*}", "jti", jti,
                        "htm", c->htm, "htu", c->htu, "iat", (json_int_t)c->iat,
                        "ath", ath, "nonce", c->nonce, "content_digest", cd);
     if (jti == NULL || hdr == NULL || claims == NULL ||
