@@ -65,8 +65,7 @@ static const char *const expect_enum[] = {"success", "refuse", NULL};
 /* Named suites a scenario may join besides its family and spec revisions
  * (authcheck run --suite); see scenarios/SCHEMA.md. */
 const char *const hs_suite_names[] = {"official", "lifecycle", "backcompat",
-                                      "extensions",
-                                      NULL};
+                                      "extensions", NULL};
 
 static const struct field string_item = {NULL, T_STRING, true,  NULL, NOLIMIT,
                                          NULL, NULL,     false, NULL};
@@ -121,8 +120,7 @@ static const struct field dpop_fields[] = {
     {"required", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
     {"nonce", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
     {"nonce_rotate", T_INT, false, NULL, 0, 1000, NULL, NULL, false, "0"},
-    {"content_digest", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
-     "true"},
+    {"content_digest", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "true"},
     {0},
 };
 

@@ -115,8 +115,8 @@ bool mo_as_token_error(struct mo_reply *rep, const char *code,
  * *replied when an error answer (invalid_dpop_proof, use_dpop_nonce) was
  * made. False on our failure. */
 bool mo_as_token_dpop(struct mo_as *as, const struct mo_req *req,
-                      const struct client *c, struct mo_reply *rep,
-                      char **jkt, bool *replied);
+                      const struct client *c, struct mo_reply *rep, char **jkt,
+                      bool *replied);
 
 /* --- as_metadata.c ---------------------------------------------------- */
 

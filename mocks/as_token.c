@@ -22,11 +22,10 @@ static bool token_success(struct mo_as *as, struct mo_reply *rep,
 {
     mo_emit(as->sh, "token.issued", as->id, access->value, access->client_id);
     /* RFC 9449 §5: a DPoP-bound access token is of type DPoP. */
-    json_t *doc = json_pack("{s:s, s:s, s:I}", "access_token", access->value,
-                            "token_type",
-                            access->jkt != NULL ? "DPoP" : "Bearer",
-                            "expires_in",
-                            (json_int_t)as->access_ttl);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:I}", "access_token", access->value,
+                  "token_type", access->jkt != NULL ? "DPoP" : "Bearer",
+                  "expires_in", (json_int_t)as->access_ttl);
     bool ok = doc != NULL;
 
     if (ok && refresh != NULL) {

@@ -170,8 +170,8 @@ static bool dpop_challenge(struct mo_mcp *m, struct mo_reply *rep,
         snprintf(hdr, sizeof hdr,
                  "DPoP error=\"%s\", error_description=\"%s\", algs=\"%s\"",
                  error, desc, mo_dpop_algs_text(&m->dpop));
-        body = json_pack("{s:s, s:s}", "error", error, "error_description",
-                         desc);
+        body =
+            json_pack("{s:s, s:s}", "error", error, "error_description", desc);
         if (body == NULL || !mo_reply_json(rep, 401, body)) {
             json_decref(body);
             return false;
@@ -283,8 +283,7 @@ static bool check_access(struct mo_mcp *m, const struct mo_req *req,
     if ((*out)->jkt != NULL || m->dpop.required) {
         bool bound = (*out)->jkt != NULL;
 
-        mo_emit(m->sh, "rs.rejected", m->id, (*out)->value,
-                (*out)->client_id);
+        mo_emit(m->sh, "rs.rejected", m->id, (*out)->value, (*out)->client_id);
         *out = NULL;
         return dpop_challenge(m, rep, "invalid_token",
                               bound ? "a DPoP-bound token presented as a "

@@ -657,8 +657,11 @@ static bool dpop_rs_nonce(struct mcpo_client *c, const char *method,
     size_t n;
     bool again = false;
 
-    if (!c->dpop_bound || !dpop_take_nonce(&c->dpop_nonce_rs, resp, err)) {
-        return c->dpop_bound ? false : true;
+    if (!c->dpop_bound || MUTATED("dpop-ignore-rs-nonce")) {
+        return true;
+    }
+    if (!dpop_take_nonce(&c->dpop_nonce_rs, resp, err)) {
+        return false;
     }
     n = resp->status == 401
             ? ac_http_header_all(resp, "WWW-Authenticate", lines, 16)
@@ -670,14 +673,13 @@ static bool dpop_rs_nonce(struct mcpo_client *c, const char *method,
 
         if (ac_wwwauth_parse(lines, n, &cs, &perr)) {
             d = ac_wwwauth_find(&cs, "DPoP");
-            again = d != NULL && ac_challenge_param(d, "error") != NULL &&
-                    strcmp(ac_challenge_param(d, "error"), "use_dpop_nonce") ==
-                        0;
+            again =
+                d != NULL && ac_challenge_param(d, "error") != NULL &&
+                strcmp(ac_challenge_param(d, "error"), "use_dpop_nonce") == 0;
             ac_challenges_free(&cs);
         }
     }
-    if (!again || ac_http_header_get(resp, "DPoP-Nonce") == NULL ||
-        MUTATED("dpop-ignore-rs-nonce")) {
+    if (!again || ac_http_header_get(resp, "DPoP-Nonce") == NULL) {
         return true;
     }
     http_trace_note("%s: MCP server asked for a DPoP nonce: retrying", method);

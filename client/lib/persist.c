@@ -185,12 +185,11 @@ static json_t *tokens_json(const struct mcpo_client *c)
     }
     /* RFC 9449: a bound token is useless without its key, so the key
      * lives in the same 0600 record. */
-    return json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:o}", "access_token",
-                     c->access_token, "refresh_token", c->refresh_token,
-                     "expires_at", (json_int_t)c->expires_at, "scope",
-                     c->granted_scope, "token_type",
-                     c->dpop_bound ? "DPoP" : NULL, "dpop_key",
-                     dpop_key_json(c));
+    return json_pack(
+        "{s:s, s:s?, s:I, s:s?, s:s?, s:o}", "access_token", c->access_token,
+        "refresh_token", c->refresh_token, "expires_at",
+        (json_int_t)c->expires_at, "scope", c->granted_scope, "token_type",
+        c->dpop_bound ? "DPoP" : NULL, "dpop_key", dpop_key_json(c));
 }
 
 bool persist_save(struct mcpo_client *c, struct ac_err *err)

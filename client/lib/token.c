@@ -228,8 +228,8 @@ static bool form_post(struct mcpo_client *c, const char *ep,
      * client credentials) when DPoP is in use. */
     if (dpop_wanted(c) && !MUTATED("dpop-no-token-proof") &&
         strcmp(ep, ac_json_str(c->as_meta, "token_endpoint")) == 0) {
-        char *proof = dpop_proof_for(c, "POST", ep, NULL, NULL,
-                                     c->dpop_nonce_as, err);
+        char *proof =
+            dpop_proof_for(c, "POST", ep, NULL, NULL, c->dpop_nonce_as, err);
 
         if (proof == NULL || asprintf(&dpop, "DPoP: %s", proof) < 0) {
             free(proof);
