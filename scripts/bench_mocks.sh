@@ -114,7 +114,7 @@ if python3 -c "import cryptography" 2>/dev/null; then
     DUR=$(( DUR / 2 > 2 ? DUR / 2 : 2 ))
     python3 "$HERE/scripts/bench_dpop_proofs.py" "$ISSUER/token" \
         $(( DUR * 8000 )) "$OUT/proofs"
-    export DPOP_PROOFS="$OUT/proofs"
+    export DPOP_PROOFS="$OUT/proofs" DPOP_THREADS=2
     run "token (RS256 + DPoP)" "$ISSUER/token" \
         -s "$DATA/bench/token_dpop.lua"
     DPOP=$RPS
