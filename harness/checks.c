@@ -1492,6 +1492,11 @@ static const struct hc_check REGISTRY[] = {
      "After the MCP server's 401 DPoP error=\"use_dpop_nonce\", the client "
      "retries with a proof carrying the DPoP-Nonce it was given.",
      hc_check_dpop_rs_nonce},
+    {"dpop-key-binding", HC_MUST, DPOP_SPEC, RFC9449 "#section-7.1",
+     "Every DPoP-bound access or refresh token is presented with a proof of "
+     "the key it is bound to, also after a restart (the key is kept with "
+     "the tokens).",
+     hc_check_dpop_key_binding},
 };
 
 const struct hc_check *hc_registry(size_t *n)

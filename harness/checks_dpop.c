@@ -10,6 +10,7 @@
 
 #include "common/dpop.h"
 #include "common/json.h"
+#include "common/jwk.h"
 #include "common/jwt.h"
 #include "common/redact.h"
 #include "harness/checks_int.h"
@@ -217,6 +218,111 @@ void hc_check_dpop_scheme(const struct hc_input *in, struct hc_result *out)
                "all %zu MCP request(s) with a DPoP-bound token used "
                "\"Authorization: DPoP\" and a DPoP proof",
                used);
+}
+
+/* RFC 7638 thumbprint of the request's proof key, new string or NULL. */
+static char *proof_jkt(const json_t *ex)
+{
+    json_t *hdr = NULL, *cl = proof_claims(ex, &hdr);
+    const json_t *jwk = json_object_get(hdr, "jwk");
+    char *jkt = json_is_object(jwk) ? ac_jwk_thumbprint(jwk, NULL) : NULL;
+
+    json_decref(hdr);
+    json_decref(cl);
+    return jkt;
+}
+
+/* Remember which key the tokens of a DPoP token response are bound to. */
+static void note_binding(const json_t *ex, json_t *bind)
+{
+    json_t *doc = tq_status(ex) == 200 ? tq_resp_json(ex) : NULL;
+    const char *tt = ac_json_str(doc, "token_type");
+    char *jkt =
+        tt != NULL && strcasecmp(tt, "DPoP") == 0 ? proof_jkt(ex) : NULL;
+
+    if (jkt != NULL) {
+        const char *at = ac_json_str(doc, "access_token");
+        const char *rt = ac_json_str(doc, "refresh_token");
+
+        if (at != NULL) {
+            json_object_set_new(bind, at, json_string(jkt));
+        }
+        if (rt != NULL) {
+            json_object_set_new(bind, rt, json_string(jkt));
+        }
+    }
+    free(jkt);
+    json_decref(doc);
+}
+
+/* The bound token a request presents: the DPoP-scheme access token, or a
+ * refresh request's refresh_token. New string or NULL. */
+static char *presented_bound(const json_t *ex)
+{
+    struct ac_form f;
+    char *rt = NULL;
+
+    if (tq_is(ex, "mcp", NULL)) {
+        return dpop_token_of(ex);
+    }
+    if (!tq_is(ex, "token", "POST")) {
+        return NULL;
+    }
+    if (tq_body_form(ex, &f, NULL)) {
+        const char *gt = ac_form_get(&f, "grant_type");
+
+        if (gt != NULL && strcmp(gt, "refresh_token") == 0 &&
+            ac_form_get(&f, "refresh_token") != NULL) {
+            rt = strdup(ac_form_get(&f, "refresh_token"));
+        }
+    }
+    ac_form_free(&f);
+    return rt;
+}
+
+void hc_check_dpop_key_binding(const struct hc_input *in, struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    json_t *bind = json_object();
+    size_t n = 0;
+
+    if (skip_unless_dpop(in, out) || bind == NULL) {
+        json_decref(bind);
+        return;
+    }
+    for (size_t i = 0; i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        char *tok = presented_bound(ex);
+        const char *want = tok != NULL ? ac_json_str(bind, tok) : NULL;
+        char *have = want != NULL ? proof_jkt(ex) : NULL;
+        bool bad = want != NULL && (have == NULL || strcmp(have, want) != 0);
+
+        n += want != NULL;
+        free(tok);
+        free(have);
+        if (bad) {
+            hc_evidence(out, tr, i);
+            hc_verdict(out, HC_FAILURE,
+                       "request (seq %zu) presented a DPoP-bound token with a "
+                       "proof of another key than the one it is bound to "
+                       "(RFC 9449 §7.1; a restarted client must keep its key)",
+                       hc_seq_of(tr, i));
+            json_decref(bind);
+            return;
+        }
+        if (tq_is(ex, "token", "POST")) {
+            note_binding(ex, bind);
+        }
+    }
+    json_decref(bind);
+    if (n == 0) {
+        hc_missing_fact(in, out, "no request presented a DPoP-bound token");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "all %zu presentation(s) of DPoP-bound tokens were proven "
+               "with the key they are bound to",
+               n);
 }
 
 void hc_check_dpop_fresh_proof(const struct hc_input *in, struct hc_result *out)

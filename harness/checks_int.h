@@ -111,6 +111,7 @@ HC_DECL(hc_check_dpop_ath);
 HC_DECL(hc_check_dpop_content_digest);
 HC_DECL(hc_check_dpop_as_nonce);
 HC_DECL(hc_check_dpop_rs_nonce);
+HC_DECL(hc_check_dpop_key_binding);
 
 /* checks_discovery.c */
 HC_DECL(hc_check_prm_header_url_used);

@@ -277,6 +277,13 @@ static const struct row ROWS[] = {
     {"dpop-nonce-ignored", "dpop-rs-nonce", RUNS_FILE, HC_FAILURE,
      "never retried after use_dpop_nonce (seq 2)"},
     {"good", "dpop-rs-nonce", RUNS_FILE, HC_SKIPPED, NULL},
+    {"dpop-good", "dpop-key-binding", RUNS_FILE, HC_SUCCESS,
+     "all 2 presentation(s) of DPoP-bound tokens"},
+    {"dpop-key-changed", "dpop-key-binding", RUNS_FILE, HC_FAILURE,
+     "request (seq 2) presented a DPoP-bound token with a proof of another "
+     "key"},
+    {"dpop-bearer", "dpop-key-binding", RUNS_FILE, HC_FAILURE,
+     "no request presented a DPoP-bound token"},
 
     /* MCP use */
     {"good-sse", "mcp-call-succeeded", RUNS_FILE, HC_SUCCESS,

@@ -1271,6 +1271,12 @@ static void check_dpop_digest(struct fixture *f, bool mut)
     assert_int_equal(dpop_refusals(f, "proof content_digest") > 0, mut);
 }
 
+/* Run 2 proves the stored token with a new key: the MCP server refuses. */
+static void check_dpop_forget_key(struct fixture *f, bool mut)
+{
+    assert_int_equal(dpop_refusals(f, "cnf.jkt") > 0, mut);
+}
+
 /* Without the nonce retry the client never gets (or uses) a token. */
 static void check_dpop_nonce(struct fixture *f, bool mut)
 {
@@ -1414,6 +1420,8 @@ static const struct mut_case cases[] = {
      NULL, NULL},
     {"dpop-ignore-rs-nonce", edit_dpop_nonce, NULL, check_dpop_nonce, NULL,
      NULL, NULL},
+    {"dpop-forget-key", edit_dpop, NULL, check_dpop_forget_key, NULL,
+     between_nothing, NULL},
 };
 
 #define NCASES (sizeof cases / sizeof cases[0])

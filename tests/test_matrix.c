@@ -75,6 +75,7 @@ static const struct row MATRIX[] = {
     {"dpop-content-digest", "auth/dpop", "dpop-no-content-digest"},
     {"dpop-as-nonce", "auth/dpop-nonce", "dpop-ignore-as-nonce"},
     {"dpop-rs-nonce", "auth/dpop-nonce", "dpop-ignore-rs-nonce"},
+    {"dpop-key-binding", "auth/dpop-restart", "dpop-forget-key"},
 
     /* discovery */
     {"prm-header-url-used", "discovery/prm-custom-url",

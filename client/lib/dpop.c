@@ -120,7 +120,7 @@ json_t *dpop_key_json(const struct mcpo_client *c)
 {
     json_t *j = NULL;
 
-    if (c->dpop_key != NULL && c->dpop_bound) {
+    if (c->dpop_key != NULL && c->dpop_bound && !MUTATED("dpop-forget-key")) {
         j = ac_jwk_export(c->dpop_key, true, NULL);
     }
     return j != NULL ? j : json_null();

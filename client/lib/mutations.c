@@ -102,6 +102,7 @@ static const struct mutation table[] = {
     {"dpop-no-content-digest", "MCP proofs without content_digest"},
     {"dpop-ignore-as-nonce", "no retry after the AS's use_dpop_nonce"},
     {"dpop-ignore-rs-nonce", "no retry after the MCP server's use_dpop_nonce"},
+    {"dpop-forget-key", "keep the bound tokens in the store but not the key"},
 };
 
 #define NMUT (sizeof table / sizeof table[0])

@@ -13,9 +13,15 @@ def b64u(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 JWK = {"kty": "EC", "crv": "P-256", "x": b64u(pub.x.to_bytes(32, "big")),
        "y": b64u(pub.y.to_bytes(32, "big")), "alg": "ES256"}
 
+key2 = ec.derive_private_key(0xFEDCBA0987654321FEDCBA0987654321, ec.SECP256R1())
+pub2 = key2.public_key().public_numbers()
+JWK2 = {"kty": "EC", "crv": "P-256", "x": b64u(pub2.x.to_bytes(32, "big")),
+        "y": b64u(pub2.y.to_bytes(32, "big")), "alg": "ES256"}
+
+
 def proof(htm, htu, jti, token=None, body=None, nonce=None, ath=None,
-          digest=True):
-    h = {"typ": "dpop+jwt", "alg": "ES256", "jwk": JWK}
+          digest=True, other_key=False):
+    h = {"typ": "dpop+jwt", "alg": "ES256", "jwk": JWK2 if other_key else JWK}
     c = {"jti": jti, "htm": htm, "htu": htu, "iat": 1796360000}
     if token is not None:
         c["ath"] = ath or b64u(hashlib.sha256(token.encode()).digest())
@@ -26,7 +32,8 @@ def proof(htm, htu, jti, token=None, body=None, nonce=None, ath=None,
             hashlib.sha256(body.encode()).digest()).decode()
     si = b64u(json.dumps(h, separators=(",", ":")).encode()) + "." + \
         b64u(json.dumps(c, separators=(",", ":")).encode())
-    der = key.sign(si.encode(), ec.ECDSA(hashes.SHA256()))
+    der = (key2 if other_key else key).sign(si.encode(),
+                                            ec.ECDSA(hashes.SHA256()))
     r, s = utils.decode_dss_signature(der)
     return si + "." + b64u(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
@@ -139,3 +146,9 @@ case("dpop-nonce-ignored", "The client retries the token request without "
       token_ex(proof("POST", TOK, "j-tok-2"), nonce_hdr="n-as-1"),
       mcp_ex(CALL, p=proof("POST", MCP, "j-mcp-1", AT, CALL),
              nonce_demand=True, nonce_hdr="n-rs-1")])
+case("dpop-key-changed", "After a restart the client proves the stored "
+     "DPoP-bound token with a new key.",
+     [token_ex(proof("POST", TOK, "j-tok-1")),
+      mcp_ex(INIT, p=proof("POST", MCP, "j-mcp-1", AT, INIT)),
+      mcp_ex(CALL, p=proof("POST", MCP, "j-mcp-2", AT, CALL,
+                           other_key=True))])
