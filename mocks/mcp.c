@@ -167,9 +167,19 @@ static bool dpop_challenge(struct mo_mcp *m, struct mo_reply *rep,
     bool ok;
 
     if (error != NULL) {
+        char safe[300];
+
+        /* RFC 7235 quoted-string: no bare '"' or '\\', and plain ASCII
+         * (RFC 9110 §5.5: obs-text is best avoided). */
+        snprintf(safe, sizeof safe, "%s", desc);
+        for (char *q = safe; *q != '\0'; q++) {
+            *q = *q == '"' || *q == '\\'     ? '\''
+                 : (unsigned char)*q >= 0x80 ? '?'
+                                             : *q;
+        }
         snprintf(hdr, sizeof hdr,
                  "DPoP error=\"%s\", error_description=\"%s\", algs=\"%s\"",
-                 error, desc, mo_dpop_algs_text(&m->dpop));
+                 error, safe, mo_dpop_algs_text(&m->dpop));
         body =
             json_pack("{s:s, s:s}", "error", error, "error_description", desc);
         if (body == NULL || !mo_reply_json(rep, 401, body)) {
