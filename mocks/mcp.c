@@ -12,10 +12,11 @@
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/url.h"
-#include "mocks/dpop.h"
 #include "mocks/httpd.h"
 #include "mocks/rules.h"
 #include "mocks/world_int.h"
+/* after the others: DPoP (RFC 9449) resource access */
+#include "mocks/dpop.h"
 
 #define LATEST_VERSION "2025-11-25"
 #define STATELESS_VERSION "2026-07-28"
