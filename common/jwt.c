@@ -126,12 +126,14 @@ static char *header_b64(const struct ac_jwk *key, const char *typ,
     return b64;
 }
 
+/* Sign `payload` under the base64url header `h` (taken). */
+static char *sign_compact(const struct ac_jwk *key, char *h,
+                          const void *payload, size_t len, struct ac_err *err);
+
 char *ac_jws_sign(const struct ac_jwk *key, const char *typ,
                   const void *payload, size_t len, struct ac_err *err)
 {
-    uint8_t sig[SIG_MAX];
-    size_t siglen = 0, hlen, plen;
-    char *h = NULL, *pl = NULL, *s = NULL, *jws = NULL;
+    char *h;
 
     if (!ac_jwk_has_private(key)) {
         AC_ERR(err, AC_ERR_USAGE, "key %s has no private part to sign with",
@@ -139,9 +141,41 @@ char *ac_jws_sign(const struct ac_jwk *key, const char *typ,
         return NULL;
     }
     h = header_b64(key, typ, err);
-    if (h == NULL) {
+    return h != NULL ? sign_compact(key, h, payload, len, err) : NULL;
+}
+
+char *ac_jwt_sign_with_header(const struct ac_jwk *key, const json_t *header,
+                              const json_t *claims, struct ac_err *err)
+{
+    char *htext = NULL, *ctext = NULL, *h = NULL, *jws = NULL;
+
+    if (!ac_jwk_has_private(key) || !json_is_object(header) ||
+        !json_is_object(claims)) {
+        AC_ERR(err, AC_ERR_USAGE, "need a private key, header and claims");
+        return NULL;
+    }
+    htext = json_dumps(header, JSON_COMPACT);
+    ctext = json_dumps(claims, JSON_COMPACT);
+    h = htext != NULL ? ac_b64url_encode(htext, strlen(htext)) : NULL;
+    if (h == NULL || ctext == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory building a JWS");
+        free(h);
         goto out;
     }
+    jws = sign_compact(key, h, ctext, strlen(ctext), err);
+out:
+    free(htext);
+    free(ctext);
+    return jws;
+}
+
+static char *sign_compact(const struct ac_jwk *key, char *h,
+                          const void *payload, size_t len, struct ac_err *err)
+{
+    uint8_t sig[SIG_MAX];
+    size_t siglen = 0, hlen, plen;
+    char *pl = NULL, *s = NULL, *jws = NULL;
+
     pl = ac_b64url_encode(payload, len);
     /* Room for header '.' payload '.' and the largest signature. */
     jws = pl != NULL ? malloc(strlen(h) + strlen(pl) + 3 + B64_LEN(SIG_MAX))

@@ -33,6 +33,12 @@ char *ac_jws_sign(const struct ac_jwk *key, const char *typ,
 char *ac_jwt_sign(const struct ac_jwk *key, const char *typ,
                   const json_t *claims, struct ac_err *err);
 
+/* As ac_jwt_sign with the caller's protected header (borrowed object,
+ * serialized as is: it must name the key's "alg"), e.g. a DPoP proof's
+ * {"typ": "dpop+jwt", "alg", "jwk"} (RFC 9449 §4.2). New string or NULL. */
+char *ac_jwt_sign_with_header(const struct ac_jwk *key, const json_t *header,
+                              const json_t *claims, struct ac_err *err);
+
 /* What a verifier accepts. Exactly one of `jwks` and `key` is set. */
 struct ac_jws_verify_params {
     /* Allow-list of AC_JWS_* bits. "none" and HS* are never accepted (RFC

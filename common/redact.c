@@ -287,6 +287,10 @@ char *ac_redact_header(const char *name, const char *value)
         strcasecmp(name, "Proxy-Authorization") == 0) {
         return redact_credentials(value);
     }
+    /* RFC 9449 §4: a DPoP proof is replayable within its window. */
+    if (strcasecmp(name, "DPoP") == 0) {
+        return ac_redact_value(value);
+    }
     if (strcasecmp(name, "Cookie") == 0) {
         return redact_cookies(value, false);
     }

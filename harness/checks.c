@@ -796,6 +796,12 @@ static bool bearer_ok(const json_t *tr, size_t i, const json_t *issued,
     char *copy, *tag;
     bool known;
 
+    /* RFC 9449 §7.1: a DPoP-bound token travels with the DPoP scheme;
+     * dpop-scheme judges when that is right. */
+    if (tok == NULL && auth != NULL && strncasecmp(auth, "DPoP ", 5) == 0) {
+        tok = auth + 5;
+        len = strlen(tok);
+    }
     if (auth == NULL) {
         hc_verdict(
             out, HC_FAILURE,
@@ -1087,6 +1093,13 @@ static void check_client_exit_status(const struct hc_input *in,
 /* --- the registry ------------------------------------------------------- */
 
 #define MCP_SPEC "2026-07-28"
+/* The DPoP extension has no MCP revision of its own: RFC 9449 is the
+ * reference, the MCP profile (content_digest) the ext-auth draft. */
+#define DPOP_SPEC "RFC 9449"
+#define RFC9449 "https://datatracker.ietf.org/doc/html/rfc9449"
+#define DPOP_EXT                                                               \
+    "https://github.com/modelcontextprotocol/ext-auth/blob/main/"              \
+    "specification/draft/dpop-extension.mdx"
 #define MCP_AUTH                                                               \
     "https://modelcontextprotocol.io/specification/2026-07-28/basic/"          \
     "authorization"
@@ -1451,6 +1464,39 @@ static const struct hc_check REGISTRY[] = {
      "the tool's last listed inputSchema marks with `x-mcp-header`, and none "
      "for an absent or null one.",
      hc_check_mcp_request_metadata_headers},
+    /* DPoP (RFC 9449; ext-auth "DPoP Profile for MCP"), checks_dpop.c */
+    {"dpop-token-proof", HC_MUST, DPOP_SPEC, RFC9449 "#section-5",
+     "With DPoP offered, every token request carries one DPoP proof (typ "
+     "dpop+jwt, a public jwk, htm POST, htu the token endpoint).",
+     hc_check_dpop_token_proof},
+    {"dpop-scheme", HC_MUST, DPOP_SPEC, RFC9449 "#section-7.1",
+     "A DPoP-bound access token is presented with \"Authorization: DPoP\" "
+     "and a DPoP proof, never downgraded to Bearer.",
+     hc_check_dpop_scheme},
+    {"dpop-fresh-proof", HC_MUST, DPOP_SPEC, RFC9449 "#section-11.1",
+     "Every DPoP proof has its own jti: a fresh proof per request.",
+     hc_check_dpop_fresh_proof},
+    {"dpop-ath", HC_MUST, DPOP_SPEC, RFC9449 "#section-4.2",
+     "Every proof sent with an access token to the MCP server carries ath, "
+     "the base64url SHA-256 of that token.",
+     hc_check_dpop_ath},
+    {"dpop-content-digest", HC_MUST, DPOP_SPEC, DPOP_EXT,
+     "Every proof to the MCP server carries content_digest, "
+     "sha-256=:<base64 SHA-256 of the request body>: (MCP DPoP profile).",
+     hc_check_dpop_content_digest},
+    {"dpop-as-nonce", HC_MUST, DPOP_SPEC, RFC9449 "#section-8",
+     "After the token endpoint's use_dpop_nonce, the client retries with a "
+     "proof carrying the DPoP-Nonce it was given (and keeps the latest).",
+     hc_check_dpop_as_nonce},
+    {"dpop-rs-nonce", HC_MUST, DPOP_SPEC, RFC9449 "#section-9",
+     "After the MCP server's 401 DPoP error=\"use_dpop_nonce\", the client "
+     "retries with a proof carrying the DPoP-Nonce it was given.",
+     hc_check_dpop_rs_nonce},
+    {"dpop-key-binding", HC_MUST, DPOP_SPEC, RFC9449 "#section-7.1",
+     "Every DPoP-bound access or refresh token is presented with a proof of "
+     "the key it is bound to, also after a restart (the key is kept with "
+     "the tokens).",
+     hc_check_dpop_key_binding},
 };
 
 const struct hc_check *hc_registry(size_t *n)

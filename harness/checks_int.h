@@ -110,6 +110,16 @@ bool hc_client_revision(const json_t *tr, char *buf, size_t n);
 #define HC_DECL(name)                                                          \
     void name(const struct hc_input *in, struct hc_result *out)
 
+/* checks_dpop.c */
+HC_DECL(hc_check_dpop_token_proof);
+HC_DECL(hc_check_dpop_scheme);
+HC_DECL(hc_check_dpop_fresh_proof);
+HC_DECL(hc_check_dpop_ath);
+HC_DECL(hc_check_dpop_content_digest);
+HC_DECL(hc_check_dpop_as_nonce);
+HC_DECL(hc_check_dpop_rs_nonce);
+HC_DECL(hc_check_dpop_key_binding);
+
 /* checks_discovery.c */
 HC_DECL(hc_check_prm_header_url_used);
 HC_DECL(hc_check_prm_path_before_root);

@@ -69,7 +69,7 @@ static const char *const expect_enum[] = {"success", "refuse", NULL};
 /* Named suites a scenario may join besides its family and spec revisions
  * (authcheck run --suite); see scenarios/SCHEMA.md. */
 const char *const hs_suite_names[] = {"official", "lifecycle", "backcompat",
-                                      NULL};
+                                      "extensions", NULL};
 
 static const struct field string_item = {NULL, T_STRING, true,  NULL, NOLIMIT,
                                          NULL, NULL,     false, NULL};
@@ -117,6 +117,21 @@ static const struct field client_reg_fields[] = {
 static const struct field client_reg_item = {
     NULL, T_OBJECT, true, NULL, NOLIMIT, client_reg_fields, NULL, false, NULL};
 
+/* DPoP (RFC 9449, ext-auth dpop-extension): "dpop" of an authorization
+ * server and of the MCP server; see scenarios/SCHEMA.md. */
+static const struct field dpop_alg_item = {
+    NULL, T_STRING, true, alg_enum, NOLIMIT, NULL, NULL, false, NULL};
+
+static const struct field dpop_fields[] = {
+    {"algs", T_ARRAY, false, NULL, 1, 2, NULL, &dpop_alg_item, true,
+     "[\"ES256\", \"RS256\"]"},
+    {"required", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
+    {"nonce", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
+    {"nonce_rotate", T_INT, false, NULL, 0, 1000, NULL, NULL, false, "0"},
+    {"content_digest", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "true"},
+    {0},
+};
+
 static const struct field as_fields[] = {
     {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"issuer_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"\""},
@@ -142,6 +157,7 @@ static const struct field as_fields[] = {
      true, NULL},
     {"tokens", T_OBJECT, false, NULL, NOLIMIT, tokens_fields, NULL, false,
      "{}"},
+    {"dpop", T_OBJECT, false, NULL, NOLIMIT, dpop_fields, NULL, false, NULL},
     {0},
 };
 
@@ -188,6 +204,7 @@ static const struct field mcp_fields[] = {
      "{}"},
     {"tools", T_ARRAY, false, NULL, 1, 0, NULL, &tool_item, false,
      "[{\"name\": \"echo\"}]"},
+    {"dpop", T_OBJECT, false, NULL, NOLIMIT, dpop_fields, NULL, false, NULL},
     {0},
 };
 

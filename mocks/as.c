@@ -208,7 +208,8 @@ static bool as_configure(struct mo_as *as, const json_t *conf,
     as->jtis = json_array();
     as->pending = json_object();
     if (as->id == NULL || as->path == NULL || as->jtis == NULL ||
-        as->pending == NULL) {
+        as->pending == NULL ||
+        !mo_dpop_configure(&as->dpop, json_object_get(conf, "dpop"))) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory configuring an AS");
         return false;
     }
@@ -401,6 +402,7 @@ void mo_as_free(struct mo_as *as)
     json_decref(as->scopes);
     json_decref(as->jtis);
     json_decref(as->pending);
+    mo_dpop_free(&as->dpop);
     free(as->md_text[0]);
     free(as->md_text[1]);
     mo_keys_free(as->keys);

@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+#include "mocks/dpop.h"
+
 #include "common/form.h"
 #include "mocks/as.h"
 #include "mocks/httpd.h"
@@ -79,6 +81,7 @@ struct mo_as {
     size_t ncodes, kcap;
     struct mo_httpd *httpd; /* where its routes live */
     bool own_httpd;         /* false: the MCP server's (mo_as_start host) */
+    struct mo_dpop dpop;    /* RFC 9449 at the token endpoint (as_dpop) */
 };
 
 /* Query parameters, first value kept, with the first duplicated name and
@@ -110,6 +113,16 @@ bool mo_as_client_has(const struct client *c, const char *member,
  * introspection endpoint. */
 bool mo_as_token_error(struct mo_reply *rep, const char *code,
                        const char *desc);
+
+/* --- as_dpop.c -------------------------------------------------------- */
+
+/* The DPoP proof of a token request (RFC 9449 §5): true with *jkt a new
+ * string (or NULL: no proof, none needed) and *replied false to go on;
+ * *replied when an error answer (invalid_dpop_proof, use_dpop_nonce) was
+ * made. False on our failure. */
+bool mo_as_token_dpop(struct mo_as *as, const struct mo_req *req,
+                      const struct client *c, struct mo_reply *rep, char **jkt,
+                      bool *replied);
 
 /* --- as_metadata.c ---------------------------------------------------- */
 

@@ -50,6 +50,11 @@ static json_t *metadata_doc(const struct mo_as *as, bool oidc)
     if (ok && as->scopes != NULL) {
         ok = json_object_set(doc, "scopes_supported", as->scopes) == 0;
     }
+    if (ok && as->dpop.on) {
+        /* RFC 9449 §5.1; ext-auth dpop-extension: MUST be listed. */
+        ok = json_object_set_new(doc, "dpop_signing_alg_values_supported",
+                                 mo_dpop_algs_json(&as->dpop)) == 0;
+    }
     if (ok && oidc) {
         /* OpenID Connect Discovery 1.0 §3 REQUIRES jwks_uri (above),
          * subject_types_supported and id_token_signing_alg_values_supported

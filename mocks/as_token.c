@@ -23,9 +23,11 @@ static bool token_success(struct mo_as *as, struct mo_reply *rep,
                           const struct mo_token *refresh)
 {
     mo_emit(as->sh, "token.issued", as->id, access->value, access->client_id);
-    json_t *doc = json_pack("{s:s, s:s, s:I}", "access_token", access->value,
-                            "token_type", "Bearer", "expires_in",
-                            (json_int_t)as->access_ttl);
+    /* RFC 9449 §5: a DPoP-bound access token is of type DPoP. */
+    json_t *doc =
+        json_pack("{s:s, s:s, s:I}", "access_token", access->value,
+                  "token_type", access->jkt != NULL ? "DPoP" : "Bearer",
+                  "expires_in", (json_int_t)as->access_ttl);
     bool ok = doc != NULL;
 
     if (ok && refresh != NULL) {
@@ -52,7 +54,8 @@ static bool token_success(struct mo_as *as, struct mo_reply *rep,
  * request's hooks slightly early. */
 static char *sign_unlocked(struct mo_as *as, const char *client_id,
                            const char *resource, const char *scope,
-                           const char *jti, int64_t now, int64_t exp)
+                           const char *jti, int64_t now, int64_t exp,
+                           const char *jkt)
 {
     json_t *claims =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "iss", as->issuer,
@@ -63,6 +66,10 @@ static char *sign_unlocked(struct mo_as *as, const char *client_id,
 
     if (claims != NULL && exp != 0) {
         json_object_set_new(claims, "exp", json_integer(exp));
+    }
+    if (claims != NULL && jkt != NULL) {
+        /* RFC 9449 §6.1: the confirmation claim of a bound JWT. */
+        json_object_set_new(claims, "cnf", json_pack("{s:s}", "jkt", jkt));
     }
     if (claims != NULL && key != NULL) {
         pthread_mutex_unlock(&as->sh->lock);
@@ -79,6 +86,7 @@ static char *sign_unlocked(struct mo_as *as, const char *client_id,
  * code or old token is used after the lock was released. */
 struct issue {
     char *client_id, *resource, *access_scope, *refresh_scope;
+    char *jkt; /* DPoP key thumbprint, NULL: unbound */
 };
 
 static void issue_free(struct issue *x)
@@ -87,6 +95,7 @@ static void issue_free(struct issue *x)
     free(x->resource);
     free(x->access_scope);
     free(x->refresh_scope);
+    free(x->jkt);
 }
 
 static struct mo_token *issue_access(struct mo_as *as, const struct issue *x,
@@ -104,7 +113,7 @@ static struct mo_token *issue_access(struct mo_as *as, const struct issue *x,
     }
     jti = ac_random_token(16, NULL);
     jwt = jti != NULL ? sign_unlocked(as, x->client_id, x->resource,
-                                      x->access_scope, jti, now, exp)
+                                      x->access_scope, jti, now, exp, x->jkt)
                       : NULL;
     free(jti);
     if (jwt == NULL) {
@@ -113,6 +122,22 @@ static struct mo_token *issue_access(struct mo_as *as, const struct issue *x,
     return mo_tokens_issue_value_take(t, MO_TOKEN_ACCESS, as->issuer,
                                       x->client_id, x->resource,
                                       x->access_scope, exp, grant, jwt);
+}
+
+/* The DPoP key the current token request proved (mo_as_handle_token),
+ * per thread since signing releases the world lock. */
+static _Thread_local const char *req_jkt;
+static _Thread_local bool req_public;
+
+/* RFC 9449 §5: the access token is bound to the proof's key; a refresh
+ * token only for a public client (a confidential one authenticates). */
+static bool bind_token(struct mo_token *t, bool refresh)
+{
+    if (req_jkt == NULL || (refresh && !req_public)) {
+        return true;
+    }
+    t->jkt = strdup(req_jkt);
+    return t->jkt != NULL;
 }
 
 /* Issue an access token and, when `want_refresh`, a refresh token of the
@@ -124,16 +149,18 @@ static bool issue_pair(struct mo_as *as, const char *client_id,
                        struct mo_token **refresh)
 {
     struct issue x = {strdup(client_id), strdup(resource), strdup(access_scope),
-                      strdup(refresh_scope)};
+                      strdup(refresh_scope),
+                      req_jkt != NULL ? strdup(req_jkt) : NULL};
     bool ok = false;
 
     *access = *refresh = NULL;
     if (x.client_id == NULL || x.resource == NULL || x.access_scope == NULL ||
-        x.refresh_scope == NULL) {
+        x.refresh_scope == NULL || (req_jkt != NULL && x.jkt == NULL)) {
         goto out;
     }
     *access = issue_access(as, &x, grant);
-    if (*access == NULL || !mo_as_secret_note(as, (*access)->value)) {
+    if (*access == NULL || !mo_as_secret_note(as, (*access)->value) ||
+        !bind_token(*access, false)) {
         goto out;
     }
     if (want_refresh) {
@@ -141,7 +168,8 @@ static bool issue_pair(struct mo_as *as, const char *client_id,
             mo_tokens_issue(&as->sh->tokens, MO_TOKEN_REFRESH, as->issuer,
                             x.client_id, x.resource, x.refresh_scope,
                             mo_now(as->sh), as->refresh_ttl, grant, NULL);
-        if (*refresh == NULL || !mo_as_secret_note(as, (*refresh)->value)) {
+        if (*refresh == NULL || !mo_as_secret_note(as, (*refresh)->value) ||
+            !bind_token(*refresh, true)) {
             goto out;
         }
     }
@@ -294,6 +322,12 @@ static const char *refresh_verdict(struct mo_as *as, struct mo_token *old,
     if (!mo_token_active(old, mo_now(as->sh))) {
         return "refresh token revoked or expired";
     }
+    if (old->jkt != NULL &&
+        (req_jkt == NULL || strcmp(old->jkt, req_jkt) != 0)) {
+        /* RFC 9449 §5: a public client's refresh token is bound to the
+         * key; the RFC names no code, invalid_grant fits §5.2. */
+        return "refresh token is bound to another DPoP key";
+    }
     *code = "invalid_scope";
     if (scope != NULL && !mo_scope_subset(scope, old->scope, NULL) &&
         !(as->defects & MO_DEF_REFRESH_WIDEN)) {
@@ -386,6 +420,7 @@ bool mo_as_handle_token(void *ctx, const struct mo_req *req,
     struct ac_form f;
     struct client *c = NULL;
     const char *gt;
+    char *jkt = NULL;
     bool replied;
     bool ok;
 
@@ -398,6 +433,13 @@ bool mo_as_handle_token(void *ctx, const struct mo_req *req,
         ac_form_free(&f);
         return ok;
     }
+    ok = mo_as_token_dpop(as, req, c, rep, &jkt, &replied);
+    if (!ok || replied) {
+        ac_form_free(&f);
+        return ok;
+    }
+    req_jkt = jkt;
+    req_public = strcmp(c->auth_method, "none") == 0;
     gt = ac_form_get(&f, "grant_type");
     if (gt == NULL) {
         ok =
@@ -416,6 +458,8 @@ bool mo_as_handle_token(void *ctx, const struct mo_req *req,
     } else {
         ok = grant_refresh(as, c, &f, rep);
     }
+    req_jkt = NULL;
+    free(jkt);
     ac_form_free(&f);
-    return ok;
+    return ok && mo_dpop_nonce_header(&as->dpop, rep);
 }

@@ -16,6 +16,8 @@
 #include "mocks/httpd.h"
 #include "mocks/rules.h"
 #include "mocks/world_int.h"
+/* after the others: DPoP (RFC 9449) resource access */
+#include "mocks/dpop.h"
 
 #define LATEST_VERSION "2025-11-25"
 #define STATELESS_VERSION "2026-07-28"
@@ -74,6 +76,7 @@ struct mo_mcp {
     size_t nsessions, scap;
     struct mo_httpd *httpd;
     char *url;
+    struct mo_dpop dpop; /* RFC 9449 resource access (scenario "dpop") */
 };
 
 /* --- challenges (RFC 6750 §3, RFC 9728 §5.1) ------------------------ */
@@ -190,6 +193,154 @@ static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
                          m->challenge_scope);
     }
     *out = t;
+    return true;
+}
+
+/* --- DPoP (RFC 9449 §7, ext-auth dpop-extension) -------------------- */
+
+/* Add "WWW-Authenticate: DPoP [error=..., ]algs=..." (RFC 9449 §7.1) and
+ * the nonce; with `error`, the status and body too. */
+static bool dpop_challenge(struct mo_mcp *m, struct mo_reply *rep,
+                           const char *error, const char *desc)
+{
+    char hdr[1024];
+    json_t *body = NULL;
+    bool ok;
+
+    if (error != NULL) {
+        char safe[300];
+
+        /* RFC 7235 quoted-string: no bare '"' or '\\', and plain ASCII
+         * (RFC 9110 §5.5: obs-text is best avoided). */
+        snprintf(safe, sizeof safe, "%s", desc);
+        for (char *q = safe; *q != '\0'; q++) {
+            *q = *q == '"' || *q == '\\'     ? '\''
+                 : (unsigned char)*q >= 0x80 ? '?'
+                                             : *q;
+        }
+        snprintf(hdr, sizeof hdr,
+                 "DPoP error=\"%s\", error_description=\"%s\", algs=\"%s\"",
+                 error, safe, mo_dpop_algs_text(&m->dpop));
+        body =
+            json_pack("{s:s, s:s}", "error", error, "error_description", desc);
+        if (body == NULL || !mo_reply_json(rep, 401, body)) {
+            json_decref(body);
+            return false;
+        }
+        json_decref(body);
+    } else {
+        snprintf(hdr, sizeof hdr, "DPoP algs=\"%s\"",
+                 mo_dpop_algs_text(&m->dpop));
+    }
+    ok = mo_reply_header(rep, "WWW-Authenticate", hdr) &&
+         mo_dpop_nonce_header(&m->dpop, rep);
+    return ok;
+}
+
+/* The token of "Authorization: DPoP <token>" when valid for us, checked
+ * like a bearer token. Borrowed, or NULL (a challenge was made). */
+static struct mo_token *dpop_token(struct mo_mcp *m, const char *tok,
+                                   struct mo_reply *rep, bool *ok)
+{
+    struct mo_token *t;
+
+    *ok = mo_transcript_add_secret(m->sh->transcript, tok);
+    t = mo_tokens_find(&m->sh->tokens, tok, MO_TOKEN_ACCESS);
+    if (t == NULL || !mo_token_active(t, mo_now(m->sh)) ||
+        strcmp(t->resource, m->resource) != 0 ||
+        !issuer_trusted(m, t->issuer) || t->jkt == NULL) {
+        mo_emit(m->sh, "rs.rejected", m->id, tok,
+                t != NULL ? t->client_id : NULL);
+        *ok = *ok && dpop_challenge(m, rep, "invalid_token",
+                                    "the access token is not a valid "
+                                    "DPoP-bound token for this resource");
+        return NULL;
+    }
+    return t;
+}
+
+/* RFC 9449 §7.1: "Authorization: DPoP <token>" plus a proof whose key is
+ * the token's cnf.jkt, with ath and (MCP profile) content_digest. */
+static bool check_dpop_scheme(struct mo_mcp *m, const struct mo_req *req,
+                              const char *tok, struct mo_reply *rep,
+                              struct mo_token **out)
+{
+    char why[300] = "", *jkt = NULL;
+    bool ok = true;
+    struct mo_token *t = dpop_token(m, tok, rep, &ok);
+
+    if (t == NULL) {
+        return ok;
+    }
+    switch (mo_dpop_check(&m->dpop, req, tok, m->dpop.content_digest,
+                          mo_now(m->sh), &jkt, why, sizeof why)) {
+    case MO_DPOP_OK:
+        if (strcmp(jkt, t->jkt) == 0) {
+            *out = t;
+            ok = mo_dpop_nonce_header(&m->dpop, rep);
+        } else {
+            ok = dpop_challenge(m, rep, "invalid_dpop_proof",
+                                "the proof key is not the token's cnf.jkt");
+        }
+        break;
+    case MO_DPOP_ABSENT:
+        ok = dpop_challenge(m, rep, "invalid_dpop_proof",
+                            "a DPoP proof is required with the DPoP scheme");
+        break;
+    case MO_DPOP_INVALID:
+        ok = dpop_challenge(m, rep, "invalid_dpop_proof", why);
+        break;
+    case MO_DPOP_USE_NONCE:
+        /* RFC 9449 §9: 401 use_dpop_nonce with a DPoP-Nonce header. */
+        ok = dpop_challenge(m, rep, "use_dpop_nonce", why);
+        break;
+    case MO_DPOP_ERROR:
+        ok = false;
+        break;
+    }
+    free(jkt);
+    return ok;
+}
+
+/* The DPoP-aware access check. A Bearer presentation of a DPoP-bound
+ * token is refused (RFC 9449 §7.2); unbound Bearer tokens pass unless the
+ * scenario requires DPoP. */
+static bool check_access(struct mo_mcp *m, const struct mo_req *req,
+                         struct mo_reply *rep, struct mo_token **out)
+{
+    const char *hdr = mo_req_header(req, "Authorization");
+
+    *out = NULL;
+    if (!m->dpop.on) {
+        return check_bearer(m, req, rep, out);
+    }
+    if (hdr != NULL && strncasecmp(hdr, "DPoP ", 5) == 0 &&
+        mo_req_header_count(req, "Authorization") == 1) {
+        const char *tok = hdr + 5 + strspn(hdr + 5, " ");
+
+        if (*tok == '\0' || strchr(tok, ' ') != NULL) {
+            return dpop_challenge(m, rep, "invalid_request",
+                                  "malformed DPoP credentials");
+        }
+        return check_dpop_scheme(m, req, tok, rep, out);
+    }
+    if (!check_bearer(m, req, rep, out)) {
+        return false;
+    }
+    if (*out == NULL) {
+        /* Offer DPoP next to the Bearer challenge (RFC 9449 §7.1). */
+        return rep->status != 401 || dpop_challenge(m, rep, NULL, NULL);
+    }
+    if ((*out)->jkt != NULL || m->dpop.required) {
+        bool bound = (*out)->jkt != NULL;
+
+        mo_emit(m->sh, "rs.rejected", m->id, (*out)->value, (*out)->client_id);
+        *out = NULL;
+        return dpop_challenge(m, rep, "invalid_token",
+                              bound ? "a DPoP-bound token presented as a "
+                                      "Bearer token (RFC 9449 §7.2)"
+                                    : "this resource requires DPoP");
+    }
     return true;
 }
 
@@ -874,7 +1025,7 @@ static bool handle_mcp(void *ctx, const struct mo_req *req,
     struct mo_mcp *m = ctx;
     struct mo_token *tok = NULL;
 
-    if (!check_bearer(m, req, rep, &tok)) {
+    if (!check_access(m, req, rep, &tok)) {
         return false;
     }
     if (tok == NULL) {
@@ -1022,7 +1173,8 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
     m->challenge_rm = !m->prm_none && (rm == NULL || json_is_true(rm));
     m->challenge_scope = scope != NULL ? strdup(scope) : NULL;
     m->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
-    return m->path != NULL && (scope == NULL || m->challenge_scope != NULL) &&
+    return mo_dpop_configure(&m->dpop, json_object_get(conf, "dpop")) &&
+           m->path != NULL && (scope == NULL || m->challenge_scope != NULL) &&
            tools_configure(m, json_object_get(conf, "tools"));
 }
 
@@ -1165,6 +1317,7 @@ void mo_mcp_free(struct mo_mcp *m)
         return;
     }
     mo_httpd_free(m->httpd);
+    mo_dpop_free(&m->dpop);
     for (size_t i = 0; i < m->ntools; i++) {
         free(m->tools[i].name);
         free(m->tools[i].scope);

@@ -23,6 +23,7 @@ static void token_free(struct mo_token *tok)
     free(tok->client_id);
     free(tok->resource);
     free(tok->scope);
+    free(tok->jkt);
     free(tok);
 }
 

@@ -29,6 +29,7 @@ struct mo_token {
     bool revoked;
     bool rotated;   /* a refresh token replaced by rotation */
     uint64_t grant; /* the authorization grant it descends from */
+    char *jkt;      /* DPoP binding (RFC 9449 §6: cnf.jkt), NULL: none */
 };
 
 struct mo_tokens {

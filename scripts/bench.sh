@@ -3,8 +3,9 @@
 # depend on the machine and its load, so they are measured and reported
 # here, not asserted in `make test`.
 #
-#   mocks   the mock authorization server under wrk: metadata GETs and
-#           RS256-signed token requests, latency and resident memory
+#   mocks   the mock authorization server under wrk: metadata GETs,
+#           RS256-signed token requests (plain and with a DPoP proof),
+#           latency and resident memory
 #   client  the reference client: cold start to first tool result, and a
 #           warm call from its token store
 #   server  a full `authcheck server` run against a local mock

@@ -1183,6 +1183,106 @@ static void check_proactive(struct fixture *f, bool mut)
 
 /* --- the table ---------------------------------------------------------- */
 
+/* --- DPoP (RFC 9449) ----------------------------------------------- */
+
+static void edit_dpop(struct fixture *f)
+{
+    json_object_set_new(as_conf(f, 0), "dpop",
+                        json_pack("{s:[s]}", "algs", "ES256"));
+    json_object_set_new(
+        mcp_conf(f), "dpop",
+        json_pack("{s:b, s:[s]}", "required", 1, "algs", "ES256"));
+}
+
+static void edit_dpop_nonce(struct fixture *f)
+{
+    edit_dpop(f);
+    json_object_set_new(json_object_get(as_conf(f, 0), "dpop"), "nonce",
+                        json_true());
+    json_object_set_new(json_object_get(mcp_conf(f), "dpop"), "nonce",
+                        json_true());
+}
+
+/* Exchanges at `endpoint` whose request header `name` starts with
+ * `prefix` (NULL: the header is absent). */
+static int dpop_count(struct fixture *f, const char *endpoint, const char *name,
+                      const char *prefix)
+{
+    size_t i;
+    const json_t *x;
+    int n = 0;
+
+    json_array_foreach(f->transcript, i, x)
+    {
+        const char *ep = ac_json_str(x, "endpoint");
+        const char *v = ts_req_header(x, name);
+
+        if (ep == NULL || strcmp(ep, endpoint) != 0) {
+            continue;
+        }
+        n += prefix == NULL
+                 ? v == NULL
+                 : v != NULL && strncmp(v, prefix, strlen(prefix)) == 0;
+    }
+    return n;
+}
+
+/* 401 answers of the MCP server whose body names `what`. */
+static int dpop_refusals(struct fixture *f, const char *what)
+{
+    size_t i;
+    const json_t *x;
+    int n = 0;
+
+    json_array_foreach(f->transcript, i, x)
+    {
+        const json_t *resp = json_object_get(x, "response");
+        const char *body = ac_json_str(resp, "body");
+
+        n += json_integer_value(json_object_get(resp, "status")) == 401 &&
+             body != NULL && strstr(body, what) != NULL;
+    }
+    return n;
+}
+
+static void check_dpop_token_proof(struct fixture *f, bool mut)
+{
+    assert_int_equal(dpop_count(f, "token", "DPoP", NULL) > 0, mut);
+}
+
+static void check_dpop_bearer(struct fixture *f, bool mut)
+{
+    assert_int_equal(dpop_count(f, "mcp", "Authorization", "DPoP ") > 0, !mut);
+    assert_int_equal(f->status != 0, mut);
+}
+
+static void check_dpop_reuse(struct fixture *f, bool mut)
+{
+    assert_int_equal(dpop_refusals(f, "jti already used") > 0, mut);
+}
+
+static void check_dpop_ath(struct fixture *f, bool mut)
+{
+    assert_int_equal(dpop_refusals(f, "proof ath") > 0, mut);
+}
+
+static void check_dpop_digest(struct fixture *f, bool mut)
+{
+    assert_int_equal(dpop_refusals(f, "proof content_digest") > 0, mut);
+}
+
+/* Run 2 proves the stored token with a new key: the MCP server refuses. */
+static void check_dpop_forget_key(struct fixture *f, bool mut)
+{
+    assert_int_equal(dpop_refusals(f, "cnf.jkt") > 0, mut);
+}
+
+/* Without the nonce retry the client never gets (or uses) a token. */
+static void check_dpop_nonce(struct fixture *f, bool mut)
+{
+    assert_int_equal(f->status != 0, mut);
+}
+
 struct mut_case {
     const char *name;
     void (*edit)(struct fixture *f);
@@ -1308,6 +1408,20 @@ static const struct mut_case cases[] = {
     {"skip-initialize", edit_none, NULL, check_initialize, NULL, NULL, NULL},
     {"no-initialized-notification", edit_none, NULL, check_initialized_note,
      NULL, NULL, NULL},
+    /* DPoP */
+    {"dpop-no-token-proof", edit_dpop, NULL, check_dpop_token_proof, NULL, NULL,
+     NULL},
+    {"dpop-bearer", edit_dpop, NULL, check_dpop_bearer, NULL, NULL, NULL},
+    {"dpop-reuse-proof", edit_dpop, NULL, check_dpop_reuse, NULL, NULL, NULL},
+    {"dpop-bad-ath", edit_dpop, NULL, check_dpop_ath, NULL, NULL, NULL},
+    {"dpop-no-content-digest", edit_dpop, NULL, check_dpop_digest, NULL, NULL,
+     NULL},
+    {"dpop-ignore-as-nonce", edit_dpop_nonce, NULL, check_dpop_nonce, NULL,
+     NULL, NULL},
+    {"dpop-ignore-rs-nonce", edit_dpop_nonce, NULL, check_dpop_nonce, NULL,
+     NULL, NULL},
+    {"dpop-forget-key", edit_dpop, NULL, check_dpop_forget_key, NULL,
+     between_nothing, NULL},
 };
 
 #define NCASES (sizeof cases / sizeof cases[0])

@@ -67,6 +67,16 @@ static const struct row MATRIX[] = {
     {"mcp-call-succeeded", "discovery/first-as-unreachable", "no-as-fallback"},
     {"client-exit-status", "core/dcr-happy-path", "no-pkce"},
 
+    /* DPoP extension */
+    {"dpop-token-proof", "auth/dpop", "dpop-no-token-proof"},
+    {"dpop-scheme", "auth/dpop", "dpop-bearer"},
+    {"dpop-fresh-proof", "auth/dpop", "dpop-reuse-proof"},
+    {"dpop-ath", "auth/dpop", "dpop-bad-ath"},
+    {"dpop-content-digest", "auth/dpop", "dpop-no-content-digest"},
+    {"dpop-as-nonce", "auth/dpop-nonce", "dpop-ignore-as-nonce"},
+    {"dpop-rs-nonce", "auth/dpop-nonce", "dpop-ignore-rs-nonce"},
+    {"dpop-key-binding", "auth/dpop-restart", "dpop-forget-key"},
+
     /* discovery */
     {"prm-header-url-used", "discovery/prm-custom-url",
      "ignore-resource-metadata"},

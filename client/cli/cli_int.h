@@ -24,6 +24,7 @@ struct cli_opts {
     const char *client_metadata_url;
     const char *private_key; /* PEM file for private_key_jwt */
     const char *store;
+    bool dpop; /* --dpop: RFC 9449 even when the AS does not advertise it */
 };
 
 /* `mcp-oauth login|token|logout|status` (session.c). */

@@ -210,6 +210,11 @@ static bool configure(struct mcpo_client *c, const struct context *ctx,
         }
         mcpo_client_set_client_credentials_grant(c, true);
     }
+    /* DPoP whenever the AS advertises it (client/lib/dpop.c), or when the
+     * context says "dpop": true. */
+    if (json_is_true(json_object_get(ctx->doc, "dpop"))) {
+        mcpo_client_set_dpop(c, true);
+    }
     if (o->headless || browser == NULL || *browser == '\0') {
         mcpo_client_set_browser(c, MCPO_BROWSER_HEADLESS);
     } else {

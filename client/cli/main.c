@@ -88,6 +88,10 @@ static void usage(FILE *out)
         "  --private-key FILE   PEM private key (RSA or P-256): authenticate\n"
         "                       with private_key_jwt (RFC 7523) when there\n"
         "                       is no secret or the AS offers it\n"
+        "  --dpop               DPoP-bound tokens (RFC 9449, ES256 key kept "
+        "in\n"
+        "                       the store) even when the AS does not list\n"
+        "                       dpop_signing_alg_values_supported\n"
         "  --client-name NAME   client_name for dynamic registration\n"
         "  --store DIR          token store directory (\"\" : memory only)\n"
         "  --json               tools: print the raw tools/list result\n"
@@ -130,6 +134,7 @@ bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
     } else if (o->no_browser) {
         mcpo_client_set_browser(c, MCPO_BROWSER_PRINT);
     }
+    mcpo_client_set_dpop(c, o->dpop);
     return (o->scope == NULL || mcpo_client_set_scope(c, o->scope, err)) &&
            (o->client_name == NULL ||
             mcpo_client_set_client_name(c, o->client_name, err)) &&
@@ -228,7 +233,8 @@ enum {
     OPT_CLIENT_METADATA_URL,
     OPT_PRIVATE_KEY,
     OPT_STORE,
-    OPT_JSON
+    OPT_JSON,
+    OPT_DPOP
 };
 
 static bool parse_int(const char *s, int lo, int hi, int *out)
@@ -262,6 +268,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
         {"store", required_argument, NULL, OPT_STORE},
         {"json", no_argument, NULL, OPT_JSON},
+        {"dpop", no_argument, NULL, OPT_DPOP},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -309,6 +316,9 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
             break;
         case OPT_STORE:
             o->store = optarg;
+            break;
+        case OPT_DPOP:
+            o->dpop = true;
             break;
         case OPT_JSON:
             o->json = true;

@@ -133,6 +133,10 @@ bool mcpo_client_set_client_metadata(struct mcpo_client *c,
 bool mcpo_client_set_as_metadata(struct mcpo_client *c,
                                  const char *json_object_text,
                                  struct mcpo_err *err);
+/* Use DPoP (RFC 9449) even when the AS metadata does not list
+ * dpop_signing_alg_values_supported (when it does, DPoP is used anyway):
+ * an ES256 key made on first use, kept in the store with the tokens. */
+void mcpo_client_set_dpop(struct mcpo_client *c, bool on);
 /* Use the client credentials grant (RFC 6749 §4.4) instead of the
  * authorization code grant: needs pre-registered credentials. */
 void mcpo_client_set_client_credentials_grant(struct mcpo_client *c, bool on);

@@ -166,6 +166,7 @@ void mcpo_client_free(struct mcpo_client *c)
     free(c->protocol_version);
     free(c->legacy_version);
     json_decref(c->tools);
+    dpop_free(c);
     free(c);
 }
 
@@ -333,6 +334,11 @@ bool mcpo_client_set_as_metadata(struct mcpo_client *c,
     json_decref(c->preset_as_meta);
     c->preset_as_meta = v;
     return done(true, &e, err);
+}
+
+void mcpo_client_set_dpop(struct mcpo_client *c, bool on)
+{
+    c->dpop_opt = on;
 }
 
 void mcpo_client_set_client_credentials_grant(struct mcpo_client *c, bool on)

@@ -14,6 +14,8 @@
 
 #include "mcpoauth.h"
 #include "common/err.h"
+#include "common/httpc.h"
+#include "common/jwk.h"
 
 struct cb_listener; /* callback.c */
 struct ac_jwk;      /* common/jwk.h */
@@ -108,7 +110,33 @@ struct mcpo_client {
     bool initialized;       /* legacy: initialized; modern: discovered */
     json_t *tools;          /* modern: the last tools/list (valid tools) */
     long next_id;
+
+    /* DPoP (RFC 9449, client/lib/dpop.c) */
+    bool dpop_opt;           /* --dpop: use DPoP even when not advertised */
+    struct ac_jwk *dpop_key; /* secret: the proof key, kept in the store */
+    bool dpop_bound;         /* the access token is DPoP-bound */
+    char *dpop_nonce_as;     /* last DPoP-Nonce of the token endpoint */
+    char *dpop_nonce_rs;     /* last DPoP-Nonce of the MCP server */
+    char *dpop_last_jti;     /* mutation dpop-reuse-proof only */
 };
+
+/* dpop.c: does this client use DPoP with the current AS (--dpop, or the
+ * AS metadata lists dpop_signing_alg_values_supported, RFC 9449 §5.1)? */
+bool dpop_wanted(const struct mcpo_client *c);
+/* The proof for one request (key made on first use): a new string, or
+ * NULL with err. `token` (ath), `body` (content_digest) may be NULL. */
+char *dpop_proof_for(struct mcpo_client *c, const char *htm, const char *url,
+                     const char *token, const char *body, const char *nonce,
+                     struct ac_err *err);
+/* Keep the response's DPoP-Nonce (if any) in *slot. */
+bool dpop_take_nonce(char **slot, const struct ac_http_response *r,
+                     struct ac_err *err);
+/* The key as a private JWK for the store (new reference), or JSON null. */
+json_t *dpop_key_json(const struct mcpo_client *c);
+/* Restore the key from the store record's JWK (borrowed; may be NULL). */
+bool dpop_key_restore(struct mcpo_client *c, const json_t *jwk,
+                      struct ac_err *err);
+void dpop_free(struct mcpo_client *c);
 
 /* The status of one MCP POST. */
 enum mcp_status {

@@ -28,6 +28,7 @@
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/wwwauth.h"
 
 #define MODERN_VERSION "2026-07-28"
 #define LEGACY_VERSION "2025-11-25"
@@ -100,8 +101,30 @@ static bool base_headers(struct mcpo_client *c, bool with_body, struct hdrs *h,
                    "application/json, text/event-stream")))) {
         return false;
     }
+    /* RFC 9449 §7.1: a bound token travels with the DPoP scheme. */
     return c->access_token == NULL ||
-           hdr_add(h, err, "Authorization: Bearer %s", c->access_token);
+           hdr_add(h, err,
+                   c->dpop_bound && !MUTATED("dpop-bearer")
+                       ? "Authorization: DPoP %s"
+                       : "Authorization: Bearer %s",
+                   c->access_token);
+}
+
+/* The DPoP header of an MCP POST (RFC 9449 §7.1 + content_digest). */
+static bool dpop_header(struct mcpo_client *c, const char *url,
+                        const char *body, struct hdrs *h, struct ac_err *err)
+{
+    char *proof;
+    bool ok;
+
+    if (c->access_token == NULL || !c->dpop_bound || MUTATED("dpop-bearer")) {
+        return true;
+    }
+    proof = dpop_proof_for(c, "POST", url, c->access_token, body,
+                           c->dpop_nonce_rs, err);
+    ok = proof != NULL && hdr_add(h, err, "DPoP: %s", proof);
+    free(proof);
+    return ok;
 }
 
 /* Legacy: the session and, after initialize, the negotiated version. */
@@ -570,6 +593,9 @@ static bool post(struct mcpo_client *c, const char *method,
                              : !modern_headers(c, method, params, &h, err)) {
         goto out;
     }
+    if (!dpop_header(c, url, body, &h, err)) {
+        goto out;
+    }
     ok =
         http_request(c, "POST", url, (const char *const *)h.v, body, resp, err);
 out:
@@ -605,6 +631,63 @@ static bool auth_status(struct mcpo_client *c, const struct ac_http_response *r,
     return true;
 }
 
+/* The proof of a session DELETE: no body, so no content_digest. */
+static bool dpop_delete_header(struct mcpo_client *c, struct hdrs *h)
+{
+    char *proof;
+    bool ok;
+
+    if (c->access_token == NULL || !c->dpop_bound || MUTATED("dpop-bearer")) {
+        return true;
+    }
+    proof = dpop_proof_for(c, "DELETE", c->mcp_url, c->access_token, NULL,
+                           c->dpop_nonce_rs, NULL);
+    ok = proof != NULL && hdr_add(h, NULL, "DPoP: %s", proof);
+    free(proof);
+    return ok;
+}
+
+/* RFC 9449 §9: keep the MCP server's DPoP-Nonce; after a 401 with a
+ * DPoP challenge use_dpop_nonce, send the request once more with it. */
+static bool dpop_rs_nonce(struct mcpo_client *c, const char *method,
+                          const json_t *params, const char *body,
+                          struct ac_http_response *resp, struct ac_err *err)
+{
+    const char *lines[16];
+    size_t n;
+    bool again = false;
+
+    if (!c->dpop_bound || MUTATED("dpop-ignore-rs-nonce")) {
+        return true;
+    }
+    if (!dpop_take_nonce(&c->dpop_nonce_rs, resp, err)) {
+        return false;
+    }
+    n = resp->status == 401
+            ? ac_http_header_all(resp, "WWW-Authenticate", lines, 16)
+            : 0;
+    if (n > 0) {
+        struct ac_challenges cs;
+        const struct ac_challenge *d;
+        struct ac_err perr = {0};
+
+        if (ac_wwwauth_parse(lines, n, &cs, &perr)) {
+            d = ac_wwwauth_find(&cs, "DPoP");
+            again =
+                d != NULL && ac_challenge_param(d, "error") != NULL &&
+                strcmp(ac_challenge_param(d, "error"), "use_dpop_nonce") == 0;
+            ac_challenges_free(&cs);
+        }
+    }
+    if (!again || ac_http_header_get(resp, "DPoP-Nonce") == NULL) {
+        return true;
+    }
+    http_trace_note("%s: MCP server asked for a DPoP nonce: retrying", method);
+    ac_http_response_free(resp);
+    return post(c, method, params, body, resp, err) &&
+           dpop_take_nonce(&c->dpop_nonce_rs, resp, err);
+}
+
 bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
              json_t **result, enum mcp_status *status, struct ac_err *err)
 {
@@ -627,6 +710,7 @@ bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
         goto out;
     }
     if (!post(c, method, params, body, &resp, err) ||
+        !dpop_rs_nonce(c, method, params, body, &resp, err) ||
         !auth_status(c, &resp, result != NULL, status, &done, err)) {
         goto out;
     }
@@ -801,6 +885,7 @@ void mcp_close(struct mcpo_client *c)
     /* MCP transports: a client that no longer needs a session SHOULD DELETE
      * it; a 405 (not allowed) is a valid answer. */
     if (legacy_headers(c, false, false, &h, NULL) &&
+        dpop_delete_header(c, &h) &&
         http_request(c, "DELETE", c->mcp_url, (const char *const *)h.v, NULL,
                      &resp, NULL)) {
         ac_http_response_free(&resp);

@@ -94,6 +94,15 @@ static const struct mutation table[] = {
     {"no-session-id", "2025-11-25 requests without Mcp-Session-Id"},
     {"skip-initialize", "2025-11-25: no initialize"},
     {"no-initialized-notification", "2025-11-25: no notifications/initialized"},
+    /* DPoP (RFC 9449, ext-auth dpop-extension) */
+    {"dpop-no-token-proof", "no DPoP proof on token requests"},
+    {"dpop-bearer", "present a DPoP-bound token as Bearer, without a proof"},
+    {"dpop-reuse-proof", "reuse the first MCP proof's jti"},
+    {"dpop-bad-ath", "ath of another value than the access token"},
+    {"dpop-no-content-digest", "MCP proofs without content_digest"},
+    {"dpop-ignore-as-nonce", "no retry after the AS's use_dpop_nonce"},
+    {"dpop-ignore-rs-nonce", "no retry after the MCP server's use_dpop_nonce"},
+    {"dpop-forget-key", "keep the bound tokens in the store but not the key"},
 };
 
 #define NMUT (sizeof table / sizeof table[0])

@@ -52,6 +52,11 @@ static bool take_tokens(struct mcpo_client *c, const json_t *t,
         return true;
     }
     c->expires_at = json_integer_value(json_object_get(t, "expires_at"));
+    c->dpop_bound = ac_json_str(t, "token_type") != NULL &&
+                    strcmp(ac_json_str(t, "token_type"), "DPoP") == 0;
+    if (!dpop_key_restore(c, json_object_get(t, "dpop_key"), err)) {
+        return false;
+    }
     return secret_set(&c->access_token, ac_json_str(t, "access_token"), err) &&
            secret_set(&c->refresh_token, ac_json_str(t, "refresh_token"),
                       err) &&
@@ -178,9 +183,13 @@ static json_t *tokens_json(const struct mcpo_client *c)
     if (c->access_token == NULL) {
         return json_null();
     }
-    return json_pack("{s:s, s:s?, s:I, s:s?}", "access_token", c->access_token,
-                     "refresh_token", c->refresh_token, "expires_at",
-                     (json_int_t)c->expires_at, "scope", c->granted_scope);
+    /* RFC 9449: a bound token is useless without its key, so the key
+     * lives in the same 0600 record. */
+    return json_pack(
+        "{s:s, s:s?, s:I, s:s?, s:s?, s:o}", "access_token", c->access_token,
+        "refresh_token", c->refresh_token, "expires_at",
+        (json_int_t)c->expires_at, "scope", c->granted_scope, "token_type",
+        c->dpop_bound ? "DPoP" : NULL, "dpop_key", dpop_key_json(c));
 }
 
 bool persist_save(struct mcpo_client *c, struct ac_err *err)

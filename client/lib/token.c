@@ -90,8 +90,11 @@ bool token_parse(long status, const char *body, size_t len,
                "token response has no access_token (RFC 6749 §5.1)");
         goto out;
     }
-    /* RFC 6749 §5.1: token_type is case-insensitive; MCP uses Bearer. */
-    if (out->token_type == NULL || strcasecmp(out->token_type, "Bearer")) {
+    /* RFC 6749 §5.1: token_type is case-insensitive; MCP uses Bearer, and
+     * DPoP (RFC 9449 §5) for a bound token (token_post judges whether we
+     * asked for one). */
+    if (out->token_type == NULL || (strcasecmp(out->token_type, "Bearer") &&
+                                    strcasecmp(out->token_type, "DPoP"))) {
         AC_ERR(err, AC_ERR_PROTOCOL,
                "token response token_type is %s%s%s, not Bearer (RFC 6749 "
                "§5.1, RFC 6750)",
@@ -206,9 +209,9 @@ static bool form_post(struct mcpo_client *c, const char *ep,
                       const struct ac_form *f, const char *method,
                       struct ac_http_response *resp, struct ac_err *err)
 {
-    const char *hdrs[4] = {"Content-Type: application/x-www-form-urlencoded",
-                           "Accept: application/json", NULL, NULL};
-    char *body = ac_form_encode(f), *auth = NULL;
+    const char *hdrs[5] = {"Content-Type: application/x-www-form-urlencoded",
+                           "Accept: application/json", NULL, NULL, NULL};
+    char *body = ac_form_encode(f), *auth = NULL, *dpop = NULL;
     bool ok = false;
 
     memset(resp, 0, sizeof *resp);
@@ -217,16 +220,77 @@ static bool form_post(struct mcpo_client *c, const char *ep,
         AC_ERR(err, AC_ERR_NOMEM, "oom");
         goto out;
     }
-    hdrs[2] = auth;
     if (body == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "oom");
         goto out;
     }
+    /* RFC 9449 §5: a proof on every token request (code, refresh,
+     * client credentials) when DPoP is in use. */
+    if (dpop_wanted(c) && !MUTATED("dpop-no-token-proof") &&
+        strcmp(ep, ac_json_str(c->as_meta, "token_endpoint")) == 0) {
+        char *proof =
+            dpop_proof_for(c, "POST", ep, NULL, NULL, c->dpop_nonce_as, err);
+
+        if (proof == NULL || asprintf(&dpop, "DPoP: %s", proof) < 0) {
+            free(proof);
+            dpop = NULL;
+            goto out;
+        }
+        free(proof);
+    }
+    hdrs[auth != NULL ? 2 : 3] = auth;
+    hdrs[auth != NULL ? 3 : 2] = dpop;
     ok = http_request(c, "POST", ep, hdrs, body, resp, err);
 out:
     ac_secret_free(body);
     ac_secret_free(auth);
+    free(dpop);
     return ok;
+}
+
+/* RFC 9449 §8: keep the token endpoint's DPoP-Nonce; after a 400
+ * use_dpop_nonce, send the request once more with a proof carrying it. */
+static bool dpop_nonce_retry(struct mcpo_client *c, const struct ac_form *f,
+                             const char *method, const char *ep,
+                             struct ac_http_response *resp, struct ac_err *err)
+{
+    json_t *doc;
+    bool again;
+
+    if (!dpop_take_nonce(&c->dpop_nonce_as, resp, err)) {
+        return false;
+    }
+    doc = resp->status == 400
+              ? ac_json_parse_object(resp->body, resp->body_len, NULL)
+              : NULL;
+    again = ac_json_str(doc, "error") != NULL &&
+            strcmp(ac_json_str(doc, "error"), "use_dpop_nonce") == 0 &&
+            ac_http_header_get(resp, "DPoP-Nonce") != NULL &&
+            !MUTATED("dpop-ignore-as-nonce");
+    json_decref(doc);
+    if (!again) {
+        return true;
+    }
+    http_trace_note("token endpoint asked for a DPoP nonce: retrying");
+    ac_http_response_free(resp);
+    return form_post(c, ep, f, method, resp, err) &&
+           dpop_take_nonce(&c->dpop_nonce_as, resp, err);
+}
+
+/* A DPoP token_type only when we sent a proof (RFC 9449 §5); remember
+ * whether the new token is bound. */
+static bool dpop_type_ok(struct mcpo_client *c, const struct token_set *t,
+                         struct ac_err *err)
+{
+    bool dpop = strcasecmp(t->token_type, "DPoP") == 0;
+
+    if (dpop && !dpop_wanted(c)) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "token response token_type is DPoP but no proof was sent "
+               "(RFC 9449 §5)");
+        return false;
+    }
+    return true;
 }
 
 /* POST a token request form; parse the answer into `t` (t->fail says why
@@ -244,7 +308,12 @@ static bool token_post(struct mcpo_client *c, const struct ac_form *f,
         t->fail = TF_NET;
         goto out;
     }
-    ok = token_parse(resp.status, resp.body, resp.body_len, t, err);
+    if (dpop_wanted(c) && !dpop_nonce_retry(c, f, method, ep, &resp, err)) {
+        t->fail = TF_NET;
+        goto out;
+    }
+    ok = token_parse(resp.status, resp.body, resp.body_len, t, err) &&
+         dpop_type_ok(c, t, err);
 out:
     c->token_fail = ok ? TF_NONE : t->fail;
     ac_http_response_free(&resp);
@@ -257,6 +326,7 @@ out:
 static bool token_take(struct mcpo_client *c, struct token_set *t,
                        struct ac_err *err)
 {
+    c->dpop_bound = t->token_type != NULL && !strcasecmp(t->token_type, "DPoP");
     ac_secret_free(c->access_token);
     c->access_token = t->access_token;
     t->access_token = NULL;
