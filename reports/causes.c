@@ -60,11 +60,15 @@ static const struct stage_rule STAGES[] = {
     {"token-endpoint-auth-method", RP_STAGE_TOKEN},
     {"private-key-jwt-claims", RP_STAGE_TOKEN},
     {"client-credentials-grant-type", RP_STAGE_TOKEN},
+    {"dpop-token-proof", RP_STAGE_TOKEN},
+    {"dpop-as-nonce", RP_STAGE_TOKEN},
+    {"dpop-key-binding", RP_STAGE_LIFECYCLE},
     /* using the token at the MCP server */
     {"bearer-header-used", RP_STAGE_MCP},
     {"token-not-in-url", RP_STAGE_MCP},
     {"token-audience-respected", RP_STAGE_MCP},
     {"mcp-*", RP_STAGE_MCP},
+    {"dpop-*", RP_STAGE_MCP}, /* scheme, proofs, ath, digest, RS nonce */
     /* after the first use: step-up, refresh, revocation, restart */
     {"scope-step-up-escalation", RP_STAGE_LIFECYCLE},
     {"scope-retry-limit", RP_STAGE_LIFECYCLE},
