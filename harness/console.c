@@ -105,6 +105,11 @@ static void print_headline(const json_t *res)
                json_string_value(json_object_get(res, "skip_reason")));
         return;
     }
+    if (strcmp(st, "not_applicable") == 0) {
+        printf("N/A %s: %s\n", id,
+               json_string_value(json_object_get(res, "skip_reason")));
+        return;
+    }
     hcon_count_checks(res, counts);
     printf("%s %s (%lld/%zu checks%s, %.2f s)\n",
            strcmp(st, "passed") == 0 ? "PASS" : "FAIL", id,
@@ -166,8 +171,9 @@ void hcon_progress_done(struct hcon_progress *p, const json_t *res,
 {
     const char *st = json_string_value(json_object_get(res, "status"));
     /* A skipped (pending) scenario is quiet on a terminal, like a pass. */
-    bool passed =
-        st != NULL && (strcmp(st, "passed") == 0 || strcmp(st, "skipped") == 0);
+    bool passed = st != NULL &&
+                  (strcmp(st, "passed") == 0 || strcmp(st, "skipped") == 0 ||
+                   strcmp(st, "not_applicable") == 0);
 
     p->done++;
     p->failed += st != NULL && strcmp(st, "failed") == 0;
@@ -208,12 +214,17 @@ void hcon_summary(const json_t *results, const char *out)
     const json_t *c = json_object_get(s, "checks");
 
 #define N(o, k) ((long long)json_integer_value(json_object_get((o), (k))))
-    char skipped[48] = "";
+    char skipped[96] = "";
+    size_t k = 0;
 
     /* Only when there are some, so the usual line stays as it was. */
     if (N(s, "skipped") > 0) {
-        snprintf(skipped, sizeof skipped, " %lld skipped (pending),",
-                 N(s, "skipped"));
+        k += (size_t)snprintf(skipped, sizeof skipped,
+                              " %lld skipped (pending),", N(s, "skipped"));
+    }
+    if (N(s, "not_applicable") > 0 && k < sizeof skipped) {
+        snprintf(skipped + k, sizeof skipped - k, " %lld not applicable,",
+                 N(s, "not_applicable"));
     }
     printf("%lld scenario%s: %lld passed, %lld failed,%s %lld error%s; "
            "checks: %lld SUCCESS, %lld FAILURE, %lld WARNING, %lld SKIPPED, "

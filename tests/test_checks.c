@@ -189,9 +189,9 @@ static const struct row ROWS[] = {
      HC_FAILURE, "does not match the code_challenge"},
     {"short-verifier", "pkce-code-verifier-sent", RUNS_FILE, HC_FAILURE,
      "code_verifier is 5 characters"},
-    {"discovery-failed", "pkce-code-challenge-sent", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "pkce-code-challenge-sent", RUNS_FILE, HC_SKIPPED,
      "no authorization request was made"},
-    {"discovery-failed", "pkce-code-verifier-sent", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "pkce-code-verifier-sent", RUNS_FILE, HC_SKIPPED,
      "no authorization_code token request"},
     {"refuse", "pkce-code-challenge-sent", RUNS_FILE, HC_SKIPPED, "refuse"},
     {"refuse", "pkce-verifier-matches-challenge", RUNS_FILE, HC_SKIPPED,
@@ -205,7 +205,7 @@ static const struct row ROWS[] = {
      "state is 6 characters"},
     {"state-not-echoed", "state-roundtrip", RUNS_FILE, HC_WARNING,
      "did not echo state"},
-    {"discovery-failed", "state-roundtrip", RUNS_FILE, HC_WARNING,
+    {"discovery-failed", "state-roundtrip", RUNS_FILE, HC_SKIPPED,
      "no authorization request"},
     {"refuse", "state-roundtrip", RUNS_FILE, HC_SKIPPED, NULL},
 
@@ -220,7 +220,7 @@ static const struct row ROWS[] = {
      "\"http://127.0.0.1:41000/mcp\" (the PRM's resource)"},
     {"wrong-resource", "resource-parameter-in-token", RUNS_FILE, HC_FAILURE,
      "grant_type authorization_code"},
-    {"discovery-failed", "resource-parameter-in-token", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "resource-parameter-in-token", RUNS_FILE, HC_SKIPPED,
      "no token request"},
     {"refuse", "resource-parameter-in-authorization", RUNS_FILE, HC_SKIPPED,
      NULL},
@@ -232,7 +232,7 @@ static const struct row ROWS[] = {
      "had not issued"},
     {"no-bearer", "bearer-header-used", RUNS_FILE, HC_FAILURE,
      "no Authorization header"},
-    {"discovery-failed", "bearer-header-used", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "bearer-header-used", RUNS_FILE, HC_SKIPPED,
      "issued no access token"},
     {"refuse", "bearer-header-used", RUNS_FILE, HC_SKIPPED, NULL},
 
@@ -244,6 +244,33 @@ static const struct row ROWS[] = {
     {"discovery-failed", "mcp-call-succeeded", RUNS_FILE, HC_FAILURE,
      "never called tool \"echo\""},
     {"refuse", "mcp-call-succeeded", RUNS_FILE, HC_SKIPPED, NULL},
+    {"good", "mcp-authenticated-request", RUNS_FILE, HC_SUCCESS,
+     "answered with a JSON-RPC result"},
+    {"failed-call", "mcp-authenticated-request", RUNS_FILE, HC_SUCCESS,
+     "answered with a JSON-RPC result"},
+    {"token-rejected-everywhere", "mcp-authenticated-request", RUNS_FILE,
+     HC_FAILURE,
+     "2 MCP request(s) carried an issued access token, none "
+     "succeeded"},
+    {"discovery-failed", "mcp-authenticated-request", RUNS_FILE, HC_SKIPPED,
+     "issued no access token"},
+    {"refuse", "mcp-authenticated-request", RUNS_FILE, HC_SKIPPED, NULL},
+
+    {"refuse-or-wait", "client-exit-status", RUNS_FILE, HC_SUCCESS,
+     "stopped while waiting"},
+    {"refuse-or-wait", "client-exit-status", RUNS_EXIT0, HC_FAILURE,
+     "exited 0; the scenario expects a non-zero exit"},
+    {"refuse", "client-exit-status", RUNS_TIMEOUT, HC_FAILURE, "timed out"},
+
+    /* authorization error responses */
+    {"authz-error-refused", "authorization-error-handled", RUNS_FILE,
+     HC_SUCCESS, "no code redemption followed"},
+    {"authz-error-echoed", "authorization-error-handled", RUNS_FILE, HC_FAILURE,
+     "echoes the error_description's markup unescaped"},
+    {"authz-error-redeemed", "authorization-error-handled", RUNS_FILE,
+     HC_FAILURE, "still sent a code redemption"},
+    {"good", "authorization-error-handled", RUNS_FILE, HC_SKIPPED,
+     "no authorization error response reached"},
 
     /* client exit status */
     {"good", "client-exit-status", RUNS_EXIT1, HC_FAILURE,
@@ -778,11 +805,32 @@ static void assert_docs_hold_registry(const char *md)
     free(path);
 }
 
+/* A key check must have run: SKIPPED becomes FAILURE with the reason;
+ * every other status stays. */
+static void test_require_exercised(void **state)
+{
+    struct hc_result r = {
+        HC_SKIPPED, "no authorization request was made", {0}, 0};
+    const enum hc_status keep[] = {HC_SUCCESS, HC_FAILURE, HC_WARNING, HC_INFO};
+
+    (void)state;
+    hc_require_exercised(&r);
+    assert_int_equal(r.status, HC_FAILURE);
+    assert_string_equal(r.message, "the point under test was not exercised: "
+                                   "no authorization request was made");
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        struct hc_result k = {keep[i], "seen", {0}, 0};
+        hc_require_exercised(&k);
+        assert_int_equal(k.status, keep[i]);
+        assert_string_equal(k.message, "seen");
+    }
+}
+
 static void test_result_json_and_markdown(void **state)
 {
     const struct hc_check *c = hc_find("prm-fetched");
     struct hc_result r = {HC_SUCCESS, "seen", {1, 2}, 2};
-    json_t *j = hc_result_json(c, &r);
+    json_t *j = hc_result_json(c, &r, true);
     char *md = hc_registry_markdown();
     size_t n;
     const struct hc_check *reg = hc_registry(&n);
@@ -794,6 +842,7 @@ static void test_result_json_and_markdown(void **state)
     assert_string_equal(ac_json_str(j, "level"), "MUST");
     assert_string_equal(ac_json_str(j, "message"), "seen");
     assert_int_equal(json_array_size(json_object_get(j, "evidence")), 2);
+    assert_true(json_is_true(json_object_get(j, "key")));
     assert_non_null(md);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(strstr(md, reg[i].id));
@@ -910,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_pending_scenario_skips),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_require_exercised),
         cmocka_unit_test(test_result_json_and_markdown),
         cmocka_unit_test(test_tq_sse_and_batches),
         cmocka_unit_test(test_tq_headers_and_forms),
