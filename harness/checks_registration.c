@@ -207,6 +207,9 @@ void hc_check_dcr_auth_method_supported(const struct hc_input *in,
                 "asked for a token endpoint auth method the server supports");
 }
 
+/* preferred_mechanism's answer for CIMD, compared by address. */
+static const char CIMD_MECHANISM[] = "a client ID metadata document";
+
 /* Does server `s` offer a registration mechanism preferred over DCR
  * (scenario `registration`, or CIMD advertised in its metadata)? */
 static const char *preferred_mechanism(const struct hc_input *in, const char *s,
@@ -233,7 +236,76 @@ static const char *preferred_mechanism(const struct hc_input *in, const char *s,
         }
         cimd = cimd || ac_json_array_has_str(reg, "cimd");
     }
-    return cimd ? "a client ID metadata document" : NULL;
+    return cimd ? CIMD_MECHANISM : NULL;
+}
+
+/* Is `id` an http(s) URL with a path (a CIMD client_id)? */
+static bool url_client_id(const char *id)
+{
+    struct ac_url u;
+    bool ok;
+
+    if (id == NULL || !ac_url_parse(id, &u, NULL)) {
+        return false;
+    }
+    ok = strlen(u.path) > 1;
+    ac_url_free(&u);
+    return ok;
+}
+
+static bool is_cimd(const char *pref)
+{
+    return pref == CIMD_MECHANISM;
+}
+
+/* Where CIMD is the preferred mechanism (no pre-registration), the
+ * client must also have used it: an authorization request at such a
+ * server with a URL client_id. A client that registers dynamically
+ * where the AS offers no DCR fails before any POST, and a client that
+ * stopped before authorizing did not use CIMD either (MCP client
+ * registration: pre-registered, then CIMD, then DCR). True when that
+ * holds or does not apply; false with the verdict set. */
+static bool cimd_was_used(const struct hc_input *in, struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    bool wanted = false;
+
+    for (size_t i = 0; i < tq_count(tr) && !wanted; i++) {
+        const json_t *ex = tq_at(tr, i);
+        wanted = (tq_is(ex, "metadata", NULL) || tq_is(ex, "oidc", NULL)) &&
+                 is_cimd(preferred_mechanism(in, tq_server(ex), i + 1));
+    }
+    if (!wanted) {
+        return true;
+    }
+    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "authorize", NULL)) {
+        struct ac_form q;
+        bool url = false;
+        if (!is_cimd(preferred_mechanism(in, tq_server(tq_at(tr, i)), i))) {
+            continue;
+        }
+        if (tq_query_form(tq_at(tr, i), &q, NULL)) {
+            url = url_client_id(ac_form_get(&q, "client_id"));
+        }
+        ac_form_free(&q);
+        hc_evidence(out, tr, i);
+        if (url) {
+            return true;
+        }
+        hc_verdict(out, HC_FAILURE,
+                   "authorization request (seq %zu): the server supports "
+                   "client ID metadata documents, but the client_id is not "
+                   "its metadata URL",
+                   hc_seq_of(tr, i));
+        return false;
+    }
+    /* Giving up before using CIMD is the violation here, not a point
+     * that was never reached: the client saw the server's support. */
+    hc_required_fact(in, out,
+                     "no authorization request with a client ID metadata "
+                     "document URL at the server that supports CIMD was made");
+    return false;
 }
 
 void hc_check_registration_priority(const struct hc_input *in,
@@ -268,23 +340,12 @@ void hc_check_registration_priority(const struct hc_input *in,
             return;
         }
     }
+    if (!cimd_was_used(in, out)) {
+        return;
+    }
     hc_verdict(out, HC_SUCCESS,
                "the client did not fall back to dynamic registration where "
                "pre-registration or CIMD was available");
-}
-
-/* Is `id` an http(s) URL with a path (a CIMD client_id)? */
-static bool url_client_id(const char *id)
-{
-    struct ac_url u;
-    bool ok;
-
-    if (id == NULL || !ac_url_parse(id, &u, NULL)) {
-        return false;
-    }
-    ok = strlen(u.path) > 1;
-    ac_url_free(&u);
-    return ok;
 }
 
 void hc_check_cimd_client_id_used(const struct hc_input *in,

@@ -294,12 +294,70 @@ static bool insufficient_scope_seen(const json_t *tr)
     return false;
 }
 
+/* The JSON-RPC method of an MCP request: a new string, or NULL. */
+static char *rpc_method_of(const json_t *ex)
+{
+    json_t *msg = tq_req_json(ex);
+    const char *m = ac_json_str(msg, "method");
+    char *out = m != NULL ? strdup(m) : NULL;
+
+    json_decref(msg);
+    return out;
+}
+
+/* Was the client still answering insufficient_scope with authorizations
+ * when the harness killed it? A run timed out, the client had stepped up
+ * at least once, and the request refused last (at *last) never got a
+ * 2xx afterwards. A client that loops without a limit but slowly (a
+ * browser round trip per try) may be killed before it exceeds the count:
+ * it has shown no limit, and that is the finding. */
+static bool killed_while_stepping_up(const struct hc_input *in, size_t *last)
+{
+    const json_t *tr = in->transcript;
+    bool timed_out = false, stepped = false;
+    size_t first = TQ_NONE;
+    char *method = NULL, *scope = NULL;
+
+    *last = TQ_NONE;
+    for (size_t k = 0; k < in->nruns; k++) {
+        timed_out = timed_out || in->runs[k].timed_out;
+    }
+    for (size_t i = 0; timed_out && i < tq_count(tr); i++) {
+        if (insufficient_scope(tq_at(tr, i), &scope)) {
+            first = first == TQ_NONE ? i : first;
+            *last = i;
+        } else if (first != TQ_NONE && tq_is(tq_at(tr, i), "authorize", NULL)) {
+            stepped = true;
+        }
+        free(scope);
+        scope = NULL;
+    }
+    if (!stepped || *last == TQ_NONE) {
+        return false;
+    }
+    method = rpc_method_of(tq_at(tr, *last));
+    for (size_t i = *last + 1; i < tq_count(tr) && method != NULL; i++) {
+        const json_t *ex = tq_at(tr, i);
+        char *m = tq_is(ex, "mcp", NULL) && tq_status(ex) / 100 == 2
+                      ? rpc_method_of(ex)
+                      : NULL;
+        bool done = m != NULL && strcmp(m, method) == 0;
+        free(m);
+        if (done) {
+            free(method);
+            return false; /* the step-up worked; the hang is elsewhere */
+        }
+    }
+    free(method);
+    return true;
+}
+
 void hc_check_scope_retry_limit(const struct hc_input *in,
                                 struct hc_result *out)
 {
     const json_t *tr = in->transcript;
     size_t runs = in->nruns > 0 ? in->nruns : 1;
-    size_t n = hc_count(tr, "authorize", NULL);
+    size_t n = hc_count(tr, "authorize", NULL), last;
 
     if (n == 0) {
         hc_missing(in, out, "authorization request");
@@ -316,6 +374,16 @@ void hc_check_scope_retry_limit(const struct hc_input *in,
                    "%zu authorization requests in %zu run(s): the client keeps "
                    "retrying (limit %d per run)",
                    n, runs, MAX_AUTHZ_PER_RUN);
+        return;
+    }
+    if (killed_while_stepping_up(in, &last)) {
+        hc_evidence(out, tr, last);
+        hc_verdict(out, HC_FAILURE,
+                   "the client was still stepping up when the harness killed "
+                   "it (%zu authorization requests; insufficient_scope at seq "
+                   "%zu never followed by a success): it keeps retrying, no "
+                   "retry limit shown",
+                   n, hc_seq_of(tr, last));
         return;
     }
     hc_verdict(out, HC_SUCCESS,

@@ -16,9 +16,13 @@ A check is *failing* when it is FAILURE or WARNING; a scenario when its
 status is failed or error. Per client the report lists the scenarios
 whose status changed and the checks that started failing ("gained") or
 stopped failing ("lost"; a check absent from one side counts as not
-failing there). The reference client is expected to be unchanged and a
-mutation to lose no failure; the exit status is 1 when the reference
-client changed or a mutation lost one, else 0 (2: usage or build error).
+failing there; a lost check is marked by whether its scenario still
+fails). The reference client is expected to be unchanged and a mutation
+to lose no failure; the exit status is 1 when the reference client's
+verdicts changed or a scenario that failed under a mutation no longer
+does, else 0 (2: usage or build error). Lost checks in scenarios that
+still fail are listed for a person to explain (a check a scenario no
+longer lists as key and that is not baseline).
 
 options:
   -j N              scenarios at once per run (default 2)
@@ -27,9 +31,9 @@ options:
   --scenario GLOB   passed to authcheck run (repeatable; default: all)
   --work DIR        scratch directory (default: a new one under /tmp)
   --markdown FILE   also write the report there
+  --no-run          only diff the results an earlier run left in --work
 """
 import argparse
-import fnmatch
 import json
 import os
 import shlex
@@ -122,7 +126,7 @@ def diff(a, b):
             if failing(xb) and not failing(xa):
                 gained.append((sid, cid, xa, xb))
             elif failing(xa) and not failing(xb):
-                lost.append((sid, cid, xa, xb))
+                lost.append((sid, cid, xa, xb, sb))
     return changed, gained, lost
 
 
@@ -141,8 +145,12 @@ def report(rows, old, new):
             for sid, cid, xa, xb in gained:
                 detail.append("- gained %s / %s: %s -> %s" %
                               (sid, cid, xa, xb))
-            for sid, cid, xa, xb in lost:
-                detail.append("- LOST %s / %s: %s -> %s" % (sid, cid, xa, xb))
+            for sid, cid, xa, xb, sb in lost:
+                still = sb in ("failed", "error")
+                detail.append("- lost %s / %s: %s -> %s%s" % (
+                    sid, cid, xa, xb,
+                    " (the scenario still fails)" if still else
+                    " (the scenario is now %s)" % sb))
             detail.append("")
     return "\n".join(out + [""] + detail)
 
@@ -156,9 +164,15 @@ def main():
     ap.add_argument("--scenario", action="append", default=[])
     ap.add_argument("--work")
     ap.add_argument("--markdown")
+    ap.add_argument("--no-run", action="store_true")
     a = ap.parse_args()
+    if a.no_run and not a.work:
+        die("--no-run needs --work")
     work = a.work or tempfile.mkdtemp(prefix="verdict-diff-")
-    roots = [prepare(a.old, work, "old"), prepare(a.new, work, "new")]
+    if a.no_run:
+        roots = [os.path.join(work, "old"), os.path.join(work, "new")]
+    else:
+        roots = [prepare(a.old, work, "old"), prepare(a.new, work, "new")]
     known = [set(mutations(r)) for r in roots]
     names = (a.mutations.split(",") if a.mutations
              else sorted(known[0] & known[1]))
@@ -168,6 +182,9 @@ def main():
     def one(job):
         side, m = job
         out = os.path.join(work, "out", ("old", "new")[side], m or "reference")
+        if a.no_run:
+            with open(os.path.join(out, "results.json")) as f:
+                return job, verdicts(json.load(f))
         return job, verdicts(run(roots[side], m, out, a.j, a.scenario))
 
     res = {}
@@ -184,7 +201,10 @@ def main():
         with open(a.markdown, "w") as f:
             f.write(text + "\n")
     ref = rows[0][1]
-    bad = ref[0] or ref[1] or ref[2] or any(r[1][2] for r in rows[1:])
+    caught_lost = any(sa in ("failed", "error") and sb not in ("failed",
+                                                              "error")
+                      for r in rows[1:] for _, sa, sb in r[1][0])
+    bad = ref[0] or ref[1] or ref[2] or caught_lost
     sys.exit(1 if bad else 0)
 
 

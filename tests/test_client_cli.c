@@ -3,6 +3,7 @@
  * (tool, arguments), a $BROWSER user agent, usage errors, and the
  * mutations, judged on the mocks' transcript. */
 #include <fcntl.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,6 +156,61 @@ static void test_conformance_context(void **state)
         run(f, ts_client_bin(), conformance,
             (const char *const[]){"MCP_CONFORMANCE_CONTEXT=[1", NULL}),
         2);
+}
+
+static size_t count_endpoint(const struct fixture *f, const char *endpoint)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(f->transcript); i++) {
+        const char *ep =
+            ac_json_str(json_array_get(f->transcript, i), "endpoint");
+        n += ep != NULL && strcmp(ep, endpoint) == 0;
+    }
+    return n;
+}
+
+/* Conformance runs never reuse the account's own token store: a runner
+ * that keeps the user's HOME and reuses ports (the official suite) gets
+ * a fresh login each run; a private XDG_STATE_HOME (the harness's
+ * per-scenario HOME) persists, as the restart scenarios need. */
+static void test_conformance_store(void **state)
+{
+    struct fixture *f = *state;
+    const struct passwd *pw = getpwuid(getuid());
+    char home[600];
+    assert_non_null(pw);
+    snprintf(home, sizeof home, "HOME=%s", pw->pw_dir);
+    const char *const shared[] = {home, "XDG_STATE_HOME=", NULL};
+    assert_int_equal(run(f, ts_client_bin(), conformance, shared), 0);
+    assert_int_equal(run(f, ts_client_bin(), conformance, shared), 0);
+    assert_int_equal(count_endpoint(f, "authorize"), 2);
+    assert_int_equal(run(f, ts_client_bin(), conformance, NULL), 0);
+    assert_int_equal(run(f, ts_client_bin(), conformance, NULL), 0);
+    assert_int_equal(count_endpoint(f, "authorize"), 3);
+}
+
+/* Without a URL in the context or --client-metadata-url, conformance mode
+ * presents the official suite's fixed CIMD URL to a CIMD server. */
+static void test_conformance_official_cimd_url(void **state)
+{
+    struct fixture *f = *state;
+    struct ac_err err;
+    json_t *as = json_array_get(
+        json_object_get(f->scenario, "authorization_servers"), 0);
+    bool found;
+    mo_world_stop(f->world);
+    f->world = NULL;
+    json_object_set_new(as, "registration", json_pack("[s, s]", "cimd", "dcr"));
+    if (!mo_world_start(f->scenario, &f->world, &err)) {
+        fail_msg("mo_world_start: %s", err.msg);
+    }
+    run(f, ts_client_bin(), conformance, NULL);
+    char *id = param(f, "authorize", "client_id", &found);
+    assert_true(found);
+    assert_string_equal(id,
+                        "https://conformance-test.local/client-metadata.json");
+    free(id);
+    assert_int_equal(count_endpoint(f, "register"), 0);
 }
 
 /* $BROWSER as a user agent that follows one redirect with curl. */
@@ -379,6 +435,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_conformance_clean),
         T(test_conformance_context),
+        T(test_conformance_store),
+        T(test_conformance_official_cimd_url),
         T(test_browser_env),
         T(test_usage),
         T(test_browser_error_page_stale),

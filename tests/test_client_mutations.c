@@ -241,6 +241,13 @@ static void edit_forged_iss(struct fixture *f)
                 "{\"location\":{\"iss\":\"https://evil.example\"}}}}");
 }
 
+/* iss = the issuer + "/": equal only after URL normalization. */
+static void edit_iss_slash(struct fixture *f)
+{
+    add_rule(f, "{\"match\":{\"endpoint\":\"authorize\"},\"do\":{\"patch\":"
+                "{\"location\":{\"iss\":\"${issuer}/\"}}}}");
+}
+
 static void edit_metadata_issuer(struct fixture *f)
 {
     add_rule(f, "{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"patch\":"
@@ -366,6 +373,13 @@ static void check_iss(struct fixture *f, bool mut)
     }
 }
 
+/* RFC 9207 §2.4: no normalization; the mutant sees the slash as equal. */
+static void check_iss_normalized(struct fixture *f, bool mut)
+{
+    assert_int_equal(count(f, NULL, "token", NULL, NULL), mut ? 1 : 0);
+    assert_int_equal(f->status, mut ? 0 : 1);
+}
+
 /* Bad metadata: refused before registration unless mutated. */
 static void check_refused_before_register(struct fixture *f, bool mut)
 {
@@ -396,6 +410,14 @@ static void check_scope_union(struct fixture *f, bool mut)
     assert_int_equal(count(f, NULL, "authorize", "scope",
                            mut ? "mcp:admin" : "mcp:tools mcp:admin"),
                      1);
+}
+
+/* A 403 insufficient_scope: one step-up, or none (and a failure)
+ * mutated. */
+static void check_ignore_403(struct fixture *f, bool mut)
+{
+    assert_int_equal(count(f, NULL, "authorize", NULL, NULL), mut ? 1 : 2);
+    assert_int_equal(f->status, mut ? 1 : 0);
 }
 
 /* 1 authorization + 3 step-ups, or 10 step-ups mutated; failure both. */
@@ -1185,6 +1207,8 @@ static const struct mut_case cases[] = {
     {"pkce-plain", edit_none, NULL, check_pkce_plain, NULL, NULL, NULL},
     {"no-state-check", edit_forged_state, NULL, check_state, NULL, NULL, NULL},
     {"no-iss-check", edit_forged_iss, NULL, check_iss, NULL, NULL, NULL},
+    {"iss-normalize", edit_iss_slash, NULL, check_iss_normalized, NULL, NULL,
+     NULL},
     {"no-issuer-check", edit_metadata_issuer, NULL,
      check_refused_before_register, NULL, NULL, NULL},
     {"no-s256-check", edit_no_s256, NULL, check_refused_before_register, NULL,
@@ -1198,6 +1222,8 @@ static const struct mut_case cases[] = {
      NULL, NULL},
     {"no-retry-limit", edit_endless_stepup, NULL, check_retry_limit, NULL, NULL,
      NULL},
+    {"ignore-insufficient-scope", edit_admin_tool, NULL, check_ignore_403,
+     CALL_ADMIN, NULL, NULL},
     {"never-refresh", edit_expired_token, NULL, check_refresh, NULL, NULL,
      NULL},
     {"no-proactive-refresh", edit_short_ttl, NULL, check_proactive, NULL, NULL,
@@ -1334,18 +1360,18 @@ static void run_case(const struct mut_case *mc)
     }
 }
 
-static void test_every_mutation(void **state)
+/* One CMocka test per case (its initial state), named after the
+ * mutation, so a failure says which behaviour broke. MCPO_MUT_ONLY=name
+ * skips the others. */
+static void test_mutation(void **state)
 {
-    (void)state;
+    const struct mut_case *mc = *state;
     const char *only = getenv("MCPO_MUT_ONLY");
-    const char *from = getenv("MCPO_MUT_FROM");
-    bool on = from == NULL;
-    for (size_t i = 0; i < NCASES; i++) {
-        on = on || strcmp(from, cases[i].name) == 0;
-        if (on && (only == NULL || strcmp(only, cases[i].name) == 0)) {
-            run_case(&cases[i]);
-        }
+
+    if (only != NULL && *only != '\0' && strcmp(only, mc->name) != 0) {
+        skip();
     }
+    run_case(mc);
 }
 
 static bool has_case(const char *name)
@@ -1386,9 +1412,15 @@ static void test_cases_cover_mutations(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases_cover_mutations),
-        cmocka_unit_test(test_every_mutation),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    struct CMUnitTest tests[NCASES + 1];
+
+    tests[0] = (struct CMUnitTest)cmocka_unit_test(test_cases_cover_mutations);
+    for (size_t i = 0; i < NCASES; i++) {
+        tests[i + 1] = (struct CMUnitTest){
+            .name = cases[i].name,
+            .test_func = test_mutation,
+            .initial_state = (void *)&cases[i],
+        };
+    }
+    return cmocka_run_group_tests_name("client_mutations", tests, NULL, NULL);
 }

@@ -2,16 +2,27 @@
  * (DESIGN.md, "The client-under-test contract"). The scenario's context
  * may pre-register a client and name the tool and its arguments; the tool
  * defaults to "echo" when listed, else the first tool. Without $BROWSER the
- * client is its own headless user agent. */
+ * client is its own headless user agent. The client metadata URL defaults
+ * to the official suite's fixed one, and credentials persist only in a
+ * store the environment made private to the run (see conformance_store
+ * and docs/CLIENT.md). */
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "client/cli/cli_int.h"
 
 #define DEFAULT_ARGUMENTS "{\"text\":\"authcheck\"}"
+
+/* The official MCP conformance suite's CIMD client_id: its contract
+ * passes no URL in the context, its authorization servers resolve this
+ * one to a document they serve (auth/basic-cimd). */
+#define OFFICIAL_CIMD_URL "https://conformance-test.local/client-metadata.json"
 
 /* The parsed MCP_CONFORMANCE_CONTEXT (NULL members when absent). */
 struct context {
@@ -106,11 +117,70 @@ out:
     return pick;
 }
 
+/* Do `a` and `b` name the same directory? By realpath where both exist,
+ * else by their text. */
+static bool same_dir(const char *a, const char *b)
+{
+    char ra[PATH_MAX], rb[PATH_MAX];
+
+    if (realpath(a, ra) != NULL && realpath(b, rb) != NULL) {
+        return strcmp(ra, rb) == 0;
+    }
+    return strcmp(a, b) == 0;
+}
+
+/* Would the default token store be the account's own, the one `mcp-oauth
+ * login` uses ($XDG_STATE_HOME, else ~/.local/state, of the passwd
+ * entry's home)? A harness that follows the client-under-test contract
+ * points HOME or XDG_STATE_HOME at a directory private to the scenario;
+ * a runner that does not (the official suite inherits the user's HOME
+ * and reuses ports from run to run) would otherwise hand this run the
+ * tokens of an earlier one, issued by a mock that no longer knows
+ * them. */
+static bool store_is_the_users(void)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    const char *xdg = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char user_state[PATH_MAX];
+
+    if (pw == NULL || pw->pw_dir == NULL) {
+        return true; /* cannot tell: stay out of any shared store */
+    }
+    snprintf(user_state, sizeof user_state, "%s/.local/state", pw->pw_dir);
+    if (xdg != NULL && xdg[0] == '/') {
+        return same_dir(xdg, user_state);
+    }
+    return home == NULL || *home == '\0' || same_dir(home, pw->pw_dir);
+}
+
+/* The store of a conformance run: --store, else the default store when
+ * the environment made it private to the run (the harness's restart
+ * scenarios run the command several times under one per-scenario HOME
+ * and expect persistence), else memory only (""). */
+static const char *conformance_store(const struct cli_opts *o)
+{
+    if (o->store != NULL) {
+        return o->store;
+    }
+    return store_is_the_users() ? "" : NULL;
+}
+
 static bool configure(struct mcpo_client *c, const struct context *ctx,
                       const struct cli_opts *o, struct mcpo_err *err)
 {
     const char *browser = getenv("BROWSER");
+    const char *store = conformance_store(o);
     if (!cli_configure(c, o, err)) {
+        return false;
+    }
+    if (store != NULL && !mcpo_client_set_store_dir(c, store, err)) {
+        return false;
+    }
+    /* The context's URL, else --client-metadata-url, else the official
+     * suite's fixed one. */
+    if (ctx->client_metadata_url == NULL && o->client_metadata_url == NULL &&
+        !mcpo_client_set_client_metadata_url(c, OFFICIAL_CIMD_URL, err)) {
         return false;
     }
     if (ctx->client_id != NULL &&

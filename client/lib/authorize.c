@@ -3,6 +3,7 @@
  * authorization URL, handing it to a user agent, and the validation of the
  * authorization response (state, RFC 9207 iss, errors) before the code is
  * exchanged (token.c). */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -237,6 +238,40 @@ static const char *clean(const char *s, char *buf, size_t n)
     return buf;
 }
 
+/* The iss-normalize mutation: URL-normalize (lower case, no trailing
+ * slash, no default port) into buf, the mistake RFC 9207 §2.4 rules out. */
+static const char *normalized(const char *url, char *buf, size_t n)
+{
+    size_t len = 0;
+    for (const char *p = url; *p != '\0' && len + 1 < n; p++) {
+        buf[len++] = (char)tolower((unsigned char)*p);
+    }
+    buf[len] = '\0';
+    while (len > 0 && buf[len - 1] == '/') {
+        buf[--len] = '\0';
+    }
+    char *port =
+        strstr(buf, "://") != NULL ? strchr(strstr(buf, "://") + 3, ':') : NULL;
+    if (port != NULL &&
+        (strncmp(port, ":80", 3) == 0 || strncmp(port, ":443", 4) == 0)) {
+        size_t plen = port[2] == '0' ? 3 : 4;
+        if (port[plen] == '\0' || port[plen] == '/') {
+            memmove(port, port + plen, strlen(port + plen) + 1);
+        }
+    }
+    return buf;
+}
+
+static bool iss_equal(const char *iss, const char *issuer)
+{
+    char a[512], b[512];
+    if (MUTATED("iss-normalize")) {
+        return strcmp(normalized(iss, a, sizeof a),
+                      normalized(issuer, b, sizeof b)) == 0;
+    }
+    return strcmp(iss, issuer) == 0;
+}
+
 /* RFC 9207 §2.4 with the MCP table: a present iss must be identical to the
  * recorded issuer (simple string comparison); an absent one is rejected
  * only when the AS advertised authorization_response_iss_parameter_supported.
@@ -259,7 +294,7 @@ static bool iss_ok(const struct ac_form *f, const struct cb_expect *e,
         }
         return true;
     }
-    if (strcmp(iss, e->issuer) != 0) {
+    if (!iss_equal(iss, e->issuer)) {
         AC_ERR(why, AC_ERR_PROTOCOL,
                "the authorization response iss \"%s\" is not the recorded "
                "issuer \"%s\" (RFC 9207 §2.4: possible mix-up attack)",
@@ -597,7 +632,7 @@ bool authorize_run(struct mcpo_client *c, struct ac_err *err)
         .client_id = c->client_id,
         .redirect_uri = c->redirect_uri,
         .scope = c->requested_scope,
-        .resource = MUTATED("no-resource") ? NULL : c->resource,
+        .resource = MUTATED("no-resource") ? NULL : discovery_resource_param(c),
     };
     /* MCP: record the issuer with the state and verifier of this request,
      * before the user agent is sent anywhere. */

@@ -161,6 +161,16 @@ bool sse_find_response(const char *body, size_t len, json_int_t id,
 bool discovery_take_challenge(struct mcpo_client *c, const char *const *lines,
                               size_t nlines, struct ac_err *err);
 bool discovery_prm(struct mcpo_client *c, struct ac_err *err);
+/* RFC 9728 §3.3 (pure; used by discovery_prm and the tests): may a PRM
+ * whose "resource" is `got`, fetched from `prm_url`, describe the MCP
+ * server with canonical resource URI `resource`? `root_url` is the root
+ * well-known PRM URL of the MCP server's origin. */
+bool discovery_prm_resource_ok(const char *resource, const char *prm_url,
+                               const char *root_url, const char *got);
+/* The `resource` parameter of authorization and token requests: the
+ * validated PRM's resource, else the canonical MCP server URI. Borrowed,
+ * valid while c->prm and c->resource are. */
+const char *discovery_resource_param(const struct mcpo_client *c);
 /* PRM then AS metadata; with no PRM at all (404s), the 2025-03-26
  * fallbacks: AS metadata at the MCP server's origin, else the default
  * /authorize, /token and /register endpoints there. */

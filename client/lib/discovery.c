@@ -57,6 +57,59 @@ out:
 
 /* --- Protected Resource Metadata ---------------------------------------- */
 
+/* RFC 9728 §3.3: "The resource value returned MUST be identical to the
+ * protected resource's resource identifier value into which the
+ * well-known URI path suffix was inserted to create the URL used to
+ * retrieve the metadata. If these values are not identical, the data
+ * contained in the response MUST NOT be used."
+ *
+ * - The path-inserted URL (and the challenge's resource_metadata, which
+ *   RFC 9728 §3.3 ties to the URL the client requested) was built from
+ *   the MCP server's URI: `resource` must be that URI.
+ * - The root URL (/.well-known/oauth-protected-resource) is what
+ *   inserting the suffix into the origin gives (RFC 9728 §3.1 drops a
+ *   terminating slash first, so "https://h" and "https://h/" both
+ *   build it): there the origin is the identifier the URL was built
+ *   from and is valid (the official auth/metadata-var2 serves that).
+ *   MCP (2026-07-28 authorization server discovery, "Well-Known URI")
+ *   also lets a server at https://example.com/public/mcp host its own
+ *   metadata at the root, so the MCP server's URI stays valid there.
+ * Anything else is a mismatch with the URL actually used. */
+bool discovery_prm_resource_ok(const char *resource, const char *prm_url,
+                               const char *root_url, const char *got)
+{
+    const char *host, *slash;
+    size_t olen;
+
+    if (got == NULL || resource == NULL) {
+        return false;
+    }
+    if (strcmp(got, resource) == 0) {
+        return true;
+    }
+    if (prm_url == NULL || root_url == NULL || strcmp(prm_url, root_url) != 0) {
+        return false;
+    }
+    host = strstr(resource, "://");
+    if (host == NULL) {
+        return false;
+    }
+    slash = strchr(host + 3, '/');
+    olen = slash != NULL ? (size_t)(slash - resource) : strlen(resource);
+    return strncmp(got, resource, olen) == 0 &&
+           (got[olen] == '\0' || strcmp(got + olen, "/") == 0);
+}
+
+const char *discovery_resource_param(const struct mcpo_client *c)
+{
+    /* MCP "Resource Parameter Implementation": the canonical URI of the
+     * MCP server, which "aligns with the resource parameter in RFC
+     * 9728": where the PRM names the origin (root fallback), the token
+     * is requested for what the resource server says it is. */
+    const char *prm = ac_json_str(c->prm, "resource");
+    return prm != NULL ? prm : c->resource;
+}
+
 /* RFC 9728 §3.3 checks of a fetched PRM; on success records it. */
 static bool take_prm(struct mcpo_client *c, const char *url, json_t *doc,
                      struct ac_err *err)
@@ -64,6 +117,8 @@ static bool take_prm(struct mcpo_client *c, const char *url, json_t *doc,
     const char *res = ac_json_str(doc, "resource");
     const json_t *as = json_object_get(doc, "authorization_servers");
     const char *first = json_string_value(json_array_get(as, 0));
+    char *root = NULL;
+    bool same;
 
     if (res == NULL) {
         AC_ERR(err, AC_ERR_PROTOCOL,
@@ -72,11 +127,16 @@ static bool take_prm(struct mcpo_client *c, const char *url, json_t *doc,
                url);
         return false;
     }
-    if (strcmp(res, c->resource) != 0 && !MUTATED("no-prm-resource-check")) {
+    root = ac_url_wellknown(c->mcp_url, "oauth-protected-resource", AC_WK_ROOT,
+                            NULL);
+    same = discovery_prm_resource_ok(c->resource, url, root, res);
+    free(root);
+    if (!same && !MUTATED("no-prm-resource-check")) {
         AC_ERR(err, AC_ERR_PROTOCOL,
-               "protected resource metadata \"resource\" is \"%s\", not the "
-               "MCP server \"%s\" (RFC 9728 §3.3: MUST be identical)",
-               res, c->resource);
+               "protected resource metadata at %s: \"resource\" is \"%s\", "
+               "not the resource identifier that URL was built from (MCP "
+               "server \"%s\"; RFC 9728 §3.3: MUST be identical)",
+               url, res, c->resource);
         return false;
     }
     if (first == NULL) {

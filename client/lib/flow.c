@@ -13,6 +13,7 @@
 #include "client/lib/http_int.h"
 #include "client/lib/mutations_int.h"
 #include "client/lib/store_int.h"
+#include "common/buf.h"
 #include "common/json.h"
 
 #define MAX_STEPUPS 3
@@ -236,39 +237,48 @@ bool flow_token(struct mcpo_client *c, struct ac_err *err)
     return flow_connect(c, err);
 }
 
-/* Space-separated union of two scope strings (RFC 6749 §3.3), order kept.
- * A new string. */
+/* Space-separated union of two scope strings (RFC 6749 §3.3), order kept:
+ * the scopes already held, then each challenged one not among them (MCP
+ * scope selection, step-up). A new string, or NULL when out of memory. */
 static char *scope_union(const char *a, const char *b)
 {
-    size_t n = (a != NULL ? strlen(a) : 0) + (b != NULL ? strlen(b) : 0) + 2;
-    char *out = calloc(1, n), *copy = b != NULL ? strdup(b) : NULL, *save;
-    if (out == NULL || (b != NULL && copy == NULL)) {
-        free(out);
-        free(copy);
-        return NULL;
-    }
-    strcpy(out, a != NULL ? a : "");
-    for (char *t = copy != NULL ? strtok_r(copy, " ", &save) : NULL; t != NULL;
-         t = strtok_r(NULL, " ", &save)) {
-        if (!scope_has(out, t)) {
-            strcat(out, *out != '\0' ? " " : "");
-            strcat(out, t);
+    struct ac_buf out;
+    char *copy = b != NULL ? strdup(b) : NULL, *save = NULL, *res = NULL;
+    bool ok = b == NULL || copy != NULL;
+
+    ac_buf_init(&out, 0);
+    ok = ok && ac_buf_append_str(&out, a != NULL ? a : "", NULL);
+    for (char *t = ok && copy != NULL ? strtok_r(copy, " ", &save) : NULL;
+         t != NULL && ok; t = strtok_r(NULL, " ", &save)) {
+        if (!scope_has(out.data, t)) {
+            ok = ac_buf_printf(&out, NULL, "%s%s", out.len > 0 ? " " : "", t);
         }
     }
+    if (ok) {
+        res = ac_buf_steal(&out);
+    }
+    ac_buf_free(&out);
     free(copy);
-    return out;
+    return res;
 }
 
-/* MCP scope step-up: authorize again for the previous scopes plus the
- * challenged ones. */
+/* MCP scope step-up (2026-07-28 "Step-Up Authorization Flow", SEP-2350):
+ * "the union of the client's previously requested scope set and the
+ * scopes from the current challenge", so permissions granted for other
+ * operations are not lost; the granted scope joins in (what the client
+ * holds, also after a restart, when nothing was requested yet). */
 static bool step_up(struct mcpo_client *c, struct ac_err *err)
 {
-    const char *prev =
-        c->granted_scope != NULL ? c->granted_scope : c->requested_scope;
+    char *held = scope_union(c->requested_scope, c->granted_scope);
     char *want = MUTATED("no-scope-union")
                      ? (c->chal.scope ? strdup(c->chal.scope) : NULL)
-                     : scope_union(prev, c->chal.scope);
+                     : (held != NULL ? scope_union(held, c->chal.scope) : NULL);
     bool ok;
+    free(held);
+    if (want == NULL && !MUTATED("no-scope-union")) {
+        AC_ERR(err, AC_ERR_NOMEM, "step-up scope");
+        return false;
+    }
     http_trace_note("insufficient_scope: authorizing again for \"%s\"",
                     want != NULL ? want : "");
     free(c->stepup_scope);
@@ -336,6 +346,10 @@ bool flow_rpc(struct mcpo_client *c, const char *method, json_t *params,
                 return false;
             }
             continue;
+        }
+        if (MUTATED("ignore-insufficient-scope")) {
+            AC_ERR(err, AC_ERR_PROTOCOL, "%s: MCP server answered 403", method);
+            return false;
         }
         if (stepups >= limit) {
             AC_ERR(err, AC_ERR_PROTOCOL,

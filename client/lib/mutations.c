@@ -18,6 +18,9 @@ static const struct mutation table[] = {
     {"no-state-check", "accept a callback whatever its state"},
     {"no-resource", "omit the resource parameter (authorization and token)"},
     {"no-iss-check", "skip RFC 9207 iss validation of the callback"},
+    {"iss-normalize",
+     "compare iss with the issuer after URL normalization (slash, case, "
+     "default port)"},
     {"no-issuer-check", "use AS metadata whose issuer does not match"},
     {"no-s256-check",
      "proceed when code_challenge_methods_supported lacks S256"},
@@ -27,6 +30,8 @@ static const struct mutation table[] = {
     {"token-in-query", "send the access token as a query parameter too"},
     {"no-scope-union", "step-up requests only the challenged scope"},
     {"no-retry-limit", "step up more than 3 times per request"},
+    {"ignore-insufficient-scope",
+     "treat 403 insufficient_scope as final: no step-up"},
     {"never-refresh", "never use the refresh token: re-authorize instead"},
     {"no-proactive-refresh",
      "refresh only after a 401, never before a token expires"},

@@ -196,7 +196,7 @@ static bool code_form(const struct mcpo_client *c, const char *code,
         ok = ac_form_add(f, "code_verifier", verifier, err);
     }
     if (ok && !MUTATED("no-resource")) {
-        ok = ac_form_add(f, "resource", c->resource, err);
+        ok = ac_form_add(f, "resource", discovery_resource_param(c), err);
     }
     return ok;
 }
@@ -333,7 +333,7 @@ bool token_refresh(struct mcpo_client *c, struct ac_err *err)
         !ac_form_add(&f, "refresh_token", c->refresh_token, err) ||
         !add_client(c, method, &f, err) ||
         (!MUTATED("no-resource") &&
-         !ac_form_add(&f, "resource", c->resource, err)) ||
+         !ac_form_add(&f, "resource", discovery_resource_param(c), err)) ||
         (MUTATED("widen-refresh-scope") && !widen(c, &f, err)) ||
         !token_post(c, &f, method, &t, err)) {
         ac_err_prefix(err, "refreshing the access token");
@@ -360,7 +360,7 @@ bool token_client_credentials(struct mcpo_client *c, const char *scope,
         !add_client(c, method, &f, err) ||
         (scope != NULL && !ac_form_add(&f, "scope", scope, err)) ||
         (!MUTATED("no-resource") &&
-         !ac_form_add(&f, "resource", c->resource, err)) ||
+         !ac_form_add(&f, "resource", discovery_resource_param(c), err)) ||
         !token_post(c, &f, method, &t, err)) {
         ac_err_prefix(err, "client credentials grant");
         goto out;

@@ -343,6 +343,14 @@ def registration_cases():
          full(discovery(meta=seg_meta(doc=cimd)), reg=[],
               authz=seg_authorize(authz_params(client_id=CIMD_ID)),
               token=seg_token(code_body(client_id=CIMD_ID))))
+    case("cimd-gave-up", "The server supports CIMD and offers no DCR; the "
+         "client, wanting DCR, never authorized.",
+         discovery(meta=seg_meta(doc=meta_doc(
+             client_id_metadata_document_supported=True,
+             registration_endpoint=None))), runs=EXIT1)
+    case("cimd-not-used", "The server supports CIMD; the client authorized "
+         "with a plain client_id it did not register here.",
+         full(discovery(meta=seg_meta(doc=cimd)), reg=[]))
     basic = dict(REG_BODY, token_endpoint_auth_method="client_secret_basic")
     cred = base64.b64encode(
         (CLIENT_ID + ":" + SECRET).encode()).decode()
@@ -461,6 +469,17 @@ def authz_cases():
     case("iss-not-advertised-refused", "iss neither advertised nor sent; the "
          "client wrongly stopped.", discovery(meta=unadv) + seg_register() +
          seg_authorize(loc=noiss), runs=EXIT1)
+    slash = {"code": CODE, "state": STATE, "iss": AS + "/"}
+    case("iss-normalized-redeemed", "iss is the issuer plus a trailing "
+         "slash (equal only after normalization); the code was redeemed.",
+         full(authz=seg_authorize(loc=slash)))
+    case("iss-normalized-refused", "iss is the issuer plus a trailing "
+         "slash; the client stopped.", discovery() + seg_register() +
+         seg_authorize(loc=slash), sc=refuse, runs=EXIT1)
+    upper = {"code": CODE, "state": STATE, "iss": AS.replace("http:", "HTTP:")}
+    case("iss-case-redeemed", "iss is the issuer with an upper-case scheme "
+         "(equal only after case normalization); the code was redeemed.",
+         full(authz=seg_authorize(loc=upper)))
     forged = {"code": CODE, "state": "forged-state-0000000000000", "iss": AS}
     case("state-forged-redeemed", "The callback's state was not the one "
          "sent; the code was redeemed.", full(authz=seg_authorize(loc=forged)))
@@ -515,6 +534,18 @@ def scope_cases():
     case("step-up-no-union", "403 insufficient_scope; only the new scope was "
          "requested.", full() + up + step("mcp:write", CODE2, STATE2,
                                           ACCESS2) + seg_call(ACCESS2, 5))
+    case("step-up-ignored", "403 insufficient_scope on the tool call; the "
+         "client gave up without authorizing again.", full() + up,
+         runs=EXIT1)
+    other = [mcp_req(rpc(4, "tools/call", {"name": "lookup",
+                                           "arguments": {}}),
+                     ACCESS, 403, {"error": "insufficient_scope"},
+                     www='Bearer error="insufficient_scope", '
+                     'scope="mcp:write"')]
+    case("step-up-other-tool", "403 insufficient_scope on a tool the "
+         "scenario does not name; the union was requested.",
+         full() + other + step("mcp:tools mcp:write", CODE2, STATE2,
+                               ACCESS2) + seg_call(ACCESS2, 5))
     loop = full() + up
     for k in range(4):
         loop += step("mcp:tools mcp:write", "code-loop-%d" % k,
@@ -523,6 +554,18 @@ def scope_cases():
                      'scope", scope="mcp:write"')
     case("step-up-loop", "403 forever; the client kept authorizing.", loop,
          runs=EXIT1)
+    slow = full() + up
+    for k in range(2):
+        slow += step("mcp:tools mcp:write", "code-slow-%d" % k,
+                     "state-slow-%d-aaaaaaaaaaaaaaaaa" % k, ACCESS2) + \
+            seg_call(ACCESS2, 5 + k, 403, www='Bearer error="insufficient_'
+                     'scope", scope="mcp:write"')
+    slow += seg_authorize(authz_params(scope="mcp:tools mcp:write",
+                                       state="state-slow-2-aaaaaaaaaaaaaaaaa"),
+                          code="code-slow-2")
+    case("step-up-slow-loop", "403 forever; 4 authorizations, the last one "
+         "still going when the run ended (see the runs of each row).", slow,
+         runs=[{"exit_code": -1, "signal": 15, "timed_out": True}])
     case("offline-unsupported", "offline_access requested though the AS does "
          "not list it.", full(authz=seg_authorize(authz_params(
              scope="mcp:tools offline_access"))))
