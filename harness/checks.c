@@ -164,10 +164,51 @@ static void check_prm_fetched(const struct hc_input *in, struct hc_result *out)
     fetched(in, out, eps, "Protected Resource Metadata");
 }
 
+/* Does some authorization server of the scenario publish metadata? */
+static bool scenario_has_metadata(const struct hc_input *in)
+{
+    const json_t *ases = json_object_get(in->scenario, "authorization_servers");
+    size_t i;
+    const json_t *as;
+
+    json_array_foreach(ases, i, as)
+    {
+        const json_t *d = json_object_get(as, "discovery");
+        if (d == NULL || json_array_size(d) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A baseline check: every client that talks to an authorization server
+ * must have read its metadata first (RFC 8414), except where no server
+ * publishes any (the 2025-03-26 default endpoints). */
 static void check_as_metadata_fetched(const struct hc_input *in,
                                       struct hc_result *out)
 {
     static const char *const eps[] = {"metadata", "oidc", NULL};
+    static const char *const flow[] = {"authorize", "token", "register",
+                                       "metadata",  "oidc",  NULL};
+    bool talked = false;
+
+    if (!scenario_has_metadata(in)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "no authorization server of the scenario publishes "
+                   "metadata");
+        return;
+    }
+    for (size_t i = 0; i < tq_count(in->transcript) && !talked; i++) {
+        for (const char *const *e = flow; *e != NULL && !talked; e++) {
+            talked = tq_is(tq_at(in->transcript, i), *e, NULL);
+        }
+    }
+    if (!talked) {
+        hc_missing_fact(in, out,
+                        "the client made no request to an authorization "
+                        "server");
+        return;
+    }
     fetched(in, out, eps, "authorization server metadata");
 }
 
@@ -1218,7 +1259,7 @@ static void check_client_exit_status(const struct hc_input *in,
         }
     }
     hc_verdict(out, HC_SUCCESS, "all %zu run(s) %s as expected", in->nruns,
-               may_wait  ? "exited non-zero or were stopped while waiting"
+               may_wait ? "exited non-zero or were stopped while waiting"
                : refuse ? "exited non-zero"
                         : "exited 0");
 }
@@ -1245,7 +1286,7 @@ static const struct hc_check REGISTRY[] = {
               "#authorization-server-metadata-discovery",
      "The client fetched the authorization server metadata (RFC 8414 or "
      "OpenID discovery, GET, 200).",
-     check_as_metadata_fetched},
+     check_as_metadata_fetched, true},
     {"client-registered", HC_MUST, MCP_SPEC,
      MCP_AUTH "/client-registration#dynamic-client-registration",
      "Where the authorization server offers only DCR, the client registered "
