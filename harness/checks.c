@@ -9,10 +9,11 @@
  * Rules shared by the flow checks (documented in docs/CHECKS.md):
  *  - a check about the authorization request, token request or MCP use
  *    applies to every such request in the transcript, not only the first;
- *  - when the request it needs is missing, the check FAILS (the scenario
- *    listed it, so the flow required that request), except when the
- *    scenario expects the client to refuse (client.expect "refuse"): then
- *    the missing request is the right behaviour and the check is SKIPPED. */
+ *  - when the request it needs is missing, the check is SKIPPED with what
+ *    was missing as the reason: a baseline check (run in every scenario)
+ *    has nothing to judge, and a key check (the scenario's point under
+ *    test) is turned into FAILURE by hc_require_exercised, "the point
+ *    under test was not exercised". */
 #include "harness/checks.h"
 
 #include <signal.h>
@@ -70,17 +71,27 @@ const json_t *hc_scenario_client(const struct hc_input *in)
     return json_object_get(in->scenario, "client");
 }
 
-/* client.expect: "success" (default) or "refuse". */
+/* client.expect: "success" (default), "refuse" or "refuse-or-wait"; both
+ * of the latter expect a refusal. */
 bool hc_expects_refusal(const struct hc_input *in)
 {
     const char *e = ac_json_str(hc_scenario_client(in), "expect");
-    return e != NULL && strcmp(e, "refuse") == 0;
+    return e != NULL && strncmp(e, "refuse", 6) == 0;
 }
 
 /* Something the check needs never happened (see the file comment);
  * `fact` says what, as a sentence without a final period. */
 void hc_missing_fact(const struct hc_input *in, struct hc_result *out,
                      const char *fact)
+{
+    hc_verdict(out, HC_SKIPPED, "%s%s", fact,
+               hc_expects_refusal(in)
+                   ? "; the scenario expects the client to refuse"
+                   : "");
+}
+
+void hc_required_fact(const struct hc_input *in, struct hc_result *out,
+                      const char *fact)
 {
     if (hc_expects_refusal(in)) {
         hc_verdict(out, HC_SKIPPED,
@@ -153,10 +164,51 @@ static void check_prm_fetched(const struct hc_input *in, struct hc_result *out)
     fetched(in, out, eps, "Protected Resource Metadata");
 }
 
+/* Does some authorization server of the scenario publish metadata? */
+static bool scenario_has_metadata(const struct hc_input *in)
+{
+    const json_t *ases = json_object_get(in->scenario, "authorization_servers");
+    size_t i;
+    const json_t *as;
+
+    json_array_foreach(ases, i, as)
+    {
+        const json_t *d = json_object_get(as, "discovery");
+        if (d == NULL || json_array_size(d) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A baseline check: every client that talks to an authorization server
+ * must have read its metadata first (RFC 8414), except where no server
+ * publishes any (the 2025-03-26 default endpoints). */
 static void check_as_metadata_fetched(const struct hc_input *in,
                                       struct hc_result *out)
 {
     static const char *const eps[] = {"metadata", "oidc", NULL};
+    static const char *const flow[] = {"authorize", "token", "register",
+                                       "metadata",  "oidc",  NULL};
+    bool talked = false;
+
+    if (!scenario_has_metadata(in)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "no authorization server of the scenario publishes "
+                   "metadata");
+        return;
+    }
+    for (size_t i = 0; i < tq_count(in->transcript) && !talked; i++) {
+        for (const char *const *e = flow; *e != NULL && !talked; e++) {
+            talked = tq_is(tq_at(in->transcript, i), *e, NULL);
+        }
+    }
+    if (!talked) {
+        hc_missing_fact(in, out,
+                        "the client made no request to an authorization "
+                        "server");
+        return;
+    }
     fetched(in, out, eps, "authorization server metadata");
 }
 
@@ -359,6 +411,26 @@ out:
     return ok;
 }
 
+/* Does a rule of the scenario replace the authorization response's state
+ * on purpose (authorization/forged-state)? Then the echo is the mock's
+ * doing, not something to hold against the client; what the client does
+ * with the forged state is state-mismatch-rejected's point. */
+static bool forges_state(const struct hc_input *in)
+{
+    const json_t *rule;
+    size_t i;
+
+    json_array_foreach(json_object_get(in->scenario, "rules"), i, rule)
+    {
+        const json_t *loc = json_object_get(
+            json_object_get(json_object_get(rule, "do"), "patch"), "location");
+        if (json_object_get(loc, "state") != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Is the authorization request at `i` byte-identical to an earlier one? */
 static bool same_request_again(const json_t *tr, size_t i)
 {
@@ -403,7 +475,9 @@ static void check_state_roundtrip(const struct hc_input *in,
             snprintf(why, sizeof why, "state reused from an earlier request");
         } else {
             json_array_append_new(seen, json_string(s));
-            state_echoed(tq_at(tr, i), s, why, sizeof why);
+            if (!forges_state(in)) {
+                state_echoed(tq_at(tr, i), s, why, sizeof why);
+            }
         }
         ac_form_free(&q);
         if (why[0] != '\0') {
@@ -1026,6 +1100,105 @@ static void check_mcp_call_succeeded(const struct hc_input *in,
                calls, tool, hc_seq_of(tr, last), why);
 }
 
+/* Does the MCP request `ex` carry one of the `issued` access tokens in
+ * its Authorization: Bearer header? */
+static bool carries_issued(const json_t *ex, const json_t *issued)
+{
+    size_t len = 0;
+    const char *tok = tq_bearer_token(tq_req_header(ex, "Authorization"), &len);
+    char *copy = tok != NULL ? strndup(tok, len) : NULL;
+    bool yes = copy != NULL && ac_json_array_has_str(issued, copy);
+
+    free(copy);
+    return yes;
+}
+
+/* Was the MCP exchange `ex` answered 200 with a JSON-RPC result for one
+ * of the requests (messages with a method and an id) of its body? Else
+ * writes why. */
+static bool request_answered(const json_t *ex, char *why, size_t n)
+{
+    json_t *req = tq_jsonrpc_messages(tq_req_body(ex));
+    json_t *resp = tq_jsonrpc_messages(tq_resp_body(ex));
+    const json_t *m, *r;
+    size_t i, k;
+    bool ok = false, asked = false;
+
+    snprintf(why, n, "answered HTTP %d", tq_status(ex));
+    json_array_foreach(req, i, m)
+    {
+        const json_t *id = json_object_get(m, "id");
+        if (ac_json_str(m, "method") == NULL || id == NULL) {
+            continue; /* a notification or a response */
+        }
+        asked = true;
+        json_array_foreach(resp, k, r)
+        {
+            ok = ok || (tq_status(ex) == 200 &&
+                        json_equal(json_object_get(r, "id"), id) &&
+                        json_is_object(json_object_get(r, "result")));
+        }
+    }
+    if (!asked) {
+        snprintf(why, n, "carried no JSON-RPC request");
+    } else if (!ok && tq_status(ex) == 200) {
+        snprintf(why, n, "no JSON-RPC result for its request");
+    }
+    json_decref(req);
+    json_decref(resp);
+    return ok;
+}
+
+/* The point of client-credentials and token-endpoint scenarios: the
+ * token the authorization server issued works at the MCP server, for
+ * any method (initialize, tools/list, server/discover, ...). */
+static void check_mcp_authenticated_request(const struct hc_input *in,
+                                            struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    json_t *issued = json_array();
+    size_t tried = 0, last = TQ_NONE;
+    char why[200] = "";
+
+    for (size_t i = 0; i < tq_count(tr) && issued != NULL; i++) {
+        const json_t *ex = tq_at(tr, i);
+        if (tq_is(ex, "token", "POST")) {
+            collect_token(ex, issued);
+        } else if (tq_is(ex, "mcp", "POST") && carries_issued(ex, issued)) {
+            tried++;
+            last = i;
+            hc_evidence(out, tr, i);
+            if (request_answered(ex, why, sizeof why)) {
+                hc_verdict(out, HC_SUCCESS,
+                           "an MCP request with an issued access token was "
+                           "answered with a JSON-RPC result (seq %zu)",
+                           hc_seq_of(tr, i));
+                goto out;
+            }
+        }
+    }
+    if (json_array_size(issued) == 0) {
+        hc_missing_fact(in, out,
+                        "the authorization server issued no access "
+                        "token");
+    } else if (tried == 0) {
+        hc_missing_fact(in, out,
+                        "no MCP request carried an issued access "
+                        "token");
+    } else if (hc_expects_refusal(in)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "the scenario expects the client to refuse; its "
+                   "authenticated MCP requests are not judged");
+    } else {
+        hc_verdict(out, HC_FAILURE,
+                   "%zu MCP request(s) carried an issued access token, none "
+                   "succeeded (last, seq %zu: %s)",
+                   tried, hc_seq_of(tr, last), why);
+    }
+out:
+    json_decref(issued);
+}
+
 /* --- client exit status ------------------------------------------------- */
 
 static const char *signal_name(int sig)
@@ -1058,6 +1231,8 @@ static void check_client_exit_status(const struct hc_input *in,
                                      struct hc_result *out)
 {
     bool refuse = hc_expects_refusal(in);
+    const char *e = ac_json_str(hc_scenario_client(in), "expect");
+    bool may_wait = e != NULL && strcmp(e, "refuse-or-wait") == 0;
 
     if (in->nruns == 0 || in->runs == NULL) {
         hc_verdict(out, HC_FAILURE, "no client run was recorded");
@@ -1065,6 +1240,9 @@ static void check_client_exit_status(const struct hc_input *in,
     }
     for (size_t i = 0; i < in->nruns; i++) {
         const struct hc_run *r = &in->runs[i];
+        if (r->timed_out && may_wait) {
+            continue; /* still waiting for a valid callback: no harm */
+        }
         if (r->timed_out) {
             hc_verdict(out, HC_FAILURE,
                        "run %zu of %zu timed out and was killed by the harness",
@@ -1086,8 +1264,10 @@ static void check_client_exit_status(const struct hc_input *in,
             return;
         }
     }
-    hc_verdict(out, HC_SUCCESS, "all %zu run(s) exited %s as expected",
-               in->nruns, refuse ? "non-zero" : "0");
+    hc_verdict(out, HC_SUCCESS, "all %zu run(s) %s as expected", in->nruns,
+               may_wait ? "exited non-zero or were stopped while waiting"
+               : refuse ? "exited non-zero"
+                        : "exited 0");
 }
 
 /* --- the registry ------------------------------------------------------- */
@@ -1104,6 +1284,10 @@ static void check_client_exit_status(const struct hc_input *in,
     "https://modelcontextprotocol.io/specification/2026-07-28/basic/"          \
     "authorization"
 
+/* Rows are written positionally and leave the last member, `baseline`,
+ * out unless they set it: a row without it is simply not baseline. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct hc_check REGISTRY[] = {
     {"prm-fetched", HC_MUST, MCP_SPEC,
      MCP_AUTH "/authorization-server-discovery"
@@ -1115,7 +1299,7 @@ static const struct hc_check REGISTRY[] = {
               "#authorization-server-metadata-discovery",
      "The client fetched the authorization server metadata (RFC 8414 or "
      "OpenID discovery, GET, 200).",
-     check_as_metadata_fetched},
+     check_as_metadata_fetched, true},
     {"client-registered", HC_MUST, MCP_SPEC,
      MCP_AUTH "/client-registration#dynamic-client-registration",
      "Where the authorization server offers only DCR, the client registered "
@@ -1124,50 +1308,56 @@ static const struct hc_check REGISTRY[] = {
     {"pkce-code-challenge-sent", HC_MUST, MCP_SPEC,
      MCP_AUTH "/security-considerations#authorization-code-protection",
      "Every authorization request carries a PKCE code_challenge.",
-     check_code_challenge_sent},
+     check_code_challenge_sent, true},
     {"pkce-s256-method-used", HC_MUST, MCP_SPEC,
      MCP_AUTH "/security-considerations#authorization-code-protection",
      "Every authorization request uses code_challenge_method=S256.",
-     check_s256_method_used},
+     check_s256_method_used, true},
     {"pkce-code-verifier-sent", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc7636.html#section-4.5",
      "Every authorization_code token request carries a valid code_verifier "
      "(RFC 7636 §4.1, §4.5).",
-     check_verifier_sent},
+     check_verifier_sent, true},
     {"pkce-verifier-matches-challenge", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc7636.html#section-4.2",
      "S256(code_verifier) equals the code_challenge of the authorization "
      "request that issued the redeemed code.",
-     check_verifier_matches},
+     check_verifier_matches, true},
     {"state-roundtrip", HC_SHOULD, MCP_SPEC,
      MCP_AUTH "/security-considerations#open-redirection",
      "Every authorization request carries a fresh state of >= 128 bits "
      "(22+ characters), echoed in the authorization response.",
-     check_state_roundtrip},
+     check_state_roundtrip, true},
     {"resource-parameter-in-authorization", HC_MUST, MCP_SPEC,
      MCP_AUTH "#resource-parameter-implementation",
      "Every authorization request carries resource equal to the canonical "
      "MCP server URI (RFC 8707).",
-     check_resource_in_authorization},
+     check_resource_in_authorization, true},
     {"resource-parameter-in-token", HC_MUST, MCP_SPEC,
      MCP_AUTH "#resource-parameter-implementation",
      "Every token request carries resource equal to the canonical MCP "
      "server URI (RFC 8707).",
-     check_resource_in_token},
+     check_resource_in_token, true},
     {"bearer-header-used", HC_MUST, MCP_SPEC, MCP_AUTH "#token-requirements",
      "Every MCP request after issuance carries Authorization: Bearer with an "
      "issued token; no access_token in any query.",
-     check_bearer_header_used},
+     check_bearer_header_used, true},
     {"mcp-call-succeeded", HC_MUST, MCP_SPEC,
      MCP_AUTH "#authorization-flow-steps",
      "A tools/call of the scenario's tool was answered 200 with a JSON-RPC "
      "result.",
      check_mcp_call_succeeded},
+    {"mcp-authenticated-request", HC_MUST, MCP_SPEC,
+     MCP_AUTH "#token-requirements",
+     "An MCP request carrying an issued access token (any method: "
+     "initialize, tools/list, server/discover, ...) was answered with a "
+     "JSON-RPC result.",
+     check_mcp_authenticated_request},
     {"client-exit-status", HC_MUST, MCP_SPEC,
      "https://github.com/modelcontextprotocol/conformance",
      "Every client run exited 0 when success is expected, non-zero when "
      "refusal is; no timeout or signal.",
-     check_client_exit_status},
+     check_client_exit_status, true},
 
     /* --- discovery (checks_discovery.c) --- */
     {"prm-header-url-used", HC_MUST, MCP_SPEC,
@@ -1198,17 +1388,17 @@ static const struct hc_check REGISTRY[] = {
      "https://www.rfc-editor.org/rfc/rfc8414.html#section-3.3",
      "The client sends nothing to an authorization server whose metadata "
      "issuer does not match its URL.",
-     hc_check_issuer_mismatch_rejected},
+     hc_check_issuer_mismatch_rejected, true},
     {"pkce-s256-support-required", HC_MUST, MCP_SPEC,
      MCP_AUTH "/security-considerations#authorization-code-protection",
      "The client refuses an authorization server whose metadata lacks S256 "
      "in code_challenge_methods_supported.",
-     hc_check_s256_support_required},
+     hc_check_s256_support_required, true},
     {"prm-resource-mismatch-rejected", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc9728.html#section-3.3",
      "The client does not authorize for a PRM whose resource is not the MCP "
      "server it contacted.",
-     hc_check_prm_resource_mismatch_rejected},
+     hc_check_prm_resource_mismatch_rejected, true},
     {"legacy-2025-03-26-metadata-discovery", HC_MUST, "2025-03-26",
      "https://modelcontextprotocol.io/specification/2025-03-26/basic/"
      "authorization#2-3-server-metadata-discovery",
@@ -1228,12 +1418,12 @@ static const struct hc_check REGISTRY[] = {
               "#application-type-and-redirect-uri-constraints",
      "Registration requests carry application_type, \"native\" for loopback "
      "redirect URIs.",
-     hc_check_dcr_application_type},
+     hc_check_dcr_application_type, true},
     {"dcr-redirect-uris-loopback", HC_MUST, MCP_SPEC,
      MCP_AUTH "/security-considerations#open-redirection",
      "Registered redirect URIs are loopback http or https, without "
      "fragment.",
-     hc_check_dcr_redirect_uris_loopback},
+     hc_check_dcr_redirect_uris_loopback, true},
     {"sep-2207-client-metadata-grant-types", HC_SHOULD, MCP_SPEC,
      MCP_AUTH "/client-registration#dynamic-client-registration",
      "Client metadata lists refresh_token in grant_types (SEP-2207).",
@@ -1257,12 +1447,12 @@ static const struct hc_check REGISTRY[] = {
      "https://www.rfc-editor.org/rfc/rfc6749.html#section-2.3",
      "Token requests authenticate with the registered method (basic, post, "
      "none, private_key_jwt), correctly encoded.",
-     hc_check_token_endpoint_auth_method},
+     hc_check_token_endpoint_auth_method, true},
     {"private-key-jwt-claims", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc7523.html#section-3",
      "A client_assertion is a signed JWT with iss = sub = client_id, aud, "
      "exp and jti.",
-     hc_check_private_key_jwt_claims},
+     hc_check_private_key_jwt_claims, true},
     {"client-credentials-grant-type", HC_MUST, MCP_SPEC,
      "https://modelcontextprotocol.io/extensions/auth/client-credentials",
      "Against a client_credentials-only server, the client uses "
@@ -1272,7 +1462,7 @@ static const struct hc_check REGISTRY[] = {
      MCP_AUTH "/client-registration",
      "Client credentials are presented only to the authorization server "
      "that issued them.",
-     hc_check_no_cross_as_credential_reuse},
+     hc_check_no_cross_as_credential_reuse, true},
     {"sep-2352-reregister-on-as-change", HC_MUST, MCP_SPEC,
      MCP_AUTH "/client-registration",
      "When the PRM moves to a new authorization server, the client "
@@ -1313,16 +1503,16 @@ static const struct hc_check REGISTRY[] = {
     {"state-mismatch-rejected", HC_MUST, MCP_SPEC,
      MCP_AUTH "/security-considerations#open-redirection",
      "A callback whose state the client never sent is not redeemed.",
-     hc_check_state_mismatch_rejected},
+     hc_check_state_mismatch_rejected, true},
     {"redirect-uri-consistent", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.3",
      "The code redemption repeats the authorization request's redirect_uri.",
-     hc_check_redirect_uri_consistent},
+     hc_check_redirect_uri_consistent, true},
     {"redirect-uri-loopback-ip", HC_SHOULD, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc8252.html#section-8.3",
      "An http redirect URI uses the loopback IP literal, not "
      "\"localhost\".",
-     hc_check_redirect_uri_loopback_ip},
+     hc_check_redirect_uri_loopback_ip, true},
     {"redirect-uri-registered", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc6749.html#section-3.1.2.2",
      "A registered client authorizes only with a redirect_uri its "
@@ -1330,7 +1520,14 @@ static const struct hc_check REGISTRY[] = {
      hc_check_redirect_uri_registered},
     {"code-single-use", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2",
-     "No authorization code is redeemed twice.", hc_check_code_single_use},
+     "No authorization code is redeemed twice.", hc_check_code_single_use,
+     true},
+    {"authorization-error-handled", HC_MUST, MCP_SPEC,
+     "https://www.rfc-editor.org/rfc/rfc6749.html#section-4.1.2.1",
+     "An authorization error response that reached the client ends that "
+     "authorization: no code redemption follows, no markup from "
+     "error_description is echoed on the callback page.",
+     hc_check_authorization_error_handled, true},
 
     /* --- scopes (checks_scope.c) --- */
     {"scope-from-www-authenticate", HC_SHOULD, MCP_SPEC,
@@ -1361,7 +1558,7 @@ static const struct hc_check REGISTRY[] = {
      MCP_AUTH "#scope-selection-strategy",
      "offline_access is requested only when the authorization server lists "
      "it in scopes_supported.",
-     hc_check_offline_access_not_requested},
+     hc_check_offline_access_not_requested, true},
     {"sep-2207-offline-access-requested", HC_MAY, MCP_SPEC,
      MCP_AUTH "#scope-selection-strategy",
      "When the authorization server lists offline_access, the client asks "
@@ -1378,11 +1575,11 @@ static const struct hc_check REGISTRY[] = {
      MCP_AUTH "/security-considerations#token-theft",
      "After a refresh rotates the refresh token, the old one is never sent "
      "again.",
-     hc_check_refresh_token_rotation},
+     hc_check_refresh_token_rotation, true},
     {"refresh-scope-not-widened", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc6749.html#section-6",
      "A refresh request asks for no scope beyond what was authorized.",
-     hc_check_refresh_scope_not_widened},
+     hc_check_refresh_scope_not_widened, true},
     {"invalid-grant-reauthorize-once", HC_SHOULD, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc6749.html#section-5.2",
      "After invalid_grant on refresh, the refresh token is dropped and the "
@@ -1411,19 +1608,19 @@ static const struct hc_check REGISTRY[] = {
     {"revoked-token-not-reused", HC_MUST, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1",
      "An access token rejected with invalid_token is not sent again.",
-     hc_check_revoked_token_not_reused},
+     hc_check_revoked_token_not_reused, true},
     {"logout-revokes", HC_SHOULD, MCP_SPEC,
      "https://www.rfc-editor.org/rfc/rfc7009.html#section-2",
      "On logout the client revokes its tokens at the revocation endpoint.",
      hc_check_logout_revokes},
     {"token-not-in-url", HC_MUST, MCP_SPEC, MCP_AUTH "#token-requirements",
      "No issued access or refresh token appears in any request URL.",
-     hc_check_token_not_in_url},
+     hc_check_token_not_in_url, true},
     {"token-audience-respected", HC_MUST, MCP_SPEC,
      MCP_AUTH "#token-audience-binding-and-validation",
      "A token is sent only to the MCP server (resource) it was requested "
      "for.",
-     hc_check_token_audience_respected},
+     hc_check_token_audience_respected, true},
 
     /* --- MCP transport (checks_mcp.c) --- */
     {"mcp-initialize-first", HC_MUST, "2025-11-25",
@@ -1431,30 +1628,30 @@ static const struct hc_check REGISTRY[] = {
      "lifecycle#initialization",
      "On the 2025-11-25 wire, the first authorized MCP request is "
      "initialize.",
-     hc_check_mcp_initialize_first},
+     hc_check_mcp_initialize_first, true},
     {"mcp-initialized-notification", HC_MUST, "2025-11-25",
      "https://modelcontextprotocol.io/specification/2025-11-25/basic/"
      "lifecycle#initialization",
      "After initialize, the client sends notifications/initialized before "
      "other requests.",
-     hc_check_mcp_initialized_notification},
+     hc_check_mcp_initialized_notification, true},
     {"mcp-session-id-echoed", HC_MUST, "2025-11-25",
      "https://modelcontextprotocol.io/specification/2025-11-25/basic/"
      "transports#session-management",
      "Every request after initialize carries the Mcp-Session-Id the server "
      "assigned.",
-     hc_check_mcp_session_id_echoed},
+     hc_check_mcp_session_id_echoed, true},
     {"mcp-protocol-version-header", HC_MUST, MCP_SPEC,
      "https://modelcontextprotocol.io/specification/2026-07-28/basic/"
      "transports/streamable-http#protocol-version-header",
      "Every MCP request carries MCP-Protocol-Version with the negotiated "
      "(or 2026-07-28) version.",
-     hc_check_mcp_protocol_version_header},
+     hc_check_mcp_protocol_version_header, true},
     {"mcp-accept-header", HC_MUST, MCP_SPEC,
      "https://modelcontextprotocol.io/specification/2026-07-28/basic/"
      "transports/streamable-http#sending-messages-to-the-server",
      "Every MCP POST accepts both application/json and text/event-stream.",
-     hc_check_mcp_accept_header},
+     hc_check_mcp_accept_header, true},
     {"mcp-request-metadata-headers", HC_MUST, MCP_SPEC,
      "https://modelcontextprotocol.io/specification/2026-07-28/basic/"
      "transports/streamable-http#request-metadata",
@@ -1463,7 +1660,7 @@ static const struct hc_check REGISTRY[] = {
      "header (decoded from the base64 sentinel form) equal to each argument "
      "the tool's last listed inputSchema marks with `x-mcp-header`, and none "
      "for an absent or null one.",
-     hc_check_mcp_request_metadata_headers},
+     hc_check_mcp_request_metadata_headers, true},
     /* DPoP (RFC 9449; ext-auth "DPoP Profile for MCP"), checks_dpop.c */
     {"dpop-token-proof", HC_MUST, DPOP_SPEC, RFC9449 "#section-5",
      "With DPoP offered, every token request carries one DPoP proof (typ "
@@ -1498,6 +1695,7 @@ static const struct hc_check REGISTRY[] = {
      "the tokens).",
      hc_check_dpop_key_binding},
 };
+#pragma GCC diagnostic pop
 
 const struct hc_check *hc_registry(size_t *n)
 {
@@ -1546,6 +1744,18 @@ void hc_evaluate(const struct hc_check *c, const struct hc_input *in,
     }
 }
 
+void hc_require_exercised(struct hc_result *r)
+{
+    char why[sizeof r->message];
+
+    if (r->status != HC_SKIPPED) {
+        return;
+    }
+    snprintf(why, sizeof why, "%s", r->message);
+    hc_verdict(r, HC_FAILURE, "the point under test was not exercised: %s",
+               why);
+}
+
 const char *hc_status_name(enum hc_status s)
 {
     switch (s) {
@@ -1576,7 +1786,8 @@ const char *hc_level_name(enum hc_level l)
     return "UNKNOWN";
 }
 
-json_t *hc_result_json(const struct hc_check *c, const struct hc_result *r)
+json_t *hc_result_json(const struct hc_check *c, const struct hc_result *r,
+                       bool key)
 {
     json_t *ev = json_array();
     json_t *obj;
@@ -1584,11 +1795,11 @@ json_t *hc_result_json(const struct hc_check *c, const struct hc_result *r)
     for (size_t i = 0; ev != NULL && i < r->nevidence; i++) {
         json_array_append_new(ev, json_integer((json_int_t)r->evidence[i]));
     }
-    obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", c->id,
-                    "level", hc_level_name(c->level), "status",
+    obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b}", "id",
+                    c->id, "level", hc_level_name(c->level), "status",
                     hc_status_name(r->status), "spec", c->spec, "spec_url",
                     c->spec_url, "summary", c->summary, "message", r->message,
-                    "evidence", ev);
+                    "evidence", ev, "key", key);
     return obj;
 }
 
@@ -1601,12 +1812,13 @@ char *hc_registry_markdown(void)
 
     ac_buf_init(&b, 0);
     ok = ac_buf_append_str(&b,
-                           "| id | level | spec | summary |\n"
-                           "|---|---|---|---|\n",
+                           "| id | level | baseline | spec | summary |\n"
+                           "|---|---|---|---|---|\n",
                            NULL);
     for (size_t i = 0; ok && i < n; i++) {
-        ok = ac_buf_printf(&b, NULL, "| `%s` | %s | [%s](%s) | %s |\n", r[i].id,
-                           hc_level_name(r[i].level), r[i].spec, r[i].spec_url,
+        ok = ac_buf_printf(&b, NULL, "| `%s` | %s | %s | [%s](%s) | %s |\n",
+                           r[i].id, hc_level_name(r[i].level),
+                           r[i].baseline ? "yes" : "", r[i].spec, r[i].spec_url,
                            r[i].summary);
     }
     if (!ok) {

@@ -53,6 +53,12 @@ struct hc_check {
     const char *spec_url; /* section URL */
     const char *summary;  /* one line */
     hc_check_fn fn;
+    /* Baseline: evaluated in every scenario whether or not the scenario
+     * lists it (DESIGN.md "Baseline and key checks"). Only for checks
+     * that are right for ANY scenario: they judge what happened and come
+     * out SKIPPED when it did not happen. Last member, so rows written
+     * positionally without it are not baseline. */
+    bool baseline;
 };
 
 /* The registry: a borrowed static table of *n entries. */
@@ -67,10 +73,17 @@ const struct hc_check *hc_find(const char *id);
 void hc_evaluate(const struct hc_check *c, const struct hc_input *in,
                  struct hc_result *out);
 
+/* A key check (one the scenario lists: the point under test) must have
+ * run: a SKIPPED result becomes FAILURE, "the point under test was not
+ * exercised: <skip reason>". Any other result is left as it is. */
+void hc_require_exercised(struct hc_result *r);
+
 /* Addition: one check's result as the results model's check object
  * (docs/RESULTS.md): {id, level, status, spec, spec_url, summary, message,
- * evidence}. A new reference, NULL when out of memory. */
-json_t *hc_result_json(const struct hc_check *c, const struct hc_result *r);
+ * evidence, key}; `key`: the scenario lists it (a key check). A new
+ * reference, NULL when out of memory. */
+json_t *hc_result_json(const struct hc_check *c, const struct hc_result *r,
+                       bool key);
 
 /* Addition: the registry as a Markdown table, the one docs/CHECKS.md
  * carries verbatim (tests/test_checks.c fails when they differ). A new

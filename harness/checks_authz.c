@@ -443,3 +443,103 @@ void hc_check_redirect_uri_registered(const struct hc_input *in,
                "registration lists",
                n);
 }
+
+/* --- authorization error responses ------------------------------------- */
+
+/* The error_description of callback hop `ex` (the browser delivering an
+ * authorization response to the client) when it carries `error`: a new
+ * string ("" without a description), NULL when the hop carries no error. */
+static char *hop_error(const json_t *ex)
+{
+    struct ac_form q;
+    char *desc = NULL;
+
+    if (tq_query_form(ex, &q, NULL) && ac_form_get(&q, "error") != NULL) {
+        const char *d = ac_form_get(&q, "error_description");
+        desc = strdup(d != NULL ? d : "");
+    }
+    ac_form_free(&q);
+    return desc;
+}
+
+/* Is the first authorization_code token request after index `from`
+ * earlier than the next authorization request (one redeeming the code of
+ * a response that was an error)? Its index, else TQ_NONE. */
+static size_t token_before_next_authz(const json_t *tr, size_t from)
+{
+    for (size_t i = from; i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        struct ac_form f;
+        bool code_grant;
+        if (tq_is(ex, "authorize", NULL)) {
+            return TQ_NONE;
+        }
+        if (!tq_is(ex, "token", "POST")) {
+            continue;
+        }
+        code_grant =
+            hc_token_form(tr, i, &f) && ac_form_get(&f, "grant_type") != NULL &&
+            strcmp(ac_form_get(&f, "grant_type"), "authorization_code") == 0;
+        ac_form_free(&f);
+        if (code_grant) {
+            return i;
+        }
+    }
+    return TQ_NONE;
+}
+
+/* RFC 6749 §4.1.2.1: an error response ends the authorization. Judged on
+ * what reached the client's callback (browser hops): no code redemption
+ * follows before a new authorization request, and the client's callback
+ * page does not echo an error_description holding markup verbatim
+ * (RFC 6749 §10.14 treats it as attacker-influenced text). */
+void hc_check_authorization_error_handled(const struct hc_input *in,
+                                          struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t n = 0;
+
+    for (size_t i = tq_next(tr, 0, "hop", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "hop", NULL)) {
+        const json_t *ex = tq_at(tr, i);
+        char *desc = hop_error(ex);
+        const char *page = tq_resp_body(ex);
+        size_t t;
+        bool bad = false;
+        if (desc == NULL) {
+            continue;
+        }
+        n++;
+        hc_evidence(out, tr, i);
+        t = token_before_next_authz(tr, i + 1);
+        if (t != TQ_NONE) {
+            bad = true;
+            hc_evidence(out, tr, t);
+            hc_verdict(out, HC_FAILURE,
+                       "after the error response delivered at seq %zu the "
+                       "client still sent a code redemption (seq %zu)",
+                       hc_seq_of(tr, i), hc_seq_of(tr, t));
+        } else if (strchr(desc, '<') != NULL && page != NULL &&
+                   strstr(page, desc) != NULL) {
+            bad = true;
+            hc_verdict(out, HC_FAILURE,
+                       "the client's callback page (seq %zu) echoes the "
+                       "error_description's markup unescaped",
+                       hc_seq_of(tr, i));
+        }
+        free(desc);
+        if (bad) {
+            return;
+        }
+    }
+    if (n == 0) {
+        hc_missing_fact(in, out,
+                        "no authorization error response reached the "
+                        "client's callback");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "%zu authorization error response(s) reached the client: no "
+               "code redemption followed, no markup echoed",
+               n);
+}

@@ -499,23 +499,38 @@ void hc_check_s256_support_required(const struct hc_input *in,
                           "S256 in code_challenge_methods_supported");
 }
 
+/* The first MCP request to server `server`, or TQ_NONE. */
+static size_t first_mcp_of(const json_t *tr, const char *server)
+{
+    for (size_t i = tq_next(tr, 0, "mcp", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", NULL)) {
+        if (strcmp(tq_server(tq_at(tr, i)), server) == 0) {
+            return i;
+        }
+    }
+    return TQ_NONE;
+}
+
 void hc_check_prm_resource_mismatch_rejected(const struct hc_input *in,
                                              struct hc_result *out)
 {
     const json_t *tr = in->transcript;
-    size_t m = tq_next(tr, 0, "mcp", NULL);
-    char *canon =
-        m != TQ_NONE ? ac_url_canonical_resource(tq_url(tq_at(tr, m))) : NULL;
-    const char *mcp_url = m != TQ_NONE ? tq_url(tq_at(tr, m)) : "";
+    char *canon = NULL;
 
-    for (size_t i = tq_next(tr, 0, "prm", "GET"); canon && i != TQ_NONE;
+    for (size_t i = tq_next(tr, 0, "prm", "GET"); i != TQ_NONE;
          i = tq_next(tr, i + 1, "prm", "GET")) {
+        /* The MCP URL the client used at the server that served this PRM
+         * (a world may have several MCP servers). */
+        size_t m = first_mcp_of(tr, tq_server(tq_at(tr, i)));
+        const char *mcp_url = m != TQ_NONE ? tq_url(tq_at(tr, m)) : "";
         json_t *doc =
             tq_status(tq_at(tr, i)) == 200 ? tq_resp_json(tq_at(tr, i)) : NULL;
         const char *r = ac_json_str(doc, "resource");
-        bool bad =
-            doc != NULL &&
-            (r == NULL || (strcmp(r, canon) != 0 && strcmp(r, mcp_url) != 0));
+        bool bad;
+        free(canon);
+        canon = m != TQ_NONE ? ac_url_canonical_resource(mcp_url) : NULL;
+        bad = doc != NULL && canon != NULL &&
+              (r == NULL || (strcmp(r, canon) != 0 && strcmp(r, mcp_url) != 0));
         json_decref(doc);
         if (!bad) {
             continue;
@@ -586,9 +601,9 @@ void hc_check_legacy_root_metadata(const struct hc_input *in,
             return;
         }
     }
-    hc_missing_fact(in, out,
-                    "without PRM the client never fetched the metadata at the "
-                    "MCP server's root (2025-03-26 discovery)");
+    hc_required_fact(in, out,
+                     "without PRM the client never fetched the metadata at the "
+                     "MCP server's root (2025-03-26 discovery)");
 }
 
 void hc_check_legacy_default_endpoints(const struct hc_input *in,

@@ -32,12 +32,19 @@ const json_t *hc_scenario_client(const struct hc_input *in);
 /* client.expect == "refuse"? */
 bool hc_expects_refusal(const struct hc_input *in);
 
-/* A fact the check needs is missing: FAILURE, or SKIPPED when the
- * scenario expects refusal. `hc_missing` says "no WHAT was made". */
+/* A fact the check needs is missing: SKIPPED with the fact as the reason
+ * (a key check then fails through hc_require_exercised). `hc_missing` says "no
+ * WHAT was made". */
 void hc_missing_fact(const struct hc_input *in, struct hc_result *out,
                      const char *fact);
 void hc_missing(const struct hc_input *in, struct hc_result *out,
                 const char *what);
+
+/* Something the client should have done after reaching the point and did
+ * not (it never revoked at logout, never sent notifications/initialized):
+ * a violation, FAILURE; SKIPPED when the scenario expects refusal. */
+void hc_required_fact(const struct hc_input *in, struct hc_result *out,
+                      const char *fact);
 
 /* A query or body that does not parse is a FAILURE finding. */
 void hc_malformed(struct hc_result *out, const char *what, size_t seq,
@@ -156,6 +163,7 @@ HC_DECL(hc_check_redirect_uri_consistent);
 HC_DECL(hc_check_redirect_uri_loopback_ip);
 HC_DECL(hc_check_redirect_uri_registered);
 HC_DECL(hc_check_code_single_use);
+HC_DECL(hc_check_authorization_error_handled);
 
 /* checks_scope.c */
 HC_DECL(hc_check_scope_from_challenge);

@@ -37,11 +37,44 @@ static bool is_probe(const char *method)
     return method != NULL && strcmp(method, "server/discover") == 0;
 }
 
+/* Did any MCP request of the transcript begin with initialize? */
+static bool any_initialize(const json_t *tr)
+{
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        json_t *msgs;
+        const char *m = first_method(tq_at(tr, i), &msgs);
+        bool hit = m != NULL && strcmp(m, "initialize") == 0;
+        json_decref(msgs);
+        if (hit) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The 2025-11-25 lifecycle checks do not apply on the stateless wire,
+ * nor on the dual-era wire when the client chose its stateless era
+ * (never initialize), nor across several MCP servers (each has its own
+ * session; these checks follow one). Baseline checks: they run in every
+ * scenario. */
 static bool skip_stateless(const struct hc_input *in, struct hc_result *out)
 {
     if (stateless(in)) {
         hc_verdict(out, HC_SKIPPED,
                    "the 2026-07-28 wire is stateless: no initialize");
+        return true;
+    }
+    if (strcmp(hc_wire(in), "both") == 0 && !any_initialize(in->transcript)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "on the dual-era wire the client spoke the stateless "
+                   "2026-07-28 era: no initialize");
+        return true;
+    }
+    if (json_object_get(in->scenario, "mcp_servers_extra") != NULL) {
+        hc_verdict(out, HC_SKIPPED,
+                   "several MCP servers, each with its own session: the "
+                   "session lifecycle is judged in single-server scenarios");
         return true;
     }
     return false;
@@ -142,7 +175,8 @@ void hc_check_mcp_initialized_notification(const struct hc_input *in,
             return;
         }
     }
-    hc_missing_fact(in, out, "the client never sent notifications/initialized");
+    hc_required_fact(in, out,
+                     "the client never sent notifications/initialized");
 }
 
 void hc_check_mcp_session_id_echoed(const struct hc_input *in,
@@ -204,6 +238,12 @@ void hc_check_mcp_protocol_version_header(const struct hc_input *in,
     size_t n = 0;
     bool sl = stateless(in);
 
+    if (json_object_get(in->scenario, "mcp_servers_extra") != NULL) {
+        hc_verdict(out, HC_SKIPPED,
+                   "several MCP servers, each negotiating its own version: "
+                   "judged in single-server scenarios");
+        return;
+    }
     if (sl) {
         snprintf(want, sizeof want, "2026-07-28");
     }

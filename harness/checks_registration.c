@@ -321,9 +321,11 @@ static bool cimd_was_used(const struct hc_input *in, struct hc_result *out)
                    hc_seq_of(tr, i));
         return false;
     }
-    hc_missing(in, out,
-               "authorization request with a client ID metadata document "
-               "URL at the server that supports CIMD");
+    /* Giving up before using CIMD is the violation here, not a point
+     * that was never reached: the client saw the server's support. */
+    hc_required_fact(in, out,
+                     "no authorization request with a client ID metadata "
+                     "document URL at the server that supports CIMD was made");
     return false;
 }
 

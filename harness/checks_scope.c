@@ -255,9 +255,9 @@ void hc_check_scope_step_up_escalation(const struct hc_input *in,
         if (a == TQ_NONE) {
             free(need);
             free(prev);
-            hc_missing_fact(in, out,
-                            "the client did not authorize again after the "
-                            "insufficient_scope challenge");
+            hc_required_fact(in, out,
+                             "the client did not authorize again after the "
+                             "insufficient_scope challenge");
             return;
         }
         hc_evidence(out, tr, a);
@@ -291,6 +291,23 @@ void hc_check_scope_step_up_escalation(const struct hc_input *in,
 
 /* One initial authorization and at most three step-ups per run. */
 #define MAX_AUTHZ_PER_RUN 4
+
+/* Was some MCP request answered 403 with error="insufficient_scope"? */
+static bool insufficient_scope_seen(const json_t *tr)
+{
+    for (size_t i = tq_next(tr, 0, "mcp", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", NULL)) {
+        char *e = tq_status(tq_at(tr, i)) == 403
+                      ? tq_challenge_param(tq_at(tr, i), "error")
+                      : NULL;
+        bool hit = e != NULL && strcmp(e, "insufficient_scope") == 0;
+        free(e);
+        if (hit) {
+            return true;
+        }
+    }
+    return false;
+}
 
 /* The JSON-RPC method of an MCP request: a new string, or NULL. */
 static char *rpc_method_of(const json_t *ex)
@@ -359,6 +376,12 @@ void hc_check_scope_retry_limit(const struct hc_input *in,
 
     if (n == 0) {
         hc_missing(in, out, "authorization request");
+        return;
+    }
+    if (!insufficient_scope_seen(tr)) {
+        /* Nothing to retry: the limit was not exercised. */
+        hc_missing_fact(in, out,
+                        "no MCP request was answered 403 insufficient_scope");
         return;
     }
     if (n > MAX_AUTHZ_PER_RUN * runs) {

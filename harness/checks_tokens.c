@@ -576,9 +576,9 @@ void hc_check_logout_revokes(const struct hc_input *in, struct hc_result *out)
         }
     }
     json_decref(issued);
-    hc_missing_fact(in, out,
-                    "the client never revoked an issued token at the "
-                    "revocation endpoint");
+    hc_required_fact(in, out,
+                     "the client never revoked an issued token at the "
+                     "revocation endpoint");
 }
 
 void hc_check_token_not_in_url(const struct hc_input *in, struct hc_result *out)

@@ -284,12 +284,17 @@ void hcon_summary(const json_t *results, const char *out)
     const json_t *c = json_object_get(s, "checks");
 
 #define N(o, k) ((long long)json_integer_value(json_object_get((o), (k))))
-    char skipped[48] = "";
+    char skipped[96] = "";
+    size_t k = 0;
 
     /* Only when there are some, so the usual line stays as it was. */
     if (N(s, "skipped") > 0) {
-        snprintf(skipped, sizeof skipped, " %lld skipped (pending),",
-                 N(s, "skipped"));
+        k += (size_t)snprintf(skipped, sizeof skipped,
+                              " %lld skipped (pending),", N(s, "skipped"));
+    }
+    if (N(s, "not_applicable") > 0 && k < sizeof skipped) {
+        snprintf(skipped + k, sizeof skipped - k, " %lld not applicable,",
+                 N(s, "not_applicable"));
     }
     printf("%lld scenario%s: %lld passed, %lld failed,%s %lld error%s; "
            "checks: %lld SUCCESS, %lld FAILURE, %lld WARNING, %lld SKIPPED, "

@@ -82,7 +82,8 @@ static void run_usage(FILE *f)
         "usage: authcheck run [--scenario GLOB]... [--suite NAME]...\n"
         "                     [--spec REV] [--client-cmd CMD] [-j N]\n"
         "                     [--timeout MS] [--out DIR] [--baseline FILE]\n"
-        "                     [--scenarios DIR] [--keep-homes] [-q | -v]\n"
+        "                     [--scenarios DIR] [--keep-homes] [--strict]\n"
+        "                     [--client-features LIST] [-q | -v]\n"
         "\n"
         "Runs each selected scenario (all by default): starts its mock\n"
         "servers on 127.0.0.1, runs the client as\n"
@@ -129,6 +130,15 @@ static void run_usage(FILE *f)
         "scenarios)\n"
         "  --keep-homes      keep each scenario's private HOME (it holds\n"
         "                    real tokens) and print where it is\n"
+        "  --strict          a violated SHOULD (WARNING) fails the scenario\n"
+        "                    and the exit status, like a violated MUST\n"
+        "  --client-features LIST\n"
+        "                    the optional features the client has, comma-\n"
+        "                    separated (client-credentials, cimd,\n"
+        "                    pre-registration, token-store, logout, dpop,\n"
+        "                    wif, enterprise-managed; '' for none): a\n"
+        "                    scenario needing another is not run and is\n"
+        "                    reported not_applicable (default: run all)\n"
         "  -q, --quiet       print only the summary (failures included)\n"
         "  -v, --verbose     print every check, each client run and the\n"
         "                    client's output (secrets redacted); log progress\n"
@@ -139,7 +149,13 @@ static void run_usage(FILE *f)
         "line per finished scenario (PASS/FAIL/ERROR, in completion order).\n"
         "Then the failing scenarios with their failed checks, and a summary.\n"
         "\n"
-        "exit status: 0 every required (MUST) check passed, or failed as\n"
+        "verdict: every check that applies runs in every scenario (the\n"
+        "baseline); a scenario's own checks are its key checks, the point\n"
+        "under test, and one that could not run (the client stopped before\n"
+        "it) fails the scenario.\n"
+        "\n"
+        "exit status: 0 every required (MUST) check passed (with --strict,\n"
+        "every SHOULD too), or failed as\n"
         "the baseline expects; 1 a required check failed (not in the\n"
         "baseline) or a baseline entry is stale (now passes); 2 usage error,\n"
         "unknown suite or revision, an invalid scenario or baseline file,\n"
@@ -246,7 +262,11 @@ struct run_opts {
     int jobs;
     long timeout_ms;
     bool keep_homes;
-    int verbosity; /* -1 quiet, 0 normal, 1 verbose */
+    int verbosity;         /* -1 quiet, 0 normal, 1 verbose */
+    bool strict;           /* --strict: a WARNING fails the scenario */
+    char *features_text;   /* --client-features, owned copy split in place */
+    const char **features; /* NULL-terminated names in features_text;
+                              NULL: the client declared none */
 };
 
 /* --- summary -------------------------------------------------------------- */
@@ -266,7 +286,8 @@ static char *iso_time(int64_t t)
  * newest revision among the scenarios. */
 static void summarize(json_t *results, const char *spec)
 {
-    json_int_t counts[5] = {0}, passed = 0, failed = 0, errors = 0, skipped = 0;
+    json_int_t counts[5] = {0}, passed = 0, failed = 0, errors = 0, skipped = 0,
+               na = 0;
     const char *newest = spec;
     const json_t *res;
     size_t i;
@@ -280,6 +301,7 @@ static void summarize(json_t *results, const char *spec)
         failed += strcmp(st, "failed") == 0;
         errors += strcmp(st, "error") == 0;
         skipped += strcmp(st, "skipped") == 0;
+        na += strcmp(st, "not_applicable") == 0;
         for (size_t k = 0; spec == NULL && k < json_array_size(revs); k++) {
             const char *r = json_string_value(json_array_get(revs, k));
             if (r && (newest == NULL || strcmp(r, newest) > 0)) {
@@ -291,12 +313,13 @@ static void summarize(json_t *results, const char *spec)
                         newest ? json_string(newest) : json_null());
     json_object_set_new(
         results, "summary",
-        json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
-                  "scenarios", passed + failed + errors + skipped, "passed",
-                  passed, "failed", failed, "errors", errors, "skipped",
-                  skipped, "checks", "SUCCESS", counts[0], "FAILURE", counts[1],
-                  "WARNING", counts[2], "SKIPPED", counts[3], "INFO",
-                  counts[4]));
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, "
+                  "s:{s:I, s:I, s:I, s:I, s:I}}",
+                  "scenarios", passed + failed + errors + skipped + na,
+                  "passed", passed, "failed", failed, "errors", errors,
+                  "skipped", skipped, "not_applicable", na, "checks", "SUCCESS",
+                  counts[0], "FAILURE", counts[1], "WARNING", counts[2],
+                  "SKIPPED", counts[3], "INFO", counts[4]));
 }
 
 /* Without a baseline: 2 if any scenario is an error, else 1 if any
@@ -325,6 +348,41 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
         return false;
     }
     *out = v;
+    return true;
+}
+
+/* --client-features LIST: comma-separated names of hs_feature_names;
+ * empty items are ignored, so '' claims none. */
+static bool parse_features(const char *list, struct run_opts *o)
+{
+    size_t n = 0;
+    char *save = NULL;
+
+    free(o->features);
+    free(o->features_text);
+    o->features_text = strdup(list);
+    o->features = calloc(strlen(list) / 2 + 2, sizeof(*o->features));
+    if (o->features_text == NULL || o->features == NULL) {
+        fprintf(stderr, "authcheck: out of memory\n");
+        return false;
+    }
+    for (char *t = strtok_r(o->features_text, ",", &save); t != NULL;
+         t = strtok_r(NULL, ",", &save)) {
+        size_t k = 0;
+        while (hs_feature_names[k] != NULL &&
+               strcmp(hs_feature_names[k], t) != 0) {
+            k++;
+        }
+        if (hs_feature_names[k] == NULL) {
+            fprintf(stderr,
+                    "authcheck run: unknown client feature \"%s\" (one of "
+                    "client-credentials, cimd, pre-registration, "
+                    "token-store, logout, dpop, wif, enterprise-managed)\n",
+                    t);
+            return false;
+        }
+        o->features[n++] = t;
+    }
     return true;
 }
 
@@ -357,6 +415,11 @@ static bool run_option(int c, struct run_opts *o)
     case 'K':
         o->keep_homes = true;
         return true;
+    case 'X':
+        o->strict = true;
+        return true;
+    case 'F':
+        return parse_features(optarg, o);
     case 'q':
         o->verbosity = -1;
         return true;
@@ -397,6 +460,8 @@ static bool parse_run(int argc, char **argv, struct run_opts *o, int *rc)
         {"baseline", required_argument, NULL, 'B'},
         {"expected-failures", required_argument, NULL, 'B'},
         {"keep-homes", no_argument, NULL, 'K'},
+        {"strict", no_argument, NULL, 'X'},
+        {"client-features", required_argument, NULL, 'F'},
         {"jobs", required_argument, NULL, 'j'},
         {"timeout", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
@@ -540,6 +605,8 @@ static void run_opts_free(struct run_opts *o)
 {
     free(o->patterns);
     free(o->suites);
+    free(o->features);
+    free(o->features_text);
 }
 
 /* --- list (selection shared with run) ------------------------------------ */
@@ -642,13 +709,24 @@ static json_t *string_array(const char *const *v, size_t n)
 static json_t *new_results(const struct run_opts *o, const char *cmd)
 {
     char *started = iso_time(ac_now());
-    json_t *r = json_pack(
-        "{s:s, s:s, s:n, s:s, s:s?, s:I, s:i, s:{s:o, s:o, s:s?}, s:[]}",
-        "tool", "authcheck", "version", AUTHCHECK_VERSION, "spec",
-        "client_command", cmd, "started_at", started, "duration_ms",
-        (json_int_t)0, "jobs", o->jobs, "selection", "scenarios",
-        string_array(o->patterns, o->npatterns), "suites",
-        string_array(o->suites, o->nsuites), "spec", o->spec, "scenarios");
+    size_t nf = 0;
+    json_t *r;
+
+    while (o->features != NULL && o->features[nf] != NULL) {
+        nf++;
+    }
+    /* "mode": how the verdicts were reached (docs/RESULTS.md). */
+    r = json_pack("{s:s, s:s, s:n, s:s, s:s?, s:I, s:i, s:{s:o, s:o, s:s?}, "
+                  "s:{s:b, s:o}, s:[]}",
+                  "tool", "authcheck", "version", AUTHCHECK_VERSION, "spec",
+                  "client_command", cmd, "started_at", started, "duration_ms",
+                  (json_int_t)0, "jobs", o->jobs, "selection", "scenarios",
+                  string_array(o->patterns, o->npatterns), "suites",
+                  string_array(o->suites, o->nsuites), "spec", o->spec, "mode",
+                  "strict", o->strict, "client_features",
+                  o->features != NULL ? string_array(o->features, nf)
+                                      : json_null(),
+                  "scenarios");
 
     free(started);
     return r;
@@ -773,7 +851,7 @@ static int run_all(const struct run_opts *o, const struct loaded *l,
 {
     struct hr_options ho = {o->client_cmd,    self->exe,     NULL,
                             o->verbosity > 0, o->keep_homes, o->spec,
-                            o->timeout_ms};
+                            o->timeout_ms,    o->strict,     o->features};
     char *def = o->client_cmd ? NULL : hr_default_client_cmd(self->exe);
     json_t *results = new_results(o, o->client_cmd ? o->client_cmd : def);
     json_t *secrets = json_array();

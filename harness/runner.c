@@ -843,45 +843,53 @@ static json_t *run_json(struct hr_exec_result *r)
                      output_string(r));
 }
 
-static json_t *check_json(const struct hc_check *c, const struct hc_result *r)
+/* Evaluate one check into `out`; true unless it fails the scenario. */
+static bool evaluate_one(const struct hc_check *c, const struct hc_input *in,
+                         bool key, const struct hr_options *opt, json_t *out)
 {
-    json_t *ev = json_array();
+    struct hc_result r;
 
-    for (size_t k = 0; ev != NULL && k < r->nevidence && k < 16; k++) {
-        json_array_append_new(ev, json_integer((json_int_t)r->evidence[k]));
+    hc_evaluate(c, in, &r);
+    /* A pending scenario's checks stay SKIPPED: it is not run at all. */
+    if (key && ac_json_str(in->scenario, "pending") == NULL) {
+        hc_require_exercised(&r);
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", c->id,
-                     "level", hc_level_name(c->level), "status",
-                     hc_status_name(r->status), "spec", c->spec ? c->spec : "",
-                     "spec_url", c->spec_url ? c->spec_url : "", "summary",
-                     c->summary ? c->summary : "", "message", r->message,
-                     "evidence", ev);
+    r.message[sizeof(r.message) - 1] = '\0';
+    json_array_append_new(out, hc_result_json(c, &r, key));
+    return r.status != HC_FAILURE &&
+           !(opt != NULL && opt->strict && r.status == HC_WARNING);
 }
 
-/* Evaluate the scenario's checks; true when none is FAILURE. */
-static bool evaluate(const struct hs_scenario *sc, const json_t *transcript,
-                     const struct hc_run *runs, size_t nruns, json_t *out)
+/* Evaluate the scenario's key checks, then every baseline check it does
+ * not list (DESIGN.md "Baseline and key checks"); true when the scenario
+ * passes. */
+static bool evaluate(const struct hs_scenario *sc, const struct hr_options *opt,
+                     const json_t *transcript, const struct hc_run *runs,
+                     size_t nruns, json_t *out)
 {
     const json_t *ids = json_object_get(sc->doc, "checks");
     struct hc_input in = {sc->doc, transcript, runs, nruns};
+    const struct hc_check *reg;
     const json_t *idv;
-    size_t i;
+    size_t i, n;
     bool passed = true;
 
     json_array_foreach(ids, i, idv)
     {
         const struct hc_check *c = hc_find(json_string_value(idv));
-        struct hc_result r;
-        memset(&r, 0, sizeof(r));
-        if (c == NULL) {
-            continue; /* the loader rejected unknown ids */
+        if (c != NULL) { /* the loader rejected unknown ids */
+            passed = evaluate_one(c, &in, true, opt, out) && passed;
         }
-        hc_evaluate(c, &in, &r);
-        r.message[sizeof(r.message) - 1] = '\0';
-        if (r.status == HC_FAILURE) {
-            passed = false;
+    }
+    reg = hc_registry(&n);
+    /* A pending scenario is not run: only what it lists is reported. */
+    if (ac_json_str(sc->doc, "pending") != NULL) {
+        n = 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (reg[i].baseline && !ac_json_array_has_str(ids, reg[i].id)) {
+            passed = evaluate_one(&reg[i], &in, false, opt, out) && passed;
         }
-        json_array_append_new(out, check_json(c, &r));
     }
     return passed;
 }
@@ -1044,8 +1052,58 @@ static json_t *skip_scenario(const struct hs_scenario *sc, const char *why,
         json_decref(res);
         return NULL;
     }
-    evaluate(sc, tr, NULL, 0, json_object_get(res, "checks"));
+    evaluate(sc, NULL, tr, NULL, 0, json_object_get(res, "checks"));
     json_decref(tr);
+    return res;
+}
+
+/* The first of the scenario's "features" the client does not claim, or
+ * NULL when it claims them all or declared none (opt->client_features
+ * NULL). Borrowed. */
+static const char *missing_feature(const struct hs_scenario *sc,
+                                   const struct hr_options *opt)
+{
+    const json_t *need = json_object_get(sc->doc, "features");
+    const json_t *f;
+    size_t i;
+
+    if (opt->client_features == NULL) {
+        return NULL;
+    }
+    json_array_foreach(need, i, f)
+    {
+        const char *name = json_string_value(f);
+        size_t k = 0;
+        while (opt->client_features[k] != NULL &&
+               strcmp(opt->client_features[k], name) != 0) {
+            k++;
+        }
+        if (opt->client_features[k] == NULL) {
+            return name;
+        }
+    }
+    return NULL;
+}
+
+/* A scenario needing a feature the client does not claim is not run:
+ * status "not_applicable", no checks, the reason in "skip_reason". */
+static json_t *not_applicable(const char *feature, json_t *res)
+{
+    char *why = NULL;
+
+    if (asprintf(&why, "the client does not claim feature \"%s\"", feature) <
+        0) {
+        why = NULL;
+    }
+    if (why == NULL ||
+        json_object_set_new(res, "status", json_string("not_applicable")) !=
+            0 ||
+        json_object_set_new(res, "skip_reason", json_string(why)) != 0) {
+        free(why);
+        json_decref(res);
+        return NULL;
+    }
+    free(why);
     return res;
 }
 
@@ -1067,6 +1125,9 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     if (res == NULL) {
         return NULL;
     }
+    if (missing_feature(sc, opt) != NULL) {
+        return not_applicable(missing_feature(sc, opt), res);
+    }
     if (pending != NULL) {
         return skip_scenario(sc, pending, res);
     }
@@ -1085,8 +1146,9 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     }
     collect(w, &d, res, secrets, &tr);
     if (err.code == AC_OK) {
-        bool passed = evaluate(sc, tr ? tr : json_object_get(res, "transcript"),
-                               runs, nruns, json_object_get(res, "checks"));
+        bool passed =
+            evaluate(sc, opt, tr ? tr : json_object_get(res, "transcript"),
+                     runs, nruns, json_object_get(res, "checks"));
         json_object_set_new(res, "status",
                             json_string(passed ? "passed" : "failed"));
     }

@@ -76,6 +76,11 @@ struct hr_options {
     const char *protocol_version; /* MCP_CONFORMANCE_PROTOCOL_VERSION; NULL:
                                      the newest of the scenario's spec */
     long timeout_ms; /* > 0: per client run, instead of client.timeout_ms */
+    bool strict;     /* --strict: a WARNING (violated SHOULD) fails the
+                        scenario like a FAILURE */
+    const char *const *client_features; /* --client-features: the features
+                                           the client claims, NULL-terminated;
+                                           NULL: no declaration (run all) */
 };
 
 /* The default client command: "<dir of exe>/mcp-oauth conformance", the
@@ -83,10 +88,18 @@ struct hr_options {
 char *hr_default_client_cmd(const char *authcheck_exe);
 
 /* Run one scenario. Returns its results object (a new reference; status
- * "passed", "failed", "error", or "skipped" for a pending scenario, which
+ * "passed", "failed", "error", "skipped" for a pending scenario, which
  * is not run at all: no mocks, no client, every check SKIPPED with the
- * reason, which is also the result's "skip_reason"), or NULL only when
- * out of memory. Every
+ * reason, which is also the result's "skip_reason", or "not_applicable"
+ * when opt->client_features is given and lacks one of the scenario's
+ * "features": not run either, no checks, the reason in "skip_reason"),
+ * or NULL only when out of memory.
+ *
+ * The checks: the scenario's key checks ("checks", in order, "key":
+ * true), then every baseline check of the registry it does not list. A
+ * key check that came out SKIPPED is a FAILURE (hc_require_exercised).
+ * The scenario passes when no check is FAILURE (nor, with opt->strict,
+ * WARNING). Every
  * secret the mocks saw or the context handed out is appended to `secrets`
  * (an array, may be NULL; not shared with another thread).
  *

@@ -46,6 +46,21 @@ struct field {
 
 #define NOLIMIT 0, 0
 
+/* The default world (scenarios/SCHEMA.md "Defaults"): what a scenario
+ * gets for a block it leaves out, so a file says only what differs. One
+ * DCR-only authorization server publishing RFC 8414 metadata with scope
+ * mcp:tools, an MCP server whose 401 challenge names that scope and whose
+ * one tool, echo, needs it, and the arguments the client passes to it.
+ * Member defaults below fill in the rest (path /mcp, PRM at the
+ * path-inserted location, rotating refresh tokens, ...). A block that is
+ * given is taken as written: these are not merged into it. */
+#define DEFAULT_AS "[{\"id\": \"as\", \"scopes_supported\": [\"mcp:tools\"]}]"
+#define DEFAULT_MCP                                                            \
+    "{\"scopes_supported\": [\"mcp:tools\"],"                                  \
+    " \"challenge\": {\"scope\": \"mcp:tools\"},"                              \
+    " \"tools\": [{\"name\": \"echo\", \"scope\": \"mcp:tools\"}]}"
+#define DEFAULT_ARGUMENTS "{\"text\": \"hello from authcheck\"}"
+
 static const char *const discovery_enum[] = {"oauth", "oidc", NULL};
 static const char *const registration_enum[] = {"dcr", "pre", "cimd", NULL};
 static const char *const resource_enum[] = {"url", "origin", NULL};
@@ -65,11 +80,27 @@ static const char *const alg_enum[] = {"RS256", "ES256", NULL};
 static const char *const method_enum[] = {"none", "client_secret_basic",
                                           "client_secret_post",
                                           "private_key_jwt", NULL};
-static const char *const expect_enum[] = {"success", "refuse", NULL};
+/* "refuse-or-wait": refusing is right, and so is waiting for a valid
+ * callback until the harness stops the client (authorization/forged-state):
+ * a timeout then counts as a refusal (client-exit-status). */
+static const char *const expect_enum[] = {"success", "refuse",
+                                          "refuse-or-wait", NULL};
 /* Named suites a scenario may join besides its family and spec revisions
  * (authcheck run --suite); see scenarios/SCHEMA.md. */
 const char *const hs_suite_names[] = {"official", "lifecycle", "backcompat",
                                       "extensions", NULL};
+
+/* Client features a scenario may need (scenarios/SCHEMA.md "features");
+ * `authcheck run --client-features` names the ones a client has. */
+const char *const hs_feature_names[] = {"client-credentials",
+                                        "cimd",
+                                        "pre-registration",
+                                        "token-store",
+                                        "logout",
+                                        "dpop",
+                                        "wif",
+                                        "enterprise-managed",
+                                        NULL};
 
 static const struct field string_item = {NULL, T_STRING, true,  NULL, NOLIMIT,
                                          NULL, NULL,     false, NULL};
@@ -83,6 +114,8 @@ static const struct field auth_method_item = {
     NULL, T_STRING, true, auth_method_enum, NOLIMIT, NULL, NULL, false, NULL};
 static const struct field suite_item = {
     NULL, T_STRING, true, hs_suite_names, NOLIMIT, NULL, NULL, false, NULL};
+static const struct field feature_item = {
+    NULL, T_STRING, true, hs_feature_names, NOLIMIT, NULL, NULL, false, NULL};
 static const struct field registration_item = {
     NULL, T_STRING, true, registration_enum, NOLIMIT, NULL, NULL, false, NULL};
 
@@ -224,7 +257,8 @@ static const struct field client_fields[] = {
     {"expect", T_STRING, false, expect_enum, NOLIMIT, NULL, NULL, false,
      "\"success\""},
     {"tool", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"arguments", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, "{}"},
+    {"arguments", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false,
+     DEFAULT_ARGUMENTS},
     {"context", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, "{}"},
     {0},
 };
@@ -250,10 +284,10 @@ static const struct field top_fields[] = {
     {"title", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"description", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"\""},
     {"spec", T_ARRAY, true, NULL, 1, 0, NULL, &spec_item, true, NULL},
-    {"authorization_servers", T_ARRAY, true, NULL, 1, 0, NULL, &as_item, false,
-     NULL},
-    {"mcp_server", T_OBJECT, true, NULL, NOLIMIT, mcp_fields, NULL, false,
-     NULL},
+    {"authorization_servers", T_ARRAY, false, NULL, 1, 0, NULL, &as_item, false,
+     DEFAULT_AS},
+    {"mcp_server", T_OBJECT, false, NULL, NOLIMIT, mcp_fields, NULL, false,
+     DEFAULT_MCP},
     {"mcp_servers_extra", T_ARRAY, false, NULL, 1, 4, NULL, &extra_mcp_item,
      false, NULL},
     {"rules", T_ARRAY, false, NULL, NOLIMIT, NULL, &any_item, false, "[]"},
@@ -267,6 +301,8 @@ static const struct field top_fields[] = {
      "{}"},
     {"checks", T_ARRAY, true, NULL, 1, 0, NULL, &string_item, true, NULL},
     {"suites", T_ARRAY, false, NULL, NOLIMIT, NULL, &suite_item, true, "[]"},
+    {"features", T_ARRAY, false, NULL, NOLIMIT, NULL, &feature_item, true,
+     "[]"},
     /* A reason the scenario cannot pass yet (a mock or client feature it
      * needs is missing); its checks are then SKIPPED (checks.c). */
     {"pending", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
@@ -1042,6 +1078,25 @@ static bool fill_tool(json_t *doc)
     return json_object_set(client, "tool", json_object_get(first, "name")) == 0;
 }
 
+/* The default world's blocks for the top-level members left out
+ * (DEFAULT_AS, DEFAULT_MCP); false when out of memory. */
+static bool fill_world_defaults(json_t *doc)
+{
+    static const char *const blocks[] = {"authorization_servers", "mcp_server",
+                                         NULL};
+
+    for (size_t k = 0; blocks[k] != NULL; k++) {
+        const struct field *f = top_fields;
+        while (strcmp(f->key, blocks[k]) != 0) {
+            f++;
+        }
+        if (!set_default(doc, f->key, f->def)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* --- loading -------------------------------------------------------------- */
 
 static int pos_cmp(struct hp_pos a, struct hp_pos b)
@@ -1168,6 +1223,11 @@ bool hs_parse(const char *text, size_t len, const char *name,
     }
     check_value(&ck, doc, &top_item, "");
     if (ck.n == 0 && ck.total == 0 && json_is_object(doc)) {
+        /* The default world's blocks first: the cross-member rules (rule
+         * server ids, client.tool, the legacy profile) see what runs. */
+        if (!fill_world_defaults(doc)) {
+            ck.nomem = true;
+        }
         check_ids(&ck, doc, expect_id);
         check_servers(&ck, doc);
         check_mcp(&ck, doc);

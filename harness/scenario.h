@@ -26,6 +26,10 @@ extern const size_t hs_nspec_revisions;
  * "official", "lifecycle", "backcompat". */
 extern const char *const hs_suite_names[];
 
+/* Client features a scenario may need (its "features"), NULL-terminated:
+ * `authcheck run --client-features` accepts these names. */
+extern const char *const hs_feature_names[];
+
 struct hs_scenario {
     char *path;     /* owned: the file it came from (or the display name) */
     json_t *doc;    /* owned: validated, defaults filled in */

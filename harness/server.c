@@ -1071,7 +1071,7 @@ static bool run_checks(struct sv_ctx *x, json_t *checks)
         sv_probe(i)(x, &r);
         finish(&reg[i], &r, from, json_array_size(x->transcript));
         progress(x->o, &reg[i], &r);
-        cj = hc_result_json(&reg[i], &r);
+        cj = hc_result_json(&reg[i], &r, false);
         if (cj == NULL || json_array_append_new(checks, cj) != 0) {
             return false;
         }

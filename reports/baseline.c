@@ -408,10 +408,13 @@ static bool not_judged(const char *status)
             strcmp(status, "not_applicable") == 0);
 }
 
-static bool is_failure(const json_t *c)
+/* A failing check: FAILURE, and WARNING too when the run was --strict
+ * (results "mode": {"strict": true}, docs/RESULTS.md). */
+static bool is_failure(const json_t *c, bool strict)
 {
     const char *st = ac_json_str(c, "status");
-    return st != NULL && strcmp(st, "FAILURE") == 0;
+    return st != NULL && (strcmp(st, "FAILURE") == 0 ||
+                          (strict && strcmp(st, "WARNING") == 0));
 }
 
 /* Remove earlier annotations. */
@@ -450,6 +453,8 @@ static bool add_stale(json_t *stale, const struct entry *e, const char *kind,
 static bool apply_entry(json_t *results, const struct entry *e, unsigned flags,
                         json_t *stale, struct rp_baseline_outcome *o)
 {
+    bool strict = json_is_true(
+        json_object_get(json_object_get(results, "mode"), "strict"));
     json_t *sc = find_by_id(json_object_get(results, "scenarios"), e->scenario);
     json_t *c, *checks = json_object_get(sc, "checks");
     const char *st = ac_json_str(sc, "status");
@@ -470,16 +475,16 @@ static bool apply_entry(json_t *results, const struct entry *e, unsigned flags,
             return add_stale(stale, e, "unknown",
                              "the scenario has no such check");
         }
-        if (!is_failure(c) && !not_judged(st)) {
+        if (!is_failure(c, strict) && !not_judged(st)) {
             o->stale++;
             return add_stale(stale, e, "passes", "the check no longer fails");
         }
-        return !is_failure(c) ||
+        return !is_failure(c, strict) ||
                json_object_set_new(c, "expected_failure", json_true()) == 0;
     }
     json_array_foreach(checks, i, c)
     {
-        if (is_failure(c)) {
+        if (is_failure(c, strict)) {
             any = true;
             if (json_object_set_new(c, "expected_failure", json_true()) != 0) {
                 return false;
@@ -502,12 +507,14 @@ static bool collect_unexpected(const json_t *results, json_t *unexpected,
 {
     const json_t *sc, *c;
     size_t i, j;
+    bool strict = json_is_true(
+        json_object_get(json_object_get(results, "mode"), "strict"));
 
     json_array_foreach(json_object_get(results, "scenarios"), i, sc)
     {
         json_array_foreach(json_object_get(sc, "checks"), j, c)
         {
-            if (!is_failure(c)) {
+            if (!is_failure(c, strict)) {
                 continue;
             }
             if (json_is_true(json_object_get(c, "expected_failure"))) {

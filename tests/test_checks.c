@@ -189,9 +189,9 @@ static const struct row ROWS[] = {
      HC_FAILURE, "does not match the code_challenge"},
     {"short-verifier", "pkce-code-verifier-sent", RUNS_FILE, HC_FAILURE,
      "code_verifier is 5 characters"},
-    {"discovery-failed", "pkce-code-challenge-sent", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "pkce-code-challenge-sent", RUNS_FILE, HC_SKIPPED,
      "no authorization request was made"},
-    {"discovery-failed", "pkce-code-verifier-sent", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "pkce-code-verifier-sent", RUNS_FILE, HC_SKIPPED,
      "no authorization_code token request"},
     {"refuse", "pkce-code-challenge-sent", RUNS_FILE, HC_SKIPPED, "refuse"},
     {"refuse", "pkce-verifier-matches-challenge", RUNS_FILE, HC_SKIPPED,
@@ -205,7 +205,7 @@ static const struct row ROWS[] = {
      "state is 6 characters"},
     {"state-not-echoed", "state-roundtrip", RUNS_FILE, HC_WARNING,
      "did not echo state"},
-    {"discovery-failed", "state-roundtrip", RUNS_FILE, HC_WARNING,
+    {"discovery-failed", "state-roundtrip", RUNS_FILE, HC_SKIPPED,
      "no authorization request"},
     {"refuse", "state-roundtrip", RUNS_FILE, HC_SKIPPED, NULL},
 
@@ -220,7 +220,7 @@ static const struct row ROWS[] = {
      "\"http://127.0.0.1:41000/mcp\" (the PRM's resource)"},
     {"wrong-resource", "resource-parameter-in-token", RUNS_FILE, HC_FAILURE,
      "grant_type authorization_code"},
-    {"discovery-failed", "resource-parameter-in-token", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "resource-parameter-in-token", RUNS_FILE, HC_SKIPPED,
      "no token request"},
     {"refuse", "resource-parameter-in-authorization", RUNS_FILE, HC_SKIPPED,
      NULL},
@@ -232,7 +232,7 @@ static const struct row ROWS[] = {
      "had not issued"},
     {"no-bearer", "bearer-header-used", RUNS_FILE, HC_FAILURE,
      "no Authorization header"},
-    {"discovery-failed", "bearer-header-used", RUNS_FILE, HC_FAILURE,
+    {"discovery-failed", "bearer-header-used", RUNS_FILE, HC_SKIPPED,
      "issued no access token"},
     {"refuse", "bearer-header-used", RUNS_FILE, HC_SKIPPED, NULL},
 
@@ -247,7 +247,9 @@ static const struct row ROWS[] = {
      "all 2 MCP request(s) with a DPoP-bound token"},
     {"dpop-bearer", "dpop-scheme", RUNS_FILE, HC_FAILURE,
      "with the Bearer scheme"},
-    {"dpop-no-token-proof", "dpop-scheme", RUNS_FILE, HC_FAILURE,
+    /* never reached the point (no DPoP-bound token used): SKIPPED, which
+     * the runner turns into FAILURE where dpop-scheme is a key check */
+    {"dpop-no-token-proof", "dpop-scheme", RUNS_FILE, HC_SKIPPED,
      "no MCP request presented a DPoP-bound access token"},
     {"dpop-bearer", "bearer-header-used", RUNS_FILE, HC_SUCCESS, NULL},
     {"dpop-good", "bearer-header-used", RUNS_FILE, HC_SUCCESS, NULL},
@@ -259,7 +261,7 @@ static const struct row ROWS[] = {
      "carried the ath of the presented token"},
     {"dpop-bad-binding", "dpop-ath", RUNS_FILE, HC_FAILURE,
      "ath that is not the hash of the access token"},
-    {"dpop-bearer", "dpop-ath", RUNS_FILE, HC_FAILURE,
+    {"dpop-bearer", "dpop-ath", RUNS_FILE, HC_SKIPPED,
      "no MCP request presented a token with a DPoP proof"},
     {"dpop-good", "dpop-content-digest", RUNS_FILE, HC_SUCCESS,
      "carried the content_digest of their body"},
@@ -270,7 +272,7 @@ static const struct row ROWS[] = {
     {"dpop-nonce-ignored", "dpop-as-nonce", RUNS_FILE, HC_FAILURE,
      "token request (seq 1) after the server asked for a DPoP nonce "
      "carried no nonce"},
-    {"dpop-good", "dpop-as-nonce", RUNS_FILE, HC_FAILURE,
+    {"dpop-good", "dpop-as-nonce", RUNS_FILE, HC_SKIPPED,
      "the token endpoint never asked for a DPoP nonce"},
     {"dpop-nonce-good", "dpop-rs-nonce", RUNS_FILE, HC_SUCCESS,
      "every proof carried the server's latest nonce"},
@@ -282,7 +284,7 @@ static const struct row ROWS[] = {
     {"dpop-key-changed", "dpop-key-binding", RUNS_FILE, HC_FAILURE,
      "request (seq 2) presented a DPoP-bound token with a proof of another "
      "key"},
-    {"dpop-bearer", "dpop-key-binding", RUNS_FILE, HC_FAILURE,
+    {"dpop-bearer", "dpop-key-binding", RUNS_FILE, HC_SKIPPED,
      "no request presented a DPoP-bound token"},
 
     /* MCP use */
@@ -293,6 +295,33 @@ static const struct row ROWS[] = {
     {"discovery-failed", "mcp-call-succeeded", RUNS_FILE, HC_FAILURE,
      "never called tool \"echo\""},
     {"refuse", "mcp-call-succeeded", RUNS_FILE, HC_SKIPPED, NULL},
+    {"good", "mcp-authenticated-request", RUNS_FILE, HC_SUCCESS,
+     "answered with a JSON-RPC result"},
+    {"failed-call", "mcp-authenticated-request", RUNS_FILE, HC_SUCCESS,
+     "answered with a JSON-RPC result"},
+    {"token-rejected-everywhere", "mcp-authenticated-request", RUNS_FILE,
+     HC_FAILURE,
+     "2 MCP request(s) carried an issued access token, none "
+     "succeeded"},
+    {"discovery-failed", "mcp-authenticated-request", RUNS_FILE, HC_SKIPPED,
+     "issued no access token"},
+    {"refuse", "mcp-authenticated-request", RUNS_FILE, HC_SKIPPED, NULL},
+
+    {"refuse-or-wait", "client-exit-status", RUNS_FILE, HC_SUCCESS,
+     "stopped while waiting"},
+    {"refuse-or-wait", "client-exit-status", RUNS_EXIT0, HC_FAILURE,
+     "exited 0; the scenario expects a non-zero exit"},
+    {"refuse", "client-exit-status", RUNS_TIMEOUT, HC_FAILURE, "timed out"},
+
+    /* authorization error responses */
+    {"authz-error-refused", "authorization-error-handled", RUNS_FILE,
+     HC_SUCCESS, "no code redemption followed"},
+    {"authz-error-echoed", "authorization-error-handled", RUNS_FILE, HC_FAILURE,
+     "echoes the error_description's markup unescaped"},
+    {"authz-error-redeemed", "authorization-error-handled", RUNS_FILE,
+     HC_FAILURE, "still sent a code redemption"},
+    {"good", "authorization-error-handled", RUNS_FILE, HC_SKIPPED,
+     "no authorization error response reached"},
 
     /* client exit status */
     {"good", "client-exit-status", RUNS_EXIT1, HC_FAILURE,
@@ -859,11 +888,32 @@ static void assert_docs_hold_registry(const char *md)
     free(path);
 }
 
+/* A key check must have run: SKIPPED becomes FAILURE with the reason;
+ * every other status stays. */
+static void test_require_exercised(void **state)
+{
+    struct hc_result r = {
+        HC_SKIPPED, "no authorization request was made", {0}, 0};
+    const enum hc_status keep[] = {HC_SUCCESS, HC_FAILURE, HC_WARNING, HC_INFO};
+
+    (void)state;
+    hc_require_exercised(&r);
+    assert_int_equal(r.status, HC_FAILURE);
+    assert_string_equal(r.message, "the point under test was not exercised: "
+                                   "no authorization request was made");
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        struct hc_result k = {keep[i], "seen", {0}, 0};
+        hc_require_exercised(&k);
+        assert_int_equal(k.status, keep[i]);
+        assert_string_equal(k.message, "seen");
+    }
+}
+
 static void test_result_json_and_markdown(void **state)
 {
     const struct hc_check *c = hc_find("prm-fetched");
     struct hc_result r = {HC_SUCCESS, "seen", {1, 2}, 2};
-    json_t *j = hc_result_json(c, &r);
+    json_t *j = hc_result_json(c, &r, true);
     char *md = hc_registry_markdown();
     size_t n;
     const struct hc_check *reg = hc_registry(&n);
@@ -875,6 +925,7 @@ static void test_result_json_and_markdown(void **state)
     assert_string_equal(ac_json_str(j, "level"), "MUST");
     assert_string_equal(ac_json_str(j, "message"), "seen");
     assert_int_equal(json_array_size(json_object_get(j, "evidence")), 2);
+    assert_true(json_is_true(json_object_get(j, "key")));
     assert_non_null(md);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(strstr(md, reg[i].id));
@@ -1063,6 +1114,7 @@ int main(void)
         cmocka_unit_test(test_pending_scenario_skips),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_require_exercised),
         cmocka_unit_test(test_result_json_and_markdown),
         cmocka_unit_test(test_tq_sse_and_batches),
         cmocka_unit_test(test_tq_headers_and_forms),

@@ -185,7 +185,8 @@ static json_t *run(struct fixture *f, const char *mode, int runs,
 {
     char text[sizeof(scenario_text) + 32];
     struct hs_scenario *s = NULL;
-    struct hr_options o = {f->cmd, f->exe, f->tmp, false, f->keep, NULL, 0};
+    struct hr_options o = {f->cmd, f->exe, f->tmp, false, f->keep,
+                           NULL,   0,      false,  NULL};
     struct ac_err err;
     json_t *res;
 
@@ -438,14 +439,15 @@ static void test_context_shapes(void **state)
     ctx = hr_context(s, vars);
     assert_non_null(ctx);
     dump = json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(
-        dump, "{\"arguments\":{},\"client_id\":\"pre-registered-client\","
-              "\"client_metadata_url\":\"http://h:2/client.json\","
-              "\"client_secret\":\"pre-registered-secret\","
-              "\"keep\":\"${unknown} and ${mcp_url\","
-              "\"name\":\"auth/pre-registration\","
-              "\"nested\":{\"url\":\"http://h:3/cimd.json\"},"
-              "\"tool\":\"echo\"}");
+    assert_string_equal(dump,
+                        "{\"arguments\":{\"text\":\"hello from authcheck\"},"
+                        "\"client_id\":\"pre-registered-client\","
+                        "\"client_metadata_url\":\"http://h:2/client.json\","
+                        "\"client_secret\":\"pre-registered-secret\","
+                        "\"keep\":\"${unknown} and ${mcp_url\","
+                        "\"name\":\"auth/pre-registration\","
+                        "\"nested\":{\"url\":\"http://h:3/cimd.json\"},"
+                        "\"tool\":\"echo\"}");
     free(dump);
     json_decref(ctx);
     hs_free(s);
@@ -498,7 +500,8 @@ static void test_scenario_pending_skipped(void **state)
     struct hs_scenario *s = NULL;
     struct ac_err err;
     char marker[600], cmd[1300];
-    struct hr_options o = {cmd, f->exe, f->tmp, false, false, NULL, 0};
+    struct hr_options o = {cmd,  f->exe, f->tmp, false, false,
+                           NULL, 0,      false,  NULL};
     json_t *res;
     const json_t *c;
     size_t i;

@@ -66,6 +66,14 @@ static const struct row MATRIX[] = {
     {"mcp-call-succeeded", "core/dcr-happy-path", "no-pkce"},
     {"mcp-call-succeeded", "discovery/first-as-unreachable", "no-as-fallback"},
     {"client-exit-status", "core/dcr-happy-path", "no-pkce"},
+    /* the token works at the MCP server: every authenticated request of
+     * a client that skips initialize is refused (a real FAILURE); a
+     * client whose token request fails never gets there (the key check
+     * was not exercised) */
+    {"mcp-authenticated-request", "auth/token-endpoint-auth-basic",
+     "skip-initialize"},
+    {"mcp-authenticated-request", "auth/token-endpoint-auth-basic",
+     "secret-in-body-for-basic"},
 
     /* DPoP extension */
     {"dpop-token-proof", "auth/dpop", "dpop-no-token-proof"},
@@ -150,6 +158,12 @@ static const struct row MATRIX[] = {
     {"redirect-uri-registered", "stale-client/redirect-uri-changed",
      "new-port-old-registration"},
     {"code-single-use", "authorization/instant-redirect", "redeem-code-twice"},
+    /* A client that skips registration gets the AS's error page, not an
+     * error redirect: the point (an error response at its callback) is
+     * never reached. No mutation echoes the markup (the client's page
+     * escapes it); tests/test_checks.c shows that branch failing. */
+    {"authorization-error-handled", "authorization/error-with-markup",
+     "skip-registration"},
 
     /* scopes */
     {"scope-from-www-authenticate", "auth/scope-from-www-authenticate",

@@ -788,7 +788,41 @@ def mcp_cases():
          "argument without its Mcp-Param-Text header.", pfull(None), sc=sl)
 
 
+def verdict_cases():
+    # mcp-authenticated-request: the issued token is rejected everywhere.
+    def rejected(id_, method):
+        return mcp_req(rpc(id_, method), ACCESS, 401, {"error": "x"},
+                       headers=[], www=challenge("mcp:tools", True,
+                                                 error="invalid_token"))
+    case("token-rejected-everywhere", "Every MCP request with the issued "
+         "access token is answered 401.",
+         full(session=[rejected(1, "initialize"), rejected(2, "tools/list")]))
+    # authorization-error-handled: an error response reaches the callback.
+    markup = '<script>alert("x")</script>'
+    err_loc = {"error": "access_denied", "error_description": markup,
+               "state": STATE, "iss": AS}
+    err_authz = seg_authorize(loc=err_loc)
+    refused = discovery() + seg_register() + err_authz
+    case("authz-error-refused", "error=access_denied with markup; the "
+         "client stops and its page escapes the markup.", refused,
+         sc=scenario(expect="refuse"),
+         runs=[{"exit_code": 1, "signal": 0, "timed_out": False}])
+    case("refuse-or-wait", "error=access_denied; the scenario lets the "
+         "client refuse or keep waiting until it is stopped.", refused,
+         sc=scenario(expect="refuse-or-wait"),
+         runs=[{"exit_code": -1, "signal": 0, "timed_out": True}])
+    echoed = copy.deepcopy(err_authz)
+    echoed[1]["response"]["body"] = "<p>denied: " + markup + "</p>"
+    case("authz-error-echoed", "error=access_denied with markup; the "
+         "client's callback page echoes the markup.",
+         discovery() + seg_register() + echoed)
+    case("authz-error-redeemed", "error=access_denied; the client still "
+         "redeems a code.",
+         discovery() + seg_register() + err_authz + seg_token(code_body()))
+
+
 def main():
+    verdict_cases()
     discovery_cases()
     registration_cases()
     authz_cases()
