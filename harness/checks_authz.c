@@ -331,6 +331,17 @@ void hc_check_redirect_uri_loopback_ip(const struct hc_input *in,
                n);
 }
 
+/* Was this token request answered 400 use_dpop_nonce? */
+static bool nonce_demanded(const json_t *ex)
+{
+    json_t *body = tq_status(ex) == 400 ? tq_resp_json(ex) : NULL;
+    const char *e = ac_json_str(body, "error");
+    bool yes = e != NULL && strcmp(e, "use_dpop_nonce") == 0;
+
+    json_decref(body);
+    return yes;
+}
+
 void hc_check_code_single_use(const struct hc_input *in, struct hc_result *out)
 {
     const json_t *tr = in->transcript;
@@ -347,7 +358,11 @@ void hc_check_code_single_use(const struct hc_input *in, struct hc_result *out)
             n++;
             hc_evidence(out, tr, i);
             dup = ac_json_array_has_str(seen, code);
-            json_array_append_new(seen, json_string(code));
+            /* RFC 9449 §8: a request answered use_dpop_nonce did not use
+             * the code; the client must retry it with the nonce. */
+            if (!nonce_demanded(tq_at(tr, i))) {
+                json_array_append_new(seen, json_string(code));
+            }
         }
         ac_form_free(&f);
         if (dup) {

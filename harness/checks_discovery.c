@@ -511,6 +511,52 @@ static size_t first_mcp_of(const json_t *tr, const char *server)
     return TQ_NONE;
 }
 
+/* RFC 9728 §3.3: the resource a PRM must name is the identifier "into
+ * which the well-known resource metadata URI path suffix was inserted":
+ * the PRM URL with /.well-known/oauth-protected-resource removed (the
+ * origin for the root document). A new string, or NULL when the URL is not
+ * of that form (a custom resource_metadata URL). */
+static char *resource_of_prm_url(const char *url)
+{
+    static const char wk[] = "/.well-known/oauth-protected-resource";
+    const char *auth = url != NULL ? strstr(url, "://") : NULL;
+    const char *path = auth != NULL ? strchr(auth + 3, '/') : NULL;
+    char *res = NULL;
+
+    if (path == NULL || strncmp(path, wk, sizeof wk - 1) != 0 ||
+        (path[sizeof wk - 1] != '\0' && path[sizeof wk - 1] != '/')) {
+        return NULL;
+    }
+    if (asprintf(&res, "%.*s%s", (int)(path - url), url, path + sizeof wk - 1) <
+        0) {
+        return NULL;
+    }
+    res[strcspn(res, "?#")] = '\0';
+    return res;
+}
+
+/* Does the PRM's `resource` fit: the MCP server the client contacted
+ * (canonical or as used), or the identifier its well-known URL was built
+ * from (RFC 9728 §3.3; an origin-named root document, official
+ * auth/metadata-var2)? */
+static bool prm_resource_fits(const char *r, const char *canon,
+                              const char *mcp_url, const char *prm_url)
+{
+    char *derived = NULL;
+    bool ok;
+
+    if (r == NULL) {
+        return false;
+    }
+    if (strcmp(r, canon) == 0 || strcmp(r, mcp_url) == 0) {
+        return true;
+    }
+    derived = resource_of_prm_url(prm_url);
+    ok = derived != NULL && ac_url_same_resource(r, derived);
+    free(derived);
+    return ok;
+}
+
 void hc_check_prm_resource_mismatch_rejected(const struct hc_input *in,
                                              struct hc_result *out)
 {
@@ -530,7 +576,7 @@ void hc_check_prm_resource_mismatch_rejected(const struct hc_input *in,
         free(canon);
         canon = m != TQ_NONE ? ac_url_canonical_resource(mcp_url) : NULL;
         bad = doc != NULL && canon != NULL &&
-              (r == NULL || (strcmp(r, canon) != 0 && strcmp(r, mcp_url) != 0));
+              !prm_resource_fits(r, canon, mcp_url, tq_url(tq_at(tr, i)));
         json_decref(doc);
         if (!bad) {
             continue;

@@ -623,6 +623,30 @@ void hc_check_token_not_in_url(const struct hc_input *in, struct hc_result *out)
     hc_verdict(out, HC_SUCCESS, "no issued token appeared in any URL");
 }
 
+/* Is `r` the audience of MCP server `server` reached at `url`: its
+ * canonical URI, or the resource its PRM named (a root PRM may name the
+ * origin, RFC 9728 §3.3, and the client then asks for that)? */
+static bool audience_of(const json_t *tr, const char *server, const char *url,
+                        const char *r)
+{
+    char *canon = ac_url_canonical_resource(url);
+    bool ok = canon != NULL && ac_url_same_resource(canon, r);
+
+    free(canon);
+    for (size_t i = tq_next(tr, 0, "prm", "GET"); !ok && i != TQ_NONE;
+         i = tq_next(tr, i + 1, "prm", "GET")) {
+        json_t *doc;
+        if (strcmp(tq_server(tq_at(tr, i)), server) != 0 ||
+            tq_status(tq_at(tr, i)) != 200) {
+            continue;
+        }
+        doc = tq_resp_json(tq_at(tr, i));
+        ok = ac_url_same_resource(ac_json_str(doc, "resource"), r);
+        json_decref(doc);
+    }
+    return ok;
+}
+
 void hc_check_token_audience_respected(const struct hc_input *in,
                                        struct hc_result *out)
 {
@@ -651,8 +675,8 @@ void hc_check_token_audience_respected(const struct hc_input *in,
             continue;
         }
         judged++;
-        canon = ac_url_canonical_resource(tq_url(ex));
-        if (canon == NULL || strcmp(canon, r) != 0) {
+        if (!audience_of(tr, tq_server(ex), tq_url(ex), r)) {
+            canon = ac_url_canonical_resource(tq_url(ex));
             hc_evidence(out, tr, i);
             hc_verdict(out, HC_FAILURE,
                        "MCP request (seq %zu) to %.120s carried a token issued "
@@ -662,7 +686,6 @@ void hc_check_token_audience_respected(const struct hc_input *in,
             json_decref(aud);
             return;
         }
-        free(canon);
     }
     json_decref(aud);
     if (judged == 0) {

@@ -48,6 +48,7 @@ static const struct stage_rule STAGES[] = {
     {"state-*", RP_STAGE_AUTHORIZATION},
     {"resource-parameter-in-authorization", RP_STAGE_AUTHORIZATION},
     {"sep-2468-*", RP_STAGE_AUTHORIZATION},
+    {"authorization-error-handled", RP_STAGE_AUTHORIZATION},
     {"redirect-uri-*", RP_STAGE_AUTHORIZATION},
     {"scope-from-*", RP_STAGE_AUTHORIZATION},
     {"scope-omitted-when-undefined", RP_STAGE_AUTHORIZATION},
