@@ -7,6 +7,8 @@
 #   make check-asan  the tests under AddressSanitizer + UBSan
 #   make check-tsan  the tests under ThreadSanitizer
 #   make bench       benchmarks, printing figures
+#   make fuzz        libFuzzer targets (clang), FUZZ_SECONDS each (docs/FUZZING.md)
+#   make soak        the suite in a loop plus serve under wrk, SOAK_MINUTES
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format / format-check, make clean
 #
@@ -69,14 +71,15 @@ MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps deps-browser deps-bench check-tsan run test check-asan bench install clean format format-check \
+.PHONY: all deps deps-browser deps-bench deps-fuzz fuzz fuzz-build fuzz-bins \
+        soak check-tsan run test check-asan bench install clean format format-check \
         build-tests run-tests help
 .DEFAULT_GOAL := all
 
 all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -91,6 +94,10 @@ deps-browser:
 	$(Q)scripts/deps.sh chromium
 deps-bench:
 	$(Q)scripts/deps.sh wrk
+# clang and its runtime libraries (libclang_rt.fuzzer, ASan, UBSan) for
+# `make fuzz`.
+deps-fuzz:
+	$(Q)scripts/deps.sh clang libclang-rt-14-dev
 
 # --- objects --------------------------------------------------------------
 
@@ -193,6 +200,46 @@ check-tsan: deps
 	    BINDIR=build/tsan/bin LIBDIR=build/tsan/lib CFLAGS="-O1 -g" \
 	    EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread"
 
+# --- fuzzing (docs/FUZZING.md) ----------------------------------------------
+#
+# Every tests/fuzz/fuzz_<name>.c is a libFuzzer target. They are built by
+# clang into build/fuzz (its own objects and libraries, never mixed with the
+# gcc build) and each runs FUZZ_SECONDS on a working copy of its seeds in
+# tests/data/fuzz/<name>/; a crash fails the run and leaves its input in
+# build/fuzz/artifacts/.
+FUZZ_B       ?= build/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 10
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS     = $(patsubst tests/fuzz/%.c,$(B)/bin/%,$(FUZZ_SRC))
+
+$(B)/bin/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(LIBHARNESS) $(LIBMOCKS) \
+                 $(LIBMCPOAUTH) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory fuzz-bins B=$(FUZZ_B) \
+	    BINDIR=$(FUZZ_B)/bin LIBDIR=$(FUZZ_B)/lib CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g" EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    EXTRA_LDFLAGS="$(FUZZ_SAN)"
+
+fuzz: deps deps-fuzz
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)scripts/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS) \
+	    $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+
+# --- soak (not in CI) ---------------------------------------------------------
+SOAK_MINUTES ?= 2
+soak: deps deps-bench
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)scripts/soak.sh $(SOAK_MINUTES)
+
 bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh $(abspath $(BINDIR))
@@ -213,7 +260,8 @@ install: all
 # --- housekeeping ---------------------------------------------------------
 
 FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
-             harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch])
+             harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch] \
+             tests/fuzz/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
