@@ -9,7 +9,9 @@
 # it as a regression seed once fixed (docs/FUZZING.md). Prints one line per
 # target: executions, exec/s, coverage, corpus size.
 #
-# FUZZ_ARGS adds libFuzzer flags (e.g. -jobs=N -workers=N, -dict=FILE).
+# tests/fuzz/fuzz_NAME.options, when present, holds flags for that target
+# (one line, with a comment above saying why); FUZZ_ARGS adds flags for
+# every target (e.g. -dict=FILE, -runs=N).
 set -u
 dir=$1; secs=$2; shift 2
 failed=""
@@ -20,10 +22,13 @@ run_one() {
     seeds="tests/data/fuzz/$t"
     mkdir -p "$corpus"
     [ -d "$seeds" ] || { echo "fuzz: $t has no seeds in $seeds" >&2; return 1; }
+    opts=""
+    [ -f "tests/fuzz/fuzz_$t.options" ] &&
+        opts=$(grep -v '^#' "tests/fuzz/fuzz_$t.options")
     # shellcheck disable=SC2086
-    "$dir/bin/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
+    "$dir/bin/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 \
-        -artifact_prefix="$dir/artifacts/$t-" ${FUZZ_ARGS:-} \
+        -artifact_prefix="$dir/artifacts/$t-" $opts ${FUZZ_ARGS:-} \
         "$corpus" "$seeds" >"$dir/logs/$t.log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/logs/$t.log")
