@@ -3,18 +3,23 @@
  * discovery_take_prm, RFC 9728), authorization server metadata
  * (discovery_check_as_meta, RFC 8414), a registration response
  * (registration.c registration_take, RFC 7591) and a token response
- * (token.c token_parse, RFC 6749 §5). The first byte picks the handler
- * ('p', 'a', 'r', 't'), the next three digits the HTTP status for 'r'
- * and 't'; the rest is the body. Properties: a failure says why; an
+ * (token.c token_parse, RFC 6749 §5), and the query string of the
+ * authorization response its loopback listener receives (authorize.c
+ * cb_judge, RFC 6749 §4.1.2, RFC 9207). The first byte picks the handler
+ * ('p', 'a', 'r', 't', 'c'), the next three digits the HTTP status for
+ * 'r' and 't' (for 'c': whether the AS supports `iss`); the rest is the
+ * body or query. Properties: a failure says why; an
  * accepted PRM names our resource and an authorization server; accepted
  * metadata names the issuer it was fetched for; an accepted registration
  * leaves a client_id; an accepted token response has a Bearer access
- * token. */
+ * token; an accepted callback carries our state, our issuer when `iss` is
+ * supported, and a non-empty code. */
 #include "tests/fuzz/fuzz.h"
 
 #include <strings.h>
 
 #include "client/lib/authorize_int.h"
+#include "client/lib/callback_int.h"
 #include "client/lib/client_int.h"
 #include "common/httpc.h"
 #include "common/json.h"
@@ -86,6 +91,27 @@ static void take_token(long status, const char *body, size_t len)
     token_set_free(&t);
 }
 
+static void take_callback(const char *query, bool iss_supported)
+{
+    struct cb_expect ex = {
+        .state = "st4te", .issuer = ISSUER, .iss_supported = iss_supported};
+    struct ac_err why = {0};
+    char *code = NULL;
+
+    switch (cb_judge(query, &ex, &code, &why)) {
+    case CB_ACCEPT:
+        FZ_ASSERT(code != NULL && code[0] != '\0');
+        FZ_ASSERT(strstr(query, "st4te") != NULL);
+        FZ_ASSERT(!iss_supported || strstr(query, "iss=") != NULL);
+        break;
+    case CB_IGNORE:
+    case CB_FAIL:
+        FZ_ASSERT(code == NULL && why.msg[0] != '\0');
+        break;
+    }
+    free(code);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mcpo_client *c = NULL;
@@ -109,6 +135,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 't':
         take_token(status, body, size - 4);
+        break;
+    case 'c':
+        take_callback(body, status % 2 == 1);
         break;
     default:
         break;
