@@ -13,7 +13,13 @@
  * LF); the body is Content-Length bytes (capped at what is left), or
  * none. "$M" and "$A" anywhere stand for the origins of the MCP server
  * and of the first authorization server (their ports are the kernel's,
- * so a seed could not name them otherwise: `resource` must match).
+ * so a seed could not name them otherwise: `resource` must match);
+ * "$I", "$C", "$T" and "$R" for the client_id, authorization code,
+ * access and refresh token that earlier answers of the same input issued
+ * (they are random),
+ * so an input can chain registration, authorization, token and MCP
+ * requests the way a client does. FUZZ_MOCKS_TRACE=1 in the environment
+ * prints each request's status and the start of its answer.
  * Properties: every request gets a status in 100..599 or is dropped
  * by a rule; the transcript stays valid JSON. */
 #include "tests/fuzz/fuzz.h"
@@ -199,39 +205,122 @@ static bool parse_request(struct fz_req *r, const char **p, const char *end)
     return true;
 }
 
-/* The input with "$M" and "$A" replaced: a new buffer of *n bytes. */
-static char *expand(const struct fz_world *fw, const char *p, size_t *n)
+/* `p` (n bytes) with every "$X" whose vals[X] is set replaced by it: a
+ * new buffer of *n bytes, NUL-terminated. */
+static char *subst(const char *p, size_t *n, const char *const vals[128])
 {
     const char *end = p + *n;
-    size_t cap = *n * 8 + 64, len = 0;
+    size_t cap = *n + 1, len = 0;
     char *out = malloc(cap);
 
-    if (out == NULL) {
-        abort();
-    }
-    while (p < end) {
-        const char *o = NULL;
+    while (out != NULL && p < end) {
+        const char *v = end - p >= 2 && p[0] == '$' && (p[1] & 0x80) == 0
+                            ? vals[(int)p[1]]
+                            : NULL;
+        size_t vl = v != NULL ? strlen(v) : 1;
 
-        if (end - p >= 2 && p[0] == '$' && (p[1] == 'M' || p[1] == 'A')) {
-            o = fw->origin[p[1] == 'M' || fw->norigins < 2 ? 0 : 1];
+        if (len + vl + 1 > cap) {
+            char *q = realloc(out, cap * 2 + vl + 1);
+
+            if (q == NULL) {
+                break;
+            }
+            out = q;
+            cap = cap * 2 + vl + 1;
         }
-        if (o != NULL && len + strlen(o) < cap) {
-            memcpy(out + len, o, strlen(o));
-            len += strlen(o);
-            p += 2;
-        } else if (len < cap) {
-            out[len++] = *p++;
-        } else {
-            break;
-        }
+        memcpy(out + len, v != NULL ? v : p, vl);
+        len += vl;
+        p += v != NULL ? 2 : 1;
     }
+    if (out == NULL || p < end) {
+        abort(); /* out of memory: not the code under test */
+    }
+    out[len] = '\0';
     *n = len;
     return out;
 }
 
-static void serve(struct fz_world *fw, struct fz_req *r)
+/* What earlier answers of this input issued, for "$I", "$C", "$T". */
+struct fz_seen {
+    char *client_id, *code, *token, *refresh;
+};
+
+static void seen_free(struct fz_seen *s)
 {
-    char *url = NULL;
+    free(s->client_id);
+    free(s->code);
+    free(s->token);
+    free(s->refresh);
+}
+
+static void remember(char **slot, const char *v, size_t n)
+{
+    if (v != NULL) {
+        free(*slot);
+        *slot = strndup(v, n);
+    }
+}
+
+/* Keep the client_id, access and refresh token of a JSON answer and the
+ * code of a redirect. */
+static void learn(struct fz_seen *seen, const struct mo_reply *rep)
+{
+    json_t *doc = rep->body != NULL
+                      ? json_loadb(rep->body, rep->body_len, 0, NULL)
+                      : NULL;
+    const char *id = json_string_value(json_object_get(doc, "client_id"));
+    const char *at = json_string_value(json_object_get(doc, "access_token"));
+    const char *rt = json_string_value(json_object_get(doc, "refresh_token"));
+
+    remember(&seen->client_id, id, id != NULL ? strlen(id) : 0);
+    remember(&seen->token, at, at != NULL ? strlen(at) : 0);
+    remember(&seen->refresh, rt, rt != NULL ? strlen(rt) : 0);
+    json_decref(doc);
+    for (size_t i = 0; i < rep->nheaders; i++) {
+        const char *c = strcasecmp(rep->headers[i].name, "Location") == 0
+                            ? strstr(rep->headers[i].value, "code=")
+                            : NULL;
+
+        if (c != NULL) {
+            remember(&seen->code, c + 5, strcspn(c + 5, "&#"));
+        }
+    }
+}
+
+/* Replace "$M", "$A" in the request's target, header values and body by
+ * the origins, and "$I", "$C", "$T", "$R" by what this input's earlier answers
+ * issued. Done per request, after parsing, so Content-Length counts the
+ * input's bytes. */
+static void subst_seen(const struct fz_world *fw, struct fz_req *r,
+                       const struct fz_seen *seen, char **body)
+{
+    const char *vals[128] = {0};
+    size_t n;
+    char *t;
+
+    vals['M'] = fw->origin[0];
+    vals['A'] = fw->origin[fw->norigins > 1 ? 1 : 0];
+    vals['I'] = seen->client_id;
+    vals['C'] = seen->code;
+    vals['T'] = seen->token;
+    vals['R'] = seen->refresh;
+    n = strlen(r->target);
+    t = subst(r->target, &n, vals);
+    free(r->target);
+    r->target = t;
+    for (size_t i = 0; i < r->nh; i++) {
+        n = strlen(r->h[i].value);
+        t = subst(r->h[i].value, &n, vals);
+        free(r->h[i].value);
+        r->h[i].value = t;
+    }
+    *body = subst(r->body, &r->body_len, vals);
+    r->body = *body;
+}
+
+static void serve(struct fz_world *fw, struct fz_req *r, struct fz_seen *seen)
+{
+    char *url = NULL, *body = NULL;
     struct mo_reply rep;
     struct ac_err err = {0};
     bool dropped = false;
@@ -241,6 +330,7 @@ static void serve(struct fz_world *fw, struct fz_req *r)
             return; /* out of memory: not the code under test */
         }
     }
+    subst_seen(fw, r, seen, &body);
     if (asprintf(&url, "%s%s", fw->origin[r->server % fw->norigins],
                  r->target) < 0) {
         return;
@@ -249,17 +339,23 @@ static void serve(struct fz_world *fw, struct fz_req *r)
                        &rep, &dropped, &err)) {
         FZ_ASSERT(dropped ? rep.status == 0
                           : rep.status >= 100 && rep.status <= 599);
+        learn(seen, &rep);
+        if (getenv("FUZZ_MOCKS_TRACE") != NULL) { /* to debug a seed */
+            fprintf(stderr, "%s %s -> %d %.*s\n", r->method, url, rep.status,
+                    (int)(rep.body_len < 160 ? rep.body_len : 160),
+                    rep.body != NULL ? rep.body : "");
+        }
     }
     mo_reply_clear(&rep);
     free(url);
+    free(body);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fz_world *fw;
-    char *text;
+    struct fz_seen seen = {0};
     const char *p, *end;
-    size_t n;
     struct mo_reply rep;
     json_t *t;
 
@@ -267,15 +363,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     fw = &worlds[data[0] % NWORLDS];
-    n = size - 1;
-    text = expand(fw, (const char *)data + 1, &n);
-    p = text;
-    end = text + n;
+    p = (const char *)data + 1;
+    end = (const char *)data + size;
     for (int i = 0; i < MAX_REQUESTS && p < end; i++) {
         struct fz_req r;
 
         if (parse_request(&r, &p, end)) {
-            serve(fw, &r);
+            serve(fw, &r, &seen);
         }
         req_free(&r);
     }
@@ -290,6 +384,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              NULL, NULL));
     FZ_ASSERT(rep.status == 200);
     mo_reply_clear(&rep);
-    free(text);
+    seen_free(&seen);
     return 0;
 }
