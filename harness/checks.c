@@ -1716,6 +1716,19 @@ const struct hc_check *hc_find(const char *id)
     return NULL;
 }
 
+/* Messages quote what the client sent (a scope, a header value); a
+ * control character in it would break the one-line contract of
+ * hc_result.message and let a client under test forge lines in the
+ * console, JUnit and Markdown output. Each becomes a '?'. */
+static void one_line(char *msg)
+{
+    for (unsigned char *p = (unsigned char *)msg; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
+}
+
 void hc_evaluate(const struct hc_check *c, const struct hc_input *in,
                  struct hc_result *out)
 {
@@ -1734,6 +1747,7 @@ void hc_evaluate(const struct hc_check *c, const struct hc_input *in,
     if (out->message[0] == '\0') {
         snprintf(out->message, sizeof out->message, "%s", c->summary);
     }
+    one_line(out->message);
     if (out->status == HC_WARNING) {
         out->status = HC_FAILURE; /* a check reports violations as FAILURE */
     }

@@ -311,6 +311,11 @@ const char *mo_control_url(const struct mo_control *c)
     return c != NULL ? c->url : NULL;
 }
 
+struct mo_httpd *mo_control_httpd(const struct mo_control *c)
+{
+    return c != NULL ? c->httpd : NULL;
+}
+
 void mo_control_free(struct mo_control *c)
 {
     if (c == NULL) {

@@ -22,6 +22,9 @@ bool mo_control_start(struct mo_world *w, struct mo_shared *sh,
 /* "http://127.0.0.1:PORT", borrowed until mo_control_free. */
 const char *mo_control_url(const struct mo_control *c);
 
+/* The control API's server, borrowed until mo_control_free. */
+struct mo_httpd *mo_control_httpd(const struct mo_control *c);
+
 /* Stop and free. NULL-safe. */
 void mo_control_free(struct mo_control *c);
 

@@ -983,6 +983,71 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     request_free(r);
 }
 
+/* --- in-process requests (mo_httpd_serve) ---------------------------- */
+
+/* A request as on_uri and request_begin would have built it. */
+static struct request *request_from(struct mo_httpd *h, const char *method,
+                                    const char *target,
+                                    const struct mo_header *headers,
+                                    size_t nheaders)
+{
+    struct request *r = on_uri(h, target, NULL);
+    bool ok = r != NULL && (r->method = strdup(method)) != NULL;
+
+    for (size_t i = 0; ok && i < nheaders; i++) {
+        ok = header_push(&r->headers, &r->nheaders, &r->hcap, headers[i].name,
+                         headers[i].value);
+    }
+    if (!ok) {
+        request_free(r);
+        return NULL;
+    }
+    r->started = true;
+    r->route = route_find(h, r->method, r->path, &r->path_known);
+    return r;
+}
+
+bool mo_httpd_serve(struct mo_httpd *h, const char *method, const char *target,
+                    const struct mo_header *headers, size_t nheaders,
+                    const char *body, size_t body_len, struct mo_reply *rep,
+                    bool *dropped, struct ac_err *err)
+{
+    struct request *r = request_from(h, method, target, headers, nheaders);
+    json_t *ex = NULL;
+    bool ok = false;
+
+    reply_init(rep);
+    if (r == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "%s: out of memory for a request", h->server);
+        return false;
+    }
+    r->too_big =
+        declared_too_big(r) ||
+        (body_len > 0 && !ac_buf_append(&r->body, body, body_len, NULL));
+    build_reply(r);
+    r->dropped = r->fx.drop || r->fx.hang;
+    r->queued = !r->dropped;
+    ex = exchange_json(r, MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    if (ex == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "%s: cannot record an exchange", h->server);
+        goto out;
+    }
+    if (!mo_transcript_append_take(h->transcript, ex, err)) {
+        goto out;
+    }
+    if (!r->dropped) {
+        *rep = r->rep; /* hand the reply over */
+        reply_init(&r->rep);
+    }
+    ok = true;
+out:
+    if (dropped != NULL) {
+        *dropped = r->dropped;
+    }
+    request_free(r);
+    return ok;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct mo_httpd *h = cls;

@@ -171,6 +171,20 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err);
  * before mo_httpd_listen / start. */
 const char *mo_httpd_origin(const struct mo_httpd *h);
 
+/* Serve one request in-process, without a socket (fuzzing, tests): route
+ * it, run the hooks and the handler exactly as for a request off the
+ * wire (body cap and 413 included), record the exchange in the
+ * transcript, and hand the reply over in *rep (the caller's;
+ * mo_reply_clear). `target` is the raw request target ("/p?q"),
+ * `headers` (borrowed) the request's in order, `body` may be NULL. A
+ * rule's delay is not waited for; a drop or hang is recorded as such and
+ * reported through `*dropped` (may be NULL) with an empty *rep. Thread-
+ * safe like a served request. False only on our failure (out of memory). */
+bool mo_httpd_serve(struct mo_httpd *h, const char *method, const char *target,
+                    const struct mo_header *headers, size_t nheaders,
+                    const char *body, size_t body_len, struct mo_reply *rep,
+                    bool *dropped, struct ac_err *err);
+
 /* Stop (finishing the transcript entries of open requests) and free.
  * NULL-safe. */
 void mo_httpd_free(struct mo_httpd *h);

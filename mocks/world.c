@@ -12,6 +12,7 @@
 #include "common/crypto.h"
 #include "common/json.h"
 #include "mocks/as.h"
+#include "mocks/as_int.h"
 #include "mocks/control.h"
 #include "mocks/httpd.h"
 #include "mocks/mcp.h"
@@ -736,6 +737,60 @@ bool mo_world_record(struct mo_world *w, const json_t *exchange,
         return false;
     }
     return mo_transcript_append_take(w->sh.transcript, copy, err);
+}
+
+/* Does `url` start with `h`'s origin followed by the target? */
+static const char *target_on(const struct mo_httpd *h, const char *url)
+{
+    const char *o = h != NULL ? mo_httpd_origin(h) : NULL;
+    size_t n = o != NULL ? strlen(o) : 0;
+
+    if (n == 0 || strncmp(url, o, n) != 0 || url[n] != '/') {
+        return NULL;
+    }
+    return url + n;
+}
+
+/* The server `url` lives on and its request target, or NULL. */
+static struct mo_httpd *server_of(struct mo_world *w, const char *url,
+                                  const char **target)
+{
+    struct mo_httpd *cand[4] = {mo_mcp_httpd(w->mcp), w->cimd,
+                                mo_control_httpd(w->control), NULL};
+
+    for (size_t i = 0; i < 3; i++) {
+        if ((*target = target_on(cand[i], url)) != NULL) {
+            return cand[i];
+        }
+    }
+    for (size_t i = 0; i < w->nextra; i++) {
+        if ((*target = target_on(mo_mcp_httpd(w->extra[i]), url)) != NULL) {
+            return mo_mcp_httpd(w->extra[i]);
+        }
+    }
+    for (size_t i = 0; i < w->nas; i++) {
+        if ((*target = target_on(w->as[i]->httpd, url)) != NULL) {
+            return w->as[i]->httpd;
+        }
+    }
+    return NULL;
+}
+
+bool mo_world_serve(struct mo_world *w, const char *url, const char *method,
+                    const struct mo_header *headers, size_t nheaders,
+                    const char *body, size_t body_len, struct mo_reply *rep,
+                    bool *dropped, struct ac_err *err)
+{
+    const char *target = NULL;
+    struct mo_httpd *h = server_of(w, url, &target);
+
+    memset(rep, 0, sizeof(*rep));
+    if (h == NULL) {
+        AC_ERR(err, AC_ERR_INVALID, "%s is on no server of this world", url);
+        return false;
+    }
+    return mo_httpd_serve(h, method, target, headers, nheaders, body, body_len,
+                          rep, dropped, err);
 }
 
 json_t *mo_world_transcript(struct mo_world *w)

@@ -64,6 +64,19 @@ const char *mo_world_issuer(const struct mo_world *w, size_t i);
  * client metadata host (a CIMD client_id), NULL past the end. Borrowed. */
 const char *mo_world_client_metadata_url(const struct mo_world *w, size_t i);
 
+struct mo_header;
+struct mo_reply;
+
+/* Serve one request in-process (mocks/httpd.h mo_httpd_serve) on the
+ * world's server whose origin starts `url` ("http://127.0.0.1:PORT/p?q"),
+ * as if it had arrived on the wire: same handlers, rules and transcript,
+ * no socket. *rep is the caller's (mo_reply_clear). A URL on no server of
+ * the world fails with AC_ERR_INVALID. For fuzzing and tests. */
+bool mo_world_serve(struct mo_world *w, const char *url, const char *method,
+                    const struct mo_header *headers, size_t nheaders,
+                    const char *body, size_t body_len, struct mo_reply *rep,
+                    bool *dropped, struct ac_err *err);
+
 /* Record an exchange the mocks did not serve themselves (the headless
  * browser's hops), in the transcript JSON shape of docs/TRANSCRIPT.md.
  * `exchange` is borrowed. Thread-safe. */

@@ -1101,10 +1101,44 @@ static void test_scopes_supported_long_list(void **state)
     json_decref(doc);
 }
 
+/* Found by tests/fuzz/fuzz_checks.c: a client that asked for the scope
+ * "mcp\ntools" got that newline quoted into the message of
+ * scope-from-www-authenticate, breaking the one-line contract (and
+ * letting a client under test forge lines in the reports). No check's
+ * message may carry a control character, whatever the transcript. */
+static void test_messages_stay_one_line(void **state)
+{
+    const char *dir = getenv("AUTHCHECK_TESTDATA");
+    char *path = NULL;
+    json_t *doc;
+    size_t n;
+    const struct hc_check *reg = hc_registry(&n);
+
+    (void)state;
+    assert_true(asprintf(&path, "%s/fuzz/checks/regress-scope-newline",
+                         dir != NULL ? dir : "tests/data") > 0);
+    doc = ac_json_load_file(path, NULL);
+    assert_non_null(doc);
+    for (size_t i = 0; i < n; i++) {
+        struct hc_result res;
+
+        eval_case(doc, reg[i].id, RUNS_FILE, &res);
+        for (const char *p = res.message; *p != '\0'; p++) {
+            if ((unsigned char)*p < 0x20) {
+                fail_msg("%s: control character in \"%s\"", reg[i].id,
+                         res.message);
+            }
+        }
+    }
+    json_decref(doc);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_messages_stay_one_line),
         cmocka_unit_test(test_good_flow_passes_everything),
         cmocka_unit_test(test_every_check_has_a_failing_case),
         cmocka_unit_test(test_every_check_has_a_passing_case),

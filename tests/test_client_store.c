@@ -2,7 +2,8 @@
  * loopback: file permissions and atomic records, a corrupt record giving
  * a fresh login, a restart reusing the store (no discovery, no browser),
  * proactive and reactive refresh, several processes refreshing a rotating
- * refresh token exactly once, invalid_grant leading to a new
+ * refresh token exactly once per expiry (eight mcp-oauth processes, three
+ * expiries, no rotated token reused), invalid_grant leading to a new
  * authorization, scope step-up with the union of scopes, and logout
  * revoking. The mcp-oauth command runs as separate processes sharing one
  * XDG_STATE_HOME; the mocks' transcript is counted afterwards. */
@@ -28,7 +29,7 @@
 #include "tests/support/transcript.h"
 #include "tests/support/env.h"
 
-#define NPROC 4
+#define NPROC 8
 
 struct fixture {
     json_t *scenario;
@@ -278,27 +279,86 @@ static void test_proactive_refresh(void **state)
     assert_true(count(f, "mcp", NULL, NULL) > mcp401);
 }
 
-/* Several processes find the access token rejected (expired on the AS's
- * clock) at once: exactly one refresh reaches the AS, every process
- * succeeds, nobody re-authorizes (a reused rotated refresh token would
- * have revoked the grant). */
+/* The refresh_token values of every refresh request so far, in order: a
+ * new array of strings. */
+static json_t *refresh_tokens_sent(struct fixture *f)
+{
+    json_t *out = json_array();
+    size_t i;
+    const json_t *x;
+    json_array_foreach(f->transcript, i, x)
+    {
+        const char *ep = ac_json_str(x, "endpoint");
+        char *gt = ep != NULL && strcmp(ep, "token") == 0
+                       ? ts_req_param(x, "grant_type")
+                       : NULL;
+        char *rt = gt != NULL && strcmp(gt, "refresh_token") == 0
+                       ? ts_req_param(x, "refresh_token")
+                       : NULL;
+        if (rt != NULL) {
+            json_array_append_new(out, json_string(rt));
+        }
+        free(rt);
+        free(gt);
+    }
+    return out;
+}
+
+/* Token endpoint answers that were not 200 (a reused rotated refresh
+ * token gets invalid_grant and revokes the grant). */
+static size_t token_errors(struct fixture *f)
+{
+    size_t n = 0, i;
+    const json_t *x;
+    json_array_foreach(f->transcript, i, x)
+    {
+        const char *ep = ac_json_str(x, "endpoint");
+        json_int_t st = json_integer_value(
+            json_object_get(json_object_get(x, "response"), "status"));
+        n += ep != NULL && strcmp(ep, "token") == 0 && st != 200;
+    }
+    return n;
+}
+
+/* NPROC processes of the real CLI find the access token expired on the
+ * AS's clock at once, ROUNDS times over (one expiry per round): every
+ * round exactly one refresh reaches the AS, no rotated refresh token is
+ * ever presented twice (OAuth 2.1 §4.3.1: reuse may revoke the grant),
+ * every process gets a valid token and its tool call through, and nobody
+ * re-authorizes. The store's flock(2) is what serialises them. */
+#define ROUNDS 3
 static void test_concurrent_rotating_refresh(void **state)
 {
     struct fixture *f = *state;
     pid_t pids[NPROC];
+    int64_t t0 = ac_now();
     start(f);
     assert_int_equal(run(f, "tools"), 0);
-    ac_clock_pin_for_tests(ac_now() + 7200); /* the mocks' clock only */
     int fd = open("/dev/null", O_WRONLY);
-    for (int i = 0; i < NPROC; i++) {
-        pids[i] = spawn(f, "tools", NULL, NULL, fd);
-    }
-    for (int i = 0; i < NPROC; i++) {
-        assert_int_equal(wait_status(pids[i]), 0);
+    for (int round = 1; round <= ROUNDS; round++) {
+        size_t calls = count(f, "mcp", NULL, NULL);
+        ac_clock_pin_for_tests(t0 + round * 7200); /* the mocks' clock */
+        for (int i = 0; i < NPROC; i++) {
+            pids[i] = spawn(f, "tools", NULL, NULL, fd);
+        }
+        for (int i = 0; i < NPROC; i++) {
+            assert_int_equal(wait_status(pids[i]), 0);
+        }
+        snapshot(f);
+        assert_int_equal(count(f, "token", "grant_type", "refresh_token"),
+                         round);
+        assert_true(count(f, "mcp", NULL, NULL) >= calls + NPROC);
     }
     close(fd);
-    snapshot(f);
-    assert_int_equal(count(f, "token", "grant_type", "refresh_token"), 1);
+    json_t *sent = refresh_tokens_sent(f);
+    for (size_t i = 0; i < json_array_size(sent); i++) {
+        for (size_t k = 0; k < i; k++) {
+            assert_string_not_equal(json_string_value(json_array_get(sent, i)),
+                                    json_string_value(json_array_get(sent, k)));
+        }
+    }
+    json_decref(sent);
+    assert_int_equal(token_errors(f), 0);
     assert_int_equal(count(f, "authorize", NULL, NULL), 1);
 }
 

@@ -199,6 +199,11 @@ bool discovery_prm_resource_ok(const char *resource, const char *prm_url,
  * validated PRM's resource, else the canonical MCP server URI. Borrowed,
  * valid while c->prm and c->resource are. */
 const char *discovery_resource_param(const struct mcpo_client *c);
+/* RFC 9728 §3.3 checks of a PRM document fetched from `url`: on success
+ * the client records it (a new reference to `doc`, borrowed here), its URL
+ * and its first authorization server. Also the fuzzers' entry. */
+bool discovery_take_prm(struct mcpo_client *c, const char *url,
+                        const json_t *doc, struct ac_err *err);
 /* PRM then AS metadata; with no PRM at all (404s), the 2025-03-26
  * fallbacks: AS metadata at the MCP server's origin, else the default
  * /authorize, /token and /register endpoints there. */
@@ -217,6 +222,12 @@ bool discovery_as_urls(const char *issuer, char ***urls, struct ac_err *err);
 bool registration_ensure_listener(struct mcpo_client *c, struct ac_err *err);
 /* Pre-registered: nothing to do; else RFC 7591 DCR. */
 bool registration_run(struct mcpo_client *c, struct ac_err *err);
+struct ac_http_response;
+/* RFC 7591 §3.2.1: validate a registration response (`r` borrowed) and, on
+ * success, take its client_id, secret and auth method into the client.
+ * Also the fuzzers' entry. */
+bool registration_take(struct mcpo_client *c, const struct ac_http_response *r,
+                       struct ac_err *err);
 
 /* authorize.c / token.c */
 bool authorize_run(struct mcpo_client *c, struct ac_err *err);

@@ -110,9 +110,10 @@ const char *discovery_resource_param(const struct mcpo_client *c)
     return prm != NULL ? prm : c->resource;
 }
 
-/* RFC 9728 §3.3 checks of a fetched PRM; on success records it. */
-static bool take_prm(struct mcpo_client *c, const char *url, json_t *doc,
-                     struct ac_err *err)
+/* RFC 9728 §3.3 checks of a fetched PRM; on success records it. Also the
+ * fuzzers' entry. */
+bool discovery_take_prm(struct mcpo_client *c, const char *url,
+                        const json_t *doc, struct ac_err *err)
 {
     const char *res = ac_json_str(doc, "resource");
     const json_t *as = json_object_get(doc, "authorization_servers");
@@ -148,7 +149,7 @@ static bool take_prm(struct mcpo_client *c, const char *url, json_t *doc,
         return false;
     }
     json_decref(c->prm);
-    c->prm = json_incref(doc);
+    c->prm = json_incref((json_t *)doc);
     return str_set(&c->prm_url, url, err) && str_set(&c->as_url, first, err);
 }
 
@@ -195,7 +196,7 @@ bool discovery_prm(struct mcpo_client *c, struct ac_err *err)
         json_decref(doc);
         doc = NULL;
         if (http_get_json(c, urls[i], &status, &doc, err)) {
-            ok = take_prm(c, urls[i], doc, err);
+            ok = discovery_take_prm(c, urls[i], doc, err);
             goto out;
         }
         if (status != 404) {

@@ -130,8 +130,8 @@ static bool dcr_validate(const struct mcpo_client *c, const json_t *doc,
 }
 
 /* RFC 7591 §3.2.1: 201 Created with client_id (client_secret optional). */
-static bool dcr_take(struct mcpo_client *c, const struct ac_http_response *r,
-                     struct ac_err *err)
+bool registration_take(struct mcpo_client *c, const struct ac_http_response *r,
+                       struct ac_err *err)
 {
     json_t *doc = NULL;
     bool ok = false;
@@ -301,7 +301,7 @@ bool registration_run(struct mcpo_client *c, struct ac_err *err)
         goto out;
     }
     if (!http_request(c, "POST", ep, hdrs, text, &resp, err) ||
-        !dcr_take(c, &resp, err)) {
+        !registration_take(c, &resp, err)) {
         goto out;
     }
     ok = true;

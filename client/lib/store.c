@@ -3,8 +3,10 @@
  * rename; common/json.h) with mode 0600, and a lock file per record taken
  * with flock(2) around every refresh so processes sharing the store spend
  * a rotating refresh token once (OAuth 2.1 §4.3.1: a reused rotated token
- * may revoke the whole grant). A record that cannot be read is reported
- * and ignored: the caller logs in afresh and overwrites it. */
+ * may revoke the whole grant). A writer killed mid-save leaves the old
+ * record whole and a temporary file, swept by a later save once stale. A record
+ * that cannot be read is reported and ignored: the caller logs in afresh and
+ * overwrites it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,11 @@
 #define REC_SUFFIX ".json"
 #define LOCK_SUFFIX ".lock"
 #define KEY_HEX_LEN 64
+#define TMP_INFIX ".json.tmp."
+/* A temporary file this old is no save in progress (a save takes
+ * milliseconds, fsync included) but the remains of a writer that was
+ * killed or lost power between mkstemp and rename. */
+#define STALE_TMP_S 60
 
 char *store_default_dir(void)
 {
@@ -241,6 +248,36 @@ bool store_find(const char *dir, const char *resource, json_t **rec,
     return true;
 }
 
+/* Is `name` "<64 hex>.json.tmp.XXXXXX" (common/json.c's temporary)? */
+static bool is_temp_file(const char *name)
+{
+    return strspn(name, "0123456789abcdef") == KEY_HEX_LEN &&
+           strncmp(name + KEY_HEX_LEN, TMP_INFIX, strlen(TMP_INFIX)) == 0 &&
+           strlen(name + KEY_HEX_LEN + strlen(TMP_INFIX)) == 6;
+}
+
+/* Remove the temporary files that writers killed mid-save left behind:
+ * they may hold tokens, and repeated crashes would pile them up. Best
+ * effort: a failure here never fails the save. */
+static void sweep_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    time_t now = time(NULL);
+    struct stat st;
+
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        if (is_temp_file(de->d_name) &&
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode) && now - st.st_mtime > STALE_TMP_S) {
+            unlinkat(dirfd(d), de->d_name, 0);
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+}
+
 bool store_save(const char *dir, json_t *rec, struct ac_err *err)
 {
     const char *res = ac_json_str(rec, "resource");
@@ -263,6 +300,7 @@ bool store_save(const char *dir, json_t *rec, struct ac_err *err)
         AC_ERR(err, AC_ERR_NOMEM, "oom");
         goto out;
     }
+    sweep_stale_temps(dir);
     ok = ac_json_write_file(rec, path, 0600, err);
 out:
     free(path);

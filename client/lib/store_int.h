@@ -48,7 +48,9 @@ bool store_find(const char *dir, const char *resource, json_t **rec,
                 struct ac_err *err);
 
 /* Write `rec` (borrowed; must carry resource and issuer) atomically with
- * mode 0600, stamping updated_at. */
+ * mode 0600, stamping updated_at: a crash at any point leaves the old
+ * record or the new one. Removes stale temporary files (over 60 s old)
+ * that crashed writers left in `dir`. */
 bool store_save(const char *dir, json_t *rec, struct ac_err *err);
 
 /* Delete the record of (resource, issuer) and its lock file. Absent is
