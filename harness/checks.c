@@ -576,6 +576,31 @@ static bool resource_matches(const char *sent, const char *expected,
     return true;
 }
 
+/* Resource indicators are an MCP requirement from 2025-06-18 on; a
+ * 2025-03-26 world (every authorization server with resource_required
+ * false) does not ask for them. True (and `out` SKIPPED) there. */
+static bool resource_not_required(const struct hc_input *in,
+                                  struct hc_result *out)
+{
+    const json_t *ases = json_object_get(in->scenario, "authorization_servers");
+    const json_t *as;
+    size_t i;
+
+    json_array_foreach(ases, i, as)
+    {
+        if (!json_is_false(json_object_get(as, "resource_required"))) {
+            return false;
+        }
+    }
+    if (json_array_size(ases) == 0) {
+        return false;
+    }
+    hc_verdict(out, HC_SKIPPED,
+               "the resource parameter is not required in this world "
+               "(2025-03-26: RFC 8707 joined MCP in 2025-06-18)");
+    return true;
+}
+
 static void check_resource_in_authorization(const struct hc_input *in,
                                             struct hc_result *out)
 {
@@ -583,6 +608,9 @@ static void check_resource_in_authorization(const struct hc_input *in,
     size_t n = 0;
     char why[400];
 
+    if (resource_not_required(in, out)) {
+        return;
+    }
     for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
          i = tq_next(tr, i + 1, "authorize", NULL)) {
         struct ac_form q;
@@ -631,6 +659,9 @@ static void check_resource_in_token(const struct hc_input *in,
     size_t n = 0;
     char why[400];
 
+    if (resource_not_required(in, out)) {
+        return;
+    }
     for (size_t i = tq_next(tr, 0, "token", "POST"); i != TQ_NONE;
          i = tq_next(tr, i + 1, "token", "POST")) {
         struct ac_form f;

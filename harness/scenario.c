@@ -64,6 +64,7 @@ struct field {
 static const char *const discovery_enum[] = {"oauth", "oidc", NULL};
 static const char *const registration_enum[] = {"dcr", "pre", "cimd", NULL};
 static const char *const resource_enum[] = {"url", "origin", NULL};
+static const char *const step_up_enum[] = {"needed", "held", NULL};
 static const char *const auth_method_enum[] = {"none", "client_secret_basic",
                                                "client_secret_post",
                                                "private_key_jwt", NULL};
@@ -83,8 +84,8 @@ static const char *const method_enum[] = {"none", "client_secret_basic",
 /* "refuse-or-wait": refusing is right, and so is waiting for a valid
  * callback until the harness stops the client (authorization/forged-state):
  * a timeout then counts as a refusal (client-exit-status). */
-static const char *const expect_enum[] = {"success", "refuse",
-                                          "refuse-or-wait", NULL};
+static const char *const expect_enum[] = {"success", "refuse", "refuse-or-wait",
+                                          NULL};
 /* Named suites a scenario may join besides its family and spec revisions
  * (authcheck run --suite); see scenarios/SCHEMA.md. */
 const char *const hs_suite_names[] = {"official", "lifecycle", "backcompat",
@@ -225,6 +226,8 @@ static const struct field mcp_fields[] = {
     /* the resource identifier: the MCP URL, or its origin (mocks/mcp.c) */
     {"resource", T_STRING, false, resource_enum, NOLIMIT, NULL, NULL, false,
      "\"url\""},
+    {"step_up_scope", T_STRING, false, step_up_enum, NOLIMIT, NULL, NULL, false,
+     "\"needed\""},
     {"response", T_STRING, false, response_enum, NOLIMIT, NULL, NULL, false,
      "\"json\""},
     {"scope_hierarchy", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,

@@ -68,6 +68,9 @@ struct mo_mcp {
     json_t *method_scopes; /* method -> scope, NULL for none */
     json_t *scopes;        /* scopes_supported, NULL when not defined */
     bool challenge_rm;     /* resource_metadata in challenges */
+    bool step_up_held;     /* step_up_scope "held": a 403 names the token's
+                              scopes and the needed one (2025-11-25's
+                              recommended approach), not only the needed */
     unsigned defects;      /* mocks/defects.h flags */
     char *challenge_scope; /* scope in 401 challenges, NULL for none */
     struct tool *tools;
@@ -629,11 +632,22 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
     const char *need = required_scope(m, method, params);
 
     if (need != NULL && !scope_covers(m, need, tok->scope)) {
-        /* RFC 6750 §3.1 + MCP step-up: 403 naming the needed scope. */
+        /* RFC 6750 §3.1 + MCP step-up: 403 naming the needed scope, and
+         * with step_up_scope "held" the token's own too (2025-11-25
+         * "Server Scope Management", recommended approach), so a client
+         * asking for exactly the challenge loses nothing. */
+        char *both = NULL;
+        bool ok;
         mo_emit(m->sh, "rs.rejected", m->id, tok->value, tok->client_id);
-        return challenge(m, rep, 403, "insufficient_scope",
-                         "the token lacks the scope this operation needs",
-                         need);
+        if (m->step_up_held && tok->scope != NULL && tok->scope[0] != '\0' &&
+            asprintf(&both, "%s %s", tok->scope, need) < 0) {
+            both = NULL;
+        }
+        ok = challenge(m, rep, 403, "insufficient_scope",
+                       "the token lacks the scope this operation needs",
+                       both != NULL ? both : need);
+        free(both);
+        return ok;
     }
     mo_emit(m->sh, "rs.authorized", m->id, tok->value, tok->client_id);
     if (stateless && strcmp(method, "server/discover") == 0) {
@@ -1169,6 +1183,8 @@ static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
     m->hierarchy = json_is_true(json_object_get(conf, "scope_hierarchy"));
     m->defects = mo_defect_flags(conf);
     m->method_scopes = json_deep_copy(json_object_get(conf, "method_scopes"));
+    m->step_up_held = ac_json_str(conf, "step_up_scope") != NULL &&
+                      strcmp(ac_json_str(conf, "step_up_scope"), "held") == 0;
     /* Without a PRM there is nothing for resource_metadata to name. */
     m->challenge_rm = !m->prm_none && (rm == NULL || json_is_true(rm));
     m->challenge_scope = scope != NULL ? strdup(scope) : NULL;
