@@ -144,7 +144,7 @@ $(INTEROP_STAMP): $(INTEROP_DIR)/package.json $(INTEROP_DIR)/package-lock.json
 # The official suite against each third-party client, with its baseline
 # (scripts/interop.sh). Not part of `make test`: that needs no Node.
 # INTEROP_RUN_FLAGS goes to every `authcheck run` (e.g. --strict).
-INTEROP_RUN_FLAGS ?=
+INTEROP_RUN_FLAGS ?= --strict
 INTEROP_OUT ?= out/interop
 interop: all deps-interop
 	$(Q)scripts/interop.sh $(AUTHCHECK) $(INTEROP_NODE) $(INTEROP_OUT) \
