@@ -1277,7 +1277,7 @@ static void check_dpop_forget_key(struct fixture *f, bool mut)
     assert_int_equal(dpop_refusals(f, "cnf.jkt") > 0, mut);
 }
 
-/* Without the nonce retry the client never gets (or uses) a token. */
+/* Without the nonce retry the client never obtains (or uses) a token. */
 static void check_dpop_nonce(struct fixture *f, bool mut)
 {
     assert_int_equal(f->status != 0, mut);

@@ -305,7 +305,7 @@ static char *html_data(const char *html)
     const char *end;
     uint8_t *gz = NULL;
     size_t gzlen = 0;
-    char *b64, *out;
+    char *b64, *out, *grown;
     z_stream z;
     size_t cap = 1 << 20;
 
@@ -340,8 +340,9 @@ static char *html_data(const char *html)
         }
         assert_int_equal(rc, Z_OK);
         cap *= 2;
-        out = realloc(out, cap);
-        assert_non_null(out);
+        grown = realloc(out, cap);
+        assert_non_null(grown);
+        out = grown;
     }
     out[z.total_out] = '\0';
     inflateEnd(&z);

@@ -164,12 +164,15 @@ static void run_everywhere(struct fixture *f, const char *cmd)
     const char *js = getenv("AUTHCHECK_VERDICT_JOBS");
     int n = js != NULL ? atoi(js) : 4;
     pthread_t th[16];
+    struct job *grown;
 
     n = n < 1 ? 1 : n > 16 ? 16 : n;
     for (size_t i = 0; i < f->njobs; i++) {
         json_decref(f->jobs[i].result);
     }
-    f->jobs = realloc(f->jobs, (f->nsc + 1) * sizeof *f->jobs);
+    grown = realloc(f->jobs, (f->nsc + 1) * sizeof *f->jobs);
+    assert_non_null(grown);
+    f->jobs = grown;
     f->njobs = f->next = 0;
     for (size_t i = 0; i < f->nsc; i++) {
         if (ac_json_str(f->sc[i]->doc, "pending") == NULL) {
