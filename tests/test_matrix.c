@@ -39,6 +39,7 @@
 #include "common/json.h"
 #include "harness/checks.h"
 #include "harness/runner.h"
+#include "tests/support/scenarios_fx.h"
 #include "harness/scenario.h"
 
 /* --- the matrix ---------------------------------------------------------- */
@@ -332,9 +333,6 @@ static int setup(void **state)
     const char *scd = env_or_fail("AUTHCHECK_SCENARIOS");
     const char *tmp = env_or_fail("AUTHCHECK_TMP");
     struct fixture *f;
-    char **list = NULL;
-    size_t n = 0;
-    struct ac_err err;
 
     if (bin == NULL || mut == NULL || scd == NULL || tmp == NULL) {
         return -1;
@@ -345,20 +343,10 @@ static int setup(void **state)
     snprintf(f->scenarios, sizeof f->scenarios, "%s", scd);
     snprintf(f->tmp, sizeof f->tmp, "%s", tmp);
     pthread_mutex_init(&f->lock, NULL);
-    if (!hs_discover(scd, &list, &n, &err)) {
-        fprintf(stderr, "test_matrix: %s\n", err.msg);
+    f->sc = ts_load_scenarios(scd, &f->nsc, "test_matrix");
+    if (f->sc == NULL) {
         return -1;
     }
-    f->sc = calloc(n + 1, sizeof *f->sc);
-    for (size_t i = 0; i < n; i++) {
-        if (!hs_load(scd, list[i], &f->sc[f->nsc], &err)) {
-            fprintf(stderr, "test_matrix: %s\n", err.msg);
-            hs_list_free(list);
-            return -1;
-        }
-        f->nsc++;
-    }
-    hs_list_free(list);
     f->mutations = client_mutations(f->mut);
     *state = f;
     return 0;

@@ -25,6 +25,7 @@
 #include "common/json.h"
 #include "harness/pool.h"
 #include "harness/runner.h"
+#include "tests/support/scenarios_fx.h"
 #include "harness/scenario.h"
 #include "reports/reports.h"
 
@@ -35,24 +36,6 @@ struct run {
 };
 
 static struct run the_run;
-
-static void load_scenarios(const char *dir, struct hs_scenario ***v, size_t *n)
-{
-    char **list = NULL;
-    struct ac_err err;
-
-    if (!hs_discover(dir, &list, n, &err)) {
-        fail_msg("%s", err.msg);
-    }
-    *v = calloc(*n + 1, sizeof(**v));
-    assert_non_null(*v);
-    for (size_t k = 0; k < *n; k++) {
-        if (!hs_load(dir, list[k], &(*v)[k], &err)) {
-            fail_msg("%s", err.msg);
-        }
-    }
-    hs_list_free(list);
-}
 
 static int setup(void **state)
 {
@@ -80,7 +63,8 @@ static int setup(void **state)
     the_run.results =
         json_pack("{s:s, s:[]}", "tool", "authcheck", "scenarios");
     the_run.secrets = json_array();
-    load_scenarios(dir, &v, &n);
+    v = ts_load_scenarios(dir, &n, "test_no_secrets");
+    assert_non_null(v);
     pool = hr_pool_start(v, n, &ho, 2, &err);
     if (pool == NULL) {
         fail_msg("%s", err.msg);

@@ -36,6 +36,7 @@
 #include "harness/checks.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "tests/support/scenarios_fx.h"
 #include "tests/support/http.h"
 
 /* --- the fetch-once client ------------------------------------------------ */
@@ -85,9 +86,6 @@ static int setup(void **state)
     const char *scd = getenv("AUTHCHECK_SCENARIOS");
     const char *tmp = getenv("AUTHCHECK_TMP");
     struct fixture *f;
-    char **list = NULL;
-    size_t n = 0;
-    struct ac_err err;
     ssize_t len;
 
     if (bin == NULL || scd == NULL || tmp == NULL) {
@@ -98,22 +96,13 @@ static int setup(void **state)
     snprintf(f->authcheck, sizeof f->authcheck, "%s/authcheck", bin);
     snprintf(f->tmp, sizeof f->tmp, "%s", tmp);
     len = readlink("/proc/self/exe", f->self, sizeof f->self - 1);
-    if (len <= 0 || !hs_discover(scd, &list, &n, &err)) {
+    if (len <= 0 ||
+        (f->sc = ts_load_scenarios(scd, &f->nsc, "test_verdict")) == NULL) {
         fprintf(stderr, "test_verdict: cannot find itself or the scenarios\n");
         free(f);
         return -1;
     }
     f->self[len] = '\0';
-    f->sc = calloc(n + 1, sizeof *f->sc);
-    for (size_t i = 0; i < n; i++) {
-        if (!hs_load(scd, list[i], &f->sc[f->nsc], &err)) {
-            fprintf(stderr, "test_verdict: %s\n", err.msg);
-            hs_list_free(list);
-            return -1;
-        }
-        f->nsc++;
-    }
-    hs_list_free(list);
     pthread_mutex_init(&f->lock, NULL);
     *state = f;
     return 0;
