@@ -212,6 +212,11 @@ static const struct row ROWS[] = {
     /* resource indicators */
     {"no-resource", "resource-parameter-in-authorization", RUNS_FILE,
      HC_FAILURE, "no resource parameter"},
+    /* RFC 8707 joined MCP in 2025-06-18: not judged in a 2025-03-26 world */
+    {"legacy-no-resource", "resource-parameter-in-authorization", RUNS_FILE,
+     HC_SKIPPED, "not required in this world"},
+    {"legacy-no-resource", "resource-parameter-in-token", RUNS_FILE, HC_SKIPPED,
+     "not required in this world"},
     {"no-resource", "resource-parameter-in-token", RUNS_FILE, HC_FAILURE,
      "no resource parameter"},
     {"wrong-resource", "resource-parameter-in-authorization", RUNS_FILE,
@@ -363,6 +368,15 @@ static const struct row ROWS[] = {
      RUNS_FILE, HC_SUCCESS, NULL},
     {"prm-resource-mismatch-proceeded", "prm-resource-mismatch-rejected",
      RUNS_FILE, HC_FAILURE, "names another resource, yet"},
+    /* RFC 9728 §3.3: a root PRM may name the origin, not another one */
+    {"prm-root-origin", "prm-resource-mismatch-rejected", RUNS_FILE, HC_SKIPPED,
+     "no PRM naming another resource"},
+    {"prm-root-other-origin", "prm-resource-mismatch-rejected", RUNS_FILE,
+     HC_FAILURE, "names another resource, yet"},
+    {"prm-root-origin", "resource-parameter-in-authorization", RUNS_FILE,
+     HC_SUCCESS, NULL},
+    {"prm-root-origin", "token-audience-respected", RUNS_FILE, HC_SUCCESS,
+     NULL},
     {"legacy-root-metadata", "legacy-2025-03-26-metadata-discovery", RUNS_FILE,
      HC_SUCCESS, NULL},
     {"legacy-no-root-metadata", "legacy-2025-03-26-metadata-discovery",
@@ -479,6 +493,9 @@ static const struct row ROWS[] = {
     {"preregistered", "redirect-uri-registered", RUNS_FILE, HC_SKIPPED, NULL},
     {"good", "code-single-use", RUNS_FILE, HC_SUCCESS, NULL},
     {"code-reused", "code-single-use", RUNS_FILE, HC_FAILURE, "a second time"},
+    /* RFC 9449 §8: a redemption answered use_dpop_nonce did not use it */
+    {"code-retried-after-dpop-nonce", "code-single-use", RUNS_FILE, HC_SUCCESS,
+     NULL},
 
     /* scopes */
     {"good", "scope-from-www-authenticate", RUNS_FILE, HC_SUCCESS, NULL},

@@ -524,6 +524,33 @@ def authz_cases():
     case("redirect-localhost", "The redirect URI uses localhost.",
          full(authz=seg_authorize(authz_params(redirect_uri=lh)),
               token=seg_token(code_body(redirect_uri=lh))))
+    case("code-retried-after-dpop-nonce", "The first redemption was "
+         "answered use_dpop_nonce (RFC 9449 §8: the code is not used); the "
+         "client redeemed it again with the nonce.",
+         full(token=seg_token(code_body(), {"error": "use_dpop_nonce"}, 400) +
+              seg_token(code_body())))
+    # RFC 9728 §3.3: a root PRM describes the origin, the identifier its
+    # URL was built from; the client then asks for that resource.
+    root_prm = seg_prm(status=404) + seg_prm(MCP + WK_PRM,
+                                             doc=prm_doc(resource=MCP))
+    case("prm-root-origin", "No resource_metadata; the root PRM names the "
+         "origin and the client asks for it.",
+         full(discovery(rm=False, prm=root_prm),
+              authz=seg_authorize(authz_params(resource=MCP)),
+              token=seg_token(code_body(resource=MCP))))
+    other = seg_prm(status=404) + seg_prm(
+        MCP + WK_PRM, doc=prm_doc(resource="http://127.0.0.1:49999"))
+    case("prm-root-other-origin", "No resource_metadata; the root PRM names "
+         "another origin and the client authorizes anyway.",
+         full(discovery(rm=False, prm=other),
+              authz=seg_authorize(authz_params(resource=MCP)),
+              token=seg_token(code_body(resource=MCP))))
+    legacy = scenario(spec=["2025-03-26"])
+    legacy["authorization_servers"][0]["resource_required"] = False
+    case("legacy-no-resource", "A 2025-03-26 world (resource not "
+         "required): no resource parameter anywhere.",
+         full(authz=seg_authorize(authz_params(resource=None)),
+              token=seg_token(code_body(resource=None))), sc=legacy)
     case("code-reused", "The same code was redeemed twice.",
          full(token=seg_token(code_body()) +
               seg_token(code_body(), {"error": "invalid_grant"}, 400)))
