@@ -8,13 +8,19 @@
  * registry are in server_checks.c; the command line in server_cli.c. */
 #include "harness/server.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/b64url.h"
 #include "common/clock.h"
@@ -697,10 +703,11 @@ bool sv_post_as(struct sv_ctx *x, const char *endpoint,
 {
     const char *ep = sv_endpoint(x, endpoint);
     char *body = NULL, *basic = NULL, *hdr = NULL, *cred = NULL;
-    const char *hdrs[2] = {NULL, NULL};
+    const char *hdrs[3] = {NULL, NULL, NULL};
     bool ok = false;
 
     memset(resp, 0, sizeof(*resp));
+    hdrs[0] = x->extra_hdr;
     if (ep == NULL) {
         snprintf(why, whylen, "no usable %s", endpoint);
         return false;
@@ -717,7 +724,7 @@ bool sv_post_as(struct sv_ctx *x, const char *endpoint,
              (basic = ac_b64_encode(cred, strlen(cred))) != NULL &&
              asprintf(&hdr, "Authorization: Basic %s", basic) >= 0 &&
              (body = strdup(form)) != NULL;
-        hdrs[0] = hdr;
+        hdrs[hdrs[0] != NULL] = hdr;
         free(i);
         free(s);
     }
@@ -783,6 +790,8 @@ void sv_new_grant(struct sv_ctx *x, const struct sv_client *c,
                      : NULL;
     g->scope =
         ac_json_str(doc, "scope") ? strdup(ac_json_str(doc, "scope")) : NULL;
+    g->expires_in =
+        (long)json_integer_value(json_object_get(doc, "expires_in"));
     sv_secret(x, g->access);
     sv_secret(x, g->refresh);
     g->ok = g->access != NULL;
@@ -811,8 +820,12 @@ bool sv_mcp_post(struct sv_ctx *x, const char *auth, const char *query,
                  struct ac_http_response *resp, char *why, size_t whylen)
 {
     char *url = NULL, *ah = NULL, *sh = NULL;
-    const char *h[5] = {"Accept: application/json, text/event-stream", NULL,
-                        NULL, NULL, NULL};
+    const char *h[6] = {"Accept: application/json, text/event-stream",
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL,
+                        NULL};
     size_t n = 1;
     bool ok = false;
 
@@ -835,6 +848,9 @@ bool sv_mcp_post(struct sv_ctx *x, const char *auth, const char *query,
     if (sh != NULL) {
         h[n++] = sh;
         h[n++] = "MCP-Protocol-Version: 2025-11-25";
+    }
+    if (x->extra_hdr != NULL) {
+        h[n++] = x->extra_hdr; /* DPoP proof */
     }
     ok = sv_http(x, "POST", url, h, NULL, body, resp, why, whylen);
 out:
@@ -917,41 +933,183 @@ static char *consent_form(const char *page, const char *base, char **body)
     return url;
 }
 
-/* --login CMD: the command gets the authorization URL and must drive it
- * to the redirect; it prints the final redirect URL (the one to our
- * redirect URI) on its standard output, which we read. */
-static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
+struct sv_listener *sv_listener(struct sv_ctx *x, char *why, size_t whylen)
 {
-    char *cmd = NULL;
-    char line[8192];
-    FILE *p;
-    bool ok = false;
-
-    /* Single-quoted for the shell: a URL with a quote is not passed. */
-    if (strchr(url, '\'') != NULL ||
-        asprintf(&cmd, "%s '%s'", x->o->login_cmd, url) < 0) {
-        snprintf(a->why, sizeof(a->why), "cannot pass the URL to --login");
-        a->kind = AZ_USER;
-        return false;
+    if (x->listener == NULL) {
+        sv_listen_start(0, &x->listener, why, whylen);
     }
-    p = popen(cmd, "r");
-    while (p != NULL && fgets(line, sizeof(line), p) != NULL) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (same_target(line, a->redirect_uri)) {
-            read_callback(x, line, a);
-            ok = true;
+    return x->listener;
+}
+
+/* The login command, in its own process group, the URL as "$1" (no shell
+ * quoting of the URL needed). Its stdout is *fd. */
+static pid_t spawn_login(const char *cmd, const char *url, int *fd)
+{
+    int p[2];
+    pid_t pid;
+    char *line = NULL;
+
+    if (pipe(p) != 0 || asprintf(&line, "%s \"$1\"", cmd) < 0) {
+        return -1;
+    }
+    pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        dup2(p[1], STDOUT_FILENO);
+        close(p[0]);
+        close(p[1]);
+        execl("/bin/sh", "sh", "-c", line, "authcheck-login", url,
+              (char *)NULL);
+        _exit(127);
+    }
+    free(line);
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        return -1;
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    *fd = p[0];
+    return pid;
+}
+
+/* Read what the command printed; a line to the redirect URI is kept in
+ * *printed (older --login commands print the final redirect). */
+static bool drain(int fd, char *buf, size_t cap, size_t *len, char **printed,
+                  const char *redirect_uri)
+{
+    ssize_t n;
+    char *nl;
+
+    while ((n = read(fd, buf + *len, cap - 1 - *len)) > 0) {
+        *len += (size_t)n;
+        buf[*len] = '\0';
+        while ((nl = strchr(buf, '\n')) != NULL) {
+            *nl = '\0';
+            buf[strcspn(buf, "\r")] = '\0';
+            if (*printed == NULL && same_target(buf, redirect_uri)) {
+                *printed = strdup(buf);
+            }
+            *len -= (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, *len + 1);
+        }
+        if (*len == cap - 1) {
+            *len = 0; /* an overlong line: dropped */
         }
     }
-    if (p != NULL) {
-        pclose(p);
-    }
-    if (!ok) {
-        a->kind = AZ_USER;
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
+/* --login CMD: the command gets the authorization URL and must drive it
+ * to the redirect. The redirect URI is the harness's loopback listener,
+ * which catches the authorization response; a command that prints the
+ * final redirect URL instead is also understood. Once the response is
+ * caught the command gets 2 s to finish, then its process group is
+ * ended; the whole login has --login-timeout seconds (default 120). */
+static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
+{
+    char buf[8192], *printed = NULL, *caught = NULL;
+    size_t len = 0;
+    struct ac_url ru;
+    int fd = -1, status;
+    int64_t limit = (x->o->login_timeout > 0 ? x->o->login_timeout : 120) *
+                    (int64_t)1000000000;
+    int64_t start = ac_mono_ns(), grace = 0;
+    bool eof = false, exited = false;
+    pid_t pid;
+
+    a->kind = AZ_USER;
+    if (x->listener == NULL || !ac_url_parse(a->redirect_uri, &ru, NULL)) {
         snprintf(a->why, sizeof(a->why),
-                 "--login command printed no redirect to %s", a->redirect_uri);
+                 "--login needs the harness's loopback listener as the "
+                 "redirect URI (an http://127.0.0.1 --redirect-uri)");
+        return false;
     }
-    free(cmd);
-    return ok;
+    sv_listen_forget(x->listener, ru.path);
+    if ((pid = spawn_login(x->o->login_cmd, url, &fd)) < 0) {
+        snprintf(a->why, sizeof(a->why), "cannot run the --login command");
+        ac_url_free(&ru);
+        return false;
+    }
+    while (!(eof && exited) && ac_mono_ns() - start < limit) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        poll(&pf, eof ? 0 : 1, 100);
+        if (!eof) {
+            eof = drain(fd, buf, sizeof(buf), &len, &printed, a->redirect_uri);
+        }
+        if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+            exited = true;
+        }
+        if (eof && !exited) {
+            struct timespec ts = {0, 50000000};
+            nanosleep(&ts, NULL);
+        }
+        if (caught == NULL &&
+            (caught = sv_listen_first(x->listener, ru.path)) != NULL) {
+            grace = ac_mono_ns();
+        }
+        if (caught != NULL && ac_mono_ns() - grace > 2000000000LL) {
+            break;
+        }
+    }
+    if (!exited) {
+        kill(-pid, SIGTERM);
+        waitpid(pid, &status, 0);
+    }
+    close(fd);
+    if (caught == NULL) {
+        caught = sv_listen_first(x->listener, ru.path);
+    }
+    if (caught != NULL || printed != NULL) {
+        read_callback(x, caught != NULL ? caught : printed, a);
+    } else {
+        snprintf(a->why, sizeof(a->why),
+                 "the --login command brought no authorization response to "
+                 "%s (within %d s)",
+                 a->redirect_uri,
+                 x->o->login_timeout > 0 ? x->o->login_timeout : 120);
+    }
+    free(caught);
+    free(printed);
+    ac_url_free(&ru);
+    return a->kind != AZ_USER;
+}
+
+/* --login: the redirect URI is the listener. On --redirect-uri's port
+ * when that is http on 127.0.0.1 (a pre-registered client), else on an
+ * ephemeral port (http://127.0.0.1:PORT/callback). */
+static bool login_listener(struct sv_ctx *x, struct ac_err *err)
+{
+    struct ac_url u = {0};
+    char why[256];
+    int port = 0;
+
+    if (x->o->redirect_uri != NULL) {
+        if (!ac_url_parse(x->o->redirect_uri, &u, NULL) ||
+            strcmp(u.scheme, "http") != 0 || strcmp(u.host, "127.0.0.1") != 0) {
+            ac_url_free(&u);
+            AC_ERR(
+                err, AC_ERR_USAGE,
+                "--login catches the code on the harness's loopback "
+                "listener: --redirect-uri must be http://127.0.0.1:PORT/...");
+            return false;
+        }
+        port = u.port;
+        ac_url_free(&u);
+    }
+    if (!sv_listen_start(port, &x->listener, why, sizeof(why))) {
+        AC_ERR(err, AC_ERR_IO, "%s", why);
+        return false;
+    }
+    if (x->o->redirect_uri == NULL) {
+        free(x->redirect_uri);
+        x->redirect_uri = NULL;
+        if (asprintf(&x->redirect_uri, "http://127.0.0.1:%d/callback",
+                     sv_listen_port(x->listener)) < 0) {
+            x->redirect_uri = NULL;
+        }
+    }
+    return x->redirect_uri != NULL;
 }
 
 /* --- running ---------------------------------------------------------------
@@ -959,7 +1117,7 @@ static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
 
 static void ctx_free(struct sv_ctx *x)
 {
-    struct sv_client *cs[3] = {&x->pub, &x->conf, &x->other};
+    struct sv_client *cs[4] = {&x->pub, &x->conf, &x->other, &x->cc};
 
     json_decref(x->transcript);
     json_decref(x->origins);
@@ -976,7 +1134,9 @@ static void ctx_free(struct sv_ctx *x)
     free(x->md_ctype);
     free(x->redirect_uri);
     free(x->alt_redirect);
-    for (size_t i = 0; i < 3; i++) {
+    sv_listen_stop(x->listener);
+    free(x->cimd_base);
+    for (size_t i = 0; i < 4; i++) {
         free(cs[i]->id);
         ac_secret_free(cs[i]->secret);
     }
@@ -1129,9 +1289,14 @@ bool hsv_run(const struct hsv_options *o, json_t **results, json_t *secrets,
         strdup(o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT);
     x.alt_redirect = strdup(ALT_REDIRECT);
     sv_secret(&x, o->token);
+    sv_secret(&x, o->expired_token);
     sv_secret(&x, o->client_secret);
     allow_origin(&x, o->mcp_url);
     allow_origin(&x, o->issuer);
+    if (o->login_cmd != NULL && x.redirect_uri != NULL &&
+        !login_listener(&x, err)) {
+        goto out;
+    }
     sc = new_scenario(o);
     *results = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s?, s:s?}, s:I, s:[]}",
                          "tool", "authcheck", "version", AUTHCHECK_VERSION,

@@ -31,9 +31,18 @@ struct hsv_options {
     const char *other_resource; /* a resource the AS also serves, for the
                                    wrong-audience check */
     const char *login_cmd;      /* --login CMD, may be NULL */
-    bool auto_consent;          /* submit a simple consent form */
-    double rate;                /* max requests per second, 0 unlimited */
-    int verbosity;              /* -1 quiet, 0 normal, 1 verbose */
+    int login_timeout;          /* seconds --login may take, 0: 120 */
+    const char *expired_token;  /* --expired-token: an expired access token
+                                   the AS issued for this MCP server */
+    int wait_expiry;            /* --wait-expiry N: wait up to N seconds for
+                                   a short-lived token to expire */
+    /* Tests: make `seconds` pass on the server's clock instead of
+     * waiting (the mocks' control /clock). NULL: wait for real. */
+    bool (*advance_clock)(void *ctx, long seconds);
+    void *advance_ctx;
+    bool auto_consent; /* submit a simple consent form */
+    double rate;       /* max requests per second, 0 unlimited */
+    int verbosity;     /* -1 quiet, 0 normal, 1 verbose */
 };
 
 /* The server checks: a borrowed static table of *n entries (`fn` is NULL:

@@ -20,12 +20,17 @@
     "authorization"
 #define RFC(n, sec) "https://www.rfc-editor.org/rfc/rfc" #n "#section-" sec
 #define OAUTH21 "https://datatracker.ietf.org/doc/html/draft-ietf-oauth-v2-1-13"
+#define CIMD                                                                   \
+    "https://modelcontextprotocol.io/specification/draft/basic/"               \
+    "authorization/client-registration"
+#define CC                                                                     \
+    "https://modelcontextprotocol.io/extensions/auth/oauth-client-credentials"
 
 #define WHY 256
 
 /* --- helpers ---------------------------------------------------------- */
 
-static bool need_md(struct sv_ctx *x, struct hc_result *r)
+bool sv_need_md(struct sv_ctx *x, struct hc_result *r)
 {
     if (!sv_discover(x)) {
         sv_set(r, x->issuer != NULL ? HC_FAILURE : HC_SKIPPED, "%s",
@@ -35,11 +40,11 @@ static bool need_md(struct sv_ctx *x, struct hc_result *r)
     return true;
 }
 
-static struct sv_client *need_pub(struct sv_ctx *x, struct hc_result *r)
+struct sv_client *sv_need_pub(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c;
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return NULL;
     }
     if ((c = sv_client_pub(x)) == NULL) {
@@ -48,7 +53,7 @@ static struct sv_client *need_pub(struct sv_ctx *x, struct hc_result *r)
     return c;
 }
 
-static bool need_mcp(struct sv_ctx *x, struct hc_result *r)
+bool sv_need_mcp(struct sv_ctx *x, struct hc_result *r)
 {
     if (x->o->mcp_url == NULL) {
         sv_set(r, HC_SKIPPED, "needs --mcp URL");
@@ -61,9 +66,9 @@ static bool need_mcp(struct sv_ctx *x, struct hc_result *r)
 /* Authorize as `c`; true with a code. Otherwise r says why: SKIPPED when
  * we could not get past the user's part, FAILURE when the server refused
  * a valid request. */
-static bool get_code(struct sv_ctx *x, struct hc_result *r,
-                     const struct sv_client *c, const struct sv_authz_opts *ao,
-                     struct sv_authz *a)
+bool sv_get_code(struct sv_ctx *x, struct hc_result *r,
+                 const struct sv_client *c, const struct sv_authz_opts *ao,
+                 struct sv_authz *a)
 {
     static const struct sv_authz_opts none = {0};
 
@@ -86,7 +91,7 @@ static bool get_code(struct sv_ctx *x, struct hc_result *r,
     return false;
 }
 
-static const char *err_code(const json_t *doc)
+const char *sv_err_code(const json_t *doc)
 {
     const char *e = ac_json_str(doc, "error");
     return e != NULL ? e : "(none)";
@@ -220,7 +225,7 @@ static void p_md_endpoint(struct sv_ctx *x, struct hc_result *r)
     size_t n = 0;
     const json_t *md;
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return;
     }
     md = x->md;
@@ -263,7 +268,7 @@ static void p_md_issuer(struct sv_ctx *x, struct hc_result *r)
 {
     const char *iss;
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return;
     }
     iss = ac_json_str(x->md, "issuer");
@@ -281,7 +286,7 @@ static void p_md_pkce(struct sv_ctx *x, struct hc_result *r)
 {
     const json_t *m;
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return;
     }
     m = json_object_get(x->md, "code_challenge_methods_supported");
@@ -305,7 +310,7 @@ static void p_md_endpoints(struct sv_ctx *x, struct hc_result *r)
                                         "jwks_uri",
                                         NULL};
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return;
     }
     for (size_t i = 0; names[i] != NULL; i++) {
@@ -336,14 +341,14 @@ static void p_md_endpoints(struct sv_ctx *x, struct hc_result *r)
 
 static void p_code_grant(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char msg[400] = "", *form = NULL;
     const char *iss = c ? ac_json_str(x->md, "issuer") : NULL;
 
-    if (c == NULL || !get_code(x, r, c, NULL, &a)) {
+    if (c == NULL || !sv_get_code(x, r, c, NULL, &a)) {
         goto out;
     }
     if (a.ncode != 1 || a.nstate != 1 || a.niss > 1) {
@@ -397,7 +402,7 @@ static void redeem_bad(struct sv_ctx *x, struct hc_result *r,
         } else {
             sv_set(r, HC_SUCCESS,
                    "%s: the code was issued but its redemption refused (%s)",
-                   what, err_code(doc));
+                   what, sv_err_code(doc));
         }
     }
     json_decref(doc);
@@ -428,7 +433,7 @@ static void refused(struct sv_ctx *x, struct hc_result *r,
 
 static void p_pkce_required(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_authz_opts ao = {.no_challenge = true};
     struct sv_authz a = {0};
 
@@ -442,7 +447,7 @@ static void p_pkce_required(struct sv_ctx *x, struct hc_result *r)
 
 static void p_pkce_plain(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_authz_opts ao = {.plain = true};
     struct sv_authz a = {0};
 
@@ -456,14 +461,14 @@ static void p_pkce_plain(struct sv_ctx *x, struct hc_result *r)
 
 static void p_pkce_verifier(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *wrong = ac_random_token(32, NULL), *form = NULL;
 
     sv_secret(x, wrong);
-    if (c == NULL || !get_code(x, r, c, NULL, &a)) {
+    if (c == NULL || !sv_get_code(x, r, c, NULL, &a)) {
         goto out;
     }
     form = sv_code_form(x, c, a.code, wrong, NULL, NULL);
@@ -475,7 +480,7 @@ static void p_pkce_verifier(struct sv_ctx *x, struct hc_result *r)
             sv_set(r, HC_FAILURE,
                    "a wrong code_verifier got HTTP %ld %s, not 400 "
                    "invalid_grant",
-                   resp.status, err_code(doc));
+                   resp.status, sv_err_code(doc));
         }
     }
 out:
@@ -490,7 +495,7 @@ out:
 
 static void p_redirect_exact(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     const char *base;
     char v[4][512];
     struct ac_url u;
@@ -542,7 +547,7 @@ static bool redeem_once(struct sv_ctx *x, struct hc_result *r,
 
     *form = NULL;
     *access = NULL;
-    if (!get_code(x, r, c, NULL, &a)) {
+    if (!sv_get_code(x, r, c, NULL, &a)) {
         goto out;
     }
     *form = sv_code_form(x, c, a.code, a.verifier, NULL, NULL);
@@ -551,7 +556,7 @@ static bool redeem_once(struct sv_ctx *x, struct hc_result *r,
     }
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
         sv_set(r, HC_SKIPPED, "the first redemption failed: HTTP %ld %s",
-               resp.status, err_code(doc));
+               resp.status, sv_err_code(doc));
         goto out;
     }
     *access = strdup(ac_json_str(doc, "access_token"));
@@ -567,7 +572,7 @@ out:
 
 static void p_code_single_use(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL, *access = NULL;
@@ -580,7 +585,7 @@ static void p_code_single_use(struct sv_ctx *x, struct hc_result *r)
         } else {
             sv_set(r, HC_FAILURE,
                    "a replayed code got HTTP %ld %s, not 400 invalid_grant",
-                   resp.status, err_code(doc));
+                   resp.status, sv_err_code(doc));
         }
     }
     json_decref(doc);
@@ -591,7 +596,7 @@ static void p_code_single_use(struct sv_ctx *x, struct hc_result *r)
 
 static void p_code_replay_revokes(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL, *access = NULL;
@@ -639,7 +644,7 @@ static void redeem_other(struct sv_ctx *x, struct hc_result *r,
     json_t *doc = NULL;
     char *form = NULL;
 
-    if (get_code(x, r, c, NULL, &a)) {
+    if (sv_get_code(x, r, c, NULL, &a)) {
         form = sv_code_form(x, c, a.code, a.verifier, redirect_uri, NULL);
         if (token_call(x, r, as_client, form, &resp, &doc)) {
             sv_secret(x, ac_json_str(doc, "access_token"));
@@ -647,10 +652,10 @@ static void redeem_other(struct sv_ctx *x, struct hc_result *r,
             if (resp.status == 200) {
                 sv_set(r, HC_FAILURE, "%s: tokens issued", what);
             } else if (is_error(&resp, doc, "invalid_grant|invalid_client")) {
-                sv_set(r, HC_SUCCESS, "%s: %s", what, err_code(doc));
+                sv_set(r, HC_SUCCESS, "%s: %s", what, sv_err_code(doc));
             } else {
                 sv_set(r, HC_FAILURE, "%s: HTTP %ld %s, not invalid_grant",
-                       what, resp.status, err_code(doc));
+                       what, resp.status, sv_err_code(doc));
             }
         }
     }
@@ -662,7 +667,7 @@ static void redeem_other(struct sv_ctx *x, struct hc_result *r,
 
 static void p_code_bound_client(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_client *o = c ? sv_client_other(x) : NULL;
 
     if (c != NULL && o == NULL) {
@@ -674,7 +679,7 @@ static void p_code_bound_client(struct sv_ctx *x, struct hc_result *r)
 
 static void p_code_bound_redirect(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
 
     if (c != NULL && x->o->client_id != NULL) {
         sv_set(r, HC_SKIPPED,
@@ -688,10 +693,10 @@ static void p_code_bound_redirect(struct sv_ctx *x, struct hc_result *r)
 
 static void p_state(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_authz a = {0};
 
-    if (c != NULL && get_code(x, r, c, NULL, &a)) {
+    if (c != NULL && sv_get_code(x, r, c, NULL, &a)) {
         if (a.nstate == 1 && strcmp(a.got_state, a.state) == 0) {
             sv_set(r, HC_SUCCESS, "state echoed exactly once");
         } else {
@@ -706,7 +711,7 @@ static void p_state(struct sv_ctx *x, struct hc_result *r)
 
 static void p_iss(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_authz a = {0};
     bool adv;
     const char *iss;
@@ -717,7 +722,7 @@ static void p_iss(struct sv_ctx *x, struct hc_result *r)
     adv = json_is_true(json_object_get(
         x->md, "authorization_response_iss_parameter_supported"));
     iss = ac_json_str(x->md, "issuer");
-    if (get_code(x, r, c, NULL, &a)) {
+    if (sv_get_code(x, r, c, NULL, &a)) {
         if (!adv && a.niss == 0) {
             sv_set(r, HC_SKIPPED, "iss not advertised and not sent");
         } else if (a.niss != 1 || iss == NULL || strcmp(a.iss, iss) != 0) {
@@ -735,7 +740,7 @@ static void p_iss(struct sv_ctx *x, struct hc_result *r)
 
 static void p_invalid_target(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     static const char unknown[] = "https://unknown.authcheck.example/mcp";
     struct sv_authz_opts ao = {.resource = unknown};
     struct sv_authz a = {0};
@@ -760,7 +765,7 @@ static void p_invalid_target(struct sv_ctx *x, struct hc_result *r)
                 sv_set(r, HC_FAILURE,
                        "unknown resource %s: code issued, then HTTP %ld %s, "
                        "not invalid_target",
-                       unknown, resp.status, err_code(doc));
+                       unknown, resp.status, sv_err_code(doc));
             }
         }
     } else {
@@ -776,13 +781,13 @@ static void p_invalid_target(struct sv_ctx *x, struct hc_result *r)
 
 static void p_token_response(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     struct sv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char msg[400] = "", *form = NULL;
 
-    if (c != NULL && get_code(x, r, c, NULL, &a)) {
+    if (c != NULL && sv_get_code(x, r, c, NULL, &a)) {
         form = sv_code_form(x, c, a.code, a.verifier, NULL, NULL);
         if (token_call(x, r, c, form, &resp, &doc)) {
             sv_secret(x, ac_json_str(doc, "access_token"));
@@ -805,7 +810,7 @@ static void p_token_response(struct sv_ctx *x, struct hc_result *r)
 
 static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     static const char *const cases[][2] = {
         {"grant_type=urn%3Aauthcheck%3Aunknown", "unsupported_grant_type"},
         {"grant_type=authorization_code&code=authcheck-bogus-code&"
@@ -826,7 +831,7 @@ static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
              ct != NULL && strstr(ct, "application/json") != NULL;
         if (!ok) {
             sv_set(r, HC_FAILURE, "expected 400 JSON %s, got HTTP %ld %s",
-                   cases[i][1], resp.status, err_code(doc));
+                   cases[i][1], resp.status, sv_err_code(doc));
         }
         json_decref(doc);
         ac_http_response_free(&resp);
@@ -848,7 +853,7 @@ static void p_client_auth(struct sv_ctx *x, struct hc_result *r)
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return;
     }
     if ((c = sv_client_conf(x)) == NULL) {
@@ -871,7 +876,7 @@ static void p_client_auth(struct sv_ctx *x, struct hc_result *r)
             sv_set(r, HC_FAILURE,
                    "client_secret_post with a wrong secret got HTTP %ld %s, "
                    "not invalid_client",
-                   resp.status, err_code(doc));
+                   resp.status, sv_err_code(doc));
         } else if (resp.status == 401 &&
                    is_error(&resp, doc, "invalid_client") && wa != NULL) {
             sv_set(r, HC_SUCCESS, "401 invalid_client with WWW-Authenticate");
@@ -879,7 +884,7 @@ static void p_client_auth(struct sv_ctx *x, struct hc_result *r)
             sv_set(r, HC_FAILURE,
                    "wrong Basic credentials got HTTP %ld %s%s, not 401 "
                    "invalid_client with WWW-Authenticate",
-                   resp.status, err_code(doc),
+                   resp.status, sv_err_code(doc),
                    wa ? "" : " without WWW-Authenticate");
         }
     }
@@ -917,7 +922,7 @@ static bool refreshed(struct sv_ctx *x, struct hc_result *r,
     bool ok = false;
 
     *nrt = NULL;
-    if ((*cp = need_pub(x, r)) == NULL || !grant(x, r, *cp, NULL, g)) {
+    if ((*cp = sv_need_pub(x, r)) == NULL || !grant(x, r, *cp, NULL, g)) {
         return false;
     }
     if (g->refresh == NULL) {
@@ -927,7 +932,7 @@ static bool refreshed(struct sv_ctx *x, struct hc_result *r,
     if (refresh(x, r, *cp, g->refresh, NULL, &resp, &doc)) {
         if (resp.status != 200) {
             sv_set(r, HC_FAILURE, "refresh failed: HTTP %ld %s", resp.status,
-                   err_code(doc));
+                   sv_err_code(doc));
         } else {
             const char *n = ac_json_str(doc, "refresh_token");
             *nrt = n != NULL && strcmp(n, g->refresh) != 0 ? strdup(n) : NULL;
@@ -984,7 +989,7 @@ static bool reuse(struct sv_ctx *x, struct hc_result *r, struct sv_client **c,
             sv_set(r, HC_FAILURE,
                    "the rotated refresh token was reused: HTTP %ld %s, not "
                    "invalid_grant",
-                   resp.status, err_code(doc));
+                   resp.status, sv_err_code(doc));
         }
         ok = true;
     }
@@ -1033,7 +1038,7 @@ static void p_refresh_family(struct sv_ctx *x, struct hc_result *r)
                        "works");
             } else {
                 sv_set(r, HC_SUCCESS, "the family was revoked (%s)",
-                       err_code(doc));
+                       sv_err_code(doc));
             }
         }
     }
@@ -1045,7 +1050,7 @@ static void p_refresh_family(struct sv_ctx *x, struct hc_result *r)
 
 static void p_refresh_scope(struct sv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
     const json_t *ss = c ? json_object_get(x->md, "scopes_supported") : NULL;
     struct sv_grant g = {0};
     struct ac_http_response resp = {0};
@@ -1076,7 +1081,7 @@ static void p_refresh_scope(struct sv_ctx *x, struct hc_result *r)
         const char *got = ac_json_str(doc, "scope");
         if (resp.status != 200) {
             sv_set(r, HC_SUCCESS, "a wider scope was refused (%s)",
-                   err_code(doc));
+                   sv_err_code(doc));
         } else if (got == NULL || strstr(got, s2) != NULL) {
             sv_set(r, HC_FAILURE,
                    "refresh granted \"%s\" beyond the original \"%s\"",
@@ -1108,7 +1113,7 @@ static int dcr_try(struct sv_ctx *x, struct hc_result *r, json_t *md,
         sv_secret(x, ac_json_str(doc, "registration_access_token"));
         v = resp.status == 400 && ac_json_str(doc, "error") != NULL &&
             strcmp(ac_json_str(doc, "error"), code) == 0;
-        snprintf(got, n, "HTTP %ld %s", resp.status, err_code(doc));
+        snprintf(got, n, "HTTP %ld %s", resp.status, sv_err_code(doc));
         if (resp.status == 201 || resp.status == 200) {
             v = 2; /* accepted: doc kept in got as "accepted" */
             if (json_is_array(json_object_get(doc, "grant_types")) &&
@@ -1132,7 +1137,7 @@ static void p_dcr_redirect(struct sv_ctx *x, struct hc_result *r)
                                       "https://client.authcheck.example/cb#f"};
     char got[128];
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return;
     }
     for (size_t i = 0; i < 2; i++) {
@@ -1162,7 +1167,7 @@ static void p_dcr_metadata(struct sv_ctx *x, struct hc_result *r)
     char got[128];
     int v;
 
-    if (!need_md(x, r)) {
+    if (!sv_need_md(x, r)) {
         return;
     }
     md = json_pack("{s:s, s:[s], s:[s], s:s}", "client_name", "authcheck",
@@ -1185,7 +1190,7 @@ static void p_dcr_metadata(struct sv_ctx *x, struct hc_result *r)
 static struct sv_client *need_endpoint(struct sv_ctx *x, struct hc_result *r,
                                        const char *name)
 {
-    struct sv_client *c = need_pub(x, r);
+    struct sv_client *c = sv_need_pub(x, r);
 
     if (c != NULL && sv_endpoint(x, name) == NULL) {
         sv_set(r, HC_SKIPPED, "no usable %s advertised", name);
@@ -1327,7 +1332,7 @@ out:
 
 static void p_mcp_challenge(struct sv_ctx *x, struct hc_result *r)
 {
-    if (!need_mcp(x, r)) {
+    if (!sv_need_mcp(x, r)) {
         return;
     }
     if (x->mcp_status != 401) {
@@ -1356,7 +1361,7 @@ static void p_prm_valid(struct sv_ctx *x, struct hc_result *r)
     const char *res;
     const json_t *ases, *ss;
 
-    if (!need_mcp(x, r)) {
+    if (!sv_need_mcp(x, r)) {
         return;
     }
     if (x->prm == NULL) {
@@ -1389,8 +1394,8 @@ static void p_prm_valid(struct sv_ctx *x, struct hc_result *r)
 
 /* A valid access token for the MCP server: --token, else a fresh grant
  * (into g). NULL with r set. Borrowed from o or g. */
-static const char *mcp_token(struct sv_ctx *x, struct hc_result *r,
-                             struct sv_grant *g)
+const char *sv_mcp_token(struct sv_ctx *x, struct hc_result *r,
+                         struct sv_grant *g)
 {
     struct sv_client *c;
 
@@ -1398,7 +1403,7 @@ static const char *mcp_token(struct sv_ctx *x, struct hc_result *r,
     if (x->o->token != NULL) {
         return x->o->token;
     }
-    if ((c = need_pub(x, r)) == NULL || !grant(x, r, c, NULL, g)) {
+    if ((c = sv_need_pub(x, r)) == NULL || !grant(x, r, c, NULL, g)) {
         if (r->status == HC_SKIPPED || r->status == HC_FAILURE) {
             snprintf(r->message + strlen(r->message),
                      sizeof(r->message) - strlen(r->message),
@@ -1423,7 +1428,7 @@ static long mcp_status(struct sv_ctx *x, const char *auth, const char *query)
     return st;
 }
 
-static long mcp_bearer(struct sv_ctx *x, const char *token)
+long sv_mcp_bearer(struct sv_ctx *x, const char *token)
 {
     char *auth = NULL;
     long st = 0;
@@ -1435,7 +1440,7 @@ static long mcp_bearer(struct sv_ctx *x, const char *token)
     return st;
 }
 
-static bool ok2xx(long st)
+bool sv_ok2xx(long st)
 {
     return st >= 200 && st < 300;
 }
@@ -1446,9 +1451,9 @@ static void p_mcp_valid(struct sv_ctx *x, struct hc_result *r)
     const char *tok;
     long st;
 
-    if (need_mcp(x, r) && (tok = mcp_token(x, r, &g)) != NULL) {
-        st = mcp_bearer(x, tok);
-        sv_set(r, ok2xx(st) ? HC_SUCCESS : HC_FAILURE,
+    if (sv_need_mcp(x, r) && (tok = sv_mcp_token(x, r, &g)) != NULL) {
+        st = sv_mcp_bearer(x, tok);
+        sv_set(r, sv_ok2xx(st) ? HC_SUCCESS : HC_FAILURE,
                "initialize with a valid token: HTTP %ld", st);
     }
     sv_grant_free(&g);
@@ -1462,7 +1467,7 @@ static void p_mcp_invalid(struct sv_ctx *x, struct hc_result *r)
     const char *how = "";
 
     memset(&g, 0, sizeof(g));
-    if (!need_mcp(x, r)) {
+    if (!sv_need_mcp(x, r)) {
         return;
     }
     st1 = mcp_status(x, "Bearer authcheck-unknown-token", NULL);
@@ -1470,10 +1475,10 @@ static void p_mcp_invalid(struct sv_ctx *x, struct hc_result *r)
     if (x->md != NULL && sv_endpoint(x, "revocation_endpoint") != NULL &&
         (c = sv_client_pub(x)) != NULL && grant(x, r, c, NULL, &g) &&
         revoke(x, r, c, g.access, "access_token", &rv)) {
-        st3 = mcp_bearer(x, g.access);
+        st3 = sv_mcp_bearer(x, g.access);
         how = ", revoked token ";
     }
-    if (st1 != 401 || (st2 != 401 && st2 != 400) || ok2xx(st3)) {
+    if (st1 != 401 || (st2 != 401 && st2 != 400) || sv_ok2xx(st3)) {
         sv_set(r, HC_FAILURE,
                "unknown token: HTTP %ld, malformed: HTTP %ld%s%.0ld (each "
                "must be refused with 401, malformed also 400)",
@@ -1495,17 +1500,17 @@ static void p_mcp_query(struct sv_ctx *x, struct hc_result *r)
     char *q = NULL;
     long st;
 
-    if (!need_mcp(x, r) || (tok = mcp_token(x, r, &g)) == NULL) {
+    if (!sv_need_mcp(x, r) || (tok = sv_mcp_token(x, r, &g)) == NULL) {
         sv_grant_free(&g);
         return;
     }
-    if (!ok2xx(mcp_bearer(x, tok))) {
+    if (!sv_ok2xx(sv_mcp_bearer(x, tok))) {
         sv_set(r, HC_SKIPPED,
                "the token is not accepted in the header "
                "either (mcp-accepts-valid-token)");
     } else if ((q = sv_form("access_token", tok, NULL)) != NULL) {
         st = mcp_status(x, NULL, q);
-        sv_set(r, ok2xx(st) ? HC_FAILURE : HC_SUCCESS,
+        sv_set(r, sv_ok2xx(st) ? HC_FAILURE : HC_SUCCESS,
                "a valid token in the query string: HTTP %ld", st);
     }
     free(q);
@@ -1522,7 +1527,7 @@ static void p_mcp_audience(struct sv_ctx *x, struct hc_result *r)
     char *form = NULL;
     long st;
 
-    if (!need_mcp(x, r)) {
+    if (!sv_need_mcp(x, r)) {
         return;
     }
     if (x->o->other_resource == NULL) {
@@ -1531,7 +1536,7 @@ static void p_mcp_audience(struct sv_ctx *x, struct hc_result *r)
                "the authorization server issues tokens for");
         return;
     }
-    if ((c = need_pub(x, r)) == NULL || !get_code(x, r, c, &ao, &a)) {
+    if ((c = sv_need_pub(x, r)) == NULL || !sv_get_code(x, r, c, &ao, &a)) {
         goto out;
     }
     form = sv_code_form(x, c, a.code, a.verifier, NULL, x->o->other_resource);
@@ -1540,12 +1545,12 @@ static void p_mcp_audience(struct sv_ctx *x, struct hc_result *r)
     }
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
         sv_set(r, HC_SKIPPED, "no token for %s: HTTP %ld %s",
-               x->o->other_resource, resp.status, err_code(doc));
+               x->o->other_resource, resp.status, sv_err_code(doc));
         goto out;
     }
     sv_secret(x, ac_json_str(doc, "access_token"));
     sv_secret(x, ac_json_str(doc, "refresh_token"));
-    st = mcp_bearer(x, ac_json_str(doc, "access_token"));
+    st = sv_mcp_bearer(x, ac_json_str(doc, "access_token"));
     sv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE, "a token for %s: HTTP %ld%s",
            x->o->other_resource, st, st == 401 ? "" : ", not 401");
 out:
@@ -1577,7 +1582,7 @@ static char *mcp_session(struct sv_ctx *x, const char *auth, bool *ok)
     char why[WHY], *sid = NULL;
 
     *ok = sv_mcp_call(x, auth, NULL, &resp, why, sizeof(why)) &&
-          ok2xx(resp.status);
+          sv_ok2xx(resp.status);
     if (*ok && ac_http_header_get(&resp, "Mcp-Session-Id") != NULL) {
         sid = strdup(ac_http_header_get(&resp, "Mcp-Session-Id"));
     }
@@ -1658,7 +1663,7 @@ static void p_mcp_scope(struct sv_ctx *x, struct hc_result *r)
     size_t i;
     bool ok;
 
-    if (!need_mcp(x, r) || (tok = mcp_token(x, r, &g)) == NULL ||
+    if (!sv_need_mcp(x, r) || (tok = sv_mcp_token(x, r, &g)) == NULL ||
         asprintf(&auth, "Bearer %s", tok) < 0) {
         goto out;
     }
@@ -1799,6 +1804,39 @@ static const struct hc_check REGISTRY[] = {
     ROW("mcp-rejects-wrong-audience", HC_MUST,
         MCP_AUTH "#token-audience-binding-and-validation",
         "The MCP server refuses a token issued for another resource."),
+    ROW("mcp-dpop-bearer-rejected", HC_MUST, RFC(9449, "7.2"),
+        "A DPoP-bound token presented as Bearer is refused (when the PRM "
+        "advertises DPoP)."),
+    ROW("mcp-dpop-ath-required", HC_MUST, RFC(9449, "4.3"),
+        "A DPoP proof without ath (the access token hash) is refused."),
+    ROW("mcp-dpop-valid-proof", HC_MUST, RFC(9449, "7.1"),
+        "A DPoP-bound token with a valid proof (ath; the MCP profile's "
+        "content_digest) is accepted."),
+    ROW("as-cimd-fetch", HC_SHOULD, CIMD "#client-id-metadata-documents",
+        "A URL client_id: the AS fetches the document (served by the "
+        "harness on 127.0.0.1), issues a code and tokens (when "
+        "advertised)."),
+    ROW("as-cimd-client-id-mismatch", HC_MUST,
+        CIMD "#client-id-metadata-documents",
+        "A document whose client_id is not its URL gets no code."),
+    ROW("as-cimd-ssrf", HC_SHOULD,
+        "https://modelcontextprotocol.io/specification/draft/basic/"
+        "authorization/security-considerations"
+        "#client-id-metadata-document-security",
+        "Documents behind a redirect are refused, not followed; a remote "
+        "AS refuses loopback client_id URLs."),
+    ROW("as-client-credentials", HC_MUST, CC "#client-credentials-flow",
+        "client_credentials with a confidential client issues an access "
+        "token (when advertised)."),
+    ROW("as-client-credentials-auth", HC_MUST, RFC(6749, "5.2"),
+        "client_credentials with a wrong secret: invalid_client; with "
+        "Basic, 401 and WWW-Authenticate."),
+    ROW("as-client-credentials-no-refresh", HC_SHOULD, OAUTH21 "#section-4.2.2",
+        "A client_credentials response carries no refresh token."),
+    /* Last: in the tests it moves the mock's clock (advance_clock). */
+    ROW("mcp-rejects-expired-token", HC_MUST, MCP_AUTH "#token-handling",
+        "The MCP server refuses an expired access token with 401 "
+        "(--expired-token, or a short-lived one waited out)."),
 };
 
 static const sv_probe_fn PROBES[] = {
@@ -1837,6 +1875,16 @@ static const sv_probe_fn PROBES[] = {
     p_mcp_query,
     p_mcp_scope,
     p_mcp_audience,
+    sv_p_dpop_bearer,
+    sv_p_dpop_ath,
+    sv_p_dpop_valid,
+    sv_p_cimd_fetch,
+    sv_p_cimd_mismatch,
+    sv_p_cimd_ssrf,
+    sv_p_cc_grant,
+    sv_p_cc_auth,
+    sv_p_cc_no_refresh,
+    sv_p_mcp_expired,
 };
 
 _Static_assert(sizeof REGISTRY / sizeof REGISTRY[0] ==

@@ -45,9 +45,16 @@ static void server_usage(FILE *f)
         "                       (default http://127.0.0.1:33418/callback)\n"
         "  --auto-consent       submit a consent page's first form with its\n"
         "                       default (first) submit button\n"
-        "  --login CMD          run `CMD 'AUTH_URL'`; it must drive the\n"
-        "                       login and print the final redirect URL\n"
-        "                       (to the redirect URI) on stdout\n"
+        "  --login CMD          run `CMD AUTH_URL`; it must drive the\n"
+        "                       login to the redirect, which authcheck\n"
+        "                       catches on its own listener (redirect URI\n"
+        "                       http://127.0.0.1:PORT/callback, ephemeral\n"
+        "                       unless --redirect-uri names the port)\n"
+        "  --login-timeout N    seconds the login may take (default 120)\n"
+        "  --expired-token T    an expired access token for the MCP server\n"
+        "                       (mcp-rejects-expired-token)\n"
+        "  --wait-expiry N      wait up to N s for a short-lived token to\n"
+        "                       expire instead (default 0: no waiting)\n"
         "  --token TOKEN        a valid access token for the MCP checks\n"
         "                       (visible in ps: prefer --token-file)\n"
         "  --token-file FILE    the same, read from FILE (first line)\n"
@@ -142,6 +149,19 @@ static bool option(struct cli *c, int ch)
     case 't':
         c->o.token = optarg;
         return true;
+    case 'E':
+        c->o.expired_token = optarg;
+        return true;
+    case 'W':
+    case 'O': {
+        long v = strtol(optarg, &end, 10);
+        if (end == optarg || *end != '\0' || v < 0 || v > 86400) {
+            fprintf(stderr, "authcheck server: bad number %s\n", optarg);
+            return false;
+        }
+        *(ch == 'W' ? &c->o.wait_expiry : &c->o.login_timeout) = (int)v;
+        return true;
+    }
     case 'T':
         return read_token(c, optarg);
     case 's':
@@ -190,6 +210,9 @@ static int parse(int argc, char **argv, struct cli *c)
         {"redirect-uri", required_argument, NULL, 'R'},
         {"auto-consent", no_argument, NULL, 'A'},
         {"login", required_argument, NULL, 'L'},
+        {"login-timeout", required_argument, NULL, 'O'},
+        {"expired-token", required_argument, NULL, 'E'},
+        {"wait-expiry", required_argument, NULL, 'W'},
         {"token", required_argument, NULL, 't'},
         {"token-file", required_argument, NULL, 'T'},
         {"scope", required_argument, NULL, 's'},

@@ -17,6 +17,24 @@
 /* At most this many requests per check (the brief: bounded). */
 #define SV_MAX_REQUESTS 40
 
+/* The harness's loopback listener (server_listen.c): 127.0.0.1, `port`
+ * 0 for an ephemeral one. It serves JSON documents and redirects at
+ * given paths, answers anything else with a small page, and remembers
+ * per path how many requests came and the first one's URL. */
+struct sv_listener;
+bool sv_listen_start(int port, struct sv_listener **out, char *why,
+                     size_t whylen);
+int sv_listen_port(const struct sv_listener *l);
+bool sv_listen_doc(struct sv_listener *l, const char *path, const char *json);
+bool sv_listen_redirect(struct sv_listener *l, const char *path,
+                        const char *location);
+int sv_listen_hits(struct sv_listener *l, const char *path);
+/* The first request to `path` as an absolute URL with its query, a new
+ * string, or NULL. */
+char *sv_listen_first(struct sv_listener *l, const char *path);
+void sv_listen_forget(struct sv_listener *l, const char *path);
+void sv_listen_stop(struct sv_listener *l);
+
 struct sv_client {
     bool tried;
     char *id;
@@ -42,6 +60,7 @@ struct sv_authz {
 struct sv_grant {
     bool ok;
     char *access, *refresh, *scope;
+    long expires_in; /* 0: not given */
     char why[256];
 };
 
@@ -72,7 +91,15 @@ struct sv_ctx {
     char *redirect_uri; /* the client's loopback callback */
     char *alt_redirect; /* a second registered https one */
     struct sv_client pub, conf, other;
+    struct sv_client cc;          /* client_credentials client */
+    struct sv_listener *listener; /* --login, CIMD documents; NULL */
+    char *cimd_base;              /* where our CIMD documents are */
+    const char *extra_hdr;        /* one more header for sv_post_as (DPoP) */
 };
+
+/* The loopback listener, started on first use (ephemeral port). NULL
+ * with why. */
+struct sv_listener *sv_listener(struct sv_ctx *x, char *why, size_t whylen);
 
 /* One HTTP request within the current check: only to allowed origins,
  * bounded, rate-limited, recorded. `form` non-NULL posts it
@@ -165,6 +192,35 @@ char *sv_form(const char *name, ...);
 /* Probe type and the probes' table (server_checks.c). */
 typedef void (*sv_probe_fn)(struct sv_ctx *x, struct hc_result *r);
 sv_probe_fn sv_probe(size_t i);
+
+/* Probe helpers shared by server_checks.c and server_ext.c: r is set
+ * (SKIPPED with the reason, or FAILURE) when they return false/NULL. */
+bool sv_need_md(struct sv_ctx *x, struct hc_result *r);
+struct sv_client *sv_need_pub(struct sv_ctx *x, struct hc_result *r);
+bool sv_need_mcp(struct sv_ctx *x, struct hc_result *r);
+bool sv_get_code(struct sv_ctx *x, struct hc_result *r,
+                 const struct sv_client *c, const struct sv_authz_opts *ao,
+                 struct sv_authz *a);
+/* A valid access token for the MCP server (--token or a fresh grant into
+ * g); borrowed. */
+const char *sv_mcp_token(struct sv_ctx *x, struct hc_result *r,
+                         struct sv_grant *g);
+/* The status of an MCP initialize with "Bearer token" (0: no answer). */
+long sv_mcp_bearer(struct sv_ctx *x, const char *token);
+const char *sv_err_code(const json_t *doc);
+bool sv_ok2xx(long st);
+
+/* The probes of server_ext.c: expiry, DPoP, CIMD, client credentials. */
+void sv_p_mcp_expired(struct sv_ctx *x, struct hc_result *r);
+void sv_p_dpop_bearer(struct sv_ctx *x, struct hc_result *r);
+void sv_p_dpop_ath(struct sv_ctx *x, struct hc_result *r);
+void sv_p_dpop_valid(struct sv_ctx *x, struct hc_result *r);
+void sv_p_cimd_fetch(struct sv_ctx *x, struct hc_result *r);
+void sv_p_cimd_mismatch(struct sv_ctx *x, struct hc_result *r);
+void sv_p_cimd_ssrf(struct sv_ctx *x, struct hc_result *r);
+void sv_p_cc_grant(struct sv_ctx *x, struct hc_result *r);
+void sv_p_cc_auth(struct sv_ctx *x, struct hc_result *r);
+void sv_p_cc_no_refresh(struct sv_ctx *x, struct hc_result *r);
 
 /* Set a result: status and printf message. */
 void sv_set(struct hc_result *r, enum hc_status s, const char *fmt, ...)

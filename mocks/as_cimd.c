@@ -2,6 +2,7 @@
  * cached as a client. The fetch runs with the world lock released, so a
  * document served by another server of the same world (whose handler
  * takes the lock) answers instead of stalling until the timeout. */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include "common/err.h"
 #include "common/httpc.h"
 #include "common/json.h"
+#include "common/url.h"
 #include "mocks/as_int.h"
+#include "mocks/defects.h"
 #include "mocks/world_int.h"
 
 static bool is_url_id(const char *id)
@@ -22,12 +25,13 @@ static bool is_url_id(const char *id)
 /* Validate a fetched client metadata document for `url`; NULL when good.
  * Defaults as for DCR, but the method defaults to "none" and must not use
  * a shared secret (there is no one to issue it). */
-static const char *cimd_verdict(json_t *doc, const char *url)
+static const char *cimd_verdict(json_t *doc, const char *url, unsigned defects)
 {
     const char *m;
 
     if (ac_json_str(doc, "client_id") == NULL ||
-        strcmp(ac_json_str(doc, "client_id"), url) != 0) {
+        (strcmp(ac_json_str(doc, "client_id"), url) != 0 &&
+         !(defects & MO_DEF_CIMD_ID_UNCHECKED))) {
         return "client_id must equal the document URL";
     }
     if (mo_as_check_redirect_uris(json_object_get(doc, "redirect_uris")) !=
@@ -53,11 +57,48 @@ static const char *cimd_verdict(json_t *doc, const char *url)
     return NULL;
 }
 
-/* GET `url` and validate it as the client metadata document of `url`.
- * Called with the world lock RELEASED: it touches nothing of the AS but
- * immutable configuration (as->id for the log). A new reference, or NULL
- * when the fetch failed or the document is invalid (logged). */
-static json_t *cimd_fetch_unlocked(const struct mo_as *as, const char *url)
+/* Is `host` an IP literal of a special-use range (RFC 6890) other than
+ * loopback? The mock always runs on loopback, where fetching a loopback
+ * document is allowed (the CIMD draft's exception for an authorization
+ * server on the same loopback interface); 0.0.0.0, private, link-local
+ * (cloud metadata) and documentation ranges are refused (SSRF). */
+static bool special_use(const char *host)
+{
+    static const unsigned char lo[16] = {[15] = 1};
+    unsigned char a[16];
+
+    if (inet_pton(AF_INET6, host, a) == 1) {
+        return memcmp(a, lo, 16) != 0; /* ::, fc00::/7, mapped v4, ... */
+    }
+    if (inet_pton(AF_INET, host, a) != 1) {
+        return false; /* a name */
+    }
+    return a[0] == 0 || a[0] == 10 || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+           (a[0] == 169 && a[1] == 254) ||
+           (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 0) ||
+           (a[0] == 192 && a[1] == 168) ||
+           (a[0] == 198 && (a[1] & 0xfe) == 18) ||
+           (a[0] == 198 && a[1] == 51 && a[2] == 100) ||
+           (a[0] == 203 && a[1] == 0 && a[2] == 113) || a[0] >= 224;
+}
+
+static bool url_special_use(const char *url)
+{
+    struct ac_url u;
+    bool bad;
+
+    if (!ac_url_parse(url, &u, NULL)) {
+        return true;
+    }
+    bad = special_use(u.host);
+    ac_url_free(&u);
+    return bad;
+}
+
+/* One GET of the document. The draft (-01 §4) forbids following
+ * redirects; defect profile cimd-ssrf follows one. */
+static bool cimd_get(const struct mo_as *as, const char *url,
+                     struct ac_http_response *rs)
 {
     struct ac_http_request rq = {
         .url = url,
@@ -65,15 +106,46 @@ static json_t *cimd_fetch_unlocked(const struct mo_as *as, const char *url)
         .timeout_ms = 2000,
         .max_body = 64 * 1024,
     };
+    struct ac_err err;
+    const char *loc;
+    char *next;
+    bool ok;
+
+    memset(rs, 0, sizeof(*rs));
+    ok = ac_http_do(&rq, rs, &err);
+    if (ok && (as->defects & MO_DEF_CIMD_SSRF) && rs->status >= 300 &&
+        rs->status < 400 && (loc = ac_http_header_get(rs, "Location")) &&
+        (next = ac_url_resolve(url, loc, NULL)) != NULL) {
+        ac_http_response_free(rs);
+        rq.url = next;
+        ok = ac_http_do(&rq, rs, &err);
+        free(next);
+    }
+    return ok;
+}
+
+/* GET `url` and validate it as the client metadata document of `url`.
+ * Called with the world lock RELEASED: it touches nothing of the AS but
+ * immutable configuration (as->id, as->defects). A new reference, or
+ * NULL when the fetch failed or the document is invalid (logged). */
+static json_t *cimd_fetch_unlocked(const struct mo_as *as, const char *url)
+{
     struct ac_http_response rs;
     struct ac_err err;
     json_t *doc = NULL;
     const char *why = "fetch failed";
 
     memset(&rs, 0, sizeof(rs));
-    if (ac_http_do(&rq, &rs, &err) && rs.status == 200 &&
-        (doc = ac_json_parse_object(rs.body, rs.body_len, &err)) != NULL &&
-        (why = cimd_verdict(doc, url)) != NULL) {
+    if (url_special_use(url) && !(as->defects & MO_DEF_CIMD_SSRF)) {
+        why = "special-use address (SSRF)";
+    } else if (cimd_get(as, url, &rs) && rs.status == 200 &&
+               (doc = ac_json_parse_object(rs.body, rs.body_len, &err)) !=
+                   NULL &&
+               (why = cimd_verdict(doc, url, as->defects)) != NULL) {
+        json_decref(doc);
+        doc = NULL;
+    } else if (doc != NULL && (as->defects & MO_DEF_CIMD_BROKEN)) {
+        why = "defect profile cimd-broken";
         json_decref(doc);
         doc = NULL;
     }
@@ -105,7 +177,7 @@ static struct client *cimd_builtin(struct mo_as *as, const char *id)
         "http://localhost:3000/callback", "http://127.0.0.1:3000/callback",
         "grant_types", "authorization_code", "refresh_token", "response_types",
         "code", "token_endpoint_auth_method", "none");
-    const char *why = doc != NULL ? cimd_verdict(doc, id) : "out of memory";
+    const char *why = doc != NULL ? cimd_verdict(doc, id, 0) : "out of memory";
 
     if (why != NULL) {
         ac_log(AC_LOG_ERROR, "%s: built-in client metadata: %s", as->id, why);

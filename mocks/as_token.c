@@ -406,11 +406,13 @@ static bool grant_client_credentials(struct mo_as *as, const struct client *c,
     }
     if (!issue_pair(as, c->id, resource != NULL ? resource : as->sh->resource,
                     scope != NULL ? scope : "", "",
-                    mo_tokens_new_grant(&as->sh->tokens), false, &access,
+                    mo_tokens_new_grant(&as->sh->tokens),
+                    (as->defects & MO_DEF_CC_REFRESH) != 0, &access,
                     &refresh)) {
         return false;
     }
-    return token_success(as, rep, access, NULL);
+    /* OAuth 2.1 §4.2.2: no refresh token (defect cc-refresh-issued). */
+    return token_success(as, rep, access, refresh);
 }
 
 bool mo_as_handle_token(void *ctx, const struct mo_req *req,

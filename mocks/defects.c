@@ -129,6 +129,37 @@ static const struct defect DEFECTS[] = {
      MO_DEF_MCP_ANY_AUDIENCE, NULL, NULL},
     {"mcp-query-token", "the MCP server accepts ?access_token=",
      MO_DEF_MCP_QUERY_TOKEN, NULL, NULL},
+    {"mcp-accepts-expired", "the MCP server accepts expired tokens",
+     MO_DEF_MCP_ACCEPT_EXPIRED, NULL, NULL},
+    {"dpop-bearer-accepted",
+     "the MCP server accepts a DPoP-bound token presented as Bearer",
+     MO_DEF_DPOP_BEARER_OK, NULL, NULL},
+    {"dpop-ath-unchecked",
+     "the MCP server accepts a DPoP proof without ath (access token hash)",
+     MO_DEF_DPOP_ATH_UNCHECKED, NULL, NULL},
+    {"dpop-rejects-all", "the MCP server rejects every DPoP presentation", 0,
+     R("{\"match\": {\"endpoint\": \"mcp\", \"header\": {\"Authorization\": "
+       "\"DPoP *\"}}, \"do\": {\"respond\": {\"status\": 401, \"headers\": "
+       "{\"WWW-Authenticate\": \"DPoP error=\\\"invalid_token\\\"\"}, "
+       "\"body\": \"\"}}}"),
+     NULL},
+    {"cimd-broken",
+     "the AS fetches a client ID metadata document but refuses a valid one",
+     MO_DEF_CIMD_BROKEN, NULL, NULL},
+    {"cimd-id-unchecked",
+     "the AS accepts a metadata document whose client_id is not its URL",
+     MO_DEF_CIMD_ID_UNCHECKED, NULL, NULL},
+    {"cimd-ssrf",
+     "the AS follows redirects and fetches special-use addresses for "
+     "client ID metadata documents",
+     MO_DEF_CIMD_SSRF, NULL, NULL},
+    {"cc-broken", "the client_credentials grant is refused", 0,
+     R("{\"match\": {\"endpoint\": \"token\", \"form\": {\"grant_type\": "
+       "\"client_credentials\"}}, \"do\": {\"respond\": {\"status\": 400, "
+       "\"body\": {\"error\": \"unsupported_grant_type\"}}}}"),
+     NULL},
+    {"cc-refresh-issued", "client_credentials responses carry a refresh token",
+     MO_DEF_CC_REFRESH, NULL, NULL},
 };
 
 #define NDEFECTS (sizeof DEFECTS / sizeof DEFECTS[0])

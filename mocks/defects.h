@@ -38,6 +38,15 @@ enum mo_defect_flag {
     MO_DEF_MCP_ANY_AUDIENCE = 1u << 12,   /* tokens for any resource */
     MO_DEF_MCP_QUERY_TOKEN = 1u << 13,    /* ?access_token= accepted */
     MO_DEF_MCP_IGNORE_REVOKED = 1u << 14, /* revoked tokens accepted */
+    MO_DEF_MCP_ACCEPT_EXPIRED = 1u << 15, /* expired tokens accepted */
+    MO_DEF_DPOP_BEARER_OK = 1u << 16,     /* DPoP-bound token as Bearer */
+    MO_DEF_DPOP_ATH_UNCHECKED = 1u << 17, /* proof without ath accepted */
+    MO_DEF_CIMD_BROKEN = 1u << 18,        /* fetched documents refused */
+    MO_DEF_CIMD_ID_UNCHECKED = 1u << 19,  /* document client_id unchecked */
+    MO_DEF_CIMD_SSRF = 1u << 20,          /* redirects followed, special-use
+                                             addresses fetched */
+    MO_DEF_CC_REFRESH = 1u << 21,         /* client_credentials issues a
+                                             refresh token */
 };
 
 /* The flags a server configuration object carries in its "defects" array

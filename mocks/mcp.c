@@ -149,6 +149,9 @@ static bool token_usable(const struct mo_mcp *m, const struct mo_token *t)
     if (m->defects & MO_DEF_MCP_IGNORE_REVOKED) {
         return t->expires_at == 0 || now < t->expires_at;
     }
+    if (m->defects & MO_DEF_MCP_ACCEPT_EXPIRED) {
+        return mo_token_active(t, 0); /* defect profile mcp-accepts-expired */
+    }
     return mo_token_active(t, now);
 }
 
@@ -249,7 +252,7 @@ static struct mo_token *dpop_token(struct mo_mcp *m, const char *tok,
 
     *ok = mo_transcript_add_secret(m->sh->transcript, tok);
     t = mo_tokens_find(&m->sh->tokens, tok, MO_TOKEN_ACCESS);
-    if (t == NULL || !mo_token_active(t, mo_now(m->sh)) ||
+    if (t == NULL || !token_usable(m, t) ||
         strcmp(t->resource, m->resource) != 0 ||
         !issuer_trusted(m, t->issuer) || t->jkt == NULL) {
         mo_emit(m->sh, "rs.rejected", m->id, tok,
@@ -275,8 +278,10 @@ static bool check_dpop_scheme(struct mo_mcp *m, const struct mo_req *req,
     if (t == NULL) {
         return ok;
     }
-    switch (mo_dpop_check(&m->dpop, req, tok, m->dpop.content_digest,
-                          mo_now(m->sh), &jkt, why, sizeof why)) {
+    /* Defect profile dpop-ath-unchecked: no access token, no ath check. */
+    switch (mo_dpop_check(
+        &m->dpop, req, (m->defects & MO_DEF_DPOP_ATH_UNCHECKED) ? NULL : tok,
+        m->dpop.content_digest, mo_now(m->sh), &jkt, why, sizeof why)) {
     case MO_DPOP_OK:
         if (strcmp(jkt, t->jkt) == 0) {
             *out = t;
@@ -334,7 +339,8 @@ static bool check_access(struct mo_mcp *m, const struct mo_req *req,
         /* Offer DPoP next to the Bearer challenge (RFC 9449 §7.1). */
         return rep->status != 401 || dpop_challenge(m, rep, NULL, NULL);
     }
-    if ((*out)->jkt != NULL || m->dpop.required) {
+    if (((*out)->jkt != NULL && !(m->defects & MO_DEF_DPOP_BEARER_OK)) ||
+        m->dpop.required) {
         bool bound = (*out)->jkt != NULL;
 
         mo_emit(m->sh, "rs.rejected", m->id, (*out)->value, (*out)->client_id);
@@ -1081,6 +1087,14 @@ static bool handle_prm(void *ctx, const struct mo_req *req,
     (void)req;
     if (ok && m->scopes != NULL) {
         ok = json_object_set(doc, "scopes_supported", m->scopes) == 0;
+    }
+    if (ok && m->dpop.on) {
+        /* RFC 9728 §2: the resource's DPoP algorithms and whether it
+         * only accepts DPoP-bound tokens. */
+        ok = json_object_set_new(doc, "dpop_signing_alg_values_supported",
+                                 mo_dpop_algs_json(&m->dpop)) == 0 &&
+             json_object_set_new(doc, "dpop_bound_access_tokens_required",
+                                 json_boolean(m->dpop.required)) == 0;
     }
     ok = ok && mo_reply_json(rep, 200, doc);
     json_decref(doc);

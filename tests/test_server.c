@@ -64,17 +64,31 @@ static const struct {
     {"mcp-query-token", "mcp-rejects-query-token"},
     {"mcp-any-audience", "mcp-rejects-wrong-audience"},
     {"scope-challenge-no-scope", "mcp-insufficient-scope"},
+    {"mcp-accepts-expired", "mcp-rejects-expired-token"},
+    {"dpop-bearer-accepted", "mcp-dpop-bearer-rejected"},
+    {"dpop-ath-unchecked", "mcp-dpop-ath-required"},
+    {"dpop-rejects-all", "mcp-dpop-valid-proof"},
+    {"cimd-broken", "as-cimd-fetch"},
+    {"cimd-id-unchecked", "as-cimd-client-id-mismatch"},
+    {"cimd-ssrf", "as-cimd-ssrf"},
+    {"cc-broken", "as-client-credentials"},
+    {"client-auth-no-challenge", "as-client-credentials-auth"},
+    {"cc-refresh-issued", "as-client-credentials-no-refresh"},
 };
 #define NMATRIX (sizeof MATRIX / sizeof MATRIX[0])
 
 /* The world every run starts from: one AS with two scopes (for the
- * scope-widening check) and a second MCP server whose resource the AS
- * also serves (for the wrong-audience check). */
+ * scope-widening check), DCR and client ID metadata documents, DPoP at
+ * the AS and the MCP server (optional: Bearer tokens still work), and a
+ * second MCP server whose resource the AS also serves (for the
+ * wrong-audience check). */
 static const char BASE[] =
     "{\"id\": \"server/strict\", \"authorization_servers\": [{\"id\": "
-    "\"as\", \"scopes_supported\": [\"mcp:tools\", \"mcp:admin\"]}], "
-    "\"mcp_server\": {\"path\": \"/mcp\", \"tools\": [{\"name\": "
-    "\"echo\"}, {\"name\": \"admin\", \"scope\": \"mcp:admin\"}]}, "
+    "\"as\", \"scopes_supported\": [\"mcp:tools\", \"mcp:admin\"], "
+    "\"registration\": [\"dcr\", \"cimd\"], \"dpop\": {}}], "
+    "\"mcp_server\": {\"path\": \"/mcp\", \"dpop\": {}, \"tools\": "
+    "[{\"name\": \"echo\"}, {\"name\": \"admin\", \"scope\": "
+    "\"mcp:admin\"}]}, "
     "\"mcp_servers_extra\": "
     "[{\"id\": \"mcp2\", \"path\": \"/mcp2\"}]}";
 
@@ -85,6 +99,30 @@ struct login {
     bool auto_consent;
     const char *login_cmd;
 };
+
+/* hsv_options.advance_clock: the mocks' control API moves the world's
+ * clock (mcp-rejects-expired-token without waiting). */
+static bool advance(void *ctx, long seconds)
+{
+    struct mo_world *w = ctx;
+    char url[512], body[64];
+    struct ac_http_request rq = {0};
+    struct ac_http_response rs;
+    struct ac_err err;
+    const char *h[] = {"Content-Type: application/json", NULL};
+    bool ok;
+
+    snprintf(url, sizeof(url), "%s/clock", mo_world_control_url(w));
+    snprintf(body, sizeof(body), "{\"advance\": %ld}", seconds);
+    rq.method = "POST";
+    rq.url = url;
+    rq.headers = h;
+    rq.body = body;
+    rq.timeout_ms = 5000;
+    ok = ac_http_do(&rq, &rs, &err) && rs.status == 200;
+    ac_http_response_free(&rs);
+    return ok;
+}
 
 /* Run the server checks (`glob`, NULL: all) against the mocks with
  * `defect` (NULL: strict). A new results document. */
@@ -112,6 +150,8 @@ static json_t *run_login(const char *defect, const char *glob,
     other = ac_url_canonical_resource(mo_world_mcp_url_by_id(w, "mcp2"));
     o.mcp_url = mo_world_mcp_url(w);
     o.other_resource = other;
+    o.advance_clock = advance;
+    o.advance_ctx = w;
     o.checks = glob ? globs : NULL;
     o.verbosity = -2;
     if (!hsv_run(&o, &results, secrets, &err)) {
@@ -281,6 +321,8 @@ static void test_getting_past_consent(void **state)
     static const struct login autoc = {true, true, NULL};
     static const struct login cmd = {
         false, false, "curl -s -o /dev/null -w '%{redirect_url}\\n'"};
+    static const struct login follow = {false, false,
+                                        "curl -s -L -o /dev/null"};
     const char *id = "authorization-code-grant";
     json_t *r;
     const json_t *c;
@@ -296,6 +338,10 @@ static void test_getting_past_consent(void **state)
     assert_string_equal(status_of(check_of(r, id)), "SUCCESS");
     json_decref(r);
     r = run_login(NULL, id, &cmd);
+    assert_string_equal(status_of(check_of(r, id)), "SUCCESS");
+    json_decref(r);
+    /* A command that follows the redirect to the harness's listener. */
+    r = run_login(NULL, id, &follow);
     assert_string_equal(status_of(check_of(r, id)), "SUCCESS");
     json_decref(r);
 }
