@@ -24,7 +24,8 @@ run() {
     MCP_PORT=$mport MCP_AUTH_PORT=$aport "$NODE" "$EX" "$@" >/dev/null 2>&1 &
     pid=$!
     i=0
-    while ! listening "$aport" && [ $i -lt 50 ]; do
+    # Both: the demo AS comes up first, the MCP server a moment later.
+    while ! { listening "$aport" && listening "$mport"; } && [ $i -lt 100 ]; do
         sleep 0.2
         i=$((i + 1))
     done
