@@ -34,7 +34,7 @@
 
 #define DEFAULT_REDIRECT "http://127.0.0.1:33418/callback"
 #define ALT_REDIRECT "https://client.authcheck.example/cb"
-#define MAX_HOPS 6
+#define MAX_HOPS 12
 
 void sv_set(struct hc_result *r, enum hc_status s, const char *fmt, ...)
 {
@@ -622,7 +622,75 @@ static bool same_target(const char *loc, const char *base)
 /* --auto-consent: the first form of the page, its hidden and named
  * submit inputs (the first submit button: the default action), as a GET
  * or POST. A new URL (GET) or NULL; *post_body set for POST. */
-static char *consent_form(const char *page, const char *base, char **body);
+static char *consent_form(const struct hsv_options *o, const char *page,
+                          const char *base, char **body);
+
+/* The follower's cookie jar: "a=1; b=2" from the Set-Cookie headers of
+ * the AS's own answers (name=value only; attributes ignored: every
+ * request goes to the AS's allowed origins anyway). Login and consent
+ * pages keep their state there. */
+static void keep_cookies(const struct ac_http_response *r, char **jar)
+{
+    const char *lines[16];
+    size_t n = ac_http_header_all(r, "Set-Cookie", lines, 16);
+
+    for (size_t i = 0; i < n; i++) {
+        size_t kv = strcspn(lines[i], ";"), name = strcspn(lines[i], "=");
+        char *next = NULL;
+        const char *p = *jar;
+        if (name >= kv) {
+            continue;
+        }
+        /* Drop an older value of the same name, append the new one. */
+        while (p != NULL && *p != '\0') {
+            size_t seg = strcspn(p, ";");
+            if (!(seg > name && strncmp(p, lines[i], name + 1) == 0)) {
+                char *t = NULL;
+                if (asprintf(&t, "%s%s%.*s", next ? next : "", next ? "; " : "",
+                             (int)seg, p) >= 0) {
+                    free(next);
+                    next = t;
+                }
+            }
+            p += seg;
+            p += strspn(p, "; ");
+        }
+        {
+            char *t = NULL;
+            if (asprintf(&t, "%s%s%.*s", next ? next : "", next ? "; " : "",
+                         (int)kv, lines[i]) >= 0) {
+                free(next);
+                next = t;
+            }
+        }
+        free(*jar);
+        *jar = next;
+    }
+}
+
+/* Where the page's first password input is, or NULL. */
+static const char *password_field(const char *page)
+{
+    static const char *const forms[] = {"type=\"password\"", "type='password'",
+                                        "type=password", NULL};
+    const char *best = NULL;
+
+    for (size_t i = 0; page != NULL && forms[i] != NULL; i++) {
+        const char *p = strcasestr(page, forms[i]);
+        best = p != NULL && (best == NULL || p < best) ? p : best;
+    }
+    return best;
+}
+
+/* A page the follower can submit: --auto-consent, or a login form when
+ * --username/--password are given. */
+static bool submittable(const struct hsv_options *o, const char *body)
+{
+    bool login = password_field(body) != NULL;
+
+    return body != NULL && strstr(body, "<form") != NULL &&
+           (login ? o->username != NULL : o->auto_consent);
+}
 
 static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a);
 
@@ -630,7 +698,7 @@ void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
                   const struct sv_authz_opts *ao, struct sv_authz *a)
 {
     char *url = auth_url(x, c, ao, a);
-    char *post = NULL;
+    char *post = NULL, *jar = NULL, *cookie_hdr = NULL;
     char why[256];
 
     a->kind = AZ_NET;
@@ -647,14 +715,21 @@ void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
         struct ac_http_response r;
         const char *loc;
         char *next = NULL;
+        const char *hdrs[2] = {cookie_hdr, NULL};
 
-        if (!sv_http(x, post ? "POST" : "GET", url, NULL, post, NULL, &r, why,
+        if (!sv_http(x, post ? "POST" : "GET", url, hdrs, post, NULL, &r, why,
                      sizeof(why))) {
             snprintf(a->why, sizeof(a->why), "%s", why);
             break;
         }
         free(post);
         post = NULL;
+        keep_cookies(&r, &jar);
+        free(cookie_hdr);
+        cookie_hdr = NULL;
+        if (jar != NULL && asprintf(&cookie_hdr, "Cookie: %s", jar) < 0) {
+            cookie_hdr = NULL;
+        }
         a->status = r.status;
         loc = ac_http_header_get(&r, "Location");
         if (r.status >= 300 && r.status < 400 && loc != NULL) {
@@ -668,9 +743,13 @@ void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
                 a->location = abs != NULL ? strdup(abs) : strdup(loc);
             }
             free(abs);
-        } else if (r.status == 200 && x->o->auto_consent &&
-                   strstr(r.body, "<form") != NULL) {
-            next = consent_form(r.body, url, &post);
+        } else if (r.status == 200 && submittable(x->o, r.body)) {
+            next = consent_form(x->o, r.body, url, &post);
+        } else if (r.status == 200 && password_field(r.body) != NULL) {
+            a->kind = AZ_USER;
+            snprintf(a->why, sizeof(a->why),
+                     "the authorization endpoint shows a login form: use "
+                     "--username/--password or --login CMD");
         } else {
             a->kind = r.status == 200 ? AZ_USER : AZ_PAGE;
             snprintf(a->why, sizeof(a->why),
@@ -687,6 +766,8 @@ void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
     }
     free(url);
     free(post);
+    free(jar);
+    free(cookie_hdr);
 }
 
 /* --- token requests ------------------------------------------------------- */
@@ -882,16 +963,28 @@ static char *attr(const char *tag, const char *name)
     return NULL;
 }
 
-static char *consent_form(const char *page, const char *base, char **body)
+static char *consent_form(const struct hsv_options *o, const char *page,
+                          const char *base, char **body)
 {
+    const char *pw = o->username != NULL ? password_field(page) : NULL;
     const char *form = strstr(page, "<form");
-    const char *stop = form ? strstr(form, "</form") : NULL;
-    char *action = form ? attr(form, "action") : NULL;
-    char *method = form ? attr(form, "method") : NULL;
+    bool user_done = false;
+    const char *stop;
+    char *action, *method;
     char *url = NULL, *q = NULL;
     struct ac_form f;
     bool submit_seen = false;
 
+    /* --username/--password: the form holding the password field. */
+    for (const char *p = form; pw != NULL && p != NULL;
+         p = strstr(p + 1, "<form")) {
+        if (p < pw) {
+            form = p;
+        }
+    }
+    stop = form ? strstr(form, "</form") : NULL;
+    action = form ? attr(form, "action") : NULL;
+    method = form ? attr(form, "method") : NULL;
     ac_form_init(&f);
     for (const char *p = form; p != NULL && (stop == NULL || p < stop);
          p = strstr(p + 1, "<")) {
@@ -903,9 +996,17 @@ static char *consent_form(const char *page, const char *base, char **body)
         bool is_submit = button
                              ? (type == NULL || strcasecmp(type, "submit") == 0)
                              : type != NULL && strcasecmp(type, "submit") == 0;
+        bool text = input && (type == NULL || strcasecmp(type, "text") == 0 ||
+                              strcasecmp(type, "email") == 0);
         if (name != NULL && (!is_submit || !submit_seen) &&
             (is_submit || (type != NULL && strcasecmp(type, "hidden") == 0))) {
             ac_form_add(&f, name, value != NULL ? value : "", NULL);
+        } else if (name != NULL && o->username != NULL && text && !user_done) {
+            ac_form_add(&f, name, o->username, NULL);
+            user_done = true;
+        } else if (name != NULL && o->password != NULL && input &&
+                   type != NULL && strcasecmp(type, "password") == 0) {
+            ac_form_add(&f, name, o->password, NULL);
         }
         submit_seen = submit_seen || is_submit;
         free(type);
@@ -1290,6 +1391,7 @@ bool hsv_run(const struct hsv_options *o, json_t **results, json_t *secrets,
     x.alt_redirect = strdup(ALT_REDIRECT);
     sv_secret(&x, o->token);
     sv_secret(&x, o->expired_token);
+    sv_secret(&x, o->password);
     sv_secret(&x, o->client_secret);
     allow_origin(&x, o->mcp_url);
     allow_origin(&x, o->issuer);

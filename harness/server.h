@@ -40,9 +40,11 @@ struct hsv_options {
      * waiting (the mocks' control /clock). NULL: wait for real. */
     bool (*advance_clock)(void *ctx, long seconds);
     void *advance_ctx;
-    bool auto_consent; /* submit a simple consent form */
-    double rate;       /* max requests per second, 0 unlimited */
-    int verbosity;     /* -1 quiet, 0 normal, 1 verbose */
+    bool auto_consent;    /* submit a simple consent form */
+    const char *username; /* --username: a login form's first text field */
+    const char *password; /* --password: its password fields */
+    double rate;          /* max requests per second, 0 unlimited */
+    int verbosity;        /* -1 quiet, 0 normal, 1 verbose */
 };
 
 /* The server checks: a borrowed static table of *n entries (`fn` is NULL:

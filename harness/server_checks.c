@@ -811,11 +811,18 @@ static void p_token_response(struct sv_ctx *x, struct hc_result *r)
 static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
 {
     struct sv_client *c = sv_need_pub(x, r);
-    static const char *const cases[][2] = {
+    /* The unknown code comes with every other parameter a real
+     * redemption has (redirect_uri, resource), so the code is the only
+     * thing wrong: a server may check for missing parameters first
+     * (invalid_request) and be right. */
+    char *bogus = c ? sv_code_form(x, c, "authcheck-bogus-code",
+                                   "authcheck-bogus-verifier-0123456789"
+                                   "abcdefghijklmn",
+                                   NULL, NULL)
+                    : NULL;
+    const char *cases[][2] = {
         {"grant_type=urn%3Aauthcheck%3Aunknown", "unsupported_grant_type"},
-        {"grant_type=authorization_code&code=authcheck-bogus-code&"
-         "code_verifier=authcheck-bogus-verifier-0123456789abcdefghijklmn",
-         "invalid_grant"},
+        {bogus, "invalid_grant"},
     };
 
     for (size_t i = 0; c != NULL && i < 2; i++) {
@@ -824,6 +831,7 @@ static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
         bool ok;
         const char *ct;
         if (!token_call(x, r, c, cases[i][0], &resp, &doc)) {
+            free(bogus);
             return;
         }
         ct = ac_http_header_get(&resp, "Content-Type");
@@ -836,6 +844,7 @@ static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
         json_decref(doc);
         ac_http_response_free(&resp);
         if (!ok) {
+            free(bogus);
             return;
         }
     }
@@ -844,6 +853,7 @@ static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
                "unsupported_grant_type and invalid_grant, "
                "400 JSON");
     }
+    free(bogus);
 }
 
 static void p_client_auth(struct sv_ctx *x, struct hc_result *r)

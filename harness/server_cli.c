@@ -51,6 +51,10 @@ static void server_usage(FILE *f)
         "                       http://127.0.0.1:PORT/callback, ephemeral\n"
         "                       unless --redirect-uri names the port)\n"
         "  --login-timeout N    seconds the login may take (default 120)\n"
+        "  --username U         with --password: fill a plain login form\n"
+        "  --password P         (the first form with a password field: its\n"
+        "                       first text field and password fields;\n"
+        "                       cookies kept; no JavaScript, no captcha)\n"
         "  --expired-token T    an expired access token for the MCP server\n"
         "                       (mcp-rejects-expired-token)\n"
         "  --wait-expiry N      wait up to N s for a short-lived token to\n"
@@ -152,6 +156,12 @@ static bool option(struct cli *c, int ch)
     case 'E':
         c->o.expired_token = optarg;
         return true;
+    case 'u':
+        c->o.username = optarg;
+        return true;
+    case 'p':
+        c->o.password = optarg;
+        return true;
     case 'W':
     case 'O': {
         long v = strtol(optarg, &end, 10);
@@ -212,6 +222,8 @@ static int parse(int argc, char **argv, struct cli *c)
         {"login", required_argument, NULL, 'L'},
         {"login-timeout", required_argument, NULL, 'O'},
         {"expired-token", required_argument, NULL, 'E'},
+        {"username", required_argument, NULL, 'u'},
+        {"password", required_argument, NULL, 'p'},
         {"wait-expiry", required_argument, NULL, 'W'},
         {"token", required_argument, NULL, 't'},
         {"token-file", required_argument, NULL, 'T'},
@@ -247,6 +259,11 @@ static int parse(int argc, char **argv, struct cli *c)
     if (optind < argc) {
         fprintf(stderr, "authcheck server: unexpected argument %s\n",
                 argv[optind]);
+        return EXIT_USAGE;
+    }
+    if ((c->o.username == NULL) != (c->o.password == NULL)) {
+        fprintf(stderr, "authcheck server: --username and --password go "
+                        "together\n");
         return EXIT_USAGE;
     }
     if (!c->list && c->o.mcp_url == NULL && c->o.issuer == NULL) {
