@@ -11,6 +11,7 @@
 #include "common/url.h"
 #include "mocks/as_int.h"
 #include "mocks/httpd.h"
+#include "mocks/world_int.h"
 
 /* HTML-escape into a capped buffer. */
 static void html_escape(const char *in, char *out, size_t n)
@@ -42,7 +43,7 @@ bool mo_as_consent_page(struct mo_as *as, struct mo_reply *rep,
 {
     const char *name = ac_json_str(c->metadata, "client_name");
     struct ac_url u;
-    char ename[256], ehost[256], eiss[512], html[4096];
+    char ename[256], ehost[256], eiss[512], html[4096], cookie[128];
     char *txn = ac_random_token(16, NULL);
     bool ok;
 
@@ -65,15 +66,34 @@ bool mo_as_consent_page(struct mo_as *as, struct mo_reply *rep,
              "<p>After your decision you will be sent to "
              "<strong id=\"redirect-host\">%s</strong>.</p>"
              "<form method=\"get\" action=\"%s/consent\">"
-             "<input type=\"hidden\" name=\"txn\" value=\"%s\">"
+             "<input type=\"hidden\" name=\"txn\" value=\"%s\">%s"
              "<button name=\"decision\" value=\"approve\">Approve</button> "
              "<button name=\"decision\" value=\"deny\">Deny</button>"
              "</form></body></html>",
-             ename, ename, ehost, eiss, txn);
+             ename, ename, ehost, eiss, txn,
+             as->sh->login ? "<input type=\"text\" name=\"username\">"
+                             "<input type=\"password\" name=\"password\">"
+                           : "");
+    snprintf(cookie, sizeof(cookie), "mo_txn=%s; Path=/; HttpOnly", txn);
     free(txn);
     ok = mo_reply_html(rep, 200, html) &&
-         mo_reply_header(rep, "Cache-Control", "no-store");
+         mo_reply_header(rep, "Cache-Control", "no-store") &&
+         (!as->sh->login || mo_reply_header(rep, "Set-Cookie", cookie));
     return ok;
+}
+
+/* Login mode: a password "authcheck" and the transaction's cookie. */
+static bool logged_in(const struct mo_req *req, const struct ac_form *f,
+                      const char *txn)
+{
+    const char *pw = ac_form_get(f, "password");
+    const char *ck = mo_req_header(req, "Cookie");
+    const char *at = ck != NULL ? strstr(ck, "mo_txn=") : NULL;
+    size_t n = strlen(txn);
+
+    return pw != NULL && strcmp(pw, "authcheck") == 0 && at != NULL &&
+           strncmp(at + 7, txn, n) == 0 &&
+           (at[7 + n] == '\0' || at[7 + n] == ';');
 }
 
 /* GET /consent?txn=..&decision=approve|deny: the answer of the consent
@@ -99,6 +119,11 @@ bool mo_as_handle_consent(void *ctx, const struct mo_req *req,
                                          "consent transaction");
     }
     decision = ac_form_get(&f, "decision");
+    if (as->sh->login && !logged_in(req, &f, txn)) {
+        ac_form_free(&f);
+        return mo_as_authorize_page(rep, "access_denied: wrong password or "
+                                         "no session cookie");
+    }
     if (!mo_as_query_parse(stored, &q)) {
         mo_as_query_free(&q);
         ac_form_free(&f);

@@ -588,6 +588,7 @@ bool mo_world_start_with(const json_t *scenario,
     }
     w->lock_ready = true;
     w->sh.interactive = opts != NULL && opts->interactive;
+    w->sh.login = w->sh.interactive && opts->interactive_login;
     w->sh.threads = opts != NULL ? opts->threads : 0;
     w->sh.tokens.max = opts != NULL ? opts->max_tokens : 0;
     w->sh.issuers = json_array();

@@ -28,6 +28,10 @@ struct mo_world_options {
     /* /authorize renders an HTML approve/deny page (client name, redirect
      * host) instead of approving at once (authcheck serve --interactive). */
     bool interactive;
+    /* With interactive: the page is also a login form (any username,
+     * password "authcheck") and the transaction travels in a cookie
+     * (`authcheck server --username/--password` and its cookie jar). */
+    bool interactive_login;
     /* Threads per server (0, 1: one polling thread; n > 1: an epoll
      * pool of n). */
     unsigned threads;

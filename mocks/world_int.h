@@ -76,6 +76,7 @@ struct mo_shared {
     struct mo_rules *rules; /* owned by the world; NULL: no rules */
     struct mo_events events;
     bool interactive; /* /authorize renders a consent page */
+    bool login;       /* ... with a login form and a session cookie */
     unsigned threads; /* per server, see struct mo_world_options */
 };
 

@@ -98,6 +98,8 @@ struct login {
     bool interactive;
     bool auto_consent;
     const char *login_cmd;
+    bool login_form; /* the consent page asks for a password */
+    const char *username, *password;
 };
 
 /* hsv_options.advance_clock: the mocks' control API moves the world's
@@ -142,6 +144,9 @@ static json_t *run_login(const char *defect, const char *glob,
     doc = defect ? mo_defect_apply(base, defect, &err) : json_incref(base);
     assert_non_null(doc);
     wo.interactive = lg != NULL && lg->interactive;
+    wo.interactive_login = lg != NULL && lg->login_form;
+    o.username = lg != NULL ? lg->username : NULL;
+    o.password = lg != NULL ? lg->password : NULL;
     o.auto_consent = lg != NULL && lg->auto_consent;
     o.login_cmd = lg != NULL ? lg->login_cmd : NULL;
     if (!mo_world_start_with(doc, &wo, &w, &err)) {
@@ -317,12 +322,16 @@ static void test_no_secret_in_messages(void **state)
  * the code from a command that prints the redirect. */
 static void test_getting_past_consent(void **state)
 {
-    static const struct login page = {true, false, NULL};
-    static const struct login autoc = {true, true, NULL};
+    static const struct login page = {true, false, NULL, false, NULL, NULL};
+    static const struct login autoc = {true, true, NULL, false, NULL, NULL};
     static const struct login cmd = {
-        false, false, "curl -s -o /dev/null -w '%{redirect_url}\\n'"};
-    static const struct login follow = {false, false,
-                                        "curl -s -L -o /dev/null"};
+        false, false, "curl -s -o /dev/null -w '%{redirect_url}\\n'",
+        false, NULL,  NULL};
+    static const struct login follow = {false, false, "curl -s -L -o /dev/null",
+                                        false, NULL,  NULL};
+    static const struct login form = {true, true, NULL, true, NULL, NULL};
+    static const struct login user = {true, true,  NULL,
+                                      true, "ann", "authcheck"};
     const char *id = "authorization-code-grant";
     json_t *r;
     const json_t *c;
@@ -342,6 +351,17 @@ static void test_getting_past_consent(void **state)
     json_decref(r);
     /* A command that follows the redirect to the harness's listener. */
     r = run_login(NULL, id, &follow);
+    assert_string_equal(status_of(check_of(r, id)), "SUCCESS");
+    json_decref(r);
+    /* A login form: SKIPPED without credentials; filled with them, its
+     * session cookie kept. */
+    r = run_login(NULL, id, &form);
+    c = check_of(r, id);
+    assert_string_equal(status_of(c), "SKIPPED");
+    assert_non_null(strstr(json_string_value(json_object_get(c, "message")),
+                           "--username/--password"));
+    json_decref(r);
+    r = run_login(NULL, id, &user);
     assert_string_equal(status_of(check_of(r, id)), "SUCCESS");
     json_decref(r);
 }
