@@ -1235,6 +1235,9 @@ static void ctx_free(struct sv_ctx *x)
     free(x->md_ctype);
     free(x->redirect_uri);
     free(x->alt_redirect);
+    if (x->docs != x->listener) {
+        sv_listen_stop(x->docs);
+    }
     sv_listen_stop(x->listener);
     free(x->cimd_base);
     for (size_t i = 0; i < 4; i++) {

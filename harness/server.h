@@ -32,6 +32,9 @@ struct hsv_options {
                                    wrong-audience check */
     const char *login_cmd;      /* --login CMD, may be NULL */
     int login_timeout;          /* seconds --login may take, 0: 120 */
+    bool cimd_https;            /* serve CIMD documents over https (a
+                                   self-signed certificate the AS must
+                                   be told to accept) */
     const char *expired_token;  /* --expired-token: an expired access token
                                    the AS issued for this MCP server */
     int wait_expiry;            /* --wait-expiry N: wait up to N seconds for

@@ -55,6 +55,9 @@ static void server_usage(FILE *f)
         "  --password P         (the first form with a password field: its\n"
         "                       first text field and password fields;\n"
         "                       cookies kept; no JavaScript, no captcha)\n"
+        "  --cimd-https         serve the client ID metadata documents over\n"
+        "                       https (self-signed for 127.0.0.1: the AS\n"
+        "                       must be told to accept it)\n"
         "  --expired-token T    an expired access token for the MCP server\n"
         "                       (mcp-rejects-expired-token)\n"
         "  --wait-expiry N      wait up to N s for a short-lived token to\n"
@@ -159,6 +162,9 @@ static bool option(struct cli *c, int ch)
     case 'u':
         c->o.username = optarg;
         return true;
+    case 'H':
+        c->o.cimd_https = true;
+        return true;
     case 'p':
         c->o.password = optarg;
         return true;
@@ -223,6 +229,7 @@ static int parse(int argc, char **argv, struct cli *c)
         {"login-timeout", required_argument, NULL, 'O'},
         {"expired-token", required_argument, NULL, 'E'},
         {"username", required_argument, NULL, 'u'},
+        {"cimd-https", no_argument, NULL, 'H'},
         {"password", required_argument, NULL, 'p'},
         {"wait-expiry", required_argument, NULL, 'W'},
         {"token", required_argument, NULL, 't'},

@@ -369,10 +369,15 @@ static bool cimd_setup(struct sv_ctx *x, struct hc_result *r)
     if (x->cimd_base != NULL) {
         return true;
     }
-    if ((l = sv_listener(x, why, sizeof(why))) == NULL ||
-        (rnd = ac_random_token(9, NULL)) == NULL ||
-        asprintf(&x->cimd_base, "http://127.0.0.1:%d/cimd/%s",
-                 sv_listen_port(l), rnd) < 0) {
+    l = x->o->cimd_https
+            ? (sv_listen_start_tls(0, true, &x->docs, why, sizeof(why))
+                   ? x->docs
+                   : NULL)
+            : (x->docs = sv_listener(x, why, sizeof(why)));
+    if (l == NULL || (rnd = ac_random_token(9, NULL)) == NULL ||
+        asprintf(&x->cimd_base, "%s://127.0.0.1:%d/cimd/%s",
+                 x->o->cimd_https ? "https" : "http", sv_listen_port(l),
+                 rnd) < 0) {
         x->cimd_base = NULL;
         free(rnd);
         sv_set(r, HC_SKIPPED, "no loopback listener for the documents: %s",
@@ -433,7 +438,7 @@ static void cimd_authorize(struct sv_ctx *x, const char *name,
     struct sv_client c = {0};
     struct sv_authz_opts ao = {0};
     char *path = cimd_path(x, watch);
-    int before = path ? sv_listen_hits(x->listener, path) : 0;
+    int before = path ? sv_listen_hits(x->docs, path) : 0;
 
     if (asprintf(&c.id, "%s/%s.json", x->cimd_base, name) < 0) {
         c.id = NULL;
@@ -442,7 +447,7 @@ static void cimd_authorize(struct sv_ctx *x, const char *name,
     } else {
         sv_authorize(x, &c, &ao, a);
     }
-    *hits = path ? sv_listen_hits(x->listener, path) - before : 0;
+    *hits = path ? sv_listen_hits(x->docs, path) - before : 0;
     free(path);
     free(c.id);
 }
@@ -464,9 +469,11 @@ void sv_p_cimd_fetch(struct sv_ctx *x, struct hc_result *r)
         if (hits == 0 && a.kind != AZ_USER) {
             sv_set(r, HC_SKIPPED,
                    "the AS did not fetch %s/client.json (an AS may refuse "
-                   "http or loopback client_id URLs; the harness serves its "
-                   "documents on 127.0.0.1 only)",
-                   x->cimd_base);
+                   "%sloopback client_id URLs; the harness serves its "
+                   "documents on 127.0.0.1 only%s)",
+                   x->cimd_base, x->o->cimd_https ? "" : "http or ",
+                   x->o->cimd_https ? ", with a self-signed certificate"
+                                    : ": try --cimd-https");
         } else if (a.kind == AZ_USER || a.kind == AZ_NET) {
             sv_set(r, HC_SKIPPED, "could not get an authorization code: %s",
                    a.why);
@@ -565,9 +572,9 @@ void sv_p_cimd_ssrf(struct sv_ctx *x, struct hc_result *r)
         return;
     }
     path = cimd_path(x, "target");
-    target = path ? sv_listen_hits(x->listener, path) : 0;
+    target = path ? sv_listen_hits(x->docs, path) : 0;
     cimd_authorize(x, "moved", "moved", &a, &moved);
-    target = (path ? sv_listen_hits(x->listener, path) : 0) - target;
+    target = (path ? sv_listen_hits(x->docs, path) : 0) - target;
     free(path);
     if (target > 0 || a.kind == AZ_CODE) {
         sv_set(r, HC_FAILURE,

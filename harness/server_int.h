@@ -24,6 +24,10 @@
 struct sv_listener;
 bool sv_listen_start(int port, struct sv_listener **out, char *why,
                      size_t whylen);
+/* As sv_listen_start; `tls`: https with a fresh self-signed certificate
+ * for 127.0.0.1. */
+bool sv_listen_start_tls(int port, bool tls, struct sv_listener **out,
+                         char *why, size_t whylen);
 int sv_listen_port(const struct sv_listener *l);
 bool sv_listen_doc(struct sv_listener *l, const char *path, const char *json);
 bool sv_listen_redirect(struct sv_listener *l, const char *path,
@@ -94,6 +98,8 @@ struct sv_ctx {
     struct sv_client cc;          /* client_credentials client */
     struct sv_listener *listener; /* --login, CIMD documents; NULL */
     char *cimd_base;              /* where our CIMD documents are */
+    struct sv_listener *docs;     /* the listener serving them: the
+                                     listener, or an https one (owned) */
     const char *extra_hdr;        /* one more header for sv_post_as (DPoP) */
 };
 

@@ -12,8 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "common/form.h"
 #include "harness/server_int.h"
@@ -41,6 +45,8 @@ struct sv_listener {
     size_t nroutes;
     struct seen seen[MAX_SEEN];
     size_t nseen;
+    char *key_pem, *cert_pem; /* https: the self-signed pair */
+    bool tls;
 };
 
 static const char DONE_PAGE[] =
@@ -76,8 +82,9 @@ static void note(struct sv_listener *l, const char *path, const char *query)
     if (s == NULL && l->nseen < MAX_SEEN) {
         s = &l->seen[l->nseen++];
         s->path = strdup(path);
-        if (asprintf(&s->url, "http://127.0.0.1:%d%s%s%s", l->port, path,
-                     query ? "?" : "", query ? query : "") < 0) {
+        if (asprintf(&s->url, "%s://127.0.0.1:%d%s%s%s",
+                     l->tls ? "https" : "http", l->port, path, query ? "?" : "",
+                     query ? query : "") < 0) {
             s->url = NULL;
         }
     }
@@ -149,8 +156,69 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     return ok;
 }
 
+/* PEM text of a memory BIO, a new string. */
+static char *bio_text(BIO *b)
+{
+    char *p = NULL;
+    long n = BIO_get_mem_data(b, &p);
+
+    return n > 0 ? strndup(p, (size_t)n) : NULL;
+}
+
+/* A P-256 key and a self-signed certificate for IP 127.0.0.1, valid one
+ * day (the --cimd-https documents; the AS under test must be told to
+ * accept it). */
+static bool self_signed(struct sv_listener *l)
+{
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *n = NULL;
+    X509_EXTENSION *ext = NULL;
+    X509V3_CTX v3;
+    BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
+    bool ok = k != NULL && x != NULL && kb != NULL && cb != NULL;
+
+    if (ok) {
+        X509_set_version(x, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), (long)time(NULL));
+        X509_gmtime_adj(X509_getm_notBefore(x), -60);
+        X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+        X509_set_pubkey(x, k);
+        n = X509_get_subject_name(x);
+        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                                   (const unsigned char *)"127.0.0.1", -1, -1,
+                                   0);
+        X509_set_issuer_name(x, n);
+        X509V3_set_ctx_nodb(&v3);
+        X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+        ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+                                  "IP:127.0.0.1");
+        ok = ext != NULL && X509_add_ext(x, ext, -1) == 1 &&
+             X509_sign(x, k, EVP_sha256()) > 0 &&
+             PEM_write_bio_PrivateKey(kb, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+             PEM_write_bio_X509(cb, x) == 1;
+    }
+    if (ok) {
+        l->key_pem = bio_text(kb);
+        l->cert_pem = bio_text(cb);
+        ok = l->key_pem != NULL && l->cert_pem != NULL;
+    }
+    X509_EXTENSION_free(ext);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    BIO_free(kb);
+    BIO_free(cb);
+    return ok;
+}
+
 bool sv_listen_start(int port, struct sv_listener **out, char *why,
                      size_t whylen)
+{
+    return sv_listen_start_tls(port, false, out, why, whylen);
+}
+
+bool sv_listen_start_tls(int port, bool tls, struct sv_listener **out,
+                         char *why, size_t whylen)
 {
     struct sv_listener *l = calloc(1, sizeof(*l));
     struct sockaddr_in sin = {0};
@@ -165,9 +233,22 @@ bool sv_listen_start(int port, struct sv_listener **out, char *why,
     sin.sin_family = AF_INET;
     sin.sin_port = htons((uint16_t)port);
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    l->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port,
-                            NULL, NULL, handle, l, MHD_OPTION_SOCK_ADDR, &sin,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+    if (tls && !self_signed(l)) {
+        snprintf(why, whylen, "cannot make a self-signed certificate");
+        sv_listen_stop(l);
+        return false;
+    }
+    l->tls = tls;
+    l->d = tls ? MHD_start_daemon(
+                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS,
+                     (uint16_t)port, NULL, NULL, handle, l,
+                     MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_CONNECTION_TIMEOUT,
+                     10u, MHD_OPTION_HTTPS_MEM_KEY, l->key_pem,
+                     MHD_OPTION_HTTPS_MEM_CERT, l->cert_pem, MHD_OPTION_END)
+               : MHD_start_daemon(
+                     MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL,
+                     NULL, handle, l, MHD_OPTION_SOCK_ADDR, &sin,
+                     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     info = l->d ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     if (info == NULL) {
         snprintf(why, whylen, "cannot listen on 127.0.0.1:%d", port);
@@ -274,5 +355,7 @@ void sv_listen_stop(struct sv_listener *l)
         free(l->seen[i].url);
     }
     pthread_mutex_destroy(&l->lock);
+    free(l->key_pem);
+    free(l->cert_pem);
     free(l);
 }

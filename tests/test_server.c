@@ -20,6 +20,7 @@
 #include "common/httpc.h"
 #include "common/url.h"
 #include "harness/server.h"
+#include "harness/server_int.h"
 #include "mocks/defects.h"
 #include "mocks/world.h"
 
@@ -390,6 +391,30 @@ static void test_never_leaves_the_servers(void **state)
     json_decref(r);
 }
 
+/* --cimd-https: the listener serves its documents over TLS with a
+ * self-signed certificate for 127.0.0.1 (curl -k: the AS under test must
+ * be told to accept it) and counts the fetches. */
+static void test_https_listener(void **state)
+{
+    struct sv_listener *l = NULL;
+    char why[256], cmd[256], out[256] = "";
+    FILE *p;
+
+    (void)state;
+    assert_true(sv_listen_start_tls(0, true, &l, why, sizeof(why)));
+    assert_true(sv_listen_doc(l, "/cimd/x/client.json", "{\"a\":1}"));
+    snprintf(cmd, sizeof(cmd),
+             "curl -sk https://127.0.0.1:%d/cimd/x/client.json",
+             sv_listen_port(l));
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(out, sizeof(out), p));
+    pclose(p);
+    assert_string_equal(out, "{\"a\":1}");
+    assert_int_equal(sv_listen_hits(l, "/cimd/x/client.json"), 1);
+    sv_listen_stop(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_no_secret_in_messages),
         cmocka_unit_test(test_getting_past_consent),
         cmocka_unit_test(test_never_leaves_the_servers),
+        cmocka_unit_test(test_https_listener),
     };
     struct ac_err err;
 
