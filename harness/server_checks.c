@@ -1498,7 +1498,7 @@ static void p_mcp_invalid(struct sv_ctx *x, struct hc_result *r)
                st3 >= 0 ? ", revoked" : "",
                st3 >= 0 ? ""
                         : " (revoked not tried: no revocation endpoint; "
-                          "expired not tried)");
+                          "expired: mcp-rejects-expired-token)");
     }
     sv_grant_free(&g);
 }
