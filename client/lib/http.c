@@ -9,6 +9,7 @@
 
 #include "client/lib/client_int.h"
 #include "client/lib/http_int.h"
+#include "client/lib/mutations_int.h"
 #include "common/httpc.h"
 #include "common/json.h"
 #include "common/redact.h"
@@ -23,6 +24,9 @@ bool http_request(struct mcpo_client *c, const char *method, const char *url,
         .headers = headers,
         .body = body,
         .timeout_ms = c->http_timeout_ms,
+        /* TLS verification has no off switch in the client; only the
+         * test build's mutation turns it off (tests/test_matrix.c). */
+        .mutant_no_tls_verify = MUTATED("tls-no-verify"),
     };
     memset(resp, 0, sizeof *resp);
     return ac_http_do(&req, resp, err);
@@ -38,7 +42,20 @@ bool http_get_json(struct mcpo_client *c, const char *url, long *status,
 
     *status = 0;
     *doc = NULL;
-    if (!http_request(c, "GET", url, hdrs, NULL, &resp, err)) {
+    if (MUTATED("tls-allow-downgrade")) {
+        /* the mutant follows discovery redirects, to http:// too */
+        struct ac_http_request req = {
+            .method = "GET",
+            .url = url,
+            .headers = hdrs,
+            .timeout_ms = c->http_timeout_ms,
+            .mutant_follow_redirects = true,
+        };
+        memset(&resp, 0, sizeof resp);
+        if (!ac_http_do(&req, &resp, err)) {
+            goto out;
+        }
+    } else if (!http_request(c, "GET", url, hdrs, NULL, &resp, err)) {
         goto out;
     }
     *status = resp.status;
