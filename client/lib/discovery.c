@@ -283,7 +283,7 @@ out:
 static bool secure_enough(const struct ac_url *u)
 {
     return strcmp(u->scheme, "https") == 0 || ac_url_is_loopback(u) ||
-           MUTATED("tls-allow-downgrade");
+           MUTATED("tls-allow-downgrade") || MUTATED("tls-insecure");
 }
 
 static bool need_url(const json_t *meta, const char *name, struct ac_err *err)

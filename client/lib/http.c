@@ -14,6 +14,13 @@
 #include "common/json.h"
 #include "common/redact.h"
 
+/* TLS verification has no off switch in the client; only the test
+ * build's mutations turn it off (tests/test_matrix.c). */
+static bool no_tls_verify(void)
+{
+    return MUTATED("tls-no-verify") || MUTATED("tls-insecure");
+}
+
 bool http_request(struct mcpo_client *c, const char *method, const char *url,
                   const char *const *headers, const char *body,
                   struct ac_http_response *resp, struct ac_err *err)
@@ -24,9 +31,7 @@ bool http_request(struct mcpo_client *c, const char *method, const char *url,
         .headers = headers,
         .body = body,
         .timeout_ms = c->http_timeout_ms,
-        /* TLS verification has no off switch in the client; only the
-         * test build's mutation turns it off (tests/test_matrix.c). */
-        .mutant_no_tls_verify = MUTATED("tls-no-verify"),
+        .mutant_no_tls_verify = no_tls_verify(),
     };
     memset(resp, 0, sizeof *resp);
     return ac_http_do(&req, resp, err);
@@ -42,7 +47,7 @@ bool http_get_json(struct mcpo_client *c, const char *url, long *status,
 
     *status = 0;
     *doc = NULL;
-    if (MUTATED("tls-allow-downgrade")) {
+    if (MUTATED("tls-allow-downgrade") || MUTATED("tls-insecure")) {
         /* the mutant follows discovery redirects, to http:// too */
         struct ac_http_request req = {
             .method = "GET",
@@ -50,6 +55,7 @@ bool http_get_json(struct mcpo_client *c, const char *url, long *status,
             .headers = hdrs,
             .timeout_ms = c->http_timeout_ms,
             .mutant_follow_redirects = true,
+            .mutant_no_tls_verify = no_tls_verify(),
         };
         memset(&resp, 0, sizeof resp);
         if (!ac_http_do(&req, &resp, err)) {

@@ -47,6 +47,8 @@ static const struct mutation table[] = {
     {"tls-allow-downgrade",
      "accept plain-http endpoints in AS metadata and follow discovery "
      "redirects, to http:// too"},
+    {"tls-insecure",
+     "an insecure mode: tls-no-verify and tls-allow-downgrade together"},
     /* discovery */
     {"skip-prm", "never fetch the PRM: assume the AS at the MCP origin"},
     {"skip-as-metadata", "never fetch AS metadata: guess endpoints"},
