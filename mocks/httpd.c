@@ -79,6 +79,7 @@ struct mo_httpd {
     int listen_fd; /* ours until libmicrohttpd takes it; -1 otherwise */
     uint16_t port;
     char origin[64];
+    const char *host;     /* the origin's host; NULL: 127.0.0.1 */
     const char *tls_key;  /* borrowed PEM; NULL: plain http */
     const char *tls_cert; /* borrowed PEM */
 };
@@ -425,6 +426,11 @@ void mo_httpd_set_hooks(struct mo_httpd *h, mo_before_fn before,
 void mo_httpd_set_threads(struct mo_httpd *h, unsigned n)
 {
     h->threads = n;
+}
+
+void mo_httpd_set_host(struct mo_httpd *h, const char *host)
+{
+    h->host = host;
 }
 
 void mo_httpd_set_tls(struct mo_httpd *h, const char *key_pem,
@@ -1166,8 +1172,9 @@ static bool bind_loopback(struct mo_httpd *h, struct ac_err *err)
     }
     h->listen_fd = fd;
     h->port = ntohs(sa.sin_port);
-    snprintf(h->origin, sizeof(h->origin), "%s://127.0.0.1:%u",
-             h->tls_key != NULL ? "https" : "http", (unsigned)h->port);
+    snprintf(h->origin, sizeof(h->origin), "%s://%s:%u",
+             h->tls_key != NULL ? "https" : "http",
+             h->host != NULL ? h->host : "127.0.0.1", (unsigned)h->port);
     return true;
 }
 

@@ -155,20 +155,20 @@ bool mo_world_tls_apply(const struct mo_shared *sh, struct mo_httpd *h,
 static bool start_tls(struct mo_world *w, const json_t *scenario,
                       struct ac_err *err)
 {
-    const char *origin;
-
     if (!json_is_true(json_object_get(scenario, "tls"))) {
         return true;
     }
     if (!ac_tls_server_pems(AC_TLS_VALID, &w->sh.tls_key, &w->sh.tls_cert,
                             err) ||
-        !mo_httpd_new("insecure", w->sh.transcript, NULL, &w->insecure, err) ||
-        !mo_httpd_start(w->insecure, err)) {
+        !mo_httpd_new("insecure", w->sh.transcript, NULL, &w->insecure, err)) {
         return false;
     }
-    origin = strrchr(mo_httpd_origin(w->insecure), ':');
-    if (asprintf(&w->sh.insecure_origin, "http://0.0.0.0%s", origin) < 0) {
-        w->sh.insecure_origin = NULL;
+    mo_httpd_set_host(w->insecure, "0.0.0.0");
+    if (!mo_httpd_start(w->insecure, err)) {
+        return false;
+    }
+    w->sh.insecure_origin = strdup(mo_httpd_origin(w->insecure));
+    if (w->sh.insecure_origin == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for the world");
         return false;
     }

@@ -47,7 +47,7 @@ def insecure_token():
     body = urlencode({"grant_type": "authorization_code", "code": CODE,
                       "code_verifier": VERIFIER, "client_id": CLIENT_ID,
                       "redirect_uri": CB})
-    e = ex("insecure", "unknown", "POST", "http://127.0.0.1:41009/token",
+    e = ex("insecure", "unknown", "POST", INSECURE + "/token",
            [FORM_CT, ["Host", "0.0.0.0:41009"]], body, 404, [], None)
     return e
 
@@ -85,7 +85,7 @@ def main():
     redirect["response"] = {"status": 302, "headers": [
         ["Location", INSECURE + "/.well-known/oauth-protected-resource/mcp"]],
         "body": None}
-    followed = ex("insecure", "unknown", "GET", "http://127.0.0.1:41009"
+    followed = ex("insecure", "unknown", "GET", INSECURE +
                   "/.well-known/oauth-protected-resource/mcp",
                   [["Host", "0.0.0.0:41009"]], None, 404, [], None)
     rules = [{"match": {"endpoint": "prm"}, "do": {"respond": {
