@@ -237,6 +237,37 @@ static void set_method(CURL *c, const struct ac_http_request *req)
     }
 }
 
+/* The environment's trust anchors, as curl(1), OpenSSL and most TLS
+ * stacks read them: a per-run CA for authcheck's HTTPS mocks. libcurl
+ * itself reads none of these variables, so we do. */
+static const char *env_nonempty(const char *name)
+{
+    const char *v = getenv(name);
+
+    return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static bool set_tls(CURL *c, const struct ac_http_request *req)
+{
+    const char *file = env_nonempty("CURL_CA_BUNDLE");
+    const char *dir = env_nonempty("SSL_CERT_DIR");
+    long verify = req->mutant_no_tls_verify ? 0L : 1L;
+    bool ok = true;
+
+    if (file == NULL) {
+        file = env_nonempty("SSL_CERT_FILE");
+    }
+    if (file != NULL) {
+        ok &= curl_easy_setopt(c, CURLOPT_CAINFO, file) == CURLE_OK;
+    }
+    if (dir != NULL) {
+        ok &= curl_easy_setopt(c, CURLOPT_CAPATH, dir) == CURLE_OK;
+    }
+    ok &= curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify * 2) == CURLE_OK;
+    return ok;
+}
+
 static bool setup(CURL *c, const struct ac_http_request *req,
                   struct transfer *t, char *errbuf, struct curl_slist *hdrs)
 {
@@ -256,7 +287,9 @@ static bool setup(CURL *c, const struct ac_http_request *req,
         curl_easy_setopt(c, CURLOPT_PROTOCOLS,
                          (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK;
 #endif
-    ok &= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+    ok &= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION,
+                           req->mutant_follow_redirects ? 1L : 0L) == CURLE_OK;
+    ok &= set_tls(c, req);
     /* The mocks are on loopback: an http_proxy in the environment must
      * not capture their traffic. */
     ok &= curl_easy_setopt(c, CURLOPT_PROXY, "") == CURLE_OK;

@@ -29,6 +29,15 @@ struct ac_http_request {
     long connect_timeout_ms;    /* 0: 5000 */
     long timeout_ms;            /* 0: 30000 */
     size_t max_body;            /* 0: AC_BUF_DEFAULT_MAX */
+    /* TLS is always verified (peer certificate and host name), against
+     * the CA bundle named by $CURL_CA_BUNDLE or $SSL_CERT_FILE (and the
+     * directory $SSL_CERT_DIR) when set, else libcurl's built-in bundle.
+     * The two members below exist for the reference client's mutation
+     * build only (client/lib/mutations.c: a client that skips
+     * verification, one that follows redirects anywhere); nothing else
+     * sets them. */
+    bool mutant_no_tls_verify;
+    bool mutant_follow_redirects;
     /* Optional trace hook, called once per finished transfer with the
      * request and response (after the caller's own redaction policy is
      * applied by the hook). */

@@ -1315,6 +1315,13 @@ static void check_client_exit_status(const struct hc_input *in,
     "https://modelcontextprotocol.io/specification/2026-07-28/basic/"          \
     "authorization"
 
+/* The transport security rows cite the 2025-11-25 text (the 2026-07-28
+ * security considerations repeat it word for word). */
+#define TLS_SPEC "2025-11-25"
+#define TLS_URL                                                                \
+    "https://modelcontextprotocol.io/specification/2025-11-25/basic/"          \
+    "authorization#communication-security"
+
 /* Rows are written positionally and leave the last member, `baseline`,
  * out unless they set it: a row without it is simply not baseline. */
 #pragma GCC diagnostic push
@@ -1728,6 +1735,38 @@ static const struct hc_check REGISTRY[] = {
      "the key it is bound to, also after a restart (the key is kept with "
      "the tokens).",
      hc_check_dpop_key_binding},
+    /* Transport security (scenarios/tls), checks_tls.c. MCP 2025-11-25
+     * authorization, Communication Security: "Implementations MUST follow
+     * OAuth 2.1 Section 1.5 'Communication Security'. Specifically: 1.
+     * All authorization server endpoints MUST be served over HTTPS."
+     * And OAuth 2.1 §1.5 (draft-ietf-oauth-v2-1-13): "All the OAuth
+     * protocol URLs (URLs exposed by the AS, RS and Client) MUST use the
+     * https scheme except for loopback interface redirect URIs, which MAY
+     * use the http scheme. When using https, TLS certificates MUST be
+     * checked according to Section 4.3.4 of [RFC9110]." A client that
+     * sends nothing over a connection it should have refused passes. */
+    {"tls-as-cert-wrong-name-refused", HC_MUST, TLS_SPEC, TLS_URL,
+     "The client refuses an authorization server whose TLS certificate "
+     "is for another host name: no request, no secret, reaches it.",
+     hc_check_tls_as_cert_wrong_name_refused},
+    {"tls-as-cert-expired-refused", HC_MUST, TLS_SPEC, TLS_URL,
+     "The client refuses an authorization server whose TLS certificate "
+     "has expired: no request, no secret, reaches it.",
+     hc_check_tls_as_cert_expired_refused},
+    {"tls-as-cert-untrusted-ca-refused", HC_MUST, TLS_SPEC, TLS_URL,
+     "The client refuses an authorization server whose TLS certificate "
+     "comes from a CA it does not trust: no request, no secret, reaches "
+     "it.",
+     hc_check_tls_as_cert_untrusted_ca_refused},
+    {"tls-http-endpoint-refused", HC_MUST, TLS_SPEC, TLS_URL,
+     "Given AS metadata naming a plain-http endpoint on a non-loopback "
+     "host, the client sends nothing there (no code, verifier or secret "
+     "in clear text).",
+     hc_check_tls_http_endpoint_refused},
+    {"tls-downgrade-redirect-refused", HC_MUST, TLS_SPEC, TLS_URL,
+     "The client does not follow a redirect from https to plain http on a "
+     "non-loopback host during discovery.",
+     hc_check_tls_downgrade_redirect_refused},
 };
 #pragma GCC diagnostic pop
 

@@ -127,6 +127,13 @@ HC_DECL(hc_check_dpop_as_nonce);
 HC_DECL(hc_check_dpop_rs_nonce);
 HC_DECL(hc_check_dpop_key_binding);
 
+/* checks_tls.c */
+HC_DECL(hc_check_tls_as_cert_wrong_name_refused);
+HC_DECL(hc_check_tls_as_cert_expired_refused);
+HC_DECL(hc_check_tls_as_cert_untrusted_ca_refused);
+HC_DECL(hc_check_tls_http_endpoint_refused);
+HC_DECL(hc_check_tls_downgrade_redirect_refused);
+
 /* checks_discovery.c */
 HC_DECL(hc_check_prm_header_url_used);
 HC_DECL(hc_check_prm_path_before_root);

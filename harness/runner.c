@@ -25,6 +25,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/json.h"
+#include "common/tlsca.h"
 #include "harness/checks.h"
 #include "mocks/world.h"
 
@@ -559,12 +560,12 @@ static bool prepare_dir(const struct hs_scenario *sc,
 /* --- the client's environment --------------------------------------------- */
 
 struct cenv {
-    char *v[10];
+    char *v[14];
 };
 
 static void cenv_free(struct cenv *e)
 {
-    for (size_t k = 0; k < 10; k++) {
+    for (size_t k = 0; k < 14; k++) {
         free(e->v[k]);
     }
 }
@@ -764,6 +765,36 @@ static void world_vars_free(char **v)
     free(v);
 }
 
+/* Scenario "tls": the run CA's certificate in the work directory, named
+ * by the variables TLS stacks read (docs/CLIENT.md "TLS"), v[9..12]. */
+static bool tls_env(const struct hs_scenario *sc, const struct sdir *d,
+                    struct cenv *e, struct ac_err *err)
+{
+    static const char *const names[] = {"SSL_CERT_FILE", "CURL_CA_BUNDLE",
+                                        "NODE_EXTRA_CA_CERTS",
+                                        "REQUESTS_CA_BUNDLE"};
+    char *path = NULL;
+    bool ok;
+
+    if (!json_is_true(json_object_get(sc->doc, "tls"))) {
+        return true;
+    }
+    if (asprintf(&path, "%s/ca.pem", d->dir) < 0) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory building the environment");
+        return false;
+    }
+    ok = ac_tls_write_ca(path, err);
+    for (size_t k = 0; ok && k < 4; k++) {
+        if (asprintf(&e->v[9 + k], "%s=%s", names[k], path) < 0) {
+            e->v[9 + k] = NULL;
+            AC_ERR(err, AC_ERR_NOMEM, "out of memory building the environment");
+            ok = false;
+        }
+    }
+    free(path);
+    return ok;
+}
+
 static bool build_cenv(const struct hs_scenario *sc,
                        const struct hr_options *opt, const struct sdir *d,
                        struct mo_world *w, json_t *secrets, struct cenv *e,
@@ -797,7 +828,7 @@ static bool build_cenv(const struct hs_scenario *sc,
         AC_ERR(err, AC_ERR_NOMEM, "out of memory building the environment");
         return false;
     }
-    return true;
+    return tls_env(sc, d, e, err);
 }
 
 /* --- results -------------------------------------------------------------- */

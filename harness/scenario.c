@@ -76,6 +76,8 @@ static const char *const response_enum[] = {"json", "sse", NULL};
 #define LEGACY_PROFILE "legacy-2025-03-26"
 static const char *const profile_enum[] = {"strict", "lenient", "github-like",
                                            LEGACY_PROFILE, NULL};
+static const char *const tls_cert_enum[] = {"valid", "wrong-name", "expired",
+                                            "untrusted-ca", NULL};
 static const char *const format_enum[] = {"opaque", "jwt", NULL};
 static const char *const alg_enum[] = {"RS256", "ES256", NULL};
 static const char *const method_enum[] = {"none", "client_secret_basic",
@@ -192,6 +194,9 @@ static const struct field as_fields[] = {
     {"tokens", T_OBJECT, false, NULL, NOLIMIT, tokens_fields, NULL, false,
      "{}"},
     {"dpop", T_OBJECT, false, NULL, NOLIMIT, dpop_fields, NULL, false, NULL},
+    /* with top-level "tls": the certificate this AS serves (tlsca.h) */
+    {"tls_certificate", T_STRING, false, tls_cert_enum, NOLIMIT, NULL, NULL,
+     false, NULL},
     {0},
 };
 
@@ -309,6 +314,8 @@ static const struct field top_fields[] = {
     /* A reason the scenario cannot pass yet (a mock or client feature it
      * needs is missing); its checks are then SKIPPED (checks.c). */
     {"pending", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    /* The mocks serve HTTPS from the run's CA (docs/MOCKS.md "TLS"). */
+    {"tls", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {0},
 };
 

@@ -4,6 +4,7 @@
  * mask and only sigwait() sees them. */
 #include "harness/serve.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/tlsca.h"
 #include "harness/scenario.h"
 #include "mocks/defects.h"
 #include "mocks/world.h"
@@ -37,8 +39,8 @@ static void serve_usage(FILE *f)
         f,
         "usage: authcheck serve --scenario ID [--scenarios DIR] "
         "[--interactive]\n"
-        "                       [--defect NAME] [--threads N] [--max-exchanges "
-        "N] "
+        "                       [--defect NAME] [--tls] [--threads N] "
+        "[--max-exchanges N] "
         "[--max-tokens N]\n"
         "\n"
         "Run one scenario's mock authorization server(s), MCP server and\n"
@@ -47,6 +49,7 @@ static void serve_usage(FILE *f)
         "  {\"scenario\": ID, \"mcp\": URL, \"resource\": URI, \"prm\": URL,\n"
         "   \"control\": URL,\n"
         "   \"authorization_servers\": [{\"id\": ID, \"issuer\": URL}]}\n"
+        "  and, with --tls, \"ca_file\": the run CA's certificate (PEM)\n"
         "\n"
         "  --scenario ID     the scenario id (as in `authcheck list`)\n"
         "  --scenarios DIR   scenario directory (default: as `run`)\n"
@@ -56,6 +59,12 @@ static void serve_usage(FILE *f)
         "                    deliberate spec violation that `authcheck\n"
         "                    server` must find (docs/SERVER.md; `--defect\n"
         "                    list` lists them)\n"
+        "  --tls             serve HTTPS (as the scenario key \"tls\": true)\n"
+        "                    with certificates from a CA made for this run;\n"
+        "                    its certificate is written to a temporary\n"
+        "                    file (\"ca_file\", removed at exit) for the\n"
+        "                    client: SSL_CERT_FILE, CURL_CA_BUNDLE,\n"
+        "                    NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE\n"
         "  --threads N       threads per server, at most 64 (default %d)\n"
         "  --max-exchanges N keep at most N exchanges in the transcript\n"
         "                    and 4*N secrets for its redaction (default %d)\n"
@@ -86,6 +95,49 @@ static void exe_dir(char *out, size_t n)
     }
 }
 
+/* --tls: the scenario with "tls": true (a new reference; `doc` is
+ * released) and the run CA's certificate in a new temporary directory:
+ * *dir and *ca_file, new strings, removed by ca_remove. */
+static json_t *with_tls(json_t *doc, char **dir, char **ca_file,
+                        struct ac_err *err)
+{
+    const char *tmp = getenv("TMPDIR");
+    json_t *copy = json_deep_copy(doc);
+
+    json_decref(doc);
+    if (copy == NULL || json_object_set_new(copy, "tls", json_true()) != 0 ||
+        asprintf(dir, "%s/authcheck-ca-XXXXXX",
+                 tmp != NULL && *tmp != '\0' ? tmp : "/tmp") < 0) {
+        *dir = NULL;
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+        json_decref(copy);
+        return NULL;
+    }
+    if (mkdtemp(*dir) == NULL || asprintf(ca_file, "%s/ca.pem", *dir) < 0) {
+        AC_ERR(err, AC_ERR_IO, "cannot make a directory for the CA: %s",
+               strerror(errno));
+        json_decref(copy); /* *dir is the caller's to ca_remove */
+        return NULL;
+    }
+    if (!ac_tls_write_ca(*ca_file, err)) {
+        json_decref(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+static void ca_remove(char *dir, char *ca_file)
+{
+    if (ca_file != NULL) {
+        unlink(ca_file);
+    }
+    if (dir != NULL) {
+        rmdir(dir);
+    }
+    free(ca_file);
+    free(dir);
+}
+
 /* The first stdout line: a new JSON object. */
 static json_t *urls_json(struct mo_world *w, const char *id)
 {
@@ -108,6 +160,7 @@ struct serve_opts {
     const char *id;
     const char *sdir;
     bool interactive;
+    bool tls;
     const char *defect;
     unsigned threads;
     size_t max_exchanges;
@@ -120,6 +173,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         {"scenario", required_argument, NULL, 's'},
         {"scenarios", required_argument, NULL, 'd'},
         {"interactive", no_argument, NULL, 'i'},
+        {"tls", no_argument, NULL, 'T'},
         {"defect", required_argument, NULL, 'D'},
         {"threads", required_argument, NULL, 't'},
         {"max-exchanges", required_argument, NULL, 'x'},
@@ -141,6 +195,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             o->sdir = optarg;
         } else if (c == 'i') {
             o->interactive = true;
+        } else if (c == 'T') {
+            o->tls = true;
         } else if (c == 'D') {
             o->defect = optarg;
         } else if (c == 't' || c == 'x' || c == 'k') {
@@ -221,7 +277,7 @@ int hx_serve_main(int argc, char **argv)
     struct ac_err err;
     sigset_t set;
     json_t *urls = NULL;
-    char *line = NULL;
+    char *line = NULL, *ca_dir = NULL, *ca_file = NULL;
     int rc = parse_args(argc, argv, &o);
     int sig = 0;
 
@@ -245,11 +301,17 @@ int hx_serve_main(int argc, char **argv)
     wo.max_tokens = o.max_tokens;
     doc = o.defect != NULL ? mo_defect_apply(s->doc, o.defect, &err)
                            : json_incref(s->doc);
+    if (doc != NULL && o.tls) {
+        doc = with_tls(doc, &ca_dir, &ca_file, &err);
+    }
     if (doc == NULL || !mo_world_start_with(doc, &wo, &w, &err)) {
         fprintf(stderr, "authcheck serve: %s\n", err.msg);
         goto out;
     }
     urls = urls_json(w, s->id);
+    if (urls != NULL && ca_file != NULL) {
+        json_object_set_new(urls, "ca_file", json_string(ca_file));
+    }
     line = urls != NULL ? json_dumps(urls, JSON_COMPACT) : NULL;
     if (line == NULL) {
         fprintf(stderr, "authcheck serve: out of memory\n");
@@ -261,6 +323,7 @@ int hx_serve_main(int argc, char **argv)
     rc = EXIT_OK;
 out:
     mo_world_stop(w);
+    ca_remove(ca_dir, ca_file);
     free(line);
     json_decref(urls);
     json_decref(doc);

@@ -282,11 +282,15 @@ static bool as_routes(struct mo_as *as, struct ac_err *err)
 }
 
 /* Its own server on 127.0.0.1:0, bound (origin known) but not serving. */
-static bool own_server(struct mo_as *as, struct ac_err *err)
+static bool own_server(struct mo_as *as, const json_t *conf, struct ac_err *err)
 {
     struct mo_shared *sh = as->sh;
 
     if (!mo_httpd_new(as->id, sh->transcript, &sh->lock, &as->httpd, err)) {
+        return false;
+    }
+    if (!mo_world_tls_apply(sh, as->httpd, ac_json_str(conf, "tls_certificate"),
+                            err)) {
         return false;
     }
     as->own_httpd = true;
@@ -311,7 +315,7 @@ bool mo_as_start(const json_t *conf, struct mo_shared *sh,
     as->httpd = host;
     if (!as_configure(as, conf, err) ||
         !preregister(as, json_object_get(conf, "clients"), err) ||
-        (host == NULL && !own_server(as, err))) {
+        (host == NULL && !own_server(as, conf, err))) {
         goto fail;
     }
     /* The issuer and the metadata exist before the first request can

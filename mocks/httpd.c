@@ -79,6 +79,15 @@ struct mo_httpd {
     int listen_fd; /* ours until libmicrohttpd takes it; -1 otherwise */
     uint16_t port;
     char origin[64];
+    const char *host;     /* the origin's host; NULL: 127.0.0.1 */
+    const char *tls_key;  /* borrowed PEM; NULL: plain http */
+    const char *tls_cert; /* borrowed PEM */
+};
+
+/* A TLS connection's socket context: did a request arrive on it? */
+struct conn {
+    int64_t t_ns;
+    size_t requests;
 };
 
 /* One request from its request line to the completion callback. */
@@ -419,6 +428,18 @@ void mo_httpd_set_threads(struct mo_httpd *h, unsigned n)
     h->threads = n;
 }
 
+void mo_httpd_set_host(struct mo_httpd *h, const char *host)
+{
+    h->host = host;
+}
+
+void mo_httpd_set_tls(struct mo_httpd *h, const char *key_pem,
+                      const char *cert_pem)
+{
+    h->tls_key = key_pem;
+    h->tls_cert = cert_pem;
+}
+
 const char *mo_httpd_origin(const struct mo_httpd *h)
 {
     return h->port != 0 ? h->origin : NULL;
@@ -458,6 +479,74 @@ static char *absolute_url(const struct request *r)
     return url;
 }
 
+/* --- TLS connections ------------------------------------------------ */
+
+static void count_request(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *c = ci != NULL ? ci->socket_context : NULL;
+
+    if (c != NULL) {
+        c->requests++;
+    }
+}
+
+/* A TLS connection that closes before any request: the handshake failed
+ * (the client refused our certificate, the usual case) or the client sent
+ * nothing. Recorded as an exchange of endpoint "tls" (docs/TRANSCRIPT.md)
+ * so that checks can tell a refusal from a client that never came. */
+static void record_tls_refusal(struct mo_httpd *h, int64_t t_ns)
+{
+    struct ac_err err;
+    json_t *ex = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:n, s:{s:[], s:n}, s:{s:i, s:[], "
+        "s:n}, s:s}",
+        "t_ns", (json_int_t)t_ns, "server", h->server, "endpoint", "tls",
+        "method", "", "url", h->origin, "path", "", "query", "request",
+        "headers", "body", "response", "status", 0, "headers", "body", "error",
+        "TLS connection closed before any request");
+
+    if (ex == NULL) {
+        ac_log(AC_LOG_ERROR, "%s: cannot record a TLS refusal", h->server);
+    } else if (!mo_transcript_append_take(h->transcript, ex, &err)) {
+        ac_err_print(&err, "recording a TLS refusal");
+    }
+}
+
+static bool stopping(struct mo_httpd *h)
+{
+    bool s;
+
+    pthread_mutex_lock(&h->tlock);
+    s = h->stopping;
+    pthread_mutex_unlock(&h->tlock);
+    return s;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct mo_httpd *h = cls;
+    struct conn *c = *socket_context;
+
+    (void)conn;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        c = calloc(1, sizeof(*c));
+        if (c != NULL) {
+            c->t_ns = ac_mono_ns();
+        }
+        *socket_context = c;
+        return;
+    }
+    if (c != NULL && c->requests == 0 && !stopping(h)) {
+        record_tls_refusal(h, c->t_ns);
+    }
+    free(c);
+    *socket_context = NULL;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: the first sight of a request, with the raw
  * target (MHD hands the access handler a decoded path without the query).
  * The return value becomes *req_cls. */
@@ -467,9 +556,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct request *r = calloc(1, sizeof(*r));
     const char *q;
 
-    (void)conn;
     if (r == NULL) {
         return NULL;
+    }
+    if (h->tls_key != NULL) {
+        count_request(conn);
     }
     r->h = h;
     r->t_ns = ac_mono_ns();
@@ -1081,8 +1172,9 @@ static bool bind_loopback(struct mo_httpd *h, struct ac_err *err)
     }
     h->listen_fd = fd;
     h->port = ntohs(sa.sin_port);
-    snprintf(h->origin, sizeof(h->origin), "http://127.0.0.1:%u",
-             (unsigned)h->port);
+    snprintf(h->origin, sizeof(h->origin), "%s://%s:%u",
+             h->tls_key != NULL ? "https" : "http",
+             h->host != NULL ? h->host : "127.0.0.1", (unsigned)h->port);
     return true;
 }
 
@@ -1113,16 +1205,23 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
     h->daemon = MHD_start_daemon(
         (h->threads > 1 ? MHD_USE_EPOLL_INTERNAL_THREAD
                         : MHD_USE_AUTO_INTERNAL_THREAD) |
-            MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
-        0, NULL, NULL, on_access, h, MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+            MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+            (h->tls_key != NULL ? MHD_USE_TLS : 0),
+        0, NULL, NULL, on_access, h,
+        /* Plain http: the TLS options are skipped (an option list ends at
+         * the first MHD_OPTION_END). */
+        MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
         MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)(h->threads > 1 ? h->threads : 0), MHD_OPTION_END);
+        (unsigned int)(h->threads > 1 ? h->threads : 0),
+        h->tls_key != NULL ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
+        h->tls_key, MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
     if (h->daemon == NULL) {
         AC_ERR(err, AC_ERR_IO, "%s: cannot start HTTP server on 127.0.0.1",
                h->server);

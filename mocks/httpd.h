@@ -159,6 +159,20 @@ void mo_httpd_set_hooks(struct mo_httpd *h, mo_before_fn before,
  * thread. Before start. */
 void mo_httpd_set_threads(struct mo_httpd *h, unsigned n);
 
+/* The host of the server's origin (what mo_httpd_origin and the
+ * recorded `url` say) instead of 127.0.0.1; it still listens on
+ * 127.0.0.1. `host` is borrowed (a literal). Before mo_httpd_listen. */
+void mo_httpd_set_host(struct mo_httpd *h, const char *host);
+
+/* Serve HTTPS with this key and certificate (PEM, borrowed: they must
+ * outlive the server; common/tlsca.h's live as long as the process).
+ * Before mo_httpd_listen: the origin becomes "https://127.0.0.1:PORT".
+ * A TLS connection that closes before any request (a client refusing the
+ * certificate) is recorded as an exchange of endpoint "tls"
+ * (docs/TRANSCRIPT.md). */
+void mo_httpd_set_tls(struct mo_httpd *h, const char *key_pem,
+                      const char *cert_pem);
+
 /* Bind a listening socket on 127.0.0.1:0 without serving yet, so that
  * the port and origin are known (and URLs built from them) before any
  * request can be dispatched. Idempotent; mo_httpd_start calls it. */

@@ -1289,7 +1289,8 @@ bool mo_mcp_start_as(const json_t *conf, const char *id, struct mo_shared *sh,
         AC_ERR(err, AC_ERR_NOMEM, "out of memory for the MCP server");
         goto out;
     }
-    ok = mo_httpd_new(m->id, sh->transcript, &sh->lock, &m->httpd, err);
+    ok = mo_httpd_new(m->id, sh->transcript, &sh->lock, &m->httpd, err) &&
+         mo_world_tls_apply(sh, m->httpd, NULL, err);
     if (ok) {
         mo_httpd_set_threads(m->httpd, sh->threads);
     }

@@ -53,8 +53,8 @@ static const char *const expire_enum[] = {"access",         "refresh", "codes",
 static const char *const revoke_enum[] = {"token",  "family",  "client", "all",
                                           "access", "refresh", NULL};
 /* The ${...} placeholders of rule values, besides ${issuer:ID}. */
-static const char *const placeholders[] = {"issuer", "resource", "mcp_url",
-                                           "prm_url", NULL};
+static const char *const placeholders[] = {
+    "issuer", "resource", "mcp_url", "prm_url", "insecure_origin", NULL};
 
 /* --- placeholders ---------------------------------------------------- */
 
@@ -1157,6 +1157,9 @@ static const char *ph_value(void *ctx, const char *name, size_t len)
     }
     if (name_is(name, len, "prm_url")) {
         return rt->sh->prm_url;
+    }
+    if (name_is(name, len, "insecure_origin")) {
+        return rt->sh->insecure_origin; /* NULL (kept as written) w/o tls */
     }
     if (name_is(name, len, "mcp_url")) {
         return mo_world_mcp_url_of(rt->sh);

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/tlsca.h"
 #include "mocks/as.h"
 #include "mocks/as_int.h"
 #include "mocks/control.h"
@@ -31,8 +32,9 @@ struct mo_world {
     size_t nas;
     json_t *issuers0; /* the issuers at start, for reset */
     struct mo_control *control;
-    struct mo_httpd *cimd; /* the client metadata host, or NULL */
-    json_t *cimd_docs;     /* array of {url, doc}; immutable once started */
+    struct mo_httpd *cimd;     /* the client metadata host, or NULL */
+    struct mo_httpd *insecure; /* scenario "tls": the plain-http listener */
+    json_t *cimd_docs;         /* array of {url, doc}; immutable once started */
 };
 
 /* --- the client metadata host ----------------------------------------- */
@@ -102,6 +104,7 @@ static bool start_cimd(struct mo_world *w, const json_t *list,
         return false;
     }
     if (!mo_httpd_new("cimd", w->sh.transcript, NULL, &w->cimd, err) ||
+        !mo_world_tls_apply(&w->sh, w->cimd, NULL, err) ||
         !mo_httpd_listen(w->cimd, err)) {
         return false;
     }
@@ -117,6 +120,59 @@ static bool start_cimd(struct mo_world *w, const json_t *list,
 const char *mo_world_client_metadata_url(const struct mo_world *w, size_t i)
 {
     return ac_json_str(json_array_get(w->cimd_docs, i), "url");
+}
+
+/* --- TLS (scenario "tls", docs/MOCKS.md "TLS") ------------------------ */
+
+bool mo_world_tls_apply(const struct mo_shared *sh, struct mo_httpd *h,
+                        const char *cert, struct ac_err *err)
+{
+    enum ac_tls_cert which = AC_TLS_VALID;
+    const char *key = sh->tls_key, *pem = sh->tls_cert;
+
+    if (key == NULL) {
+        return true;
+    }
+    if (cert != NULL && !ac_tls_cert_parse(cert, &which)) {
+        AC_ERR(err, AC_ERR_INVALID, "unknown TLS certificate \"%s\"", cert);
+        return false;
+    }
+    if (which != AC_TLS_VALID && !ac_tls_server_pems(which, &key, &pem, err)) {
+        return false;
+    }
+    mo_httpd_set_tls(h, key, pem);
+    return true;
+}
+
+/* With "tls": true, every server gets the run CA's certificate, and a
+ * plain-http listener ("insecure") records whatever a client sends where
+ * it should not: an http:// endpoint or redirect target a rule names as
+ * ${insecure_origin}. It has no routes (404 to everything): any request
+ * there is the finding. http://0.0.0.0:PORT reaches it on Linux (a
+ * connection to 0.0.0.0 goes to the local host) yet is no loopback name
+ * (RFC 8252 §8.3 names 127.0.0.1, [::1] and localhost), so a client's
+ * loopback exemption for http does not cover it. */
+static bool start_tls(struct mo_world *w, const json_t *scenario,
+                      struct ac_err *err)
+{
+    if (!json_is_true(json_object_get(scenario, "tls"))) {
+        return true;
+    }
+    if (!ac_tls_server_pems(AC_TLS_VALID, &w->sh.tls_key, &w->sh.tls_cert,
+                            err) ||
+        !mo_httpd_new("insecure", w->sh.transcript, NULL, &w->insecure, err)) {
+        return false;
+    }
+    mo_httpd_set_host(w->insecure, "0.0.0.0");
+    if (!mo_httpd_start(w->insecure, err)) {
+        return false;
+    }
+    w->sh.insecure_origin = strdup(mo_httpd_origin(w->insecure));
+    if (w->sh.insecure_origin == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory for the world");
+        return false;
+    }
+    return true;
 }
 
 /* --- profiles (docs/MOCKS.md "Profiles") ------------------------------ */
@@ -599,6 +655,11 @@ bool mo_world_start_with(const json_t *scenario,
     if (opts != NULL) {
         mo_transcript_set_max(w->sh.transcript, opts->max_exchanges);
     }
+    if (!start_tls(w, scenario, err)) {
+        ac_err_prefix(err, "starting the mock world");
+        mo_world_stop(w);
+        return false;
+    }
     rules = effective_rules(scenario);
     ases = effective_ases(scenario);
     mcp = effective_mcp(scenario);
@@ -644,6 +705,8 @@ void mo_world_stop(struct mo_world *w)
     /* Servers first: their completion callbacks still record. */
     mo_control_free(w->control);
     mo_httpd_free(w->cimd);
+    mo_httpd_free(w->insecure);
+    free(w->sh.insecure_origin);
     json_decref(w->cimd_docs);
     mo_mcp_free(w->mcp);
     for (size_t i = 0; i < w->nextra; i++) {

@@ -77,6 +77,13 @@ struct mo_shared {
     struct mo_events events;
     bool interactive; /* /authorize renders a consent page */
     bool login;       /* ... with a login form and a session cookie */
+    /* Scenario "tls": the PEMs every server but the control API serves
+     * HTTPS with (borrowed from common/tlsca.h), NULL for plain http; and
+     * the origin of the world's plain-http listener ("insecure", named
+     * http://0.0.0.0:PORT: not a loopback name, see docs/MOCKS.md "TLS"),
+     * what rules reach as ${insecure_origin}. */
+    const char *tls_key, *tls_cert;
+    char *insecure_origin;
     unsigned threads; /* per server, see struct mo_world_options */
 };
 
@@ -121,6 +128,13 @@ json_t *mo_world_ids_doc(struct mo_world *w);
  * MCP endpoint URL. Borrowed, valid while the world runs; NULL when there
  * is no such server. Caller holds sh->lock. Implemented in world.c. */
 const char *mo_world_issuer_of(const struct mo_shared *sh, const char *id);
+
+struct mo_httpd;
+/* Make `h` serve HTTPS when the world does: with the certificate kind
+ * `cert` (common/tlsca.h names, "wrong-name", ...; NULL: the valid one).
+ * A no-op for a plain-http world. Before mo_httpd_listen. */
+bool mo_world_tls_apply(const struct mo_shared *sh, struct mo_httpd *h,
+                        const char *cert, struct ac_err *err);
 const char *mo_world_mcp_url_of(const struct mo_shared *sh);
 
 /* A new grant (token family) identifier. */

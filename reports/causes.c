@@ -34,6 +34,8 @@ static const struct stage_rule STAGES[] = {
     {"issuer-mismatch-rejected", RP_STAGE_DISCOVERY},
     {"pkce-s256-support-required", RP_STAGE_DISCOVERY},
     {"legacy-2025-03-26-*", RP_STAGE_DISCOVERY},
+    /* transport security: refused at the first contact (AS metadata) */
+    {"tls-*", RP_STAGE_DISCOVERY},
     /* registration: DCR, CIMD, pre-registration, re-registration */
     {"client-registered", RP_STAGE_REGISTRATION},
     {"dcr-*", RP_STAGE_REGISTRATION},

@@ -21,6 +21,7 @@
 #include "common/json.h"
 #include "common/jwk.h"
 #include "common/jwt.h"
+#include "common/tlsca.h"
 #include "mocks/world.h"
 #include "tests/support/transcript.h"
 
@@ -338,6 +339,36 @@ static void edit_no_rm(struct fixture *f)
                         "resource_metadata", json_false());
 }
 
+/* HTTPS mocks, the run CA in the run's directory, named to the client
+ * by CURL_CA_BUNDLE (docs/MOCKS.md "TLS"). */
+static void edit_tls(struct fixture *f)
+{
+    char path[300];
+    struct ac_err err;
+
+    json_object_set_new(f->scenario, "tls", json_true());
+    snprintf(path, sizeof path, "%s/ca.pem", f->xdg);
+    if (!ac_tls_write_ca(path, &err)) {
+        fail_msg("%s", err.msg);
+    }
+    snprintf(f->env, sizeof f->env, "CURL_CA_BUNDLE=%s", path);
+}
+
+static void edit_tls_expired(struct fixture *f)
+{
+    edit_tls(f);
+    json_object_set_new(as_conf(f, 0), "tls_certificate",
+                        json_string("expired"));
+}
+
+static void edit_tls_http_token(struct fixture *f)
+{
+    edit_tls(f);
+    add_rule(f,
+             "{\"match\":{\"endpoint\":\"metadata\"},\"do\":{\"patch\":"
+             "{\"set\":{\"token_endpoint\":\"${insecure_origin}/token\"}}}}");
+}
+
 /* --- checks: each is told whether the run was the mutant
  * ---------------------- */
 
@@ -387,6 +418,30 @@ static void check_refused_before_register(struct fixture *f, bool mut)
         assert_true(count(f, NULL, "register", NULL, NULL) >= 1);
     } else {
         assert_int_equal(count(f, NULL, "register", NULL, NULL), 0);
+        assert_int_equal(f->status, 1);
+    }
+}
+
+/* An expired AS certificate: refused at the handshake (recorded as
+ * endpoint "tls", nothing else reaches the AS) unless mutated. */
+static void check_tls_cert(struct fixture *f, bool mut)
+{
+    if (mut) {
+        assert_true(count(f, "as", "register", NULL, NULL) >= 1);
+    } else {
+        assert_true(count(f, "as", "tls", NULL, NULL) >= 1);
+        assert_int_equal(count(f, "as", "metadata", NULL, NULL), 0);
+        assert_int_equal(f->status, 1);
+    }
+}
+
+/* A plain-http token endpoint on 0.0.0.0: nothing sent there unless
+ * mutated, when the code and verifier go there. */
+static void check_tls_http_token(struct fixture *f, bool mut)
+{
+    assert_int_equal(count(f, "insecure", "unknown", "code_verifier", NULL),
+                     mut ? 1 : 0);
+    if (!mut) {
         assert_int_equal(f->status, 1);
     }
 }
@@ -1334,6 +1389,11 @@ static const struct mut_case cases[] = {
      NULL, NULL},
     {"dcr-despite-cimd", edit_cimd, with_cimd, check_cimd, NULL, NULL, NULL},
     {"root-prm-first", edit_no_rm, NULL, check_root_first, NULL, NULL, NULL},
+    /* transport security */
+    {"tls-no-verify", edit_tls_expired, NULL, check_tls_cert, NULL, NULL, NULL},
+    {"tls-allow-downgrade", edit_tls_http_token, NULL, check_tls_http_token,
+     NULL, NULL, NULL},
+    {"tls-insecure", edit_tls_expired, NULL, check_tls_cert, NULL, NULL, NULL},
     {"token-in-query", edit_none, NULL, check_token_in_query, NULL, NULL, NULL},
     /* discovery */
     {"skip-prm", edit_none, NULL, check_skip_prm, NULL, NULL, NULL},

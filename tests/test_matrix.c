@@ -76,6 +76,26 @@ static const struct row MATRIX[] = {
     {"mcp-authenticated-request", "auth/token-endpoint-auth-basic",
      "secret-in-body-for-basic"},
 
+    /* transport security (scenarios/tls) */
+    {"tls-as-cert-wrong-name-refused", "tls/as-cert-wrong-name",
+     "tls-no-verify"},
+    {"tls-as-cert-expired-refused", "tls/as-cert-expired", "tls-no-verify"},
+    {"tls-as-cert-untrusted-ca-refused", "tls/as-cert-untrusted-ca",
+     "tls-no-verify"},
+    {"tls-http-endpoint-refused", "tls/http-token-endpoint",
+     "tls-allow-downgrade"},
+    {"tls-downgrade-redirect-refused", "tls/discovery-redirect-to-http",
+     "tls-allow-downgrade"},
+    /* a client with one "insecure" switch fails every one of them */
+    {"tls-as-cert-wrong-name-refused", "tls/as-cert-wrong-name",
+     "tls-insecure"},
+    {"tls-as-cert-expired-refused", "tls/as-cert-expired", "tls-insecure"},
+    {"tls-as-cert-untrusted-ca-refused", "tls/as-cert-untrusted-ca",
+     "tls-insecure"},
+    {"tls-http-endpoint-refused", "tls/http-token-endpoint", "tls-insecure"},
+    {"tls-downgrade-redirect-refused", "tls/discovery-redirect-to-http",
+     "tls-insecure"},
+
     /* DPoP extension */
     {"dpop-token-proof", "auth/dpop", "dpop-no-token-proof"},
     {"dpop-scheme", "auth/dpop", "dpop-bearer"},

@@ -282,7 +282,8 @@ out:
  * (OAuth 2.1 §1.5: TLS for every endpoint but loopback). */
 static bool secure_enough(const struct ac_url *u)
 {
-    return strcmp(u->scheme, "https") == 0 || ac_url_is_loopback(u);
+    return strcmp(u->scheme, "https") == 0 || ac_url_is_loopback(u) ||
+           MUTATED("tls-allow-downgrade") || MUTATED("tls-insecure");
 }
 
 static bool need_url(const json_t *meta, const char *name, struct ac_err *err)

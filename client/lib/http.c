@@ -9,9 +9,17 @@
 
 #include "client/lib/client_int.h"
 #include "client/lib/http_int.h"
+#include "client/lib/mutations_int.h"
 #include "common/httpc.h"
 #include "common/json.h"
 #include "common/redact.h"
+
+/* TLS verification has no off switch in the client; only the test
+ * build's mutations turn it off (tests/test_matrix.c). */
+static bool no_tls_verify(void)
+{
+    return MUTATED("tls-no-verify") || MUTATED("tls-insecure");
+}
 
 bool http_request(struct mcpo_client *c, const char *method, const char *url,
                   const char *const *headers, const char *body,
@@ -23,6 +31,7 @@ bool http_request(struct mcpo_client *c, const char *method, const char *url,
         .headers = headers,
         .body = body,
         .timeout_ms = c->http_timeout_ms,
+        .mutant_no_tls_verify = no_tls_verify(),
     };
     memset(resp, 0, sizeof *resp);
     return ac_http_do(&req, resp, err);
@@ -38,7 +47,21 @@ bool http_get_json(struct mcpo_client *c, const char *url, long *status,
 
     *status = 0;
     *doc = NULL;
-    if (!http_request(c, "GET", url, hdrs, NULL, &resp, err)) {
+    if (MUTATED("tls-allow-downgrade") || MUTATED("tls-insecure")) {
+        /* the mutant follows discovery redirects, to http:// too */
+        struct ac_http_request req = {
+            .method = "GET",
+            .url = url,
+            .headers = hdrs,
+            .timeout_ms = c->http_timeout_ms,
+            .mutant_follow_redirects = true,
+            .mutant_no_tls_verify = no_tls_verify(),
+        };
+        memset(&resp, 0, sizeof resp);
+        if (!ac_http_do(&req, &resp, err)) {
+            goto out;
+        }
+    } else if (!http_request(c, "GET", url, hdrs, NULL, &resp, err)) {
         goto out;
     }
     *status = resp.status;

@@ -41,6 +41,14 @@ static const struct mutation table[] = {
     {"dcr-despite-cimd",
      "register dynamically despite CIMD support or pre-registration"},
     {"root-prm-first", "try the root PRM URL before the path-inserted one"},
+    /* transport security (scenarios/tls) */
+    {"tls-no-verify",
+     "skip TLS certificate and host name verification (curl -k)"},
+    {"tls-allow-downgrade",
+     "accept plain-http endpoints in AS metadata and follow discovery "
+     "redirects, to http:// too"},
+    {"tls-insecure",
+     "an insecure mode: tls-no-verify and tls-allow-downgrade together"},
     /* discovery */
     {"skip-prm", "never fetch the PRM: assume the AS at the MCP origin"},
     {"skip-as-metadata", "never fetch AS metadata: guess endpoints"},

@@ -324,3 +324,5 @@ if __name__ == "__main__":
     sys.dont_write_bytecode = True
     import make_transcripts_more
     make_transcripts_more.main()
+    import make_tls_transcripts
+    make_tls_transcripts.main()
