@@ -285,9 +285,13 @@ static const struct field cimd_item = {
 /* MCP authorization extensions: the workload issuer (workload identity
  * federation) and the enterprise IdP (enterprise-managed authorization);
  * mocks/issuers.c, scenarios/SCHEMA.md. */
-static const char *const wif_error_enum[] = {
-    "invalid_grant", "invalid_request", "unauthorized_client", "invalid_scope",
-    "access_denied", "server_error",    NULL};
+static const char *const wif_error_enum[] = {"invalid_grant",
+                                             "invalid_request",
+                                             "unauthorized_client",
+                                             "invalid_scope",
+                                             "access_denied",
+                                             "server_error",
+                                             NULL};
 static const char *const id_jag_enum[] = {"valid", "expired", "other_audience",
                                           NULL};
 

@@ -101,8 +101,8 @@ static const char *assertion_fault(struct mo_as *as, struct mo_issuer *is,
 
 /* ID-JAG §4.4.1: client_id is the authenticated client, resource an MCP
  * server of this world. */
-static const char *id_jag_fault(struct mo_as *as,
-                                const struct client *c, const json_t *claims)
+static const char *id_jag_fault(struct mo_as *as, const struct client *c,
+                                const json_t *claims)
 {
     const char *cid = ac_json_str(claims, "client_id");
     const char *res = ac_json_str(claims, "resource");
@@ -196,11 +196,10 @@ const char *mo_as_jwt_bearer_verdict(struct mo_as *as, const struct client *c,
          * server. */
         const char *r = g->enterprise ? ac_json_str(claims, "resource") : NULL;
         r = r != NULL ? r : resource;
-        g->resource = strdup(r != NULL ? mo_as_known_resource(as, r)
-                                       : as->sh->resource);
-        g->scope = strdup(ac_form_get(f, "scope") != NULL
-                              ? ac_form_get(f, "scope")
-                              : "");
+        g->resource =
+            strdup(r != NULL ? mo_as_known_resource(as, r) : as->sh->resource);
+        g->scope = strdup(
+            ac_form_get(f, "scope") != NULL ? ac_form_get(f, "scope") : "");
     }
     json_decref(claims);
     return why;

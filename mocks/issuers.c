@@ -50,8 +50,7 @@ static char *new_jti(void)
     return ac_random_token(16, NULL);
 }
 
-char *mo_issuer_workload_jwt(struct mo_issuer *is, const char *aud,
-                             int64_t ttl)
+char *mo_issuer_workload_jwt(struct mo_issuer *is, const char *aud, int64_t ttl)
 {
     int64_t now = mo_now(is->sh);
     char *jti = new_jti();
@@ -72,11 +71,11 @@ char *mo_issuer_id_token(struct mo_issuer *is)
 {
     int64_t now = mo_now(is->sh);
     const char *user = mo_issuer_str(is, "subject");
-    json_t *claims = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", is->issuer, "sub", user,
-        "email", user, "aud", mo_issuer_str(is, "client_id"), "iat",
-        (json_int_t)now, "exp",
-        (json_int_t)(now + mo_issuer_int(is, "id_token_ttl")));
+    json_t *claims =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", is->issuer, "sub",
+                  user, "email", user, "aud", mo_issuer_str(is, "client_id"),
+                  "iat", (json_int_t)now, "exp",
+                  (json_int_t)(now + mo_issuer_int(is, "id_token_ttl")));
     char *jwt = sign(is, "JWT", claims);
 
     json_decref(claims);
@@ -94,8 +93,8 @@ bool mo_issuer_refresh(struct mo_issuer *is)
     if (is == NULL || is->file == NULL) {
         return true;
     }
-    jwt = mo_issuer_workload_jwt(is, is->aud,
-                                 mo_issuer_int(is, "assertion_ttl"));
+    jwt =
+        mo_issuer_workload_jwt(is, is->aud, mo_issuer_int(is, "assertion_ttl"));
     if (jwt == NULL || asprintf(&tmp, "%s.tmp", is->file) < 0) {
         tmp = NULL;
         goto out;
@@ -110,16 +109,15 @@ out:
     return ok;
 }
 
-bool mo_issuer_set_file(struct mo_issuer *is, const char *path,
-                        const char *aud, struct ac_err *err)
+bool mo_issuer_set_file(struct mo_issuer *is, const char *path, const char *aud,
+                        struct ac_err *err)
 {
     free(is->file);
     free(is->aud);
     is->file = strdup(path);
     is->aud = strdup(aud);
     if (is->file == NULL || is->aud == NULL || !mo_issuer_refresh(is)) {
-        AC_ERR(err, AC_ERR_IO, "cannot write the workload token file %s",
-               path);
+        AC_ERR(err, AC_ERR_IO, "cannot write the workload token file %s", path);
         return false;
     }
     return true;
@@ -161,12 +159,11 @@ static bool handle_discovery(void *ctx, const struct mo_req *req,
         json_object_set_new(doc, "token_endpoint", json_string(token));
         json_object_set_new(doc, "grant_types_supported",
                             json_pack("[s]", MO_GRANT_TOKEN_EXCHANGE));
-        json_object_set_new(
-            doc, "token_endpoint_auth_methods_supported",
-            mo_issuer_str(is, "client_secret") != NULL
-                ? json_pack("[s, s]", "client_secret_basic",
-                            "client_secret_post")
-                : json_pack("[s]", "none"));
+        json_object_set_new(doc, "token_endpoint_auth_methods_supported",
+                            mo_issuer_str(is, "client_secret") != NULL
+                                ? json_pack("[s, s]", "client_secret_basic",
+                                            "client_secret_post")
+                                : json_pack("[s]", "none"));
     }
     ok = doc != NULL && mo_reply_json(rep, 200, doc);
 out:
@@ -305,10 +302,10 @@ static char *mint_id_jag(struct mo_issuer *is, const struct ac_form *f,
         aud = "https://other-as.example";
     }
     if (jti != NULL) {
-        claims = json_pack(
-            "{s:s, s:O, s:s, s:s, s:s, s:I, s:I}", "iss", is->issuer, "sub",
-            subject, "aud", aud, "client_id", mo_issuer_str(is, "as_client_id"),
-            "jti", jti, "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl));
+        claims = json_pack("{s:s, s:O, s:s, s:s, s:s, s:I, s:I}", "iss",
+                           is->issuer, "sub", subject, "aud", aud, "client_id",
+                           mo_issuer_str(is, "as_client_id"), "jti", jti, "iat",
+                           (json_int_t)now, "exp", (json_int_t)(now + ttl));
     }
     if (claims != NULL && ac_form_get(f, "resource") != NULL) {
         json_object_set_new(claims, "resource",
@@ -341,8 +338,7 @@ static bool exchange_reply(struct mo_issuer *is, struct mo_reply *rep,
                                   "token_type", "N_A", "expires_in",
                                   (json_int_t)mo_issuer_int(is, "id_jag_ttl"));
     if (doc != NULL && ac_form_get(f, "scope") != NULL) {
-        json_object_set_new(doc, "scope",
-                            json_string(ac_form_get(f, "scope")));
+        json_object_set_new(doc, "scope", json_string(ac_form_get(f, "scope")));
     }
     ok = doc != NULL && mo_reply_json(rep, 200, doc) &&
          mo_reply_header(rep, "Cache-Control", "no-store");

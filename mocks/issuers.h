@@ -64,8 +64,8 @@ char *mo_issuer_id_token(struct mo_issuer *is);
 
 /* Workload: the file the harness gives the client (--assertion-file);
  * written now and again after every clock advance (mo_issuer_refresh). */
-bool mo_issuer_set_file(struct mo_issuer *is, const char *path,
-                        const char *aud, struct ac_err *err);
+bool mo_issuer_set_file(struct mo_issuer *is, const char *path, const char *aud,
+                        struct ac_err *err);
 /* Rewrite the file with a JWT fresh at the world's clock. */
 bool mo_issuer_refresh(struct mo_issuer *is);
 

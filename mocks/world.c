@@ -621,12 +621,13 @@ json_t *mo_world_ext_vars(struct mo_world *w)
         int64_t ttl = mo_issuer_int(wl, "assertion_ttl");
         ok = var_take(vars, "wif_valid_jwt",
                       mo_issuer_workload_jwt(wl, aud, ttl)) &&
-             var_take(vars, "wif_wrong_audience_jwt",
-                      mo_issuer_workload_jwt(wl, "https://wrong.example", ttl)) &&
+             var_take(
+                 vars, "wif_wrong_audience_jwt",
+                 mo_issuer_workload_jwt(wl, "https://wrong.example", ttl)) &&
              var_take(vars, "wif_expired_jwt",
                       mo_issuer_workload_jwt(wl, aud, -60)) &&
-             json_object_set_new(vars, "wif_issuer",
-                                 json_string(wl->issuer)) == 0;
+             json_object_set_new(vars, "wif_issuer", json_string(wl->issuer)) ==
+                 0;
         if (ok && wl->file != NULL) {
             ok = json_object_set_new(vars, "wif_assertion_file",
                                      json_string(wl->file)) == 0;
@@ -715,8 +716,7 @@ bool mo_world_start_with(const json_t *scenario,
          start_extra_mcps(w, json_object_get(scenario, "mcp_servers_extra"),
                           mcp, err) &&
          start_ases(w, ases, err) && start_issuers(w, scenario, err) &&
-         mo_mcp_serve(w->mcp, err) &&
-         serve_extra_mcps(w, err) &&
+         mo_mcp_serve(w->mcp, err) && serve_extra_mcps(w, err) &&
          start_cimd(w, json_object_get(scenario, "client_metadata_documents"),
                     err) &&
          (w->issuers0 = json_deep_copy(w->sh.issuers)) != NULL &&
