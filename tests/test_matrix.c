@@ -89,8 +89,7 @@ static const struct row MATRIX[] = {
     /* Workload identity federation, enterprise-managed authorization */
     {"wif-grant-type", "auth/wif-jwt-bearer", "wif-wrong-grant-type"},
     {"wif-assertion-audience", "auth/wif-jwt-bearer", "wif-wrong-audience"},
-    {"wif-assertion-fresh", "auth/wif-assertion-expiry",
-     "wif-cache-assertion"},
+    {"wif-assertion-fresh", "auth/wif-assertion-expiry", "wif-cache-assertion"},
     {"wif-no-blind-retry", "auth/wif-unauthorized-client", "wif-blind-retry"},
     {"wif-no-code-fallback", "auth/wif-no-code-fallback", "wif-fallback-code"},
     {"ema-token-exchange", "auth/enterprise-managed-authorization",

@@ -151,7 +151,8 @@ bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
         mcpo_client_set_browser(c, MCPO_BROWSER_PRINT);
     }
     mcpo_client_set_dpop(c, o->dpop);
-    return cli_configure_federation(c, o, err) && (o->scope == NULL || mcpo_client_set_scope(c, o->scope, err)) &&
+    return cli_configure_federation(c, o, err) &&
+           (o->scope == NULL || mcpo_client_set_scope(c, o->scope, err)) &&
            (o->client_name == NULL ||
             mcpo_client_set_client_name(c, o->client_name, err)) &&
            (o->client_id == NULL ||
@@ -185,9 +186,8 @@ bool cli_configure_federation(struct mcpo_client *c, const struct cli_opts *o,
            (o->assertion_file == NULL ||
             mcpo_client_set_workload_token_file(c, o->assertion_file, err)) &&
            (o->idp_token_endpoint == NULL ||
-            (mcpo_client_set_enterprise_idp(c, o->idp_token_endpoint,
-                                            o->idp_client_id, idp_secret,
-                                            err) &&
+            (mcpo_client_set_enterprise_idp(
+                 c, o->idp_token_endpoint, o->idp_client_id, idp_secret, err) &&
              mcpo_client_set_id_token_file(c, o->id_token_file, err)));
 }
 
@@ -321,8 +321,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"assertion-file", required_argument, NULL, OPT_ASSERTION_FILE},
         {"assertion-env", required_argument, NULL, OPT_ASSERTION_ENV},
         {"id-token-file", required_argument, NULL, OPT_ID_TOKEN_FILE},
-        {"idp-token-endpoint", required_argument, NULL,
-         OPT_IDP_TOKEN_ENDPOINT},
+        {"idp-token-endpoint", required_argument, NULL, OPT_IDP_TOKEN_ENDPOINT},
         {"idp-client-id", required_argument, NULL, OPT_IDP_CLIENT_ID},
         {"idp-client-secret", required_argument, NULL, OPT_IDP_CLIENT_SECRET},
         {NULL, 0, NULL, 0},

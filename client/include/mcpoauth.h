@@ -152,8 +152,7 @@ bool mcpo_client_set_workload_token(struct mcpo_client *c, const char *jwt,
 bool mcpo_client_set_workload_token_file(struct mcpo_client *c,
                                          const char *path,
                                          struct mcpo_err *err);
-bool mcpo_client_set_workload_token_env(struct mcpo_client *c,
-                                        const char *name,
+bool mcpo_client_set_workload_token_env(struct mcpo_client *c, const char *name,
                                         struct mcpo_err *err);
 /* Enterprise-managed authorization (MCP authorization extension, ID-JAG):
  * the user's ID token is exchanged at the enterprise IdP's token

@@ -351,8 +351,8 @@ bool mcpo_client_set_workload_token_file(struct mcpo_client *c,
     return done(str_set(&c->wif_file, path, &e), &e, err);
 }
 
-bool mcpo_client_set_workload_token_env(struct mcpo_client *c,
-                                        const char *name, struct mcpo_err *err)
+bool mcpo_client_set_workload_token_env(struct mcpo_client *c, const char *name,
+                                        struct mcpo_err *err)
 {
     struct ac_err e;
     return done(str_set(&c->wif_env, name, &e), &e, err);

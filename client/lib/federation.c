@@ -96,7 +96,8 @@ static char *workload_jwt(struct mcpo_client *c, struct ac_err *err)
     } else if (c->wif_env != NULL) {
         jwt = env != NULL && *env != '\0' ? strdup(env) : NULL;
         if (jwt == NULL) {
-            AC_ERR(err, AC_ERR_USAGE, "$%s holds no workload token", c->wif_env);
+            AC_ERR(err, AC_ERR_USAGE, "$%s holds no workload token",
+                   c->wif_env);
         }
     } else {
         jwt = strdup(c->wif_jwt);
@@ -221,10 +222,10 @@ static char *exchange(struct mcpo_client *c, const char *scope,
 {
     struct ac_form f;
     struct ac_http_response r = {0};
-    char *id_token = c->ema_id_token_file != NULL
-                         ? read_token_file(c->ema_id_token_file, err)
-                         : (c->ema_id_token != NULL ? strdup(c->ema_id_token)
-                                                    : NULL);
+    char *id_token =
+        c->ema_id_token_file != NULL
+            ? read_token_file(c->ema_id_token_file, err)
+            : (c->ema_id_token != NULL ? strdup(c->ema_id_token) : NULL);
     char *jag = NULL;
 
     ac_form_init(&f);
