@@ -676,8 +676,9 @@ json_t *hr_context(const struct hs_scenario *sc, const char *const *vars)
 /* Context members that are credentials, for redaction. */
 static bool secret_key(const char *key)
 {
-    static const char *const words[] = {"secret", "private",   "password",
-                                        "token",  "assertion", NULL};
+    /* "jwt": the official WIF keys valid_jwt, wrong_audience_jwt, ... */
+    static const char *const words[] = {
+        "secret", "private", "password", "token", "assertion", "jwt", NULL};
 
     for (size_t k = 0; words[k] != NULL; k++) {
         if (strstr(key, words[k]) != NULL) {
