@@ -1759,7 +1759,7 @@ static const struct hc_check REGISTRY[] = {
      "After an error answer to a JWT bearer grant (unauthorized_client, "
      "invalid_grant, invalid_scope) the same assertion is not sent again.",
      hc_check_wif_no_blind_retry},
-    {"wif-no-code-fallback", HC_MUST, EXT_SPEC, WIF_EXT "#flow-steps",
+    {"wif-no-code-fallback", HC_SHOULD, EXT_SPEC, WIF_EXT "#flow-steps",
      "A client configured with a workload identity never falls back to a "
      "user's grant: no registration, authorization request or code grant.",
      hc_check_wif_no_code_fallback},

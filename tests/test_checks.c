@@ -315,7 +315,7 @@ static const struct row ROWS[] = {
      "no JWT bearer grant was answered with an error"},
     {"wif-refused", "wif-no-code-fallback", RUNS_FILE, HC_SUCCESS,
      "the workload stayed with its JWT bearer grant"},
-    {"wif-fallback", "wif-no-code-fallback", RUNS_FILE, HC_FAILURE,
+    {"wif-fallback", "wif-no-code-fallback", RUNS_FILE, HC_WARNING,
      "started a user's grant (authorize at seq 4)"},
 
     /* Enterprise-managed authorization (checks_ema.c) */
