@@ -404,6 +404,42 @@ static bool routes(struct mo_issuer *is, struct ac_err *err)
                            err));
 }
 
+/* The scenario loader's defaults (harness/scenario.c), for worlds built
+ * from raw JSON (tests, fuzzing). */
+static bool fill_defaults(enum mo_issuer_kind kind, json_t *conf)
+{
+    static const char *const wl[] = {"subject",
+                                     "\"conformance-workload\"",
+                                     "assertion_ttl",
+                                     "300",
+                                     "trusted",
+                                     "true",
+                                     NULL};
+    static const char *const idp[] = {"client_id",
+                                      "\"conformance-test-idp-client\"",
+                                      "as_client_id",
+                                      "\"conformance-test-xaa-client\"",
+                                      "subject",
+                                      "\"demo-user@example.com\"",
+                                      "id_token_ttl",
+                                      "3600",
+                                      "id_jag_ttl",
+                                      "300",
+                                      "id_jag",
+                                      "\"valid\"",
+                                      NULL};
+    const char *const *d = kind == MO_ISSUER_IDP ? idp : wl;
+
+    for (size_t k = 0; d[k] != NULL; k += 2) {
+        if (json_object_get(conf, d[k]) == NULL &&
+            json_object_set_new(
+                conf, d[k], json_loads(d[k + 1], JSON_DECODE_ANY, NULL)) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool mo_issuer_start(enum mo_issuer_kind kind, const json_t *conf,
                      struct mo_shared *sh, struct mo_issuer **out,
                      struct ac_err *err)
@@ -419,6 +455,10 @@ bool mo_issuer_start(enum mo_issuer_kind kind, const json_t *conf,
     is->kind = kind;
     is->sh = sh;
     is->conf = json_deep_copy(conf);
+    if (is->conf != NULL && !fill_defaults(kind, is->conf)) {
+        json_decref(is->conf);
+        is->conf = NULL;
+    }
     is->key = ac_jwk_generate(AC_JWS_ES256, err);
     if (is->conf == NULL || is->key == NULL ||
         !mo_httpd_new(name, sh->transcript, &sh->lock, &is->httpd, err) ||
