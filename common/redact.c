@@ -38,6 +38,12 @@ static const char *const SECRET_NAMES[] = {
     "subject_token",
     "actor_token",
     "private_key",
+    /* MCP_CONFORMANCE_CONTEXT keys of the official WIF / EMA scenarios */
+    "valid_jwt",
+    "wrong_audience_jwt",
+    "expired_jwt",
+    "idp_id_token",
+    "idp_client_secret",
     NULL,
 };
 

@@ -1311,6 +1311,17 @@ static void check_client_exit_status(const struct hc_input *in,
 #define DPOP_EXT                                                               \
     "https://github.com/modelcontextprotocol/ext-auth/blob/main/"              \
     "specification/draft/dpop-extension.mdx"
+/* Workload identity federation and enterprise-managed authorization:
+ * ext-auth drafts on RFC 7523 / RFC 8693. */
+#define EXT_SPEC "ext-auth"
+#define WIF_EXT                                                                \
+    "https://github.com/modelcontextprotocol/ext-auth/blob/main/"              \
+    "specification/draft/workload-identity-federation.mdx"
+#define EMA_EXT                                                                \
+    "https://github.com/modelcontextprotocol/ext-auth/blob/main/"              \
+    "specification/draft/enterprise-managed-authorization.mdx"
+#define RFC7523 "https://datatracker.ietf.org/doc/html/rfc7523"
+#define RFC6749 "https://datatracker.ietf.org/doc/html/rfc6749"
 #define MCP_AUTH                                                               \
     "https://modelcontextprotocol.io/specification/2026-07-28/basic/"          \
     "authorization"
@@ -1728,6 +1739,46 @@ static const struct hc_check REGISTRY[] = {
      "the key it is bound to, also after a restart (the key is kept with "
      "the tokens).",
      hc_check_dpop_key_binding},
+    /* --- Workload identity federation and enterprise-managed
+     * authorization (ext-auth; RFC 7523, RFC 8693, ID-JAG draft):
+     * checks_wif.c, checks_ema.c. One block, kept together. --- */
+    {"wif-grant-type", HC_MUST, EXT_SPEC, WIF_EXT "#token-endpoint",
+     "A client with a workload identity asks for tokens with grant_type "
+     "urn:ietf:params:oauth:grant-type:jwt-bearer and its workload JWT as "
+     "`assertion` (RFC 7523 §2.1).",
+     hc_check_wif_grant_type},
+    {"wif-assertion-audience", HC_MUST, EXT_SPEC, RFC7523 "#section-3",
+     "Every workload JWT presented names the authorization server it is "
+     "sent to in aud (its token endpoint; the issuer is accepted too).",
+     hc_check_wif_assertion_audience},
+    {"wif-assertion-fresh", HC_MUST, EXT_SPEC, RFC7523 "#section-3",
+     "No expired workload JWT is presented: a new grant reads the "
+     "workload's token source again instead of reusing an old assertion.",
+     hc_check_wif_assertion_fresh},
+    {"wif-no-blind-retry", HC_SHOULD, EXT_SPEC, RFC6749 "#section-5.2",
+     "After an error answer to a JWT bearer grant (unauthorized_client, "
+     "invalid_grant, invalid_scope) the same assertion is not sent again.",
+     hc_check_wif_no_blind_retry},
+    {"wif-no-code-fallback", HC_SHOULD, EXT_SPEC, WIF_EXT "#flow-steps",
+     "A client configured with a workload identity never falls back to a "
+     "user's grant: no registration, authorization request or code grant.",
+     hc_check_wif_no_code_fallback},
+    {"ema-token-exchange", HC_MUST, EXT_SPEC, EMA_EXT,
+     "The IdP token exchange (RFC 8693) has grant_type token-exchange, "
+     "requested_token_type id-jag, subject_token_type id_token, audience "
+     "the AS issuer, and resource (if sent) the MCP server's.",
+     hc_check_ema_token_exchange},
+    {"ema-jag-audience", HC_MUST, EXT_SPEC, EMA_EXT,
+     "An ID-JAG is presented only to the authorization server its aud "
+     "names (jwt-bearer grant), never to another server.",
+     hc_check_ema_jag_audience},
+    {"ema-jag-expiry", HC_MUST, EXT_SPEC, EMA_EXT,
+     "No ID-JAG is presented outside its validity window (exp).",
+     hc_check_ema_jag_expiry},
+    {"ema-no-fallback", HC_MUST, EXT_SPEC, EMA_EXT,
+     "When the IdP refuses the exchange the client stops: no JWT bearer "
+     "grant without an ID-JAG, no user's grant, no identical retry.",
+     hc_check_ema_no_fallback},
 };
 #pragma GCC diagnostic pop
 

@@ -127,6 +127,25 @@ HC_DECL(hc_check_dpop_as_nonce);
 HC_DECL(hc_check_dpop_rs_nonce);
 HC_DECL(hc_check_dpop_key_binding);
 
+/* checks_wif.c, checks_ema.c (MCP authorization extensions: workload
+ * identity federation, enterprise-managed authorization) */
+HC_DECL(hc_check_wif_grant_type);
+HC_DECL(hc_check_wif_assertion_audience);
+HC_DECL(hc_check_wif_assertion_fresh);
+HC_DECL(hc_check_wif_no_blind_retry);
+HC_DECL(hc_check_wif_no_code_fallback);
+HC_DECL(hc_check_ema_token_exchange);
+HC_DECL(hc_check_ema_jag_audience);
+HC_DECL(hc_check_ema_jag_expiry);
+HC_DECL(hc_check_ema_no_fallback);
+/* Shared by the two: does the JWT `assertion` of AS token request `i`
+ * name that AS in aud (token endpoint URL, issuer, issuer + "/")? Was
+ * the answer of `ex` invalid_grant for an expired assertion? The first
+ * registration, authorization request or authorization_code grant. */
+bool hc_assertion_aud_ok(const json_t *tr, size_t i, const char *assertion);
+bool hc_answer_says_expired(const json_t *ex);
+size_t hc_user_grant_at(const json_t *tr);
+
 /* checks_discovery.c */
 HC_DECL(hc_check_prm_header_url_used);
 HC_DECL(hc_check_prm_path_before_root);

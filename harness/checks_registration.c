@@ -502,6 +502,23 @@ static bool auth_matches(const json_t *ex, const struct ac_form *f,
     return ok;
 }
 
+/* A jwt-bearer grant request with no client credentials at all? */
+static bool anonymous_jwt_bearer(const json_t *ex)
+{
+    struct ac_form f;
+    bool anon = tq_body_form(ex, &f, NULL) &&
+                ac_form_get(&f, "grant_type") != NULL &&
+                strcmp(ac_form_get(&f, "grant_type"),
+                       "urn:ietf:params:oauth:grant-type:jwt-bearer") == 0 &&
+                ac_form_get(&f, "client_id") == NULL &&
+                ac_form_get(&f, "client_secret") == NULL &&
+                ac_form_get(&f, "client_assertion") == NULL &&
+                tq_req_header(ex, "Authorization") == NULL;
+
+    ac_form_free(&f);
+    return anon;
+}
+
 void hc_check_token_endpoint_auth_method(const struct hc_input *in,
                                          struct hc_result *out)
 {
@@ -517,6 +534,13 @@ void hc_check_token_endpoint_auth_method(const struct hc_input *in,
         struct ac_form f;
         bool ok = true;
         n++;
+        if (m != NULL && anonymous_jwt_bearer(ex)) {
+            /* RFC 7523 §3.1: with the JWT bearer grant, client
+             * authentication is optional; none at all is not a wrong
+             * method (workload identity federation). */
+            free(m);
+            m = NULL;
+        }
         if (m != NULL) {
             judged++;
             hc_evidence(out, tr, i);

@@ -676,8 +676,9 @@ json_t *hr_context(const struct hs_scenario *sc, const char *const *vars)
 /* Context members that are credentials, for redaction. */
 static bool secret_key(const char *key)
 {
-    static const char *const words[] = {"secret", "private",   "password",
-                                        "token",  "assertion", NULL};
+    /* "jwt": the official WIF keys valid_jwt, wrong_audience_jwt, ... */
+    static const char *const words[] = {
+        "secret", "private", "password", "token", "assertion", "jwt", NULL};
 
     for (size_t k = 0; words[k] != NULL; k++) {
         if (strstr(key, words[k]) != NULL) {
@@ -756,6 +757,33 @@ static char **world_vars(const struct hs_scenario *sc, struct mo_world *w)
     return v;
 }
 
+/* The extensions' ${...} variables (mo_world_ext_vars), appended to
+ * `v` (a world_vars list with room: see world_vars). */
+static char **ext_vars(char **v, const json_t *ext)
+{
+    size_t k = 0, n = json_object_size(ext);
+    const char *key;
+    const json_t *val;
+    char **out;
+
+    while (v != NULL && v[k] != NULL) {
+        k += 2;
+    }
+    out = v != NULL ? realloc(v, (k + 2 * n + 1) * sizeof(*v)) : NULL;
+    if (out == NULL) {
+        return v;
+    }
+    out[k] = NULL;
+    json_object_foreach((json_t *)ext, key, val)
+    {
+        if (!add_var(out, &k, strdup(key), json_string_value(val))) {
+            break;
+        }
+        out[k] = NULL;
+    }
+    return out;
+}
+
 static void world_vars_free(char **v)
 {
     for (size_t k = 0; v != NULL && v[k] != NULL; k += 2) {
@@ -769,7 +797,8 @@ static bool build_cenv(const struct hs_scenario *sc,
                        struct mo_world *w, json_t *secrets, struct cenv *e,
                        struct ac_err *err)
 {
-    char **vars = world_vars(sc, w);
+    json_t *ext = mo_world_ext_vars(w);
+    char **vars = ext != NULL ? ext_vars(world_vars(sc, w), ext) : NULL;
     json_t *ctx = vars ? hr_context(sc, (const char *const *)vars) : NULL;
     char *text = ctx ? json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     const char *pv =
@@ -793,11 +822,28 @@ static bool build_cenv(const struct hs_scenario *sc,
     free(text);
     json_decref(ctx);
     world_vars_free(vars);
+    json_decref(ext); /* after the vars: they borrow its strings */
     if (bad) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory building the environment");
         return false;
     }
     return true;
+}
+
+/* Workload identity federation: the token file the platform keeps
+ * fresh (WORK/workload.jwt, the context's ${wif_assertion_file}). */
+static bool workload_file(struct mo_world *w, const struct sdir *d,
+                          struct ac_err *err)
+{
+    char *path = NULL;
+    bool ok = asprintf(&path, "%s/workload.jwt", d->dir) >= 0 &&
+              mo_world_set_workload_file(w, path, err);
+
+    if (path == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+    }
+    free(path);
+    return ok;
 }
 
 /* --- results -------------------------------------------------------------- */
@@ -1140,7 +1186,8 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
         set_error(res, &err);
         goto out;
     }
-    if (!build_cenv(sc, opt, &d, w, secrets, &env, &err) ||
+    if (!workload_file(w, &d, &err) ||
+        !build_cenv(sc, opt, &d, w, secrets, &env, &err) ||
         !run_client(sc, opt, w, &env, res, runs, &nruns, &err)) {
         set_error(res, &err);
     }

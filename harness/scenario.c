@@ -282,6 +282,44 @@ static const struct field cimd_fields[] = {
 static const struct field cimd_item = {
     NULL, T_OBJECT, true, NULL, NOLIMIT, cimd_fields, NULL, false, NULL};
 
+/* MCP authorization extensions: the workload issuer (workload identity
+ * federation) and the enterprise IdP (enterprise-managed authorization);
+ * mocks/issuers.c, scenarios/SCHEMA.md. */
+static const char *const wif_error_enum[] = {"invalid_grant",
+                                             "invalid_request",
+                                             "unauthorized_client",
+                                             "invalid_scope",
+                                             "access_denied",
+                                             "server_error",
+                                             NULL};
+static const char *const id_jag_enum[] = {"valid", "expired", "other_audience",
+                                          NULL};
+
+static const struct field workload_fields[] = {
+    {"subject", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
+     "\"conformance-workload\""},
+    {"assertion_ttl", T_INT, false, NULL, 1, 86400, NULL, NULL, false, "300"},
+    {"trusted", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "true"},
+    {0},
+};
+
+static const struct field idp_fields[] = {
+    {"client_id", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
+     "\"conformance-test-idp-client\""},
+    {"client_secret", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
+    {"as_client_id", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
+     "\"conformance-test-xaa-client\""},
+    {"subject", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
+     "\"demo-user@example.com\""},
+    {"id_token_ttl", T_INT, false, NULL, 1, 86400, NULL, NULL, false, "3600"},
+    {"id_jag_ttl", T_INT, false, NULL, 1, 86400, NULL, NULL, false, "300"},
+    {"id_jag", T_STRING, false, id_jag_enum, NOLIMIT, NULL, NULL, false,
+     "\"valid\""},
+    {"error", T_STRING, false, wif_error_enum, NOLIMIT, NULL, NULL, false,
+     NULL},
+    {0},
+};
+
 static const struct field top_fields[] = {
     {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
     {"title", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
@@ -298,6 +336,10 @@ static const struct field top_fields[] = {
      "\"strict\""},
     {"client_metadata_documents", T_ARRAY, false, NULL, NOLIMIT, NULL,
      &cimd_item, false, NULL},
+    {"workload_issuer", T_OBJECT, false, NULL, NOLIMIT, workload_fields, NULL,
+     false, NULL},
+    {"enterprise_idp", T_OBJECT, false, NULL, NOLIMIT, idp_fields, NULL, false,
+     NULL},
     {"client", T_OBJECT, false, NULL, NOLIMIT, client_fields, NULL, false,
      "{}"},
     {"browser", T_OBJECT, false, NULL, NOLIMIT, browser_fields, NULL, false,

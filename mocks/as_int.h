@@ -124,6 +124,25 @@ bool mo_as_token_dpop(struct mo_as *as, const struct mo_req *req,
                       const struct client *c, struct mo_reply *rep, char **jkt,
                       bool *replied);
 
+/* --- as_jwtbearer.c -------------------------------------------------- */
+
+/* What an accepted JWT bearer grant (RFC 7523 §2.1) gives: new strings. */
+struct mo_jwt_grant {
+    bool enterprise; /* an ID-JAG (enterprise-managed authorization) */
+    char *sub;       /* the assertion's subject */
+    char *resource;  /* the MCP server the token is for */
+    char *scope;     /* "" when none was asked */
+};
+
+/* The verdict on a jwt-bearer token request of client `c` (for an
+ * unauthenticated workload, a client whose id is ""): NULL with *g
+ * filled (mo_jwt_grant_free) when it may be granted, else the error
+ * description and *code its RFC 6749 §5.2 code. */
+const char *mo_as_jwt_bearer_verdict(struct mo_as *as, const struct client *c,
+                                     const struct ac_form *f,
+                                     struct mo_jwt_grant *g, const char **code);
+void mo_jwt_grant_free(struct mo_jwt_grant *g);
+
 /* --- as_metadata.c ---------------------------------------------------- */
 
 /* Serialise the RFC 8414 and OIDC documents into as->md_text (at start,

@@ -15,6 +15,7 @@
 #include "mocks/as_int.h"
 #include "mocks/defects.h"
 #include "mocks/httpd.h"
+#include "mocks/issuers.h"
 #include "mocks/keys.h"
 #include "mocks/world_int.h"
 
@@ -413,6 +414,46 @@ static bool grant_client_credentials(struct mo_as *as, const struct client *c,
     return token_success(as, rep, access, NULL);
 }
 
+/* RFC 7523 §2.1: a workload JWT or an ID-JAG for an access token (no
+ * refresh token: the assertion is the grant, the client presents a new
+ * one, RFC 7523 §3.1 leaves it to the server). */
+static bool grant_jwt_bearer(struct mo_as *as, const struct client *c,
+                             const struct ac_form *f, struct mo_reply *rep)
+{
+    struct mo_jwt_grant g;
+    struct mo_token *access = NULL, *refresh = NULL;
+    const char *code;
+    const char *why = mo_as_jwt_bearer_verdict(as, c, f, &g, &code);
+    bool ok;
+
+    if (why != NULL) {
+        mo_jwt_grant_free(&g);
+        return mo_as_token_error(rep, code, why);
+    }
+    ok = g.sub != NULL && g.resource != NULL && g.scope != NULL &&
+         issue_pair(as, c->id[0] != '\0' ? c->id : g.sub, g.resource, g.scope,
+                    "", mo_tokens_new_grant(&as->sh->tokens), false, &access,
+                    &refresh) &&
+         token_success(as, rep, access, NULL);
+    mo_jwt_grant_free(&g);
+    return ok;
+}
+
+/* RFC 7523 §3.1: client authentication is optional with the JWT bearer
+ * grant; a request with no client credentials at all is a workload known
+ * by its assertion alone. */
+static bool anonymous_workload(const struct mo_req *req,
+                               const struct ac_form *f)
+{
+    const char *gt = ac_form_get(f, "grant_type");
+
+    return gt != NULL && strcmp(gt, MO_GRANT_JWT_BEARER) == 0 &&
+           mo_req_header(req, "Authorization") == NULL &&
+           ac_form_get(f, "client_id") == NULL &&
+           ac_form_get(f, "client_secret") == NULL &&
+           ac_form_get(f, "client_assertion") == NULL;
+}
+
 bool mo_as_handle_token(void *ctx, const struct mo_req *req,
                         struct mo_reply *rep)
 {
@@ -423,10 +464,13 @@ bool mo_as_handle_token(void *ctx, const struct mo_req *req,
     char *jkt = NULL;
     bool replied;
     bool ok;
+    struct client anon = {.id = (char *)"", .auth_method = (char *)"none"};
 
     mo_tokens_trim(&as->sh->tokens);
     ok = mo_as_form_body(req, &f, rep, &replied);
-    if (ok && !replied) {
+    if (ok && !replied && anonymous_workload(req, &f)) {
+        c = &anon;
+    } else if (ok && !replied) {
         ok = mo_as_authenticate(as, req, &f, rep, &c);
     }
     if (!ok || replied || c == NULL) {
@@ -446,15 +490,18 @@ bool mo_as_handle_token(void *ctx, const struct mo_req *req,
             mo_as_token_error(rep, "invalid_request", "grant_type is required");
     } else if (strcmp(gt, "authorization_code") != 0 &&
                strcmp(gt, "refresh_token") != 0 &&
-               strcmp(gt, "client_credentials") != 0) {
+               strcmp(gt, "client_credentials") != 0 &&
+               strcmp(gt, MO_GRANT_JWT_BEARER) != 0) {
         ok = mo_as_token_error(rep, "unsupported_grant_type", gt);
-    } else if (!mo_as_client_has(c, "grant_types", gt)) {
+    } else if (c != &anon && !mo_as_client_has(c, "grant_types", gt)) {
         ok = mo_as_token_error(rep, "unauthorized_client",
                                "grant type not registered for this client");
     } else if (strcmp(gt, "authorization_code") == 0) {
         ok = grant_code(as, c, &f, rep);
     } else if (strcmp(gt, "client_credentials") == 0) {
         ok = grant_client_credentials(as, c, &f, rep);
+    } else if (strcmp(gt, MO_GRANT_JWT_BEARER) == 0) {
+        ok = grant_jwt_bearer(as, c, &f, rep);
     } else {
         ok = grant_refresh(as, c, &f, rep);
     }

@@ -15,6 +15,7 @@
 #include "mocks/as_int.h"
 #include "mocks/control.h"
 #include "mocks/httpd.h"
+#include "mocks/issuers.h"
 #include "mocks/mcp.h"
 #include "mocks/rules.h"
 #include "mocks/transcript.h"
@@ -403,6 +404,9 @@ bool mo_world_apply_ops(struct mo_shared *sh, const json_t *ops,
     if ((v = json_object_get(ops, "advance_clock")) != NULL &&
         json_is_integer(v)) {
         sh->clock_offset += json_integer_value(v);
+        /* The platform hands the workload a fresh token as the old one
+         * nears its end (workload identity federation). */
+        mo_issuer_refresh(sh->workload);
     }
     if (json_is_true(json_object_get(ops, "rotate_keys"))) {
         for (size_t i = 0; i < w->nas; i++) {
@@ -566,6 +570,101 @@ static bool start_ases(struct mo_world *w, const json_t *list,
     return ok;
 }
 
+/* The MCP authorization extensions' issuers: scenario
+ * "workload_issuer" and "enterprise_idp" (mocks/issuers.h). */
+static bool start_issuers(struct mo_world *w, const json_t *scenario,
+                          struct ac_err *err)
+{
+    const json_t *wl = json_object_get(scenario, "workload_issuer");
+    const json_t *idp = json_object_get(scenario, "enterprise_idp");
+
+    return (!json_is_object(wl) ||
+            mo_issuer_start(MO_ISSUER_WORKLOAD, wl, &w->sh, &w->sh.workload,
+                            err)) &&
+           (!json_is_object(idp) ||
+            mo_issuer_start(MO_ISSUER_IDP, idp, &w->sh, &w->sh.idp, err));
+}
+
+/* Add name = value (taken) to `vars`; false when out of memory. */
+static bool var_take(json_t *vars, const char *name, char *value)
+{
+    bool ok = value != NULL &&
+              json_object_set_new(vars, name, json_string(value)) == 0;
+
+    free(value);
+    return ok;
+}
+
+/* The first AS's token endpoint (its issuer + "/token"): new string. */
+static char *token_endpoint(const struct mo_world *w)
+{
+    char *s = NULL;
+
+    if (asprintf(&s, "%s/token", w->nas > 0 ? mo_as_issuer(w->as[0]) : "") <
+        0) {
+        return NULL;
+    }
+    return s;
+}
+
+json_t *mo_world_ext_vars(struct mo_world *w)
+{
+    struct mo_issuer *wl = w->sh.workload, *idp = w->sh.idp;
+    json_t *vars = json_object();
+    char *token = NULL, *endpoint = NULL;
+    /* WIF "JWT Format": aud MUST be the AS's token endpoint URL. */
+    char *aud = token_endpoint(w);
+    bool ok = vars != NULL && aud != NULL;
+
+    pthread_mutex_lock(&w->sh.lock);
+    if (ok && wl != NULL) {
+        int64_t ttl = mo_issuer_int(wl, "assertion_ttl");
+        ok = var_take(vars, "wif_valid_jwt",
+                      mo_issuer_workload_jwt(wl, aud, ttl)) &&
+             var_take(
+                 vars, "wif_wrong_audience_jwt",
+                 mo_issuer_workload_jwt(wl, "https://wrong.example", ttl)) &&
+             var_take(vars, "wif_expired_jwt",
+                      mo_issuer_workload_jwt(wl, aud, -60)) &&
+             json_object_set_new(vars, "wif_issuer", json_string(wl->issuer)) ==
+                 0;
+        if (ok && wl->file != NULL) {
+            ok = json_object_set_new(vars, "wif_assertion_file",
+                                     json_string(wl->file)) == 0;
+        }
+    }
+    if (ok && idp != NULL) {
+        token = mo_issuer_id_token(idp);
+        ok = var_take(vars, "idp_id_token", token) &&
+             json_object_set_new(vars, "idp_issuer",
+                                 json_string(idp->issuer)) == 0 &&
+             asprintf(&endpoint, "%s/token", idp->issuer) >= 0 &&
+             var_take(vars, "idp_token_endpoint", endpoint);
+    }
+    pthread_mutex_unlock(&w->sh.lock);
+    free(aud);
+    if (!ok) {
+        json_decref(vars);
+        return NULL;
+    }
+    return vars;
+}
+
+bool mo_world_set_workload_file(struct mo_world *w, const char *path,
+                                struct ac_err *err)
+{
+    char *aud = token_endpoint(w);
+    bool ok = aud != NULL;
+
+    pthread_mutex_lock(&w->sh.lock);
+    if (ok && w->sh.workload != NULL) {
+        ok = mo_issuer_set_file(w->sh.workload, path, aud, err);
+    }
+    pthread_mutex_unlock(&w->sh.lock);
+    free(aud);
+    return ok;
+}
+
 bool mo_world_start(const json_t *scenario, struct mo_world **out,
                     struct ac_err *err)
 {
@@ -616,8 +715,8 @@ bool mo_world_start_with(const json_t *scenario,
     ok = mo_mcp_start(mcp, &w->sh, &w->mcp, err) &&
          start_extra_mcps(w, json_object_get(scenario, "mcp_servers_extra"),
                           mcp, err) &&
-         start_ases(w, ases, err) && mo_mcp_serve(w->mcp, err) &&
-         serve_extra_mcps(w, err) &&
+         start_ases(w, ases, err) && start_issuers(w, scenario, err) &&
+         mo_mcp_serve(w->mcp, err) && serve_extra_mcps(w, err) &&
          start_cimd(w, json_object_get(scenario, "client_metadata_documents"),
                     err) &&
          (w->issuers0 = json_deep_copy(w->sh.issuers)) != NULL &&
@@ -644,6 +743,8 @@ void mo_world_stop(struct mo_world *w)
     mo_control_free(w->control);
     mo_httpd_free(w->cimd);
     json_decref(w->cimd_docs);
+    mo_issuer_free(w->sh.workload);
+    mo_issuer_free(w->sh.idp);
     mo_mcp_free(w->mcp);
     for (size_t i = 0; i < w->nextra; i++) {
         mo_mcp_free(w->extra[i]);

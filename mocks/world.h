@@ -45,6 +45,19 @@ bool mo_world_start_with(const json_t *scenario,
 /* Stop all servers and free the world. NULL-safe. */
 void mo_world_stop(struct mo_world *w);
 
+/* The MCP authorization extensions' values for client.context
+ * placeholders, minted now at the world's clock: wif_valid_jwt,
+ * wif_wrong_audience_jwt, wif_expired_jwt, wif_issuer,
+ * wif_assertion_file (scenario "workload_issuer"), idp_id_token,
+ * idp_issuer, idp_token_endpoint ("enterprise_idp"). A new object of
+ * strings ({} without those blocks), NULL when out of memory. */
+json_t *mo_world_ext_vars(struct mo_world *w);
+
+/* Give the workload a token file (written now and after every clock
+ * advance): a no-op without "workload_issuer". */
+bool mo_world_set_workload_file(struct mo_world *w, const char *path,
+                                struct ac_err *err);
+
 /* Borrowed URLs, valid until mo_world_stop. */
 const char *mo_world_mcp_url(const struct mo_world *w);     /* MCP endpoint */
 const char *mo_world_control_url(const struct mo_world *w); /* control API */

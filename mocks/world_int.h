@@ -77,6 +77,10 @@ struct mo_shared {
     struct mo_events events;
     bool interactive; /* /authorize renders a consent page */
     unsigned threads; /* per server, see struct mo_world_options */
+    /* MCP authorization extensions (mocks/issuers.h), NULL when the
+     * scenario has none: trusted by every authorization server. */
+    struct mo_issuer *workload; /* workload identity federation */
+    struct mo_issuer *idp;      /* enterprise-managed authorization */
 };
 
 /* The world's virtual time: ac_now() plus the offset rules and the

@@ -63,6 +63,8 @@ static const struct stage_rule STAGES[] = {
     {"client-credentials-grant-type", RP_STAGE_TOKEN},
     {"dpop-token-proof", RP_STAGE_TOKEN},
     {"dpop-as-nonce", RP_STAGE_TOKEN},
+    {"wif-*", RP_STAGE_TOKEN}, /* workload identity federation */
+    {"ema-*", RP_STAGE_TOKEN}, /* enterprise-managed: IdP exchange, ID-JAG */
     {"dpop-key-binding", RP_STAGE_LIFECYCLE},
     /* using the token at the MCP server */
     {"bearer-header-used", RP_STAGE_MCP},

@@ -25,6 +25,13 @@ struct cli_opts {
     const char *private_key; /* PEM file for private_key_jwt */
     const char *store;
     bool dpop; /* --dpop: RFC 9449 even when the AS does not advertise it */
+    /* workload identity federation, enterprise-managed authorization */
+    const char *assertion_file;
+    const char *assertion_env;
+    const char *id_token_file;
+    const char *idp_token_endpoint;
+    const char *idp_client_id;
+    const char *idp_client_secret;
 };
 
 /* `mcp-oauth login|token|logout|status` (session.c). */
@@ -34,6 +41,10 @@ int cli_session(const char *cmd, char **args, int nargs,
 /* Apply the options to a new client (main.c). */
 bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
                    struct mcpo_err *err);
+
+/* The workload identity / enterprise IdP options (main.c). */
+bool cli_configure_federation(struct mcpo_client *c, const struct cli_opts *o,
+                              struct mcpo_err *err);
 
 /* Print "mcp-oauth: <msg>" on stderr (main.c). */
 void cli_fail(const struct mcpo_err *err);

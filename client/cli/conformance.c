@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "client/cli/cli_int.h"
+#include "client/lib/mutations_int.h"
 
 #define DEFAULT_ARGUMENTS "{\"text\":\"authcheck\"}"
 
@@ -36,7 +37,23 @@ struct context {
     bool logout;                   /* end with mcpo_logout (revoke, forget) */
     const char *tool;
     char *arguments; /* JSON text, new */
+    /* workload identity federation (official auth/wif-jwt-bearer keys,
+     * plus assertion_file: a token file the harness keeps fresh) */
+    const char *valid_jwt;
+    const char *wrong_audience_jwt;
+    const char *assertion_file;
+    /* enterprise-managed authorization (official keys; idp_client_secret
+     * is ours: the official IdP client is public) */
+    const char *idp_id_token;
+    const char *idp_client_id;
+    const char *idp_client_secret;
+    const char *idp_token_endpoint;
 };
+
+static const char *ctx_str(const struct context *ctx, const char *key)
+{
+    return json_string_value(json_object_get(ctx->doc, key));
+}
 
 static bool load_context(struct context *ctx)
 {
@@ -73,6 +90,13 @@ static bool load_context(struct context *ctx)
         ctx->private_key_pem != NULL ||
         (name != NULL && strstr(name, "client-credentials") != NULL) ||
         (scen != NULL && strstr(scen, "client-credentials") != NULL);
+    ctx->valid_jwt = ctx_str(ctx, "valid_jwt");
+    ctx->wrong_audience_jwt = ctx_str(ctx, "wrong_audience_jwt");
+    ctx->assertion_file = ctx_str(ctx, "assertion_file");
+    ctx->idp_id_token = ctx_str(ctx, "idp_id_token");
+    ctx->idp_client_id = ctx_str(ctx, "idp_client_id");
+    ctx->idp_client_secret = ctx_str(ctx, "idp_client_secret");
+    ctx->idp_token_endpoint = ctx_str(ctx, "idp_token_endpoint");
     ctx->tool = json_string_value(json_object_get(ctx->doc, "tool"));
     ctx->logout = json_is_true(json_object_get(ctx->doc, "logout"));
     const json_t *args = json_object_get(ctx->doc, "arguments");
@@ -166,6 +190,38 @@ static const char *conformance_store(const struct cli_opts *o)
     return store_is_the_users() ? "" : NULL;
 }
 
+/* Workload identity federation: the token file, else valid_jwt (never
+ * wrong_audience_jwt or expired_jwt: the official contract hands those
+ * over to see that a client does not use them). Enterprise-managed
+ * authorization: the IdP's token endpoint, client and ID token. */
+static bool configure_federation(struct mcpo_client *c,
+                                 const struct context *ctx,
+                                 struct mcpo_err *err)
+{
+    const char *jwt = ctx->valid_jwt;
+
+#ifdef MCPOAUTH_MUTATIONS
+    if (mut_active("wif-wrong-audience") && ctx->wrong_audience_jwt != NULL) {
+        jwt = ctx->wrong_audience_jwt;
+    }
+#endif
+    if (ctx->assertion_file != NULL) {
+        if (!mcpo_client_set_workload_token_file(c, ctx->assertion_file, err)) {
+            return false;
+        }
+    } else if (jwt != NULL && !mcpo_client_set_workload_token(c, jwt, err)) {
+        return false;
+    }
+    if (ctx->idp_token_endpoint == NULL) {
+        return true;
+    }
+    return mcpo_client_set_enterprise_idp(
+               c, ctx->idp_token_endpoint,
+               ctx->idp_client_id != NULL ? ctx->idp_client_id : "",
+               ctx->idp_client_secret, err) &&
+           mcpo_client_set_id_token(c, ctx->idp_id_token, err);
+}
+
 static bool configure(struct mcpo_client *c, const struct context *ctx,
                       const struct cli_opts *o, struct mcpo_err *err)
 {
@@ -209,6 +265,9 @@ static bool configure(struct mcpo_client *c, const struct context *ctx,
             return false;
         }
         mcpo_client_set_client_credentials_grant(c, true);
+    }
+    if (!configure_federation(c, ctx, err)) {
+        return false;
     }
     /* DPoP whenever the AS advertises it (client/lib/dpop.c), or when the
      * context says "dpop": true. */

@@ -59,6 +59,9 @@ static void usage(FILE *out)
         "                       (client_id, client_secret,\n"
         "                       client_metadata_url, private_key_pem,\n"
         "                       signing_algorithm, client_credentials,\n"
+        "                       valid_jwt or assertion_file (workload\n"
+        "                       identity), idp_id_token, idp_client_id,\n"
+        "                       idp_token_endpoint (enterprise IdP),\n"
         "                       name, tool, arguments, logout) and\n"
         "                       MCP_CONFORMANCE_SCENARIO (a name with\n"
         "                       \"client-credentials\" selects that grant),\n"
@@ -92,6 +95,18 @@ static void usage(FILE *out)
         "in\n"
         "                       the store) even when the AS does not list\n"
         "                       dpop_signing_alg_values_supported\n"
+        "  --assertion-file PATH  workload identity federation: present\n"
+        "                       the workload JWT in PATH (read again for\n"
+        "                       every grant) with the JWT bearer grant\n"
+        "                       (RFC 7523) instead of authorizing a user\n"
+        "  --assertion-env VAR  the same, the JWT in environment variable VAR\n"
+        "  --idp-token-endpoint URL  enterprise-managed authorization:\n"
+        "                       exchange the ID token there for an ID-JAG\n"
+        "                       (RFC 8693), then use the JWT bearer grant\n"
+        "  --id-token-file PATH the user's ID token for the exchange\n"
+        "  --idp-client-id ID   the client at the IdP (its secret, if any,\n"
+        "                       from $MCP_OAUTH_IDP_CLIENT_SECRET or\n"
+        "  --idp-client-secret S)\n"
         "  --client-name NAME   client_name for dynamic registration\n"
         "  --store DIR          token store directory (\"\" : memory only)\n"
         "  --json               tools: print the raw tools/list result\n"
@@ -100,6 +115,7 @@ static void usage(FILE *out)
         "\n"
         "environment: BROWSER (':'-separated commands; %s is replaced by the\n"
         "URL, else the URL is appended), MCP_OAUTH_CLIENT_SECRET,\n"
+        "MCP_OAUTH_IDP_CLIENT_SECRET,\n"
         "XDG_STATE_HOME and HOME (token store), MCP_CONFORMANCE_CONTEXT and\n"
         "MCP_CONFORMANCE_SCENARIO (conformance).\n"
         "exit status: 0 success, 1 failure or refusal (reason on stderr),\n"
@@ -135,7 +151,8 @@ bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
         mcpo_client_set_browser(c, MCPO_BROWSER_PRINT);
     }
     mcpo_client_set_dpop(c, o->dpop);
-    return (o->scope == NULL || mcpo_client_set_scope(c, o->scope, err)) &&
+    return cli_configure_federation(c, o, err) &&
+           (o->scope == NULL || mcpo_client_set_scope(c, o->scope, err)) &&
            (o->client_name == NULL ||
             mcpo_client_set_client_name(c, o->client_name, err)) &&
            (o->client_id == NULL ||
@@ -146,6 +163,32 @@ bool cli_configure(struct mcpo_client *c, const struct cli_opts *o,
             mcpo_client_set_client_metadata_url(c, o->client_metadata_url,
                                                 err)) &&
            (o->store == NULL || mcpo_client_set_store_dir(c, o->store, err));
+}
+
+bool cli_configure_federation(struct mcpo_client *c, const struct cli_opts *o,
+                              struct mcpo_err *err)
+{
+    const char *idp_secret = o->idp_client_secret != NULL
+                                 ? o->idp_client_secret
+                                 : getenv("MCP_OAUTH_IDP_CLIENT_SECRET");
+
+    if (o->idp_token_endpoint != NULL &&
+        (o->idp_client_id == NULL || o->id_token_file == NULL)) {
+        memset(err, 0, sizeof *err);
+        err->code = MCPO_ERR_USAGE;
+        snprintf(err->msg, sizeof err->msg,
+                 "--idp-token-endpoint needs --idp-client-id and "
+                 "--id-token-file");
+        return false;
+    }
+    return (o->assertion_env == NULL ||
+            mcpo_client_set_workload_token_env(c, o->assertion_env, err)) &&
+           (o->assertion_file == NULL ||
+            mcpo_client_set_workload_token_file(c, o->assertion_file, err)) &&
+           (o->idp_token_endpoint == NULL ||
+            (mcpo_client_set_enterprise_idp(
+                 c, o->idp_token_endpoint, o->idp_client_id, idp_secret, err) &&
+             mcpo_client_set_id_token_file(c, o->id_token_file, err)));
 }
 
 /* Print tools/list as "name  description" lines. */
@@ -234,7 +277,13 @@ enum {
     OPT_PRIVATE_KEY,
     OPT_STORE,
     OPT_JSON,
-    OPT_DPOP
+    OPT_DPOP,
+    OPT_ASSERTION_FILE,
+    OPT_ASSERTION_ENV,
+    OPT_ID_TOKEN_FILE,
+    OPT_IDP_TOKEN_ENDPOINT,
+    OPT_IDP_CLIENT_ID,
+    OPT_IDP_CLIENT_SECRET
 };
 
 static bool parse_int(const char *s, int lo, int hi, int *out)
@@ -269,6 +318,12 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
         {"store", required_argument, NULL, OPT_STORE},
         {"json", no_argument, NULL, OPT_JSON},
         {"dpop", no_argument, NULL, OPT_DPOP},
+        {"assertion-file", required_argument, NULL, OPT_ASSERTION_FILE},
+        {"assertion-env", required_argument, NULL, OPT_ASSERTION_ENV},
+        {"id-token-file", required_argument, NULL, OPT_ID_TOKEN_FILE},
+        {"idp-token-endpoint", required_argument, NULL, OPT_IDP_TOKEN_ENDPOINT},
+        {"idp-client-id", required_argument, NULL, OPT_IDP_CLIENT_ID},
+        {"idp-client-secret", required_argument, NULL, OPT_IDP_CLIENT_SECRET},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -319,6 +374,24 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o)
             break;
         case OPT_DPOP:
             o->dpop = true;
+            break;
+        case OPT_ASSERTION_FILE:
+            o->assertion_file = optarg;
+            break;
+        case OPT_ASSERTION_ENV:
+            o->assertion_env = optarg;
+            break;
+        case OPT_ID_TOKEN_FILE:
+            o->id_token_file = optarg;
+            break;
+        case OPT_IDP_TOKEN_ENDPOINT:
+            o->idp_token_endpoint = optarg;
+            break;
+        case OPT_IDP_CLIENT_ID:
+            o->idp_client_id = optarg;
+            break;
+        case OPT_IDP_CLIENT_SECRET:
+            o->idp_client_secret = optarg;
             break;
         case OPT_JSON:
             o->json = true;

@@ -137,6 +137,42 @@ bool mcpo_client_set_as_metadata(struct mcpo_client *c,
  * dpop_signing_alg_values_supported (when it does, DPoP is used anyway):
  * an ES256 key made on first use, kept in the store with the tokens. */
 void mcpo_client_set_dpop(struct mcpo_client *c, bool on);
+/* Workload identity federation (MCP authorization extension; RFC 7523
+ * §2.1): present a platform-issued workload JWT with the JWT bearer
+ * grant instead of registering and authorizing a user. The JWT is given
+ * as text (copied, a secret), as a file read again for every grant (a
+ * projected token the platform rotates), or as the name of an
+ * environment variable read again likewise; the last one set wins, NULL
+ * clears. An expired JWT is never sent. Client authentication uses the
+ * pre-registered client (mcpo_client_set_client_credentials) when there
+ * is one, else none (RFC 7523 §3.1). No fallback to the authorization
+ * code grant when the JWT bearer grant fails. */
+bool mcpo_client_set_workload_token(struct mcpo_client *c, const char *jwt,
+                                    struct mcpo_err *err);
+bool mcpo_client_set_workload_token_file(struct mcpo_client *c,
+                                         const char *path,
+                                         struct mcpo_err *err);
+bool mcpo_client_set_workload_token_env(struct mcpo_client *c, const char *name,
+                                        struct mcpo_err *err);
+/* Enterprise-managed authorization (MCP authorization extension, ID-JAG):
+ * the user's ID token is exchanged at the enterprise IdP's token
+ * endpoint (RFC 8693: requested_token_type id-jag, audience the AS
+ * issuer, resource the MCP server) for an ID-JAG, which is presented to
+ * the MCP server's authorization server with the JWT bearer grant and
+ * the pre-registered client's credentials. `secret` may be NULL (a
+ * public IdP client: client_id in the body); NULL `token_endpoint`
+ * turns it off. An ID-JAG whose aud is not the AS, or that has expired,
+ * is not sent. */
+bool mcpo_client_set_enterprise_idp(struct mcpo_client *c,
+                                    const char *token_endpoint,
+                                    const char *client_id, const char *secret,
+                                    struct mcpo_err *err);
+/* The ID token to exchange: as text (copied, a secret) or a file read
+ * for every exchange. */
+bool mcpo_client_set_id_token(struct mcpo_client *c, const char *id_token,
+                              struct mcpo_err *err);
+bool mcpo_client_set_id_token_file(struct mcpo_client *c, const char *path,
+                                   struct mcpo_err *err);
 /* Use the client credentials grant (RFC 6749 §4.4) instead of the
  * authorization code grant: needs pre-registered credentials. */
 void mcpo_client_set_client_credentials_grant(struct mcpo_client *c, bool on);

@@ -123,6 +123,19 @@ bool token_exchange_code(struct mcpo_client *c, const char *code,
  * why (TF_INVALID_GRANT also when there is no refresh token). */
 bool token_refresh(struct mcpo_client *c, struct ac_err *err);
 
+/* RFC 7523 §2.1 JWT bearer grant with `assertion` (a workload JWT or an
+ * ID-JAG); `scope` may be NULL. Client authentication as for the other
+ * grants when there is a client_id, none otherwise (RFC 7523 §3.1). */
+bool token_jwt_bearer(struct mcpo_client *c, const char *assertion,
+                      const char *scope, struct ac_err *err);
+
+/* POST `f` to `url` (not the AS: the enterprise IdP) with optional Basic
+ * credentials; the raw answer in *resp (ac_http_response_free). */
+bool token_post_to(struct mcpo_client *c, const char *url,
+                   const struct ac_form *f, const char *basic_id,
+                   const char *basic_secret, struct ac_http_response *resp,
+                   struct ac_err *err);
+
 /* RFC 6749 §4.4 client credentials grant; `scope` may be NULL. */
 bool token_client_credentials(struct mcpo_client *c, const char *scope,
                               struct ac_err *err);

@@ -167,6 +167,7 @@ void mcpo_client_free(struct mcpo_client *c)
     free(c->legacy_version);
     json_decref(c->tools);
     dpop_free(c);
+    fed_free(c);
     free(c);
 }
 
@@ -334,6 +335,57 @@ bool mcpo_client_set_as_metadata(struct mcpo_client *c,
     json_decref(c->preset_as_meta);
     c->preset_as_meta = v;
     return done(true, &e, err);
+}
+
+bool mcpo_client_set_workload_token(struct mcpo_client *c, const char *jwt,
+                                    struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(secret_set(&c->wif_jwt, jwt, &e), &e, err);
+}
+
+bool mcpo_client_set_workload_token_file(struct mcpo_client *c,
+                                         const char *path, struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(str_set(&c->wif_file, path, &e), &e, err);
+}
+
+bool mcpo_client_set_workload_token_env(struct mcpo_client *c, const char *name,
+                                        struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(str_set(&c->wif_env, name, &e), &e, err);
+}
+
+bool mcpo_client_set_enterprise_idp(struct mcpo_client *c,
+                                    const char *token_endpoint,
+                                    const char *client_id, const char *secret,
+                                    struct mcpo_err *err)
+{
+    struct ac_err e;
+    bool ok = str_set(&c->ema_idp_token_endpoint, token_endpoint, &e) &&
+              str_set(&c->ema_idp_client_id, client_id, &e) &&
+              secret_set(&c->ema_idp_client_secret, secret, &e);
+    if (ok && token_endpoint != NULL && client_id == NULL) {
+        AC_ERR(&e, AC_ERR_USAGE, "the enterprise IdP needs a client_id");
+        ok = false;
+    }
+    return done(ok, &e, err);
+}
+
+bool mcpo_client_set_id_token(struct mcpo_client *c, const char *id_token,
+                              struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(secret_set(&c->ema_id_token, id_token, &e), &e, err);
+}
+
+bool mcpo_client_set_id_token_file(struct mcpo_client *c, const char *path,
+                                   struct mcpo_err *err)
+{
+    struct ac_err e;
+    return done(str_set(&c->ema_id_token_file, path, &e), &e, err);
 }
 
 void mcpo_client_set_dpop(struct mcpo_client *c, bool on)

@@ -100,6 +100,18 @@ struct mcpo_client {
     bool authz_stale;        /* the authorization endpoint refused the client */
     bool client_credentials; /* RFC 6749 §4.4 instead of the code grant */
 
+    /* Workload identity federation and enterprise-managed authorization
+     * (client/lib/federation.c): the JWT bearer grant (RFC 7523 §2.1). */
+    char *wif_jwt;      /* a literal workload JWT (secret), or NULL */
+    char *wif_file;     /* file holding it, read for every grant */
+    char *wif_env;      /* environment variable holding it, likewise */
+    char *wif_cached;   /* mutation wif-cache-assertion only */
+    char *ema_id_token; /* the user's ID token at the IdP (secret) */
+    char *ema_id_token_file;
+    char *ema_idp_token_endpoint;
+    char *ema_idp_client_id;
+    char *ema_idp_client_secret; /* secret, NULL: a public IdP client */
+
     /* MCP wire: 2026-07-28 stateless, or the 2025-11-25 session */
     enum mcp_era era;
     bool era_cached;        /* era from the token store, not probed */
@@ -137,6 +149,14 @@ json_t *dpop_key_json(const struct mcpo_client *c);
 bool dpop_key_restore(struct mcpo_client *c, const json_t *jwk,
                       struct ac_err *err);
 void dpop_free(struct mcpo_client *c);
+
+/* federation.c: is a workload identity (WIF) or an enterprise IdP (EMA)
+ * configured? Then the JWT bearer grant replaces registration and the
+ * authorization code grant, with no fallback to them. */
+bool fed_configured(const struct mcpo_client *c);
+/* Obtain an access token with the configured federation grant. */
+bool fed_login(struct mcpo_client *c, struct ac_err *err);
+void fed_free(struct mcpo_client *c);
 
 /* The status of one MCP POST. */
 enum mcp_status {

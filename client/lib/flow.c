@@ -83,6 +83,17 @@ static bool client_credentials(struct mcpo_client *c, struct ac_err *err)
  * authorization endpoint) is registered again, once. */
 static bool register_and_authorize(struct mcpo_client *c, struct ac_err *err)
 {
+    /* A workload identity or an enterprise IdP replaces registration and
+     * the user's grant, without fallback (federation.c). */
+    if (fed_configured(c)) {
+        c->token_fail = TF_NONE;
+        if (fed_login(c, err)) {
+            return persist_save(c, err);
+        }
+        if (!MUTATED("wif-fallback-code") && !MUTATED("ema-fallback-code")) {
+            return false;
+        }
+    }
     for (int i = 0;; i++) {
         c->token_fail = TF_NONE;
         c->authz_stale = false;

@@ -103,6 +103,23 @@ static const struct mutation table[] = {
     {"dpop-ignore-as-nonce", "no retry after the AS's use_dpop_nonce"},
     {"dpop-ignore-rs-nonce", "no retry after the MCP server's use_dpop_nonce"},
     {"dpop-forget-key", "keep the bound tokens in the store but not the key"},
+    /* workload identity federation, enterprise-managed authorization */
+    {"wif-wrong-grant-type",
+     "JWT bearer grant sent as grant_type "
+     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+    {"wif-wrong-audience",
+     "conformance: present the context's wrong_audience_jwt"},
+    {"wif-cache-assertion",
+     "read the workload JWT once and reuse it after it expired"},
+    {"wif-blind-retry", "send a refused JWT bearer grant twice more"},
+    {"wif-fallback-code",
+     "after a failed JWT bearer grant, register and authorize a user"},
+    {"ema-exchange-audience-resource",
+     "token exchange with audience = the MCP resource, not the AS issuer"},
+    {"ema-ignore-jag-aud", "send an ID-JAG whatever its aud"},
+    {"ema-ignore-jag-exp", "send an ID-JAG whatever its exp"},
+    {"ema-fallback-code",
+     "after a refused token exchange, register and authorize a user"},
 };
 
 #define NMUT (sizeof table / sizeof table[0])

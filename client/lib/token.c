@@ -442,6 +442,67 @@ out:
     return ok;
 }
 
+bool token_jwt_bearer(struct mcpo_client *c, const char *assertion,
+                      const char *scope, struct ac_err *err)
+{
+    struct ac_form f;
+    struct token_set t = {0};
+    const char *method = c->client_id != NULL ? auth_method(c) : "none";
+    /* A common confusion: the client-assertion *type* URN as a grant. */
+    const char *gt =
+        MUTATED("wif-wrong-grant-type")
+            ? "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            : "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    bool ok = false;
+
+    ac_form_init(&f);
+    /* RFC 7523 §2.1; WIF "Token Endpoint": grant_type, assertion and the
+     * MCP server as resource. */
+    if (!ac_form_add(&f, "grant_type", gt, err) ||
+        !ac_form_add(&f, "assertion", assertion, err) ||
+        (c->client_id != NULL && !add_client(c, method, &f, err)) ||
+        (scope != NULL && !ac_form_add(&f, "scope", scope, err)) ||
+        (!MUTATED("no-resource") &&
+         !ac_form_add(&f, "resource", discovery_resource_param(c), err)) ||
+        !token_post(c, &f, method, &t, err)) {
+        ac_err_prefix(err, "JWT bearer grant");
+        goto out;
+    }
+    /* The assertion is the grant: an old refresh token is obsolete. */
+    ac_secret_free(c->refresh_token);
+    c->refresh_token = NULL;
+    ok = str_set(&c->requested_scope, scope, err) && token_take(c, &t, err);
+out:
+    token_set_free(&t);
+    ac_form_free(&f);
+    return ok;
+}
+
+bool token_post_to(struct mcpo_client *c, const char *url,
+                   const struct ac_form *f, const char *basic_id,
+                   const char *basic_secret, struct ac_http_response *resp,
+                   struct ac_err *err)
+{
+    const char *hdrs[4] = {"Content-Type: application/x-www-form-urlencoded",
+                           "Accept: application/json", NULL, NULL};
+    char *body = ac_form_encode(f), *auth = NULL;
+    bool ok = false;
+
+    memset(resp, 0, sizeof *resp);
+    if (body == NULL ||
+        (basic_secret != NULL &&
+         (auth = basic_header(basic_id, basic_secret)) == NULL)) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
+        goto out;
+    }
+    hdrs[2] = auth;
+    ok = http_request(c, "POST", url, hdrs, body, resp, err);
+out:
+    ac_secret_free(body);
+    ac_secret_free(auth);
+    return ok;
+}
+
 bool token_revoke(struct mcpo_client *c, const char *token, const char *hint,
                   struct ac_err *err)
 {
