@@ -54,7 +54,7 @@ for s in $ids; do
     (cd "$tmp/home" && env -u BROWSER HOME="$tmp/home" "$node" "$conf" client \
         --command "$client conformance" --scenario "$s" \
         -o "$tmp/official") > /dev/null 2>&1
-    rm -rf "$tmp/home"
+    rm -rf "${tmp:?}/home"
 done
 off_seq=$(($(now_ms) - t0))
 args=
@@ -73,7 +73,7 @@ for suite in auth extensions backcompat; do
     (cd "$tmp/home" && env -u BROWSER HOME="$tmp/home" "$node" "$conf" client \
         --command "$client conformance" --suite "$suite" \
         -o "$tmp/official-$suite") > "$tmp/suite-$suite.log" 2>&1
-    rm -rf "$tmp/home"
+    rm -rf "${tmp:?}/home"
 done
 off_par=$(($(now_ms) - t0))
 pids=$(sed 's/\x1b\[[0-9;]*m//g' "$tmp"/suite-*.log |
