@@ -12,6 +12,8 @@
 #   make bench       benchmarks, printing figures
 #   make deps-interop  Node 22 + the pinned third-party clients (tools/interop)
 #   make interop     the official suite against those clients (docs/INTEROP.md)
+#   make deps-official  the official conformance suite, pinned (tools/official)
+#   make official    that suite against the reference client (docs/INTEROP.md)
 #   make interop-server  authcheck server against the SDK's example OAuth server
 #   make fuzz        libFuzzer targets (clang), FUZZ_SECONDS each (docs/FUZZING.md)
 #   make soak        the suite in a loop plus serve under wrk, SOAK_MINUTES
@@ -97,6 +99,7 @@ MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all deps deps-browser deps-bench deps-interop interop interop-server \
+        deps-official official \
         deps-fuzz fuzz fuzz-build fuzz-bins soak check-tsan run test check-asan bench \
         install clean format format-check build-tests run-tests help lint check-lib \
         check-exports check-install
@@ -106,7 +109,7 @@ all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) \
      $(LIBMCPOAUTH_LINKS)
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -149,6 +152,29 @@ INTEROP_OUT ?= out/interop
 interop: all deps-interop
 	$(Q)scripts/interop.sh $(AUTHCHECK) $(INTEROP_NODE) $(INTEROP_OUT) \
 	    $(INTEROP_RUN_FLAGS)
+
+# The official MCP conformance suite (@modelcontextprotocol/conformance,
+# the release line with the DPoP, WIF and enterprise-managed scenarios),
+# pinned by tools/official/package-lock.json, into tools/official/node_modules
+# (git-ignored). It runs on the Node 22 of deps-interop.
+OFFICIAL_DIR   := tools/official
+OFFICIAL_BIN   := $(OFFICIAL_DIR)/node_modules/.bin/conformance
+OFFICIAL_STAMP := $(OFFICIAL_DIR)/node_modules/.authcheck-installed
+deps-official: $(OFFICIAL_STAMP)
+$(OFFICIAL_STAMP): $(OFFICIAL_DIR)/package.json $(OFFICIAL_DIR)/package-lock.json \
+                   $(INTEROP_STAMP)
+	$(Q)cd $(OFFICIAL_DIR) && PATH=$(abspath $(INTEROP_DIR)/node_modules/.bin):$$PATH \
+	    npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
+# Every client auth and extension scenario of the official suite against
+# `mcp-oauth conformance`, one at a time: the verdict table and seconds
+# per scenario (scripts/official.sh; docs/INTEROP.md). Not part of
+# `make test`.
+OFFICIAL_OUT ?= out/official
+official: all deps-official
+	$(Q)scripts/official.sh $(abspath $(INTEROP_NODE)) \
+	    $(abspath $(OFFICIAL_BIN)) $(abspath $(MCPOAUTH)) $(OFFICIAL_OUT)
 
 # --- objects --------------------------------------------------------------
 
@@ -361,6 +387,9 @@ soak: deps deps-bench
 bench: deps deps-bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh $(abspath $(BINDIR))
+	$(Q)if [ -x $(OFFICIAL_BIN) ] && [ -x $(INTEROP_NODE) ]; then \
+	    scripts/bench-official.sh $(abspath $(BINDIR)) $(abspath $(INTEROP_NODE)) \
+	        $(abspath $(OFFICIAL_BIN)); fi
 
 # authcheck server against the independently written server of
 # docs/INTEROP.md (the SDK example that deps-interop pins). It prints the

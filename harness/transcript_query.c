@@ -348,6 +348,11 @@ char *tq_challenge_param(const json_t *ex, const char *name)
         return NULL;
     }
     b = ac_wwwauth_find(&cs, "Bearer");
+    if (b == NULL) {
+        /* a server requiring DPoP challenges with DPoP only (RFC 9449
+         * §7.1); its parameters mean the same */
+        b = ac_wwwauth_find(&cs, "DPoP");
+    }
     v = b != NULL ? ac_challenge_param(b, name) : NULL;
     if (v != NULL) {
         out = strdup(v);
@@ -359,7 +364,8 @@ char *tq_challenge_param(const json_t *ex, const char *name)
 bool tq_has_bearer_challenge(const json_t *ex)
 {
     struct ac_challenges cs;
-    bool has = challenges_of(ex, &cs) && ac_wwwauth_find(&cs, "Bearer");
+    bool has = challenges_of(ex, &cs) &&
+               (ac_wwwauth_find(&cs, "Bearer") || ac_wwwauth_find(&cs, "DPoP"));
 
     ac_challenges_free(&cs);
     return has;

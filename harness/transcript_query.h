@@ -105,11 +105,12 @@ json_t *tq_req_json(const json_t *ex);
 /* Parameter `name` of the first Bearer challenge in the response's
  * WWW-Authenticate header lines (all of them, RFC 9110 §11.6.1: several
  * lines are one comma-separated list). A new string (free()), or NULL
- * when there is no Bearer challenge, no such parameter, or the header
+ * when there is no Bearer challenge (nor, failing one, a DPoP challenge:
+ * what a server requiring DPoP sends), no such parameter, or the header
  * does not parse. */
 char *tq_challenge_param(const json_t *ex, const char *name);
 
-/* Is there a Bearer challenge in the response's WWW-Authenticate? */
+/* Is there a Bearer (or DPoP) challenge in the response's WWW-Authenticate? */
 bool tq_has_bearer_challenge(const json_t *ex);
 
 /* Decode `Authorization: Basic` credentials (RFC 6749 §2.3.1: the id and

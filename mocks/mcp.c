@@ -85,7 +85,11 @@ struct mo_mcp {
 /* --- challenges (RFC 6750 §3, RFC 9728 §5.1) ------------------------ */
 
 /* Reply `status` with a Bearer challenge. `error` may be NULL (no token was
- * sent: RFC 6750 §3.1 says no error code then); `scope` may be NULL. */
+ * sent: RFC 6750 §3.1 says no error code then); `scope` may be NULL. A
+ * server that requires DPoP challenges with the DPoP scheme only (RFC 9449
+ * §7.1), with the same resource_metadata (RFC 9728 §5.1: any scheme) and
+ * scope, and its algs: a Bearer challenge would ask for what it refuses
+ * (the official auth/dpop server answers `DPoP resource_metadata=...`). */
 static bool challenge(const struct mo_mcp *m, struct mo_reply *rep, int status,
                       const char *error, const char *desc, const char *scope)
 {
@@ -94,8 +98,9 @@ static bool challenge(const struct mo_mcp *m, struct mo_reply *rep, int status,
     const char *sep = " ";
     json_t *body;
     bool ok;
+    bool dpop = m->dpop.on && m->dpop.required;
 
-    n += (size_t)snprintf(hdr, sizeof(hdr), "Bearer");
+    n += (size_t)snprintf(hdr, sizeof(hdr), "%s", dpop ? "DPoP" : "Bearer");
     if (error != NULL) {
         n += (size_t)snprintf(hdr + n, sizeof(hdr) - n, "%serror=\"%s\"", sep,
                               error);
@@ -107,7 +112,13 @@ static bool challenge(const struct mo_mcp *m, struct mo_reply *rep, int status,
         sep = ", ";
     }
     if (scope != NULL && n < sizeof(hdr)) {
-        snprintf(hdr + n, sizeof(hdr) - n, "%sscope=\"%s\"", sep, scope);
+        n += (size_t)snprintf(hdr + n, sizeof(hdr) - n, "%sscope=\"%s\"", sep,
+                              scope);
+        sep = ", ";
+    }
+    if (dpop && n < sizeof(hdr)) {
+        snprintf(hdr + n, sizeof(hdr) - n, "%salgs=\"%s\"", sep,
+                 mo_dpop_algs_text(&m->dpop));
     }
     body =
         json_pack("{s:s, s:s}", "error", error != NULL ? error : "unauthorized",
@@ -225,8 +236,12 @@ static bool dpop_challenge(struct mo_mcp *m, struct mo_reply *rep,
                                              : *q;
         }
         snprintf(hdr, sizeof hdr,
-                 "DPoP error=\"%s\", error_description=\"%s\", algs=\"%s\"",
-                 error, safe, mo_dpop_algs_text(&m->dpop));
+                 "DPoP error=\"%s\", error_description=\"%s\", algs=\"%s\""
+                 "%s%s%s",
+                 error, safe, mo_dpop_algs_text(&m->dpop),
+                 m->challenge_rm ? ", resource_metadata=\"" : "",
+                 m->challenge_rm ? m->prm_url : "",
+                 m->challenge_rm ? "\"" : "");
         body =
             json_pack("{s:s, s:s}", "error", error, "error_description", desc);
         if (body == NULL || !mo_reply_json(rep, 401, body)) {
@@ -336,8 +351,10 @@ static bool check_access(struct mo_mcp *m, const struct mo_req *req,
         return false;
     }
     if (*out == NULL) {
-        /* Offer DPoP next to the Bearer challenge (RFC 9449 §7.1). */
-        return rep->status != 401 || dpop_challenge(m, rep, NULL, NULL);
+        /* Offer DPoP next to the Bearer challenge (RFC 9449 §7.1); a
+         * server requiring DPoP made a DPoP challenge already. */
+        return rep->status != 401 || m->dpop.required ||
+               dpop_challenge(m, rep, NULL, NULL);
     }
     if (((*out)->jkt != NULL && !(m->defects & MO_DEF_DPOP_BEARER_OK)) ||
         m->dpop.required) {

@@ -101,10 +101,10 @@ static const struct row MATRIX[] = {
     {"dpop-scheme", "auth/dpop", "dpop-bearer"},
     {"dpop-fresh-proof", "auth/dpop", "dpop-reuse-proof"},
     {"dpop-ath", "auth/dpop", "dpop-bad-ath"},
-    {"dpop-content-digest", "auth/dpop", "dpop-no-content-digest"},
+    {"dpop-content-digest", "dpop/mcp-profile", "dpop-no-content-digest"},
     {"dpop-as-nonce", "auth/dpop-nonce", "dpop-ignore-as-nonce"},
     {"dpop-rs-nonce", "auth/dpop-nonce", "dpop-ignore-rs-nonce"},
-    {"dpop-key-binding", "auth/dpop-restart", "dpop-forget-key"},
+    {"dpop-key-binding", "dpop/restart", "dpop-forget-key"},
 
     /* Workload identity federation, enterprise-managed authorization */
     {"wif-grant-type", "auth/wif-jwt-bearer", "wif-wrong-grant-type"},

@@ -115,10 +115,12 @@ static json_t *token_with_nonce(struct fx *f, const struct ac_jwk *k,
     return doc;
 }
 
-static bool has_header_line(const struct th_resp *r, const char *line)
+/* Does some WWW-Authenticate line contain `text`? */
+static bool challenge_has(const struct th_resp *r, const char *text)
 {
     for (size_t i = 0; i < r->nh; i++) {
-        if (strcasecmp(r->hdrs[i], line) == 0) {
+        if (strncasecmp(r->hdrs[i], "WWW-Authenticate:", 17) == 0 &&
+            strstr(r->hdrs[i], text) != NULL) {
             return true;
         }
     }
@@ -156,9 +158,16 @@ static void test_dpop_flow(void **state)
         th_fmt("Authorization: Bearer %s", ac_json_str(tok, "access_token"));
     mcp_auth = (char *)ac_json_str(tok, "access_token");
 
-    /* No credentials: Bearer and DPoP challenges (RFC 9449 §7.1). */
+    /* No credentials: a server requiring DPoP challenges with DPoP only
+     * (RFC 9449 §7.1), naming its PRM (RFC 9728 §5.1) and algs, as the
+     * official auth/dpop server does. */
     assert_int_equal(mcp_req(f, NULL, NULL, &r), 401);
-    assert_true(has_header_line(&r, "WWW-Authenticate: DPoP algs=\"ES256\""));
+    assert_int_equal(strncmp(th_header(&r, "WWW-Authenticate"), "DPoP ", 5), 0);
+    assert_non_null(
+        strstr(th_header(&r, "WWW-Authenticate"), "resource_metadata=\""));
+    assert_non_null(
+        strstr(th_header(&r, "WWW-Authenticate"), "algs=\"ES256\""));
+    assert_false(challenge_has(&r, "Bearer"));
     th_resp_free(&r);
     /* RFC 9449 §7.2: a bound token as Bearer is refused. */
     assert_int_equal(mcp_req(f, bearer, NULL, &r), 401);

@@ -37,9 +37,15 @@ bool discovery_take_challenge(struct mcpo_client *c, const char *const *lines,
                         perr.msg);
         return true;
     }
+    /* The Bearer challenge; else a DPoP one (a server requiring DPoP
+     * offers only that, RFC 9449 §7.1), whose resource_metadata (RFC 9728
+     * §5.1: any scheme) and scope mean the same. */
     const struct ac_challenge *b = ac_wwwauth_find(&cs, "Bearer");
     if (b == NULL) {
-        http_trace_note("no Bearer challenge: using well-known PRM");
+        b = ac_wwwauth_find(&cs, "DPoP");
+    }
+    if (b == NULL) {
+        http_trace_note("no Bearer or DPoP challenge: using well-known PRM");
         ok = true;
         goto out;
     }
