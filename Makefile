@@ -226,6 +226,13 @@ $(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# `make bench`'s DPoP proof maker (common/dpop.c, no Python needed).
+BENCH_DPOP := $(B)/bench/dpop-proofs
+$(BENCH_DPOP): $(B)/obj/tests/bench/dpop_proofs.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
 # Each test links only the modules its name says it tests, so one module's
 # tests build while another module is being changed:
 #   test_common_* -> common; test_mocks_* -> mocks; test_client_* -> client
@@ -359,8 +366,8 @@ soak: deps deps-bench
 	$(Q)scripts/soak.sh $(SOAK_MINUTES) $(BINDIR)
 
 bench: deps deps-bench
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/bench.sh $(abspath $(BINDIR))
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_DPOP)
+	$(Q)BENCH_DPOP=$(abspath $(BENCH_DPOP)) scripts/bench.sh $(abspath $(BINDIR))
 
 # authcheck server against the independently written server of
 # docs/INTEROP.md (the SDK example that deps-interop pins). It prints the
@@ -398,7 +405,7 @@ install: all
 
 FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
              harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch] \
-             tests/fuzz/*.[ch])
+             tests/fuzz/*.[ch] tests/bench/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:
