@@ -252,6 +252,13 @@ $(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# `make bench`'s DPoP proof maker (common/dpop.c, no Python needed).
+BENCH_DPOP := $(B)/bench/dpop-proofs
+$(BENCH_DPOP): $(B)/obj/tests/bench/dpop_proofs.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
 # Each test links only the modules its name says it tests, so one module's
 # tests build while another module is being changed:
 #   test_common_* -> common; test_mocks_* -> mocks; test_client_* -> client
@@ -385,11 +392,11 @@ soak: deps deps-bench
 	$(Q)scripts/soak.sh $(SOAK_MINUTES) $(BINDIR)
 
 bench: deps deps-bench
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/bench.sh $(abspath $(BINDIR))
-	$(Q)if [ -x $(OFFICIAL_BIN) ] && [ -x $(INTEROP_NODE) ]; then \
-	    scripts/bench-official.sh $(abspath $(BINDIR)) $(abspath $(INTEROP_NODE)) \
-	        $(abspath $(OFFICIAL_BIN)); fi
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_DPOP)
+	$(Q)BENCH_DPOP=$(abspath $(BENCH_DPOP)) \
+	    OFFICIAL_NODE=$(abspath $(INTEROP_NODE)) \
+	    OFFICIAL_CONF=$(abspath $(OFFICIAL_BIN)) \
+	    scripts/bench.sh $(abspath $(BINDIR))
 
 # authcheck server against the independently written server of
 # docs/INTEROP.md (the SDK example that deps-interop pins). It prints the
@@ -427,7 +434,7 @@ install: all
 
 FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
              harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch] \
-             tests/fuzz/*.[ch])
+             tests/fuzz/*.[ch] tests/bench/*.[ch])
 format:
 	clang-format -i $(FORMAT_SRC)
 format-check:

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -642,11 +643,25 @@ int hb_main(int argc, char **argv)
         hb_usage(stderr);
         return 2;
     }
+    /* Held until we exit: the harness waits for it after the client has
+     * exited, so the last hop's record is not lost (runner.c settle). */
+    int lock = rec != NULL
+                   ? open(rec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
+                   : -1;
+    if (lock >= 0) {
+        flock(lock, LOCK_SH);
+    }
     if (!ac_http_global_init(&err)) {
         fprintf(stderr, "authcheck browse: %s\n", err.msg);
+        if (lock >= 0) {
+            close(lock);
+        }
         return 1;
     }
     rc = browse_walk(url, rec, forge_first, retry_ms);
     ac_http_global_cleanup();
+    if (lock >= 0) {
+        close(lock);
+    }
     return rc;
 }

@@ -846,6 +846,17 @@ static int baseline_verdict(json_t *results, const struct rp_baseline *b,
     return rc == EXIT_USAGE ? EXIT_USAGE : bo.exit_code;
 }
 
+/* Milliseconds since `t0` (ac_mono_ns). */
+static double ms_since(int64_t t0)
+{
+    return (double)(ac_mono_ns() - t0) / 1e6;
+}
+
+/* -v: where a run's wall time went (docs/PERFORMANCE.md): main()'s
+ * start, loading the scenarios, then the runs and the reports. The
+ * process start before main() (exec, dynamic linking) is not in it. */
+static int64_t t_main, t_load_start, t_loaded;
+
 static int run_all(const struct run_opts *o, const struct loaded *l,
                    const struct rp_baseline *bl, const struct self *self)
 {
@@ -877,11 +888,21 @@ static int run_all(const struct run_opts *o, const struct loaded *l,
     for (size_t k = 0; k < l->n; k++) {
         hr_remove_legacy(o->out, l->v[k]->id);
     }
+    int64_t t_reports = ac_mono_ns();
+    double runs_ms = (double)(t_reports - start) / 1e6;
     if (!rp_write(results, secrets, o->out,
                   RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML,
                   &err)) {
         fprintf(stderr, "authcheck: writing results: %s\n", err.msg);
         rc = EXIT_USAGE;
+    }
+    if (o->verbosity > 0) {
+        fprintf(stderr,
+                "timing: start-up %.1f ms, loading %.1f ms, scenarios %.1f "
+                "ms, reports %.1f ms, total %.1f ms (-j %d)\n",
+                (double)(t_load_start - t_main) / 1e6,
+                (double)(t_loaded - t_load_start) / 1e6, runs_ms,
+                ms_since(t_reports), ms_since(t_main), o->jobs);
     }
 out:
     json_decref(results);
@@ -921,9 +942,11 @@ static int cmd_run(int argc, char **argv, const struct self *self)
         return EXIT_USAGE;
     }
     dir = hs_scenario_dir(o.sdir, self->dir);
+    t_load_start = ac_mono_ns();
     if (dir == NULL || !load_selected(dir, &o, &l)) {
         rc = EXIT_USAGE;
     } else {
+        t_loaded = ac_mono_ns();
         rc = run_all(&o, &l, bl, self);
     }
     rp_baseline_free(bl);
@@ -980,6 +1003,7 @@ int main(int argc, char **argv)
 
     /* A client closing its end early must not kill the harness; children
      * get SIGPIPE back at its default (runner.c). */
+    t_main = ac_mono_ns();
     signal(SIGPIPE, SIG_IGN);
     find_self(argv[0], &self);
     if (cmd == NULL) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -135,18 +136,21 @@ static void drain(struct capture *c)
     }
 }
 
-/* Wait up to `ms` for output, then read it. */
-static void pump(struct capture *c, int ms)
+/* Wait up to `ms` for output, then read it. True when output (or its
+ * end) came. */
+static bool pump(struct capture *c, int ms)
 {
     struct pollfd p = {c->fd, POLLIN, 0};
 
     if (c->eof) {
         poll(NULL, 0, ms);
-        return;
+        return false;
     }
     if (poll(&p, 1, ms) > 0) {
         drain(c);
+        return true;
     }
+    return false;
 }
 
 /* Has the child exited? Leaves it a zombie (WNOWAIT) so that its pid, and
@@ -162,9 +166,15 @@ static bool exited(pid_t pid)
     return si.si_pid == pid;
 }
 
-/* Until the child exits or `deadline` (ms) passes, collecting output. */
+/* Until the child exits or `deadline` (ms) passes, collecting output.
+ * Output wakes the poll at once; the exit itself is seen at the next
+ * look, so after output (or EOF) look again after 1 ms, then 2, 4, ... up
+ * to 20 ms: a client usually exits right after closing its output, and a
+ * fixed 20 ms step cost up to 20 ms per run. */
 static bool supervise(pid_t pid, struct capture *c, int64_t deadline)
 {
+    int step = 1;
+
     for (;;) {
         int64_t left = deadline - now_ms();
         if (exited(pid)) {
@@ -173,7 +183,10 @@ static bool supervise(pid_t pid, struct capture *c, int64_t deadline)
         if (left <= 0 || hr_cancelled()) {
             return false;
         }
-        pump(c, left < 20 ? (int)left : 20);
+        /* Output or its end: the exit is likely near, look again soon. */
+        step = pump(c, left < step ? (int)left : step)
+                   ? 1
+                   : (step >= 10 ? 20 : step * 2);
     }
 }
 
@@ -264,8 +277,36 @@ static bool spawn(const struct hr_exec *x, int outfd, pid_t *pid,
     return true;
 }
 
+/* The client has exited; a user agent it started may still be recording
+ * the last hop (the callback's response comes after the client read the
+ * callback). Wait, up to HR_SETTLE_MS, until no helper holds its shared
+ * lock on `path`, so that killing the group loses no record. A helper
+ * not yet started is not waited for. */
+static void settle(const char *path)
+{
+    int64_t until = now_ms() + HR_SETTLE_MS;
+    int fd, step = 1;
+
+    if (path == NULL ||
+        (fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        return;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0 && now_ms() < until &&
+           !hr_cancelled()) {
+        poll(NULL, 0, step);
+        step = step >= 10 ? 20 : step * 2;
+    }
+    close(fd); /* releases the lock: a later helper is not held up */
+}
+
 bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
                  struct ac_err *err)
+{
+    return hr_exec_run_settled(x, NULL, res, err);
+}
+
+bool hr_exec_run_settled(const struct hr_exec *x, const char *settle_lock,
+                         struct hr_exec_result *res, struct ac_err *err)
 {
     struct capture c = {-1, false, {0}, 0, 0};
     int fds[2] = {-1, -1};
@@ -291,6 +332,8 @@ bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
         res->timed_out = true;
         killpg(pid, SIGTERM);
         supervise(pid, &c, now_ms() + HR_KILL_GRACE_MS);
+    } else {
+        settle(settle_lock);
     }
     /* Whatever the client left running in its group goes too. */
     killpg(pid, SIGKILL);
@@ -648,21 +691,30 @@ static json_t *expand_json(const json_t *v, const char *const *vars)
     return json_deep_copy(v);
 }
 
+/* The backoffs a client is asked to use (an authcheck extension of the
+ * context, like tool): the mocks script outages by request count, not by
+ * time, so waiting between retries only costs wall-clock time. A scenario
+ * whose point is the wait sets its own in client.context. */
+#define HR_RETRY_BACKOFF_MS 1
+#define HR_RETRY_MAX_WAIT_MS 20
+
 json_t *hr_context(const struct hs_scenario *sc, const char *const *vars)
 {
     const json_t *client = json_object_get(sc->doc, "client");
     json_t *extra = expand_json(json_object_get(client, "context"), vars);
     /* A scenario with an official id passes what the official suite
      * passes: name plus its own keys (client_id, client_secret, issuer,
-     * private_key_pem, signing_algorithm). Elsewhere the tool to call and
-     * its arguments ride along (an authcheck extension). */
+     * private_key_pem, signing_algorithm). Elsewhere the tool to call, its
+     * arguments and the retry backoffs ride along (authcheck extensions). */
     bool official =
         ac_json_array_has_str(json_object_get(sc->doc, "suites"), "official");
-    json_t *ctx =
-        official
-            ? json_object()
-            : json_pack("{s:O?, s:O?}", "tool", json_object_get(client, "tool"),
-                        "arguments", json_object_get(client, "arguments"));
+    json_t *ctx = official
+                      ? json_object()
+                      : json_pack("{s:O?, s:O?, s:i, s:i}", "tool",
+                                  json_object_get(client, "tool"), "arguments",
+                                  json_object_get(client, "arguments"),
+                                  "retry_backoff_ms", HR_RETRY_BACKOFF_MS,
+                                  "retry_max_wait_ms", HR_RETRY_MAX_WAIT_MS);
 
     if (ctx == NULL || (extra != NULL && !json_is_object(extra)) ||
         (extra != NULL && json_object_update(ctx, extra) != 0) ||
@@ -1033,8 +1085,8 @@ static const char *run_url(const struct hs_scenario *sc,
 /* The client runs: false on a harness error (err set). */
 static bool run_client(const struct hs_scenario *sc,
                        const struct hr_options *opt, const struct mo_world *w,
-                       const struct cenv *env, json_t *res, struct hc_run *runs,
-                       size_t *nruns, struct ac_err *err)
+                       const struct cenv *env, const char *record, json_t *res,
+                       struct hc_run *runs, size_t *nruns, struct ac_err *err)
 {
     char *cmd = opt->client_cmd ? strdup(opt->client_cmd)
                                 : hr_default_client_cmd(opt->authcheck_exe);
@@ -1060,7 +1112,7 @@ static bool run_client(const struct hs_scenario *sc,
             ac_log(AC_LOG_INFO, "%s: run %d/%d: %s %s", sc->id, k + 1, sc->runs,
                    cmd, mcp_url);
         }
-        if (!hr_exec_run(&x, &r, err)) {
+        if (!hr_exec_run_settled(&x, record, &r, err)) {
             goto out;
         }
         if (hr_cancelled()) {
@@ -1219,7 +1271,7 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     }
     if (!workload_file(w, &d, &err) ||
         !build_cenv(sc, opt, &d, w, secrets, &env, &err) ||
-        !run_client(sc, opt, w, &env, res, runs, &nruns, &err)) {
+        !run_client(sc, opt, w, &env, d.record, res, runs, &nruns, &err)) {
         set_error(res, &err);
     }
     collect(w, &d, res, secrets, &tr);

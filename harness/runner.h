@@ -39,6 +39,9 @@ struct hr_exec {
     size_t output_cap;       /* 0: HR_OUTPUT_CAP */
 };
 
+/* How long the helpers of an exited client may take to finish. */
+#define HR_SETTLE_MS 1000
+
 struct hr_exec_result {
     int exit_code;  /* valid when !signaled && !timed_out */
     int signal;     /* terminating signal, 0 if none */
@@ -56,6 +59,14 @@ struct hr_exec_result {
  * a harness error (pipe, spawn); the child's own failure is in `res`. */
 bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
                  struct ac_err *err);
+
+/* hr_exec_run, and once the child has exited (not timed out), wait until
+ * no helper holds a shared flock on `settle_lock` (authcheck browse
+ * --record FILE holds one on FILE while it runs), at most HR_SETTLE_MS,
+ * before its process group is killed: the user agent may still be
+ * recording the callback's response. `settle_lock` may be NULL. */
+bool hr_exec_run_settled(const struct hr_exec *x, const char *settle_lock,
+                         struct hr_exec_result *res, struct ac_err *err);
 
 void hr_exec_result_free(struct hr_exec_result *res);
 

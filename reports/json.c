@@ -25,7 +25,7 @@ bool rp_write_results_json(const json_t *model, const char *out_dir,
         AC_ERR(err, AC_ERR_NOMEM, "out of memory");
         return false;
     }
-    ok = ac_json_write_file(model, path, 0644, err);
+    ok = rp_write_json(model, path, err);
     free(path);
     return ok;
 }
@@ -88,24 +88,15 @@ static json_t *official_check(const json_t *c, const char *timestamp)
     return out;
 }
 
-/* One checks.json waiting for its rename: written to `tmp` (same
- * directory as `path`), not yet synced. */
-struct pending {
-    char *tmp, *path;
-};
-
-/* Serialise the scenario's checks.json into a temporary file next to its
- * final path; `p` receives both names (freed by the caller). */
-static bool stage_scenario_checks(const json_t *sc, const char *out_dir,
-                                  const char *timestamp, struct pending *p,
-                                  struct ac_err *err)
+/* Write one scenario's checks.json (rp_write_json: atomic, streamed). */
+static bool write_scenario_checks(const json_t *sc, const char *out_dir,
+                                  const char *timestamp, struct ac_err *err)
 {
     const char *id = ac_json_str(sc, "id");
     json_t *arr = json_array();
-    char *dir = NULL, *text = NULL;
+    char *dir = NULL, *path = NULL;
     const json_t *c;
     size_t i;
-    int fd = -1;
     bool ok = false;
 
     if (!rp_safe_relpath(id)) {
@@ -122,95 +113,40 @@ static bool stage_scenario_checks(const json_t *sc, const char *out_dir,
             goto out;
         }
     }
-    /* The same bytes as ac_json_write_file (sorted keys, 2 spaces, LF). */
-    text = json_dumps(arr, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    if (text == NULL || asprintf(&dir, "%s/%s", out_dir, id) < 0 ||
-        asprintf(&p->path, "%s/checks.json", dir) < 0 ||
-        asprintf(&p->tmp, "%s/.checks.json.XXXXXX", dir) < 0) {
+    if (asprintf(&dir, "%s/%s", out_dir, id) < 0) {
+        dir = NULL;
         AC_ERR(err, AC_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (!rp_mkdirs(dir, err)) {
+    if (asprintf(&path, "%s/checks.json", dir) < 0) {
+        path = NULL;
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
         goto out;
     }
-    fd = mkstemp(p->tmp);
-    if (fd < 0) {
-        AC_ERR(err, AC_ERR_IO, "creating %s: %s", p->tmp, strerror(errno));
-        free(p->tmp);
-        p->tmp = NULL;
-        goto out;
-    }
-    if (!rp_write_all(fd, text, strlen(text)) || !rp_write_all(fd, "\n", 1) ||
-        fchmod(fd, 0644) != 0) {
-        AC_ERR(err, AC_ERR_IO, "writing %s: %s", p->tmp, strerror(errno));
-        goto out;
-    }
-    ok = true;
+    ok = rp_mkdirs(dir, err) && rp_write_json(arr, path, err);
 out:
-    if (fd >= 0 && close(fd) != 0 && ok) {
-        AC_ERR(err, AC_ERR_IO, "writing %s: %s", p->tmp, strerror(errno));
-        ok = false;
-    }
-    free(text);
+    free(path);
     free(dir);
     json_decref(arr);
     return ok;
 }
 
-/* Every scenario's file is staged first, then one syncfs(2) makes them
- * all durable and only then are they renamed into place: the same
- * guarantee as a temporary file, fsync and rename per file (a reader
- * sees the old file or the whole new one, also after a crash), but one
- * flush instead of one per scenario, which was most of the time `rp_write`
- * spent on a full run. */
+/* Every scenario's file in turn, each atomic by its rename. (They used to
+ * be staged and made durable by one syncfs(2) before the renames; on a
+ * busy machine that flush of the whole file system was most of a short
+ * run's time, and a report is re-made by running again.) */
 bool rp_write_checks_json(const json_t *model, const char *out_dir,
                           struct ac_err *err)
 {
     const char *ts = ac_json_str(model, "started_at");
-    const json_t *scs = json_object_get(model, "scenarios"), *sc;
-    size_t n = json_array_size(scs), i, staged = 0;
-    struct pending *p = calloc(n + 1, sizeof *p);
-    bool ok = false;
-    int dfd = -1;
+    const json_t *sc;
+    size_t i;
 
-    if (p == NULL) {
-        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
-        return false;
-    }
-    json_array_foreach(scs, i, sc)
+    json_array_foreach(json_object_get(model, "scenarios"), i, sc)
     {
-        bool good = stage_scenario_checks(sc, out_dir, ts, &p[i], err);
-        staged = i + 1;
-        if (!good) {
-            goto out;
+        if (!write_scenario_checks(sc, out_dir, ts, err)) {
+            return false;
         }
     }
-    dfd = open(out_dir, O_RDONLY | O_DIRECTORY);
-    if (dfd < 0 || syncfs(dfd) != 0) {
-        AC_ERR(err, AC_ERR_IO, "syncing %s: %s", out_dir, strerror(errno));
-        goto out;
-    }
-    for (i = 0; i < n; i++) {
-        if (rename(p[i].tmp, p[i].path) != 0) {
-            AC_ERR(err, AC_ERR_IO, "renaming to %s: %s", p[i].path,
-                   strerror(errno));
-            goto out;
-        }
-        free(p[i].tmp);
-        p[i].tmp = NULL;
-    }
-    ok = true;
-out:
-    if (dfd >= 0) {
-        close(dfd);
-    }
-    for (i = 0; i < staged; i++) {
-        if (p[i].tmp != NULL) {
-            unlink(p[i].tmp);
-        }
-        free(p[i].tmp);
-        free(p[i].path);
-    }
-    free(p);
-    return ok;
+    return true;
 }

@@ -227,6 +227,61 @@ bool rp_write_all(int fd, const char *data, size_t len)
     return true;
 }
 
+bool rp_write_json(const json_t *v, const char *path, struct ac_err *err)
+{
+    char *tmp = NULL;
+    FILE *f = NULL;
+    int fd = -1;
+    bool ok = false;
+
+    if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+        tmp = NULL;
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        AC_ERR(err, AC_ERR_IO, "creating %s: %s", tmp, strerror(errno));
+        free(tmp);
+        tmp = NULL;
+        goto out;
+    }
+    if (fchmod(fd, 0644) != 0 || (f = fdopen(fd, "w")) == NULL) {
+        AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1; /* f owns it */
+    if (json_dumpf(v, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY) !=
+            0 ||
+        fputc('\n', f) == EOF) {
+        AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    f = NULL;
+    if (rename(tmp, path) != 0) {
+        AC_ERR(err, AC_ERR_IO, "renaming to %s: %s", path, strerror(errno));
+        goto out;
+    }
+    ok = true;
+out:
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (!ok && tmp != NULL) {
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
 bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
                    struct ac_err *err)
 {
@@ -251,8 +306,9 @@ bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
         AC_ERR(err, AC_ERR_IO, "creating %s: %s", tmp, strerror(errno));
         goto out;
     }
+    /* Atomic by the rename, not fsync'd: see rp_write_json. */
     if (!rp_write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
-        fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        fchmod(fd, 0644) != 0) {
         AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
         goto out;
     }

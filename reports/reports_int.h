@@ -72,6 +72,13 @@ bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
 /* Write all of `data` to `fd`, retrying short writes; false with errno
  * set on failure. */
 bool rp_write_all(int fd, const char *data, size_t len);
+/* Write `v` to `path` as ac_json_write_file's bytes (sorted keys, two
+ * spaces, LF), streamed through a stdio buffer into a temporary file in
+ * the same directory, then renamed: a reader sees the old file or the
+ * whole new one. Not fsync'd: a report is re-made by running again, and a
+ * flush per file (or a syncfs of a shared disk) was most of a short run's
+ * fixed cost. */
+bool rp_write_json(const json_t *v, const char *path, struct ac_err *err);
 
 /* Compress `n` bytes of `data` as gzip (RFC 1952, zlib's default level;
  * deterministic: no file name, mtime 0). *out is a new buffer (free())

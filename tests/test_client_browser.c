@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,7 +98,50 @@ static void test_run_tries_next(void **state)
     }
     assert_int_equal(s, BR_FAILED);
     browser_run_end(&r);
+
+    /* A plain word is run without a shell; one that cannot be run is
+     * skipped like an entry that fails. */
+    setenv("BROWSER", "/nonexistent/mcpo-browser:true", 1);
+    assert_true(browser_run_start(&r, "http://x/", NULL));
+    s = BR_RUNNING;
+    for (int i = 0; i < 500 && s == BR_RUNNING; i++) {
+        usleep(10000);
+        s = browser_run_poll(&r);
+    }
+    assert_int_equal(s, BR_EXITED_OK);
+    browser_run_end(&r);
     unsetenv("BROWSER");
+}
+
+/* A plain-word entry gets the URL verbatim as its one argument. */
+static void test_plain_entry_passes_url_verbatim(void **state)
+{
+    char path[] = "/tmp/mcpo-browser-XXXXXX", script[] = "/tmp/mcpo-sh-XXXXXX";
+    char got[512] = {0};
+    const char *url = "http://x/a?b=1&c=$(touch /tmp/pwned)`id`;'\" x";
+    pid_t pid;
+    int status;
+    (void)state;
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    fd = mkstemp(script);
+    assert_true(fd >= 0);
+    FILE *w = fdopen(fd, "w");
+    assert_non_null(w);
+    fprintf(w, "#!/bin/sh\n[ $# -eq 1 ] && printf %%s \"$1\" > %s\n", path);
+    fclose(w);
+    assert_int_equal(chmod(script, 0700), 0);
+    assert_true(browser_spawn(script, url, &pid, NULL));
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(got, sizeof got, f));
+    fclose(f);
+    unlink(path);
+    unlink(script);
+    assert_string_equal(got, url);
 }
 
 int main(void)
@@ -107,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_script),
         cmocka_unit_test(test_spawn_passes_url_verbatim),
         cmocka_unit_test(test_run_tries_next),
+        cmocka_unit_test(test_plain_entry_passes_url_verbatim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -347,6 +347,56 @@ static void test_code_flow_jwt_and_refresh(void **state)
     free(jwks);
 }
 
+/* A refresh answered 503 with Retry-After is retried with the same
+ * refresh token after max(backoff, Retry-After), never longer than the
+ * cap of mcpo_client_set_retry_backoff: with a 30 ms cap two outages
+ * asking for 30 s each cost milliseconds; with a 2 s cap, a Retry-After
+ * of 1 s is waited for. */
+static void refresh_after_outages(struct client_fx *f, int outages,
+                                  const char *retry_after, long cap_ms,
+                                  int64_t *elapsed_ms)
+{
+    struct mcpo_err err;
+    char rule[512];
+    for (int k = 1; k <= outages; k++) {
+        snprintf(rule, sizeof rule,
+                 "{\"match\":{\"endpoint\":\"token\",\"form\":"
+                 "{\"grant_type\":\"refresh_token\"},\"nth\":%d},"
+                 "\"do\":{\"respond\":{\"status\":503,\"headers\":"
+                 "{\"Retry-After\":\"%s\"},\"body\":{\"error\":"
+                 "\"temporarily_unavailable\"}}}}",
+                 k, retry_after);
+        add_rule(f, rule);
+    }
+    start(f);
+    new_client(f, false);
+    mcpo_client_set_retry_backoff(f->client, 1, cap_ms);
+    must_call(f);
+    int64_t t0 = ac_mono_ns();
+    if (!mcpo_refresh(f->client, &err)) {
+        fail_msg("%s", err.msg);
+    }
+    *elapsed_ms = (ac_mono_ns() - t0) / 1000000;
+    json_decref(f->transcript);
+    f->transcript = mo_world_transcript(f->world);
+    assert_int_equal(count(f, NULL, "token"), 2 + outages);
+    assert_int_equal(status_of(last(f, "token")), 200);
+}
+
+static void test_refresh_retry_after_capped(void **state)
+{
+    int64_t ms;
+    refresh_after_outages(*state, 2, "30", 30, &ms);
+    assert_true(ms < 3000); /* two 30 s waits capped at 30 ms */
+}
+
+static void test_refresh_retry_after_honoured(void **state)
+{
+    int64_t ms;
+    refresh_after_outages(*state, 1, "1", 2000, &ms);
+    assert_true(ms >= 1000);
+}
+
 /* --- registration kinds -----------------------------------------------------
  */
 
@@ -608,6 +658,8 @@ int main(void)
         T(test_cc_post),
         T(test_cc_jwt),
         T(test_code_flow_jwt_and_refresh),
+        T(test_refresh_retry_after_capped),
+        T(test_refresh_retry_after_honoured),
         T(test_preregistered),
         T(test_cimd),
         T(test_stale_client_at_token),

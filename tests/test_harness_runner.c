@@ -310,6 +310,8 @@ static void test_scenario_environment(void **state)
         strstr(out, "MCP_CONFORMANCE_PROTOCOL_VERSION=2025-11-25\n"));
     assert_non_null(strstr(out, "MCP_CONFORMANCE_CONTEXT={\"arguments\":"
                                 "{\"text\":\"hi\"},\"name\":\"t/runner\","
+                                "\"retry_backoff_ms\":1,"
+                                "\"retry_max_wait_ms\":20,"
                                 "\"tool\":\"echo\"}\n"));
     /* HOME and the wrapper are in a private work directory under the
      * TMPDIR given, which is gone after the scenario. */
@@ -447,6 +449,7 @@ static void test_context_shapes(void **state)
                         "\"keep\":\"${unknown} and ${mcp_url\","
                         "\"name\":\"auth/pre-registration\","
                         "\"nested\":{\"url\":\"http://h:3/cimd.json\"},"
+                        "\"retry_backoff_ms\":1,\"retry_max_wait_ms\":20,"
                         "\"tool\":\"echo\"}");
     free(dump);
     json_decref(ctx);

@@ -269,6 +269,14 @@ static bool configure(struct mcpo_client *c, const struct context *ctx,
     if (!configure_federation(c, ctx, err)) {
         return false;
     }
+    /* A harness scripting outages passes tiny backoffs, so that a retry
+     * costs no wall-clock time (authcheck sets both; absent: the library's
+     * defaults, 250 ms doubling, at most 10 s). */
+    mcpo_client_set_retry_backoff(
+        c,
+        (long)json_integer_value(json_object_get(ctx->doc, "retry_backoff_ms")),
+        (long)json_integer_value(
+            json_object_get(ctx->doc, "retry_max_wait_ms")));
     /* DPoP whenever the AS advertises it (client/lib/dpop.c), or when the
      * context says "dpop": true. */
     if (json_is_true(json_object_get(ctx->doc, "dpop"))) {

@@ -182,6 +182,14 @@ void mcpo_client_set_callback_port(struct mcpo_client *c, int port);
 void mcpo_client_set_callback_timeout(struct mcpo_client *c, int seconds);
 /* Total timeout of one HTTP request in milliseconds (default 30000). */
 void mcpo_client_set_http_timeout(struct mcpo_client *c, long ms);
+/* Retrying a refresh after a 5xx or a network failure (at most 3 times):
+ * the first retry waits `first_ms` (default 250), each next one twice as
+ * long; a Retry-After (delta-seconds) on the failed response is honoured
+ * when longer. No single wait exceeds `max_ms` (default 10000). A value
+ * <= 0 restores its default. Test harnesses pass tiny values so that a
+ * scripted outage costs no wall-clock time. */
+void mcpo_client_set_retry_backoff(struct mcpo_client *c, long first_ms,
+                                   long max_ms);
 
 /* How the authorization URL reaches a user agent. */
 enum mcpo_browser {

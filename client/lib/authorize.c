@@ -17,6 +17,7 @@
 #include "client/lib/http_int.h"
 #include "client/lib/mutations_int.h"
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
@@ -24,6 +25,7 @@
 #define STATE_BYTES 32    /* 256 bits; MCP/OAuth ask for >= 128 */
 #define VERIFIER_BYTES 32 /* 43 base64url characters (RFC 7636 §4.1) */
 #define POLL_MS 100
+#define FIRST_POLL_MS 2 /* doubled up to POLL_MS */
 
 /* --- scope ---------------------------------------------------------------- */
 
@@ -549,8 +551,13 @@ static bool await_code(struct mcpo_client *c, const char *url,
     } else if (!browser_run_start(&br, url, err)) {
         goto out;
     }
-    for (;;) {
-        enum cb_wait w = cb_listener_wait(c->listener, POLL_MS, code, err);
+    for (int step = FIRST_POLL_MS;;
+         step = step * 2 > POLL_MS ? POLL_MS : step * 2) {
+        int64_t t0 = ac_mono_ns();
+        /* The callback wakes us at once; the user agent's exit is seen at
+         * the next poll, so poll often at first (a headless agent exits
+         * within milliseconds), then every POLL_MS. */
+        enum cb_wait w = cb_listener_wait(c->listener, step, code, err);
         if (w != CBW_PENDING) {
             ok = w == CBW_DONE;
             goto out;
@@ -558,7 +565,7 @@ static bool await_code(struct mcpo_client *c, const char *url,
         if (paste_step(c, paste, e, code, &ok, err)) {
             goto out;
         }
-        waited += POLL_MS;
+        waited += (long)((ac_mono_ns() - t0) / 1000000);
         enum browser_state bs =
             br.entries != NULL ? browser_run_poll(&br) : BR_RUNNING;
         /* A blocking user agent returns once it is done: exiting non-zero

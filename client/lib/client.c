@@ -16,6 +16,8 @@
 #define DEFAULT_CLIENT_NAME "mcp-oauth"
 #define DEFAULT_CALLBACK_TIMEOUT_S 300
 #define DEFAULT_HTTP_TIMEOUT_MS 30000L
+#define DEFAULT_RETRY_BACKOFF_MS 250L
+#define DEFAULT_RETRY_MAX_WAIT_MS 10000L
 
 _Static_assert((int)MCPO_ERR_USAGE == (int)AC_ERR_USAGE &&
                    (int)MCPO_ERR_PROTOCOL == (int)AC_ERR_PROTOCOL,
@@ -117,6 +119,9 @@ bool mcpo_client_new(const char *mcp_url, struct mcpo_client **out,
     }
     c->callback_timeout_s = DEFAULT_CALLBACK_TIMEOUT_S;
     c->http_timeout_ms = DEFAULT_HTTP_TIMEOUT_MS;
+    c->retry_backoff_ms = DEFAULT_RETRY_BACKOFF_MS;
+    c->retry_max_wait_ms = DEFAULT_RETRY_MAX_WAIT_MS;
+    c->retry_after_ms = -1;
     c->browser = MCPO_BROWSER_SYSTEM;
     *out = c;
     c = NULL;
@@ -411,6 +416,13 @@ void mcpo_client_set_callback_timeout(struct mcpo_client *c, int seconds)
 void mcpo_client_set_http_timeout(struct mcpo_client *c, long ms)
 {
     c->http_timeout_ms = ms > 0 ? ms : DEFAULT_HTTP_TIMEOUT_MS;
+}
+
+void mcpo_client_set_retry_backoff(struct mcpo_client *c, long first_ms,
+                                   long max_ms)
+{
+    c->retry_backoff_ms = first_ms > 0 ? first_ms : DEFAULT_RETRY_BACKOFF_MS;
+    c->retry_max_wait_ms = max_ms > 0 ? max_ms : DEFAULT_RETRY_MAX_WAIT_MS;
 }
 
 void mcpo_client_set_browser(struct mcpo_client *c, enum mcpo_browser mode)

@@ -60,6 +60,8 @@ struct mcpo_client {
     int callback_port;
     int callback_timeout_s;
     long http_timeout_ms;
+    long retry_backoff_ms;  /* first wait before retrying a refresh */
+    long retry_max_wait_ms; /* cap on one wait, Retry-After included */
     enum mcpo_browser browser;
     bool browser_blocking; /* the user agent exits once it delivered */
     bool trace;
@@ -94,6 +96,8 @@ struct mcpo_client {
     char *refresh_token; /* secret */
     int64_t expires_at;  /* absolute (ac_now() seconds); 0: unknown */
     enum token_fail token_fail;
+    long retry_after_ms;     /* Retry-After of the last failed token request;
+                                -1 when it had none */
     bool restored;           /* state came from the token store */
     bool restore_tried;      /* the store was consulted */
     bool client_cached;      /* the registration came from the store */

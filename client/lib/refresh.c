@@ -22,7 +22,6 @@
 #define SKEW_S 30             /* refresh this long before expiry */
 #define LOCK_TIMEOUT_MS 30000 /* a refresh never takes longer */
 #define RETRIES 3             /* after 5xx or network failures */
-#define BACKOFF_MS 250        /* doubled after each retry */
 
 static bool expiring(const struct mcpo_client *c)
 {
@@ -40,7 +39,7 @@ static void sleep_ms(long ms)
  * (the credentials are kept: the AS may be restarting). */
 static bool refresh_with_retry(struct mcpo_client *c, struct ac_err *err)
 {
-    long wait = BACKOFF_MS;
+    long backoff = c->retry_backoff_ms;
     for (int i = 0;; i++) {
         if (token_refresh(c, err)) {
             return true;
@@ -58,10 +57,16 @@ static bool refresh_with_retry(struct mcpo_client *c, struct ac_err *err)
         if (!transient || i >= RETRIES) {
             return false;
         }
+        /* The server's Retry-After when longer than our backoff; never
+         * beyond the configured cap (mcpo_client_set_retry_backoff). */
+        long wait = c->retry_after_ms > backoff ? c->retry_after_ms : backoff;
+        if (wait > c->retry_max_wait_ms) {
+            wait = c->retry_max_wait_ms;
+        }
         http_trace_note("refresh failed (%s); retrying in %ld ms",
                         err != NULL ? err->msg : "?", wait);
         sleep_ms(wait);
-        wait *= 2;
+        backoff *= 2;
     }
 }
 

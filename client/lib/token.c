@@ -293,6 +293,28 @@ static bool dpop_type_ok(struct mcpo_client *c, const struct token_set *t,
     return true;
 }
 
+/* A response's Retry-After in milliseconds (RFC 9110 §10.2.3), -1 when
+ * absent or not delta-seconds (an HTTP-date is not worth a clock
+ * comparison here: the caller's own backoff applies). */
+static long retry_after_ms(const struct ac_http_response *resp)
+{
+    const char *v = ac_http_header_get(resp, "Retry-After");
+    char *end = NULL;
+    long s;
+
+    if (v == NULL || *v < '0' || *v > '9') {
+        return -1;
+    }
+    s = strtol(v, &end, 10);
+    while (end != NULL && (*end == ' ' || *end == '\t')) {
+        end++;
+    }
+    if (end == NULL || *end != '\0' || s < 0 || s > 86400) {
+        return -1;
+    }
+    return s * 1000;
+}
+
 /* POST a token request form; parse the answer into `t` (t->fail says why
  * it failed). */
 static bool token_post(struct mcpo_client *c, const struct ac_form *f,
@@ -316,6 +338,7 @@ static bool token_post(struct mcpo_client *c, const struct ac_form *f,
          dpop_type_ok(c, t, err);
 out:
     c->token_fail = ok ? TF_NONE : t->fail;
+    c->retry_after_ms = ok ? -1 : retry_after_ms(&resp);
     ac_http_response_free(&resp);
     return ok;
 }
