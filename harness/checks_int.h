@@ -1,6 +1,6 @@
 /* Private to the check registry: helpers shared by the check families
  * (checks.c, checks_util.c, checks_<family>.c) and the check functions
- * the registry table in checks.c lists. Not for use outside harness/. */
+ * the registry table in registry.c lists. Not for use outside harness/. */
 #ifndef HC_CHECKS_INT_H
 #define HC_CHECKS_INT_H
 
@@ -116,6 +116,22 @@ bool hc_client_revision(const json_t *tr, char *buf, size_t n);
 
 #define HC_DECL(name)                                                          \
     void name(const struct hc_input *in, struct hc_result *out)
+
+/* the core flow checks (checks.c until they move to their topics) */
+HC_DECL(hc_check_as_metadata_fetched);
+HC_DECL(hc_check_bearer_header_used);
+HC_DECL(hc_check_client_exit_status);
+HC_DECL(hc_check_client_registered);
+HC_DECL(hc_check_code_challenge_sent);
+HC_DECL(hc_check_mcp_authenticated_request);
+HC_DECL(hc_check_mcp_call_succeeded);
+HC_DECL(hc_check_prm_fetched);
+HC_DECL(hc_check_resource_in_authorization);
+HC_DECL(hc_check_resource_in_token);
+HC_DECL(hc_check_s256_method_used);
+HC_DECL(hc_check_state_roundtrip);
+HC_DECL(hc_check_verifier_matches);
+HC_DECL(hc_check_verifier_sent);
 
 /* checks_dpop.c */
 HC_DECL(hc_check_dpop_token_proof);
