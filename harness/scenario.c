@@ -435,7 +435,7 @@ static void check_object(struct checker *ck, const json_t *obj,
     json_object_foreach((json_t *)obj, key, val)
     {
         const struct field *f = members;
-        char *child = hp_pointer_join(ptr, key);
+        char *child = hjp_pointer_join(ptr, key);
         while (f->key != NULL && strcmp(f->key, key) != 0) {
             f++;
         }
@@ -480,7 +480,7 @@ static void check_array(struct checker *ck, const json_t *arr,
     }
     json_array_foreach(arr, i, item)
     {
-        char *child = hp_pointer_index(ptr, i);
+        char *child = hjp_pointer_index(ptr, i);
         if (child == NULL) {
             ck->nomem = true;
             return;
@@ -1102,7 +1102,7 @@ static bool fill_world_defaults(json_t *doc)
 
 /* --- loading -------------------------------------------------------------- */
 
-static int pos_cmp(struct hp_pos a, struct hp_pos b)
+static int pos_cmp(struct hjp_pos a, struct hjp_pos b)
 {
     if (a.line != b.line) {
         return a.line < b.line ? -1 : 1;
@@ -1114,14 +1114,14 @@ static int pos_cmp(struct hp_pos a, struct hp_pos b)
  * A missing key points at the start of its object, before everything in
  * it; a misspelt key ("titel") is both unknown and missing, and the
  * unknown key is the useful message, so missing keys come last. */
-static void report(struct checker *ck, const struct hp_index *ix,
+static void report(struct checker *ck, const struct hjp_index *ix,
                    const char *name, struct ac_err *err)
 {
     size_t best = 0;
-    struct hp_pos bp = hp_locate(ix, ck->v[0].ptr, ck->v[0].key);
+    struct hjp_pos bp = hjp_locate(ix, ck->v[0].ptr, ck->v[0].key);
 
     for (size_t k = 1; k < ck->n; k++) {
-        struct hp_pos p = hp_locate(ix, ck->v[k].ptr, ck->v[k].key);
+        struct hjp_pos p = hjp_locate(ix, ck->v[k].ptr, ck->v[k].key);
         bool stronger = ck->v[best].weak && !ck->v[k].weak;
         bool same = ck->v[best].weak == ck->v[k].weak;
         if (stronger || (same && pos_cmp(p, bp) < 0)) {
@@ -1141,13 +1141,14 @@ static void report(struct checker *ck, const struct hp_index *ix,
 static void parse_error(const char *text, size_t len, const char *name,
                         const json_error_t *jerr, struct ac_err *err)
 {
-    struct hp_index *ix = NULL;
+    struct hjp_index *ix = NULL;
     const char *dup;
-    struct hp_pos pos;
+    struct hjp_pos pos;
 
     /* Jansson places a duplicate key after the key; our index knows where
      * the key starts. */
-    if (hp_build(text, len, &ix, NULL) && hp_first_duplicate(ix, &dup, &pos)) {
+    if (hjp_build(text, len, &ix, NULL) &&
+        hjp_first_duplicate(ix, &dup, &pos)) {
         const char *slash = strrchr(dup, '/');
         char *parent = strndup(dup, (size_t)(slash - dup));
         AC_ERR(err, AC_ERR_INVALID, "%s:%d:%d: duplicate key \"%s\" in %s",
@@ -1162,7 +1163,7 @@ static void parse_error(const char *text, size_t len, const char *name,
                jerr->line > 0 ? jerr->line : 1,
                jerr->column > 0 ? jerr->column : 1, jerr->text);
     }
-    hp_free(ix);
+    hjp_free(ix);
 }
 
 static void newest_spec(struct hs_scenario *s)
@@ -1203,7 +1204,7 @@ bool hs_parse(const char *text, size_t len, const char *name,
               struct ac_err *err)
 {
     struct checker ck = {0};
-    struct hp_index *ix = NULL;
+    struct hjp_index *ix = NULL;
     struct hs_scenario *s = NULL;
     json_error_t jerr;
     json_t *doc = NULL;
@@ -1220,7 +1221,7 @@ bool hs_parse(const char *text, size_t len, const char *name,
         parse_error(text, len, name, &jerr, err);
         goto out;
     }
-    if (!hp_build(text, len, &ix, err)) {
+    if (!hjp_build(text, len, &ix, err)) {
         ac_err_prefix(err, "%s", name);
         goto out;
     }
@@ -1267,7 +1268,7 @@ out:
         free(ck.v[k].ptr);
     }
     hs_free(s);
-    hp_free(ix);
+    hjp_free(ix);
     json_decref(doc);
     return ok;
 }

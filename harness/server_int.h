@@ -15,9 +15,9 @@
 #include "harness/server.h"
 
 /* At most this many requests per check (the brief: bounded). */
-#define SV_MAX_REQUESTS 40
+#define HSV_MAX_REQUESTS 40
 
-struct sv_client {
+struct hsv_client {
     bool tried;
     char *id;
     char *secret;  /* NULL: public client (none) */
@@ -26,7 +26,7 @@ struct sv_client {
 };
 
 /* One authorization request as sent, and what came back. */
-struct sv_authz {
+struct hsv_authz {
     /* request */
     char *state, *verifier, *challenge, *redirect_uri;
     /* outcome */
@@ -39,13 +39,13 @@ struct sv_authz {
 };
 
 /* Tokens from one grant. */
-struct sv_grant {
+struct hsv_grant {
     bool ok;
     char *access, *refresh, *scope;
     char why[256];
 };
 
-struct sv_ctx {
+struct hsv_ctx {
     const struct hsv_options *o;
     json_t *secrets;    /* borrowed */
     json_t *transcript; /* owned: exchanges we made */
@@ -71,7 +71,7 @@ struct sv_ctx {
     char disc_why[256]; /* why discovery stopped */
     char *redirect_uri; /* the client's loopback callback */
     char *alt_redirect; /* a second registered https one */
-    struct sv_client pub, conf, other;
+    struct hsv_client pub, conf, other;
 };
 
 /* One HTTP request within the current check: only to allowed origins,
@@ -79,36 +79,36 @@ struct sv_ctx {
  * form-urlencoded; `json` non-NULL posts it as JSON; `hdrs` extra
  * "Name: value" lines (NULL-terminated, may be NULL). False with `why`
  * when no answer was had or the request was not allowed. */
-bool sv_http(struct sv_ctx *x, const char *method, const char *url,
-             const char *const *hdrs, const char *form, const char *json,
-             struct ac_http_response *resp, char *why, size_t whylen);
+bool hsv_http(struct hsv_ctx *x, const char *method, const char *url,
+              const char *const *hdrs, const char *form, const char *json,
+              struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Remember a secret for redaction (NULL ignored). */
-void sv_secret(struct sv_ctx *x, const char *s);
+void hsv_secret(struct hsv_ctx *x, const char *s);
 
 /* Discovery as a client does it (once): 401 challenge, PRM, AS metadata.
  * True when the AS metadata is known. */
-bool sv_discover(struct sv_ctx *x);
+bool hsv_discover(struct hsv_ctx *x);
 
 /* A usable endpoint URL from the metadata (absolute, https or loopback,
  * allowed origin), or NULL. Borrowed. */
-const char *sv_endpoint(struct sv_ctx *x, const char *name);
+const char *hsv_endpoint(struct hsv_ctx *x, const char *name);
 
 /* The public client (DCR or --client-id), the confidential one (DCR with
  * client_secret_basic, or --client-id with --client-secret) and a second
  * public client (DCR only). NULL with c->why when unavailable. */
-struct sv_client *sv_client_pub(struct sv_ctx *x);
-struct sv_client *sv_client_conf(struct sv_ctx *x);
-struct sv_client *sv_client_other(struct sv_ctx *x);
+struct hsv_client *hsv_client_pub(struct hsv_ctx *x);
+struct hsv_client *hsv_client_conf(struct hsv_ctx *x);
+struct hsv_client *hsv_client_other(struct hsv_ctx *x);
 
 /* Register a client with `md` (borrowed JSON object) at the registration
  * endpoint; the answer in resp. False when none is advertised or no
  * answer. */
-bool sv_register(struct sv_ctx *x, const json_t *md,
-                 struct ac_http_response *resp, char *why, size_t whylen);
+bool hsv_register(struct hsv_ctx *x, const json_t *md,
+                  struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Authorization request variations. */
-struct sv_authz_opts {
+struct hsv_authz_opts {
     bool no_challenge;        /* omit code_challenge */
     bool plain;               /* code_challenge_method=plain */
     const char *redirect_uri; /* instead of the client's */
@@ -118,56 +118,56 @@ struct sv_authz_opts {
 
 /* Send one authorization request for client `c` and drive it (redirects
  * on the AS's origin, --auto-consent, --login) until it leaves the AS. */
-void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
-                  const struct sv_authz_opts *ao, struct sv_authz *a);
-void sv_authz_free(struct sv_authz *a);
+void hsv_authorize(struct hsv_ctx *x, const struct hsv_client *c,
+                   const struct hsv_authz_opts *ao, struct hsv_authz *a);
+void hsv_authz_free(struct hsv_authz *a);
 
 /* POST the token endpoint as client `c` with `form` (urlencoded, without
  * client authentication, which is added). */
-bool sv_token(struct sv_ctx *x, const struct sv_client *c, const char *form,
-              struct ac_http_response *resp, char *why, size_t whylen);
+bool hsv_token(struct hsv_ctx *x, const struct hsv_client *c, const char *form,
+               struct ac_http_response *resp, char *why, size_t whylen);
 
-/* As sv_token, to the metadata's `endpoint` (revocation_endpoint,
+/* As hsv_token, to the metadata's `endpoint` (revocation_endpoint,
  * introspection_endpoint). */
-bool sv_post_as(struct sv_ctx *x, const char *endpoint,
-                const struct sv_client *c, const char *form,
-                struct ac_http_response *resp, char *why, size_t whylen);
+bool hsv_post_as(struct hsv_ctx *x, const char *endpoint,
+                 const struct hsv_client *c, const char *form,
+                 struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Redeem a code: form for grant_type=authorization_code. A new string. */
-char *sv_code_form(struct sv_ctx *x, const struct sv_client *c,
-                   const char *code, const char *verifier,
-                   const char *redirect_uri, const char *resource);
+char *hsv_code_form(struct hsv_ctx *x, const struct hsv_client *c,
+                    const char *code, const char *verifier,
+                    const char *redirect_uri, const char *resource);
 
 /* A full authorization code grant for client c (scope may be NULL). */
-void sv_new_grant(struct sv_ctx *x, const struct sv_client *c,
-                  const char *scope, struct sv_grant *g);
-void sv_grant_free(struct sv_grant *g);
+void hsv_new_grant(struct hsv_ctx *x, const struct hsv_client *c,
+                   const char *scope, struct hsv_grant *g);
+void hsv_grant_free(struct hsv_grant *g);
 
 /* The token response body as a JSON object (new ref) or NULL. */
-json_t *sv_json_body(const struct ac_http_response *r);
+json_t *hsv_json_body(const struct ac_http_response *r);
 
 /* POST an MCP initialize to the MCP server with `auth` as the whole
  * Authorization header value (NULL: none) and `query` appended to the
  * URL (NULL: none). */
-bool sv_mcp_call(struct sv_ctx *x, const char *auth, const char *query,
-                 struct ac_http_response *resp, char *why, size_t whylen);
+bool hsv_mcp_call(struct hsv_ctx *x, const char *auth, const char *query,
+                  struct ac_http_response *resp, char *why, size_t whylen);
 
 /* POST a JSON-RPC `body` to the MCP server, with `sid` as Mcp-Session-Id
  * (and the protocol version header) when non-NULL. */
-bool sv_mcp_post(struct sv_ctx *x, const char *auth, const char *query,
-                 const char *sid, const char *body,
-                 struct ac_http_response *resp, char *why, size_t whylen);
+bool hsv_mcp_post(struct hsv_ctx *x, const char *auth, const char *query,
+                  const char *sid, const char *body,
+                  struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Form encode pairs name, value, ... NULL (NULL values skipped). A new
  * string. */
-char *sv_form(const char *name, ...);
+char *hsv_form(const char *name, ...);
 
 /* Probe type and the probes' table (server_checks.c). */
-typedef void (*sv_probe_fn)(struct sv_ctx *x, struct hc_result *r);
-sv_probe_fn sv_probe(size_t i);
+typedef void (*hsv_probe_fn)(struct hsv_ctx *x, struct hc_result *r);
+hsv_probe_fn hsv_probe(size_t i);
 
 /* Set a result: status and printf message. */
-void sv_set(struct hc_result *r, enum hc_status s, const char *fmt, ...)
+void hsv_set(struct hc_result *r, enum hc_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -31,7 +31,7 @@ struct client {
     char *secret; /* NULL for token_endpoint_auth_method "none" */
     char *auth_method;
     json_t *metadata;           /* the registration response, as sent */
-    int64_t secret_expires_at;  /* mo_now() seconds; 0 = never */
+    int64_t secret_expires_at;  /* mo_world_now() seconds; 0 = never */
     bool preregistered;         /* from the scenario: survives "forget" */
     struct ac_jwks *jwks;       /* private_key_jwt keys, or NULL */
     bool loopback_any;          /* any loopback port whatever the AS's

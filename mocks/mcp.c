@@ -144,12 +144,12 @@ static const char *query_token(const struct mo_req *req)
  * only looks at expiry. */
 static bool token_usable(const struct mo_mcp *m, const struct mo_token *t)
 {
-    int64_t now = mo_now(m->sh);
+    int64_t now = mo_world_now(m->sh);
 
     if (m->defects & MO_DEF_MCP_IGNORE_REVOKED) {
         return t->expires_at == 0 || now < t->expires_at;
     }
-    return mo_token_active(t, now);
+    return mo_tokens_active(t, now);
 }
 
 /* RFC 6750 §2.1: the token only from the Authorization header. Returns
@@ -189,8 +189,8 @@ static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
         !issuer_trusted(m, t->issuer)) {
         /* RFC 6750 §3.1 / MCP: unknown, expired, revoked or issued for
          * another audience or by an untrusted issuer. */
-        mo_emit(m->sh, "rs.rejected", m->id, tok,
-                t != NULL ? t->client_id : NULL);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, tok,
+                      t != NULL ? t->client_id : NULL);
         return challenge(m, rep, 401, "invalid_token",
                          "the access token is not valid for this resource",
                          m->challenge_scope);
@@ -249,11 +249,11 @@ static struct mo_token *dpop_token(struct mo_mcp *m, const char *tok,
 
     *ok = mo_transcript_add_secret(m->sh->transcript, tok);
     t = mo_tokens_find(&m->sh->tokens, tok, MO_TOKEN_ACCESS);
-    if (t == NULL || !mo_token_active(t, mo_now(m->sh)) ||
+    if (t == NULL || !mo_tokens_active(t, mo_world_now(m->sh)) ||
         strcmp(t->resource, m->resource) != 0 ||
         !issuer_trusted(m, t->issuer) || t->jkt == NULL) {
-        mo_emit(m->sh, "rs.rejected", m->id, tok,
-                t != NULL ? t->client_id : NULL);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, tok,
+                      t != NULL ? t->client_id : NULL);
         *ok = *ok && dpop_challenge(m, rep, "invalid_token",
                                     "the access token is not a valid "
                                     "DPoP-bound token for this resource");
@@ -276,7 +276,7 @@ static bool check_dpop_scheme(struct mo_mcp *m, const struct mo_req *req,
         return ok;
     }
     switch (mo_dpop_check(&m->dpop, req, tok, m->dpop.content_digest,
-                          mo_now(m->sh), &jkt, why, sizeof why)) {
+                          mo_world_now(m->sh), &jkt, why, sizeof why)) {
     case MO_DPOP_OK:
         if (strcmp(jkt, t->jkt) == 0) {
             *out = t;
@@ -337,7 +337,8 @@ static bool check_access(struct mo_mcp *m, const struct mo_req *req,
     if ((*out)->jkt != NULL || m->dpop.required) {
         bool bound = (*out)->jkt != NULL;
 
-        mo_emit(m->sh, "rs.rejected", m->id, (*out)->value, (*out)->client_id);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, (*out)->value,
+                      (*out)->client_id);
         *out = NULL;
         return dpop_challenge(m, rep, "invalid_token",
                               bound ? "a DPoP-bound token presented as a "
@@ -638,7 +639,7 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
          * asking for exactly the challenge loses nothing. */
         char *both = NULL;
         bool ok;
-        mo_emit(m->sh, "rs.rejected", m->id, tok->value, tok->client_id);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, tok->value, tok->client_id);
         if (m->step_up_held && tok->scope != NULL && tok->scope[0] != '\0' &&
             asprintf(&both, "%s %s", tok->scope, need) < 0) {
             both = NULL;
@@ -649,7 +650,7 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
         free(both);
         return ok;
     }
-    mo_emit(m->sh, "rs.authorized", m->id, tok->value, tok->client_id);
+    mo_rules_emit(m->sh, "rs.authorized", m->id, tok->value, tok->client_id);
     if (stateless && strcmp(method, "server/discover") == 0) {
         return do_discover(id, rep, m->wire);
     }

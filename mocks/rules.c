@@ -340,8 +340,8 @@ static void run_events(struct mo_shared *sh, json_t **fired)
     sh->events.n = 0;
 }
 
-void mo_emit(struct mo_shared *sh, const char *name, const char *server,
-             const char *token, const char *client_id)
+void mo_rules_emit(struct mo_shared *sh, const char *name, const char *server,
+                   const char *token, const char *client_id)
 {
     struct mo_events *q = &sh->events;
     struct mo_event ev;

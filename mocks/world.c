@@ -209,7 +209,7 @@ static json_t *effective_mcp(const json_t *scenario)
     return mcp;
 }
 
-int64_t mo_now(const struct mo_shared *sh)
+int64_t mo_world_now(const struct mo_shared *sh)
 {
     return ac_now() + sh->clock_offset;
 }
@@ -250,7 +250,7 @@ static void expire_one(struct mo_world *w, const char *what, struct mo_as *as,
                        const struct mo_opctx *ctx)
 {
     struct mo_shared *sh = &w->sh;
-    int64_t now = mo_now(sh);
+    int64_t now = mo_world_now(sh);
     struct mo_token *ct = (struct mo_token *)ctx_token(sh, ctx);
 
     if (strcmp(what, "token") == 0) {
