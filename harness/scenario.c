@@ -1199,6 +1199,29 @@ static bool finish(struct hs_scenario *s, const char *name)
     return s->path != NULL && s->family != NULL;
 }
 
+/* Validate `doc` against the schema table, then, when its shape is
+ * right, the cross-member rules; violations are collected in `ck`. */
+static void check_document(struct checker *ck, json_t *doc,
+                           const char *expect_id)
+{
+    check_value(ck, doc, &top_item, "");
+    if (ck->n != 0 || ck->total != 0 || !json_is_object(doc)) {
+        return;
+    }
+    /* The default world's blocks first: the cross-member rules (rule
+     * server ids, client.tool, the legacy profile) see what runs. */
+    if (!fill_world_defaults(doc)) {
+        ck->nomem = true;
+    }
+    check_ids(ck, doc, expect_id);
+    check_servers(ck, doc);
+    check_mcp(ck, doc);
+    check_extra_mcps(ck, doc);
+    check_client_urls(ck, doc);
+    check_legacy(ck, doc);
+    check_client_rules_checks(ck, doc);
+}
+
 bool hs_parse(const char *text, size_t len, const char *name,
               const char *expect_id, struct hs_scenario **out,
               struct ac_err *err)
@@ -1225,21 +1248,7 @@ bool hs_parse(const char *text, size_t len, const char *name,
         ac_err_prefix(err, "%s", name);
         goto out;
     }
-    check_value(&ck, doc, &top_item, "");
-    if (ck.n == 0 && ck.total == 0 && json_is_object(doc)) {
-        /* The default world's blocks first: the cross-member rules (rule
-         * server ids, client.tool, the legacy profile) see what runs. */
-        if (!fill_world_defaults(doc)) {
-            ck.nomem = true;
-        }
-        check_ids(&ck, doc, expect_id);
-        check_servers(&ck, doc);
-        check_mcp(&ck, doc);
-        check_extra_mcps(&ck, doc);
-        check_client_urls(&ck, doc);
-        check_legacy(&ck, doc);
-        check_client_rules_checks(&ck, doc);
-    }
+    check_document(&ck, doc, expect_id);
     if (ck.nomem) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory validating %s", name);
         goto out;
