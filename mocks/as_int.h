@@ -19,7 +19,6 @@
 
 #define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define CODE_TTL 60 /* seconds; RFC 6749 §4.1.2 recommends 10 min at most */
-#define DEFAULT_ACCESS_TTL 3600
 
 struct ac_jwks;
 struct mo_keys;

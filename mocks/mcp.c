@@ -15,6 +15,7 @@
 #include "mocks/defects.h"
 #include "mocks/httpd.h"
 #include "mocks/rules.h"
+#include "mocks/schema.h"
 #include "mocks/world_int.h"
 /* after the others: DPoP (RFC 9449) resource access */
 #include "mocks/dpop.h"
@@ -1122,15 +1123,6 @@ static bool tools_configure(struct mo_mcp *m, const json_t *arr)
     size_t i;
     const json_t *t;
 
-    if (arr == NULL) {
-        m->tools = calloc(2, sizeof(*m->tools));
-        if (m->tools == NULL || (m->tools[0].name = strdup("echo")) == NULL ||
-            (m->tools[1].name = strdup(OFFICIAL_TOOL)) == NULL) {
-            return false;
-        }
-        m->ntools = 2;
-        return true;
-    }
     m->tools = calloc(json_array_size(arr) + 1, sizeof(*m->tools));
     if (m->tools == NULL) {
         return false;
@@ -1155,44 +1147,43 @@ static bool tools_configure(struct mo_mcp *m, const json_t *arr)
 
 static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
 {
-    const char *path = ac_json_str(conf, "path");
-    const char *prm = ac_json_str(conf, "prm");
+    const struct mo_schema_field *f = mo_schema_mcp;
     const json_t *ch = json_object_get(conf, "challenge");
-    const json_t *rm = json_object_get(ch, "resource_metadata");
     const char *scope = ac_json_str(ch, "scope");
-
-    const char *wire = ac_json_str(conf, "wire");
-    const char *resp = ac_json_str(conf, "response");
     const char *custom = ac_json_str(conf, "prm_path");
+    json_t *tools;
+    bool ok;
 
-    m->path = strdup(path != NULL ? path : "/mcp");
-    m->prm_root = prm != NULL && strcmp(prm, "root") == 0;
-    m->resource_origin = ac_json_str(conf, "resource") != NULL &&
-                         strcmp(ac_json_str(conf, "resource"), "origin") == 0;
-    m->prm_none = prm != NULL && strcmp(prm, "none") == 0;
-    if (prm != NULL && strcmp(prm, "custom") == 0) {
+    m->path = mo_schema_strdup(conf, f, "path");
+    m->prm_root = mo_schema_str_is(conf, f, "prm", "root");
+    m->resource_origin = mo_schema_str_is(conf, f, "resource", "origin");
+    m->prm_none = mo_schema_str_is(conf, f, "prm", "none");
+    if (mo_schema_str_is(conf, f, "prm", "custom")) {
         m->prm_custom = strdup(custom != NULL ? custom : "/prm");
         if (m->prm_custom == NULL) {
             return false;
         }
     }
-    m->wire = wire == NULL                           ? WIRE_SESSION
-              : strcmp(wire, STATELESS_VERSION) == 0 ? WIRE_STATELESS
-              : strcmp(wire, "both") == 0            ? WIRE_BOTH
-                                                     : WIRE_SESSION;
-    m->sse = resp != NULL && strcmp(resp, "sse") == 0;
-    m->hierarchy = json_is_true(json_object_get(conf, "scope_hierarchy"));
+    m->wire = mo_schema_str_is(conf, f, "wire", STATELESS_VERSION)
+                  ? WIRE_STATELESS
+              : mo_schema_str_is(conf, f, "wire", "both") ? WIRE_BOTH
+                                                          : WIRE_SESSION;
+    m->sse = mo_schema_str_is(conf, f, "response", "sse");
+    m->hierarchy = mo_schema_bool(conf, f, "scope_hierarchy");
     m->defects = mo_defect_flags(conf);
     m->method_scopes = json_deep_copy(json_object_get(conf, "method_scopes"));
-    m->step_up_held = ac_json_str(conf, "step_up_scope") != NULL &&
-                      strcmp(ac_json_str(conf, "step_up_scope"), "held") == 0;
+    m->step_up_held = mo_schema_str_is(conf, f, "step_up_scope", "held");
     /* Without a PRM there is nothing for resource_metadata to name. */
-    m->challenge_rm = !m->prm_none && (rm == NULL || json_is_true(rm));
+    m->challenge_rm = !m->prm_none && mo_schema_bool(ch, mo_schema_challenge,
+                                                     "resource_metadata");
     m->challenge_scope = scope != NULL ? strdup(scope) : NULL;
     m->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
-    return mo_dpop_configure(&m->dpop, json_object_get(conf, "dpop")) &&
-           m->path != NULL && (scope == NULL || m->challenge_scope != NULL) &&
-           tools_configure(m, json_object_get(conf, "tools"));
+    tools = mo_schema_value(conf, f, "tools");
+    ok = mo_dpop_configure(&m->dpop, json_object_get(conf, "dpop")) &&
+         m->path != NULL && (scope == NULL || m->challenge_scope != NULL) &&
+         tools != NULL && tools_configure(m, tools);
+    json_decref(tools);
+    return ok;
 }
 
 static char *prm_path(const struct mo_mcp *m)
