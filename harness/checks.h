@@ -2,7 +2,7 @@
  *
  * A check is a pure function of (scenario, transcript, client runs): no I/O,
  * no clock, no globals, so each is unit-tested on canned transcripts. The
- * registry table in checks.c is the single source of `authcheck list
+ * registry table in registry.c is the single source of `authcheck list
  * --checks`, the docs and the reports. Statuses and levels follow the
  * official MCP conformance suite: a failed MUST is FAILURE, a failed SHOULD
  * is WARNING. */

@@ -558,3 +558,147 @@ void hc_check_authorization_error_handled(const struct hc_input *in,
                "code redemption followed, no markup echoed",
                n);
 }
+
+/* --- state sent and round-tripped ----------------------------------- */
+
+/* state: present, at least STATE_MIN_CHARS long, not reused. The length
+ * rule is a proxy for entropy we cannot measure: 16 random bytes (128
+ * bits, RFC 6749 §10.10 asks for a guess probability <= 2^-128 for
+ * credentials, and state binds the browser session) are 22 base64url
+ * characters. A hex-encoded 16 bytes (32 chars) passes too. */
+#define STATE_MIN_CHARS 22
+
+static bool state_ok(const struct hc_input *in, const struct ac_form *q,
+                     char *why, size_t n)
+{
+    const char *s = ac_form_get(q, "state");
+
+    (void)in;
+    if (s == NULL || s[0] == '\0') {
+        snprintf(why, n, "no state parameter");
+        return false;
+    }
+    if (strlen(s) < STATE_MIN_CHARS) {
+        snprintf(why, n,
+                 "state is %zu characters, fewer than %d (128 bits as "
+                 "base64url)",
+                 strlen(s), STATE_MIN_CHARS);
+        return false;
+    }
+    return true;
+}
+
+/* The authorization response (a redirect) must carry the same state. */
+static bool state_echoed(const json_t *ex, const char *sent, char *why,
+                         size_t n)
+{
+    struct ac_form loc;
+    struct ac_err e = {0};
+    const char *got;
+    bool ok = false;
+    int st = tq_status(ex);
+
+    if (st < 300 || st > 399 || tq_resp_header(ex, "Location") == NULL) {
+        /* No redirect (an error page, a dropped connection): nothing was
+         * echoed, and nothing was returned to the client either. */
+        return true;
+    }
+    if (!tq_location_form(ex, &loc, &e)) {
+        snprintf(why, n, "the redirect's query could not be parsed: %.150s",
+                 e.msg);
+        goto out;
+    }
+    got = ac_form_get(&loc, "state");
+    if (got == NULL || strcmp(got, sent) != 0) {
+        snprintf(why, n, "the authorization response %s state",
+                 got == NULL ? "did not echo" : "changed");
+        goto out;
+    }
+    ok = true;
+out:
+    ac_form_free(&loc);
+    return ok;
+}
+
+/* Does a rule of the scenario replace the authorization response's state
+ * on purpose (authorization/forged-state)? Then the echo is the mock's
+ * doing, not something to hold against the client; what the client does
+ * with the forged state is state-mismatch-rejected's point. */
+static bool forges_state(const struct hc_input *in)
+{
+    const json_t *rule;
+    size_t i;
+
+    json_array_foreach(json_object_get(in->scenario, "rules"), i, rule)
+    {
+        const json_t *loc = json_object_get(
+            json_object_get(json_object_get(rule, "do"), "patch"), "location");
+        if (json_object_get(loc, "state") != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Is the authorization request at `i` byte-identical to an earlier one? */
+static bool same_request_again(const json_t *tr, size_t i)
+{
+    const char *url = ac_json_str(tq_at(tr, i), "url");
+
+    for (size_t k = tq_next(tr, 0, "authorize", NULL); k != TQ_NONE && k < i;
+         k = tq_next(tr, k + 1, "authorize", NULL)) {
+        const char *u = ac_json_str(tq_at(tr, k), "url");
+        if (url != NULL && u != NULL && strcmp(u, url) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void hc_check_state_roundtrip(const struct hc_input *in, struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    json_t *seen = json_array();
+    char why[400];
+
+    hc_every_authz(in, out, state_ok,
+                   "carried a state of at least 22 characters");
+    if (out->status != HC_SUCCESS || seen == NULL) {
+        goto out;
+    }
+    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "authorize", NULL)) {
+        struct ac_form q;
+        const char *s;
+
+        if (!tq_query_form(tq_at(tr, i), &q, NULL)) {
+            ac_form_free(&q);
+            continue; /* cannot happen: hc_every_authz parsed it */
+        }
+        s = ac_form_get(&q, "state");
+        why[0] = '\0';
+        if (same_request_again(tr, i)) {
+            /* The same request delivered twice (a user agent retry): one
+             * authorization request, not a reuse of its state. */
+        } else if (ac_json_array_has_str(seen, s)) {
+            snprintf(why, sizeof why, "state reused from an earlier request");
+        } else {
+            json_array_append_new(seen, json_string(s));
+            if (!forges_state(in)) {
+                state_echoed(tq_at(tr, i), s, why, sizeof why);
+            }
+        }
+        ac_form_free(&q);
+        if (why[0] != '\0') {
+            hc_verdict(out, HC_FAILURE, "authorization request (seq %zu): %s",
+                       hc_seq_of(tr, i), why);
+            goto out;
+        }
+    }
+    hc_verdict(out, HC_SUCCESS,
+               "all %zu authorization request(s) carried a fresh state of at "
+               "least %d characters, echoed by the authorization server",
+               json_array_size(seen), STATE_MIN_CHARS);
+out:
+    json_decref(seen);
+}

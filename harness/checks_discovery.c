@@ -702,3 +702,96 @@ void hc_check_legacy_default_endpoints(const struct hc_input *in,
                "endpoint at the MCP server's origin (seq %zu)",
                hc_seq_of(tr, a));
 }
+
+/* --- PRM and metadata fetched --------------------------------------- */
+
+/* Shared shape of "the client fetched X": a GET to one of `endpoints`
+ * answered 200. */
+static void fetched(const struct hc_input *in, struct hc_result *out,
+                    const char *const *endpoints, const char *what)
+{
+    const json_t *tr = in->transcript;
+    size_t tries = 0, last = TQ_NONE;
+
+    for (size_t i = 0; i < tq_count(tr); i++) {
+        const json_t *ex = tq_at(tr, i);
+        bool match = false;
+        for (const char *const *e = endpoints; *e != NULL; e++) {
+            match = match || tq_is(ex, *e, "GET");
+        }
+        if (!match) {
+            continue;
+        }
+        tries++;
+        last = i;
+        hc_evidence(out, tr, i);
+        if (tq_status(ex) == 200) {
+            hc_verdict(out, HC_SUCCESS,
+                       "%s fetched with GET, answered 200 (seq %zu)", what,
+                       hc_seq_of(tr, i));
+            return;
+        }
+    }
+    if (tries == 0) {
+        hc_verdict(out, HC_FAILURE, "the client never requested the %s", what);
+        return;
+    }
+    hc_verdict(out, HC_FAILURE,
+               "%zu GET request(s) for the %s, none answered 200 (last: %d at "
+               "seq %zu)",
+               tries, what, tq_status(tq_at(tr, last)), hc_seq_of(tr, last));
+}
+
+void hc_check_prm_fetched(const struct hc_input *in, struct hc_result *out)
+{
+    static const char *const eps[] = {"prm", NULL};
+    fetched(in, out, eps, "Protected Resource Metadata");
+}
+
+/* Does some authorization server of the scenario publish metadata? */
+static bool scenario_has_metadata(const struct hc_input *in)
+{
+    const json_t *ases = json_object_get(in->scenario, "authorization_servers");
+    size_t i;
+    const json_t *as;
+
+    json_array_foreach(ases, i, as)
+    {
+        const json_t *d = json_object_get(as, "discovery");
+        if (d == NULL || json_array_size(d) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A baseline check: every client that talks to an authorization server
+ * must have read its metadata first (RFC 8414), except where no server
+ * publishes any (the 2025-03-26 default endpoints). */
+void hc_check_as_metadata_fetched(const struct hc_input *in,
+                                  struct hc_result *out)
+{
+    static const char *const eps[] = {"metadata", "oidc", NULL};
+    static const char *const flow[] = {"authorize", "token", "register",
+                                       "metadata",  "oidc",  NULL};
+    bool talked = false;
+
+    if (!scenario_has_metadata(in)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "no authorization server of the scenario publishes "
+                   "metadata");
+        return;
+    }
+    for (size_t i = 0; i < tq_count(in->transcript) && !talked; i++) {
+        for (const char *const *e = flow; *e != NULL && !talked; e++) {
+            talked = tq_is(tq_at(in->transcript, i), *e, NULL);
+        }
+    }
+    if (!talked) {
+        hc_missing_fact(in, out,
+                        "the client made no request to an authorization "
+                        "server");
+        return;
+    }
+    fetched(in, out, eps, "authorization server metadata");
+}

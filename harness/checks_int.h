@@ -1,6 +1,6 @@
 /* Private to the check registry: helpers shared by the check families
- * (checks.c, checks_util.c, checks_<family>.c) and the check functions
- * the registry table in checks.c lists. Not for use outside harness/. */
+ * (checks.c, checks_util.c, checks_<topic>.c) and the check functions
+ * the registry table in registry.c lists. Not for use outside harness/. */
 #ifndef HC_CHECKS_INT_H
 #define HC_CHECKS_INT_H
 
@@ -112,10 +112,40 @@ const char *hc_wire(const struct hc_input *in);
  * a revision applies only to a client speaking that revision or later. */
 bool hc_client_revision(const json_t *tr, char *buf, size_t n);
 
+/* Append the access token of exchange `ex`, a successful token response,
+ * to the JSON array `issued`. */
+void hc_collect_token(const json_t *ex, json_t *issued);
+
+/* A predicate over one authorization request's query: returns true when
+ * the request meets the requirement, else writes why into `why`. */
+typedef bool (*hc_authz_pred_fn)(const struct hc_input *in,
+                                 const struct ac_form *q, char *why, size_t n);
+
+/* Apply `pred` to every authorization request; the first violation fails
+ * the check. `what` completes "all N authorization request(s) ...". */
+void hc_every_authz(const struct hc_input *in, struct hc_result *out,
+                    hc_authz_pred_fn pred, const char *what);
+
 /* --- the check functions, by family ------------------------------------ */
 
 #define HC_DECL(name)                                                          \
     void name(const struct hc_input *in, struct hc_result *out)
+
+/* the core flow checks, by file */
+HC_DECL(hc_check_prm_fetched);               /* checks_discovery.c */
+HC_DECL(hc_check_as_metadata_fetched);       /* checks_discovery.c */
+HC_DECL(hc_check_client_registered);         /* checks_registration.c */
+HC_DECL(hc_check_code_challenge_sent);       /* checks_pkce.c */
+HC_DECL(hc_check_s256_method_used);          /* checks_pkce.c */
+HC_DECL(hc_check_verifier_sent);             /* checks_pkce.c */
+HC_DECL(hc_check_verifier_matches);          /* checks_pkce.c */
+HC_DECL(hc_check_state_roundtrip);           /* checks_authz.c */
+HC_DECL(hc_check_resource_in_authorization); /* checks_resource.c */
+HC_DECL(hc_check_resource_in_token);         /* checks_resource.c */
+HC_DECL(hc_check_bearer_header_used);        /* checks_tokens.c */
+HC_DECL(hc_check_mcp_call_succeeded);        /* checks_mcp.c */
+HC_DECL(hc_check_mcp_authenticated_request); /* checks_mcp.c */
+HC_DECL(hc_check_client_exit_status);        /* checks_client.c */
 
 /* checks_dpop.c */
 HC_DECL(hc_check_dpop_token_proof);

@@ -523,3 +523,212 @@ void hc_check_mcp_request_metadata_headers(const struct hc_input *in,
                "Mcp-Param-*",
                n);
 }
+
+/* --- MCP use -------------------------------------------------------- */
+
+/* The id of the tools/call for `tool` in a request body, or NULL. The
+ * returned id is borrowed from `msgs`. */
+static const json_t *tools_call_id(const json_t *msgs, const char *tool)
+{
+    size_t i;
+    const json_t *m;
+
+    json_array_foreach(msgs, i, m)
+    {
+        const char *method = ac_json_str(m, "method");
+        const char *name = ac_json_str(json_object_get(m, "params"), "name");
+        if (method != NULL && strcmp(method, "tools/call") == 0 &&
+            name != NULL && strcmp(name, tool) == 0 &&
+            json_object_get(m, "id") != NULL) {
+            return json_object_get(m, "id");
+        }
+    }
+    return NULL;
+}
+
+/* Judge one tools/call exchange: true on a JSON-RPC result without
+ * isError; else writes why. */
+static bool call_ok(const json_t *ex, const json_t *id, char *why, size_t n)
+{
+    json_t *msgs = tq_jsonrpc_messages(tq_resp_body(ex));
+    const json_t *resp = NULL, *m, *res, *err;
+    size_t i;
+    bool ok = false;
+
+    if (tq_status(ex) != 200) {
+        snprintf(why, n, "answered HTTP %d", tq_status(ex));
+        goto out;
+    }
+    json_array_foreach(msgs, i, m)
+    {
+        if (json_equal(json_object_get(m, "id"), id) &&
+            json_object_get(m, "method") == NULL) {
+            resp = m;
+        }
+    }
+    res = json_object_get(resp, "result");
+    err = json_object_get(resp, "error");
+    if (resp == NULL) {
+        snprintf(why, n, "no JSON-RPC response with the request's id");
+    } else if (err != NULL) {
+        snprintf(why, n, "JSON-RPC error %lld",
+                 (long long)json_integer_value(json_object_get(err, "code")));
+    } else if (!json_is_object(res)) {
+        snprintf(why, n, "the JSON-RPC response has no result object");
+    } else if (json_is_true(json_object_get(res, "isError"))) {
+        snprintf(why, n, "the tool result has isError: true");
+    } else {
+        ok = true;
+    }
+out:
+    json_decref(msgs);
+    return ok;
+}
+
+void hc_check_mcp_call_succeeded(const struct hc_input *in,
+                                 struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    const char *tool = ac_json_str(hc_scenario_client(in), "tool");
+    size_t calls = 0, last = TQ_NONE;
+    char why[400] = "";
+
+    if (tool == NULL) {
+        hc_verdict(out, HC_SKIPPED, "the scenario names no tool to call");
+        return;
+    }
+    if (hc_expects_refusal(in)) {
+        hc_verdict(
+            out, HC_SKIPPED,
+            "the scenario expects the client to refuse, not to call tools");
+        return;
+    }
+    for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "mcp", "POST")) {
+        json_t *msgs = tq_jsonrpc_messages(tq_req_body(tq_at(tr, i)));
+        const json_t *id = tools_call_id(msgs, tool);
+        bool ok = id != NULL && call_ok(tq_at(tr, i), id, why, sizeof why);
+        if (id != NULL) {
+            calls++;
+            last = i;
+            hc_evidence(out, tr, i);
+        }
+        json_decref(msgs);
+        if (ok) {
+            hc_verdict(
+                out, HC_SUCCESS,
+                "tools/call \"%.60s\" answered 200 with a JSON-RPC result "
+                "(seq %zu)",
+                tool, hc_seq_of(tr, i));
+            return;
+        }
+    }
+    if (calls == 0) {
+        hc_verdict(out, HC_FAILURE, "the client never called tool \"%.60s\"",
+                   tool);
+        return;
+    }
+    hc_verdict(out, HC_FAILURE,
+               "%zu tools/call \"%.60s\" request(s), none succeeded (last, seq "
+               "%zu: %s)",
+               calls, tool, hc_seq_of(tr, last), why);
+}
+
+/* Does the MCP request `ex` carry one of the `issued` access tokens in
+ * its Authorization: Bearer header? */
+static bool carries_issued(const json_t *ex, const json_t *issued)
+{
+    size_t len = 0;
+    const char *tok = tq_bearer_token(tq_req_header(ex, "Authorization"), &len);
+    char *copy = tok != NULL ? strndup(tok, len) : NULL;
+    bool yes = copy != NULL && ac_json_array_has_str(issued, copy);
+
+    free(copy);
+    return yes;
+}
+
+/* Was the MCP exchange `ex` answered 200 with a JSON-RPC result for one
+ * of the requests (messages with a method and an id) of its body? Else
+ * writes why. */
+static bool request_answered(const json_t *ex, char *why, size_t n)
+{
+    json_t *req = tq_jsonrpc_messages(tq_req_body(ex));
+    json_t *resp = tq_jsonrpc_messages(tq_resp_body(ex));
+    const json_t *m, *r;
+    size_t i, k;
+    bool ok = false, asked = false;
+
+    snprintf(why, n, "answered HTTP %d", tq_status(ex));
+    json_array_foreach(req, i, m)
+    {
+        const json_t *id = json_object_get(m, "id");
+        if (ac_json_str(m, "method") == NULL || id == NULL) {
+            continue; /* a notification or a response */
+        }
+        asked = true;
+        json_array_foreach(resp, k, r)
+        {
+            ok = ok || (tq_status(ex) == 200 &&
+                        json_equal(json_object_get(r, "id"), id) &&
+                        json_is_object(json_object_get(r, "result")));
+        }
+    }
+    if (!asked) {
+        snprintf(why, n, "carried no JSON-RPC request");
+    } else if (!ok && tq_status(ex) == 200) {
+        snprintf(why, n, "no JSON-RPC result for its request");
+    }
+    json_decref(req);
+    json_decref(resp);
+    return ok;
+}
+
+/* The point of client-credentials and token-endpoint scenarios: the
+ * token the authorization server issued works at the MCP server, for
+ * any method (initialize, tools/list, server/discover, ...). */
+void hc_check_mcp_authenticated_request(const struct hc_input *in,
+                                        struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    json_t *issued = json_array();
+    size_t tried = 0, last = TQ_NONE;
+    char why[200] = "";
+
+    for (size_t i = 0; i < tq_count(tr) && issued != NULL; i++) {
+        const json_t *ex = tq_at(tr, i);
+        if (tq_is(ex, "token", "POST")) {
+            hc_collect_token(ex, issued);
+        } else if (tq_is(ex, "mcp", "POST") && carries_issued(ex, issued)) {
+            tried++;
+            last = i;
+            hc_evidence(out, tr, i);
+            if (request_answered(ex, why, sizeof why)) {
+                hc_verdict(out, HC_SUCCESS,
+                           "an MCP request with an issued access token was "
+                           "answered with a JSON-RPC result (seq %zu)",
+                           hc_seq_of(tr, i));
+                goto out;
+            }
+        }
+    }
+    if (json_array_size(issued) == 0) {
+        hc_missing_fact(in, out,
+                        "the authorization server issued no access "
+                        "token");
+    } else if (tried == 0) {
+        hc_missing_fact(in, out,
+                        "no MCP request carried an issued access "
+                        "token");
+    } else if (hc_expects_refusal(in)) {
+        hc_verdict(out, HC_SKIPPED,
+                   "the scenario expects the client to refuse; its "
+                   "authenticated MCP requests are not judged");
+    } else {
+        hc_verdict(out, HC_FAILURE,
+                   "%zu MCP request(s) carried an issued access token, none "
+                   "succeeded (last, seq %zu: %s)",
+                   tried, hc_seq_of(tr, last), why);
+    }
+out:
+    json_decref(issued);
+}

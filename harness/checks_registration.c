@@ -967,3 +967,41 @@ void hc_check_registration_reused(const struct hc_input *in,
                "registration was reused until it rejected the client",
                n);
 }
+
+/* --- client registered ---------------------------------------------- */
+
+void hc_check_client_registered(const struct hc_input *in,
+                                struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    size_t tries = 0, last = TQ_NONE;
+
+    if (!hc_scenario_offers(in, "dcr")) {
+        hc_verdict(out, HC_SKIPPED,
+                   "no authorization server in this scenario offers dynamic "
+                   "client registration");
+        return;
+    }
+    for (size_t i = tq_next(tr, 0, "register", "POST"); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "register", "POST")) {
+        tries++;
+        last = i;
+        hc_evidence(out, tr, i);
+        if (tq_status(tq_at(tr, i)) == 201) {
+            hc_verdict(out, HC_SUCCESS,
+                       "client registered: POST to the registration endpoint "
+                       "answered 201 (seq %zu)",
+                       hc_seq_of(tr, i));
+            return;
+        }
+    }
+    if (tries == 0) {
+        hc_missing(in, out, "registration request (POST to register)");
+        return;
+    }
+    hc_verdict(
+        out, HC_FAILURE,
+        "%zu registration request(s), none answered 201 (last: %d at seq "
+        "%zu)",
+        tries, tq_status(tq_at(tr, last)), hc_seq_of(tr, last));
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/redact.h"
 #include "common/url.h"
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
@@ -697,4 +698,156 @@ void hc_check_token_audience_respected(const struct hc_input *in,
                "all %zu MCP request(s) with a known-audience token went to "
                "that resource",
                judged);
+}
+
+/* --- access token usage --------------------------------------------- */
+
+/* Does the request's query carry `name`? Falls back to a substring search
+ * when the query does not parse (a hostile query must not hide a token). */
+static bool query_has(const json_t *ex, const char *name)
+{
+    struct ac_form q;
+    bool has;
+
+    if (tq_query_form(ex, &q, NULL)) {
+        has = ac_form_get(&q, name) != NULL;
+    } else {
+        const char *url = ac_json_str(ex, "url");
+        const char *raw = ac_json_str(ex, "query");
+        has = (url != NULL && strstr(url, name) != NULL) ||
+              (raw != NULL && strstr(raw, name) != NULL);
+    }
+    ac_form_free(&q);
+    return has;
+}
+
+/* Judge one MCP request made after a token was issued; false with `out`
+ * set on a violation. */
+static bool bearer_ok(const json_t *tr, size_t i, const json_t *issued,
+                      struct hc_result *out)
+{
+    const char *auth = tq_req_header(tq_at(tr, i), "Authorization");
+    size_t len = 0;
+    const char *tok = tq_bearer_token(auth, &len);
+    char *copy, *tag;
+    bool known;
+
+    /* RFC 9449 §7.1: a DPoP-bound token travels with the DPoP scheme;
+     * dpop-scheme judges when that is right. */
+    if (tok == NULL && auth != NULL && strncasecmp(auth, "DPoP ", 5) == 0) {
+        tok = auth + 5;
+        len = strlen(tok);
+    }
+    if (auth == NULL) {
+        hc_verdict(
+            out, HC_FAILURE,
+            "MCP request (seq %zu) after the token was issued carried no "
+            "Authorization header",
+            hc_seq_of(tr, i));
+        return false;
+    }
+    if (tok == NULL) {
+        hc_verdict(out, HC_FAILURE,
+                   "MCP request (seq %zu): Authorization is not \"Bearer "
+                   "<token>\"",
+                   hc_seq_of(tr, i));
+        return false;
+    }
+    copy = strndup(tok, len);
+    known = copy != NULL && ac_json_array_has_str(issued, copy);
+    if (!known) {
+        tag = ac_redact_value(copy != NULL ? copy : "");
+        hc_verdict(out, HC_FAILURE,
+                   "MCP request (seq %zu) sent a bearer token %s the "
+                   "authorization server had not issued",
+                   hc_seq_of(tr, i), tag != NULL ? tag : "");
+        free(tag);
+    }
+    free(copy);
+    return known;
+}
+
+/* May the MCP request at `idx` be judged for its bearer token? The first
+ * MCP server of the transcript: once any token was issued. Another one
+ * (scenario mcp_servers_extra): only once a token was issued after the
+ * client first turned to it; before that it has no token for it, and
+ * its unauthenticated first request is the right one. */
+static bool token_for_server(const json_t *tr, size_t idx, size_t nissued)
+{
+    const char *server = tq_server(tq_at(tr, idx));
+    size_t first = TQ_NONE, firstany = TQ_NONE;
+
+    /* `idx` itself is an MCP request: both are found. */
+    for (size_t i = 0; i <= idx && first == TQ_NONE; i++) {
+        const json_t *ex = tq_at(tr, i);
+        if (!tq_is(ex, "mcp", NULL) && !tq_is(ex, "prm", NULL)) {
+            continue;
+        }
+        if (firstany == TQ_NONE) {
+            firstany = i;
+        }
+        if (strcmp(tq_server(ex), server) == 0) {
+            first = i;
+        }
+    }
+    if (first == firstany) {
+        return nissued > 0;
+    }
+    for (size_t i = tq_next(tr, first, "token", "POST");
+         i != TQ_NONE && i < idx; i = tq_next(tr, i + 1, "token", "POST")) {
+        if (tq_status(tq_at(tr, i)) == 200) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void hc_check_bearer_header_used(const struct hc_input *in,
+                                 struct hc_result *out)
+{
+    const json_t *tr = in->transcript;
+    json_t *issued = json_array();
+    size_t used = 0;
+
+    for (size_t i = 0; i < tq_count(tr) && issued != NULL; i++) {
+        if (query_has(tq_at(tr, i), "access_token")) {
+            hc_evidence(out, tr, i);
+            hc_verdict(out, HC_FAILURE,
+                       "request (seq %zu, endpoint %.20s) carried access_token "
+                       "in its query string",
+                       hc_seq_of(tr, i), tq_endpoint(tq_at(tr, i)));
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < tq_count(tr) && issued != NULL; i++) {
+        const json_t *ex = tq_at(tr, i);
+        if (tq_is(ex, "token", "POST")) {
+            hc_collect_token(ex, issued);
+        } else if (tq_is(ex, "mcp", NULL) && json_array_size(issued) > 0 &&
+                   token_for_server(tr, i, json_array_size(issued))) {
+            used++;
+            hc_evidence(out, tr, i);
+            if (!bearer_ok(tr, i, issued, out)) {
+                goto out;
+            }
+        }
+    }
+    if (json_array_size(issued) == 0) {
+        hc_missing_fact(in, out,
+                        "the authorization server issued no access "
+                        "token, so bearer use cannot be judged");
+    } else if (used == 0) {
+        hc_missing_fact(in, out,
+                        "no MCP request followed the issuance of the "
+                        "access token");
+    } else {
+        hc_verdict(
+            out, HC_SUCCESS,
+            "all %zu MCP request(s) after issuance carried "
+            "\"Authorization: Bearer\" with an issued token; no token in "
+            "any query",
+            used);
+    }
+out:
+    json_decref(issued);
 }

@@ -204,3 +204,54 @@ const char *hc_wire(const struct hc_input *in)
         ac_json_str(json_object_get(in->scenario, "mcp_server"), "wire");
     return w != NULL ? w : "2025-11-25";
 }
+
+/* Apply `pred` to every authorization request; the first violation fails
+ * the check. `what` completes "all N authorization request(s) ...". */
+void hc_every_authz(const struct hc_input *in, struct hc_result *out,
+                    hc_authz_pred_fn pred, const char *what)
+{
+    const json_t *tr = in->transcript;
+    size_t n = 0;
+    char why[400];
+
+    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
+         i = tq_next(tr, i + 1, "authorize", NULL)) {
+        struct ac_form q;
+        struct ac_err e = {0};
+        bool ok;
+
+        n++;
+        hc_evidence(out, tr, i);
+        if (!tq_query_form(tq_at(tr, i), &q, &e)) {
+            ac_form_free(&q);
+            hc_malformed(out, "the authorization request", hc_seq_of(tr, i),
+                         &e);
+            return;
+        }
+        why[0] = '\0';
+        ok = pred(in, &q, why, sizeof why);
+        ac_form_free(&q);
+        if (!ok) {
+            hc_verdict(out, HC_FAILURE, "authorization request (seq %zu): %s",
+                       hc_seq_of(tr, i), why);
+            return;
+        }
+    }
+    if (n == 0) {
+        hc_missing(in, out, "authorization request");
+        return;
+    }
+    hc_verdict(out, HC_SUCCESS, "all %zu authorization request(s) %s", n, what);
+}
+
+/* Append the access token of a successful token response to `issued`. */
+void hc_collect_token(const json_t *ex, json_t *issued)
+{
+    json_t *doc = tq_status(ex) == 200 ? tq_resp_json(ex) : NULL;
+    const char *at = ac_json_str(doc, "access_token");
+
+    if (at != NULL) {
+        json_array_append_new(issued, json_string(at));
+    }
+    json_decref(doc);
+}

@@ -17,24 +17,24 @@
 
 struct entry {
     char *ptr;
-    struct hp_pos key;
-    struct hp_pos val;
+    struct hjp_pos key;
+    struct hjp_pos val;
 };
 
-struct hp_index {
+struct hjp_index {
     struct entry *v; /* in document order */
     size_t n, cap;
     size_t *slots; /* hash table of index+1 into v; 0 = empty */
     size_t nslots;
     char *dup_ptr;
-    struct hp_pos dup_pos;
+    struct hjp_pos dup_pos;
 };
 
 struct lexer {
     const char *s;
     size_t len, i;
     int line, col;
-    struct hp_index *ix;
+    struct hjp_index *ix;
     struct ac_err *err;
 };
 
@@ -48,7 +48,7 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static ssize_t find_slot(const struct hp_index *ix, const char *ptr)
+static ssize_t find_slot(const struct hjp_index *ix, const char *ptr)
 {
     size_t mask = ix->nslots - 1;
     size_t h;
@@ -66,7 +66,7 @@ static ssize_t find_slot(const struct hp_index *ix, const char *ptr)
     return -1;
 }
 
-static bool rehash(struct hp_index *ix)
+static bool rehash(struct hjp_index *ix)
 {
     size_t n = ix->nslots ? ix->nslots * 2 : 64;
     size_t *slots = calloc(n, sizeof(*slots));
@@ -89,10 +89,10 @@ static bool rehash(struct hp_index *ix)
 
 /* Add an entry; takes `ptr`. A pointer already present is a duplicate key:
  * remembered once, not indexed again. */
-static bool add_entry(struct lexer *lx, char *ptr, struct hp_pos key,
-                      struct hp_pos val)
+static bool add_entry(struct lexer *lx, char *ptr, struct hjp_pos key,
+                      struct hjp_pos val)
 {
-    struct hp_index *ix = lx->ix;
+    struct hjp_index *ix = lx->ix;
 
     if (find_slot(ix, ptr) >= 0) {
         if (ix->dup_ptr == NULL) {
@@ -130,9 +130,9 @@ nomem:
     return false;
 }
 
-static struct hp_pos here(const struct lexer *lx)
+static struct hjp_pos here(const struct lexer *lx)
 {
-    return (struct hp_pos){lx->line, lx->col};
+    return (struct hjp_pos){lx->line, lx->col};
 }
 
 static bool fail(struct lexer *lx, const char *what)
@@ -370,13 +370,13 @@ static bool read_literal(struct lexer *lx)
     return fail(lx, "unexpected character");
 }
 
-static bool read_value(struct lexer *lx, char *ptr, struct hp_pos key,
+static bool read_value(struct lexer *lx, char *ptr, struct hjp_pos key,
                        int depth);
 
 static bool read_member(struct lexer *lx, const char *base, int depth)
 {
     struct ac_buf name;
-    struct hp_pos key = here(lx);
+    struct hjp_pos key = here(lx);
     char *ptr = NULL;
     bool ok = false;
 
@@ -388,7 +388,7 @@ static bool read_member(struct lexer *lx, const char *base, int depth)
     if (!read_string(lx, &name)) {
         goto out;
     }
-    ptr = hp_pointer_join(base, name.data ? name.data : "");
+    ptr = hjp_pointer_join(base, name.data ? name.data : "");
     if (ptr == NULL) {
         nomem(lx);
         goto out;
@@ -443,7 +443,7 @@ static bool read_array(struct lexer *lx, const char *ptr, int depth)
         return true;
     }
     for (size_t k = 0;; k++) {
-        char *child = hp_pointer_index(ptr, k);
+        char *child = hjp_pointer_index(ptr, k);
         if (child == NULL) {
             return nomem(lx);
         }
@@ -465,10 +465,10 @@ static bool read_array(struct lexer *lx, const char *ptr, int depth)
 }
 
 /* Index and read one value at the current position; takes `ptr`. */
-static bool read_value(struct lexer *lx, char *ptr, struct hp_pos key,
+static bool read_value(struct lexer *lx, char *ptr, struct hjp_pos key,
                        int depth)
 {
-    struct hp_pos val = here(lx);
+    struct hjp_pos val = here(lx);
     int c = peek(lx);
     char *copy = NULL;
     bool ok;
@@ -502,8 +502,8 @@ static bool read_value(struct lexer *lx, char *ptr, struct hp_pos key,
     return ok;
 }
 
-bool hp_build(const char *text, size_t len, struct hp_index **out,
-              struct ac_err *err)
+bool hjp_build(const char *text, size_t len, struct hjp_index **out,
+               struct ac_err *err)
 {
     struct lexer lx = {text, len, 0, 1, 1, NULL, err};
     char *root = strdup("");
@@ -529,11 +529,11 @@ bool hp_build(const char *text, size_t len, struct hp_index **out,
     lx.ix = NULL;
     ok = true;
 out:
-    hp_free(lx.ix);
+    hjp_free(lx.ix);
     return ok;
 }
 
-void hp_free(struct hp_index *ix)
+void hjp_free(struct hjp_index *ix)
 {
     if (ix == NULL) {
         return;
@@ -547,15 +547,15 @@ void hp_free(struct hp_index *ix)
     free(ix);
 }
 
-static const struct entry *lookup(const struct hp_index *ix, const char *p)
+static const struct entry *lookup(const struct hjp_index *ix, const char *p)
 {
     ssize_t s = ix != NULL && p != NULL ? find_slot(ix, p) : -1;
 
     return s < 0 ? NULL : &ix->v[ix->slots[s] - 1];
 }
 
-bool hp_value(const struct hp_index *ix, const char *pointer,
-              struct hp_pos *out)
+bool hjp_value(const struct hjp_index *ix, const char *pointer,
+               struct hjp_pos *out)
 {
     const struct entry *e = lookup(ix, pointer);
 
@@ -566,7 +566,8 @@ bool hp_value(const struct hp_index *ix, const char *pointer,
     return true;
 }
 
-bool hp_key(const struct hp_index *ix, const char *pointer, struct hp_pos *out)
+bool hjp_key(const struct hjp_index *ix, const char *pointer,
+             struct hjp_pos *out)
 {
     const struct entry *e = lookup(ix, pointer);
 
@@ -577,14 +578,14 @@ bool hp_key(const struct hp_index *ix, const char *pointer, struct hp_pos *out)
     return true;
 }
 
-struct hp_pos hp_locate(const struct hp_index *ix, const char *pointer,
-                        bool want_key)
+struct hjp_pos hjp_locate(const struct hjp_index *ix, const char *pointer,
+                          bool want_key)
 {
-    struct hp_pos pos = {1, 1};
+    struct hjp_pos pos = {1, 1};
     char *p = pointer != NULL ? strdup(pointer) : NULL;
 
     while (p != NULL) {
-        bool found = want_key ? hp_key(ix, p, &pos) : hp_value(ix, p, &pos);
+        bool found = want_key ? hjp_key(ix, p, &pos) : hjp_value(ix, p, &pos);
         char *slash = strrchr(p, '/');
         if (found) {
             break;
@@ -599,8 +600,8 @@ struct hp_pos hp_locate(const struct hp_index *ix, const char *pointer,
     return pos;
 }
 
-bool hp_first_duplicate(const struct hp_index *ix, const char **pointer,
-                        struct hp_pos *out)
+bool hjp_first_duplicate(const struct hjp_index *ix, const char **pointer,
+                         struct hjp_pos *out)
 {
     if (ix == NULL || ix->dup_ptr == NULL) {
         return false;
@@ -610,12 +611,12 @@ bool hp_first_duplicate(const struct hp_index *ix, const char **pointer,
     return true;
 }
 
-size_t hp_count(const struct hp_index *ix)
+size_t hjp_count(const struct hjp_index *ix)
 {
     return ix != NULL ? ix->n : 0;
 }
 
-char *hp_pointer_join(const char *base, const char *key)
+char *hjp_pointer_join(const char *base, const char *key)
 {
     size_t n = strlen(base) + 2;
     char *out, *w;
@@ -642,7 +643,7 @@ char *hp_pointer_join(const char *base, const char *key)
     return out;
 }
 
-char *hp_pointer_index(const char *base, size_t i)
+char *hjp_pointer_index(const char *base, size_t i)
 {
     size_t n = strlen(base) + 24;
     char *out = malloc(n);

@@ -161,7 +161,7 @@ static void run_usage(FILE *f)
         "unknown suite or revision, an invalid scenario or baseline file,\n"
         "or a harness error (a scenario could not be run, results could\n"
         "not be written)\n",
-        HR_POOL_MAX_DEFAULT);
+        HPOOL_MAX_DEFAULT);
 }
 
 static void report_usage(FILE *f)
@@ -475,7 +475,7 @@ static bool parse_run(int argc, char **argv, struct run_opts *o, int *rc)
     o->patterns = calloc((size_t)argc + 1, sizeof(*o->patterns));
     o->suites = calloc((size_t)argc + 1, sizeof(*o->suites));
     o->out = "out";
-    o->jobs = hr_pool_default_jobs();
+    o->jobs = hpool_default_jobs();
     if (o->patterns == NULL || o->suites == NULL) {
         fprintf(stderr, "authcheck: out of memory\n");
         return false;
@@ -793,7 +793,7 @@ static bool run_pool(const struct run_opts *o, const struct loaded *l,
 {
     struct hcon_progress pr;
     struct ac_err err;
-    struct hr_pool *pool = hr_pool_start(l->v, l->n, ho, o->jobs, &err);
+    struct hr_pool *pool = hpool_start(l->v, l->n, ho, o->jobs, &err);
     long idx;
     const json_t *res;
 
@@ -803,7 +803,7 @@ static bool run_pool(const struct run_opts *o, const struct loaded *l,
     }
     hcon_progress_init(&pr, l->n, o->verbosity);
     hcon_progress_draw(&pr);
-    while ((idx = hr_pool_next(pool, pr.tty ? 250 : -1, &res, secrets)) != -2) {
+    while ((idx = hpool_next(pool, pr.tty ? 250 : -1, &res, secrets)) != -2) {
         if (idx >= 0 && res != NULL) {
             hcon_progress_done(&pr, res, secrets);
         } else if (idx >= 0) {
@@ -816,7 +816,7 @@ static bool run_pool(const struct run_opts *o, const struct loaded *l,
     if (hr_cancelled()) {
         fprintf(stderr, "authcheck: interrupted; no results written\n");
     }
-    hr_pool_finish(pool, json_object_get(results, "scenarios"));
+    hpool_finish(pool, json_object_get(results, "scenarios"));
     sort_scenarios(results);
     return json_array_size(json_object_get(results, "scenarios")) == l->n;
 }
@@ -1031,7 +1031,7 @@ int main(int argc, char **argv)
             return hsv_main(2, help_argv);
         } else if (topic != NULL && strcmp(topic, "serve") == 0) {
             char *help_argv[] = {"serve", "--help", NULL};
-            return hx_serve_main(2, help_argv);
+            return hserve_main(2, help_argv);
         } else {
             usage(stdout);
         }
@@ -1050,7 +1050,7 @@ int main(int argc, char **argv)
         return cmd_report(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "serve") == 0) {
-        return hx_serve_main(argc - 1, argv + 1);
+        return hserve_main(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "server") == 0) {
         return hsv_main(argc - 1, argv + 1);

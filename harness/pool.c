@@ -28,14 +28,14 @@ struct hr_pool {
     json_t **secrets; /* per scenario, owned */
 };
 
-int hr_pool_default_jobs(void)
+int hpool_default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
 
     if (n < 1) {
         return 1;
     }
-    return n > HR_POOL_MAX_DEFAULT ? HR_POOL_MAX_DEFAULT : (int)n;
+    return n > HPOOL_MAX_DEFAULT ? HPOOL_MAX_DEFAULT : (int)n;
 }
 
 static void *worker(void *arg)
@@ -83,9 +83,9 @@ static void pool_free(struct hr_pool *p)
     free(p);
 }
 
-struct hr_pool *hr_pool_start(struct hs_scenario *const *v, size_t n,
-                              const struct hr_options *opt, int jobs,
-                              struct ac_err *err)
+struct hr_pool *hpool_start(struct hs_scenario *const *v, size_t n,
+                            const struct hr_options *opt, int jobs,
+                            struct ac_err *err)
 {
     struct hr_pool *p = calloc(1, sizeof(*p));
     size_t want = jobs < 1 ? 1 : (size_t)jobs;
@@ -135,8 +135,8 @@ static void deadline_in(struct timespec *ts, int ms)
     }
 }
 
-long hr_pool_next(struct hr_pool *p, int timeout_ms, const json_t **res,
-                  json_t *secrets)
+long hpool_next(struct hr_pool *p, int timeout_ms, const json_t **res,
+                json_t *secrets)
 {
     struct timespec ts;
     long idx = -1;
@@ -168,7 +168,7 @@ long hr_pool_next(struct hr_pool *p, int timeout_ms, const json_t **res,
     return idx;
 }
 
-void hr_pool_finish(struct hr_pool *p, json_t *out)
+void hpool_finish(struct hr_pool *p, json_t *out)
 {
     if (p == NULL) {
         return;

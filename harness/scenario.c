@@ -2,7 +2,8 @@
  * schema walk that collects every violation with its JSON pointer, the
  * cross-member rules the table cannot say (unique ids, tool names, the
  * check registry), positions from the jsonpos index, then defaults.
- * The schema here and scenarios/SCHEMA.md must change together. */
+ * The schema table is mocks/schema.c (shared with the mocks, which read
+ * typed values through it); it and scenarios/SCHEMA.md change together. */
 #include "harness/scenario.h"
 
 #include <dirent.h>
@@ -19,350 +20,16 @@
 #include "harness/checks.h"
 #include "harness/jsonpos.h"
 #include "mocks/rules.h"
+#include "mocks/schema.h"
 
 #ifndef AUTHCHECK_PREFIX
 #define AUTHCHECK_PREFIX "/usr/local"
 #endif
 
-const char *const hs_spec_revisions[] = {"2025-03-26", "2025-06-18",
-                                         "2025-11-25", "2026-07-28", NULL};
-const size_t hs_nspec_revisions = 4;
-
-/* --- the schema table ----------------------------------------------------- */
-
-enum kind { T_STRING, T_BOOL, T_INT, T_OBJECT, T_ARRAY, T_ANY_OBJECT, T_ANY };
-
-struct field {
-    const char *key;
-    enum kind kind;
-    bool required;
-    const char *const *enums;    /* T_STRING: allowed values */
-    long long min, max;          /* T_INT: range; T_ARRAY: min..max items */
-    const struct field *members; /* T_OBJECT: NULL-key terminated */
-    const struct field *items;   /* T_ARRAY: the element */
-    bool unique;                 /* T_ARRAY of strings: no repeats */
-    const char *def;             /* JSON text filled in when absent */
-};
-
-#define NOLIMIT 0, 0
-
-/* The default world (scenarios/SCHEMA.md "Defaults"): what a scenario
- * gets for a block it leaves out, so a file says only what differs. One
- * DCR-only authorization server publishing RFC 8414 metadata with scope
- * mcp:tools, an MCP server whose 401 challenge names that scope and whose
- * one tool, echo, needs it, and the arguments the client passes to it.
- * Member defaults below fill in the rest (path /mcp, PRM at the
- * path-inserted location, rotating refresh tokens, ...). A block that is
- * given is taken as written: these are not merged into it. */
-#define DEFAULT_AS "[{\"id\": \"as\", \"scopes_supported\": [\"mcp:tools\"]}]"
-#define DEFAULT_MCP                                                            \
-    "{\"scopes_supported\": [\"mcp:tools\"],"                                  \
-    " \"challenge\": {\"scope\": \"mcp:tools\"},"                              \
-    " \"tools\": [{\"name\": \"echo\", \"scope\": \"mcp:tools\"}]}"
-#define DEFAULT_ARGUMENTS "{\"text\": \"hello from authcheck\"}"
-
-static const char *const discovery_enum[] = {"oauth", "oidc", NULL};
-static const char *const registration_enum[] = {"dcr", "pre", "cimd", NULL};
-static const char *const resource_enum[] = {"url", "origin", NULL};
-static const char *const step_up_enum[] = {"needed", "held", NULL};
-static const char *const auth_method_enum[] = {"none", "client_secret_basic",
-                                               "client_secret_post",
-                                               "private_key_jwt", NULL};
-static const char *const refresh_enum[] = {"rotate", "reuse", "none", NULL};
-static const char *const wire_enum[] = {"2025-11-25", "2026-07-28", "both",
-                                        NULL};
-static const char *const prm_enum[] = {"path", "root", "custom", "none", NULL};
-static const char *const response_enum[] = {"json", "sse", NULL};
-#define LEGACY_PROFILE "legacy-2025-03-26"
-static const char *const profile_enum[] = {"strict", "lenient", "github-like",
-                                           LEGACY_PROFILE, NULL};
-static const char *const tls_cert_enum[] = {"valid", "wrong-name", "expired",
-                                            "untrusted-ca", NULL};
-static const char *const format_enum[] = {"opaque", "jwt", NULL};
-static const char *const alg_enum[] = {"RS256", "ES256", NULL};
-static const char *const method_enum[] = {"none", "client_secret_basic",
-                                          "client_secret_post",
-                                          "private_key_jwt", NULL};
-/* "refuse-or-wait": refusing is right, and so is waiting for a valid
- * callback until the harness stops the client (authorization/forged-state):
- * a timeout then counts as a refusal (client-exit-status). */
-static const char *const expect_enum[] = {"success", "refuse", "refuse-or-wait",
-                                          NULL};
-/* Named suites a scenario may join besides its family and spec revisions
- * (authcheck run --suite); see scenarios/SCHEMA.md. */
-const char *const hs_suite_names[] = {"official", "lifecycle", "backcompat",
-                                      "extensions", NULL};
-
-/* Client features a scenario may need (scenarios/SCHEMA.md "features");
- * `authcheck run --client-features` names the ones a client has. */
-const char *const hs_feature_names[] = {"client-credentials",
-                                        "cimd",
-                                        "pre-registration",
-                                        "token-store",
-                                        "logout",
-                                        "dpop",
-                                        "wif",
-                                        "enterprise-managed",
-                                        NULL};
-
-static const struct field string_item = {NULL, T_STRING, true,  NULL, NOLIMIT,
-                                         NULL, NULL,     false, NULL};
-static const struct field any_item = {NULL, T_ANY, true,  NULL, NOLIMIT,
-                                      NULL, NULL,  false, NULL};
-static const struct field spec_item = {
-    NULL, T_STRING, true, hs_spec_revisions, NOLIMIT, NULL, NULL, false, NULL};
-static const struct field discovery_item = {
-    NULL, T_STRING, true, discovery_enum, NOLIMIT, NULL, NULL, false, NULL};
-static const struct field auth_method_item = {
-    NULL, T_STRING, true, auth_method_enum, NOLIMIT, NULL, NULL, false, NULL};
-static const struct field suite_item = {
-    NULL, T_STRING, true, hs_suite_names, NOLIMIT, NULL, NULL, false, NULL};
-static const struct field feature_item = {
-    NULL, T_STRING, true, hs_feature_names, NOLIMIT, NULL, NULL, false, NULL};
-static const struct field registration_item = {
-    NULL, T_STRING, true, registration_enum, NOLIMIT, NULL, NULL, false, NULL};
-
-static const struct field tokens_fields[] = {
-    {"access_ttl", T_INT, false, NULL, 1, 31536000, NULL, NULL, false, "3600"},
-    {"refresh", T_STRING, false, refresh_enum, NOLIMIT, NULL, NULL, false,
-     "\"rotate\""},
-    {"refresh_ttl", T_INT, false, NULL, 0, 31536000, NULL, NULL, false, "0"},
-    {"format", T_STRING, false, format_enum, NOLIMIT, NULL, NULL, false,
-     "\"opaque\""},
-    {"alg", T_STRING, false, alg_enum, NOLIMIT, NULL, NULL, false, "\"RS256\""},
-    {0},
-};
-
-static const struct field client_reg_fields[] = {
-    {"client_id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"client_secret", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"token_endpoint_auth_method", T_STRING, false, method_enum, NOLIMIT, NULL,
-     NULL, false, NULL},
-    {"redirect_uris", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item, true,
-     NULL},
-    {"grant_types", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item, true,
-     NULL},
-    {"client_name", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"scope", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"jwks", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"any_loopback_redirect", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
-     NULL},
-    {0},
-};
-
-static const struct field client_reg_item = {
-    NULL, T_OBJECT, true, NULL, NOLIMIT, client_reg_fields, NULL, false, NULL};
-
-/* DPoP (RFC 9449, ext-auth dpop-extension): "dpop" of an authorization
- * server and of the MCP server; see scenarios/SCHEMA.md. */
-static const struct field dpop_alg_item = {
-    NULL, T_STRING, true, alg_enum, NOLIMIT, NULL, NULL, false, NULL};
-
-static const struct field dpop_fields[] = {
-    {"algs", T_ARRAY, false, NULL, 1, 2, NULL, &dpop_alg_item, true,
-     "[\"ES256\", \"RS256\"]"},
-    {"required", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
-    {"nonce", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
-    {"nonce_rotate", T_INT, false, NULL, 0, 1000, NULL, NULL, false, "0"},
-    {"content_digest", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "true"},
-    {0},
-};
-
-static const struct field as_fields[] = {
-    {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"issuer_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"\""},
-    /* [] is allowed: no metadata at all (the 2025-03-26 "no metadata"
-     * fallback, or an AS a client must refuse). */
-    {"discovery", T_ARRAY, false, NULL, 0, 2, NULL, &discovery_item, true,
-     "[\"oauth\"]"},
-    {"registration", T_ARRAY, false, NULL, 1, 3, NULL, &registration_item, true,
-     "[\"dcr\"]"},
-    {"clients", T_ARRAY, false, NULL, NOLIMIT, NULL, &client_reg_item, false,
-     NULL},
-    {"loopback_any_port", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
-     "false"},
-    /* advertised and assigned at registration (mocks/as.c) */
-    {"token_endpoint_auth_methods", T_ARRAY, false, NULL, 1, 4, NULL,
-     &auth_method_item, true, NULL},
-    /* 2025-03-26 topology; the legacy profile's defaults differ for the
-     * first AS (fill_profile_defaults). */
-    {"on_mcp_origin", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "false"},
-    {"resource_required", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
-     "true"},
-    {"scopes_supported", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item,
-     true, NULL},
-    {"tokens", T_OBJECT, false, NULL, NOLIMIT, tokens_fields, NULL, false,
-     "{}"},
-    {"dpop", T_OBJECT, false, NULL, NOLIMIT, dpop_fields, NULL, false, NULL},
-    /* with top-level "tls": the certificate this AS serves (tlsca.h) */
-    {"tls_certificate", T_STRING, false, tls_cert_enum, NOLIMIT, NULL, NULL,
-     false, NULL},
-    {0},
-};
-
-static const struct field as_item = {NULL,      T_OBJECT, true,  NULL, NOLIMIT,
-                                     as_fields, NULL,     false, NULL};
-
-static const struct field challenge_fields[] = {
-    {"resource_metadata", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
-     "true"},
-    {"scope", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {0},
-};
-
-static const struct field tool_fields[] = {
-    {"name", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"scope", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    /* argument -> x-mcp-header name (2026-07-28 transports); check_mcp */
-    {"header_params", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false,
-     NULL},
-    {0},
-};
-
-static const struct field tool_item = {
-    NULL, T_OBJECT, true, NULL, NOLIMIT, tool_fields, NULL, false, NULL};
-
-static const struct field mcp_fields[] = {
-    {"path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"/mcp\""},
-    {"wire", T_STRING, false, wire_enum, NOLIMIT, NULL, NULL, false,
-     "\"2025-11-25\""},
-    {"prm", T_STRING, false, prm_enum, NOLIMIT, NULL, NULL, false, "\"path\""},
-    {"prm_path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    /* the resource identifier: the MCP URL, or its origin (mocks/mcp.c) */
-    {"resource", T_STRING, false, resource_enum, NOLIMIT, NULL, NULL, false,
-     "\"url\""},
-    {"step_up_scope", T_STRING, false, step_up_enum, NOLIMIT, NULL, NULL, false,
-     "\"needed\""},
-    {"response", T_STRING, false, response_enum, NOLIMIT, NULL, NULL, false,
-     "\"json\""},
-    {"scope_hierarchy", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
-     "false"},
-    {"method_scopes", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false,
-     NULL},
-    {"scopes_supported", T_ARRAY, false, NULL, NOLIMIT, NULL, &string_item,
-     true, NULL},
-    {"challenge", T_OBJECT, false, NULL, NOLIMIT, challenge_fields, NULL, false,
-     "{}"},
-    {"tools", T_ARRAY, false, NULL, 1, 0, NULL, &tool_item, false,
-     "[{\"name\": \"echo\"}]"},
-    {"dpop", T_OBJECT, false, NULL, NOLIMIT, dpop_fields, NULL, false, NULL},
-    {0},
-};
-
-static const struct field extra_mcp_fields[] = {
-    {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"path", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"/mcp\""},
-    {0},
-};
-
-static const struct field extra_mcp_item = {
-    NULL, T_OBJECT, true, NULL, NOLIMIT, extra_mcp_fields, NULL, false, NULL};
-
-static const struct field client_fields[] = {
-    {"runs", T_INT, false, NULL, 1, 5, NULL, NULL, false, "1"},
-    {"urls", T_ARRAY, false, NULL, 1, 5, NULL, &string_item, false, NULL},
-    {"timeout_ms", T_INT, false, NULL, 100, 600000, NULL, NULL, false, "30000"},
-    {"expect", T_STRING, false, expect_enum, NOLIMIT, NULL, NULL, false,
-     "\"success\""},
-    {"tool", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"arguments", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false,
-     DEFAULT_ARGUMENTS},
-    {"context", T_ANY_OBJECT, false, NULL, NOLIMIT, NULL, NULL, false, "{}"},
-    {0},
-};
-
-/* The harness's headless user agent (`authcheck browse`). */
-static const struct field browser_fields[] = {
-    {"forge_callback_first", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false,
-     "false"},
-    {0},
-};
-
-static const struct field cimd_fields[] = {
-    {"path", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"document", T_ANY_OBJECT, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {0},
-};
-
-static const struct field cimd_item = {
-    NULL, T_OBJECT, true, NULL, NOLIMIT, cimd_fields, NULL, false, NULL};
-
-/* MCP authorization extensions: the workload issuer (workload identity
- * federation) and the enterprise IdP (enterprise-managed authorization);
- * mocks/issuers.c, scenarios/SCHEMA.md. */
-static const char *const wif_error_enum[] = {"invalid_grant",
-                                             "invalid_request",
-                                             "unauthorized_client",
-                                             "invalid_scope",
-                                             "access_denied",
-                                             "server_error",
-                                             NULL};
-static const char *const id_jag_enum[] = {"valid", "expired", "other_audience",
-                                          NULL};
-
-static const struct field workload_fields[] = {
-    {"subject", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
-     "\"conformance-workload\""},
-    {"assertion_ttl", T_INT, false, NULL, 1, 86400, NULL, NULL, false, "300"},
-    {"trusted", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, "true"},
-    {0},
-};
-
-static const struct field idp_fields[] = {
-    {"client_id", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
-     "\"conformance-test-idp-client\""},
-    {"client_secret", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"as_client_id", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
-     "\"conformance-test-xaa-client\""},
-    {"subject", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false,
-     "\"demo-user@example.com\""},
-    {"id_token_ttl", T_INT, false, NULL, 1, 86400, NULL, NULL, false, "3600"},
-    {"id_jag_ttl", T_INT, false, NULL, 1, 86400, NULL, NULL, false, "300"},
-    {"id_jag", T_STRING, false, id_jag_enum, NOLIMIT, NULL, NULL, false,
-     "\"valid\""},
-    {"error", T_STRING, false, wif_error_enum, NOLIMIT, NULL, NULL, false,
-     NULL},
-    {0},
-};
-
-static const struct field top_fields[] = {
-    {"id", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"title", T_STRING, true, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {"description", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, "\"\""},
-    {"spec", T_ARRAY, true, NULL, 1, 0, NULL, &spec_item, true, NULL},
-    {"authorization_servers", T_ARRAY, false, NULL, 1, 0, NULL, &as_item, false,
-     DEFAULT_AS},
-    {"mcp_server", T_OBJECT, false, NULL, NOLIMIT, mcp_fields, NULL, false,
-     DEFAULT_MCP},
-    {"mcp_servers_extra", T_ARRAY, false, NULL, 1, 4, NULL, &extra_mcp_item,
-     false, NULL},
-    {"rules", T_ARRAY, false, NULL, NOLIMIT, NULL, &any_item, false, "[]"},
-    {"profile", T_STRING, false, profile_enum, NOLIMIT, NULL, NULL, false,
-     "\"strict\""},
-    {"client_metadata_documents", T_ARRAY, false, NULL, NOLIMIT, NULL,
-     &cimd_item, false, NULL},
-    {"workload_issuer", T_OBJECT, false, NULL, NOLIMIT, workload_fields, NULL,
-     false, NULL},
-    {"enterprise_idp", T_OBJECT, false, NULL, NOLIMIT, idp_fields, NULL, false,
-     NULL},
-    {"client", T_OBJECT, false, NULL, NOLIMIT, client_fields, NULL, false,
-     "{}"},
-    {"browser", T_OBJECT, false, NULL, NOLIMIT, browser_fields, NULL, false,
-     "{}"},
-    {"checks", T_ARRAY, true, NULL, 1, 0, NULL, &string_item, true, NULL},
-    {"suites", T_ARRAY, false, NULL, NOLIMIT, NULL, &suite_item, true, "[]"},
-    {"features", T_ARRAY, false, NULL, NOLIMIT, NULL, &feature_item, true,
-     "[]"},
-    /* A reason the scenario cannot pass yet (a mock or client feature it
-     * needs is missing); its checks are then SKIPPED (checks.c). */
-    {"pending", T_STRING, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    /* The mocks serve HTTPS from the run's CA (docs/MOCKS.md "TLS"). */
-    {"tls", T_BOOL, false, NULL, NOLIMIT, NULL, NULL, false, NULL},
-    {0},
-};
-
-static const struct field top_item = {
-    NULL, T_OBJECT, true, NULL, NOLIMIT, top_fields, NULL, false, NULL};
+const char *const *const hs_spec_revisions = mo_schema_spec_revisions;
+const size_t hs_nspec_revisions = MO_SCHEMA_NSPEC;
+const char *const *const hs_suite_names = mo_schema_suite_names;
+const char *const *const hs_feature_names = mo_schema_feature_names;
 
 /* --- collecting violations ------------------------------------------------ */
 
@@ -429,26 +96,26 @@ static const char *type_name(const json_t *v)
     }
 }
 
-static const char *kind_name(enum kind k)
+static const char *kind_name(enum mo_schema_kind k)
 {
     static const char *const names[] = {
         "string", "boolean", "integer", "object", "array", "object", "value"};
     return names[k];
 }
 
-static bool kind_matches(enum kind k, const json_t *v)
+static bool kind_matches(enum mo_schema_kind k, const json_t *v)
 {
     switch (k) {
-    case T_STRING:
+    case MO_T_STRING:
         return json_is_string(v);
-    case T_BOOL:
+    case MO_T_BOOL:
         return json_is_boolean(v);
-    case T_INT:
+    case MO_T_INT:
         return json_is_integer(v);
-    case T_OBJECT:
-    case T_ANY_OBJECT:
+    case MO_T_OBJECT:
+    case MO_T_ANY_OBJECT:
         return json_is_object(v);
-    case T_ARRAY:
+    case MO_T_ARRAY:
         return json_is_array(v);
     default:
         return true;
@@ -473,18 +140,18 @@ static void enum_message(char *out, size_t n, const char *const *enums)
 }
 
 static void check_value(struct checker *ck, const json_t *v,
-                        const struct field *f, const char *ptr);
+                        const struct mo_schema_field *f, const char *ptr);
 
 static void check_object(struct checker *ck, const json_t *obj,
-                         const struct field *members, const char *ptr)
+                         const struct mo_schema_field *members, const char *ptr)
 {
     const char *key;
     const json_t *val;
 
     json_object_foreach((json_t *)obj, key, val)
     {
-        const struct field *f = members;
-        char *child = hp_pointer_join(ptr, key);
+        const struct mo_schema_field *f = members;
+        char *child = hjp_pointer_join(ptr, key);
         while (f->key != NULL && strcmp(f->key, key) != 0) {
             f++;
         }
@@ -500,7 +167,7 @@ static void check_object(struct checker *ck, const json_t *obj,
         }
         free(child);
     }
-    for (const struct field *f = members; f->key != NULL; f++) {
+    for (const struct mo_schema_field *f = members; f->key != NULL; f++) {
         if (f->required && json_object_get(obj, f->key) == NULL) {
             size_t before = ck->n;
             violate(ck, ptr, false, "missing required key \"%s\" in %s", f->key,
@@ -513,7 +180,7 @@ static void check_object(struct checker *ck, const json_t *obj,
 }
 
 static void check_array(struct checker *ck, const json_t *arr,
-                        const struct field *f, const char *ptr)
+                        const struct mo_schema_field *f, const char *ptr)
 {
     size_t n = json_array_size(arr);
     size_t i;
@@ -529,7 +196,7 @@ static void check_array(struct checker *ck, const json_t *arr,
     }
     json_array_foreach(arr, i, item)
     {
-        char *child = hp_pointer_index(ptr, i);
+        char *child = hjp_pointer_index(ptr, i);
         if (child == NULL) {
             ck->nomem = true;
             return;
@@ -549,14 +216,14 @@ static void check_array(struct checker *ck, const json_t *arr,
 }
 
 static void check_value(struct checker *ck, const json_t *v,
-                        const struct field *f, const char *ptr)
+                        const struct mo_schema_field *f, const char *ptr)
 {
     if (!kind_matches(f->kind, v)) {
         violate(ck, ptr, false, "%s: expected %s, got %s", where(ptr),
                 kind_name(f->kind), type_name(v));
         return;
     }
-    if (f->kind == T_STRING && f->enums != NULL) {
+    if (f->kind == MO_T_STRING && f->enums != NULL) {
         const char *s = json_string_value(v);
         size_t k = 0;
         while (f->enums[k] && strcmp(f->enums[k], s) != 0) {
@@ -568,15 +235,15 @@ static void check_value(struct checker *ck, const json_t *v,
             violate(ck, ptr, false, "%s: \"%s\" is not one of %s", ptr, s,
                     list);
         }
-    } else if (f->kind == T_INT) {
+    } else if (f->kind == MO_T_INT) {
         json_int_t i = json_integer_value(v);
         if (i < f->min || i > f->max) {
             violate(ck, ptr, false, "%s: %lld is out of range %lld..%lld", ptr,
                     (long long)i, f->min, f->max);
         }
-    } else if (f->kind == T_OBJECT) {
+    } else if (f->kind == MO_T_OBJECT) {
         check_object(ck, v, f->members, ptr);
-    } else if (f->kind == T_ARRAY) {
+    } else if (f->kind == MO_T_ARRAY) {
         check_array(ck, v, f, ptr);
     }
 }
@@ -896,7 +563,7 @@ static bool is_legacy(const json_t *doc)
 {
     const char *p = json_string_value(json_object_get(doc, "profile"));
 
-    return p != NULL && strcmp(p, LEGACY_PROFILE) == 0;
+    return p != NULL && strcmp(p, MO_SCHEMA_LEGACY_PROFILE) == 0;
 }
 
 /* What the legacy-2025-03-26 profile sets (docs/MOCKS.md "Profiles") must
@@ -910,8 +577,8 @@ static void check_legacy_as(struct checker *ck, const json_t *as0,
 
     if (v != NULL && json_is_boolean(v) && json_is_true(v) == bad) {
         snprintf(ptr, sizeof(ptr), "/authorization_servers/0/%s", member);
-        violate(ck, ptr, false, "%s: the %s profile %s", ptr, LEGACY_PROFILE,
-                why);
+        violate(ck, ptr, false, "%s: the %s profile %s", ptr,
+                MO_SCHEMA_LEGACY_PROFILE, why);
     }
 }
 
@@ -937,13 +604,13 @@ static void check_legacy_profile(struct checker *ck, const json_t *doc)
                 "/authorization_servers/0/issuer_path: must be \"\" "
                 "with the %s profile (2025-03-26: the authorization "
                 "base URL is the MCP server's origin, path discarded)",
-                LEGACY_PROFILE);
+                MO_SCHEMA_LEGACY_PROFILE);
     }
     if (prm != NULL && strcmp(prm, "none") != 0) {
         violate(ck, "/mcp_server/prm", false,
                 "/mcp_server/prm: \"%s\": the %s profile has no "
                 "Protected Resource Metadata (\"none\")",
-                prm, LEGACY_PROFILE);
+                prm, MO_SCHEMA_LEGACY_PROFILE);
     }
 }
 
@@ -1047,9 +714,9 @@ static void check_client_rules_checks(struct checker *ck, const json_t *doc)
 
 /* --- defaults ------------------------------------------------------------- */
 
-static bool fill_defaults(json_t *obj, const struct field *members)
+static bool fill_defaults(json_t *obj, const struct mo_schema_field *members)
 {
-    for (const struct field *f = members; f->key != NULL; f++) {
+    for (const struct mo_schema_field *f = members; f->key != NULL; f++) {
         json_t *v = json_object_get(obj, f->key);
         if (v == NULL && f->def != NULL) {
             v = json_loads(f->def, JSON_DECODE_ANY, NULL);
@@ -1060,10 +727,10 @@ static bool fill_defaults(json_t *obj, const struct field *members)
         if (v == NULL) {
             continue;
         }
-        if (f->kind == T_OBJECT && !fill_defaults(v, f->members)) {
+        if (f->kind == MO_T_OBJECT && !fill_defaults(v, f->members)) {
             return false;
         }
-        if (f->kind == T_ARRAY && f->items->kind == T_OBJECT) {
+        if (f->kind == MO_T_ARRAY && f->items->kind == MO_T_OBJECT) {
             size_t i;
             json_t *item;
             json_array_foreach(v, i, item)
@@ -1131,14 +798,14 @@ static bool fill_tool(json_t *doc)
 }
 
 /* The default world's blocks for the top-level members left out
- * (DEFAULT_AS, DEFAULT_MCP); false when out of memory. */
+ * (MO_SCHEMA_DEFAULT_AS, MO_SCHEMA_DEFAULT_MCP); false when out of memory. */
 static bool fill_world_defaults(json_t *doc)
 {
     static const char *const blocks[] = {"authorization_servers", "mcp_server",
                                          NULL};
 
     for (size_t k = 0; blocks[k] != NULL; k++) {
-        const struct field *f = top_fields;
+        const struct mo_schema_field *f = mo_schema_top;
         while (strcmp(f->key, blocks[k]) != 0) {
             f++;
         }
@@ -1151,7 +818,7 @@ static bool fill_world_defaults(json_t *doc)
 
 /* --- loading -------------------------------------------------------------- */
 
-static int pos_cmp(struct hp_pos a, struct hp_pos b)
+static int pos_cmp(struct hjp_pos a, struct hjp_pos b)
 {
     if (a.line != b.line) {
         return a.line < b.line ? -1 : 1;
@@ -1163,14 +830,14 @@ static int pos_cmp(struct hp_pos a, struct hp_pos b)
  * A missing key points at the start of its object, before everything in
  * it; a misspelt key ("titel") is both unknown and missing, and the
  * unknown key is the useful message, so missing keys come last. */
-static void report(struct checker *ck, const struct hp_index *ix,
+static void report(struct checker *ck, const struct hjp_index *ix,
                    const char *name, struct ac_err *err)
 {
     size_t best = 0;
-    struct hp_pos bp = hp_locate(ix, ck->v[0].ptr, ck->v[0].key);
+    struct hjp_pos bp = hjp_locate(ix, ck->v[0].ptr, ck->v[0].key);
 
     for (size_t k = 1; k < ck->n; k++) {
-        struct hp_pos p = hp_locate(ix, ck->v[k].ptr, ck->v[k].key);
+        struct hjp_pos p = hjp_locate(ix, ck->v[k].ptr, ck->v[k].key);
         bool stronger = ck->v[best].weak && !ck->v[k].weak;
         bool same = ck->v[best].weak == ck->v[k].weak;
         if (stronger || (same && pos_cmp(p, bp) < 0)) {
@@ -1190,13 +857,14 @@ static void report(struct checker *ck, const struct hp_index *ix,
 static void parse_error(const char *text, size_t len, const char *name,
                         const json_error_t *jerr, struct ac_err *err)
 {
-    struct hp_index *ix = NULL;
+    struct hjp_index *ix = NULL;
     const char *dup;
-    struct hp_pos pos;
+    struct hjp_pos pos;
 
     /* Jansson places a duplicate key after the key; our index knows where
      * the key starts. */
-    if (hp_build(text, len, &ix, NULL) && hp_first_duplicate(ix, &dup, &pos)) {
+    if (hjp_build(text, len, &ix, NULL) &&
+        hjp_first_duplicate(ix, &dup, &pos)) {
         const char *slash = strrchr(dup, '/');
         char *parent = strndup(dup, (size_t)(slash - dup));
         AC_ERR(err, AC_ERR_INVALID, "%s:%d:%d: duplicate key \"%s\" in %s",
@@ -1211,7 +879,7 @@ static void parse_error(const char *text, size_t len, const char *name,
                jerr->line > 0 ? jerr->line : 1,
                jerr->column > 0 ? jerr->column : 1, jerr->text);
     }
-    hp_free(ix);
+    hjp_free(ix);
 }
 
 static void newest_spec(struct hs_scenario *s)
@@ -1247,12 +915,35 @@ static bool finish(struct hs_scenario *s, const char *name)
     return s->path != NULL && s->family != NULL;
 }
 
+/* Validate `doc` against the schema table, then, when its shape is
+ * right, the cross-member rules; violations are collected in `ck`. */
+static void check_document(struct checker *ck, json_t *doc,
+                           const char *expect_id)
+{
+    check_value(ck, doc, &mo_schema_scenario, "");
+    if (ck->n != 0 || ck->total != 0 || !json_is_object(doc)) {
+        return;
+    }
+    /* The default world's blocks first: the cross-member rules (rule
+     * server ids, client.tool, the legacy profile) see what runs. */
+    if (!fill_world_defaults(doc)) {
+        ck->nomem = true;
+    }
+    check_ids(ck, doc, expect_id);
+    check_servers(ck, doc);
+    check_mcp(ck, doc);
+    check_extra_mcps(ck, doc);
+    check_client_urls(ck, doc);
+    check_legacy(ck, doc);
+    check_client_rules_checks(ck, doc);
+}
+
 bool hs_parse(const char *text, size_t len, const char *name,
               const char *expect_id, struct hs_scenario **out,
               struct ac_err *err)
 {
     struct checker ck = {0};
-    struct hp_index *ix = NULL;
+    struct hjp_index *ix = NULL;
     struct hs_scenario *s = NULL;
     json_error_t jerr;
     json_t *doc = NULL;
@@ -1269,25 +960,11 @@ bool hs_parse(const char *text, size_t len, const char *name,
         parse_error(text, len, name, &jerr, err);
         goto out;
     }
-    if (!hp_build(text, len, &ix, err)) {
+    if (!hjp_build(text, len, &ix, err)) {
         ac_err_prefix(err, "%s", name);
         goto out;
     }
-    check_value(&ck, doc, &top_item, "");
-    if (ck.n == 0 && ck.total == 0 && json_is_object(doc)) {
-        /* The default world's blocks first: the cross-member rules (rule
-         * server ids, client.tool, the legacy profile) see what runs. */
-        if (!fill_world_defaults(doc)) {
-            ck.nomem = true;
-        }
-        check_ids(&ck, doc, expect_id);
-        check_servers(&ck, doc);
-        check_mcp(&ck, doc);
-        check_extra_mcps(&ck, doc);
-        check_client_urls(&ck, doc);
-        check_legacy(&ck, doc);
-        check_client_rules_checks(&ck, doc);
-    }
+    check_document(&ck, doc, expect_id);
     if (ck.nomem) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory validating %s", name);
         goto out;
@@ -1298,7 +975,7 @@ bool hs_parse(const char *text, size_t len, const char *name,
     }
     s = calloc(1, sizeof(*s));
     if (s == NULL || !fill_profile_defaults(doc) ||
-        !fill_defaults(doc, top_fields) || !fill_tool(doc)) {
+        !fill_defaults(doc, mo_schema_top) || !fill_tool(doc)) {
         AC_ERR(err, AC_ERR_NOMEM, "out of memory loading %s", name);
         goto out;
     }
@@ -1316,7 +993,7 @@ out:
         free(ck.v[k].ptr);
     }
     hs_free(s);
-    hp_free(ix);
+    hjp_free(ix);
     json_decref(doc);
     return ok;
 }

@@ -19,16 +19,16 @@
 #define HS_MAX_FILE (1024u * 1024u)
 
 /* The spec revisions a scenario may name, oldest first. */
-extern const char *const hs_spec_revisions[];
+extern const char *const *const hs_spec_revisions;
 extern const size_t hs_nspec_revisions;
 
 /* The named suites a scenario may declare in "suites" (NULL-terminated):
  * "official", "lifecycle", "backcompat". */
-extern const char *const hs_suite_names[];
+extern const char *const *const hs_suite_names;
 
 /* Client features a scenario may need (its "features"), NULL-terminated:
  * `authcheck run --client-features` accepts these names. */
-extern const char *const hs_feature_names[];
+extern const char *const *const hs_feature_names;
 
 struct hs_scenario {
     char *path;     /* owned: the file it came from (or the display name) */

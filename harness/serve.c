@@ -267,7 +267,7 @@ static struct hs_scenario *load(const struct serve_opts *o)
     return s;
 }
 
-int hx_serve_main(int argc, char **argv)
+int hserve_main(int argc, char **argv)
 {
     struct serve_opts o;
     struct hs_scenario *s = NULL;

@@ -36,7 +36,7 @@
 #define ALT_REDIRECT "https://client.authcheck.example/cb"
 #define MAX_HOPS 12
 
-void sv_set(struct hc_result *r, enum hc_status s, const char *fmt, ...)
+void hsv_set(struct hc_result *r, enum hc_status s, const char *fmt, ...)
 {
     va_list ap;
 
@@ -46,14 +46,14 @@ void sv_set(struct hc_result *r, enum hc_status s, const char *fmt, ...)
     va_end(ap);
 }
 
-void sv_secret(struct sv_ctx *x, const char *s)
+void hsv_secret(struct hsv_ctx *x, const char *s)
 {
     if (s != NULL && s[0] != '\0' && x->secrets != NULL) {
         json_array_append_new(x->secrets, json_string(s));
     }
 }
 
-char *sv_form(const char *name, ...)
+char *hsv_form(const char *name, ...)
 {
     struct ac_form f;
     va_list ap;
@@ -76,7 +76,7 @@ char *sv_form(const char *name, ...)
     return out;
 }
 
-json_t *sv_json_body(const struct ac_http_response *r)
+json_t *hsv_json_body(const struct ac_http_response *r)
 {
     if (r == NULL || r->body == NULL || r->body_len == 0) {
         return NULL;
@@ -86,7 +86,7 @@ json_t *sv_json_body(const struct ac_http_response *r)
 
 /* --- the HTTP helper ---------------------------------------------------- */
 
-static void allow_origin(struct sv_ctx *x, const char *url)
+static void allow_origin(struct hsv_ctx *x, const char *url)
 {
     char *o = url != NULL ? ac_url_origin(url) : NULL;
 
@@ -96,7 +96,7 @@ static void allow_origin(struct sv_ctx *x, const char *url)
     free(o);
 }
 
-static bool origin_allowed(struct sv_ctx *x, const char *url)
+static bool origin_allowed(struct hsv_ctx *x, const char *url)
 {
     char *o = ac_url_origin(url);
     bool ok = o != NULL && ac_json_array_has_str(x->origins, o);
@@ -105,7 +105,7 @@ static bool origin_allowed(struct sv_ctx *x, const char *url)
     return ok;
 }
 
-static void pace(struct sv_ctx *x)
+static void pace(struct hsv_ctx *x)
 {
     int64_t gap, now;
 
@@ -147,7 +147,7 @@ static json_t *req_headers_json(const char *const *hdrs)
 
 /* The exchange, in the transcript shape of docs/TRANSCRIPT.md; `server`
  * is the check that made it. */
-static void record(struct sv_ctx *x, const char *method, const char *url,
+static void record(struct hsv_ctx *x, const char *method, const char *url,
                    const char *const *hdrs, const char *body,
                    const struct ac_http_response *resp, const char *why,
                    int64_t t_ns)
@@ -177,7 +177,7 @@ static void record(struct sv_ctx *x, const char *method, const char *url,
     json_array_append_new(x->transcript, e);
 }
 
-bool sv_http(struct sv_ctx *x, const char *method, const char *url,
+bool hsv_http(struct hsv_ctx *x, const char *method, const char *url,
              const char *const *hdrs, const char *form, const char *json,
              struct ac_http_response *resp, char *why, size_t whylen)
 {
@@ -196,9 +196,9 @@ bool sv_http(struct sv_ctx *x, const char *method, const char *url,
                  url != NULL ? url : "(none)");
         return false;
     }
-    if (x->nreq >= SV_MAX_REQUESTS) {
+    if (x->nreq >= HSV_MAX_REQUESTS) {
         snprintf(why, whylen, "request budget of the check (%d) spent",
-                 SV_MAX_REQUESTS);
+                 HSV_MAX_REQUESTS);
         return false;
     }
     x->nreq++;
@@ -226,7 +226,7 @@ bool sv_http(struct sv_ctx *x, const char *method, const char *url,
 /* --- discovery ------------------------------------------------------------ */
 
 /* The Bearer challenge of a 401: resource_metadata and scope. */
-static void read_challenge(struct sv_ctx *x, const struct ac_http_response *r)
+static void read_challenge(struct hsv_ctx *x, const struct ac_http_response *r)
 {
     const char *lines[8];
     size_t n = ac_http_header_all(r, "WWW-Authenticate", lines, 8);
@@ -250,14 +250,14 @@ static void read_challenge(struct sv_ctx *x, const struct ac_http_response *r)
     ac_challenges_free(&cs);
 }
 
-static json_t *get_json(struct sv_ctx *x, const char *url, long *status,
+static json_t *get_json(struct hsv_ctx *x, const char *url, long *status,
                         char **ctype)
 {
     struct ac_http_response r;
     char why[256];
     json_t *doc = NULL;
 
-    if (!sv_http(x, "GET", url, NULL, NULL, NULL, &r, why, sizeof(why))) {
+    if (!hsv_http(x, "GET", url, NULL, NULL, NULL, &r, why, sizeof(why))) {
         *status = 0;
         return NULL;
     }
@@ -275,7 +275,7 @@ static json_t *get_json(struct sv_ctx *x, const char *url, long *status,
 
 /* RFC 9728 §3.1 / MCP: resource_metadata first, then the path-inserted
  * and root well-known locations. */
-static void discover_prm(struct sv_ctx *x)
+static void discover_prm(struct hsv_ctx *x)
 {
     char *cands[3] = {NULL, NULL, NULL};
     long st;
@@ -304,7 +304,7 @@ static void discover_prm(struct sv_ctx *x)
 /* MCP authorization §authorization server metadata discovery: RFC 8414
  * path-inserted, OIDC path-inserted, OIDC path-appended (for an issuer
  * without a path: RFC 8414, then OIDC). */
-static void discover_md(struct sv_ctx *x)
+static void discover_md(struct hsv_ctx *x)
 {
     char *c[3];
 
@@ -328,7 +328,7 @@ static void discover_md(struct sv_ctx *x)
     }
 }
 
-static void allow_endpoints(struct sv_ctx *x)
+static void allow_endpoints(struct hsv_ctx *x)
 {
     static const char *const names[] = {
         "authorization_endpoint", "token_endpoint",
@@ -340,12 +340,12 @@ static void allow_endpoints(struct sv_ctx *x)
     }
 }
 
-static void discover_mcp(struct sv_ctx *x)
+static void discover_mcp(struct hsv_ctx *x)
 {
     struct ac_http_response r;
     char why[256];
 
-    if (sv_mcp_call(x, NULL, NULL, &r, why, sizeof(why))) {
+    if (hsv_mcp_call(x, NULL, NULL, &r, why, sizeof(why))) {
         x->mcp_status = r.status;
         if (r.status == 401) {
             read_challenge(x, &r);
@@ -366,7 +366,7 @@ static void discover_mcp(struct sv_ctx *x)
     }
 }
 
-bool sv_discover(struct sv_ctx *x)
+bool hsv_discover(struct hsv_ctx *x)
 {
     const char *saved = x->check;
 
@@ -396,13 +396,13 @@ bool sv_discover(struct sv_ctx *x)
     return x->md != NULL;
 }
 
-const char *sv_endpoint(struct sv_ctx *x, const char *name)
+const char *hsv_endpoint(struct hsv_ctx *x, const char *name)
 {
     const char *u;
     struct ac_url p;
     bool ok;
 
-    if (!sv_discover(x) || (u = ac_json_str(x->md, name)) == NULL ||
+    if (!hsv_discover(x) || (u = ac_json_str(x->md, name)) == NULL ||
         !ac_url_parse(u, &p, NULL)) {
         return NULL;
     }
@@ -413,10 +413,10 @@ const char *sv_endpoint(struct sv_ctx *x, const char *name)
 
 /* --- clients -------------------------------------------------------------- */
 
-bool sv_register(struct sv_ctx *x, const json_t *md,
+bool hsv_register(struct hsv_ctx *x, const json_t *md,
                  struct ac_http_response *resp, char *why, size_t whylen)
 {
-    const char *ep = sv_endpoint(x, "registration_endpoint");
+    const char *ep = hsv_endpoint(x, "registration_endpoint");
     char *body;
     bool ok;
 
@@ -429,14 +429,14 @@ bool sv_register(struct sv_ctx *x, const json_t *md,
     }
     body = json_dumps(md, JSON_COMPACT);
     ok = body != NULL &&
-         sv_http(x, "POST", ep, NULL, NULL, body, resp, why, whylen);
+         hsv_http(x, "POST", ep, NULL, NULL, body, resp, why, whylen);
     free(body);
     return ok;
 }
 
 /* RFC 8414 §2: client_secret_basic is the default when the metadata
  * lists no methods; else basic if listed, post if only that is. */
-static bool use_post(struct sv_ctx *x)
+static bool use_post(struct hsv_ctx *x)
 {
     const json_t *m =
         json_object_get(x->md, "token_endpoint_auth_methods_supported");
@@ -446,7 +446,7 @@ static bool use_post(struct sv_ctx *x)
            ac_json_array_has_str(m, "client_secret_post");
 }
 
-static void dcr_client(struct sv_ctx *x, struct sv_client *c, bool secret)
+static void dcr_client(struct hsv_ctx *x, struct hsv_client *c, bool secret)
 {
     json_t *md = json_pack(
         "{s:s, s:[s,s], s:[s,s], s:[s], s:s, s:s}", "client_name",
@@ -460,11 +460,11 @@ static void dcr_client(struct sv_ctx *x, struct sv_client *c, bool secret)
     struct ac_http_response r;
     json_t *doc = NULL;
 
-    if (!sv_register(x, md, &r, c->why, sizeof(c->why))) {
+    if (!hsv_register(x, md, &r, c->why, sizeof(c->why))) {
         json_decref(md);
         return;
     }
-    doc = sv_json_body(&r);
+    doc = hsv_json_body(&r);
     if ((r.status != 201 && r.status != 200) ||
         ac_json_str(doc, "client_id") == NULL ||
         (secret && ac_json_str(doc, "client_secret") == NULL)) {
@@ -474,14 +474,14 @@ static void dcr_client(struct sv_ctx *x, struct sv_client *c, bool secret)
         c->id = strdup(ac_json_str(doc, "client_id"));
         c->secret = secret ? strdup(ac_json_str(doc, "client_secret")) : NULL;
         c->post = secret && use_post(x);
-        sv_secret(x, c->secret);
+        hsv_secret(x, c->secret);
     }
     json_decref(doc);
     json_decref(md);
     ac_http_response_free(&r);
 }
 
-static struct sv_client *client(struct sv_ctx *x, struct sv_client *c,
+static struct hsv_client *client(struct hsv_ctx *x, struct hsv_client *c,
                                 bool secret, bool prereg_ok)
 {
     const char *saved = x->check;
@@ -493,10 +493,10 @@ static struct sv_client *client(struct sv_ctx *x, struct sv_client *c,
             (!secret || x->o->client_secret != NULL)) {
             c->id = strdup(x->o->client_id);
             c->secret = secret ? strdup(x->o->client_secret) : NULL;
-            c->post = secret && sv_discover(x) && use_post(x);
-        } else if (!sv_discover(x)) {
+            c->post = secret && hsv_discover(x) && use_post(x);
+        } else if (!hsv_discover(x)) {
             snprintf(c->why, sizeof(c->why), "%s", x->disc_why);
-        } else if (sv_endpoint(x, "registration_endpoint") == NULL) {
+        } else if (hsv_endpoint(x, "registration_endpoint") == NULL) {
             snprintf(c->why, sizeof(c->why),
                      "no registration endpoint: give --client-id%s",
                      secret ? " and --client-secret" : "");
@@ -508,24 +508,24 @@ static struct sv_client *client(struct sv_ctx *x, struct sv_client *c,
     return c->id != NULL ? c : NULL;
 }
 
-struct sv_client *sv_client_pub(struct sv_ctx *x)
+struct hsv_client *hsv_client_pub(struct hsv_ctx *x)
 {
     return client(x, &x->pub, x->o->client_secret != NULL, true);
 }
 
-struct sv_client *sv_client_conf(struct sv_ctx *x)
+struct hsv_client *hsv_client_conf(struct hsv_ctx *x)
 {
     return client(x, &x->conf, true, true);
 }
 
-struct sv_client *sv_client_other(struct sv_ctx *x)
+struct hsv_client *hsv_client_other(struct hsv_ctx *x)
 {
     return client(x, &x->other, false, false);
 }
 
 /* --- the authorization request ------------------------------------------ */
 
-void sv_authz_free(struct sv_authz *a)
+void hsv_authz_free(struct hsv_authz *a)
 {
     ac_secret_free(a->verifier);
     free(a->state);
@@ -539,10 +539,10 @@ void sv_authz_free(struct sv_authz *a)
     memset(a, 0, sizeof(*a));
 }
 
-static char *auth_url(struct sv_ctx *x, const struct sv_client *c,
-                      const struct sv_authz_opts *ao, struct sv_authz *a)
+static char *auth_url(struct hsv_ctx *x, const struct hsv_client *c,
+                      const struct hsv_authz_opts *ao, struct hsv_authz *a)
 {
-    const char *ep = sv_endpoint(x, "authorization_endpoint");
+    const char *ep = hsv_endpoint(x, "authorization_endpoint");
     const char *scope = ao->scope != NULL     ? ao->scope
                         : x->o->scope != NULL ? x->o->scope
                                               : x->challenge_scope;
@@ -554,11 +554,11 @@ static char *auth_url(struct sv_ctx *x, const struct sv_client *c,
                              : ac_pkce_s256(a->verifier, NULL);
     a->redirect_uri =
         strdup(ao->redirect_uri != NULL ? ao->redirect_uri : x->redirect_uri);
-    sv_secret(x, a->verifier);
+    hsv_secret(x, a->verifier);
     if (ep == NULL || a->state == NULL || a->challenge == NULL) {
         return NULL;
     }
-    q = sv_form("response_type", "code", "client_id", c->id, "redirect_uri",
+    q = hsv_form("response_type", "code", "client_id", c->id, "redirect_uri",
                 a->redirect_uri, "state", a->state, "code_challenge",
                 ao->no_challenge ? NULL : a->challenge, "code_challenge_method",
                 ao->no_challenge ? NULL
@@ -593,7 +593,7 @@ static int query_param(const char *query, const char *name, char **out)
 }
 
 /* The redirect came back to our redirect URI: read its parameters. */
-static void read_callback(struct sv_ctx *x, const char *loc, struct sv_authz *a)
+static void read_callback(struct hsv_ctx *x, const char *loc, struct hsv_authz *a)
 {
     struct ac_url u;
 
@@ -605,7 +605,7 @@ static void read_callback(struct sv_ctx *x, const char *loc, struct sv_authz *a)
     a->nstate = query_param(u.query, "state", &a->got_state);
     a->niss = query_param(u.query, "iss", &a->iss);
     query_param(u.query, "error", &a->error);
-    sv_secret(x, a->code);
+    hsv_secret(x, a->code);
     a->kind = a->code != NULL ? AZ_CODE : AZ_ERROR;
     ac_url_free(&u);
 }
@@ -692,10 +692,10 @@ static bool submittable(const struct hsv_options *o, const char *body)
            (login ? o->username != NULL : o->auto_consent);
 }
 
-static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a);
+static bool run_login(struct hsv_ctx *x, const char *url, struct hsv_authz *a);
 
-void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
-                  const struct sv_authz_opts *ao, struct sv_authz *a)
+void hsv_authorize(struct hsv_ctx *x, const struct hsv_client *c,
+                  const struct hsv_authz_opts *ao, struct hsv_authz *a)
 {
     char *url = auth_url(x, c, ao, a);
     char *post = NULL, *jar = NULL, *cookie_hdr = NULL;
@@ -717,7 +717,7 @@ void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
         char *next = NULL;
         const char *hdrs[2] = {cookie_hdr, NULL};
 
-        if (!sv_http(x, post ? "POST" : "GET", url, hdrs, post, NULL, &r, why,
+        if (!hsv_http(x, post ? "POST" : "GET", url, hdrs, post, NULL, &r, why,
                      sizeof(why))) {
             snprintf(a->why, sizeof(a->why), "%s", why);
             break;
@@ -772,17 +772,17 @@ void sv_authorize(struct sv_ctx *x, const struct sv_client *c,
 
 /* --- token requests ------------------------------------------------------- */
 
-bool sv_token(struct sv_ctx *x, const struct sv_client *c, const char *form,
+bool hsv_token(struct hsv_ctx *x, const struct hsv_client *c, const char *form,
               struct ac_http_response *resp, char *why, size_t whylen)
 {
-    return sv_post_as(x, "token_endpoint", c, form, resp, why, whylen);
+    return hsv_post_as(x, "token_endpoint", c, form, resp, why, whylen);
 }
 
-bool sv_post_as(struct sv_ctx *x, const char *endpoint,
-                const struct sv_client *c, const char *form,
+bool hsv_post_as(struct hsv_ctx *x, const char *endpoint,
+                const struct hsv_client *c, const char *form,
                 struct ac_http_response *resp, char *why, size_t whylen)
 {
-    const char *ep = sv_endpoint(x, endpoint);
+    const char *ep = hsv_endpoint(x, endpoint);
     char *body = NULL, *basic = NULL, *hdr = NULL, *cred = NULL;
     const char *hdrs[3] = {NULL, NULL, NULL};
     bool ok = false;
@@ -795,7 +795,7 @@ bool sv_post_as(struct sv_ctx *x, const char *endpoint,
     }
     if (c->secret == NULL || c->post) {
         char *id =
-            sv_form("client_id", c->id, "client_secret", c->secret, NULL);
+            hsv_form("client_id", c->id, "client_secret", c->secret, NULL);
         ok = id != NULL && asprintf(&body, "%s&%s", form, id) >= 0;
         free(id);
     } else {
@@ -809,7 +809,7 @@ bool sv_post_as(struct sv_ctx *x, const char *endpoint,
         free(i);
         free(s);
     }
-    ok = ok && sv_http(x, "POST", ep, hdrs, body, NULL, resp, why, whylen);
+    ok = ok && hsv_http(x, "POST", ep, hdrs, body, NULL, resp, why, whylen);
     free(body);
     free(basic);
     free(hdr);
@@ -817,18 +817,18 @@ bool sv_post_as(struct sv_ctx *x, const char *endpoint,
     return ok;
 }
 
-char *sv_code_form(struct sv_ctx *x, const struct sv_client *c,
+char *hsv_code_form(struct hsv_ctx *x, const struct hsv_client *c,
                    const char *code, const char *verifier,
                    const char *redirect_uri, const char *resource)
 {
     (void)c;
-    return sv_form(
+    return hsv_form(
         "grant_type", "authorization_code", "code", code, "redirect_uri",
         redirect_uri != NULL ? redirect_uri : x->redirect_uri, "code_verifier",
         verifier, "resource", resource != NULL ? resource : x->resource, NULL);
 }
 
-void sv_grant_free(struct sv_grant *g)
+void hsv_grant_free(struct hsv_grant *g)
 {
     ac_secret_free(g->access);
     ac_secret_free(g->refresh);
@@ -836,17 +836,17 @@ void sv_grant_free(struct sv_grant *g)
     memset(g, 0, sizeof(*g));
 }
 
-void sv_new_grant(struct sv_ctx *x, const struct sv_client *c,
-                  const char *scope, struct sv_grant *g)
+void hsv_new_grant(struct hsv_ctx *x, const struct hsv_client *c,
+                  const char *scope, struct hsv_grant *g)
 {
-    struct sv_authz a = {0};
-    struct sv_authz_opts ao = {.scope = scope};
+    struct hsv_authz a = {0};
+    struct hsv_authz_opts ao = {.scope = scope};
     struct ac_http_response r = {0};
     json_t *doc = NULL;
     char *form = NULL;
 
     memset(g, 0, sizeof(*g));
-    sv_authorize(x, c, &ao, &a);
+    hsv_authorize(x, c, &ao, &a);
     if (a.kind != AZ_CODE) {
         snprintf(g->why, sizeof(g->why), "no authorization code: %.200s",
                  a.why[0]  ? a.why
@@ -854,11 +854,11 @@ void sv_new_grant(struct sv_ctx *x, const struct sv_client *c,
                            : "not redirected");
         goto out;
     }
-    form = sv_code_form(x, c, a.code, a.verifier, NULL, NULL);
-    if (form == NULL || !sv_token(x, c, form, &r, g->why, sizeof(g->why))) {
+    form = hsv_code_form(x, c, a.code, a.verifier, NULL, NULL);
+    if (form == NULL || !hsv_token(x, c, form, &r, g->why, sizeof(g->why))) {
         goto out;
     }
-    doc = sv_json_body(&r);
+    doc = hsv_json_body(&r);
     if (r.status != 200 || ac_json_str(doc, "access_token") == NULL) {
         snprintf(g->why, sizeof(g->why), "code exchange failed: HTTP %ld %s",
                  r.status,
@@ -873,19 +873,19 @@ void sv_new_grant(struct sv_ctx *x, const struct sv_client *c,
         ac_json_str(doc, "scope") ? strdup(ac_json_str(doc, "scope")) : NULL;
     g->expires_in =
         (long)json_integer_value(json_object_get(doc, "expires_in"));
-    sv_secret(x, g->access);
-    sv_secret(x, g->refresh);
+    hsv_secret(x, g->access);
+    hsv_secret(x, g->refresh);
     g->ok = g->access != NULL;
 out:
     json_decref(doc);
     free(form);
     ac_http_response_free(&r);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
 /* --- MCP ------------------------------------------------------------------ */
 
-bool sv_mcp_call(struct sv_ctx *x, const char *auth, const char *query,
+bool hsv_mcp_call(struct hsv_ctx *x, const char *auth, const char *query,
                  struct ac_http_response *resp, char *why, size_t whylen)
 {
     static const char init[] =
@@ -893,10 +893,10 @@ bool sv_mcp_call(struct sv_ctx *x, const char *auth, const char *query,
         "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
         "\"clientInfo\":{\"name\":\"authcheck\",\"version\":\"1\"}}}";
 
-    return sv_mcp_post(x, auth, query, NULL, init, resp, why, whylen);
+    return hsv_mcp_post(x, auth, query, NULL, init, resp, why, whylen);
 }
 
-bool sv_mcp_post(struct sv_ctx *x, const char *auth, const char *query,
+bool hsv_mcp_post(struct hsv_ctx *x, const char *auth, const char *query,
                  const char *sid, const char *body,
                  struct ac_http_response *resp, char *why, size_t whylen)
 {
@@ -933,7 +933,7 @@ bool sv_mcp_post(struct sv_ctx *x, const char *auth, const char *query,
     if (x->extra_hdr != NULL) {
         h[n++] = x->extra_hdr; /* DPoP proof */
     }
-    ok = sv_http(x, "POST", url, h, NULL, body, resp, why, whylen);
+    ok = hsv_http(x, "POST", url, h, NULL, body, resp, why, whylen);
 out:
     free(url);
     free(ah);
@@ -1034,10 +1034,10 @@ static char *consent_form(const struct hsv_options *o, const char *page,
     return url;
 }
 
-struct sv_listener *sv_listener(struct sv_ctx *x, char *why, size_t whylen)
+struct hsv_listener *hsv_listener(struct hsv_ctx *x, char *why, size_t whylen)
 {
     if (x->listener == NULL) {
-        sv_listen_start(0, &x->listener, why, whylen);
+        hsv_listen_start(0, &x->listener, why, whylen);
     }
     return x->listener;
 }
@@ -1107,7 +1107,7 @@ static bool drain(int fd, char *buf, size_t cap, size_t *len, char **printed,
  * final redirect URL instead is also understood. Once the response is
  * caught the command gets 2 s to finish, then its process group is
  * ended; the whole login has --login-timeout seconds (default 120). */
-static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
+static bool run_login(struct hsv_ctx *x, const char *url, struct hsv_authz *a)
 {
     char buf[8192], *printed = NULL, *caught = NULL;
     size_t len = 0;
@@ -1126,7 +1126,7 @@ static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
                  "redirect URI (an http://127.0.0.1 --redirect-uri)");
         return false;
     }
-    sv_listen_forget(x->listener, ru.path);
+    hsv_listen_forget(x->listener, ru.path);
     if ((pid = spawn_login(x->o->login_cmd, url, &fd)) < 0) {
         snprintf(a->why, sizeof(a->why), "cannot run the --login command");
         ac_url_free(&ru);
@@ -1146,7 +1146,7 @@ static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
             nanosleep(&ts, NULL);
         }
         if (caught == NULL &&
-            (caught = sv_listen_first(x->listener, ru.path)) != NULL) {
+            (caught = hsv_listen_first(x->listener, ru.path)) != NULL) {
             grace = ac_mono_ns();
         }
         if (caught != NULL && ac_mono_ns() - grace > 2000000000LL) {
@@ -1159,7 +1159,7 @@ static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
     }
     close(fd);
     if (caught == NULL) {
-        caught = sv_listen_first(x->listener, ru.path);
+        caught = hsv_listen_first(x->listener, ru.path);
     }
     if (caught != NULL || printed != NULL) {
         read_callback(x, caught != NULL ? caught : printed, a);
@@ -1179,7 +1179,7 @@ static bool run_login(struct sv_ctx *x, const char *url, struct sv_authz *a)
 /* --login: the redirect URI is the listener. On --redirect-uri's port
  * when that is http on 127.0.0.1 (a pre-registered client), else on an
  * ephemeral port (http://127.0.0.1:PORT/callback). */
-static bool login_listener(struct sv_ctx *x, struct ac_err *err)
+static bool login_listener(struct hsv_ctx *x, struct ac_err *err)
 {
     struct ac_url u = {0};
     char why[256];
@@ -1198,7 +1198,7 @@ static bool login_listener(struct sv_ctx *x, struct ac_err *err)
         port = u.port;
         ac_url_free(&u);
     }
-    if (!sv_listen_start(port, &x->listener, why, sizeof(why))) {
+    if (!hsv_listen_start(port, &x->listener, why, sizeof(why))) {
         AC_ERR(err, AC_ERR_IO, "%s", why);
         return false;
     }
@@ -1206,7 +1206,7 @@ static bool login_listener(struct sv_ctx *x, struct ac_err *err)
         free(x->redirect_uri);
         x->redirect_uri = NULL;
         if (asprintf(&x->redirect_uri, "http://127.0.0.1:%d/callback",
-                     sv_listen_port(x->listener)) < 0) {
+                     hsv_listen_port(x->listener)) < 0) {
             x->redirect_uri = NULL;
         }
     }
@@ -1216,9 +1216,9 @@ static bool login_listener(struct sv_ctx *x, struct ac_err *err)
 /* --- running ---------------------------------------------------------------
  */
 
-static void ctx_free(struct sv_ctx *x)
+static void ctx_free(struct hsv_ctx *x)
 {
-    struct sv_client *cs[4] = {&x->pub, &x->conf, &x->other, &x->cc};
+    struct hsv_client *cs[4] = {&x->pub, &x->conf, &x->other, &x->cc};
 
     json_decref(x->transcript);
     json_decref(x->origins);
@@ -1236,9 +1236,9 @@ static void ctx_free(struct sv_ctx *x)
     free(x->redirect_uri);
     free(x->alt_redirect);
     if (x->docs != x->listener) {
-        sv_listen_stop(x->docs);
+        hsv_listen_stop(x->docs);
     }
-    sv_listen_stop(x->listener);
+    hsv_listen_stop(x->listener);
     free(x->cimd_base);
     for (size_t i = 0; i < 4; i++) {
         free(cs[i]->id);
@@ -1316,7 +1316,7 @@ static void progress(const struct hsv_options *o, const struct hc_check *c,
             o->verbosity > 0 || r->status != HC_SUCCESS ? r->message : "");
 }
 
-static bool run_checks(struct sv_ctx *x, json_t *checks)
+static bool run_checks(struct hsv_ctx *x, json_t *checks)
 {
     size_t n;
     const struct hc_check *reg = hsv_registry(&n);
@@ -1332,7 +1332,7 @@ static bool run_checks(struct sv_ctx *x, json_t *checks)
         r.status = HC_SKIPPED;
         x->check = reg[i].id;
         x->nreq = 0;
-        sv_probe(i)(x, &r);
+        hsv_probe(i)(x, &r);
         finish(&reg[i], &r, from, json_array_size(x->transcript));
         progress(x->o, &reg[i], &r);
         cj = hc_result_json(&reg[i], &r, false);
@@ -1372,7 +1372,7 @@ static void summarize(json_t *results, json_t *sc)
 bool hsv_run(const struct hsv_options *o, json_t **results, json_t *secrets,
              struct ac_err *err)
 {
-    struct sv_ctx x;
+    struct hsv_ctx x;
     json_t *sc = NULL;
     int64_t t0 = ac_mono_ns();
     bool ok = false;
@@ -1392,10 +1392,10 @@ bool hsv_run(const struct hsv_options *o, json_t **results, json_t *secrets,
     x.redirect_uri =
         strdup(o->redirect_uri ? o->redirect_uri : DEFAULT_REDIRECT);
     x.alt_redirect = strdup(ALT_REDIRECT);
-    sv_secret(&x, o->token);
-    sv_secret(&x, o->expired_token);
-    sv_secret(&x, o->password);
-    sv_secret(&x, o->client_secret);
+    hsv_secret(&x, o->token);
+    hsv_secret(&x, o->expired_token);
+    hsv_secret(&x, o->password);
+    hsv_secret(&x, o->client_secret);
     allow_origin(&x, o->mcp_url);
     allow_origin(&x, o->issuer);
     if (o->login_cmd != NULL && x.redirect_uri != NULL &&

@@ -30,60 +30,60 @@
 
 /* --- helpers ---------------------------------------------------------- */
 
-bool sv_need_md(struct sv_ctx *x, struct hc_result *r)
+bool hsv_need_md(struct hsv_ctx *x, struct hc_result *r)
 {
-    if (!sv_discover(x)) {
-        sv_set(r, x->issuer != NULL ? HC_FAILURE : HC_SKIPPED, "%s",
+    if (!hsv_discover(x)) {
+        hsv_set(r, x->issuer != NULL ? HC_FAILURE : HC_SKIPPED, "%s",
                x->disc_why);
         return false;
     }
     return true;
 }
 
-struct sv_client *sv_need_pub(struct sv_ctx *x, struct hc_result *r)
+struct hsv_client *hsv_need_pub(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c;
+    struct hsv_client *c;
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return NULL;
     }
-    if ((c = sv_client_pub(x)) == NULL) {
-        sv_set(r, HC_SKIPPED, "no client: %s", x->pub.why);
+    if ((c = hsv_client_pub(x)) == NULL) {
+        hsv_set(r, HC_SKIPPED, "no client: %s", x->pub.why);
     }
     return c;
 }
 
-bool sv_need_mcp(struct sv_ctx *x, struct hc_result *r)
+bool hsv_need_mcp(struct hsv_ctx *x, struct hc_result *r)
 {
     if (x->o->mcp_url == NULL) {
-        sv_set(r, HC_SKIPPED, "needs --mcp URL");
+        hsv_set(r, HC_SKIPPED, "needs --mcp URL");
         return false;
     }
-    sv_discover(x);
+    hsv_discover(x);
     return true;
 }
 
 /* Authorize as `c`; true with a code. Otherwise r says why: SKIPPED when
  * we could not get past the user's part, FAILURE when the server refused
  * a valid request. */
-bool sv_get_code(struct sv_ctx *x, struct hc_result *r,
-                 const struct sv_client *c, const struct sv_authz_opts *ao,
-                 struct sv_authz *a)
+bool hsv_get_code(struct hsv_ctx *x, struct hc_result *r,
+                 const struct hsv_client *c, const struct hsv_authz_opts *ao,
+                 struct hsv_authz *a)
 {
-    static const struct sv_authz_opts none = {0};
+    static const struct hsv_authz_opts none = {0};
 
-    sv_authorize(x, c, ao != NULL ? ao : &none, a);
+    hsv_authorize(x, c, ao != NULL ? ao : &none, a);
     if (a->kind == AZ_CODE) {
         return true;
     }
     if (a->kind == AZ_USER || a->kind == AZ_NET) {
-        sv_set(r, HC_SKIPPED, "could not get an authorization code: %s",
+        hsv_set(r, HC_SKIPPED, "could not get an authorization code: %s",
                a->why);
     } else if (a->kind == AZ_ERROR) {
-        sv_set(r, HC_FAILURE, "a valid authorization request was refused: %s",
+        hsv_set(r, HC_FAILURE, "a valid authorization request was refused: %s",
                a->error ? a->error : "(no error)");
     } else {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "a valid authorization request did not come back to the "
                "redirect URI (HTTP %ld) %s",
                a->status, a->why);
@@ -91,26 +91,26 @@ bool sv_get_code(struct sv_ctx *x, struct hc_result *r,
     return false;
 }
 
-const char *sv_err_code(const json_t *doc)
+const char *hsv_err_code(const json_t *doc)
 {
     const char *e = ac_json_str(doc, "error");
     return e != NULL ? e : "(none)";
 }
 
 /* POST the token endpoint; *doc the JSON body (new or NULL). */
-static bool token_call(struct sv_ctx *x, struct hc_result *r,
-                       const struct sv_client *c, const char *form,
+static bool token_call(struct hsv_ctx *x, struct hc_result *r,
+                       const struct hsv_client *c, const char *form,
                        struct ac_http_response *resp, json_t **doc)
 {
     char why[WHY];
 
     *doc = NULL;
-    if (form == NULL || !sv_token(x, c, form, resp, why, sizeof(why))) {
-        sv_set(r, HC_FAILURE, "token endpoint: %s",
+    if (form == NULL || !hsv_token(x, c, form, resp, why, sizeof(why))) {
+        hsv_set(r, HC_FAILURE, "token endpoint: %s",
                form ? why : "out of memory");
         return false;
     }
-    *doc = sv_json_body(resp);
+    *doc = hsv_json_body(resp);
     return true;
 }
 
@@ -169,20 +169,20 @@ static void token_problems(const struct ac_http_response *resp,
 }
 
 /* A fresh grant for `c`, or r set (SKIPPED/FAILURE). */
-static bool grant(struct sv_ctx *x, struct hc_result *r,
-                  const struct sv_client *c, const char *scope,
-                  struct sv_grant *g)
+static bool grant(struct hsv_ctx *x, struct hc_result *r,
+                  const struct hsv_client *c, const char *scope,
+                  struct hsv_grant *g)
 {
-    sv_new_grant(x, c, scope, g);
+    hsv_new_grant(x, c, scope, g);
     if (!g->ok) {
-        sv_set(r, HC_SKIPPED, "could not obtain tokens: %s", g->why);
+        hsv_set(r, HC_SKIPPED, "could not obtain tokens: %s", g->why);
     }
     return g->ok;
 }
 
 /* Is the access token usable? 1 yes, 0 no, -1 we cannot tell (no MCP
  * server, no introspection). `how` names the way. */
-static int token_active(struct sv_ctx *x, const struct sv_client *c,
+static int token_active(struct hsv_ctx *x, const struct hsv_client *c,
                         const char *token, const char **how)
 {
     struct ac_http_response resp;
@@ -191,7 +191,7 @@ static int token_active(struct sv_ctx *x, const struct sv_client *c,
 
     if (x->mcp_url != NULL && asprintf(&auth, "Bearer %s", token) >= 0) {
         *how = "the MCP server";
-        if (sv_mcp_call(x, auth, NULL, &resp, why, sizeof(why))) {
+        if (hsv_mcp_call(x, auth, NULL, &resp, why, sizeof(why))) {
             v = resp.status >= 200 && resp.status < 300 ? 1
                 : resp.status == 401                    ? 0
                                                         : -1;
@@ -201,11 +201,11 @@ static int token_active(struct sv_ctx *x, const struct sv_client *c,
         return v;
     }
     *how = "introspection";
-    form = sv_form("token", token, NULL);
-    if (form != NULL && sv_endpoint(x, "introspection_endpoint") != NULL &&
-        sv_post_as(x, "introspection_endpoint", c, form, &resp, why,
+    form = hsv_form("token", token, NULL);
+    if (form != NULL && hsv_endpoint(x, "introspection_endpoint") != NULL &&
+        hsv_post_as(x, "introspection_endpoint", c, form, &resp, why,
                    sizeof(why))) {
-        json_t *doc = sv_json_body(&resp);
+        json_t *doc = hsv_json_body(&resp);
         if (resp.status == 200 &&
             json_is_boolean(json_object_get(doc, "active"))) {
             v = json_is_true(json_object_get(doc, "active"));
@@ -219,13 +219,13 @@ static int token_active(struct sv_ctx *x, const struct sv_client *c,
 
 /* --- authorization server metadata ----------------------------------- */
 
-static void p_md_endpoint(struct sv_ctx *x, struct hc_result *r)
+static void p_md_endpoint(struct hsv_ctx *x, struct hc_result *r)
 {
     char msg[400] = "";
     size_t n = 0;
     const json_t *md;
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return;
     }
     md = x->md;
@@ -258,49 +258,49 @@ static void p_md_endpoint(struct sv_ctx *x, struct hc_result *r)
     }
 #undef ADD
     if (n > 0) {
-        sv_set(r, HC_FAILURE, "%s: %s", x->md_url, msg);
+        hsv_set(r, HC_FAILURE, "%s: %s", x->md_url, msg);
     } else {
-        sv_set(r, HC_SUCCESS, "valid metadata at %s", x->md_url);
+        hsv_set(r, HC_SUCCESS, "valid metadata at %s", x->md_url);
     }
 }
 
-static void p_md_issuer(struct sv_ctx *x, struct hc_result *r)
+static void p_md_issuer(struct hsv_ctx *x, struct hc_result *r)
 {
     const char *iss;
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return;
     }
     iss = ac_json_str(x->md, "issuer");
     if (iss == NULL || strcmp(iss, x->issuer) != 0) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "issuer %s differs from %s, the issuer the metadata URL %s "
                "was built from",
                iss ? iss : "(missing)", x->issuer, x->md_url);
     } else {
-        sv_set(r, HC_SUCCESS, "issuer %s matches", iss);
+        hsv_set(r, HC_SUCCESS, "issuer %s matches", iss);
     }
 }
 
-static void p_md_pkce(struct sv_ctx *x, struct hc_result *r)
+static void p_md_pkce(struct hsv_ctx *x, struct hc_result *r)
 {
     const json_t *m;
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return;
     }
     m = json_object_get(x->md, "code_challenge_methods_supported");
     if (!ac_json_array_has_str(m, "S256")) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "code_challenge_methods_supported is %s: MCP clients MUST "
                "refuse an authorization server without S256",
                m ? "without S256" : "absent");
     } else {
-        sv_set(r, HC_SUCCESS, "S256 advertised");
+        hsv_set(r, HC_SUCCESS, "S256 advertised");
     }
 }
 
-static void p_md_endpoints(struct sv_ctx *x, struct hc_result *r)
+static void p_md_endpoints(struct hsv_ctx *x, struct hc_result *r)
 {
     static const char *const names[] = {"authorization_endpoint",
                                         "token_endpoint",
@@ -310,7 +310,7 @@ static void p_md_endpoints(struct sv_ctx *x, struct hc_result *r)
                                         "jwks_uri",
                                         NULL};
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return;
     }
     for (size_t i = 0; names[i] != NULL; i++) {
@@ -327,28 +327,28 @@ static void p_md_endpoints(struct sv_ctx *x, struct hc_result *r)
             ac_url_free(&p);
         }
         if (!ok) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "%s %s is not an absolute https URL (or http on "
                    "loopback) without fragment",
                    names[i], u);
             return;
         }
     }
-    sv_set(r, HC_SUCCESS, "every endpoint is absolute https or loopback");
+    hsv_set(r, HC_SUCCESS, "every endpoint is absolute https or loopback");
 }
 
 /* --- the authorization code grant ----------------------------------- */
 
-static void p_code_grant(struct sv_ctx *x, struct hc_result *r)
+static void p_code_grant(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_authz a = {0};
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char msg[400] = "", *form = NULL;
     const char *iss = c ? ac_json_str(x->md, "issuer") : NULL;
 
-    if (c == NULL || !sv_get_code(x, r, c, NULL, &a)) {
+    if (c == NULL || !hsv_get_code(x, r, c, NULL, &a)) {
         goto out;
     }
     if (a.ncode != 1 || a.nstate != 1 || a.niss > 1) {
@@ -362,47 +362,47 @@ static void p_code_grant(struct sv_ctx *x, struct hc_result *r)
         snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
                  "iss %s is not the issuer; ", a.iss);
     }
-    form = sv_code_form(x, c, a.code, a.verifier, NULL, NULL);
+    form = hsv_code_form(x, c, a.code, a.verifier, NULL, NULL);
     if (!token_call(x, r, c, form, &resp, &doc)) {
         goto out;
     }
-    sv_secret(x, ac_json_str(doc, "access_token"));
-    sv_secret(x, ac_json_str(doc, "refresh_token"));
+    hsv_secret(x, ac_json_str(doc, "access_token"));
+    hsv_secret(x, ac_json_str(doc, "refresh_token"));
     token_problems(&resp, doc, msg, sizeof(msg));
     if (msg[0] != '\0') {
-        sv_set(r, HC_FAILURE, "%s", msg);
+        hsv_set(r, HC_FAILURE, "%s", msg);
     } else {
-        sv_set(r, HC_SUCCESS, "code issued and exchanged for a Bearer token");
+        hsv_set(r, HC_SUCCESS, "code issued and exchanged for a Bearer token");
     }
 out:
     json_decref(doc);
     free(form);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
 /* A code obtained despite a broken PKCE request: try to redeem it with
  * `verifier` (NULL: none); FAILURE when tokens come back. */
-static void redeem_bad(struct sv_ctx *x, struct hc_result *r,
-                       const struct sv_client *c, const struct sv_authz *a,
+static void redeem_bad(struct hsv_ctx *x, struct hc_result *r,
+                       const struct hsv_client *c, const struct hsv_authz *a,
                        const char *verifier, const char *what)
 {
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
-    char *form = sv_code_form(x, c, a->code, verifier, a->redirect_uri, NULL);
+    char *form = hsv_code_form(x, c, a->code, verifier, a->redirect_uri, NULL);
 
     if (token_call(x, r, c, form, &resp, &doc)) {
-        sv_secret(x, ac_json_str(doc, "access_token"));
-        sv_secret(x, ac_json_str(doc, "refresh_token"));
+        hsv_secret(x, ac_json_str(doc, "access_token"));
+        hsv_secret(x, ac_json_str(doc, "refresh_token"));
         if (resp.status == 200 && ac_json_str(doc, "access_token") != NULL) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "%s: a code was issued and redeemed for "
                    "tokens",
                    what);
         } else {
-            sv_set(r, HC_SUCCESS,
+            hsv_set(r, HC_SUCCESS,
                    "%s: the code was issued but its redemption refused (%s)",
-                   what, sv_err_code(doc));
+                   what, hsv_err_code(doc));
         }
     }
     json_decref(doc);
@@ -411,76 +411,76 @@ static void redeem_bad(struct sv_ctx *x, struct hc_result *r,
 }
 
 /* The outcome of an authorization request that must not give a code. */
-static void refused(struct sv_ctx *x, struct hc_result *r,
-                    const struct sv_client *c, const struct sv_authz *a,
+static void refused(struct hsv_ctx *x, struct hc_result *r,
+                    const struct hsv_client *c, const struct hsv_authz *a,
                     const char *verifier, const char *what, const char *code)
 {
     if (a->kind == AZ_CODE) {
         redeem_bad(x, r, c, a, verifier, what);
     } else if (a->kind == AZ_ERROR && code != NULL && a->error != NULL &&
                strcmp(a->error, code) != 0) {
-        sv_set(r, HC_FAILURE, "%s: refused with %s, not %s", what, a->error,
+        hsv_set(r, HC_FAILURE, "%s: refused with %s, not %s", what, a->error,
                code);
     } else if (a->kind == AZ_ERROR || a->kind == AZ_PAGE) {
-        sv_set(r, HC_SUCCESS, "%s: refused (%s)", what,
+        hsv_set(r, HC_SUCCESS, "%s: refused (%s)", what,
                a->error ? a->error : "error page");
     } else if (a->kind == AZ_ELSEWHERE) {
-        sv_set(r, HC_FAILURE, "%s: redirected to %s", what, a->location);
+        hsv_set(r, HC_FAILURE, "%s: redirected to %s", what, a->location);
     } else {
-        sv_set(r, HC_SKIPPED, "%s: %s", what, a->why);
+        hsv_set(r, HC_SKIPPED, "%s: %s", what, a->why);
     }
 }
 
-static void p_pkce_required(struct sv_ctx *x, struct hc_result *r)
+static void p_pkce_required(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_authz_opts ao = {.no_challenge = true};
-    struct sv_authz a = {0};
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_authz_opts ao = {.no_challenge = true};
+    struct hsv_authz a = {0};
 
     if (c != NULL) {
-        sv_authorize(x, c, &ao, &a);
+        hsv_authorize(x, c, &ao, &a);
         refused(x, r, c, &a, NULL, "authorization without code_challenge",
                 "invalid_request");
     }
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
-static void p_pkce_plain(struct sv_ctx *x, struct hc_result *r)
+static void p_pkce_plain(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_authz_opts ao = {.plain = true};
-    struct sv_authz a = {0};
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_authz_opts ao = {.plain = true};
+    struct hsv_authz a = {0};
 
     if (c != NULL) {
-        sv_authorize(x, c, &ao, &a);
+        hsv_authorize(x, c, &ao, &a);
         refused(x, r, c, &a, a.verifier, "code_challenge_method=plain",
                 "invalid_request");
     }
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
-static void p_pkce_verifier(struct sv_ctx *x, struct hc_result *r)
+static void p_pkce_verifier(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_authz a = {0};
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *wrong = ac_random_token(32, NULL), *form = NULL;
 
-    sv_secret(x, wrong);
-    if (c == NULL || !sv_get_code(x, r, c, NULL, &a)) {
+    hsv_secret(x, wrong);
+    if (c == NULL || !hsv_get_code(x, r, c, NULL, &a)) {
         goto out;
     }
-    form = sv_code_form(x, c, a.code, wrong, NULL, NULL);
+    form = hsv_code_form(x, c, a.code, wrong, NULL, NULL);
     if (token_call(x, r, c, form, &resp, &doc)) {
-        sv_secret(x, ac_json_str(doc, "access_token"));
+        hsv_secret(x, ac_json_str(doc, "access_token"));
         if (is_error(&resp, doc, "invalid_grant")) {
-            sv_set(r, HC_SUCCESS, "a wrong code_verifier gets invalid_grant");
+            hsv_set(r, HC_SUCCESS, "a wrong code_verifier gets invalid_grant");
         } else {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "a wrong code_verifier got HTTP %ld %s, not 400 "
                    "invalid_grant",
-                   resp.status, sv_err_code(doc));
+                   resp.status, hsv_err_code(doc));
         }
     }
 out:
@@ -488,14 +488,14 @@ out:
     free(form);
     ac_secret_free(wrong);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
 /* --- redirect URI matching ------------------------------------------ */
 
-static void p_redirect_exact(struct sv_ctx *x, struct hc_result *r)
+static void p_redirect_exact(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
     const char *base;
     char v[4][512];
     struct ac_url u;
@@ -516,20 +516,20 @@ static void p_redirect_exact(struct sv_ctx *x, struct hc_result *r)
         ac_url_free(&u);
     }
     for (size_t i = 0; i < nv; i++) {
-        struct sv_authz_opts ao = {.redirect_uri = v[i]};
-        struct sv_authz a = {0};
-        sv_authorize(x, c, &ao, &a);
+        struct hsv_authz_opts ao = {.redirect_uri = v[i]};
+        struct hsv_authz a = {0};
+        hsv_authorize(x, c, &ao, &a);
         if (a.kind == AZ_CODE || a.kind == AZ_ERROR || a.kind == AZ_ELSEWHERE) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "redirect_uri %s (registered: %s) was redirected to "
                    "instead of showing the error to the user",
                    v[i], base);
-            sv_authz_free(&a);
+            hsv_authz_free(&a);
             return;
         }
-        sv_authz_free(&a);
+        hsv_authz_free(&a);
     }
-    sv_set(r, HC_SUCCESS,
+    hsv_set(r, HC_SUCCESS,
            "appended path, added query, fragment%s: none redirected",
            nv > 3 ? " and changed port" : "");
 }
@@ -537,55 +537,55 @@ static void p_redirect_exact(struct sv_ctx *x, struct hc_result *r)
 /* --- codes ------------------------------------------------------------ */
 
 /* Redeem a fresh code once (success expected); *form kept for a replay. */
-static bool redeem_once(struct sv_ctx *x, struct hc_result *r,
-                        const struct sv_client *c, char **form, char **access)
+static bool redeem_once(struct hsv_ctx *x, struct hc_result *r,
+                        const struct hsv_client *c, char **form, char **access)
 {
-    struct sv_authz a = {0};
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     bool ok = false;
 
     *form = NULL;
     *access = NULL;
-    if (!sv_get_code(x, r, c, NULL, &a)) {
+    if (!hsv_get_code(x, r, c, NULL, &a)) {
         goto out;
     }
-    *form = sv_code_form(x, c, a.code, a.verifier, NULL, NULL);
+    *form = hsv_code_form(x, c, a.code, a.verifier, NULL, NULL);
     if (!token_call(x, r, c, *form, &resp, &doc)) {
         goto out;
     }
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
-        sv_set(r, HC_SKIPPED, "the first redemption failed: HTTP %ld %s",
-               resp.status, sv_err_code(doc));
+        hsv_set(r, HC_SKIPPED, "the first redemption failed: HTTP %ld %s",
+               resp.status, hsv_err_code(doc));
         goto out;
     }
     *access = strdup(ac_json_str(doc, "access_token"));
-    sv_secret(x, *access);
-    sv_secret(x, ac_json_str(doc, "refresh_token"));
+    hsv_secret(x, *access);
+    hsv_secret(x, ac_json_str(doc, "refresh_token"));
     ok = true;
 out:
     json_decref(doc);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
     return ok;
 }
 
-static void p_code_single_use(struct sv_ctx *x, struct hc_result *r)
+static void p_code_single_use(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL, *access = NULL;
 
     if (c != NULL && redeem_once(x, r, c, &form, &access) &&
         token_call(x, r, c, form, &resp, &doc)) {
-        sv_secret(x, ac_json_str(doc, "access_token"));
+        hsv_secret(x, ac_json_str(doc, "access_token"));
         if (is_error(&resp, doc, "invalid_grant")) {
-            sv_set(r, HC_SUCCESS, "a replayed code gets invalid_grant");
+            hsv_set(r, HC_SUCCESS, "a replayed code gets invalid_grant");
         } else {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "a replayed code got HTTP %ld %s, not 400 invalid_grant",
-                   resp.status, sv_err_code(doc));
+                   resp.status, hsv_err_code(doc));
         }
     }
     json_decref(doc);
@@ -594,9 +594,9 @@ static void p_code_single_use(struct sv_ctx *x, struct hc_result *r)
     ac_http_response_free(&resp);
 }
 
-static void p_code_replay_revokes(struct sv_ctx *x, struct hc_result *r)
+static void p_code_replay_revokes(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL, *access = NULL;
@@ -607,24 +607,24 @@ static void p_code_replay_revokes(struct sv_ctx *x, struct hc_result *r)
         !token_call(x, r, c, form, &resp, &doc)) {
         goto out;
     }
-    sv_secret(x, ac_json_str(doc, "access_token"));
+    hsv_secret(x, ac_json_str(doc, "access_token"));
     if (resp.status == 200) {
-        sv_set(r, HC_SKIPPED, "the replay was accepted (code-single-use)");
+        hsv_set(r, HC_SKIPPED, "the replay was accepted (code-single-use)");
         goto out;
     }
     active = token_active(x, c, access, &how);
     if (active < 0) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "cannot tell whether the first token still "
                "works: give --mcp, or advertise "
                "introspection");
     } else if (active) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "after the replay, the token of the first redemption still "
                "works at %s",
                how);
     } else {
-        sv_set(r, HC_SUCCESS, "the replay revoked the first token (%s)", how);
+        hsv_set(r, HC_SUCCESS, "the replay revoked the first token (%s)", how);
     }
 out:
     json_decref(doc);
@@ -634,55 +634,55 @@ out:
 }
 
 /* Redeem a code for `c` differently (other client / redirect URI). */
-static void redeem_other(struct sv_ctx *x, struct hc_result *r,
-                         const struct sv_client *c,
-                         const struct sv_client *as_client,
+static void redeem_other(struct hsv_ctx *x, struct hc_result *r,
+                         const struct hsv_client *c,
+                         const struct hsv_client *as_client,
                          const char *redirect_uri, const char *what)
 {
-    struct sv_authz a = {0};
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL;
 
-    if (sv_get_code(x, r, c, NULL, &a)) {
-        form = sv_code_form(x, c, a.code, a.verifier, redirect_uri, NULL);
+    if (hsv_get_code(x, r, c, NULL, &a)) {
+        form = hsv_code_form(x, c, a.code, a.verifier, redirect_uri, NULL);
         if (token_call(x, r, as_client, form, &resp, &doc)) {
-            sv_secret(x, ac_json_str(doc, "access_token"));
-            sv_secret(x, ac_json_str(doc, "refresh_token"));
+            hsv_secret(x, ac_json_str(doc, "access_token"));
+            hsv_secret(x, ac_json_str(doc, "refresh_token"));
             if (resp.status == 200) {
-                sv_set(r, HC_FAILURE, "%s: tokens issued", what);
+                hsv_set(r, HC_FAILURE, "%s: tokens issued", what);
             } else if (is_error(&resp, doc, "invalid_grant|invalid_client")) {
-                sv_set(r, HC_SUCCESS, "%s: %s", what, sv_err_code(doc));
+                hsv_set(r, HC_SUCCESS, "%s: %s", what, hsv_err_code(doc));
             } else {
-                sv_set(r, HC_FAILURE, "%s: HTTP %ld %s, not invalid_grant",
-                       what, resp.status, sv_err_code(doc));
+                hsv_set(r, HC_FAILURE, "%s: HTTP %ld %s, not invalid_grant",
+                       what, resp.status, hsv_err_code(doc));
             }
         }
     }
     json_decref(doc);
     free(form);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
-static void p_code_bound_client(struct sv_ctx *x, struct hc_result *r)
+static void p_code_bound_client(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_client *o = c ? sv_client_other(x) : NULL;
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_client *o = c ? hsv_client_other(x) : NULL;
 
     if (c != NULL && o == NULL) {
-        sv_set(r, HC_SKIPPED, "needs a second client: %s", x->other.why);
+        hsv_set(r, HC_SKIPPED, "needs a second client: %s", x->other.why);
     } else if (c != NULL) {
         redeem_other(x, r, c, o, NULL, "a code redeemed by another client");
     }
 }
 
-static void p_code_bound_redirect(struct sv_ctx *x, struct hc_result *r)
+static void p_code_bound_redirect(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
 
     if (c != NULL && x->o->client_id != NULL) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "needs a client registered with two redirect "
                "URIs (dynamic registration)");
     } else if (c != NULL) {
@@ -691,28 +691,28 @@ static void p_code_bound_redirect(struct sv_ctx *x, struct hc_result *r)
     }
 }
 
-static void p_state(struct sv_ctx *x, struct hc_result *r)
+static void p_state(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_authz a = {0};
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_authz a = {0};
 
-    if (c != NULL && sv_get_code(x, r, c, NULL, &a)) {
+    if (c != NULL && hsv_get_code(x, r, c, NULL, &a)) {
         if (a.nstate == 1 && strcmp(a.got_state, a.state) == 0) {
-            sv_set(r, HC_SUCCESS, "state echoed exactly once");
+            hsv_set(r, HC_SUCCESS, "state echoed exactly once");
         } else {
-            sv_set(r, HC_FAILURE, "state %s in the authorization response",
+            hsv_set(r, HC_FAILURE, "state %s in the authorization response",
                    a.nstate == 0  ? "missing"
                    : a.nstate > 1 ? "repeated"
                                   : "changed");
         }
     }
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
-static void p_iss(struct sv_ctx *x, struct hc_result *r)
+static void p_iss(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_authz a = {0};
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_authz a = {0};
     bool adv;
     const char *iss;
 
@@ -722,28 +722,28 @@ static void p_iss(struct sv_ctx *x, struct hc_result *r)
     adv = json_is_true(json_object_get(
         x->md, "authorization_response_iss_parameter_supported"));
     iss = ac_json_str(x->md, "issuer");
-    if (sv_get_code(x, r, c, NULL, &a)) {
+    if (hsv_get_code(x, r, c, NULL, &a)) {
         if (!adv && a.niss == 0) {
-            sv_set(r, HC_SKIPPED, "iss not advertised and not sent");
+            hsv_set(r, HC_SKIPPED, "iss not advertised and not sent");
         } else if (a.niss != 1 || iss == NULL || strcmp(a.iss, iss) != 0) {
-            sv_set(r, HC_FAILURE, "iss %s in the authorization response%s",
+            hsv_set(r, HC_FAILURE, "iss %s in the authorization response%s",
                    a.niss == 0  ? "missing"
                    : a.niss > 1 ? "repeated"
                                 : "is not the issuer",
                    adv ? " (advertised)" : "");
         } else {
-            sv_set(r, HC_SUCCESS, "iss equals the issuer");
+            hsv_set(r, HC_SUCCESS, "iss equals the issuer");
         }
     }
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
-static void p_invalid_target(struct sv_ctx *x, struct hc_result *r)
+static void p_invalid_target(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
     static const char unknown[] = "https://unknown.authcheck.example/mcp";
-    struct sv_authz_opts ao = {.resource = unknown};
-    struct sv_authz a = {0};
+    struct hsv_authz_opts ao = {.resource = unknown};
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL;
@@ -751,21 +751,21 @@ static void p_invalid_target(struct sv_ctx *x, struct hc_result *r)
     if (c == NULL) {
         return;
     }
-    sv_authorize(x, c, &ao, &a);
+    hsv_authorize(x, c, &ao, &a);
     if (a.kind == AZ_CODE) {
-        form = sv_code_form(x, c, a.code, a.verifier, NULL, unknown);
+        form = hsv_code_form(x, c, a.code, a.verifier, NULL, unknown);
         if (token_call(x, r, c, form, &resp, &doc)) {
-            sv_secret(x, ac_json_str(doc, "access_token"));
-            sv_secret(x, ac_json_str(doc, "refresh_token"));
+            hsv_secret(x, ac_json_str(doc, "access_token"));
+            hsv_secret(x, ac_json_str(doc, "refresh_token"));
             if (is_error(&resp, doc, "invalid_target")) {
-                sv_set(r, HC_SUCCESS,
+                hsv_set(r, HC_SUCCESS,
                        "unknown resource: invalid_target at "
                        "the token endpoint");
             } else {
-                sv_set(r, HC_FAILURE,
+                hsv_set(r, HC_FAILURE,
                        "unknown resource %s: code issued, then HTTP %ld %s, "
                        "not invalid_target",
-                       unknown, resp.status, sv_err_code(doc));
+                       unknown, resp.status, hsv_err_code(doc));
             }
         }
     } else {
@@ -774,29 +774,29 @@ static void p_invalid_target(struct sv_ctx *x, struct hc_result *r)
     json_decref(doc);
     free(form);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
 /* --- token endpoint ------------------------------------------------- */
 
-static void p_token_response(struct sv_ctx *x, struct hc_result *r)
+static void p_token_response(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
-    struct sv_authz a = {0};
+    struct hsv_client *c = hsv_need_pub(x, r);
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char msg[400] = "", *form = NULL;
 
-    if (c != NULL && sv_get_code(x, r, c, NULL, &a)) {
-        form = sv_code_form(x, c, a.code, a.verifier, NULL, NULL);
+    if (c != NULL && hsv_get_code(x, r, c, NULL, &a)) {
+        form = hsv_code_form(x, c, a.code, a.verifier, NULL, NULL);
         if (token_call(x, r, c, form, &resp, &doc)) {
-            sv_secret(x, ac_json_str(doc, "access_token"));
-            sv_secret(x, ac_json_str(doc, "refresh_token"));
+            hsv_secret(x, ac_json_str(doc, "access_token"));
+            hsv_secret(x, ac_json_str(doc, "refresh_token"));
             token_problems(&resp, doc, msg, sizeof(msg));
             if (msg[0] != '\0') {
-                sv_set(r, HC_FAILURE, "%s", msg);
+                hsv_set(r, HC_FAILURE, "%s", msg);
             } else {
-                sv_set(r, HC_SUCCESS, "JSON, no-store, Bearer%s",
+                hsv_set(r, HC_SUCCESS, "JSON, no-store, Bearer%s",
                        json_object_get(doc, "expires_in") ? ", expires_in"
                                                           : "");
             }
@@ -805,17 +805,17 @@ static void p_token_response(struct sv_ctx *x, struct hc_result *r)
     json_decref(doc);
     free(form);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
-static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
+static void p_token_errors(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
     /* The unknown code comes with every other parameter a real
      * redemption has (redirect_uri, resource), so the code is the only
      * thing wrong: a server may check for missing parameters first
      * (invalid_request) and be right. */
-    char *bogus = c ? sv_code_form(x, c, "authcheck-bogus-code",
+    char *bogus = c ? hsv_code_form(x, c, "authcheck-bogus-code",
                                    "authcheck-bogus-verifier-0123456789"
                                    "abcdefghijklmn",
                                    NULL, NULL)
@@ -838,8 +838,8 @@ static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
         ok = resp.status == 400 && is_error(&resp, doc, cases[i][1]) &&
              ct != NULL && strstr(ct, "application/json") != NULL;
         if (!ok) {
-            sv_set(r, HC_FAILURE, "expected 400 JSON %s, got HTTP %ld %s",
-                   cases[i][1], resp.status, sv_err_code(doc));
+            hsv_set(r, HC_FAILURE, "expected 400 JSON %s, got HTTP %ld %s",
+                   cases[i][1], resp.status, hsv_err_code(doc));
         }
         json_decref(doc);
         ac_http_response_free(&resp);
@@ -849,25 +849,25 @@ static void p_token_errors(struct sv_ctx *x, struct hc_result *r)
         }
     }
     if (c != NULL) {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "unsupported_grant_type and invalid_grant, "
                "400 JSON");
     }
     free(bogus);
 }
 
-static void p_client_auth(struct sv_ctx *x, struct hc_result *r)
+static void p_client_auth(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c;
-    struct sv_client bad = {0};
+    struct hsv_client *c;
+    struct hsv_client bad = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return;
     }
-    if ((c = sv_client_conf(x)) == NULL) {
-        sv_set(r, HC_SKIPPED, "needs a confidential client: %s", x->conf.why);
+    if ((c = hsv_client_conf(x)) == NULL) {
+        hsv_set(r, HC_SKIPPED, "needs a confidential client: %s", x->conf.why);
         return;
     }
     bad.id = c->id;
@@ -878,23 +878,23 @@ static void p_client_auth(struct sv_ctx *x, struct hc_result *r)
                    &doc)) {
         const char *wa = ac_http_header_get(&resp, "WWW-Authenticate");
         if (c->post && is_error(&resp, doc, "invalid_client")) {
-            sv_set(r, HC_SUCCESS,
+            hsv_set(r, HC_SUCCESS,
                    "client_secret_post with a wrong secret: "
                    "HTTP %ld invalid_client",
                    resp.status);
         } else if (c->post) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "client_secret_post with a wrong secret got HTTP %ld %s, "
                    "not invalid_client",
-                   resp.status, sv_err_code(doc));
+                   resp.status, hsv_err_code(doc));
         } else if (resp.status == 401 &&
                    is_error(&resp, doc, "invalid_client") && wa != NULL) {
-            sv_set(r, HC_SUCCESS, "401 invalid_client with WWW-Authenticate");
+            hsv_set(r, HC_SUCCESS, "401 invalid_client with WWW-Authenticate");
         } else {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "wrong Basic credentials got HTTP %ld %s%s, not 401 "
                    "invalid_client with WWW-Authenticate",
-                   resp.status, sv_err_code(doc),
+                   resp.status, hsv_err_code(doc),
                    wa ? "" : " without WWW-Authenticate");
         }
     }
@@ -905,44 +905,44 @@ static void p_client_auth(struct sv_ctx *x, struct hc_result *r)
 /* --- refresh -------------------------------------------------------- */
 
 /* Refresh with `rt` (and `scope`); the answer in resp/doc. */
-static bool refresh(struct sv_ctx *x, struct hc_result *r,
-                    const struct sv_client *c, const char *rt,
+static bool refresh(struct hsv_ctx *x, struct hc_result *r,
+                    const struct hsv_client *c, const char *rt,
                     const char *scope, struct ac_http_response *resp,
                     json_t **doc)
 {
-    char *form = sv_form("grant_type", "refresh_token", "refresh_token", rt,
+    char *form = hsv_form("grant_type", "refresh_token", "refresh_token", rt,
                          "scope", scope, "resource", x->resource, NULL);
     bool ok = token_call(x, r, c, form, resp, doc);
 
     free(form);
     if (ok) {
-        sv_secret(x, ac_json_str(*doc, "access_token"));
-        sv_secret(x, ac_json_str(*doc, "refresh_token"));
+        hsv_secret(x, ac_json_str(*doc, "access_token"));
+        hsv_secret(x, ac_json_str(*doc, "refresh_token"));
     }
     return ok;
 }
 
 /* A grant with a refresh token, refreshed once: *old the first refresh
  * token, *new the rotated one (NULL when not rotated). */
-static bool refreshed(struct sv_ctx *x, struct hc_result *r,
-                      struct sv_client **cp, struct sv_grant *g, char **nrt)
+static bool refreshed(struct hsv_ctx *x, struct hc_result *r,
+                      struct hsv_client **cp, struct hsv_grant *g, char **nrt)
 {
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     bool ok = false;
 
     *nrt = NULL;
-    if ((*cp = sv_need_pub(x, r)) == NULL || !grant(x, r, *cp, NULL, g)) {
+    if ((*cp = hsv_need_pub(x, r)) == NULL || !grant(x, r, *cp, NULL, g)) {
         return false;
     }
     if (g->refresh == NULL) {
-        sv_set(r, HC_SKIPPED, "no refresh token was issued");
+        hsv_set(r, HC_SKIPPED, "no refresh token was issued");
         return false;
     }
     if (refresh(x, r, *cp, g->refresh, NULL, &resp, &doc)) {
         if (resp.status != 200) {
-            sv_set(r, HC_FAILURE, "refresh failed: HTTP %ld %s", resp.status,
-                   sv_err_code(doc));
+            hsv_set(r, HC_FAILURE, "refresh failed: HTTP %ld %s", resp.status,
+                   hsv_err_code(doc));
         } else {
             const char *n = ac_json_str(doc, "refresh_token");
             *nrt = n != NULL && strcmp(n, g->refresh) != 0 ? strdup(n) : NULL;
@@ -954,33 +954,33 @@ static bool refreshed(struct sv_ctx *x, struct hc_result *r,
     return ok;
 }
 
-static void p_refresh_rotation(struct sv_ctx *x, struct hc_result *r)
+static void p_refresh_rotation(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c;
-    struct sv_grant g = {0};
+    struct hsv_client *c;
+    struct hsv_grant g = {0};
     char *nrt = NULL;
 
     memset(&g, 0, sizeof(g));
     if (refreshed(x, r, &c, &g, &nrt)) {
         if (c->secret != NULL) {
-            sv_set(r, nrt ? HC_SUCCESS : HC_SKIPPED,
+            hsv_set(r, nrt ? HC_SUCCESS : HC_SKIPPED,
                    "confidential client: rotation %s",
                    nrt ? "done" : "not required");
         } else if (nrt == NULL) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "a public client's refresh token was not "
                    "rotated (OAuth 2.1 §4.3.1)");
         } else {
-            sv_set(r, HC_SUCCESS, "a new refresh token on refresh");
+            hsv_set(r, HC_SUCCESS, "a new refresh token on refresh");
         }
     }
     ac_secret_free(nrt);
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
 /* Reuse the rotated refresh token; *rejected when refused. */
-static bool reuse(struct sv_ctx *x, struct hc_result *r, struct sv_client **c,
-                  struct sv_grant *g, char **nrt, bool *rejected)
+static bool reuse(struct hsv_ctx *x, struct hc_result *r, struct hsv_client **c,
+                  struct hsv_grant *g, char **nrt, bool *rejected)
 {
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
@@ -990,16 +990,16 @@ static bool reuse(struct sv_ctx *x, struct hc_result *r, struct sv_client **c,
         return false;
     }
     if (*nrt == NULL) {
-        sv_set(r, HC_SKIPPED, "refresh tokens are not rotated");
+        hsv_set(r, HC_SKIPPED, "refresh tokens are not rotated");
         return false;
     }
     if (refresh(x, r, *c, g->refresh, NULL, &resp, &doc)) {
         *rejected = is_error(&resp, doc, "invalid_grant");
         if (!*rejected) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "the rotated refresh token was reused: HTTP %ld %s, not "
                    "invalid_grant",
-                   resp.status, sv_err_code(doc));
+                   resp.status, hsv_err_code(doc));
         }
         ok = true;
     }
@@ -1008,27 +1008,27 @@ static bool reuse(struct sv_ctx *x, struct hc_result *r, struct sv_client **c,
     return ok;
 }
 
-static void p_refresh_reuse(struct sv_ctx *x, struct hc_result *r)
+static void p_refresh_reuse(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c;
-    struct sv_grant g = {0};
+    struct hsv_client *c;
+    struct hsv_grant g = {0};
     char *nrt = NULL;
     bool rejected = false;
 
     memset(&g, 0, sizeof(g));
     if (reuse(x, r, &c, &g, &nrt, &rejected) && rejected) {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "reuse of a rotated refresh token: "
                "invalid_grant");
     }
     ac_secret_free(nrt);
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
-static void p_refresh_family(struct sv_ctx *x, struct hc_result *r)
+static void p_refresh_family(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c;
-    struct sv_grant g = {0};
+    struct hsv_client *c;
+    struct hsv_grant g = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *nrt = NULL;
@@ -1037,32 +1037,32 @@ static void p_refresh_family(struct sv_ctx *x, struct hc_result *r)
     memset(&g, 0, sizeof(g));
     if (reuse(x, r, &c, &g, &nrt, &rejected)) {
         if (!rejected) {
-            sv_set(r, HC_SKIPPED,
+            hsv_set(r, HC_SKIPPED,
                    "reuse was not detected "
                    "(refresh-reuse-rejected)");
         } else if (refresh(x, r, c, nrt, NULL, &resp, &doc)) {
             if (resp.status == 200) {
-                sv_set(r, HC_FAILURE,
+                hsv_set(r, HC_FAILURE,
                        "after a detected reuse, the newest "
                        "refresh token of the family still "
                        "works");
             } else {
-                sv_set(r, HC_SUCCESS, "the family was revoked (%s)",
-                       sv_err_code(doc));
+                hsv_set(r, HC_SUCCESS, "the family was revoked (%s)",
+                       hsv_err_code(doc));
             }
         }
     }
     json_decref(doc);
     ac_http_response_free(&resp);
     ac_secret_free(nrt);
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
-static void p_refresh_scope(struct sv_ctx *x, struct hc_result *r)
+static void p_refresh_scope(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
     const json_t *ss = c ? json_object_get(x->md, "scopes_supported") : NULL;
-    struct sv_grant g = {0};
+    struct hsv_grant g = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char both[512];
@@ -1078,7 +1078,7 @@ static void p_refresh_scope(struct sv_ctx *x, struct hc_result *r)
     s1 = json_string_value(json_array_get(ss, 0));
     s2 = json_string_value(json_array_get(ss, 1));
     if (s1 == NULL || s2 == NULL) {
-        sv_set(r, HC_SKIPPED, "needs two scopes in scopes_supported");
+        hsv_set(r, HC_SKIPPED, "needs two scopes in scopes_supported");
         return;
     }
     snprintf(both, sizeof(both), "%s %s", s1, s2);
@@ -1086,30 +1086,30 @@ static void p_refresh_scope(struct sv_ctx *x, struct hc_result *r)
         goto out;
     }
     if (g.refresh == NULL) {
-        sv_set(r, HC_SKIPPED, "no refresh token was issued");
+        hsv_set(r, HC_SKIPPED, "no refresh token was issued");
     } else if (refresh(x, r, c, g.refresh, both, &resp, &doc)) {
         const char *got = ac_json_str(doc, "scope");
         if (resp.status != 200) {
-            sv_set(r, HC_SUCCESS, "a wider scope was refused (%s)",
-                   sv_err_code(doc));
+            hsv_set(r, HC_SUCCESS, "a wider scope was refused (%s)",
+                   hsv_err_code(doc));
         } else if (got == NULL || strstr(got, s2) != NULL) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "refresh granted \"%s\" beyond the original \"%s\"",
                    got ? got : both, s1);
         } else {
-            sv_set(r, HC_SUCCESS, "the refreshed scope stayed \"%s\"", got);
+            hsv_set(r, HC_SUCCESS, "the refreshed scope stayed \"%s\"", got);
         }
     }
 out:
     json_decref(doc);
     ac_http_response_free(&resp);
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
 /* --- registration ---------------------------------------------------- */
 
 /* Register `md`; true when the server rejected it with `code`. */
-static int dcr_try(struct sv_ctx *x, struct hc_result *r, json_t *md,
+static int dcr_try(struct hsv_ctx *x, struct hc_result *r, json_t *md,
                    const char *code, char *got, size_t n)
 {
     struct ac_http_response resp = {0};
@@ -1117,13 +1117,13 @@ static int dcr_try(struct sv_ctx *x, struct hc_result *r, json_t *md,
     json_t *doc = NULL;
     int v = -1;
 
-    if (sv_register(x, md, &resp, why, sizeof(why))) {
-        doc = sv_json_body(&resp);
-        sv_secret(x, ac_json_str(doc, "client_secret"));
-        sv_secret(x, ac_json_str(doc, "registration_access_token"));
+    if (hsv_register(x, md, &resp, why, sizeof(why))) {
+        doc = hsv_json_body(&resp);
+        hsv_secret(x, ac_json_str(doc, "client_secret"));
+        hsv_secret(x, ac_json_str(doc, "registration_access_token"));
         v = resp.status == 400 && ac_json_str(doc, "error") != NULL &&
             strcmp(ac_json_str(doc, "error"), code) == 0;
-        snprintf(got, n, "HTTP %ld %s", resp.status, sv_err_code(doc));
+        snprintf(got, n, "HTTP %ld %s", resp.status, hsv_err_code(doc));
         if (resp.status == 201 || resp.status == 200) {
             v = 2; /* accepted: doc kept in got as "accepted" */
             if (json_is_array(json_object_get(doc, "grant_types")) &&
@@ -1133,7 +1133,7 @@ static int dcr_try(struct sv_ctx *x, struct hc_result *r, json_t *md,
             }
         }
     } else {
-        sv_set(r, HC_SKIPPED, "%s", why);
+        hsv_set(r, HC_SKIPPED, "%s", why);
     }
     json_decref(doc);
     json_decref(md);
@@ -1141,13 +1141,13 @@ static int dcr_try(struct sv_ctx *x, struct hc_result *r, json_t *md,
     return v;
 }
 
-static void p_dcr_redirect(struct sv_ctx *x, struct hc_result *r)
+static void p_dcr_redirect(struct hsv_ctx *x, struct hc_result *r)
 {
     static const char *const bad[] = {"http://evil.authcheck.example/cb",
                                       "https://client.authcheck.example/cb#f"};
     char got[128];
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return;
     }
     for (size_t i = 0; i < 2; i++) {
@@ -1159,25 +1159,25 @@ static void p_dcr_redirect(struct sv_ctx *x, struct hc_result *r)
             return;
         }
         if (v != 1) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "registering redirect URI %s: %s, not 400 "
                    "invalid_redirect_uri",
                    bad[i], got);
             return;
         }
     }
-    sv_set(r, HC_SUCCESS,
+    hsv_set(r, HC_SUCCESS,
            "plain-http non-loopback and fragment redirect "
            "URIs: invalid_redirect_uri");
 }
 
-static void p_dcr_metadata(struct sv_ctx *x, struct hc_result *r)
+static void p_dcr_metadata(struct hsv_ctx *x, struct hc_result *r)
 {
     json_t *md;
     char got[128];
     int v;
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return;
     }
     md = json_pack("{s:s, s:[s], s:[s], s:s}", "client_name", "authcheck",
@@ -1186,41 +1186,41 @@ static void p_dcr_metadata(struct sv_ctx *x, struct hc_result *r)
                    "none");
     v = dcr_try(x, r, md, "invalid_client_metadata", got, sizeof(got));
     if (v == 1 || v == 3) {
-        sv_set(r, HC_SUCCESS, "an unknown grant type was %s",
+        hsv_set(r, HC_SUCCESS, "an unknown grant type was %s",
                v == 1 ? "rejected: invalid_client_metadata"
                       : "dropped from the registration");
     } else if (v >= 0) {
-        sv_set(r, HC_FAILURE, "registering an unknown grant type: %s%s", got,
+        hsv_set(r, HC_FAILURE, "registering an unknown grant type: %s%s", got,
                v == 2 ? " (registered as asked)" : "");
     }
 }
 
 /* --- revocation and introspection ----------------------------------- */
 
-static struct sv_client *need_endpoint(struct sv_ctx *x, struct hc_result *r,
+static struct hsv_client *need_endpoint(struct hsv_ctx *x, struct hc_result *r,
                                        const char *name)
 {
-    struct sv_client *c = sv_need_pub(x, r);
+    struct hsv_client *c = hsv_need_pub(x, r);
 
-    if (c != NULL && sv_endpoint(x, name) == NULL) {
-        sv_set(r, HC_SKIPPED, "no usable %s advertised", name);
+    if (c != NULL && hsv_endpoint(x, name) == NULL) {
+        hsv_set(r, HC_SKIPPED, "no usable %s advertised", name);
         return NULL;
     }
     return c;
 }
 
-static bool revoke(struct sv_ctx *x, struct hc_result *r,
-                   const struct sv_client *c, const char *token,
+static bool revoke(struct hsv_ctx *x, struct hc_result *r,
+                   const struct hsv_client *c, const char *token,
                    const char *hint, long *status)
 {
     struct ac_http_response resp = {0};
     char why[WHY],
-        *form = sv_form("token", token, "token_type_hint", hint, NULL);
-    bool ok = form != NULL && sv_post_as(x, "revocation_endpoint", c, form,
+        *form = hsv_form("token", token, "token_type_hint", hint, NULL);
+    bool ok = form != NULL && hsv_post_as(x, "revocation_endpoint", c, form,
                                          &resp, why, sizeof(why));
 
     if (!ok) {
-        sv_set(r, HC_FAILURE, "revocation endpoint: %s", why);
+        hsv_set(r, HC_FAILURE, "revocation endpoint: %s", why);
     }
     *status = resp.status;
     free(form);
@@ -1228,22 +1228,22 @@ static bool revoke(struct sv_ctx *x, struct hc_result *r,
     return ok;
 }
 
-static void p_revoke_unknown(struct sv_ctx *x, struct hc_result *r)
+static void p_revoke_unknown(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_endpoint(x, r, "revocation_endpoint");
+    struct hsv_client *c = need_endpoint(x, r, "revocation_endpoint");
     long st;
 
     if (c != NULL && revoke(x, r, c, "authcheck-unknown-token", NULL, &st)) {
-        sv_set(r, st == 200 ? HC_SUCCESS : HC_FAILURE,
+        hsv_set(r, st == 200 ? HC_SUCCESS : HC_FAILURE,
                "revoking an unknown token: HTTP %ld%s", st,
                st == 200 ? "" : ", not 200 (RFC 7009 §2.2)");
     }
 }
 
-static void p_revoke_effective(struct sv_ctx *x, struct hc_result *r)
+static void p_revoke_effective(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_endpoint(x, r, "revocation_endpoint");
-    struct sv_grant g = {0};
+    struct hsv_client *c = need_endpoint(x, r, "revocation_endpoint");
+    struct hsv_grant g = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     const char *how;
@@ -1257,7 +1257,7 @@ static void p_revoke_effective(struct sv_ctx *x, struct hc_result *r)
     if (g.refresh != NULL) {
         if (revoke(x, r, c, g.refresh, "refresh_token", &st) &&
             refresh(x, r, c, g.refresh, NULL, &resp, &doc)) {
-            sv_set(r, resp.status == 200 ? HC_FAILURE : HC_SUCCESS,
+            hsv_set(r, resp.status == 200 ? HC_FAILURE : HC_SUCCESS,
                    "a revoked refresh token %s",
                    resp.status == 200 ? "still refreshes"
                                       : "no longer refreshes");
@@ -1269,31 +1269,31 @@ static void p_revoke_effective(struct sv_ctx *x, struct hc_result *r)
     }
     active = token_active(x, c, g.access, &how);
     if (active < 0) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "no refresh token and no way to test the "
                "access token (give --mcp)");
     } else {
-        sv_set(r, active ? HC_FAILURE : HC_SUCCESS,
+        hsv_set(r, active ? HC_FAILURE : HC_SUCCESS,
                "a revoked access token %s at %s",
                active ? "still works" : "is refused", how);
     }
 out:
     json_decref(doc);
     ac_http_response_free(&resp);
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
-static int introspect(struct sv_ctx *x, const struct sv_client *c,
+static int introspect(struct hsv_ctx *x, const struct hsv_client *c,
                       const char *token)
 {
     struct ac_http_response resp = {0};
-    char why[WHY], *form = sv_form("token", token, NULL);
+    char why[WHY], *form = hsv_form("token", token, NULL);
     json_t *doc = NULL;
     int v = -1;
 
-    if (form != NULL && sv_post_as(x, "introspection_endpoint", c, form, &resp,
+    if (form != NULL && hsv_post_as(x, "introspection_endpoint", c, form, &resp,
                                    why, sizeof(why))) {
-        doc = sv_json_body(&resp);
+        doc = hsv_json_body(&resp);
         if (resp.status == 200 &&
             json_is_boolean(json_object_get(doc, "active"))) {
             v = json_is_true(json_object_get(doc, "active"));
@@ -1305,26 +1305,26 @@ static int introspect(struct sv_ctx *x, const struct sv_client *c,
     return v;
 }
 
-static void p_introspect(struct sv_ctx *x, struct hc_result *r)
+static void p_introspect(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = need_endpoint(x, r, "introspection_endpoint");
-    struct sv_client *ic;
-    struct sv_grant g = {0};
+    struct hsv_client *c = need_endpoint(x, r, "introspection_endpoint");
+    struct hsv_client *ic;
+    struct hsv_grant g = {0};
     int good, bad;
 
     memset(&g, 0, sizeof(g));
     if (c == NULL || !grant(x, r, c, NULL, &g)) {
         goto out;
     }
-    ic = sv_client_conf(x) != NULL ? sv_client_conf(x) : c;
+    ic = hsv_client_conf(x) != NULL ? hsv_client_conf(x) : c;
     good = introspect(x, ic, g.access);
     bad = introspect(x, ic, "authcheck-unknown-token");
     if (good == 1 && bad == 0) {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "active for a valid token, inactive for an "
                "unknown one");
     } else {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "introspection: valid token %s, unknown token %s (RFC 7662 "
                "§2.2)",
                good == 1   ? "active"
@@ -1335,47 +1335,47 @@ static void p_introspect(struct sv_ctx *x, struct hc_result *r)
                           : "no answer");
     }
 out:
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
 /* --- the MCP server ---------------------------------------------------- */
 
-static void p_mcp_challenge(struct sv_ctx *x, struct hc_result *r)
+static void p_mcp_challenge(struct hsv_ctx *x, struct hc_result *r)
 {
-    if (!sv_need_mcp(x, r)) {
+    if (!hsv_need_mcp(x, r)) {
         return;
     }
     if (x->mcp_status != 401) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "a request without a token got HTTP %ld, not "
                "401",
                x->mcp_status);
     } else if (x->challenge == NULL ||
                strncasecmp(x->challenge, "Bearer", 6) != 0) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "the 401 has no WWW-Authenticate: Bearer "
                "challenge (RFC 6750 §3)");
     } else if (x->rm_url == NULL && x->prm == NULL) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "no resource_metadata in the challenge and no "
                "PRM at the well-known locations (RFC 9728)");
     } else {
-        sv_set(r, HC_SUCCESS, "401 with a Bearer challenge%s",
+        hsv_set(r, HC_SUCCESS, "401 with a Bearer challenge%s",
                x->rm_url ? " and resource_metadata" : "");
     }
 }
 
-static void p_prm_valid(struct sv_ctx *x, struct hc_result *r)
+static void p_prm_valid(struct hsv_ctx *x, struct hc_result *r)
 {
     char *canon;
     const char *res;
     const json_t *ases, *ss;
 
-    if (!sv_need_mcp(x, r)) {
+    if (!hsv_need_mcp(x, r)) {
         return;
     }
     if (x->prm == NULL) {
-        sv_set(r, HC_FAILURE, "no Protected Resource Metadata found");
+        hsv_set(r, HC_FAILURE, "no Protected Resource Metadata found");
         return;
     }
     canon = ac_url_canonical_resource(x->mcp_url);
@@ -1384,36 +1384,36 @@ static void p_prm_valid(struct sv_ctx *x, struct hc_result *r)
     ss = json_object_get(x->prm, "scopes_supported");
     if (res == NULL || canon == NULL ||
         (strcmp(res, canon) != 0 && strcmp(res, x->mcp_url) != 0)) {
-        sv_set(r, HC_FAILURE, "PRM resource %s is not %s (RFC 9728 §3.3)",
+        hsv_set(r, HC_FAILURE, "PRM resource %s is not %s (RFC 9728 §3.3)",
                res ? res : "(missing)", x->mcp_url);
     } else if (!json_is_array(ases) || json_array_size(ases) == 0 ||
                !json_is_string(json_array_get(ases, 0))) {
-        sv_set(r, HC_FAILURE, "PRM authorization_servers missing or empty");
+        hsv_set(r, HC_FAILURE, "PRM authorization_servers missing or empty");
     } else if (x->challenge_scope != NULL && json_is_array(ss) &&
                !ac_json_array_has_str(ss, x->challenge_scope) &&
                strchr(x->challenge_scope, ' ') == NULL) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "challenge scope %s not in PRM "
                "scopes_supported",
                x->challenge_scope);
     } else {
-        sv_set(r, HC_SUCCESS, "PRM at %s names %s", x->prm_url, res);
+        hsv_set(r, HC_SUCCESS, "PRM at %s names %s", x->prm_url, res);
     }
     free(canon);
 }
 
 /* A valid access token for the MCP server: --token, else a fresh grant
  * (into g). NULL with r set. Borrowed from o or g. */
-const char *sv_mcp_token(struct sv_ctx *x, struct hc_result *r,
-                         struct sv_grant *g)
+const char *hsv_mcp_token(struct hsv_ctx *x, struct hc_result *r,
+                         struct hsv_grant *g)
 {
-    struct sv_client *c;
+    struct hsv_client *c;
 
     memset(g, 0, sizeof(*g));
     if (x->o->token != NULL) {
         return x->o->token;
     }
-    if ((c = sv_need_pub(x, r)) == NULL || !grant(x, r, c, NULL, g)) {
+    if ((c = hsv_need_pub(x, r)) == NULL || !grant(x, r, c, NULL, g)) {
         if (r->status == HC_SKIPPED || r->status == HC_FAILURE) {
             snprintf(r->message + strlen(r->message),
                      sizeof(r->message) - strlen(r->message),
@@ -1425,20 +1425,20 @@ const char *sv_mcp_token(struct sv_ctx *x, struct hc_result *r,
     return g->access;
 }
 
-static long mcp_status(struct sv_ctx *x, const char *auth, const char *query)
+static long mcp_status(struct hsv_ctx *x, const char *auth, const char *query)
 {
     struct ac_http_response resp;
     char why[WHY];
     long st = 0;
 
-    if (sv_mcp_call(x, auth, query, &resp, why, sizeof(why))) {
+    if (hsv_mcp_call(x, auth, query, &resp, why, sizeof(why))) {
         st = resp.status;
         ac_http_response_free(&resp);
     }
     return st;
 }
 
-long sv_mcp_bearer(struct sv_ctx *x, const char *token)
+long hsv_mcp_bearer(struct hsv_ctx *x, const char *token)
 {
     char *auth = NULL;
     long st = 0;
@@ -1450,124 +1450,124 @@ long sv_mcp_bearer(struct sv_ctx *x, const char *token)
     return st;
 }
 
-bool sv_ok2xx(long st)
+bool hsv_ok2xx(long st)
 {
     return st >= 200 && st < 300;
 }
 
-static void p_mcp_valid(struct sv_ctx *x, struct hc_result *r)
+static void p_mcp_valid(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g = {0};
+    struct hsv_grant g = {0};
     const char *tok;
     long st;
 
-    if (sv_need_mcp(x, r) && (tok = sv_mcp_token(x, r, &g)) != NULL) {
-        st = sv_mcp_bearer(x, tok);
-        sv_set(r, sv_ok2xx(st) ? HC_SUCCESS : HC_FAILURE,
+    if (hsv_need_mcp(x, r) && (tok = hsv_mcp_token(x, r, &g)) != NULL) {
+        st = hsv_mcp_bearer(x, tok);
+        hsv_set(r, hsv_ok2xx(st) ? HC_SUCCESS : HC_FAILURE,
                "initialize with a valid token: HTTP %ld", st);
     }
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
-static void p_mcp_invalid(struct sv_ctx *x, struct hc_result *r)
+static void p_mcp_invalid(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g = {0};
-    struct sv_client *c;
+    struct hsv_grant g = {0};
+    struct hsv_client *c;
     long st1, st2, st3 = -1, rv;
     const char *how = "";
 
     memset(&g, 0, sizeof(g));
-    if (!sv_need_mcp(x, r)) {
+    if (!hsv_need_mcp(x, r)) {
         return;
     }
     st1 = mcp_status(x, "Bearer authcheck-unknown-token", NULL);
     st2 = mcp_status(x, "Bearer a b", NULL);
-    if (x->md != NULL && sv_endpoint(x, "revocation_endpoint") != NULL &&
-        (c = sv_client_pub(x)) != NULL && grant(x, r, c, NULL, &g) &&
+    if (x->md != NULL && hsv_endpoint(x, "revocation_endpoint") != NULL &&
+        (c = hsv_client_pub(x)) != NULL && grant(x, r, c, NULL, &g) &&
         revoke(x, r, c, g.access, "access_token", &rv)) {
-        st3 = sv_mcp_bearer(x, g.access);
+        st3 = hsv_mcp_bearer(x, g.access);
         how = ", revoked token ";
     }
-    if (st1 != 401 || (st2 != 401 && st2 != 400) || sv_ok2xx(st3)) {
-        sv_set(r, HC_FAILURE,
+    if (st1 != 401 || (st2 != 401 && st2 != 400) || hsv_ok2xx(st3)) {
+        hsv_set(r, HC_FAILURE,
                "unknown token: HTTP %ld, malformed: HTTP %ld%s%.0ld (each "
                "must be refused with 401, malformed also 400)",
                st1, st2, how, st3 < 0 ? 0 : st3);
     } else {
-        sv_set(r, HC_SUCCESS, "unknown and malformed%s tokens refused%s",
+        hsv_set(r, HC_SUCCESS, "unknown and malformed%s tokens refused%s",
                st3 >= 0 ? ", revoked" : "",
                st3 >= 0 ? ""
                         : " (revoked not tried: no revocation endpoint; "
                           "expired: mcp-rejects-expired-token)");
     }
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
-static void p_mcp_query(struct sv_ctx *x, struct hc_result *r)
+static void p_mcp_query(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g = {0};
+    struct hsv_grant g = {0};
     const char *tok;
     char *q = NULL;
     long st;
 
-    if (!sv_need_mcp(x, r) || (tok = sv_mcp_token(x, r, &g)) == NULL) {
-        sv_grant_free(&g);
+    if (!hsv_need_mcp(x, r) || (tok = hsv_mcp_token(x, r, &g)) == NULL) {
+        hsv_grant_free(&g);
         return;
     }
-    if (!sv_ok2xx(sv_mcp_bearer(x, tok))) {
-        sv_set(r, HC_SKIPPED,
+    if (!hsv_ok2xx(hsv_mcp_bearer(x, tok))) {
+        hsv_set(r, HC_SKIPPED,
                "the token is not accepted in the header "
                "either (mcp-accepts-valid-token)");
-    } else if ((q = sv_form("access_token", tok, NULL)) != NULL) {
+    } else if ((q = hsv_form("access_token", tok, NULL)) != NULL) {
         st = mcp_status(x, NULL, q);
-        sv_set(r, sv_ok2xx(st) ? HC_FAILURE : HC_SUCCESS,
+        hsv_set(r, hsv_ok2xx(st) ? HC_FAILURE : HC_SUCCESS,
                "a valid token in the query string: HTTP %ld", st);
     }
     free(q);
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
-static void p_mcp_audience(struct sv_ctx *x, struct hc_result *r)
+static void p_mcp_audience(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c;
-    struct sv_authz_opts ao = {.resource = x->o->other_resource};
-    struct sv_authz a = {0};
+    struct hsv_client *c;
+    struct hsv_authz_opts ao = {.resource = x->o->other_resource};
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL;
     long st;
 
-    if (!sv_need_mcp(x, r)) {
+    if (!hsv_need_mcp(x, r)) {
         return;
     }
     if (x->o->other_resource == NULL) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "needs --other-resource URI, another resource "
                "the authorization server issues tokens for");
         return;
     }
-    if ((c = sv_need_pub(x, r)) == NULL || !sv_get_code(x, r, c, &ao, &a)) {
+    if ((c = hsv_need_pub(x, r)) == NULL || !hsv_get_code(x, r, c, &ao, &a)) {
         goto out;
     }
-    form = sv_code_form(x, c, a.code, a.verifier, NULL, x->o->other_resource);
+    form = hsv_code_form(x, c, a.code, a.verifier, NULL, x->o->other_resource);
     if (!token_call(x, r, c, form, &resp, &doc)) {
         goto out;
     }
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
-        sv_set(r, HC_SKIPPED, "no token for %s: HTTP %ld %s",
-               x->o->other_resource, resp.status, sv_err_code(doc));
+        hsv_set(r, HC_SKIPPED, "no token for %s: HTTP %ld %s",
+               x->o->other_resource, resp.status, hsv_err_code(doc));
         goto out;
     }
-    sv_secret(x, ac_json_str(doc, "access_token"));
-    sv_secret(x, ac_json_str(doc, "refresh_token"));
-    st = sv_mcp_bearer(x, ac_json_str(doc, "access_token"));
-    sv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE, "a token for %s: HTTP %ld%s",
+    hsv_secret(x, ac_json_str(doc, "access_token"));
+    hsv_secret(x, ac_json_str(doc, "refresh_token"));
+    st = hsv_mcp_bearer(x, ac_json_str(doc, "access_token"));
+    hsv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE, "a token for %s: HTTP %ld%s",
            x->o->other_resource, st, st == 401 ? "" : ", not 401");
 out:
     json_decref(doc);
     free(form);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
 /* The JSON-RPC answer of an MCP response: the body, or the first SSE
@@ -1577,7 +1577,7 @@ static json_t *rpc_body(const struct ac_http_response *resp)
     const char *d = resp->body != NULL ? strstr(resp->body, "data:") : NULL;
 
     if (d == NULL || resp->body[0] == '{') {
-        return sv_json_body(resp);
+        return hsv_json_body(resp);
     }
     d += 5;
     return ac_json_parse_object(d, strcspn(d, "\r\n"), NULL);
@@ -1586,18 +1586,18 @@ static json_t *rpc_body(const struct ac_http_response *resp)
 /* Open a session with `auth`: initialize and notifications/initialized.
  * A new session id (NULL for a stateless server); *ok false when the
  * server refused. */
-static char *mcp_session(struct sv_ctx *x, const char *auth, bool *ok)
+static char *mcp_session(struct hsv_ctx *x, const char *auth, bool *ok)
 {
     struct ac_http_response resp;
     char why[WHY], *sid = NULL;
 
-    *ok = sv_mcp_call(x, auth, NULL, &resp, why, sizeof(why)) &&
-          sv_ok2xx(resp.status);
+    *ok = hsv_mcp_call(x, auth, NULL, &resp, why, sizeof(why)) &&
+          hsv_ok2xx(resp.status);
     if (*ok && ac_http_header_get(&resp, "Mcp-Session-Id") != NULL) {
         sid = strdup(ac_http_header_get(&resp, "Mcp-Session-Id"));
     }
     ac_http_response_free(&resp);
-    if (*ok && sv_mcp_post(x, auth, NULL, sid,
+    if (*ok && hsv_mcp_post(x, auth, NULL, sid,
                            "{\"jsonrpc\":\"2.0\",\"method\":"
                            "\"notifications/initialized\"}",
                            &resp, why, sizeof(why))) {
@@ -1607,7 +1607,7 @@ static char *mcp_session(struct sv_ctx *x, const char *auth, bool *ok)
 }
 
 /* The names of the server's tools (at most 8), a new array or NULL. */
-static json_t *tool_names(struct sv_ctx *x, const char *auth, const char *sid)
+static json_t *tool_names(struct hsv_ctx *x, const char *auth, const char *sid)
 {
     struct ac_http_response resp;
     char why[WHY];
@@ -1615,7 +1615,7 @@ static json_t *tool_names(struct sv_ctx *x, const char *auth, const char *sid)
     const json_t *t;
     size_t i;
 
-    if (sv_mcp_post(x, auth, NULL, sid,
+    if (hsv_mcp_post(x, auth, NULL, sid,
                     "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
                     "\"tools/list\"}",
                     &resp, why, sizeof(why))) {
@@ -1650,12 +1650,12 @@ static void judge_403(struct hc_result *r, const struct ac_http_response *resp,
     }
     if (err != NULL && strcmp(err, "insufficient_scope") == 0 &&
         scope != NULL && scope[0] != '\0') {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "tools/call %s: 403 insufficient_scope, scope "
                "\"%s\"",
                tool, scope);
     } else {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "tools/call %s: 403 without a Bearer insufficient_scope "
                "challenge naming the scope (error %s, scope %s)",
                tool, err ? err : "missing", scope ? scope : "missing");
@@ -1663,9 +1663,9 @@ static void judge_403(struct hc_result *r, const struct ac_http_response *resp,
     ac_challenges_free(&cs);
 }
 
-static void p_mcp_scope(struct sv_ctx *x, struct hc_result *r)
+static void p_mcp_scope(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g = {0};
+    struct hsv_grant g = {0};
     const char *tok;
     char *auth = NULL, *sid = NULL, why[WHY];
     json_t *names = NULL;
@@ -1673,13 +1673,13 @@ static void p_mcp_scope(struct sv_ctx *x, struct hc_result *r)
     size_t i;
     bool ok;
 
-    if (!sv_need_mcp(x, r) || (tok = sv_mcp_token(x, r, &g)) == NULL ||
+    if (!hsv_need_mcp(x, r) || (tok = hsv_mcp_token(x, r, &g)) == NULL ||
         asprintf(&auth, "Bearer %s", tok) < 0) {
         goto out;
     }
     sid = mcp_session(x, auth, &ok);
     names = ok ? tool_names(x, auth, sid) : NULL;
-    sv_set(r, HC_SKIPPED, "%s",
+    hsv_set(r, HC_SKIPPED, "%s",
            ok ? "no tool call needed more scope than "
                 "the token has (give a narrower "
                 "--scope)"
@@ -1693,7 +1693,7 @@ static void p_mcp_scope(struct sv_ctx *x, struct hc_result *r)
                       3 + (int)i, "method", "tools/call", "params", "name",
                       json_string_value(nm), "arguments");
         char *body = call ? json_dumps(call, JSON_COMPACT) : NULL;
-        bool got = body != NULL && sv_mcp_post(x, auth, NULL, sid, body, &resp,
+        bool got = body != NULL && hsv_mcp_post(x, auth, NULL, sid, body, &resp,
                                                why, sizeof(why));
         json_decref(call);
         free(body);
@@ -1710,7 +1710,7 @@ out:
     json_decref(names);
     free(auth);
     free(sid);
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
 /* --- the registry -------------------------------------------------------- */
@@ -1849,7 +1849,7 @@ static const struct hc_check REGISTRY[] = {
         "(--expired-token, or a short-lived one waited out)."),
 };
 
-static const sv_probe_fn PROBES[] = {
+static const hsv_probe_fn PROBES[] = {
     p_md_endpoint,
     p_md_issuer,
     p_md_pkce,
@@ -1885,16 +1885,16 @@ static const sv_probe_fn PROBES[] = {
     p_mcp_query,
     p_mcp_scope,
     p_mcp_audience,
-    sv_p_dpop_bearer,
-    sv_p_dpop_ath,
-    sv_p_dpop_valid,
-    sv_p_cimd_fetch,
-    sv_p_cimd_mismatch,
-    sv_p_cimd_ssrf,
-    sv_p_cc_grant,
-    sv_p_cc_auth,
-    sv_p_cc_no_refresh,
-    sv_p_mcp_expired,
+    hsv_p_dpop_bearer,
+    hsv_p_dpop_ath,
+    hsv_p_dpop_valid,
+    hsv_p_cimd_fetch,
+    hsv_p_cimd_mismatch,
+    hsv_p_cimd_ssrf,
+    hsv_p_cc_grant,
+    hsv_p_cc_auth,
+    hsv_p_cc_no_refresh,
+    hsv_p_mcp_expired,
 };
 
 _Static_assert(sizeof REGISTRY / sizeof REGISTRY[0] ==
@@ -1907,7 +1907,7 @@ const struct hc_check *hsv_registry(size_t *n)
     return REGISTRY;
 }
 
-sv_probe_fn sv_probe(size_t i)
+hsv_probe_fn hsv_probe(size_t i)
 {
     return i < sizeof PROBES / sizeof PROBES[0] ? PROBES[i] : NULL;
 }

@@ -1,4 +1,4 @@
-/* Server checks beyond the base profile (server_int.h sv_p_*): expired
+/* Server checks beyond the base profile (server_int.h hsv_p_*): expired
  * tokens at the MCP server, DPoP-bound tokens (RFC 9449 §7) when the MCP
  * server advertises DPoP, Client ID Metadata Documents when the AS
  * advertises them (the documents are served by the harness's loopback
@@ -33,15 +33,15 @@ static const char INIT[] =
 static void judge_expired(struct hc_result *r, long st, const char *how)
 {
     if (st == 401) {
-        sv_set(r, HC_SUCCESS, "%s: refused with 401", how);
+        hsv_set(r, HC_SUCCESS, "%s: refused with 401", how);
     } else {
-        sv_set(r, HC_FAILURE, "%s: HTTP %ld, not 401 (RFC 6750 §3.1)", how, st);
+        hsv_set(r, HC_FAILURE, "%s: HTTP %ld, not 401 (RFC 6750 §3.1)", how, st);
     }
 }
 
 /* Let a token of `ttl` seconds expire: the test hook moves the server's
  * clock, else we wait when --wait-expiry allows. */
-static bool let_expire(struct sv_ctx *x, struct hc_result *r, long ttl)
+static bool let_expire(struct hsv_ctx *x, struct hc_result *r, long ttl)
 {
     struct timespec ts = {ttl + 1, 0};
 
@@ -49,7 +49,7 @@ static bool let_expire(struct sv_ctx *x, struct hc_result *r, long ttl)
         return x->o->advance_clock(x->o->advance_ctx, ttl + 1);
     }
     if (ttl > x->o->wait_expiry) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "the access token lives %ld s, longer than --wait-expiry "
                "(%d s): give --expired-token TOKEN or --wait-expiry %ld",
                ttl, x->o->wait_expiry, ttl + 1);
@@ -59,51 +59,51 @@ static bool let_expire(struct sv_ctx *x, struct hc_result *r, long ttl)
     return true;
 }
 
-void sv_p_mcp_expired(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_mcp_expired(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_grant g = {0};
-    struct sv_client *c;
+    struct hsv_grant g = {0};
+    struct hsv_client *c;
     long st;
 
-    if (!sv_need_mcp(x, r)) {
+    if (!hsv_need_mcp(x, r)) {
         return;
     }
     if (x->o->expired_token != NULL) {
-        judge_expired(r, sv_mcp_bearer(x, x->o->expired_token),
+        judge_expired(r, hsv_mcp_bearer(x, x->o->expired_token),
                       "the --expired-token");
         return;
     }
-    if ((c = sv_need_pub(x, r)) == NULL) {
+    if ((c = hsv_need_pub(x, r)) == NULL) {
         snprintf(r->message + strlen(r->message),
                  sizeof(r->message) - strlen(r->message),
                  " (or give --expired-token)");
         return;
     }
-    sv_new_grant(x, c, NULL, &g);
+    hsv_new_grant(x, c, NULL, &g);
     if (!g.ok) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "could not obtain a token: %s (or give --expired-token)", g.why);
-    } else if (!sv_ok2xx(sv_mcp_bearer(x, g.access))) {
-        sv_set(r, HC_SKIPPED,
+    } else if (!hsv_ok2xx(hsv_mcp_bearer(x, g.access))) {
+        hsv_set(r, HC_SKIPPED,
                "a fresh token is not accepted either "
                "(mcp-accepts-valid-token)");
     } else if (g.expires_in <= 0) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "the token response has no expires_in: give "
                "--expired-token TOKEN");
     } else if (let_expire(x, r, g.expires_in)) {
-        st = sv_mcp_bearer(x, g.access);
+        st = hsv_mcp_bearer(x, g.access);
         judge_expired(r, st, "a token past its expires_in");
     } else if (r->status != HC_SKIPPED) {
-        sv_set(r, HC_SKIPPED, "could not make the server's clock advance");
+        hsv_set(r, HC_SKIPPED, "could not make the server's clock advance");
     }
-    sv_grant_free(&g);
+    hsv_grant_free(&g);
 }
 
 /* --- DPoP (RFC 9449) ----------------------------------------------------- */
 
 /* Does the MCP server advertise DPoP (RFC 9728 §2 PRM fields)? */
-static bool dpop_advertised(const struct sv_ctx *x)
+static bool dpop_advertised(const struct hsv_ctx *x)
 {
     return json_is_array(
                json_object_get(x->prm, "dpop_signing_alg_values_supported")) ||
@@ -169,18 +169,18 @@ static char *wants_nonce(const struct ac_http_response *resp)
 }
 
 /* Redeem `a`'s code with a DPoP proof (one retry with the AS's nonce). */
-static bool dpop_redeem(struct sv_ctx *x, const struct sv_client *c,
-                        const struct sv_authz *a, struct dpop_tok *t,
+static bool dpop_redeem(struct hsv_ctx *x, const struct hsv_client *c,
+                        const struct hsv_authz *a, struct dpop_tok *t,
                         struct ac_http_response *resp, char *why)
 {
-    const char *ep = sv_endpoint(x, "token_endpoint");
-    char *form = sv_code_form(x, c, a->code, a->verifier, NULL, NULL);
+    const char *ep = hsv_endpoint(x, "token_endpoint");
+    char *form = hsv_code_form(x, c, a->code, a->verifier, NULL, NULL);
     bool ok = false;
 
     for (int i = 0; i < 2 && form != NULL && ep != NULL; i++) {
         char *h = proof_header(t->key, ep, NULL, t->as_nonce, NULL);
         x->extra_hdr = h;
-        ok = h != NULL && sv_token(x, c, form, resp, why, WHY);
+        ok = h != NULL && hsv_token(x, c, form, resp, why, WHY);
         x->extra_hdr = NULL;
         free(h);
         if (!ok || resp->status == 200 || i == 1 ||
@@ -194,65 +194,65 @@ static bool dpop_redeem(struct sv_ctx *x, const struct sv_client *c,
 }
 
 /* A DPoP-bound access token for the MCP server, or r set. */
-static bool dpop_token(struct sv_ctx *x, struct hc_result *r,
+static bool dpop_token(struct hsv_ctx *x, struct hc_result *r,
                        struct dpop_tok *t)
 {
-    struct sv_client *c;
-    struct sv_authz a = {0};
+    struct hsv_client *c;
+    struct hsv_authz a = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char why[WHY] = "";
     bool ok = false;
 
-    if (!sv_need_mcp(x, r)) {
+    if (!hsv_need_mcp(x, r)) {
         return false;
     }
     if (!dpop_advertised(x)) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "the MCP server does not advertise DPoP (no "
                "dpop_signing_alg_values_supported in its PRM)");
         return false;
     }
-    if ((c = sv_need_pub(x, r)) == NULL || !sv_get_code(x, r, c, NULL, &a)) {
+    if ((c = hsv_need_pub(x, r)) == NULL || !hsv_get_code(x, r, c, NULL, &a)) {
         goto out;
     }
     t->key = ac_jwk_generate(AC_JWS_ES256, NULL);
     if (t->key == NULL || !dpop_redeem(x, c, &a, t, &resp, why)) {
-        sv_set(r, HC_SKIPPED, "no DPoP token request: %s", why);
+        hsv_set(r, HC_SKIPPED, "no DPoP token request: %s", why);
         goto out;
     }
-    doc = sv_json_body(&resp);
+    doc = hsv_json_body(&resp);
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
-        sv_set(r, HC_SKIPPED, "no DPoP-bound token: HTTP %ld %s %.120s",
-               resp.status, sv_err_code(doc),
+        hsv_set(r, HC_SKIPPED, "no DPoP-bound token: HTTP %ld %s %.120s",
+               resp.status, hsv_err_code(doc),
                ac_json_str(doc, "error_description")
                    ? ac_json_str(doc, "error_description")
                    : "");
     } else if (ac_json_str(doc, "token_type") == NULL ||
                strcasecmp(ac_json_str(doc, "token_type"), "DPoP") != 0) {
-        sv_secret(x, ac_json_str(doc, "access_token"));
-        sv_set(r, HC_SKIPPED,
+        hsv_secret(x, ac_json_str(doc, "access_token"));
+        hsv_set(r, HC_SKIPPED,
                "the AS issued a %s token, not a DPoP-bound one (RFC 9449 "
                "§5)",
                ac_json_str(doc, "token_type") ? ac_json_str(doc, "token_type")
                                               : "(typeless)");
     } else {
         t->access = strdup(ac_json_str(doc, "access_token"));
-        sv_secret(x, t->access);
-        sv_secret(x, ac_json_str(doc, "refresh_token"));
+        hsv_secret(x, t->access);
+        hsv_secret(x, ac_json_str(doc, "refresh_token"));
         ok = t->access != NULL;
     }
 out:
     json_decref(doc);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
     return ok;
 }
 
 /* Present t's token to the MCP server as "DPoP" with a proof (`ath`:
  * with the access token hash); one retry with the server's nonce. The
  * status, and the WWW-Authenticate error in err (may be empty). */
-static long dpop_present(struct sv_ctx *x, struct dpop_tok *t, bool ath,
+static long dpop_present(struct hsv_ctx *x, struct dpop_tok *t, bool ath,
                          char *err, size_t errlen)
 {
     struct ac_http_response resp;
@@ -269,7 +269,7 @@ static long dpop_present(struct sv_ctx *x, struct dpop_tok *t, bool ath,
         bool got;
         x->extra_hdr = h;
         got = h != NULL &&
-              sv_mcp_post(x, auth, NULL, NULL, INIT, &resp, why, sizeof(why));
+              hsv_mcp_post(x, auth, NULL, NULL, INIT, &resp, why, sizeof(why));
         x->extra_hdr = NULL;
         free(h);
         if (!got) {
@@ -291,21 +291,21 @@ static long dpop_present(struct sv_ctx *x, struct dpop_tok *t, bool ath,
     return st;
 }
 
-void sv_p_dpop_bearer(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_dpop_bearer(struct hsv_ctx *x, struct hc_result *r)
 {
     struct dpop_tok t = {0};
     long st;
 
     if (dpop_token(x, r, &t)) {
-        st = sv_mcp_bearer(x, t.access);
-        sv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE,
+        st = hsv_mcp_bearer(x, t.access);
+        hsv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE,
                "a DPoP-bound token presented as Bearer: HTTP %ld%s", st,
                st == 401 ? "" : ", not 401 (RFC 9449 §7.2)");
     }
     dpop_tok_free(&t);
 }
 
-void sv_p_dpop_ath(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_dpop_ath(struct hsv_ctx *x, struct hc_result *r)
 {
     struct dpop_tok t = {0};
     char err[512];
@@ -313,14 +313,14 @@ void sv_p_dpop_ath(struct sv_ctx *x, struct hc_result *r)
 
     if (dpop_token(x, r, &t)) {
         st = dpop_present(x, &t, false, err, sizeof(err));
-        sv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE,
+        hsv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE,
                "a DPoP proof without ath: HTTP %ld%s", st,
                st == 401 ? "" : ", not 401 (RFC 9449 §4.3, §7.1)");
     }
     dpop_tok_free(&t);
 }
 
-void sv_p_dpop_valid(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_dpop_valid(struct hsv_ctx *x, struct hc_result *r)
 {
     struct dpop_tok t = {0};
     char err[512];
@@ -328,11 +328,11 @@ void sv_p_dpop_valid(struct sv_ctx *x, struct hc_result *r)
 
     if (dpop_token(x, r, &t)) {
         st = dpop_present(x, &t, true, err, sizeof(err));
-        if (sv_ok2xx(st)) {
-            sv_set(r, HC_SUCCESS,
+        if (hsv_ok2xx(st)) {
+            hsv_set(r, HC_SUCCESS,
                    "a DPoP-bound token with a valid proof: HTTP %ld", st);
         } else {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "a DPoP-bound token with a valid proof (ath, "
                    "content_digest): HTTP %ld %.300s",
                    st, err);
@@ -349,19 +349,19 @@ void sv_p_dpop_valid(struct sv_ctx *x, struct hc_result *r)
 
 /* Our documents, served once per run under a random path (an AS may
  * cache by URL). False with r set. */
-static bool cimd_setup(struct sv_ctx *x, struct hc_result *r)
+static bool cimd_setup(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_listener *l;
+    struct hsv_listener *l;
     char why[WHY], *rnd = NULL, *doc = NULL;
     bool ok = true;
     static const char *const names[] = {"client", "mismatch", "target", NULL};
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return false;
     }
     if (!json_is_true(
             json_object_get(x->md, "client_id_metadata_document_supported"))) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "the AS does not advertise "
                "client_id_metadata_document_supported");
         return false;
@@ -370,17 +370,17 @@ static bool cimd_setup(struct sv_ctx *x, struct hc_result *r)
         return true;
     }
     l = x->o->cimd_https
-            ? (sv_listen_start_tls(0, true, &x->docs, why, sizeof(why))
+            ? (hsv_listen_start_tls(0, true, &x->docs, why, sizeof(why))
                    ? x->docs
                    : NULL)
-            : (x->docs = sv_listener(x, why, sizeof(why)));
+            : (x->docs = hsv_listener(x, why, sizeof(why)));
     if (l == NULL || (rnd = ac_random_token(9, NULL)) == NULL ||
         asprintf(&x->cimd_base, "%s://127.0.0.1:%d/cimd/%s",
-                 x->o->cimd_https ? "https" : "http", sv_listen_port(l),
+                 x->o->cimd_https ? "https" : "http", hsv_listen_port(l),
                  rnd) < 0) {
         x->cimd_base = NULL;
         free(rnd);
-        sv_set(r, HC_SKIPPED, "no loopback listener for the documents: %s",
+        hsv_set(r, HC_SKIPPED, "no loopback listener for the documents: %s",
                why);
         return false;
     }
@@ -398,7 +398,7 @@ static bool cimd_setup(struct sv_ctx *x, struct hc_result *r)
         doc = d ? json_dumps(d, JSON_COMPACT) : NULL;
         ok = doc != NULL &&
              asprintf(&path, "/cimd/%s/%s.json", rnd, names[i]) >= 0 &&
-             sv_listen_doc(l, path, doc);
+             hsv_listen_doc(l, path, doc);
         json_decref(d);
         free(doc);
         free(path);
@@ -407,19 +407,19 @@ static bool cimd_setup(struct sv_ctx *x, struct hc_result *r)
         char *from = NULL, *to = NULL;
         ok = asprintf(&from, "/cimd/%s/moved.json", rnd) >= 0 &&
              asprintf(&to, "%s/target.json", x->cimd_base) >= 0 &&
-             sv_listen_redirect(l, from, to);
+             hsv_listen_redirect(l, from, to);
         free(from);
         free(to);
     }
     free(rnd);
     if (!ok) {
-        sv_set(r, HC_SKIPPED, "out of memory serving the documents");
+        hsv_set(r, HC_SKIPPED, "out of memory serving the documents");
     }
     return ok;
 }
 
 /* The listener path of document `name` ("/cimd/<rnd>/<name>.json"). */
-static char *cimd_path(const struct sv_ctx *x, const char *name)
+static char *cimd_path(const struct hsv_ctx *x, const char *name)
 {
     const char *p = strstr(x->cimd_base, "/cimd/");
     char *out = NULL;
@@ -432,30 +432,30 @@ static char *cimd_path(const struct sv_ctx *x, const char *name)
 
 /* Authorize with client_id = our document `name`; *hits how often the
  * AS fetched `watch` (a path name) meanwhile. */
-static void cimd_authorize(struct sv_ctx *x, const char *name,
-                           const char *watch, struct sv_authz *a, int *hits)
+static void cimd_authorize(struct hsv_ctx *x, const char *name,
+                           const char *watch, struct hsv_authz *a, int *hits)
 {
-    struct sv_client c = {0};
-    struct sv_authz_opts ao = {0};
+    struct hsv_client c = {0};
+    struct hsv_authz_opts ao = {0};
     char *path = cimd_path(x, watch);
-    int before = path ? sv_listen_hits(x->docs, path) : 0;
+    int before = path ? hsv_listen_hits(x->docs, path) : 0;
 
     if (asprintf(&c.id, "%s/%s.json", x->cimd_base, name) < 0) {
         c.id = NULL;
         a->kind = AZ_NET;
         snprintf(a->why, sizeof(a->why), "out of memory");
     } else {
-        sv_authorize(x, &c, &ao, a);
+        hsv_authorize(x, &c, &ao, a);
     }
-    *hits = path ? sv_listen_hits(x->docs, path) - before : 0;
+    *hits = path ? hsv_listen_hits(x->docs, path) - before : 0;
     free(path);
     free(c.id);
 }
 
-void sv_p_cimd_fetch(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_cimd_fetch(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_authz a = {0};
-    struct sv_client c = {0};
+    struct hsv_authz a = {0};
+    struct hsv_client c = {0};
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     char *form = NULL, why[WHY];
@@ -467,7 +467,7 @@ void sv_p_cimd_fetch(struct sv_ctx *x, struct hc_result *r)
     cimd_authorize(x, "client", "client", &a, &hits);
     if (a.kind != AZ_CODE) {
         if (hits == 0 && a.kind != AZ_USER) {
-            sv_set(r, HC_SKIPPED,
+            hsv_set(r, HC_SKIPPED,
                    "the AS did not fetch %s/client.json (an AS may refuse "
                    "%sloopback client_id URLs; the harness serves its "
                    "documents on 127.0.0.1 only%s)",
@@ -475,10 +475,10 @@ void sv_p_cimd_fetch(struct sv_ctx *x, struct hc_result *r)
                    x->o->cimd_https ? ", with a self-signed certificate"
                                     : ": try --cimd-https");
         } else if (a.kind == AZ_USER || a.kind == AZ_NET) {
-            sv_set(r, HC_SKIPPED, "could not get an authorization code: %s",
+            hsv_set(r, HC_SKIPPED, "could not get an authorization code: %s",
                    a.why);
         } else {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "the AS fetched a valid client metadata document and "
                    "refused the authorization request (%s)",
                    a.error    ? a.error
@@ -492,36 +492,36 @@ void sv_p_cimd_fetch(struct sv_ctx *x, struct hc_result *r)
         c.id = NULL;
         goto out;
     }
-    form = sv_code_form(x, &c, a.code, a.verifier, NULL, NULL);
-    if (form == NULL || !sv_token(x, &c, form, &resp, why, sizeof(why))) {
-        sv_set(r, HC_FAILURE, "token endpoint: %s", form ? why : "no memory");
+    form = hsv_code_form(x, &c, a.code, a.verifier, NULL, NULL);
+    if (form == NULL || !hsv_token(x, &c, form, &resp, why, sizeof(why))) {
+        hsv_set(r, HC_FAILURE, "token endpoint: %s", form ? why : "no memory");
         goto out;
     }
-    doc = sv_json_body(&resp);
-    sv_secret(x, ac_json_str(doc, "access_token"));
-    sv_secret(x, ac_json_str(doc, "refresh_token"));
+    doc = hsv_json_body(&resp);
+    hsv_secret(x, ac_json_str(doc, "access_token"));
+    hsv_secret(x, ac_json_str(doc, "refresh_token"));
     if (resp.status == 200 && ac_json_str(doc, "access_token") != NULL) {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "the AS fetched the document (%d request%s), issued a code "
                "and tokens to the URL client_id",
                hits, hits == 1 ? "" : "s");
     } else {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "the code of a metadata-document client was not redeemed: "
                "HTTP %ld %s",
-               resp.status, sv_err_code(doc));
+               resp.status, hsv_err_code(doc));
     }
 out:
     json_decref(doc);
     free(form);
     free(c.id);
     ac_http_response_free(&resp);
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
-void sv_p_cimd_mismatch(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_cimd_mismatch(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_authz a = {0};
+    struct hsv_authz a = {0};
     int hits;
 
     if (!cimd_setup(x, r)) {
@@ -529,28 +529,28 @@ void sv_p_cimd_mismatch(struct sv_ctx *x, struct hc_result *r)
     }
     cimd_authorize(x, "mismatch", "mismatch", &a, &hits);
     if (a.kind == AZ_CODE) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "a code was issued for %s/mismatch.json, whose document names "
                "client_id %s/other.json (" CIMD_DRAFT ": MUST match)",
                x->cimd_base, x->cimd_base);
     } else if (a.kind == AZ_ELSEWHERE) {
-        sv_set(r, HC_FAILURE, "redirected to %s", a.location);
+        hsv_set(r, HC_FAILURE, "redirected to %s", a.location);
     } else if (hits == 0) {
-        sv_set(r, HC_SKIPPED, "the AS did not fetch the document");
+        hsv_set(r, HC_SKIPPED, "the AS did not fetch the document");
     } else if (a.kind == AZ_USER || a.kind == AZ_NET) {
-        sv_set(r, HC_SKIPPED, "the outcome needs a login: %s", a.why);
+        hsv_set(r, HC_SKIPPED, "the outcome needs a login: %s", a.why);
     } else {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "a document whose client_id is not its URL was refused (%s)",
                a.error    ? a.error
                : a.why[0] ? a.why
                           : "error page");
     }
-    sv_authz_free(&a);
+    hsv_authz_free(&a);
 }
 
 /* Is the AS's issuer on loopback? */
-static bool as_on_loopback(const struct sv_ctx *x)
+static bool as_on_loopback(const struct hsv_ctx *x)
 {
     struct ac_url u;
     bool lo = false;
@@ -562,9 +562,9 @@ static bool as_on_loopback(const struct sv_ctx *x)
     return lo;
 }
 
-void sv_p_cimd_ssrf(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_cimd_ssrf(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_authz a = {0}, b = {0};
+    struct hsv_authz a = {0}, b = {0};
     int moved, target;
     char *path;
 
@@ -572,12 +572,12 @@ void sv_p_cimd_ssrf(struct sv_ctx *x, struct hc_result *r)
         return;
     }
     path = cimd_path(x, "target");
-    target = path ? sv_listen_hits(x->docs, path) : 0;
+    target = path ? hsv_listen_hits(x->docs, path) : 0;
     cimd_authorize(x, "moved", "moved", &a, &moved);
-    target = (path ? sv_listen_hits(x->docs, path) : 0) - target;
+    target = (path ? hsv_listen_hits(x->docs, path) : 0) - target;
     free(path);
     if (target > 0 || a.kind == AZ_CODE) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "the AS %s the redirect of %s/moved.json%s (" CIMD_DRAFT
                " -01 §4: MUST NOT follow redirects; SSRF)",
                target > 0 ? "followed" : "accepted", x->cimd_base,
@@ -586,38 +586,38 @@ void sv_p_cimd_ssrf(struct sv_ctx *x, struct hc_result *r)
         /* A remote AS must not fetch a loopback address at all: a code
          * for it means it fetched its own loopback or did not look. */
         cimd_authorize(x, "client", "client", &b, &moved);
-        sv_set(r, b.kind == AZ_CODE ? HC_FAILURE : HC_SUCCESS,
+        hsv_set(r, b.kind == AZ_CODE ? HC_FAILURE : HC_SUCCESS,
                "redirect not followed; a client_id on 127.0.0.1 (special-use, "
                "RFC 6890) %s",
                b.kind == AZ_CODE ? "got a code" : "was refused");
     } else {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "a document behind a redirect was refused%s (special-use "
                "addresses: not probed, the AS is on loopback where the "
                "loopback exception applies)",
                moved > 0 ? " after one fetch" : "");
     }
-    sv_authz_free(&a);
-    sv_authz_free(&b);
+    hsv_authz_free(&a);
+    hsv_authz_free(&b);
 }
 
 /* --- client credentials (ext-auth oauth-client-credentials) ------------ */
 
 /* The client for the grant: --client-id/--client-secret, else one
  * registered (RFC 7591) for client_credentials only. */
-static struct sv_client *cc_client(struct sv_ctx *x, struct hc_result *r)
+static struct hsv_client *cc_client(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = &x->cc;
+    struct hsv_client *c = &x->cc;
     struct ac_http_response resp = {0};
     json_t *md = NULL, *doc = NULL;
     const json_t *m;
 
-    if (!sv_need_md(x, r)) {
+    if (!hsv_need_md(x, r)) {
         return NULL;
     }
     if (!ac_json_array_has_str(json_object_get(x->md, "grant_types_supported"),
                                "client_credentials")) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "the AS does not advertise client_credentials in "
                "grant_types_supported");
         return NULL;
@@ -638,12 +638,12 @@ static struct sv_client *cc_client(struct sv_ctx *x, struct hc_result *r)
                         "response_types", "token_endpoint_auth_method",
                         c->post ? "client_secret_post"
                                 : "client_secret_basic")) != NULL &&
-                   sv_register(x, md, &resp, c->why, sizeof(c->why)) &&
-                   (doc = sv_json_body(&resp)) != NULL &&
+                   hsv_register(x, md, &resp, c->why, sizeof(c->why)) &&
+                   (doc = hsv_json_body(&resp)) != NULL &&
                    ac_json_str(doc, "client_secret") != NULL) {
             c->id = strdup(ac_json_str(doc, "client_id"));
             c->secret = strdup(ac_json_str(doc, "client_secret"));
-            sv_secret(x, c->secret);
+            hsv_secret(x, c->secret);
         } else if (c->why[0] == '\0') {
             snprintf(c->why, sizeof(c->why),
                      "registration for client_credentials failed (HTTP %ld)",
@@ -654,7 +654,7 @@ static struct sv_client *cc_client(struct sv_ctx *x, struct hc_result *r)
     json_decref(doc);
     ac_http_response_free(&resp);
     if (c->id == NULL) {
-        sv_set(r, HC_SKIPPED,
+        hsv_set(r, HC_SKIPPED,
                "no confidential client: %s (give --client-id and "
                "--client-secret of a client allowed client_credentials)",
                c->why);
@@ -663,28 +663,28 @@ static struct sv_client *cc_client(struct sv_ctx *x, struct hc_result *r)
 }
 
 /* POST grant_type=client_credentials as `c`; *doc the JSON (new). */
-static bool cc_call(struct sv_ctx *x, struct hc_result *r,
-                    const struct sv_client *c, struct ac_http_response *resp,
+static bool cc_call(struct hsv_ctx *x, struct hc_result *r,
+                    const struct hsv_client *c, struct ac_http_response *resp,
                     json_t **doc)
 {
     char why[WHY];
-    char *form = sv_form("grant_type", "client_credentials", "resource",
+    char *form = hsv_form("grant_type", "client_credentials", "resource",
                          x->resource, NULL);
-    bool ok = form != NULL && sv_token(x, c, form, resp, why, sizeof(why));
+    bool ok = form != NULL && hsv_token(x, c, form, resp, why, sizeof(why));
 
     free(form);
-    *doc = ok ? sv_json_body(resp) : NULL;
+    *doc = ok ? hsv_json_body(resp) : NULL;
     if (!ok) {
-        sv_set(r, HC_FAILURE, "token endpoint: %s", why);
+        hsv_set(r, HC_FAILURE, "token endpoint: %s", why);
     }
-    sv_secret(x, ac_json_str(*doc, "access_token"));
-    sv_secret(x, ac_json_str(*doc, "refresh_token"));
+    hsv_secret(x, ac_json_str(*doc, "access_token"));
+    hsv_secret(x, ac_json_str(*doc, "refresh_token"));
     return ok;
 }
 
-void sv_p_cc_grant(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_cc_grant(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = cc_client(x, r);
+    struct hsv_client *c = cc_client(x, r);
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     const char *tt;
@@ -695,35 +695,35 @@ void sv_p_cc_grant(struct sv_ctx *x, struct hc_result *r)
     }
     tt = ac_json_str(doc, "token_type");
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
-        sv_set(r, HC_FAILURE,
+        hsv_set(r, HC_FAILURE,
                "client_credentials with a valid client: HTTP %ld %s",
-               resp.status, sv_err_code(doc));
+               resp.status, hsv_err_code(doc));
         goto out;
     }
     if (tt == NULL || (strcasecmp(tt, "Bearer") && strcasecmp(tt, "DPoP"))) {
-        sv_set(r, HC_FAILURE, "token_type %s", tt ? tt : "missing");
+        hsv_set(r, HC_FAILURE, "token_type %s", tt ? tt : "missing");
         goto out;
     }
     if (x->mcp_url != NULL && strcasecmp(tt, "Bearer") == 0) {
-        st = sv_mcp_bearer(x, ac_json_str(doc, "access_token"));
+        st = hsv_mcp_bearer(x, ac_json_str(doc, "access_token"));
     }
     if (st >= 0) {
-        sv_set(r, HC_SUCCESS,
+        hsv_set(r, HC_SUCCESS,
                "client_credentials issued a %s token; the MCP server "
                "answered it with HTTP %ld",
                tt, st);
     } else {
-        sv_set(r, HC_SUCCESS, "client_credentials issued a %s token", tt);
+        hsv_set(r, HC_SUCCESS, "client_credentials issued a %s token", tt);
     }
 out:
     json_decref(doc);
     ac_http_response_free(&resp);
 }
 
-void sv_p_cc_auth(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_cc_auth(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = cc_client(x, r);
-    struct sv_client bad;
+    struct hsv_client *c = cc_client(x, r);
+    struct hsv_client bad;
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
     const char *www;
@@ -738,16 +738,16 @@ void sv_p_cc_auth(struct sv_ctx *x, struct hc_result *r)
         if (ac_json_str(doc, "error") == NULL ||
             strcmp(ac_json_str(doc, "error"), "invalid_client") != 0 ||
             (resp.status != 401 && (resp.status != 400 || !c->post))) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "a wrong client secret: HTTP %ld %s, not %s invalid_client "
                    "(RFC 6749 §5.2)",
-                   resp.status, sv_err_code(doc), c->post ? "400/401" : "401");
+                   resp.status, hsv_err_code(doc), c->post ? "400/401" : "401");
         } else if (!c->post && www == NULL) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "a wrong client secret over Basic: 401 without "
                    "WWW-Authenticate (RFC 6749 §5.2)");
         } else {
-            sv_set(r, HC_SUCCESS,
+            hsv_set(r, HC_SUCCESS,
                    "a wrong client secret: HTTP %ld "
                    "invalid_client%s",
                    resp.status, www ? " with WWW-Authenticate" : "");
@@ -757,22 +757,22 @@ void sv_p_cc_auth(struct sv_ctx *x, struct hc_result *r)
     ac_http_response_free(&resp);
 }
 
-void sv_p_cc_no_refresh(struct sv_ctx *x, struct hc_result *r)
+void hsv_p_cc_no_refresh(struct hsv_ctx *x, struct hc_result *r)
 {
-    struct sv_client *c = cc_client(x, r);
+    struct hsv_client *c = cc_client(x, r);
     struct ac_http_response resp = {0};
     json_t *doc = NULL;
 
     if (c != NULL && cc_call(x, r, c, &resp, &doc)) {
         if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
-            sv_set(r, HC_SKIPPED, "no client_credentials token: HTTP %ld %s",
-                   resp.status, sv_err_code(doc));
+            hsv_set(r, HC_SKIPPED, "no client_credentials token: HTTP %ld %s",
+                   resp.status, hsv_err_code(doc));
         } else if (ac_json_str(doc, "refresh_token") != NULL) {
-            sv_set(r, HC_FAILURE,
+            hsv_set(r, HC_FAILURE,
                    "the client_credentials response carries a refresh_token "
                    "(OAuth 2.1 §4.2.2: SHOULD NOT)");
         } else {
-            sv_set(r, HC_SUCCESS, "no refresh_token");
+            hsv_set(r, HC_SUCCESS, "no refresh_token");
         }
     }
     json_decref(doc);

@@ -1,4 +1,4 @@
-/* The harness's own loopback listener (server_int.h sv_listen_*): where
+/* The harness's own loopback listener (server_int.h hsv_listen_*): where
  * `--login CMD` brings the authorization response (the redirect URI is
  * ours), and where client ID metadata documents are served to the
  * authorization server under test. It only answers: every request is
@@ -37,7 +37,7 @@ struct seen {
     int hits;
 };
 
-struct sv_listener {
+struct hsv_listener {
     struct MHD_Daemon *d;
     int port;
     pthread_mutex_t lock;
@@ -72,7 +72,7 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-static void note(struct sv_listener *l, const char *path, const char *query)
+static void note(struct hsv_listener *l, const char *path, const char *query)
 {
     struct seen *s = NULL;
 
@@ -119,7 +119,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *version, const char *upload,
                               size_t *upload_size, void **req_cls)
 {
-    struct sv_listener *l = cls;
+    struct hsv_listener *l = cls;
     char *query = NULL;
     enum MHD_Result ok;
     const struct route *rt = NULL;
@@ -168,7 +168,7 @@ static char *bio_text(BIO *b)
 /* A P-256 key and a self-signed certificate for IP 127.0.0.1, valid one
  * day (the --cimd-https documents; the AS under test must be told to
  * accept it). */
-static bool self_signed(struct sv_listener *l)
+static bool self_signed(struct hsv_listener *l)
 {
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509 *x = X509_new();
@@ -211,16 +211,16 @@ static bool self_signed(struct sv_listener *l)
     return ok;
 }
 
-bool sv_listen_start(int port, struct sv_listener **out, char *why,
+bool hsv_listen_start(int port, struct hsv_listener **out, char *why,
                      size_t whylen)
 {
-    return sv_listen_start_tls(port, false, out, why, whylen);
+    return hsv_listen_start_tls(port, false, out, why, whylen);
 }
 
-bool sv_listen_start_tls(int port, bool tls, struct sv_listener **out,
+bool hsv_listen_start_tls(int port, bool tls, struct hsv_listener **out,
                          char *why, size_t whylen)
 {
-    struct sv_listener *l = calloc(1, sizeof(*l));
+    struct hsv_listener *l = calloc(1, sizeof(*l));
     struct sockaddr_in sin = {0};
     const union MHD_DaemonInfo *info;
 
@@ -235,7 +235,7 @@ bool sv_listen_start_tls(int port, bool tls, struct sv_listener **out,
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (tls && !self_signed(l)) {
         snprintf(why, whylen, "cannot make a self-signed certificate");
-        sv_listen_stop(l);
+        hsv_listen_stop(l);
         return false;
     }
     l->tls = tls;
@@ -252,7 +252,7 @@ bool sv_listen_start_tls(int port, bool tls, struct sv_listener **out,
     info = l->d ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     if (info == NULL) {
         snprintf(why, whylen, "cannot listen on 127.0.0.1:%d", port);
-        sv_listen_stop(l);
+        hsv_listen_stop(l);
         return false;
     }
     l->port = info->port;
@@ -260,12 +260,12 @@ bool sv_listen_start_tls(int port, bool tls, struct sv_listener **out,
     return true;
 }
 
-int sv_listen_port(const struct sv_listener *l)
+int hsv_listen_port(const struct hsv_listener *l)
 {
     return l != NULL ? l->port : 0;
 }
 
-static bool add_route(struct sv_listener *l, const char *path, const char *body,
+static bool add_route(struct hsv_listener *l, const char *path, const char *body,
                       const char *location)
 {
     struct route *r;
@@ -286,18 +286,18 @@ static bool add_route(struct sv_listener *l, const char *path, const char *body,
     return ok;
 }
 
-bool sv_listen_doc(struct sv_listener *l, const char *path, const char *json)
+bool hsv_listen_doc(struct hsv_listener *l, const char *path, const char *json)
 {
     return add_route(l, path, json, NULL);
 }
 
-bool sv_listen_redirect(struct sv_listener *l, const char *path,
+bool hsv_listen_redirect(struct hsv_listener *l, const char *path,
                         const char *location)
 {
     return add_route(l, path, "", location);
 }
 
-int sv_listen_hits(struct sv_listener *l, const char *path)
+int hsv_listen_hits(struct hsv_listener *l, const char *path)
 {
     int n = 0;
 
@@ -309,7 +309,7 @@ int sv_listen_hits(struct sv_listener *l, const char *path)
     return n;
 }
 
-char *sv_listen_first(struct sv_listener *l, const char *path)
+char *hsv_listen_first(struct hsv_listener *l, const char *path)
 {
     char *u = NULL;
 
@@ -323,7 +323,7 @@ char *sv_listen_first(struct sv_listener *l, const char *path)
     return u;
 }
 
-void sv_listen_forget(struct sv_listener *l, const char *path)
+void hsv_listen_forget(struct hsv_listener *l, const char *path)
 {
     pthread_mutex_lock(&l->lock);
     for (size_t i = 0; i < l->nseen; i++) {
@@ -337,7 +337,7 @@ void sv_listen_forget(struct sv_listener *l, const char *path)
     pthread_mutex_unlock(&l->lock);
 }
 
-void sv_listen_stop(struct sv_listener *l)
+void hsv_listen_stop(struct hsv_listener *l)
 {
     if (l == NULL) {
         return;

@@ -18,6 +18,7 @@
 #include "mocks/httpd.h"
 #include "mocks/keys.h"
 #include "mocks/rules.h"
+#include "mocks/schema.h"
 #include "mocks/world_int.h"
 
 /* --- helpers shared by the AS modules (as_int.h) ---------------------- */
@@ -127,38 +128,25 @@ static bool preregister(struct mo_as *as, const json_t *list,
     return true;
 }
 
-static bool conf_has(const json_t *conf, const char *key, const char *v,
-                     bool dflt)
-{
-    const json_t *arr = json_object_get(conf, key);
-
-    return arr == NULL ? dflt : ac_json_array_has_str(arr, v);
-}
-
 /* The scenario's `tokens` object: format (JWT keys), lifetimes, refresh
  * mode. */
 static bool tokens_configure(struct mo_as *as, const json_t *tokens,
                              struct ac_err *err)
 {
-    const char *format = ac_json_str(tokens, "format");
-    const char *alg = ac_json_str(tokens, "alg");
-    const char *refresh = ac_json_str(tokens, "refresh");
-    const json_t *ttl = json_object_get(tokens, "access_ttl");
-    const json_t *rttl = json_object_get(tokens, "refresh_ttl");
+    const struct mo_schema_field *f = mo_schema_tokens;
 
-    if (format != NULL && strcmp(format, "jwt") == 0 &&
-        !mo_keys_new(alg != NULL && strcmp(alg, "ES256") == 0 ? AC_JWS_ES256
-                                                              : AC_JWS_RS256,
+    if (mo_schema_str_is(tokens, f, "format", "jwt") &&
+        !mo_keys_new(mo_schema_str_is(tokens, f, "alg", "ES256") ? AC_JWS_ES256
+                                                                 : AC_JWS_RS256,
                      &as->keys, err)) {
         return false;
     }
-    as->access_ttl =
-        json_is_integer(ttl) ? json_integer_value(ttl) : DEFAULT_ACCESS_TTL;
-    as->refresh_ttl = json_is_integer(rttl) ? json_integer_value(rttl) : 0;
-    as->refresh = refresh == NULL                 ? REFRESH_ROTATE
-                  : strcmp(refresh, "none") == 0  ? REFRESH_NONE
-                  : strcmp(refresh, "reuse") == 0 ? REFRESH_REUSE
-                                                  : REFRESH_ROTATE;
+    as->access_ttl = mo_schema_int(tokens, f, "access_ttl");
+    as->refresh_ttl = mo_schema_int(tokens, f, "refresh_ttl");
+    as->refresh = mo_schema_str_is(tokens, f, "refresh", "none") ? REFRESH_NONE
+                  : mo_schema_str_is(tokens, f, "refresh", "reuse")
+                      ? REFRESH_REUSE
+                      : REFRESH_ROTATE;
     return true;
 }
 
@@ -200,11 +188,10 @@ static bool as_configure(struct mo_as *as, const json_t *conf,
                          struct ac_err *err)
 {
     const char *id = ac_json_str(conf, "id");
-    const char *path = ac_json_str(conf, "issuer_path");
     size_t plen;
 
     as->id = strdup(id != NULL ? id : "as");
-    as->path = strdup(path != NULL ? path : "");
+    as->path = mo_schema_strdup(conf, mo_schema_as, "issuer_path");
     as->jtis = json_array();
     as->pending = json_object();
     if (as->id == NULL || as->path == NULL || as->jtis == NULL ||
@@ -218,15 +205,15 @@ static bool as_configure(struct mo_as *as, const json_t *conf,
     while (plen > 0 && as->path[plen - 1] == '/') {
         as->path[--plen] = '\0';
     }
-    as->oauth_md = conf_has(conf, "discovery", "oauth", true);
-    as->oidc_md = conf_has(conf, "discovery", "oidc", false);
-    as->dcr = conf_has(conf, "registration", "dcr", true);
-    as->cimd = conf_has(conf, "registration", "cimd", false);
-    as->loopback_any = json_is_true(json_object_get(conf, "loopback_any_port"));
+    as->oauth_md = mo_schema_has(conf, mo_schema_as, "discovery", "oauth");
+    as->oidc_md = mo_schema_has(conf, mo_schema_as, "discovery", "oidc");
+    as->dcr = mo_schema_has(conf, mo_schema_as, "registration", "dcr");
+    as->cimd = mo_schema_has(conf, mo_schema_as, "registration", "cimd");
+    as->loopback_any = mo_schema_bool(conf, mo_schema_as, "loopback_any_port");
     as->lenient = json_is_true(json_object_get(conf, "lenient"));
     as->defects = mo_defect_flags(conf);
     as->resource_optional =
-        json_is_false(json_object_get(conf, "resource_required"));
+        !mo_schema_bool(conf, mo_schema_as, "resource_required");
     as->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
     if (!auth_methods_configure(
             as, json_object_get(conf, "token_endpoint_auth_methods"), err)) {

@@ -267,7 +267,7 @@ static struct code *code_issue(struct mo_as *as, const struct ac_form *f,
             : mo_as_known_resource(as, ac_form_get(f, "resource")));
     /* RFC 6749 §3.3: an omitted scope gets the default, the empty set. */
     k->scope = strdup(scope != NULL ? scope : "");
-    k->expires_at = mo_now(as->sh) + CODE_TTL;
+    k->expires_at = mo_world_now(as->sh) + CODE_TTL;
     if (k->value == NULL || k->client_id == NULL || k->redirect_uri == NULL ||
         k->challenge == NULL || k->resource == NULL || k->scope == NULL ||
         !mo_as_ptr_push(&as->codes, &as->ncodes, &as->kcap, k) ||
@@ -290,7 +290,7 @@ bool mo_as_authorize_success(struct mo_as *as, struct mo_reply *rep,
     if (k == NULL) {
         return false;
     }
-    mo_emit(as->sh, "authorization.completed", as->id, k->value, c->id);
+    mo_rules_emit(as->sh, "authorization.completed", as->id, k->value, c->id);
     ac_form_init(&f);
     ok = ac_form_add(&f, "code", k->value, NULL) &&
          (state == NULL || ac_form_add(&f, "state", state, NULL)) &&

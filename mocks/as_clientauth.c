@@ -70,7 +70,7 @@ static const char *assertion_verdict(struct mo_as *as, const struct client *c,
     struct ac_jws_verify_params vp = {.algs = AC_JWS_RS256 | AC_JWS_ES256,
                                       .jwks = c->jwks};
     struct ac_jwt_claims_params cp = {.iss = c->id,
-                                      .now = mo_now(as->sh),
+                                      .now = mo_world_now(as->sh),
                                       .leeway = 30,
                                       .require_exp = true,
                                       .required = required};
@@ -190,7 +190,7 @@ bool mo_as_authenticate(struct mo_as *as, const struct mo_req *req,
         why = "unknown client";
     } else {
         why = auth_verdict(*out, basic, basic ? bsecret : body_secret,
-                           mo_now(as->sh));
+                           mo_world_now(as->sh));
     }
     ok = mo_as_secret_note(as, basic ? bsecret : body_secret);
     if (why != NULL) {

@@ -28,8 +28,8 @@ bool mo_as_token_dpop(struct mo_as *as, const struct mo_req *req,
     if (!as->dpop.on) {
         return true;
     }
-    switch (mo_dpop_check(&as->dpop, req, NULL, false, mo_now(as->sh), jkt, why,
-                          sizeof why)) {
+    switch (mo_dpop_check(&as->dpop, req, NULL, false, mo_world_now(as->sh),
+                          jkt, why, sizeof why)) {
     case MO_DPOP_OK:
         return true;
     case MO_DPOP_ABSENT:

@@ -19,7 +19,6 @@
 
 #define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define CODE_TTL 60 /* seconds; RFC 6749 §4.1.2 recommends 10 min at most */
-#define DEFAULT_ACCESS_TTL 3600
 
 struct ac_jwks;
 struct mo_keys;
@@ -31,7 +30,7 @@ struct client {
     char *secret; /* NULL for token_endpoint_auth_method "none" */
     char *auth_method;
     json_t *metadata;           /* the registration response, as sent */
-    int64_t secret_expires_at;  /* mo_now() seconds; 0 = never */
+    int64_t secret_expires_at;  /* mo_world_now() seconds; 0 = never */
     bool preregistered;         /* from the scenario: survives "forget" */
     struct ac_jwks *jwks;       /* private_key_jwt keys, or NULL */
     bool loopback_any;          /* any loopback port whatever the AS's

@@ -86,7 +86,7 @@ static const char *assertion_fault(struct mo_as *as, struct mo_issuer *is,
         return "assertion has no exp (RFC 7523 §3 item 4)";
     }
     /* RFC 7523 §3 item 4 allows "some small leeway". */
-    if (mo_now(as->sh) >= exp + 5) {
+    if (mo_world_now(as->sh) >= exp + 5) {
         return "assertion expired (RFC 7523 §3 item 4)";
     }
     if (ac_json_str(*claims, "sub") == NULL) {

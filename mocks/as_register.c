@@ -211,7 +211,7 @@ static bool client_add(struct mo_as *as, json_t *md, struct client **out)
          strcmp(method, "private_key_jwt") != 0 && c->secret == NULL) ||
         json_object_set_new(md, "client_id", json_string(c->id)) != 0 ||
         json_object_set_new(md, "client_id_issued_at",
-                            json_integer(mo_now(as->sh))) != 0 ||
+                            json_integer(mo_world_now(as->sh))) != 0 ||
         (c->secret != NULL &&
          (json_object_set_new(md, "client_secret", json_string(c->secret)) ||
           json_object_set_new(md, "client_secret_expires_at",
@@ -296,7 +296,7 @@ bool mo_as_handle_register(void *ctx, const struct mo_req *req,
     if (!client_add(as, md, &c)) {
         return false;
     }
-    mo_emit(as->sh, "client.registered", as->id, NULL, c->id);
+    mo_rules_emit(as->sh, "client.registered", as->id, NULL, c->id);
     /* RFC 7591 §3.2.1: 201 with every registered member. */
     return mo_reply_json(rep, 201, c->metadata) &&
            mo_reply_header(rep, "Cache-Control", "no-store") &&

@@ -72,7 +72,7 @@ bool mo_as_handle_revoke(void *ctx, const struct mo_req *req,
             mo_tokens_revoke_grant(&as->sh->tokens, tok->grant);
         }
         tok->revoked = true;
-        mo_emit(as->sh, "token.revoked", as->id, tok->value, c->id);
+        mo_rules_emit(as->sh, "token.revoked", as->id, tok->value, c->id);
     }
     /* RFC 7009 §2.2: 200 whether or not the token was known. */
     ok = ok && mo_reply_empty(rep, 200) &&
@@ -88,7 +88,7 @@ static json_t *introspection_doc(const struct mo_as *as,
 
     /* RFC 7662 §2.2: only "active" for a token that is not active, or
      * that another server issued. */
-    if (t == NULL || !mo_token_active(t, mo_now(as->sh)) ||
+    if (t == NULL || !mo_tokens_active(t, mo_world_now(as->sh)) ||
         strcmp(t->issuer, as->issuer) != 0) {
         return json_pack("{s:b}", "active", 0);
     }

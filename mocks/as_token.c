@@ -23,7 +23,8 @@ static bool token_success(struct mo_as *as, struct mo_reply *rep,
                           const struct mo_token *access,
                           const struct mo_token *refresh)
 {
-    mo_emit(as->sh, "token.issued", as->id, access->value, access->client_id);
+    mo_rules_emit(as->sh, "token.issued", as->id, access->value,
+                  access->client_id);
     /* RFC 9449 §5: a DPoP-bound access token is of type DPoP. */
     json_t *doc =
         json_pack("{s:s, s:s, s:I}", "access_token", access->value,
@@ -103,7 +104,7 @@ static struct mo_token *issue_access(struct mo_as *as, const struct issue *x,
                                      uint64_t grant)
 {
     struct mo_tokens *t = &as->sh->tokens;
-    int64_t now = mo_now(as->sh);
+    int64_t now = mo_world_now(as->sh);
     int64_t exp = as->access_ttl > 0 ? now + as->access_ttl : 0;
     char *jti, *jwt;
 
@@ -168,7 +169,7 @@ static bool issue_pair(struct mo_as *as, const char *client_id,
         *refresh =
             mo_tokens_issue(&as->sh->tokens, MO_TOKEN_REFRESH, as->issuer,
                             x.client_id, x.resource, x.refresh_scope,
-                            mo_now(as->sh), as->refresh_ttl, grant, NULL);
+                            mo_world_now(as->sh), as->refresh_ttl, grant, NULL);
         if (*refresh == NULL || !mo_as_secret_note(as, (*refresh)->value) ||
             !bind_token(*refresh, true)) {
             goto out;
@@ -224,7 +225,7 @@ static const char *code_verdict(struct mo_as *as, struct code *k,
         }
         return "authorization code already used";
     }
-    if (mo_now(as->sh) >= k->expires_at) {
+    if (mo_world_now(as->sh) >= k->expires_at) {
         return "authorization code expired";
     }
     if (strcmp(k->client_id, c->id) != 0 &&
@@ -283,7 +284,7 @@ static bool grant_code(struct mo_as *as, const struct client *c,
     }
     k->used = true;
     k->grant = mo_tokens_new_grant(&as->sh->tokens);
-    mo_emit(as->sh, "code.redeemed", as->id, k->value, c->id);
+    mo_rules_emit(as->sh, "code.redeemed", as->id, k->value, c->id);
     if (!issue_pair(as, c->id, k->resource, k->scope, k->scope, k->grant,
                     as->refresh != REFRESH_NONE &&
                         mo_as_client_has(c, "grant_types", "refresh_token"),
@@ -317,10 +318,10 @@ static const char *refresh_verdict(struct mo_as *as, struct mo_token *old,
         if (!(as->defects & MO_DEF_REFRESH_NO_REVOKE)) {
             mo_tokens_revoke_grant(&as->sh->tokens, old->grant);
         }
-        mo_emit(as->sh, "refresh.reused", as->id, old->value, c->id);
+        mo_rules_emit(as->sh, "refresh.reused", as->id, old->value, c->id);
         return "refresh token already used (rotated)";
     }
-    if (!mo_token_active(old, mo_now(as->sh))) {
+    if (!mo_tokens_active(old, mo_world_now(as->sh))) {
         return "refresh token revoked or expired";
     }
     if (old->jkt != NULL &&
@@ -371,8 +372,8 @@ static bool grant_refresh(struct mo_as *as, const struct client *c,
                     rotate, &access, &refresh)) {
         return false;
     }
-    mo_emit(as->sh, "token.refreshed", as->id, access->value,
-            access->client_id);
+    mo_rules_emit(as->sh, "token.refreshed", as->id, access->value,
+                  access->client_id);
     return token_success(as, rep, access, refresh);
 }
 

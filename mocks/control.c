@@ -26,9 +26,9 @@ struct mo_control {
 
 static bool ok_reply(struct mo_reply *rep, const struct mo_shared *sh)
 {
-    json_t *doc =
-        json_pack("{s:b, s:I, s:I}", "ok", 1, "now", (json_int_t)mo_now(sh),
-                  "clock_offset", (json_int_t)sh->clock_offset);
+    json_t *doc = json_pack("{s:b, s:I, s:I}", "ok", 1, "now",
+                            (json_int_t)mo_world_now(sh), "clock_offset",
+                            (json_int_t)sh->clock_offset);
     bool ok = doc != NULL && mo_reply_json(rep, 200, doc);
 
     json_decref(doc);
@@ -266,7 +266,7 @@ static bool handle_index(void *ctx, const struct mo_req *req,
     pthread_mutex_lock(&c->sh->lock);
     doc = json_pack("{s:s, s:s, s:O, s:I}", "mcp", c->sh->resource, "prm",
                     c->sh->prm_url, "authorization_servers", c->sh->issuers,
-                    "now", (json_int_t)mo_now(c->sh));
+                    "now", (json_int_t)mo_world_now(c->sh));
     pthread_mutex_unlock(&c->sh->lock);
     ok = doc != NULL && mo_reply_json(rep, 200, doc);
     json_decref(doc);

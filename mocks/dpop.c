@@ -10,6 +10,7 @@
 #include "common/crypto.h"
 #include "common/dpop.h"
 #include "common/jwk.h"
+#include "mocks/schema.h"
 
 /* RFC 9449 §11.1 and the MCP profile: +-5 minutes around our clock. */
 #define IAT_WINDOW 300
@@ -19,17 +20,19 @@ bool mo_dpop_configure(struct mo_dpop *d, const json_t *conf)
 {
     size_t i;
     const json_t *a;
+    json_t *algs;
 
     memset(d, 0, sizeof *d);
     if (!json_is_object(conf)) {
         return true;
     }
     d->on = true;
-    d->required = json_is_true(json_object_get(conf, "required"));
-    d->nonce = json_is_true(json_object_get(conf, "nonce"));
-    d->content_digest = !json_is_false(json_object_get(conf, "content_digest"));
-    d->rotate = (long)json_integer_value(json_object_get(conf, "nonce_rotate"));
-    json_array_foreach(json_object_get(conf, "algs"), i, a)
+    d->required = mo_schema_bool(conf, mo_schema_dpop, "required");
+    d->nonce = mo_schema_bool(conf, mo_schema_dpop, "nonce");
+    d->content_digest = mo_schema_bool(conf, mo_schema_dpop, "content_digest");
+    d->rotate = (long)mo_schema_int(conf, mo_schema_dpop, "nonce_rotate");
+    algs = mo_schema_value(conf, mo_schema_dpop, "algs");
+    json_array_foreach(algs, i, a)
     {
         const char *n = json_string_value(a);
 
@@ -38,6 +41,7 @@ bool mo_dpop_configure(struct mo_dpop *d, const json_t *conf)
                    : strcmp(n, "RS256") == 0 ? (unsigned)AC_JWS_RS256
                                              : 0u;
     }
+    json_decref(algs);
     if (d->algs == 0) {
         d->algs = AC_JWS_ES256 | AC_JWS_RS256;
     }

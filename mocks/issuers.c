@@ -52,7 +52,7 @@ static char *new_jti(void)
 
 char *mo_issuer_workload_jwt(struct mo_issuer *is, const char *aud, int64_t ttl)
 {
-    int64_t now = mo_now(is->sh);
+    int64_t now = mo_world_now(is->sh);
     char *jti = new_jti();
     json_t *claims =
         jti == NULL ? NULL
@@ -69,7 +69,7 @@ char *mo_issuer_workload_jwt(struct mo_issuer *is, const char *aud, int64_t ttl)
 
 char *mo_issuer_id_token(struct mo_issuer *is)
 {
-    int64_t now = mo_now(is->sh);
+    int64_t now = mo_world_now(is->sh);
     const char *user = mo_issuer_str(is, "subject");
     json_t *claims =
         json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "iss", is->issuer, "sub",
@@ -238,7 +238,7 @@ static const char *exchange_verdict(struct mo_issuer *is,
     struct ac_jws_verify_params vp = {.algs = AC_JWS_ES256, .key = is->key};
     struct ac_jwt_claims_params cp = {.iss = is->issuer,
                                       .aud = mo_issuer_str(is, "client_id"),
-                                      .now = mo_now(is->sh),
+                                      .now = mo_world_now(is->sh),
                                       .leeway = 30,
                                       .require_exp = true,
                                       .required = required};
@@ -288,7 +288,7 @@ static char *mint_id_jag(struct mo_issuer *is, const struct ac_form *f,
                          const json_t *subject)
 {
     const char *variant = mo_issuer_str(is, "id_jag");
-    int64_t now = mo_now(is->sh);
+    int64_t now = mo_world_now(is->sh);
     int64_t ttl = mo_issuer_int(is, "id_jag_ttl");
     const char *aud = ac_form_get(f, "audience");
     const char *scope = ac_form_get(f, "scope");

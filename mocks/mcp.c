@@ -15,6 +15,7 @@
 #include "mocks/defects.h"
 #include "mocks/httpd.h"
 #include "mocks/rules.h"
+#include "mocks/schema.h"
 #include "mocks/world_int.h"
 /* after the others: DPoP (RFC 9449) resource access */
 #include "mocks/dpop.h"
@@ -155,15 +156,15 @@ static const char *query_token(const struct mo_req *req)
  * only looks at expiry. */
 static bool token_usable(const struct mo_mcp *m, const struct mo_token *t)
 {
-    int64_t now = mo_now(m->sh);
+    int64_t now = mo_world_now(m->sh);
 
     if (m->defects & MO_DEF_MCP_IGNORE_REVOKED) {
         return t->expires_at == 0 || now < t->expires_at;
     }
     if (m->defects & MO_DEF_MCP_ACCEPT_EXPIRED) {
-        return mo_token_active(t, 0); /* defect profile mcp-accepts-expired */
+        return mo_tokens_active(t, 0); /* defect profile mcp-accepts-expired */
     }
-    return mo_token_active(t, now);
+    return mo_tokens_active(t, now);
 }
 
 /* RFC 6750 §2.1: the token only from the Authorization header. Returns
@@ -203,8 +204,8 @@ static bool check_bearer(struct mo_mcp *m, const struct mo_req *req,
         !issuer_trusted(m, t->issuer)) {
         /* RFC 6750 §3.1 / MCP: unknown, expired, revoked or issued for
          * another audience or by an untrusted issuer. */
-        mo_emit(m->sh, "rs.rejected", m->id, tok,
-                t != NULL ? t->client_id : NULL);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, tok,
+                      t != NULL ? t->client_id : NULL);
         return challenge(m, rep, 401, "invalid_token",
                          "the access token is not valid for this resource",
                          m->challenge_scope);
@@ -270,8 +271,8 @@ static struct mo_token *dpop_token(struct mo_mcp *m, const char *tok,
     if (t == NULL || !token_usable(m, t) ||
         strcmp(t->resource, m->resource) != 0 ||
         !issuer_trusted(m, t->issuer) || t->jkt == NULL) {
-        mo_emit(m->sh, "rs.rejected", m->id, tok,
-                t != NULL ? t->client_id : NULL);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, tok,
+                      t != NULL ? t->client_id : NULL);
         *ok = *ok && dpop_challenge(m, rep, "invalid_token",
                                     "the access token is not a valid "
                                     "DPoP-bound token for this resource");
@@ -296,7 +297,7 @@ static bool check_dpop_scheme(struct mo_mcp *m, const struct mo_req *req,
     /* Defect profile dpop-ath-unchecked: no access token, no ath check. */
     switch (mo_dpop_check(
         &m->dpop, req, (m->defects & MO_DEF_DPOP_ATH_UNCHECKED) ? NULL : tok,
-        m->dpop.content_digest, mo_now(m->sh), &jkt, why, sizeof why)) {
+        m->dpop.content_digest, mo_world_now(m->sh), &jkt, why, sizeof why)) {
     case MO_DPOP_OK:
         if (strcmp(jkt, t->jkt) == 0) {
             *out = t;
@@ -360,7 +361,8 @@ static bool check_access(struct mo_mcp *m, const struct mo_req *req,
         m->dpop.required) {
         bool bound = (*out)->jkt != NULL;
 
-        mo_emit(m->sh, "rs.rejected", m->id, (*out)->value, (*out)->client_id);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, (*out)->value,
+                      (*out)->client_id);
         *out = NULL;
         return dpop_challenge(m, rep, "invalid_token",
                               bound ? "a DPoP-bound token presented as a "
@@ -661,7 +663,7 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
          * asking for exactly the challenge loses nothing. */
         char *both = NULL;
         bool ok;
-        mo_emit(m->sh, "rs.rejected", m->id, tok->value, tok->client_id);
+        mo_rules_emit(m->sh, "rs.rejected", m->id, tok->value, tok->client_id);
         if (m->step_up_held && tok->scope != NULL && tok->scope[0] != '\0' &&
             asprintf(&both, "%s %s", tok->scope, need) < 0) {
             both = NULL;
@@ -672,7 +674,7 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
         free(both);
         return ok;
     }
-    mo_emit(m->sh, "rs.authorized", m->id, tok->value, tok->client_id);
+    mo_rules_emit(m->sh, "rs.authorized", m->id, tok->value, tok->client_id);
     if (stateless && strcmp(method, "server/discover") == 0) {
         return do_discover(id, rep, m->wire);
     }
@@ -1152,15 +1154,6 @@ static bool tools_configure(struct mo_mcp *m, const json_t *arr)
     size_t i;
     const json_t *t;
 
-    if (arr == NULL) {
-        m->tools = calloc(2, sizeof(*m->tools));
-        if (m->tools == NULL || (m->tools[0].name = strdup("echo")) == NULL ||
-            (m->tools[1].name = strdup(OFFICIAL_TOOL)) == NULL) {
-            return false;
-        }
-        m->ntools = 2;
-        return true;
-    }
     m->tools = calloc(json_array_size(arr) + 1, sizeof(*m->tools));
     if (m->tools == NULL) {
         return false;
@@ -1185,44 +1178,43 @@ static bool tools_configure(struct mo_mcp *m, const json_t *arr)
 
 static bool mcp_configure(struct mo_mcp *m, const json_t *conf)
 {
-    const char *path = ac_json_str(conf, "path");
-    const char *prm = ac_json_str(conf, "prm");
+    const struct mo_schema_field *f = mo_schema_mcp;
     const json_t *ch = json_object_get(conf, "challenge");
-    const json_t *rm = json_object_get(ch, "resource_metadata");
     const char *scope = ac_json_str(ch, "scope");
-
-    const char *wire = ac_json_str(conf, "wire");
-    const char *resp = ac_json_str(conf, "response");
     const char *custom = ac_json_str(conf, "prm_path");
+    json_t *tools;
+    bool ok;
 
-    m->path = strdup(path != NULL ? path : "/mcp");
-    m->prm_root = prm != NULL && strcmp(prm, "root") == 0;
-    m->resource_origin = ac_json_str(conf, "resource") != NULL &&
-                         strcmp(ac_json_str(conf, "resource"), "origin") == 0;
-    m->prm_none = prm != NULL && strcmp(prm, "none") == 0;
-    if (prm != NULL && strcmp(prm, "custom") == 0) {
+    m->path = mo_schema_strdup(conf, f, "path");
+    m->prm_root = mo_schema_str_is(conf, f, "prm", "root");
+    m->resource_origin = mo_schema_str_is(conf, f, "resource", "origin");
+    m->prm_none = mo_schema_str_is(conf, f, "prm", "none");
+    if (mo_schema_str_is(conf, f, "prm", "custom")) {
         m->prm_custom = strdup(custom != NULL ? custom : "/prm");
         if (m->prm_custom == NULL) {
             return false;
         }
     }
-    m->wire = wire == NULL                           ? WIRE_SESSION
-              : strcmp(wire, STATELESS_VERSION) == 0 ? WIRE_STATELESS
-              : strcmp(wire, "both") == 0            ? WIRE_BOTH
-                                                     : WIRE_SESSION;
-    m->sse = resp != NULL && strcmp(resp, "sse") == 0;
-    m->hierarchy = json_is_true(json_object_get(conf, "scope_hierarchy"));
+    m->wire = mo_schema_str_is(conf, f, "wire", STATELESS_VERSION)
+                  ? WIRE_STATELESS
+              : mo_schema_str_is(conf, f, "wire", "both") ? WIRE_BOTH
+                                                          : WIRE_SESSION;
+    m->sse = mo_schema_str_is(conf, f, "response", "sse");
+    m->hierarchy = mo_schema_bool(conf, f, "scope_hierarchy");
     m->defects = mo_defect_flags(conf);
     m->method_scopes = json_deep_copy(json_object_get(conf, "method_scopes"));
-    m->step_up_held = ac_json_str(conf, "step_up_scope") != NULL &&
-                      strcmp(ac_json_str(conf, "step_up_scope"), "held") == 0;
+    m->step_up_held = mo_schema_str_is(conf, f, "step_up_scope", "held");
     /* Without a PRM there is nothing for resource_metadata to name. */
-    m->challenge_rm = !m->prm_none && (rm == NULL || json_is_true(rm));
+    m->challenge_rm = !m->prm_none && mo_schema_bool(ch, mo_schema_challenge,
+                                                     "resource_metadata");
     m->challenge_scope = scope != NULL ? strdup(scope) : NULL;
     m->scopes = json_deep_copy(json_object_get(conf, "scopes_supported"));
-    return mo_dpop_configure(&m->dpop, json_object_get(conf, "dpop")) &&
-           m->path != NULL && (scope == NULL || m->challenge_scope != NULL) &&
-           tools_configure(m, json_object_get(conf, "tools"));
+    tools = mo_schema_value(conf, f, "tools");
+    ok = mo_dpop_configure(&m->dpop, json_object_get(conf, "dpop")) &&
+         m->path != NULL && (scope == NULL || m->challenge_scope != NULL) &&
+         tools != NULL && tools_configure(m, tools);
+    json_decref(tools);
+    return ok;
 }
 
 static char *prm_path(const struct mo_mcp *m)

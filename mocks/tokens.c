@@ -121,7 +121,7 @@ struct mo_token *mo_tokens_find(const struct mo_tokens *t, const char *value,
     return NULL;
 }
 
-bool mo_token_active(const struct mo_token *tok, int64_t now)
+bool mo_tokens_active(const struct mo_token *tok, int64_t now)
 {
     if (tok->revoked || tok->rotated) {
         return false;

@@ -19,6 +19,7 @@
 #include "mocks/issuers.h"
 #include "mocks/mcp.h"
 #include "mocks/rules.h"
+#include "mocks/schema.h"
 #include "mocks/transcript.h"
 #include "mocks/world_int.h"
 
@@ -178,13 +179,9 @@ static bool start_tls(struct mo_world *w, const json_t *scenario,
 
 /* --- profiles (docs/MOCKS.md "Profiles") ------------------------------ */
 
-#define LEGACY_PROFILE "legacy-2025-03-26"
-
 static bool profile_is(const json_t *scenario, const char *name)
 {
-    const char *profile = ac_json_str(scenario, "profile");
-
-    return profile != NULL && strcmp(profile, name) == 0;
+    return mo_schema_str_is(scenario, mo_schema_top, "profile", name);
 }
 
 /* github-like: GitHub OAuth apps as documented: token errors come with
@@ -226,7 +223,7 @@ static json_t *effective_rules(const json_t *scenario)
  * nothing: one default AS). */
 static json_t *effective_ases(const json_t *scenario)
 {
-    bool legacy = profile_is(scenario, LEGACY_PROFILE);
+    bool legacy = profile_is(scenario, MO_SCHEMA_LEGACY_PROFILE);
     json_t *list =
         json_deep_copy(json_object_get(scenario, "authorization_servers"));
     size_t i;
@@ -259,14 +256,14 @@ static json_t *effective_mcp(const json_t *scenario)
     const json_t *conf = json_object_get(scenario, "mcp_server");
     json_t *mcp = conf != NULL ? json_deep_copy(conf) : json_object();
 
-    if (mcp != NULL && profile_is(scenario, LEGACY_PROFILE)) {
+    if (mcp != NULL && profile_is(scenario, MO_SCHEMA_LEGACY_PROFILE)) {
         /* 2025-03-26: no Protected Resource Metadata. */
         json_object_set_new(mcp, "prm", json_string("none"));
     }
     return mcp;
 }
 
-int64_t mo_now(const struct mo_shared *sh)
+int64_t mo_world_now(const struct mo_shared *sh)
 {
     return ac_now() + sh->clock_offset;
 }
@@ -307,7 +304,7 @@ static void expire_one(struct mo_world *w, const char *what, struct mo_as *as,
                        const struct mo_opctx *ctx)
 {
     struct mo_shared *sh = &w->sh;
-    int64_t now = mo_now(sh);
+    int64_t now = mo_world_now(sh);
     struct mo_token *ct = (struct mo_token *)ctx_token(sh, ctx);
 
     if (strcmp(what, "token") == 0) {
@@ -538,16 +535,17 @@ static bool start_extra_mcps(struct mo_world *w, const json_t *list,
     {
         json_t *conf = json_deep_copy(mcp);
         const char *id = ac_json_str(e, "id");
-        const char *path = ac_json_str(e, "path");
+        json_t *path = mo_schema_value(e, mo_schema_extra_mcp, "path");
         bool ok;
 
-        if (conf == NULL || id == NULL ||
-            json_object_set_new(conf, "path",
-                                json_string(path ? path : "/mcp")) != 0) {
+        if (conf == NULL || id == NULL || path == NULL ||
+            json_object_set_new(conf, "path", json_incref(path)) != 0) {
+            json_decref(path);
             json_decref(conf);
             AC_ERR(err, AC_ERR_INVALID, "mcp_servers_extra: bad entry");
             return false;
         }
+        json_decref(path);
         ok = mo_mcp_start_as(conf, id, &w->sh, &w->extra[w->nextra], err);
         json_decref(conf);
         if (!ok) {

@@ -93,12 +93,12 @@ struct mo_shared {
 
 /* The world's virtual time: ac_now() plus the offset rules and the
  * control API advance. Every expiry in mocks/ is judged against it. */
-int64_t mo_now(const struct mo_shared *sh);
+int64_t mo_world_now(const struct mo_shared *sh);
 
 /* Queue an event (strings copied; token, client_id may be NULL). Out of
  * memory drops the event (logged). Caller holds sh->lock. */
-void mo_emit(struct mo_shared *sh, const char *name, const char *server,
-             const char *token, const char *client_id);
+void mo_rules_emit(struct mo_shared *sh, const char *name, const char *server,
+                   const char *token, const char *client_id);
 
 /* The context a state operation runs in: the request or event that
  * triggered it. Every member may be NULL. */
@@ -149,7 +149,7 @@ uint64_t mo_tokens_new_grant(struct mo_tokens *t);
 void mo_tokens_trim(struct mo_tokens *t);
 
 /* Issue a token with a fresh random value (ac_random_token). `ttl` seconds
- * from `now` (mo_now()), 0 for no expiry. Strings are copied. Returns a
+ * from `now` (mo_world_now()), 0 for no expiry. Strings are copied. Returns a
  * borrowed pointer valid until mo_tokens_free, or NULL when out of memory. */
 struct mo_token *mo_tokens_issue(struct mo_tokens *t, enum mo_token_kind kind,
                                  const char *issuer, const char *client_id,
@@ -171,7 +171,7 @@ struct mo_token *mo_tokens_find(const struct mo_tokens *t, const char *value,
                                 enum mo_token_kind kind);
 
 /* Is the token usable at `now` (not revoked, not rotated, not expired)? */
-bool mo_token_active(const struct mo_token *tok, int64_t now);
+bool mo_tokens_active(const struct mo_token *tok, int64_t now);
 
 /* Revoke every token of a grant (RFC 6749 §4.1.2 code replay, RFC 7009
  * §2.1 refresh revocation, refresh reuse detection). */

@@ -169,22 +169,22 @@ static void test_fuzz_jsonpos(void **state)
     for (int it = 0; it < ITERS; it++) {
         struct ts_bytes in =
             ts_fuzz_input(&r, (const char *const *)fx->text, fx->n, false);
-        struct hp_index *ix = NULL;
+        struct hjp_index *ix = NULL;
         struct ac_err err = {0};
         json_error_t jerr;
         json_t *v = json_loadb(in.p, in.len, JSON_DECODE_ANY, &jerr);
-        bool ok = hp_build(in.p, in.len, &ix, &err);
+        bool ok = hjp_build(in.p, in.len, &ix, &err);
 
         if (ok) {
-            struct hp_pos pos;
+            struct hjp_pos pos;
             const char *dup;
 
-            assert_true(hp_count(ix) >= 1);
-            assert_true(hp_value(ix, "", &pos));
+            assert_true(hjp_count(ix) >= 1);
+            assert_true(hjp_value(ix, "", &pos));
             assert_true(pos.line >= 1 && pos.col >= 1);
-            pos = hp_locate(ix, "/no/such/member", true);
+            pos = hjp_locate(ix, "/no/such/member", true);
             assert_true(pos.line >= 1 && pos.col >= 1);
-            if (hp_first_duplicate(ix, &dup, &pos)) {
+            if (hjp_first_duplicate(ix, &dup, &pos)) {
                 assert_non_null(dup);
                 assert_true(pos.line >= 1 && pos.col >= 1);
             }
@@ -199,7 +199,7 @@ static void test_fuzz_jsonpos(void **state)
                      err.msg);
         }
         json_decref(v);
-        hp_free(ix);
+        hjp_free(ix);
         free(in.p);
     }
 }

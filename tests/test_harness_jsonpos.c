@@ -11,23 +11,23 @@
 
 #include "harness/jsonpos.h"
 
-static struct hp_index *build(const char *text)
+static struct hjp_index *build(const char *text)
 {
-    struct hp_index *ix = NULL;
+    struct hjp_index *ix = NULL;
     struct ac_err err;
 
-    if (!hp_build(text, strlen(text), &ix, &err)) {
-        fail_msg("hp_build: %s", err.msg);
+    if (!hjp_build(text, strlen(text), &ix, &err)) {
+        fail_msg("hjp_build: %s", err.msg);
     }
     return ix;
 }
 
-static void assert_value_at(const struct hp_index *ix, const char *ptr,
+static void assert_value_at(const struct hjp_index *ix, const char *ptr,
                             int line, int col)
 {
-    struct hp_pos p;
+    struct hjp_pos p;
 
-    if (!hp_value(ix, ptr, &p)) {
+    if (!hjp_value(ix, ptr, &p)) {
         fail_msg("%s: not indexed", ptr);
     }
     if (p.line != line || p.col != col) {
@@ -36,12 +36,12 @@ static void assert_value_at(const struct hp_index *ix, const char *ptr,
     }
 }
 
-static void assert_key_at(const struct hp_index *ix, const char *ptr, int line,
+static void assert_key_at(const struct hjp_index *ix, const char *ptr, int line,
                           int col)
 {
-    struct hp_pos p;
+    struct hjp_pos p;
 
-    if (!hp_key(ix, ptr, &p)) {
+    if (!hjp_key(ix, ptr, &p)) {
         fail_msg("%s: not indexed", ptr);
     }
     if (p.line != line || p.col != col) {
@@ -57,7 +57,7 @@ static void test_nested(void **state)
                        "  \"b\": {\"c\": [true, {\"d\": null}]},\n"
                        "  \"e\": []\n"
                        "}\n";
-    struct hp_index *ix = build(text);
+    struct hjp_index *ix = build(text);
 
     (void)state;
     assert_value_at(ix, "", 1, 1);
@@ -73,8 +73,8 @@ static void test_nested(void **state)
     assert_key_at(ix, "/b/c/1/d", 3, 22);
     assert_value_at(ix, "/b/c/1/d", 3, 27);
     assert_value_at(ix, "/e", 4, 8);
-    assert_int_equal(hp_count(ix), 8);
-    hp_free(ix);
+    assert_int_equal(hjp_count(ix), 8);
+    hjp_free(ix);
 }
 
 /* RFC 6901 escapes, decoded \u escapes and surrogate pairs in keys. */
@@ -82,67 +82,67 @@ static void test_key_escapes(void **state)
 {
     const char *text = "{\"a/b\": 1, \"m~n\": 2, \"\\u00e9t\\u00e9\": 3,"
                        " \"\\ud83d\\ude00\": 4, \"q\\\"\\n\": 5, \"\": 6}";
-    struct hp_index *ix = build(text);
-    struct hp_pos p;
+    struct hjp_index *ix = build(text);
+    struct hjp_pos p;
 
     (void)state;
-    assert_true(hp_value(ix, "/a~1b", &p));
-    assert_true(hp_value(ix, "/m~0n", &p));
-    assert_true(hp_value(ix, "/\xc3\xa9t\xc3\xa9", &p));
-    assert_true(hp_value(ix, "/\xf0\x9f\x98\x80", &p));
-    assert_true(hp_value(ix, "/q\"\n", &p));
-    assert_true(hp_value(ix, "/", &p)); /* the empty key */
-    assert_false(hp_value(ix, "/a/b", &p));
-    hp_free(ix);
+    assert_true(hjp_value(ix, "/a~1b", &p));
+    assert_true(hjp_value(ix, "/m~0n", &p));
+    assert_true(hjp_value(ix, "/\xc3\xa9t\xc3\xa9", &p));
+    assert_true(hjp_value(ix, "/\xf0\x9f\x98\x80", &p));
+    assert_true(hjp_value(ix, "/q\"\n", &p));
+    assert_true(hjp_value(ix, "/", &p)); /* the empty key */
+    assert_false(hjp_value(ix, "/a/b", &p));
+    hjp_free(ix);
 }
 
 /* Columns count characters, not bytes. */
 static void test_utf8_columns(void **state)
 {
     const char *text = "{\"t\": \"\xc3\xa9\xc3\xa9\xe2\x82\xac\", \"u\": 1}";
-    struct hp_index *ix = build(text);
+    struct hjp_index *ix = build(text);
 
     (void)state;
     assert_key_at(ix, "/u", 1, 14);
-    hp_free(ix);
+    hjp_free(ix);
 }
 
 static void test_duplicate(void **state)
 {
     const char *text = "{\n  \"x\": {\"k\": 1,\n    \"k\": 2}\n}";
-    struct hp_index *ix = build(text);
+    struct hjp_index *ix = build(text);
     const char *ptr;
-    struct hp_pos p;
+    struct hjp_pos p;
 
     (void)state;
-    assert_true(hp_first_duplicate(ix, &ptr, &p));
+    assert_true(hjp_first_duplicate(ix, &ptr, &p));
     assert_string_equal(ptr, "/x/k");
     assert_int_equal(p.line, 3);
     assert_int_equal(p.col, 5);
     assert_value_at(ix, "/x/k", 2, 14); /* the first one is indexed */
-    hp_free(ix);
+    hjp_free(ix);
 
     ix = build("{\"a\": 1}");
-    assert_false(hp_first_duplicate(ix, &ptr, &p));
-    hp_free(ix);
+    assert_false(hjp_first_duplicate(ix, &ptr, &p));
+    hjp_free(ix);
 }
 
 static void test_locate_falls_back(void **state)
 {
-    struct hp_index *ix = build("{\n \"a\": {\n  \"b\": 1}}");
-    struct hp_pos p;
+    struct hjp_index *ix = build("{\n \"a\": {\n  \"b\": 1}}");
+    struct hjp_pos p;
 
     (void)state;
-    p = hp_locate(ix, "/a/b", true);
+    p = hjp_locate(ix, "/a/b", true);
     assert_int_equal(p.line, 3);
     assert_int_equal(p.col, 3);
-    p = hp_locate(ix, "/a/zz", true); /* missing: its parent's value */
+    p = hjp_locate(ix, "/a/zz", true); /* missing: its parent's value */
     assert_int_equal(p.line, 2);
     assert_int_equal(p.col, 7);
-    p = hp_locate(ix, "/nope/deeper", false);
+    p = hjp_locate(ix, "/nope/deeper", false);
     assert_int_equal(p.line, 1);
     assert_int_equal(p.col, 1);
-    hp_free(ix);
+    hjp_free(ix);
 }
 
 struct bad {
@@ -168,10 +168,10 @@ static void test_syntax_errors(void **state)
     };
     (void)state;
     for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
-        struct hp_index *ix = NULL;
+        struct hjp_index *ix = NULL;
         struct ac_err err;
         ac_err_clear(&err);
-        if (hp_build(cases[k].text, strlen(cases[k].text), &ix, &err)) {
+        if (hjp_build(cases[k].text, strlen(cases[k].text), &ix, &err)) {
             fail_msg("case %zu: accepted", k);
         }
         if (strncmp(err.msg, cases[k].msg, strlen(cases[k].msg)) != 0) {
@@ -186,14 +186,14 @@ static void test_depth_limit(void **state)
 {
     size_t n = 10000;
     char *text = malloc(2 * n + 1);
-    struct hp_index *ix = NULL;
+    struct hjp_index *ix = NULL;
     struct ac_err err;
 
     (void)state;
     memset(text, '[', n);
     memset(text + n, ']', n);
     text[2 * n] = '\0';
-    assert_false(hp_build(text, 2 * n, &ix, &err));
+    assert_false(hjp_build(text, 2 * n, &ix, &err));
     assert_non_null(strstr(err.msg, "nesting too deep"));
     free(text);
 }
@@ -204,7 +204,7 @@ static void test_many_members(void **state)
     const size_t cap = 200000;
     char *text = malloc(cap);
     size_t used = 0;
-    struct hp_index *ix;
+    struct hjp_index *ix;
     char ptr[32];
 
     (void)state;
@@ -217,27 +217,27 @@ static void test_many_members(void **state)
     assert_true(used + 2 <= cap);
     snprintf(text + used, cap - used, "}");
     ix = build(text);
-    assert_int_equal(hp_count(ix), 1 + 2 * 5000);
+    assert_int_equal(hjp_count(ix), 1 + 2 * 5000);
     for (int k = 0; k < 5000; k += 499) {
-        struct hp_pos p;
+        struct hjp_pos p;
         snprintf(ptr, sizeof(ptr), "/k%d/0", k);
-        assert_true(hp_value(ix, ptr, &p));
+        assert_true(hjp_value(ix, ptr, &p));
     }
-    hp_free(ix);
+    hjp_free(ix);
     free(text);
 }
 
 static void test_pointer_helpers(void **state)
 {
-    char *p = hp_pointer_join("/a", "b/c~d");
-    char *q = hp_pointer_index("/a", 12);
+    char *p = hjp_pointer_join("/a", "b/c~d");
+    char *q = hjp_pointer_index("/a", 12);
 
     (void)state;
     assert_string_equal(p, "/a/b~1c~0d");
     assert_string_equal(q, "/a/12");
     free(p);
     free(q);
-    hp_free(NULL);
+    hjp_free(NULL);
 }
 
 int main(void)

@@ -65,13 +65,13 @@ static int setup(void **state)
     the_run.secrets = json_array();
     v = ts_load_scenarios(dir, &n, "test_no_secrets");
     assert_non_null(v);
-    pool = hr_pool_start(v, n, &ho, 2, &err);
+    pool = hpool_start(v, n, &ho, 2, &err);
     if (pool == NULL) {
         fail_msg("%s", err.msg);
     }
-    while (hr_pool_next(pool, -1, &res, the_run.secrets) != -2) {
+    while (hpool_next(pool, -1, &res, the_run.secrets) != -2) {
     }
-    hr_pool_finish(pool, json_object_get(the_run.results, "scenarios"));
+    hpool_finish(pool, json_object_get(the_run.results, "scenarios"));
     assert_int_equal(
         json_array_size(json_object_get(the_run.results, "scenarios")), n);
     if (!rp_write(the_run.results, the_run.secrets, the_run.out,

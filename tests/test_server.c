@@ -396,23 +396,23 @@ static void test_never_leaves_the_servers(void **state)
  * be told to accept it) and counts the fetches. */
 static void test_https_listener(void **state)
 {
-    struct sv_listener *l = NULL;
+    struct hsv_listener *l = NULL;
     char why[256], cmd[256], out[256] = "";
     FILE *p;
 
     (void)state;
-    assert_true(sv_listen_start_tls(0, true, &l, why, sizeof(why)));
-    assert_true(sv_listen_doc(l, "/cimd/x/client.json", "{\"a\":1}"));
+    assert_true(hsv_listen_start_tls(0, true, &l, why, sizeof(why)));
+    assert_true(hsv_listen_doc(l, "/cimd/x/client.json", "{\"a\":1}"));
     snprintf(cmd, sizeof(cmd),
              "curl -sk https://127.0.0.1:%d/cimd/x/client.json",
-             sv_listen_port(l));
+             hsv_listen_port(l));
     p = popen(cmd, "r");
     assert_non_null(p);
     assert_non_null(fgets(out, sizeof(out), p));
     pclose(p);
     assert_string_equal(out, "{\"a\":1}");
-    assert_int_equal(sv_listen_hits(l, "/cimd/x/client.json"), 1);
-    sv_listen_stop(l);
+    assert_int_equal(hsv_listen_hits(l, "/cimd/x/client.json"), 1);
+    hsv_listen_stop(l);
 }
 
 int main(void)
