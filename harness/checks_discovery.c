@@ -492,6 +492,15 @@ static bool no_s256(const json_t *ex, const json_t *doc, char *why, size_t n)
 void hc_check_s256_support_required(const struct hc_input *in,
                                     struct hc_result *out)
 {
+    /* A workload or an enterprise IdP's user gets tokens with the JWT
+     * bearer grant only: no authorization code, so no PKCE to require. */
+    if (json_object_get(in->scenario, "workload_issuer") != NULL ||
+        json_object_get(in->scenario, "enterprise_idp") != NULL) {
+        hc_verdict(out, HC_SKIPPED,
+                   "the scenario's client uses the JWT bearer grant (no "
+                   "authorization code, no PKCE)");
+        return;
+    }
     refused_after_bad_doc(in, out, no_s256,
                           "every metadata document listed S256 in "
                           "code_challenge_methods_supported",

@@ -2,7 +2,9 @@
  * the other tests call, as a user of the library would: mcpo_login,
  * mcpo_client_redirect_uri, mcpo_client_set_as_metadata,
  * mcpo_client_set_client_metadata, mcpo_client_set_http_timeout,
- * mcpo_client_store_dir and mcpo_store_clear.
+ * mcpo_client_store_dir, mcpo_store_clear, and the federation setters
+ * (mcpo_client_set_workload_token*, mcpo_client_set_enterprise_idp,
+ * mcpo_client_set_id_token).
  *
  * This program links the shipped archive, lib/libmcpoauth.a, next to the
  * mocks and their own copy of common/ (build/libcommon.a): the library's
@@ -209,6 +211,95 @@ static void test_preset_as_metadata_skips_discovery(void **state)
     free(meta);
 }
 
+/* Workload identity federation through the API: the JWT in a file, read
+ * for the grant; no registration, no authorization request, no client
+ * authentication without a client id. An expired JWT from an environment
+ * variable is never sent. */
+static void test_workload_token(void **state)
+{
+    struct client_fx *f = *state;
+    struct mcpo_err err;
+    struct ac_err aerr;
+    struct mcpo_client *c2 = NULL;
+    char path[300], *out = NULL, *out2 = NULL;
+    json_t *vars;
+    FILE *fp;
+
+    json_decref(f->scenario);
+    f->scenario = ts_scenario_load("auth/wif-jwt-bearer.json", &aerr);
+    assert_non_null(f->scenario);
+    start(f);
+    vars = mo_world_ext_vars(f->world);
+    assert_non_null(vars);
+    snprintf(path, sizeof path, "%s/workload.jwt", f->store);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "%s\n", ac_json_str(vars, "wif_valid_jwt"));
+    fclose(fp);
+    if (!mcpo_client_set_workload_token_file(f->client, path, &err) ||
+        !mcpo_call_tool(f->client, "test-tool", "{}", &out, &err)) {
+        fail_msg("workload token: %s", err.msg);
+    }
+    snapshot(f);
+    assert_int_equal(count(f, "token"), 1);
+    assert_int_equal(count(f, "register") + count(f, "authorize"), 0);
+    assert_null(ts_req_header(first(f, "token"), "Authorization"));
+
+    setenv("AUTHCHECK_TEST_WORKLOAD", ac_json_str(vars, "wif_expired_jwt"), 1);
+    assert_true(mcpo_client_new(mo_world_mcp_url(f->world), &c2, &err));
+    assert_true(mcpo_client_set_store_dir(c2, "", &err));
+    assert_true(mcpo_client_set_workload_token_env(
+        c2, "AUTHCHECK_TEST_WORKLOAD", &err));
+    assert_false(mcpo_call_tool(c2, "test-tool", "{}", &out2, &err));
+    assert_non_null(strstr(err.msg, "expired"));
+    snapshot(f);
+    assert_int_equal(count(f, "token"), 1);
+    unsetenv("AUTHCHECK_TEST_WORKLOAD");
+    mcpo_client_free(c2);
+    mcpo_free(out);
+    mcpo_free(out2);
+    json_decref(vars);
+}
+
+/* Enterprise-managed authorization through the API: the ID token is
+ * exchanged at the IdP, the ID-JAG presented with the client's secret. */
+static void test_enterprise_idp(void **state)
+{
+    struct client_fx *f = *state;
+    struct mcpo_err err;
+    struct ac_err aerr;
+    char *out = NULL;
+    json_t *vars;
+
+    json_decref(f->scenario);
+    f->scenario =
+        ts_scenario_load("auth/enterprise-managed-authorization.json", &aerr);
+    assert_non_null(f->scenario);
+    start(f);
+    vars = mo_world_ext_vars(f->world);
+    assert_non_null(vars);
+    assert_false(mcpo_client_set_enterprise_idp(
+        f->client, ac_json_str(vars, "idp_token_endpoint"), NULL, NULL, &err));
+    assert_int_equal(err.code, MCPO_ERR_USAGE);
+    if (!mcpo_client_set_client_credentials(
+            f->client, "conformance-test-xaa-client",
+            "conformance-test-xaa-secret", &err) ||
+        !mcpo_client_set_enterprise_idp(
+            f->client, ac_json_str(vars, "idp_token_endpoint"),
+            "conformance-test-idp-client", NULL, &err) ||
+        !mcpo_client_set_id_token(f->client, ac_json_str(vars, "idp_id_token"),
+                                  &err) ||
+        !mcpo_call_tool(f->client, "test-tool", "{}", &out, &err)) {
+        fail_msg("enterprise IdP: %s", err.msg);
+    }
+    snapshot(f);
+    assert_int_equal(count(f, "idp-token"), 1);
+    assert_int_equal(count(f, "token"), 1);
+    assert_int_equal(count(f, "authorize"), 0);
+    mcpo_free(out);
+    json_decref(vars);
+}
+
 /* Extra RFC 7591 metadata reaches the registration request; members the
  * flow sets itself are not overridden. */
 static void test_client_metadata_in_registration(void **state)
@@ -406,6 +497,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_metadata_in_registration,
                                         setup, client_fx_teardown),
         cmocka_unit_test(test_http_timeout),
+        cmocka_unit_test_setup_teardown(test_workload_token, setup,
+                                        client_fx_teardown),
+        cmocka_unit_test_setup_teardown(test_enterprise_idp, setup,
+                                        client_fx_teardown),
         cmocka_unit_test_setup_teardown(test_store_dir, setup,
                                         client_fx_teardown),
         cmocka_unit_test_setup_teardown(test_store_clear, setup,

@@ -1283,6 +1283,161 @@ static void check_dpop_nonce(struct fixture *f, bool mut)
     assert_int_equal(f->status != 0, mut);
 }
 
+/* --- workload identity federation, enterprise-managed authorization ---- */
+
+/* Replace the scenario with scenarios/<id>.json (written out in full). */
+static void use_scenario(struct fixture *f, const char *id)
+{
+    char path[1024];
+    struct ac_err err;
+
+    snprintf(path, sizeof path, "%s/%s.json",
+             env_or("AUTHCHECK_SCENARIOS", "scenarios"), id);
+    json_decref(f->scenario);
+    f->scenario = ac_json_load_file(path, &err);
+    assert_non_null(f->scenario);
+}
+
+static void edit_wif(struct fixture *f)
+{
+    use_scenario(f, "auth/wif-jwt-bearer");
+}
+
+static void edit_wif_expiry(struct fixture *f)
+{
+    use_scenario(f, "auth/wif-assertion-expiry");
+}
+
+static void edit_wif_refused(struct fixture *f)
+{
+    use_scenario(f, "auth/wif-unauthorized-client");
+}
+
+static void edit_wif_fallback(struct fixture *f)
+{
+    use_scenario(f, "auth/wif-no-code-fallback");
+}
+
+static void edit_ema(struct fixture *f)
+{
+    use_scenario(f, "auth/enterprise-managed-authorization");
+}
+
+static void edit_ema_foreign(struct fixture *f)
+{
+    use_scenario(f, "auth/ema-id-jag-audience");
+}
+
+static void edit_ema_expired(struct fixture *f)
+{
+    use_scenario(f, "auth/ema-id-jag-expired");
+}
+
+static void edit_ema_refused(struct fixture *f)
+{
+    use_scenario(f, "auth/ema-idp-invalid-grant");
+}
+
+/* Once the world runs: MCP_CONFORMANCE_CONTEXT from the scenario's
+ * client.context, each "${name}" member replaced by the world's value
+ * (mo_world_ext_vars; wif_assertion_file a file in the fixture's dir). */
+static void started_context(struct fixture *f)
+{
+    const json_t *ctx =
+        json_object_get(json_object_get(f->scenario, "client"), "context");
+    json_t *out = json_object(), *vars;
+    char file[300];
+    const char *key;
+    const json_t *v;
+    char *text;
+
+    snprintf(file, sizeof file, "%s/workload.jwt", f->xdg);
+    assert_true(mo_world_set_workload_file(f->world, file, NULL));
+    vars = mo_world_ext_vars(f->world);
+    assert_non_null(vars);
+    json_object_set_new(vars, "wif_assertion_file", json_string(file));
+    json_object_foreach((json_t *)ctx, key, v)
+    {
+        const char *sv = json_string_value(v);
+        const json_t *r = NULL;
+        if (sv != NULL && strncmp(sv, "${", 2) == 0) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)strlen(sv) - 3, sv + 2);
+            r = json_object_get(vars, name);
+        }
+        json_object_set_new(out, key, json_deep_copy(r != NULL ? r : v));
+    }
+    text = json_dumps(out, JSON_COMPACT);
+    snprintf(f->env, sizeof f->env, "MCP_CONFORMANCE_CONTEXT=%s", text);
+    assert_true(strlen(f->env) < sizeof f->env - 1);
+    free(text);
+    json_decref(out);
+    json_decref(vars);
+}
+
+static int bearer_grants(struct fixture *f)
+{
+    return count(f, NULL, "token", "grant_type",
+                 "urn:ietf:params:oauth:grant-type:jwt-bearer");
+}
+
+/* Token answers whose body mentions `what`. */
+static int token_answers(struct fixture *f, const char *endpoint,
+                         const char *what)
+{
+    size_t i;
+    const json_t *x;
+    int n = 0;
+
+    json_array_foreach(f->transcript, i, x)
+    {
+        const char *ep = ac_json_str(x, "endpoint");
+        const char *b = ac_json_str(json_object_get(x, "response"), "body");
+        n += ep != NULL && strcmp(ep, endpoint) == 0 && b != NULL &&
+             strstr(b, what) != NULL;
+    }
+    return n;
+}
+
+static void check_wif_grant_type(struct fixture *f, bool mut)
+{
+    assert_int_equal(bearer_grants(f) > 0, !mut);
+    assert_int_equal(f->status != 0, mut);
+}
+
+static void check_wif_audience(struct fixture *f, bool mut)
+{
+    assert_int_equal(token_answers(f, "token", "invalid_grant") > 0, mut);
+    assert_int_equal(f->status != 0, mut);
+}
+
+static void check_wif_cache(struct fixture *f, bool mut)
+{
+    assert_int_equal(bearer_grants(f), 2);
+    assert_int_equal(token_answers(f, "token", "expired") > 0, mut);
+}
+
+static void check_wif_retry(struct fixture *f, bool mut)
+{
+    assert_int_equal(bearer_grants(f), mut ? 3 : 1);
+}
+
+static void check_fallback(struct fixture *f, bool mut)
+{
+    assert_int_equal(count(f, NULL, "authorize", NULL, NULL) > 0, mut);
+}
+
+static void check_ema_audience(struct fixture *f, bool mut)
+{
+    assert_int_equal(token_answers(f, "idp-token", "invalid_target") > 0, mut);
+    assert_int_equal(bearer_grants(f), mut ? 0 : 1);
+}
+
+static void check_ema_jag_sent(struct fixture *f, bool mut)
+{
+    assert_int_equal(bearer_grants(f), mut ? 1 : 0);
+}
+
 struct mut_case {
     const char *name;
     void (*edit)(struct fixture *f);
@@ -1422,6 +1577,25 @@ static const struct mut_case cases[] = {
      NULL, NULL},
     {"dpop-forget-key", edit_dpop, NULL, check_dpop_forget_key, NULL,
      between_nothing, NULL},
+    /* workload identity federation, enterprise-managed authorization */
+    {"wif-wrong-grant-type", edit_wif, NULL, check_wif_grant_type, NULL, NULL,
+     NULL},
+    {"wif-wrong-audience", edit_wif, NULL, check_wif_audience, NULL, NULL,
+     NULL},
+    {"wif-cache-assertion", edit_wif_expiry, NULL, check_wif_cache, NULL, NULL,
+     NULL},
+    {"wif-blind-retry", edit_wif_refused, NULL, check_wif_retry, NULL, NULL,
+     NULL},
+    {"wif-fallback-code", edit_wif_fallback, NULL, check_fallback, NULL, NULL,
+     NULL},
+    {"ema-exchange-audience-resource", edit_ema, NULL, check_ema_audience, NULL,
+     NULL, NULL},
+    {"ema-ignore-jag-aud", edit_ema_foreign, NULL, check_ema_jag_sent, NULL,
+     NULL, NULL},
+    {"ema-ignore-jag-exp", edit_ema_expired, NULL, check_ema_jag_sent, NULL,
+     NULL, NULL},
+    {"ema-fallback-code", edit_ema_refused, NULL, check_fallback, NULL, NULL,
+     NULL},
 };
 
 #define NCASES (sizeof cases / sizeof cases[0])
@@ -1446,6 +1620,11 @@ static void run_case(const struct mut_case *mc)
         mc->edit(&f);
         if (!mo_world_start(f.scenario, &f.world, &err)) {
             fail_msg("%s: mo_world_start: %s", mc->name, err.msg);
+        }
+        /* The federation cases' context holds what the world minted. */
+        if (strncmp(mc->name, "wif-", 4) == 0 ||
+            strncmp(mc->name, "ema-", 4) == 0) {
+            started_context(&f);
         }
         for (const char *const *a = mc->args != NULL ? mc->args : conformance;
              *a != NULL && n < 12; a++) {

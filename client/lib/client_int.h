@@ -233,6 +233,10 @@ bool discovery_as(struct mcpo_client *c, struct ac_err *err);
  * (pure; used by discovery_as and the tests). */
 bool discovery_check_as_meta(const json_t *meta, const char *issuer,
                              struct ac_err *err);
+/* As discovery_check_as_meta; `code_grant` false (a JWT bearer grant
+ * client) needs no authorization endpoint, PKCE S256 or "code". */
+bool discovery_check_as_meta_for(const json_t *meta, const char *issuer,
+                                 bool code_grant, struct ac_err *err);
 /* The candidate metadata URLs for `issuer`, in the spec's order: *urls is
  * a new NULL-terminated array of new strings (free with strv_free). */
 bool discovery_as_urls(const char *issuer, char ***urls, struct ac_err *err);

@@ -324,6 +324,12 @@ static bool need_url(const json_t *meta, const char *name, struct ac_err *err)
 bool discovery_check_as_meta(const json_t *meta, const char *issuer,
                              struct ac_err *err)
 {
+    return discovery_check_as_meta_for(meta, issuer, true, err);
+}
+
+bool discovery_check_as_meta_for(const json_t *meta, const char *issuer,
+                                 bool code_grant, struct ac_err *err)
+{
     const char *iss = ac_json_str(meta, "issuer");
     const json_t *ccm =
         json_object_get(meta, "code_challenge_methods_supported");
@@ -339,9 +345,15 @@ bool discovery_check_as_meta(const json_t *meta, const char *issuer,
                iss != NULL ? "\"" : "", issuer);
         return false;
     }
-    if (!need_url(meta, "authorization_endpoint", err) ||
+    /* RFC 8414 §2: authorization_endpoint is required unless no grant
+     * type uses it; a client that will use the JWT bearer grant only
+     * (workload identity, enterprise IdP) needs neither it nor PKCE. */
+    if ((code_grant && !need_url(meta, "authorization_endpoint", err)) ||
         !need_url(meta, "token_endpoint", err)) {
         return false;
+    }
+    if (!code_grant) {
+        return true;
     }
     if (!ac_json_array_has_str(ccm, "S256") && !MUTATED("no-s256-check")) {
         AC_ERR(err, AC_ERR_PROTOCOL,
@@ -375,7 +387,7 @@ static bool try_as_url(struct mcpo_client *c, const char *url, bool *found,
         goto out;
     }
     *found = true;
-    if (!discovery_check_as_meta(doc, c->as_url, err)) {
+    if (!discovery_check_as_meta_for(doc, c->as_url, !fed_configured(c), err)) {
         ac_err_prefix(err, "%s", url);
         goto out;
     }
