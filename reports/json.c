@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "common/json.h"
 
 bool rp_write_results_json(const json_t *model, const char *out_dir,
@@ -140,7 +141,7 @@ static bool stage_scenario_checks(const json_t *sc, const char *out_dir,
         p->tmp = NULL;
         goto out;
     }
-    if (!rp_write_all(fd, text, strlen(text)) || !rp_write_all(fd, "\n", 1) ||
+    if (!ac_write_all(fd, text, strlen(text)) || !ac_write_all(fd, "\n", 1) ||
         fchmod(fd, 0644) != 0) {
         AC_ERR(err, AC_ERR_IO, "writing %s: %s", p->tmp, strerror(errno));
         goto out;

@@ -21,6 +21,7 @@
 
 #include <zlib.h>
 
+#include "common/io.h"
 #include "common/json.h"
 
 /* A report holds every transcript of the run (bodies capped by the
@@ -211,22 +212,6 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
     }
 }
 
-bool rp_write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
                    struct ac_err *err)
 {
@@ -251,7 +236,7 @@ bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
         AC_ERR(err, AC_ERR_IO, "creating %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (!rp_write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
+    if (!ac_write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
         fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
         AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
         goto out;

@@ -69,10 +69,6 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
 bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
                    struct ac_err *err);
 
-/* Write all of `data` to `fd`, retrying short writes; false with errno
- * set on failure. */
-bool rp_write_all(int fd, const char *data, size_t len);
-
 /* Compress `n` bytes of `data` as gzip (RFC 1952, zlib's default level;
  * deterministic: no file name, mtime 0). *out is a new buffer (free())
  * of *outlen bytes. False when out of memory. */
