@@ -160,8 +160,9 @@ bool ac_json_write_file(const json_t *v, const char *path, int mode,
         goto out;
     }
     created = true;
-    if (fchmod(fd, (mode_t)mode) != 0 || !ac_write_all(fd, text, strlen(text)) ||
-        !ac_write_all(fd, "\n", 1) || fsync(fd) != 0) {
+    if (fchmod(fd, (mode_t)mode) != 0 ||
+        !ac_write_all(fd, text, strlen(text)) || !ac_write_all(fd, "\n", 1) ||
+        fsync(fd) != 0) {
         AC_ERR(err, AC_ERR_IO, "%s: %s", tmp, strerror(errno));
         goto out;
     }

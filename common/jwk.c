@@ -594,7 +594,8 @@ bool ac_jwk_save_pem_file(const struct ac_jwk *key, const char *path,
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     /* fchmod: O_CREAT's mode does not apply to an existing file, and a
      * private key must never stay world-readable. */
-    if (fd < 0 || fchmod(fd, mode) != 0 || !ac_write_all(fd, pem, strlen(pem))) {
+    if (fd < 0 || fchmod(fd, mode) != 0 ||
+        !ac_write_all(fd, pem, strlen(pem))) {
         AC_ERR(err, AC_ERR_IO, "%s: %s", path, strerror(errno));
         goto out;
     }

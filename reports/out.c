@@ -434,6 +434,38 @@ void rp_count_run(const json_t *model, struct rp_totals *t)
     t->fail = t->checks.failure > 0 || t->errors > 0 || t->stale > 0;
 }
 
+void rp_put_totals(struct rp_out *o, const struct rp_totals *t,
+                   const char *errors_label)
+{
+    rp_printf(o,
+              "%zu of %zu scenarios failed, %zu %s; %zu failing checks, %zu "
+              "warnings",
+              t->failed, t->scenarios, t->errors, errors_label,
+              t->checks.failure, t->checks.warning);
+    if (t->checks.expected > 0) {
+        rp_printf(o, ", %zu expected failures (baseline)", t->checks.expected);
+    }
+    if (t->skipped > 0) {
+        rp_printf(o, ", %zu scenarios skipped (pending)", t->skipped);
+    }
+    if (t->not_applicable > 0) {
+        rp_printf(o, ", %zu scenarios not applicable", t->not_applicable);
+    }
+}
+
+void rp_put_fields(struct rp_out *o, const json_t *model,
+                   const struct rp_field *f, enum rp_esc mode)
+{
+    for (; f->before != NULL; f++) {
+        rp_puts(o, f->before);
+        if (f->key != NULL && f->integer) {
+            rp_printf(o, "%lld", (long long)rp_int(model, f->key));
+        } else if (f->key != NULL) {
+            rp_put_esc(o, ac_json_str(model, f->key), mode);
+        }
+    }
+}
+
 bool rp_is_key(const json_t *check)
 {
     return json_is_true(json_object_get(check, "key"));

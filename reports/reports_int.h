@@ -114,6 +114,26 @@ struct rp_totals {
 };
 void rp_count_run(const json_t *model, struct rp_totals *t);
 
+/* The run's totals as the HTML and Markdown headers say them: "N of M
+ * scenarios failed, E <errors_label>; F failing checks, W warnings" and
+ * the expected failures, pending and not applicable scenarios when there
+ * are any. Plain text: no escaping needed. */
+void rp_put_totals(struct rp_out *o, const struct rp_totals *t,
+                   const char *errors_label);
+
+/* One run-metadata field of a report header: the literal markup `before`,
+ * then the model's member `key` (a string escaped for the report's mode,
+ * or an integer when `integer`; NULL: none). */
+struct rp_field {
+    const char *before, *key;
+    bool integer;
+};
+
+/* Write the fields of `f` (ended by one whose `before` is NULL) from the
+ * run model `model`. */
+void rp_put_fields(struct rp_out *o, const json_t *model,
+                   const struct rp_field *f, enum rp_esc mode);
+
 /* Is this check a FAILURE the baseline expects ("expected_failure")? */
 bool rp_is_expected(const json_t *check);
 
