@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 #define INIT                                                                   \
     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"      \

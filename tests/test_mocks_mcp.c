@@ -10,7 +10,7 @@
 
 #include "common/clock.h"
 #include "common/url.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 static const char *const scenario_text =
     "{\"id\":\"t/mcp\",\"authorization_servers\":[{\"id\":\"as\","

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 static int setup(void **state)
 {

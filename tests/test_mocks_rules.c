@@ -13,7 +13,7 @@
 
 #include "common/clock.h"
 #include "mocks/rules.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 #define PING "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}"
 
