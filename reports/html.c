@@ -854,8 +854,6 @@ static const char SCRIPT[] =
 static void put_mode(struct rp_out *o, const json_t *model)
 {
     const json_t *mode = json_object_get(model, "mode");
-    const json_t *feats = json_object_get(mode, "client_features"), *f;
-    size_t i;
 
     if (!json_is_object(mode)) {
         return;
@@ -866,17 +864,8 @@ static void put_mode(struct rp_out *o, const json_t *model)
               json_is_true(json_object_get(mode, "strict")) ? "true" : "false",
               json_is_true(json_object_get(mode, "strict")) ? "strict"
                                                             : "not strict");
-    if (!json_is_array(feats)) {
-        rp_puts(o, "not declared (every scenario applies)");
-    } else if (json_array_size(feats) == 0) {
-        rp_puts(o, "none");
-    }
-    json_array_foreach(feats, i, f)
-    {
-        rp_puts(o, i > 0 ? ", <code>" : "<code>");
-        rp_put_esc(o, json_string_value(f), RP_ESC_HTML);
-        rp_puts(o, "</code>");
-    }
+    rp_put_features(o, json_object_get(mode, "client_features"), "<code>",
+                    "</code>", RP_ESC_HTML);
     rp_puts(o, "</dd>");
 }
 

@@ -432,8 +432,6 @@ static void put_scenario_list(struct rp_out *o, const json_t *model)
 static void put_mode(struct rp_out *o, const json_t *model)
 {
     const json_t *mode = json_object_get(model, "mode");
-    const json_t *feats = json_object_get(mode, "client_features"), *f;
-    size_t i;
 
     if (!json_is_object(mode)) {
         return;
@@ -441,17 +439,8 @@ static void put_mode(struct rp_out *o, const json_t *model)
     rp_printf(o, "Mode: %s; client features: ",
               json_is_true(json_object_get(mode, "strict")) ? "strict"
                                                             : "not strict");
-    if (!json_is_array(feats)) {
-        rp_puts(o, "not declared (every scenario applies)");
-    }
-    json_array_foreach(feats, i, f)
-    {
-        rp_puts(o, i > 0 ? ", " : "");
-        rp_put_esc(o, json_string_value(f), RP_ESC_MD);
-    }
-    if (json_is_array(feats) && json_array_size(feats) == 0) {
-        rp_puts(o, "none");
-    }
+    rp_put_features(o, json_object_get(mode, "client_features"), "", "",
+                    RP_ESC_MD);
     rp_puts(o, "\n\n");
 }
 

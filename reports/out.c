@@ -453,6 +453,25 @@ void rp_put_totals(struct rp_out *o, const struct rp_totals *t,
     }
 }
 
+void rp_put_features(struct rp_out *o, const json_t *feats, const char *open,
+                     const char *close, enum rp_esc mode)
+{
+    size_t i;
+    const json_t *f;
+
+    if (!json_is_array(feats)) {
+        rp_puts(o, "not declared (every scenario applies)");
+    } else if (json_array_size(feats) == 0) {
+        rp_puts(o, "none");
+    }
+    json_array_foreach(feats, i, f)
+    {
+        rp_printf(o, "%s%s", i > 0 ? ", " : "", open);
+        rp_put_esc(o, json_string_value(f), mode);
+        rp_puts(o, close);
+    }
+}
+
 void rp_put_fields(struct rp_out *o, const json_t *model,
                    const struct rp_field *f, enum rp_esc mode)
 {

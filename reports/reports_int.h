@@ -121,6 +121,13 @@ void rp_count_run(const json_t *model, struct rp_totals *t);
 void rp_put_totals(struct rp_out *o, const struct rp_totals *t,
                    const char *errors_label);
 
+/* The run's declared client features (the model's mode.client_features)
+ * as a list: "not declared (every scenario applies)" when it is not an
+ * array, "none" when empty, else each feature escaped for `mode` between
+ * `open` and `close`, ", " apart. */
+void rp_put_features(struct rp_out *o, const json_t *feats, const char *open,
+                     const char *close, enum rp_esc mode);
+
 /* One run-metadata field of a report header: the literal markup `before`,
  * then the model's member `key` (a string escaped for the report's mode,
  * or an integer when `integer`; NULL: none). */
