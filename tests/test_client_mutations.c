@@ -22,6 +22,7 @@
 #include "common/jwk.h"
 #include "common/jwt.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 #include "tests/support/transcript.h"
 
 struct fixture {
@@ -49,10 +50,10 @@ static int run_bin(struct fixture *f, const char *mutation,
 {
     char tmpl[] = "/tmp/mcpo-mut-XXXXXX";
     int fd = mkstemp(tmpl), status;
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     unlink(tmpl);
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    assert_int_cmp(pid, >=, 0);
     if (pid == 0) {
         const char *argv[16];
         size_t n = 0;
@@ -384,7 +385,7 @@ static void check_iss_normalized(struct fixture *f, bool mut)
 static void check_refused_before_register(struct fixture *f, bool mut)
 {
     if (mut) {
-        assert_true(count(f, NULL, "register", NULL, NULL) >= 1);
+        assert_int_cmp(count(f, NULL, "register", NULL, NULL), >=, 1);
     } else {
         assert_int_equal(count(f, NULL, "register", NULL, NULL), 0);
         assert_int_equal(f->status, 1);
@@ -1026,7 +1027,7 @@ static void check_code_twice(struct fixture *f, bool mut)
      * mutant then has to start over, and does it again. */
     int n = count(f, NULL, "token", "grant_type", "authorization_code");
     if (mut) {
-        assert_true(n >= 2);
+        assert_int_cmp(n, >=, 2);
     } else {
         assert_int_equal(n, 1);
     }
@@ -1175,7 +1176,8 @@ static void edit_short_ttl(struct fixture *f)
 static void check_proactive(struct fixture *f, bool mut)
 {
     /* Both refresh; only the mutant first sends the expired token. */
-    assert_true(count(f, NULL, "token", "grant_type", "refresh_token") > 0);
+    assert_int_cmp(count(f, NULL, "token", "grant_type", "refresh_token"), >,
+                   0);
     assert_int_equal(rejected_bearers(f), mut ? 1 : 0);
     assert_int_equal(count(f, NULL, "authorize", NULL, NULL), 1);
     assert_int_equal(f->status, 0);

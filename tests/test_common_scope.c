@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "common/scope.h"
+#include "tests/support/asserts.h"
 
 static void test_next(void **state)
 {
@@ -175,7 +176,7 @@ static void test_long(void **state)
         free(acc);
         acc = next;
     }
-    assert_true(strlen(acc) > 10000);
+    assert_int_cmp(strlen(acc), >, 10000);
     assert_true(ac_scope_has(acc, "s1999"));
     assert_true(ac_scope_subset("s0 s1000 s1999", acc));
     free(acc);
