@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/io.h"
+
 /* Parsed documents larger than this are refused: a hostile peer must not
  * make us build an unbounded tree (network bodies are capped earlier). */
 #define JSON_MAX_LEN (16u * 1024u * 1024u)
@@ -110,22 +112,6 @@ char *ac_json_dump(const json_t *v)
     return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return false;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* fsync the directory holding `path`, so the rename itself is durable. */
 static void sync_dir(const char *path)
 {
@@ -174,8 +160,9 @@ bool ac_json_write_file(const json_t *v, const char *path, int mode,
         goto out;
     }
     created = true;
-    if (fchmod(fd, (mode_t)mode) != 0 || !write_all(fd, text, strlen(text)) ||
-        !write_all(fd, "\n", 1) || fsync(fd) != 0) {
+    if (fchmod(fd, (mode_t)mode) != 0 ||
+        !ac_write_all(fd, text, strlen(text)) || !ac_write_all(fd, "\n", 1) ||
+        fsync(fd) != 0) {
         AC_ERR(err, AC_ERR_IO, "%s: %s", tmp, strerror(errno));
         goto out;
     }

@@ -22,6 +22,7 @@
 
 #include "common/b64url.h"
 #include "common/crypto.h"
+#include "common/io.h"
 #include "common/json.h"
 
 #define PEM_FILE_MAX (64u * 1024u)
@@ -579,22 +580,6 @@ out:
     return pem;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return false;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 bool ac_jwk_save_pem_file(const struct ac_jwk *key, const char *path,
                           bool private_part, struct ac_err *err)
 {
@@ -609,7 +594,8 @@ bool ac_jwk_save_pem_file(const struct ac_jwk *key, const char *path,
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     /* fchmod: O_CREAT's mode does not apply to an existing file, and a
      * private key must never stay world-readable. */
-    if (fd < 0 || fchmod(fd, mode) != 0 || !write_all(fd, pem, strlen(pem))) {
+    if (fd < 0 || fchmod(fd, mode) != 0 ||
+        !ac_write_all(fd, pem, strlen(pem))) {
         AC_ERR(err, AC_ERR_IO, "%s: %s", path, strerror(errno));
         goto out;
     }

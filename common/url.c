@@ -452,6 +452,61 @@ out:
     return s;
 }
 
+/* Build n well-known URLs of `base`, suffix[i] in form[i], into out; all
+ * or none. */
+static size_t wellknowns(const char *base, const char *const suffix[],
+                         const enum ac_wellknown_form form[], size_t n,
+                         char *out[], struct ac_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = ac_url_wellknown(base, suffix[i], form[i], err);
+        if (out[i] == NULL) {
+            while (i > 0) {
+                free(out[--i]);
+                out[i] = NULL;
+            }
+            return 0;
+        }
+    }
+    return n;
+}
+
+size_t ac_url_prm_urls(const char *resource, char *out[AC_URL_PRM_MAX],
+                       struct ac_err *err)
+{
+    static const char *const suffix[] = {"oauth-protected-resource",
+                                         "oauth-protected-resource"};
+    static const enum ac_wellknown_form form[] = {AC_WK_INSERT, AC_WK_ROOT};
+    size_t n = wellknowns(resource, suffix, form, 2, out, err);
+
+    if (n == 2 && strcmp(out[0], out[1]) == 0) { /* at the root */
+        free(out[1]);
+        out[1] = NULL;
+        n = 1;
+    }
+    return n;
+}
+
+size_t ac_url_as_metadata_urls(const char *issuer, char *out[AC_URL_AS_MAX],
+                               struct ac_err *err)
+{
+    static const char *const suffix[] = {"oauth-authorization-server",
+                                         "openid-configuration",
+                                         "openid-configuration"};
+    static const enum ac_wellknown_form form[] = {AC_WK_INSERT, AC_WK_INSERT,
+                                                  AC_WK_APPEND};
+    struct ac_url u;
+    bool root;
+
+    if (!ac_url_parse(issuer, &u, err)) {
+        return 0;
+    }
+    /* RFC 8414 §3.1: a terminating "/" does not make a path. */
+    root = u.path[strspn(u.path, "/")] == '\0';
+    ac_url_free(&u);
+    return wellknowns(issuer, suffix, form, root ? 2 : 3, out, err);
+}
+
 /* RFC 3986 §5.2.4 remove_dot_segments, on a path without query. */
 static char *remove_dots(const char *in)
 {

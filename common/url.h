@@ -4,6 +4,7 @@
 #define AC_URL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "common/err.h"
 
@@ -66,6 +67,26 @@ enum ac_wellknown_form {
  * A new string (free()), or NULL with err set. */
 char *ac_url_wellknown(const char *base, const char *suffix,
                        enum ac_wellknown_form form, struct ac_err *err);
+
+/* The Protected Resource Metadata URLs to try for the MCP server (or any
+ * resource) at `resource`, in order (RFC 9728 §3.1, MCP "Protected Resource
+ * Metadata Discovery"): the path-inserted well-known URL, then the root
+ * one; just one when the resource has no path. Writes new strings
+ * (free()) to out[0..n-1] and returns n; 0 with err set on failure (then
+ * none is written). */
+#define AC_URL_PRM_MAX 2
+size_t ac_url_prm_urls(const char *resource, char *out[AC_URL_PRM_MAX],
+                       struct ac_err *err);
+
+/* The authorization server metadata URLs to try for `issuer`, in order
+ * (MCP "Authorization Server Metadata Discovery", RFC 8414 §3.1, OIDC
+ * Discovery §4): for an issuer with a path, OAuth path-inserted, OIDC
+ * path-inserted, OIDC path-appended; without one, OAuth then OIDC at the
+ * root. Writes new strings (free()) to out[0..n-1] and returns n; 0 with
+ * err set on failure (then none is written). */
+#define AC_URL_AS_MAX 3
+size_t ac_url_as_metadata_urls(const char *issuer, char *out[AC_URL_AS_MAX],
+                               struct ac_err *err);
 
 /* Resolve `ref` (absolute URL or absolute path "/x") against `base`.
  * A new string, or NULL with err set. Used for Location headers. */

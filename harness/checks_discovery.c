@@ -16,6 +16,13 @@
 #define OAUTH_WK "/.well-known/oauth-authorization-server"
 #define OIDC_WK "/.well-known/openid-configuration"
 
+static void free_cands(char *c[], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i]);
+    }
+}
+
 static bool starts_with(const char *s, const char *p)
 {
     return strncmp(s, p, strlen(p)) == 0;
@@ -116,13 +123,31 @@ void hc_check_prm_header_url_used(const struct hc_input *in,
                     "Metadata named by the challenge");
 }
 
+/* The path of the path-inserted PRM URL of the MCP endpoint `mcp_url`
+ * (common/url.c builds it for the client too): a new string, or NULL when
+ * the endpoint has no path (root is the path form) or is unparsable. */
+static char *prm_inserted_path(const char *mcp_url)
+{
+    char *urls[AC_URL_PRM_MAX] = {NULL};
+    size_t n = mcp_url != NULL ? ac_url_prm_urls(mcp_url, urls, NULL) : 0;
+    struct ac_url u;
+    char *path = NULL;
+
+    if (n == 2 && ac_url_parse(urls[0], &u, NULL)) {
+        path = u.path;
+        u.path = NULL;
+        ac_url_free(&u);
+    }
+    free_cands(urls, n);
+    return path;
+}
+
 void hc_check_prm_path_before_root(const struct hc_input *in,
                                    struct hc_result *out)
 {
     const json_t *tr = in->transcript;
     size_t m = tq_next(tr, 0, "mcp", NULL);
-    const char *mpath = m != TQ_NONE ? tq_path(tq_at(tr, m)) : "";
-    char want[600];
+    char *want = NULL;
     bool path_tried = false;
     size_t n = 0;
 
@@ -132,13 +157,13 @@ void hc_check_prm_path_before_root(const struct hc_input *in,
                    "does not apply");
         return;
     }
-    if (mpath[0] == '\0' || strcmp(mpath, "/") == 0) {
+    /* RFC 9728 §3.1: insert the well-known segment before the path. */
+    want = prm_inserted_path(m != TQ_NONE ? tq_url(tq_at(tr, m)) : NULL);
+    if (want == NULL) {
         hc_verdict(out, HC_SKIPPED,
                    "the MCP endpoint has no path: root is the path form");
         return;
     }
-    /* RFC 9728 §3.1: insert the well-known segment before the path. */
-    snprintf(want, sizeof want, "%s%s", PRM_WK, mpath);
     for (size_t i = 0; i < tq_count(tr); i++) {
         const json_t *ex = tq_at(tr, i);
         if (!is_prm_request(ex)) {
@@ -153,9 +178,11 @@ void hc_check_prm_path_before_root(const struct hc_input *in,
                        "PRM request (seq %zu) went to the root %s before the "
                        "path-inserted %.200s",
                        hc_seq_of(tr, i), PRM_WK, want);
+            free(want);
             return;
         }
     }
+    free(want);
     if (n == 0) {
         hc_missing_fact(in, out,
                         "the client never requested the Protected Resource "
@@ -167,47 +194,6 @@ void hc_check_prm_path_before_root(const struct hc_input *in,
 }
 
 /* --- authorization server metadata order ------------------------------ */
-
-#define MAX_CAND 3
-
-/* RFC 8414 §3.1 and the MCP discovery order: for an issuer with a path,
- * OAuth path-inserted, OIDC path-inserted, OIDC path-appended; without,
- * OAuth then OIDC. Returns the number of candidates written (new
- * strings). */
-static size_t candidates(const char *issuer, char *out[MAX_CAND])
-{
-    struct ac_url u;
-    char *origin = ac_url_origin(issuer);
-    size_t n = 0;
-    int plen;
-
-    if (origin == NULL || !ac_url_parse(issuer, &u, NULL)) {
-        free(origin);
-        return 0;
-    }
-    plen = (int)strlen(u.path);
-    while (plen > 0 && u.path[plen - 1] == '/') {
-        plen--;
-    }
-    if (plen == 0) {
-        n += asprintf(&out[n], "%s%s", origin, OAUTH_WK) >= 0;
-        n += asprintf(&out[n], "%s%s", origin, OIDC_WK) >= 0;
-    } else {
-        n += asprintf(&out[n], "%s%s%.*s", origin, OAUTH_WK, plen, u.path) >= 0;
-        n += asprintf(&out[n], "%s%s%.*s", origin, OIDC_WK, plen, u.path) >= 0;
-        n += asprintf(&out[n], "%s%.*s%s", origin, plen, u.path, OIDC_WK) >= 0;
-    }
-    ac_url_free(&u);
-    free(origin);
-    return n;
-}
-
-static void free_cands(char *c[MAX_CAND], size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(c[i]);
-    }
-}
 
 /* The URL of an exchange without its query. */
 static bool url_is(const json_t *ex, const char *want)
@@ -222,8 +208,9 @@ static bool url_is(const json_t *ex, const char *want)
 static bool judge_issuer_order(const json_t *tr, const char *issuer,
                                struct hc_result *out, size_t *attempts)
 {
-    char *cand[MAX_CAND];
-    size_t nc = candidates(issuer, cand);
+    char *cand[AC_URL_AS_MAX];
+    /* The order the client must follow: the one common/url.c gives it. */
+    size_t nc = ac_url_as_metadata_urls(issuer, cand, NULL);
     char *origin = ac_url_origin(issuer);
     int prev = -1;
     bool prev_failed = false, ok = true;
@@ -637,25 +624,28 @@ void hc_check_legacy_root_metadata(const struct hc_input *in,
 {
     const json_t *tr = in->transcript;
     size_t m = tq_next(tr, 0, "mcp", NULL);
-    char *origin = m != TQ_NONE ? ac_url_origin(tq_url(tq_at(tr, m))) : NULL;
-    char want[300];
+    char *want = NULL;
 
     if (!legacy_applies(in, out)) {
-        free(origin);
         return;
     }
-    snprintf(want, sizeof want, "%s%s", origin ? origin : "", OAUTH_WK);
-    free(origin);
-    for (size_t i = 0; i < tq_count(tr); i++) {
+    /* 2025-03-26: the metadata at the MCP server's root. */
+    if (m != TQ_NONE) {
+        want = ac_url_wellknown(tq_url(tq_at(tr, m)),
+                                "oauth-authorization-server", AC_WK_ROOT, NULL);
+    }
+    for (size_t i = 0; want != NULL && i < tq_count(tr); i++) {
         if (strcmp(tq_method(tq_at(tr, i)), "GET") == 0 &&
             url_is(tq_at(tr, i), want)) {
             hc_evidence(out, tr, i);
             hc_verdict(out, HC_SUCCESS,
                        "without PRM the client fetched %.200s (seq %zu)", want,
                        hc_seq_of(tr, i));
+            free(want);
             return;
         }
     }
+    free(want);
     hc_required_fact(in, out,
                      "without PRM the client never fetched the metadata at the "
                      "MCP server's root (2025-03-26 discovery)");

@@ -56,12 +56,6 @@ bool hc_scenario_offers(const struct hc_input *in, const char *how);
 
 /* --- shared queries (checks_util.c) ---------------------------------- */
 
-/* Is `s` one of the space-separated scopes in `scopes` (NULL: none)? */
-bool hc_scope_has(const char *scopes, const char *s);
-
-/* Is every scope of `need` in `have`? */
-bool hc_scope_covers(const char *have, const char *need);
-
 /* The parsed body (a new reference) of the first 200 response to a GET
  * on `prm` (Protected Resource Metadata), or NULL. */
 json_t *hc_prm_doc(const json_t *tr);

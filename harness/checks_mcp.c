@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/b64url.h"
 #include "common/json.h"
+#include "common/mcphdr.h"
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
 
@@ -365,44 +365,6 @@ static json_t *listed_schema(const json_t *tr, size_t upto, const char *server,
     return found;
 }
 
-/* A header value as text: plain, or decoded from "=?base64?...?=". A new
- * string or NULL. */
-static char *param_decode(const char *v)
-{
-    size_t n = strlen(v);
-    uint8_t *raw = NULL;
-    size_t rl = 0;
-    char *out;
-
-    if (n < 11 || strncmp(v, "=?base64?", 9) != 0 ||
-        strcmp(v + n - 2, "?=") != 0) {
-        return strdup(v);
-    }
-    if (!ac_b64_decode(v + 9, n - 11, &raw, &rl, NULL)) {
-        return NULL;
-    }
-    out = strndup((const char *)raw, rl);
-    free(raw);
-    return out;
-}
-
-/* Does header text `h` carry body value `v` (string as is, integer
- * numerically, boolean as "true" / "false")? */
-static bool param_same(const char *h, const json_t *v)
-{
-    char *end;
-    double d;
-
-    if (json_is_string(v)) {
-        return strcmp(h, json_string_value(v)) == 0;
-    }
-    if (json_is_boolean(v)) {
-        return strcmp(h, json_is_true(v) ? "true" : "false") == 0;
-    }
-    d = strtod(h, &end);
-    return *h != '\0' && *end == '\0' && d == (double)json_integer_value(v);
-}
-
 /* Walk `node`'s properties chain (x-mcp-header is only valid there) with
  * `args` the instance at the same path; on the first annotated argument
  * whose header is wrong, describe it in `why` and return false. */
@@ -441,8 +403,8 @@ static bool params_ok(const json_t *ex, const json_t *node, const json_t *args,
                          key);
                 return false;
             }
-            dv = hv != NULL ? param_decode(hv) : NULL;
-            same = hv == NULL || (dv != NULL && param_same(dv, v));
+            dv = hv != NULL ? ac_mcphdr_decode(hv) : NULL;
+            same = hv == NULL || (dv != NULL && ac_mcphdr_matches(dv, v));
             free(dv);
             if (!same) {
                 snprintf(why, n, "%.100s does not match argument '%.40s'", name,

@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/scope.h"
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
 
@@ -59,16 +60,16 @@ static bool first_authz_scope(const struct hc_input *in, struct hc_result *out,
 /* Is every scope of `got` other than offline_access in `want`? */
 static bool covers_but_offline(const char *want, const char *got)
 {
-    char *copy = got != NULL ? strdup(got) : NULL;
-    char *save = NULL;
-    bool ok = true;
+    const char *cur = got, *t;
+    size_t n;
 
-    for (char *t = copy != NULL ? strtok_r(copy, " ", &save) : NULL;
-         t != NULL && ok; t = strtok_r(NULL, " ", &save)) {
-        ok = strcmp(t, "offline_access") == 0 || hc_scope_has(want, t);
+    while (ac_scope_next(&cur, &t, &n)) {
+        if (!ac_scope_has_n("offline_access", t, n) &&
+            !ac_scope_has_n(want, t, n)) {
+            return false;
+        }
     }
-    free(copy);
-    return ok;
+    return true;
 }
 
 void hc_check_scope_from_challenge(const struct hc_input *in,
@@ -89,7 +90,7 @@ void hc_check_scope_from_challenge(const struct hc_input *in,
     if (first_authz_scope(in, out, c, &got, &a)) {
         /* The challenge's scope, no more (least privilege); SEP-2207 lets
          * a client add offline_access. */
-        if (hc_scope_covers(got, want) && covers_but_offline(want, got)) {
+        if (ac_scope_subset(want, got) && covers_but_offline(want, got)) {
             hc_verdict(out, HC_SUCCESS,
                        "the authorization request (seq %zu) asked for the "
                        "challenge's scope \"%.100s\"",
@@ -113,41 +114,23 @@ static char *prm_scopes_when_no_challenge(const struct hc_input *in,
                                           struct hc_result *out)
 {
     const json_t *tr = in->transcript;
-    size_t c = first_401(tr), i;
+    size_t c = first_401(tr);
     char *cs = c != TQ_NONE ? tq_challenge_param(tq_at(tr, c), "scope") : NULL;
     json_t *prm = NULL;
-    const json_t *v;
-    struct ac_buf buf;
-    struct ac_err err = {0};
     char *joined = NULL;
 
-    ac_buf_init(&buf, 0);
     if (cs != NULL && cs[0] != '\0') {
         hc_verdict(out, HC_SKIPPED, "the challenge carried a scope");
         goto out;
     }
     prm = hc_prm_doc(tr);
-    json_array_foreach(json_object_get(prm, "scopes_supported"), i, v)
-    {
-        if (!json_is_string(v)) {
-            continue;
-        }
-        if ((buf.len > 0 && !ac_buf_append_str(&buf, " ", &err)) ||
-            !ac_buf_append_str(&buf, json_string_value(v), &err)) {
-            hc_verdict(out, HC_FAILURE,
-                       "harness error joining scopes_supported: %.400s",
-                       err.msg);
-            goto out;
-        }
-    }
-    joined = ac_buf_steal(&buf);
+    joined = ac_scope_join_array(json_object_get(prm, "scopes_supported"));
     if (joined == NULL) {
         hc_verdict(out, HC_FAILURE, "harness error: out of memory");
     }
 out:
     free(cs);
     json_decref(prm);
-    ac_buf_free(&buf);
     return joined;
 }
 
@@ -164,7 +147,7 @@ void hc_check_scope_from_scopes_supported(const struct hc_input *in,
     if (want[0] == '\0') {
         hc_verdict(out, HC_SKIPPED, "the PRM lists no scopes_supported");
     } else if (first_authz_scope(in, out, 0, &got, &a)) {
-        if (hc_scope_covers(got, want)) {
+        if (ac_scope_subset(want, got)) {
             hc_verdict(out, HC_SUCCESS,
                        "the authorization request (seq %zu) asked for all of "
                        "scopes_supported",
@@ -262,7 +245,7 @@ void hc_check_scope_step_up_escalation(const struct hc_input *in,
         }
         hc_evidence(out, tr, a);
         got = authz_scope(tr, a);
-        ok = hc_scope_covers(got, need) && hc_scope_covers(got, prev);
+        ok = ac_scope_subset(need, got) && ac_scope_subset(prev, got);
         if (!ok) {
             hc_verdict(out, HC_FAILURE,
                        "step-up authorization request (seq %zu) asked for "
@@ -427,7 +410,7 @@ void hc_check_offline_access_not_requested(const struct hc_input *in,
          i = tq_next(tr, i + 1, "authorize", NULL)) {
         char *s = authz_scope(tr, i);
         bool bad =
-            hc_scope_has(s, "offline_access") && !as_lists_offline(tr, i);
+            ac_scope_has(s, "offline_access") && !as_lists_offline(tr, i);
         free(s);
         n++;
         hc_evidence(out, tr, i);
@@ -462,7 +445,7 @@ void hc_check_offline_access_requested(const struct hc_input *in,
             continue;
         }
         s = authz_scope(tr, i);
-        has = hc_scope_has(s, "offline_access");
+        has = ac_scope_has(s, "offline_access");
         free(s);
         n++;
         hc_evidence(out, tr, i);

@@ -9,6 +9,7 @@
 
 #include "common/json.h"
 #include "common/redact.h"
+#include "common/scope.h"
 #include "common/url.h"
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
@@ -87,15 +88,15 @@ static bool resends(const struct tokev *u, const struct tokev *t)
            strcmp(u->rt_sent, t->rt_sent) == 0;
 }
 
-/* Append the scopes `add` (NULL: none) to the space-separated list in
- * `buf` of size `cap`; dropped when they do not fit. */
-static void scope_append(char *buf, size_t cap, const char *add)
+/* Add the scopes `add` (NULL: none) to the set `*granted`; false when
+ * out of memory. */
+static bool scope_add(char **granted, const char *add)
 {
-    size_t len = strlen(buf);
+    char *u = ac_scope_union(*granted, add);
 
-    if (add != NULL && len + strlen(add) + 2 < cap) {
-        snprintf(buf + len, cap - len, " %s", add);
-    }
+    free(*granted);
+    *granted = u;
+    return u != NULL;
 }
 
 static bool mcp_invalid_token(const json_t *ex)
@@ -285,44 +286,49 @@ void hc_check_refresh_scope_not_widened(const struct hc_input *in,
                                         struct hc_result *out)
 {
     const json_t *tr = in->transcript;
-    char granted[2048] = "";
+    char *granted = NULL;
     size_t n = 0;
+    bool ok = true;
 
-    for (size_t i = 0; i < tq_count(tr); i++) {
+    for (size_t i = 0; ok && i < tq_count(tr); i++) {
         const json_t *ex = tq_at(tr, i);
         struct tokev t;
         struct ac_form q;
         if (tq_is(ex, "authorize", NULL)) {
             if (tq_query_form(ex, &q, NULL)) {
-                scope_append(granted, sizeof granted, ac_form_get(&q, "scope"));
+                ok = scope_add(&granted, ac_form_get(&q, "scope"));
             }
             ac_form_free(&q);
         }
-        if (!tokev_read(tr, i, &t)) {
+        if (!ok || !tokev_read(tr, i, &t)) {
             continue;
         }
         if (is_refresh(&t)) {
             n++;
             hc_evidence(out, tr, i);
-            if (t.scope != NULL && !hc_scope_covers(granted, t.scope)) {
+            if (t.scope != NULL && !ac_scope_subset(t.scope, granted)) {
                 hc_verdict(out, HC_FAILURE,
                            "refresh request (seq %zu) asked for scope "
                            "\"%.100s\", beyond what was authorized",
                            hc_seq_of(tr, i), t.scope);
                 tokev_free(&t);
+                free(granted);
                 return;
             }
         }
-        scope_append(granted, sizeof granted, t.granted);
+        ok = scope_add(&granted, t.granted);
         tokev_free(&t);
     }
-    if (n == 0) {
+    free(granted);
+    if (!ok) {
+        hc_verdict(out, HC_FAILURE, "harness error: out of memory");
+    } else if (n == 0) {
         hc_verdict(out, HC_SKIPPED, "the client made no refresh request");
-        return;
+    } else {
+        hc_verdict(out, HC_SUCCESS,
+                   "no refresh request asked for more scope than was "
+                   "authorized (RFC 6749 §6)");
     }
-    hc_verdict(out, HC_SUCCESS,
-               "no refresh request asked for more scope than was authorized "
-               "(RFC 6749 §6)");
 }
 
 void hc_check_invalid_grant_reauthorize_once(const struct hc_input *in,

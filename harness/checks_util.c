@@ -1,48 +1,13 @@
-/* Queries shared by the check families (checks_int.h): scope lists, the
- * PRM and authorization server metadata a client received, token request
- * bodies, client identification, bearer tokens and authorization
- * responses. Pure functions over the transcript, like the checks. */
+/* Queries shared by the check families (checks_int.h): the PRM and
+ * authorization server metadata a client received, token request bodies, client
+ * identification, bearer tokens and authorization responses. Pure functions
+ * over the transcript, like the checks. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/json.h"
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
-
-bool hc_scope_has(const char *scopes, const char *s)
-{
-    size_t n = strlen(s);
-
-    while (scopes != NULL && *scopes != '\0') {
-        size_t len = strcspn(scopes, " ");
-        if (len == n && n > 0 && strncmp(scopes, s, n) == 0) {
-            return true;
-        }
-        scopes += len;
-        scopes += strspn(scopes, " ");
-    }
-    return false;
-}
-
-bool hc_scope_covers(const char *have, const char *need)
-{
-    char *copy = need != NULL ? strdup(need) : NULL;
-    char *save = NULL;
-    bool ok = true;
-
-    if (need == NULL) {
-        return true;
-    }
-    if (copy == NULL) {
-        return false;
-    }
-    for (char *t = strtok_r(copy, " ", &save); t != NULL && ok;
-         t = strtok_r(NULL, " ", &save)) {
-        ok = hc_scope_has(have, t);
-    }
-    free(copy);
-    return ok;
-}
 
 json_t *hc_prm_doc(const json_t *tr)
 {

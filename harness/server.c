@@ -277,26 +277,23 @@ static json_t *get_json(struct hsv_ctx *x, const char *url, long *status,
  * and root well-known locations. */
 static void discover_prm(struct hsv_ctx *x)
 {
-    char *cands[3] = {NULL, NULL, NULL};
+    char *cands[1 + AC_URL_PRM_MAX] = {NULL};
     long st;
 
     if (x->rm_url != NULL) {
         allow_origin(x, x->rm_url);
         cands[0] = strdup(x->rm_url);
     }
-    cands[1] = ac_url_wellknown(x->mcp_url, "oauth-protected-resource",
-                                AC_WK_INSERT, NULL);
-    cands[2] = ac_url_wellknown(x->mcp_url, "oauth-protected-resource",
-                                AC_WK_ROOT, NULL);
-    for (size_t i = 0; i < 3 && x->prm == NULL; i++) {
-        if (cands[i] != NULL && (i != 2 || strcmp(cands[1], cands[2]) != 0)) {
+    ac_url_prm_urls(x->mcp_url, cands + 1, NULL);
+    for (size_t i = 0; i < 1 + AC_URL_PRM_MAX && x->prm == NULL; i++) {
+        if (cands[i] != NULL) {
             x->prm = get_json(x, cands[i], &st, NULL);
             if (x->prm != NULL) {
                 x->prm_url = strdup(cands[i]);
             }
         }
     }
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 1 + AC_URL_PRM_MAX; i++) {
         free(cands[i]);
     }
 }
@@ -306,24 +303,16 @@ static void discover_prm(struct hsv_ctx *x)
  * without a path: RFC 8414, then OIDC). */
 static void discover_md(struct hsv_ctx *x)
 {
-    char *c[3];
+    char *c[AC_URL_AS_MAX] = {NULL};
+    size_t n = ac_url_as_metadata_urls(x->issuer, c, NULL);
 
-    c[0] = ac_url_wellknown(x->issuer, "oauth-authorization-server",
-                            AC_WK_INSERT, NULL);
-    c[1] =
-        ac_url_wellknown(x->issuer, "openid-configuration", AC_WK_INSERT, NULL);
-    c[2] =
-        ac_url_wellknown(x->issuer, "openid-configuration", AC_WK_APPEND, NULL);
-    for (size_t i = 0; i < 3 && x->md == NULL; i++) {
-        if (c[i] == NULL || (i == 2 && c[1] && strcmp(c[1], c[2]) == 0)) {
-            continue;
-        }
+    for (size_t i = 0; i < n && x->md == NULL; i++) {
         x->md = get_json(x, c[i], &x->md_status, &x->md_ctype);
         if (x->md != NULL) {
             x->md_url = strdup(c[i]);
         }
     }
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < n; i++) {
         free(c[i]);
     }
 }

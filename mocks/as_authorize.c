@@ -9,6 +9,7 @@
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
+#include "common/scope.h"
 #include "common/url.h"
 #include "mocks/as_int.h"
 #include "mocks/defects.h"
@@ -183,7 +184,7 @@ static const char *grant_check(const struct mo_as *as, const struct ac_form *f,
         return "invalid_target";
     }
     if (scope != NULL && as->scopes != NULL &&
-        !mo_scope_subset(scope, NULL, as->scopes)) {
+        !ac_scope_subset_of_array(scope, as->scopes)) {
         *desc = "scope includes a value not in scopes_supported";
         return "invalid_scope";
     }

@@ -11,6 +11,7 @@
 #include "common/form.h"
 #include "common/json.h"
 #include "common/jwt.h"
+#include "common/scope.h"
 #include "mocks/as_int.h"
 #include "mocks/issuers.h"
 #include "mocks/world_int.h"
@@ -134,15 +135,15 @@ static const char *scope_fault(const struct mo_as *as, const char *scope,
     if (scope == NULL) {
         return NULL;
     }
-    if (mo_scope_subset("wif.trigger-unauthorized", scope, NULL)) {
+    if (ac_scope_has(scope, "wif.trigger-unauthorized")) {
         *code = "unauthorized_client";
         return "client not authorized for the JWT bearer grant";
     }
     *code = "invalid_scope";
-    if (mo_scope_subset("wif.rejected", scope, NULL)) {
+    if (ac_scope_has(scope, "wif.rejected")) {
         return "requested scope is not permitted for this grant";
     }
-    if (as->scopes != NULL && !mo_scope_subset(scope, NULL, as->scopes)) {
+    if (as->scopes != NULL && !ac_scope_subset_of_array(scope, as->scopes)) {
         return "scope includes a value not in scopes_supported";
     }
     return NULL;

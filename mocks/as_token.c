@@ -10,6 +10,7 @@
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
+#include "common/scope.h"
 #include "common/url.h"
 #include "common/jwt.h"
 #include "mocks/as_int.h"
@@ -331,7 +332,7 @@ static const char *refresh_verdict(struct mo_as *as, struct mo_token *old,
         return "refresh token is bound to another DPoP key";
     }
     *code = "invalid_scope";
-    if (scope != NULL && !mo_scope_subset(scope, old->scope, NULL) &&
+    if (scope != NULL && !ac_scope_subset(scope, old->scope) &&
         !(as->defects & MO_DEF_REFRESH_WIDEN)) {
         return "scope exceeds the original grant (RFC 6749 §6)";
     }
@@ -401,7 +402,7 @@ static bool grant_client_credentials(struct mo_as *as, const struct client *c,
         }
     }
     if (scope != NULL && as->scopes != NULL &&
-        !mo_scope_subset(scope, NULL, as->scopes)) {
+        !ac_scope_subset_of_array(scope, as->scopes)) {
         return mo_as_token_error(
             rep, "invalid_scope",
             "scope includes a value not in scopes_supported");

@@ -8,9 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/b64url.h"
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/mcphdr.h"
+#include "common/scope.h"
 #include "common/url.h"
 #include "mocks/defects.h"
 #include "mocks/httpd.h"
@@ -429,37 +430,19 @@ static const char *required_scope(const struct mo_mcp *m, const char *method,
 static bool scope_covers(const struct mo_mcp *m, const char *need,
                          const char *have)
 {
-    const char *p = need;
+    const char *cur = need, *t, *hc, *h;
+    size_t len, hl;
 
-    if (!m->hierarchy) {
-        return mo_scope_subset(need, have, NULL);
-    }
-    while (*p != '\0') {
-        size_t len;
-        char one[256];
-        bool found;
-        const char *q = have;
+    while (ac_scope_next(&cur, &t, &len)) {
+        bool found = ac_scope_has_n(have, t, len);
 
-        p += strspn(p, " ");
-        len = strcspn(p, " ");
-        if (len == 0) {
-            break;
-        }
-        snprintf(one, sizeof(one), "%.*s", (int)len, p);
-        found = mo_scope_subset(one, have, NULL);
-        while (!found && *q != '\0') {
-            size_t hl;
-
-            q += strspn(q, " ");
-            hl = strcspn(q, " ");
-            found = hl > 0 && hl < len && strncmp(one, q, hl) == 0 &&
-                    one[hl] == ':';
-            q += hl;
+        for (hc = have;
+             m->hierarchy && !found && ac_scope_next(&hc, &h, &hl);) {
+            found = hl < len && memcmp(t, h, hl) == 0 && t[hl] == ':';
         }
         if (!found) {
             return false;
         }
-        p += len;
     }
     return true;
 }
@@ -664,9 +647,8 @@ static bool dispatch_request(struct mo_mcp *m, const struct mo_token *tok,
         char *both = NULL;
         bool ok;
         mo_rules_emit(m->sh, "rs.rejected", m->id, tok->value, tok->client_id);
-        if (m->step_up_held && tok->scope != NULL && tok->scope[0] != '\0' &&
-            asprintf(&both, "%s %s", tok->scope, need) < 0) {
-            both = NULL;
+        if (m->step_up_held && tok->scope != NULL && tok->scope[0] != '\0') {
+            both = ac_scope_union(tok->scope, need);
         }
         ok = challenge(m, rep, 403, "insufficient_scope",
                        "the token lacks the scope this operation needs",
@@ -722,27 +704,6 @@ static bool do_discover(const json_t *id, struct mo_reply *rep, enum wire wire)
                                 "authcheck-mock-mcp", "version", "0.1.0"));
 }
 
-/* Decode an Mcp-Name value: plain, or the "=?base64?...?=" sentinel. A
- * new string or NULL. */
-static char *header_value_decode(const char *v)
-{
-    size_t n = strlen(v);
-    uint8_t *raw = NULL;
-    size_t rl = 0;
-    char *out;
-
-    if (n < 11 || strncmp(v, "=?base64?", 9) != 0 ||
-        strcmp(v + n - 2, "?=") != 0) {
-        return strdup(v);
-    }
-    if (!ac_b64_decode(v + 9, n - 11, &raw, &rl, NULL)) {
-        return NULL;
-    }
-    out = strndup((const char *)raw, rl);
-    free(raw);
-    return out;
-}
-
 static bool header_mismatch(struct mo_reply *rep, const json_t *id,
                             const char *what)
 {
@@ -750,36 +711,6 @@ static bool header_mismatch(struct mo_reply *rep, const json_t *id,
 
     snprintf(msg, sizeof(msg), "Header mismatch: %s", what);
     return rpc_error(rep, 400, id, RPC_HEADER_MISMATCH, msg);
-}
-
-/* RFC 9110 §5.5 field value: visible ASCII, space and tab only. */
-static bool header_chars_ok(const char *v)
-{
-    for (; *v != '\0'; v++) {
-        unsigned char ch = (unsigned char)*v;
-
-        if (ch != '\t' && (ch < 0x20 || ch > 0x7e)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Does the decoded header text `h` carry the body value `v` (a string,
- * integer or boolean; integers compared numerically, so "42.0" is 42)? */
-static bool param_matches(const char *h, const json_t *v)
-{
-    char *end;
-    double d;
-
-    if (json_is_string(v)) {
-        return strcmp(h, json_string_value(v)) == 0;
-    }
-    if (json_is_boolean(v)) {
-        return strcmp(h, json_is_true(v) ? "true" : "false") == 0;
-    }
-    d = strtod(h, &end);
-    return *h != '\0' && *end == '\0' && d == (double)json_integer_value(v);
 }
 
 /* Transports §custom headers / §server validation: every header-mirrored
@@ -815,7 +746,7 @@ static bool param_check(const struct mo_mcp *m, const struct mo_req *req,
             continue;
         }
         if (hv == NULL || !expected || mo_req_header_count(req, name) > 1 ||
-            !header_chars_ok(hv)) {
+            !ac_mcphdr_chars_ok(hv)) {
             snprintf(what, sizeof(what), "%.80s %s for argument '%.60s'", name,
                      hv == NULL  ? "missing"
                      : !expected ? "sent without a value in the body"
@@ -823,8 +754,8 @@ static bool param_check(const struct mo_mcp *m, const struct mo_req *req,
                      arg);
             return header_mismatch(rep, id, what);
         }
-        dv = header_value_decode(hv);
-        same = dv != NULL && param_matches(dv, v);
+        dv = ac_mcphdr_decode(hv);
+        same = dv != NULL && ac_mcphdr_matches(dv, v);
         free(dv);
         if (!same) {
             snprintf(what, sizeof(what),
@@ -891,7 +822,7 @@ static bool stateless_check(const struct mo_mcp *m, const struct mo_req *req,
         if (name == NULL) {
             name = ac_json_str(params, "uri");
         }
-        dn = hn != NULL ? header_value_decode(hn) : NULL;
+        dn = hn != NULL ? ac_mcphdr_decode(hn) : NULL;
         same = dn != NULL && name != NULL && strcmp(dn, name) == 0;
         free(dn);
         if (!same) {

@@ -179,9 +179,4 @@ void mo_tokens_revoke_grant(struct mo_tokens *t, uint64_t grant);
 
 void mo_tokens_free(struct mo_tokens *t);
 
-/* Is every space-separated scope of `want` in `have` (a space-separated
- * string, or, when `have_arr` is non-NULL, that JSON array)? */
-bool mo_scope_subset(const char *want, const char *have,
-                     const json_t *have_arr);
-
 #endif

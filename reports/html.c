@@ -854,8 +854,6 @@ static const char SCRIPT[] =
 static void put_mode(struct rp_out *o, const json_t *model)
 {
     const json_t *mode = json_object_get(model, "mode");
-    const json_t *feats = json_object_get(mode, "client_features"), *f;
-    size_t i;
 
     if (!json_is_object(mode)) {
         return;
@@ -866,19 +864,23 @@ static void put_mode(struct rp_out *o, const json_t *model)
               json_is_true(json_object_get(mode, "strict")) ? "true" : "false",
               json_is_true(json_object_get(mode, "strict")) ? "strict"
                                                             : "not strict");
-    if (!json_is_array(feats)) {
-        rp_puts(o, "not declared (every scenario applies)");
-    } else if (json_array_size(feats) == 0) {
-        rp_puts(o, "none");
-    }
-    json_array_foreach(feats, i, f)
-    {
-        rp_puts(o, i > 0 ? ", <code>" : "<code>");
-        rp_put_esc(o, json_string_value(f), RP_ESC_HTML);
-        rp_puts(o, "</code>");
-    }
+    rp_put_features(o, json_object_get(mode, "client_features"), "<code>",
+                    "</code>", RP_ESC_HTML);
     rp_puts(o, "</dd>");
 }
+
+/* The run's metadata under the verdict line. */
+static const struct rp_field HEADER_FIELDS[] = {
+    {"</p>\n<dl class=\"meta\"><dt>Client command</dt><dd><code>",
+     "client_command", false},
+    {"</code></dd><dt>Spec revision</dt><dd>", "spec", false},
+    {"</dd><dt>Started</dt><dd>", "started_at", false},
+    {" (", "duration_ms", true},
+    {" ms)</dd><dt>Tool</dt><dd>", "tool", false},
+    {" ", "version", false},
+    {"</dd>", NULL, false},
+    {NULL, NULL, false},
+};
 
 static void put_head(struct rp_out *o, const json_t *model)
 {
@@ -898,32 +900,11 @@ static void put_head(struct rp_out *o, const json_t *model)
                "<h1>authcheck conformance report</h1>\n");
     rp_printf(o,
               "<p class=\"verdict %s\" id=\"verdict\" data-verdict=\"%s\">"
-              "%s: %zu of %zu scenarios failed, %zu harness errors; "
-              "%zu failing checks, %zu warnings",
+              "%s: ",
               t.fail ? "fail" : "pass", t.fail ? "fail" : "pass",
-              t.fail ? "FAIL" : "PASS", t.failed, t.scenarios, t.errors,
-              t.checks.failure, t.checks.warning);
-    if (t.checks.expected > 0) {
-        rp_printf(o, ", %zu expected failures (baseline)", t.checks.expected);
-    }
-    if (t.skipped > 0) {
-        rp_printf(o, ", %zu scenarios skipped (pending)", t.skipped);
-    }
-    if (t.not_applicable > 0) {
-        rp_printf(o, ", %zu scenarios not applicable", t.not_applicable);
-    }
-    rp_puts(o, "</p>\n<dl class=\"meta\"><dt>Client command</dt><dd><code>");
-    rp_put_esc(o, ac_json_str(model, "client_command"), RP_ESC_HTML);
-    rp_puts(o, "</code></dd><dt>Spec revision</dt><dd>");
-    rp_put_esc(o, ac_json_str(model, "spec"), RP_ESC_HTML);
-    rp_puts(o, "</dd><dt>Started</dt><dd>");
-    rp_put_esc(o, ac_json_str(model, "started_at"), RP_ESC_HTML);
-    rp_printf(o, " (%lld ms)</dd><dt>Tool</dt><dd>",
-              (long long)rp_int(model, "duration_ms"));
-    rp_put_esc(o, ac_json_str(model, "tool"), RP_ESC_HTML);
-    rp_puts(o, " ");
-    rp_put_esc(o, ac_json_str(model, "version"), RP_ESC_HTML);
-    rp_puts(o, "</dd>");
+              t.fail ? "FAIL" : "PASS");
+    rp_put_totals(o, &t, "harness errors");
+    rp_put_fields(o, model, HEADER_FIELDS, RP_ESC_HTML);
     put_mode(o, model);
     rp_puts(o, "</dl>\n<p>Each check tests one requirement of the MCP "
                "authorization specification (or an RFC it cites) against "

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/io.h"
 #include "common/json.h"
 
 bool rp_write_results_json(const json_t *model, const char *out_dir,

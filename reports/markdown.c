@@ -432,8 +432,6 @@ static void put_scenario_list(struct rp_out *o, const json_t *model)
 static void put_mode(struct rp_out *o, const json_t *model)
 {
     const json_t *mode = json_object_get(model, "mode");
-    const json_t *feats = json_object_get(mode, "client_features"), *f;
-    size_t i;
 
     if (!json_is_object(mode)) {
         return;
@@ -441,19 +439,21 @@ static void put_mode(struct rp_out *o, const json_t *model)
     rp_printf(o, "Mode: %s; client features: ",
               json_is_true(json_object_get(mode, "strict")) ? "strict"
                                                             : "not strict");
-    if (!json_is_array(feats)) {
-        rp_puts(o, "not declared (every scenario applies)");
-    }
-    json_array_foreach(feats, i, f)
-    {
-        rp_puts(o, i > 0 ? ", " : "");
-        rp_put_esc(o, json_string_value(f), RP_ESC_MD);
-    }
-    if (json_is_array(feats) && json_array_size(feats) == 0) {
-        rp_puts(o, "none");
-    }
+    rp_put_features(o, json_object_get(mode, "client_features"), "", "",
+                    RP_ESC_MD);
     rp_puts(o, "\n\n");
 }
+
+/* The run's metadata under the verdict line. */
+static const struct rp_field HEADER_FIELDS[] = {
+    {".\n\nClient: ", "client_command", false},
+    {" · spec ", "spec", false},
+    {" · started ", "started_at", false},
+    {" · ", "duration_ms", true},
+    {" ms · authcheck ", "version", false},
+    {"\n\n", NULL, false},
+    {NULL, NULL, false},
+};
 
 static void put_header(struct rp_out *o, const json_t *model)
 {
@@ -461,30 +461,9 @@ static void put_header(struct rp_out *o, const json_t *model)
 
     rp_count_run(model, &t);
     rp_puts(o, "# authcheck conformance report\n\n");
-    rp_printf(o,
-              "**%s**: %zu of %zu scenarios failed, %zu with harness "
-              "errors; %zu failing checks, %zu warnings",
-              t.fail ? "FAIL" : "PASS", t.failed, t.scenarios, t.errors,
-              t.checks.failure, t.checks.warning);
-    if (t.checks.expected > 0) {
-        rp_printf(o, ", %zu expected failures (baseline)", t.checks.expected);
-    }
-    if (t.skipped > 0) {
-        rp_printf(o, ", %zu scenarios skipped (pending)", t.skipped);
-    }
-    if (t.not_applicable > 0) {
-        rp_printf(o, ", %zu scenarios not applicable", t.not_applicable);
-    }
-    rp_puts(o, ".\n\nClient: ");
-    rp_put_esc(o, ac_json_str(model, "client_command"), RP_ESC_MD);
-    rp_puts(o, " · spec ");
-    rp_put_esc(o, ac_json_str(model, "spec"), RP_ESC_MD);
-    rp_puts(o, " · started ");
-    rp_put_esc(o, ac_json_str(model, "started_at"), RP_ESC_MD);
-    rp_printf(o, " · %lld ms · authcheck ",
-              (long long)rp_int(model, "duration_ms"));
-    rp_put_esc(o, ac_json_str(model, "version"), RP_ESC_MD);
-    rp_puts(o, "\n\n");
+    rp_printf(o, "**%s**: ", t.fail ? "FAIL" : "PASS");
+    rp_put_totals(o, &t, "with harness errors");
+    rp_put_fields(o, model, HEADER_FIELDS, RP_ESC_MD);
     put_mode(o, model);
 }
 

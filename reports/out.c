@@ -21,6 +21,7 @@
 
 #include <zlib.h>
 
+#include "common/io.h"
 #include "common/json.h"
 
 /* A report holds every transcript of the run (bodies capped by the
@@ -211,22 +212,6 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
     }
 }
 
-bool rp_write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 bool rp_write_json(const json_t *v, const char *path, struct ac_err *err)
 {
     char *tmp = NULL;
@@ -307,7 +292,7 @@ bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
         goto out;
     }
     /* Atomic by the rename, not fsync'd: see rp_write_json. */
-    if (!rp_write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
+    if (!ac_write_all(fd, o->buf.data != NULL ? o->buf.data : "", o->buf.len) ||
         fchmod(fd, 0644) != 0) {
         AC_ERR(err, AC_ERR_IO, "writing %s: %s", tmp, strerror(errno));
         goto out;
@@ -503,6 +488,57 @@ void rp_count_run(const json_t *model, struct rp_totals *t)
     t->stale = json_array_size(
         json_object_get(json_object_get(model, "baseline"), "stale"));
     t->fail = t->checks.failure > 0 || t->errors > 0 || t->stale > 0;
+}
+
+void rp_put_totals(struct rp_out *o, const struct rp_totals *t,
+                   const char *errors_label)
+{
+    rp_printf(o,
+              "%zu of %zu scenarios failed, %zu %s; %zu failing checks, %zu "
+              "warnings",
+              t->failed, t->scenarios, t->errors, errors_label,
+              t->checks.failure, t->checks.warning);
+    if (t->checks.expected > 0) {
+        rp_printf(o, ", %zu expected failures (baseline)", t->checks.expected);
+    }
+    if (t->skipped > 0) {
+        rp_printf(o, ", %zu scenarios skipped (pending)", t->skipped);
+    }
+    if (t->not_applicable > 0) {
+        rp_printf(o, ", %zu scenarios not applicable", t->not_applicable);
+    }
+}
+
+void rp_put_features(struct rp_out *o, const json_t *feats, const char *open,
+                     const char *close, enum rp_esc mode)
+{
+    size_t i;
+    const json_t *f;
+
+    if (!json_is_array(feats)) {
+        rp_puts(o, "not declared (every scenario applies)");
+    } else if (json_array_size(feats) == 0) {
+        rp_puts(o, "none");
+    }
+    json_array_foreach(feats, i, f)
+    {
+        rp_printf(o, "%s%s", i > 0 ? ", " : "", open);
+        rp_put_esc(o, json_string_value(f), mode);
+        rp_puts(o, close);
+    }
+}
+
+void rp_put_fields(struct rp_out *o, const json_t *model,
+                   const struct rp_field *f, enum rp_esc mode)
+{
+    for (; f->before != NULL; f++) {
+        rp_puts(o, f->before);
+        if (f->key != NULL && f->integer) {
+            rp_printf(o, "%lld", (long long)rp_int(model, f->key));
+        } else if (f->key != NULL) {
+            rp_put_esc(o, ac_json_str(model, f->key), mode);
+        }
+    }
 }
 
 bool rp_is_key(const json_t *check)

@@ -69,9 +69,6 @@ void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
 bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
                    struct ac_err *err);
 
-/* Write all of `data` to `fd`, retrying short writes; false with errno
- * set on failure. */
-bool rp_write_all(int fd, const char *data, size_t len);
 /* Write `v` to `path` as ac_json_write_file's bytes (sorted keys, two
  * spaces, LF), streamed through a stdio buffer into a temporary file in
  * the same directory, then renamed: a reader sees the old file or the
@@ -124,6 +121,33 @@ struct rp_totals {
     bool fail;
 };
 void rp_count_run(const json_t *model, struct rp_totals *t);
+
+/* The run's totals as the HTML and Markdown headers say them: "N of M
+ * scenarios failed, E <errors_label>; F failing checks, W warnings" and
+ * the expected failures, pending and not applicable scenarios when there
+ * are any. Plain text: no escaping needed. */
+void rp_put_totals(struct rp_out *o, const struct rp_totals *t,
+                   const char *errors_label);
+
+/* The run's declared client features (the model's mode.client_features)
+ * as a list: "not declared (every scenario applies)" when it is not an
+ * array, "none" when empty, else each feature escaped for `mode` between
+ * `open` and `close`, ", " apart. */
+void rp_put_features(struct rp_out *o, const json_t *feats, const char *open,
+                     const char *close, enum rp_esc mode);
+
+/* One run-metadata field of a report header: the literal markup `before`,
+ * then the model's member `key` (a string escaped for the report's mode,
+ * or an integer when `integer`; NULL: none). */
+struct rp_field {
+    const char *before, *key;
+    bool integer;
+};
+
+/* Write the fields of `f` (ended by one whose `before` is NULL) from the
+ * run model `model`. */
+void rp_put_fields(struct rp_out *o, const json_t *model,
+                   const struct rp_field *f, enum rp_esc mode);
 
 /* Is this check a FAILURE the baseline expects ("expected_failure")? */
 bool rp_is_expected(const json_t *check);

@@ -32,6 +32,7 @@
 
 #include "common/json.h"
 #include "harness/runner.h"
+#include "tests/support/asserts.h"
 
 #define FAILING_SCENARIO "core/dcr-happy-path"
 
@@ -319,8 +320,8 @@ static void test_check_counts_match_results(void **state)
     char attr[64];
 
     SKIP_WITHOUT_CHROMIUM(f);
-    assert_true(results_count(f->results, "FAILURE") > 0);
-    assert_true(results_count(f->results, "SUCCESS") > 0);
+    assert_int_cmp(results_count(f->results, "FAILURE"), >, 0);
+    assert_int_cmp(results_count(f->results, "SUCCESS"), >, 0);
     for (size_t i = 0; i < sizeof(statuses) / sizeof(*statuses); i++) {
         snprintf(attr, sizeof(attr), "data-status=\"%s\"", statuses[i]);
         assert_int_equal(count_tags(f->dom, "tr", "check", attr, -1),
@@ -343,18 +344,19 @@ static void test_root_causes(void **state)
     SKIP_WITHOUT_CHROMIUM(f);
     sec = strstr(f->dom, "<section id=\"causes\">");
     assert_non_null(sec);
-    assert_true(sec < strstr(f->dom, "<section id=\"overview\">"));
+    assert_ptr_cmp(sec, <, strstr(f->dom, "<section id=\"overview\">"));
     end = strstr(sec, "</section>");
     assert_non_null(end);
     card = strstr(sec, "<article class=\"cause\"");
-    assert_true(card != NULL && card < end);
+    assert_non_null(card);
+    assert_ptr_cmp(card, <, end);
     start_tag(card, tag, sizeof tag);
     assert_non_null(strstr(tag, "data-status=\"FAILURE\""));
     /* no-pkce: the first failure is in the authorization request */
     assert_non_null(strstr(tag, "data-check=\"pkce-code-challenge-sent\""));
     assert_non_null(strstr(tag, "data-stage=\"authorization\""));
     assert_non_null(strstr(card, FAILING_SCENARIO));
-    assert_true(strstr(card, FAILING_SCENARIO) < end);
+    assert_ptr_cmp(strstr(card, FAILING_SCENARIO), <, end);
     /* every failed scenario under exactly one cause; every failing check
      * counted once */
     assert_int_equal(sum_attr(f->dom, "article", "cause",
@@ -407,7 +409,7 @@ static void test_every_exchange_rendered(void **state)
         exchanges += n;
         diagrams += n > 0;
     }
-    assert_true(exchanges > 0);
+    assert_int_cmp(exchanges, >, 0);
     assert_int_equal(count_tags(f->dom, "div", "exchange", "", -1), exchanges);
     assert_int_equal(count_tags(f->dom, "svg", "seq", "", -1), diagrams);
     assert_int_equal(count_tags(f->dom, "details", "transcript", "open", -1),
@@ -445,7 +447,7 @@ static void test_key_check_first(void **state)
         }
         keyed++;
         assert_non_null(strstr(tag, "data-key=\"true\""));
-        assert_true(strstr(sec, "<p class=\"key-verdict\">") < row);
+        assert_ptr_cmp(strstr(sec, "<p class=\"key-verdict\">"), <, row);
     }
     if (keyed == 0) {
         fprintf(stderr, "no key checks in this results.json: the key-first "
@@ -463,8 +465,8 @@ static void test_failing_filter_hides_passing(void **state)
         count_tags(f->dom, "section", "scenario", "data-status=\"passed\"", -1);
     failed =
         count_tags(f->dom, "section", "scenario", "data-status=\"failed\"", -1);
-    assert_true(failed >= 1);
-    assert_true(passed >= 1);
+    assert_int_cmp(failed, >=, 1);
+    assert_int_cmp(passed, >=, 1);
     assert_int_equal(failed, (size_t)summary(f->results, "failed"));
     /* every passed scenario hidden, every failed one visible */
     assert_int_equal(

@@ -20,6 +20,7 @@
 #include "common/json.h"
 #include "harness/checks.h"
 #include "harness/transcript_query.h"
+#include "tests/support/asserts.h"
 
 /* --- fixtures ---------------------------------------------------------- */
 
@@ -789,7 +790,7 @@ static void test_every_check_has_a_failing_case(void **state)
     const struct hc_check *reg = hc_registry(&n);
 
     (void)state;
-    assert_true(n > 0);
+    assert_int_cmp(n, >, 0);
     for (size_t i = 0; i < n; i++) {
         bool found = false;
         for (size_t j = 0; j < NROWS && !found; j++) {
@@ -928,7 +929,7 @@ static void test_empty_inputs(void **state)
         struct hc_result res;
         hc_evaluate(&reg[i], &in, &res);
         assert_int_not_equal(res.status, HC_SUCCESS);
-        assert_true(res.message[0] != '\0');
+        assert_int_not_equal(res.message[0], '\0');
         hc_evaluate(&reg[i], &in2, &res);
         assert_int_not_equal(res.status, HC_SUCCESS);
     }
@@ -941,11 +942,11 @@ static void test_registry(void **state)
     const struct hc_check *reg = hc_registry(&n);
 
     (void)state;
-    assert_true(n >= 60);
+    assert_int_cmp(n, >=, 60);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(reg[i].fn);
-        assert_true(strncmp(reg[i].spec_url, "https://", 8) == 0);
-        assert_true(strlen(reg[i].summary) > 10);
+        assert_strn_equal(reg[i].spec_url, "https://", 8);
+        assert_int_cmp(strlen(reg[i].summary), >, 10);
         assert_null(strchr(reg[i].summary, '\n'));
         assert_ptr_equal(hc_find(reg[i].id), &reg[i]);
         for (size_t j = i + 1; j < n; j++) {
@@ -968,13 +969,14 @@ static void assert_docs_hold_registry(const char *md)
     size_t len = 0;
     FILE *fp;
 
-    assert_true(asprintf(&path, "%s/../../docs/CHECKS.md",
-                         data != NULL ? data : "tests/data") > 0);
+    assert_int_cmp(asprintf(&path, "%s/../../docs/CHECKS.md",
+                            data != NULL ? data : "tests/data"),
+                   >, 0);
     fp = fopen(path, "r");
     if (fp == NULL) {
         fail_msg("cannot open %s", path);
     }
-    assert_true(getdelim(&doc, &len, '\0', fp) > 0);
+    assert_int_cmp(getdelim(&doc, &len, '\0', fp), >, 0);
     fclose(fp);
     if (strstr(doc, md) == NULL) {
         fail_msg("%s: the registry table differs from "
@@ -1159,7 +1161,8 @@ static void test_scopes_supported_long_list(void **state)
                                   n > 0 ? "+" : "", sc);
         }
     }
-    assert_true(n > 1024 && n < sizeof want);
+    assert_int_cmp(n, >, 1024);
+    assert_int_cmp(n, <, sizeof want);
     json_array_foreach(tr, i, x)
     {
         if (strcmp(ac_json_str(x, "endpoint"), "prm") == 0) {
@@ -1212,8 +1215,9 @@ static void test_messages_stay_one_line(void **state)
     const struct hc_check *reg = hc_registry(&n);
 
     (void)state;
-    assert_true(asprintf(&path, "%s/fuzz/checks/regress-scope-newline",
-                         dir != NULL ? dir : "tests/data") > 0);
+    assert_int_cmp(asprintf(&path, "%s/fuzz/checks/regress-scope-newline",
+                            dir != NULL ? dir : "tests/data"),
+                   >, 0);
     doc = ac_json_load_file(path, NULL);
     assert_non_null(doc);
     for (size_t i = 0; i < n; i++) {

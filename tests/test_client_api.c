@@ -26,6 +26,7 @@
 #include "common/json.h"
 #include "mcpoauth.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 #include "tests/support/client_fx.h"
 #include "tests/support/http.h"
 #include "tests/support/net.h"
@@ -359,7 +360,7 @@ static void test_http_timeout(void **state)
     double t0, took;
 
     (void)state;
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     assert_non_null(url);
     assert_true(mcpo_client_new(url, &c, &err));
     mcpo_client_set_store_dir(c, "", NULL);
@@ -368,8 +369,8 @@ static void test_http_timeout(void **state)
     assert_false(mcpo_check_auth(c, &required, &err));
     took = now_s() - t0;
     assert_int_equal(err.code, MCPO_ERR_TIMEOUT);
-    assert_true(took >= 0.25);
-    assert_true(took < 5.0);
+    assert_dbl_cmp(took, >=, 0.25);
+    assert_dbl_cmp(took, <, 5.0);
     mcpo_client_free(c);
     close(fd);
     free(url);
@@ -393,7 +394,7 @@ static void test_store_dir(void **state)
     assert_string_equal(mcpo_client_store_dir(c), f->store);
     assert_true(mcpo_client_set_store_dir(c, "", &err));
     assert_null(mcpo_client_store_dir(c));
-    assert_true(setenv("XDG_STATE_HOME", f->store, 1) == 0);
+    assert_int_equal(setenv("XDG_STATE_HOME", f->store, 1), 0);
     assert_true(mcpo_client_set_store_dir(c, NULL, &err));
     assert_string_equal(mcpo_client_store_dir(c), want);
     if (saved != NULL) {

@@ -21,6 +21,7 @@
 #include "common/httpc.h"
 #include "common/jwk.h"
 #include "common/jwt.h"
+#include "tests/support/asserts.h"
 
 static void parse_query(const char *url, struct ac_form *f)
 {
@@ -47,7 +48,7 @@ static void test_url_has_every_parameter(void **state)
     struct ac_err err;
     (void)state;
     assert_true(authz_request_build(&p, &r, &err));
-    assert_true(strncmp(r.url, "https://as.example/authorize?", 29) == 0);
+    assert_strn_equal(r.url, "https://as.example/authorize?", 29);
     parse_query(r.url, &f);
     assert_string_equal(ac_form_get(&f, "response_type"), "code");
     assert_string_equal(ac_form_get(&f, "client_id"), "cid");
@@ -57,7 +58,7 @@ static void test_url_has_every_parameter(void **state)
     assert_string_equal(ac_form_get(&f, "code_challenge_method"), "S256");
     assert_string_equal(ac_form_get(&f, "state"), r.state);
     /* >= 128 bits of state: 43 base64url characters for 32 bytes. */
-    assert_true(strlen(r.state) >= 22);
+    assert_int_cmp(strlen(r.state), >=, 22);
     assert_true(ac_pkce_verifier_valid(r.verifier));
     char *s256 = ac_pkce_s256(r.verifier, &err);
     assert_string_equal(ac_form_get(&f, "code_challenge"), s256);
@@ -278,7 +279,7 @@ static void test_listener_ignores_strays(void **state)
     get_cb(ru, ERR_Q "&state=OTHER&" EVIL_ISS);
     assert_int_equal(cb_listener_wait(l, 50, &code, &err), CBW_PENDING);
     assert_null(code);
-    assert_true(cb_listener_ignored(l, &why) >= 4);
+    assert_int_cmp(cb_listener_ignored(l, &why), >=, 4);
     assert_non_null(strstr(why.msg, "ignored"));
     get_cb(ru, "code=c1&state=S&" GOOD_ISS);
     assert_int_equal(cb_listener_wait(l, 2000, &code, &err), CBW_DONE);
@@ -392,7 +393,8 @@ static void check_assertion(enum ac_jws_alg alg)
                         "client-1");
     json_int_t iat = json_integer_value(json_object_get(claims, "iat"));
     json_int_t exp = json_integer_value(json_object_get(claims, "exp"));
-    assert_true(exp > iat && exp - iat <= 300);
+    assert_int_cmp(exp, >, iat);
+    assert_int_cmp(exp - iat, <=, 300);
     json_t *claims_b = ac_jwt_verify(b, &vp, NULL, &err);
     assert_non_null(claims_b);
     assert_string_not_equal(

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "client/lib/authorize_int.h"
+#include "tests/support/asserts.h"
 
 static void test_split(void **state)
 {
@@ -60,12 +61,13 @@ static void test_spawn_passes_url_verbatim(void **state)
     int status;
     (void)state;
     int fd = mkstemp(path);
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     close(fd);
     snprintf(entry, sizeof entry, "printf %%s %%s > %s", path);
     assert_true(browser_spawn(entry, url, &pid, NULL));
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     assert_non_null(fgets(got, sizeof got, f));

@@ -20,6 +20,7 @@
 #include "common/httpc.h"
 #include "common/json.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 #include "tests/support/transcript.h"
 #include "tests/support/env.h"
 
@@ -66,10 +67,10 @@ static int run(struct fixture *f, const char *prog, const char *const *args,
 {
     char tmpl[] = "/tmp/mcpo-cli-XXXXXX";
     int fd = mkstemp(tmpl), status;
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     unlink(tmpl);
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    assert_int_cmp(pid, >=, 0);
     if (pid == 0) {
         const char *argv[16];
         size_t n = 0;
@@ -309,7 +310,7 @@ static void test_trace_redacts(void **state)
     assert_non_null(strstr(f->out, "> POST"));
     assert_non_null(strstr(f->out, "Authorization: Bearer [redacted:"));
     json_t *secrets = mo_world_secrets(f->world);
-    assert_true(json_array_size(secrets) >= 3);
+    assert_int_cmp(json_array_size(secrets), >=, 3);
     json_array_foreach(secrets, i, v)
     {
         if (strstr(f->out, json_string_value(v)) != NULL) {
@@ -376,7 +377,7 @@ static void test_no_browser_paste(void **state)
     assert_int_equal(pipe(in), 0);
     assert_int_equal(pipe(out), 0);
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    assert_int_cmp(pid, >=, 0);
     if (pid == 0) {
         setenv("XDG_STATE_HOME", f->store, 1);
         unsetenv("BROWSER");

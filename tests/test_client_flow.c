@@ -16,6 +16,7 @@
 #include "common/json.h"
 #include "mcpoauth.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 #include "tests/support/client_fx.h"
 
 struct fixture {
@@ -160,7 +161,7 @@ static void test_prm_wellknown_root(void **state)
     login(f);
     const char *u = mcpo_client_prm_url(f->client);
     size_t n = strlen(u), k = strlen("/.well-known/oauth-protected-resource");
-    assert_true(n > k);
+    assert_int_cmp(n, >, k);
     assert_string_equal(u + n - k, "/.well-known/oauth-protected-resource");
 }
 

@@ -1,6 +1,6 @@
-/* The MCP wires of libmcpoauth: the 2026-07-28 request metadata headers
- * (value encoding, x-mcp-header validation and extraction; tables from the
- * Streamable HTTP page), and the library against the mock MCP server
+/* The MCP wires of libmcpoauth (the 2026-07-28 request metadata headers
+ * themselves are tests/test_common_mcphdr.c's): the library against the
+ * mock MCP server
  * speaking the 2026-07-28 stateless wire, the 2025-11-25 session wire, or
  * both (era detection: server/discover first, initialize as the fallback;
  * the era remembered in the token store). */
@@ -22,136 +22,6 @@
 #include "mocks/world.h"
 #include "tests/support/transcript.h"
 #include "tests/support/client_fx.h"
-
-/* --- value encoding ---------------------------------------------------------
- */
-
-struct enc_case {
-    const char *in, *out;
-};
-
-/* Streamable HTTP "Value Encoding" examples, plus edge cases. */
-static const struct enc_case enc_cases[] = {
-    {"us-west1", "us-west1"},
-    {"Hello, \xe4\xb8\x96\xe7\x95\x8c", "=?base64?SGVsbG8sIOS4lueVjA==?="},
-    {" padded ", "=?base64?IHBhZGRlZCA=?="},
-    {"line1\nline2", "=?base64?bGluZTEKbGluZTI=?="},
-    {"=?base64?literal?=", "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="},
-    {"", ""},
-    {"a\tb", "a\tb"},
-    {"cr\r", "=?base64?Y3IN?="},
-    {"=?base64?", "=?base64?"}, /* no suffix: not the sentinel pattern */
-};
-
-static void test_encode(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < sizeof enc_cases / sizeof enc_cases[0]; i++) {
-        char *got = mcphdr_encode(enc_cases[i].in);
-        assert_non_null(got);
-        if (strcmp(got, enc_cases[i].out) != 0) {
-            fail_msg("case %zu: \"%s\", want \"%s\"", i, got, enc_cases[i].out);
-        }
-        free(got);
-    }
-}
-
-/* --- x-mcp-header ----------------------------------------------------------
- */
-
-struct ann_case {
-    const char *schema; /* inputSchema */
-    bool valid;
-    const char *why; /* substring of the reason */
-};
-
-#define PROP(name, type, hdr)                                                  \
-    "\"" name "\":{\"type\":\"" type "\",\"x-mcp-header\":\"" hdr "\"}"
-
-static const struct ann_case ann_cases[] = {
-    {"{\"type\":\"object\",\"properties\":{" PROP("region", "string",
-                                                  "Region") "}}",
-     true, NULL},
-    {"{\"type\":\"object\"}", true, NULL},
-    /* nested objects through properties only are fine */
-    {"{\"properties\":{\"o\":{\"type\":\"object\",\"properties\":{" PROP(
-         "n", "integer", "N") "}}}}",
-     true, NULL},
-    {"{\"properties\":{" PROP("a", "number", "A") "}}", false, "not a string"},
-    {"{\"properties\":{" PROP("a", "string", "") "}}", false, "token"},
-    {"{\"properties\":{" PROP("a", "string", "Bad Name") "}}", false, "token"},
-    {"{\"properties\":{" PROP("a", "string", "X\\r\\nY") "}}", false, "token"},
-    {"{\"properties\":{" PROP("a", "string", "Dup") "," PROP("b", "boolean",
-                                                             "dUP") "}}",
-     false, "unique"},
-    {"{\"properties\":{\"l\":{\"type\":\"array\",\"items\":{\"type\":"
-     "\"string\",\"x-mcp-header\":\"L\"}}}}",
-     false, "reachable"},
-    {"{\"oneOf\":[{\"properties\":{" PROP("a", "string", "A") "}}]}", false,
-     "reachable"},
-    {"{\"$defs\":{\"d\":{\"type\":\"string\",\"x-mcp-header\":\"D\"}}}", false,
-     "reachable"},
-    {"{\"type\":\"string\",\"x-mcp-header\":\"Root\"}", false, "reachable"},
-    /* data keywords are not schemas */
-    {"{\"properties\":{\"a\":{\"type\":\"object\",\"default\":{"
-     "\"x-mcp-header\":\"!\"}}}}",
-     true, NULL},
-};
-
-static void test_annotations(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < sizeof ann_cases / sizeof ann_cases[0]; i++) {
-        const struct ann_case *ac = &ann_cases[i];
-        json_t *tool = json_pack("{s:s, s:o}", "name", "t", "inputSchema",
-                                 json_loads(ac->schema, 0, NULL));
-        const char *why = NULL;
-        assert_non_null(tool);
-        json_t *ann = mcphdr_annotations(tool, &why);
-        if ((ann != NULL) != ac->valid) {
-            fail_msg("case %zu: valid=%d (%s)", i, ann != NULL,
-                     why != NULL ? why : "");
-        }
-        if (ac->why != NULL && strstr(why, ac->why) == NULL) {
-            fail_msg("case %zu: reason \"%s\" lacks \"%s\"", i, why, ac->why);
-        }
-        json_decref(ann);
-        json_decref(tool);
-    }
-}
-
-/* The spec's execute_sql example, plus types, null and absent values. */
-static void test_param_headers(void **state)
-{
-    (void)state;
-    json_t *tool = json_loads(
-        "{\"name\":\"execute_sql\",\"inputSchema\":{\"type\":\"object\","
-        "\"properties\":{\"region\":{\"type\":\"string\",\"x-mcp-header\":"
-        "\"Region\"},\"query\":{\"type\":\"string\"},\"n\":{\"type\":"
-        "\"integer\",\"x-mcp-header\":\"N\"},\"b\":{\"type\":\"boolean\","
-        "\"x-mcp-header\":\"B\"},\"o\":{\"type\":\"object\",\"properties\":"
-        "{\"g\":{\"type\":\"string\",\"x-mcp-header\":\"Greeting\"}}},"
-        "\"z\":{\"type\":\"string\",\"x-mcp-header\":\"Z\"}}}}",
-        0, NULL);
-    json_t *args = json_loads(
-        "{\"region\":\"us-west1\",\"query\":\"SELECT 1\",\"n\":-7,\"b\":true,"
-        "\"o\":{\"g\":\"Hello, \\u4e16\\u754c\"},\"z\":null}",
-        0, NULL);
-    json_t *lines = mcphdr_params(tool, args);
-    char *text = json_dumps(lines, JSON_COMPACT);
-    assert_non_null(text);
-    assert_non_null(strstr(text, "\"Mcp-Param-Region: us-west1\""));
-    assert_non_null(strstr(text, "\"Mcp-Param-N: -7\""));
-    assert_non_null(strstr(text, "\"Mcp-Param-B: true\""));
-    assert_non_null(strstr(
-        text, "\"Mcp-Param-Greeting: =?base64?SGVsbG8sIOS4lueVjA==?=\""));
-    assert_null(strstr(text, "Mcp-Param-Z")); /* null: omitted */
-    assert_int_equal(json_array_size(lines), 4);
-    free(text);
-    json_decref(lines);
-    json_decref(args);
-    json_decref(tool);
-}
 
 /* --- against the mock ------------------------------------------------------
  */
@@ -357,15 +227,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, client_fx_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode),
-        cmocka_unit_test(test_annotations),
-        cmocka_unit_test(test_param_headers),
-        T(test_modern_wire),
-        T(test_legacy_fallback),
-        T(test_both_prefers_modern),
-        T(test_era_remembered),
-        T(test_era_remembered_legacy),
-        T(test_legacy_session_expired),
+        T(test_modern_wire),           T(test_legacy_fallback),
+        T(test_both_prefers_modern),   T(test_era_remembered),
+        T(test_era_remembered_legacy), T(test_legacy_session_expired),
     };
     return cmocka_run_group_tests(tests, client_fx_group_setup,
                                   client_fx_group_teardown);

@@ -23,6 +23,7 @@
 #include "common/jwt.h"
 #include "common/tlsca.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 #include "tests/support/transcript.h"
 
 struct fixture {
@@ -50,10 +51,10 @@ static int run_bin(struct fixture *f, const char *mutation,
 {
     char tmpl[] = "/tmp/mcpo-mut-XXXXXX";
     int fd = mkstemp(tmpl), status;
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     unlink(tmpl);
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    assert_int_cmp(pid, >=, 0);
     if (pid == 0) {
         const char *argv[16];
         size_t n = 0;
@@ -415,7 +416,7 @@ static void check_iss_normalized(struct fixture *f, bool mut)
 static void check_refused_before_register(struct fixture *f, bool mut)
 {
     if (mut) {
-        assert_true(count(f, NULL, "register", NULL, NULL) >= 1);
+        assert_int_cmp(count(f, NULL, "register", NULL, NULL), >=, 1);
     } else {
         assert_int_equal(count(f, NULL, "register", NULL, NULL), 0);
         assert_int_equal(f->status, 1);
@@ -1081,7 +1082,7 @@ static void check_code_twice(struct fixture *f, bool mut)
      * mutant then has to start over, and does it again. */
     int n = count(f, NULL, "token", "grant_type", "authorization_code");
     if (mut) {
-        assert_true(n >= 2);
+        assert_int_cmp(n, >=, 2);
     } else {
         assert_int_equal(n, 1);
     }
@@ -1230,7 +1231,8 @@ static void edit_short_ttl(struct fixture *f)
 static void check_proactive(struct fixture *f, bool mut)
 {
     /* Both refresh; only the mutant first sends the expired token. */
-    assert_true(count(f, NULL, "token", "grant_type", "refresh_token") > 0);
+    assert_int_cmp(count(f, NULL, "token", "grant_type", "refresh_token"), >,
+                   0);
     assert_int_equal(rejected_bearers(f), mut ? 1 : 0);
     assert_int_equal(count(f, NULL, "authorize", NULL, NULL), 1);
     assert_int_equal(f->status, 0);

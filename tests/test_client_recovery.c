@@ -27,6 +27,7 @@
 #include "common/jwt.h"
 #include "mcpoauth.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 #include "tests/support/transcript.h"
 #include "tests/support/client_fx.h"
 
@@ -451,7 +452,7 @@ static void test_cimd(void **state)
     assert_true(mcpo_client_set_client_metadata_url(f->client, url, &err));
     must_call(f);
     assert_int_equal(count(f, NULL, "register"), 0);
-    assert_true(count(f, NULL, "cimd") >= 1);
+    assert_int_cmp(count(f, NULL, "cimd"), >=, 1);
     char *id = ts_req_param(last(f, "authorize"), "client_id");
     assert_string_equal(id, url);
     free(id);

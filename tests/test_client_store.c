@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 #include "tests/support/transcript.h"
 #include "tests/support/env.h"
 
@@ -77,7 +78,7 @@ static pid_t spawn(struct fixture *f, const char *cmd, const char *extra,
                    const char *extra2, int fd)
 {
     pid_t pid = fork();
-    assert_true(pid >= 0);
+    assert_int_cmp(pid, >=, 0);
     if (pid == 0) {
         const char *argv[] = {
             ts_client_bin(), "--headless", cmd, mo_world_mcp_url(f->world),
@@ -114,7 +115,7 @@ static int run2(struct fixture *f, const char *cmd, const char *a,
 {
     char tmpl[] = "/tmp/mcpo-store-XXXXXX";
     int fd = mkstemp(tmpl);
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     unlink(tmpl);
     int rc = wait_status(spawn(f, cmd, a, b, fd));
     memset(f->out, 0, sizeof f->out);
@@ -276,7 +277,7 @@ static void test_proactive_refresh(void **state)
     assert_int_equal(run(f, "tools"), 0);
     assert_int_equal(count(f, "token", "grant_type", "refresh_token"), 1);
     assert_int_equal(count(f, "authorize", NULL, NULL), 1);
-    assert_true(count(f, "mcp", NULL, NULL) > mcp401);
+    assert_int_cmp(count(f, "mcp", NULL, NULL), >, mcp401);
 }
 
 /* The refresh_token values of every refresh request so far, in order: a
@@ -347,7 +348,7 @@ static void test_concurrent_rotating_refresh(void **state)
         snapshot(f);
         assert_int_equal(count(f, "token", "grant_type", "refresh_token"),
                          round);
-        assert_true(count(f, "mcp", NULL, NULL) >= calls + NPROC);
+        assert_int_cmp(count(f, "mcp", NULL, NULL), >=, calls + NPROC);
     }
     close(fd);
     json_t *sent = refresh_tokens_sent(f);

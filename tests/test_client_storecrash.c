@@ -31,6 +31,7 @@
 
 #include "client/lib/store_int.h"
 #include "common/json.h"
+#include "tests/support/asserts.h"
 #include "tests/support/env.h"
 
 #define RESOURCE "http://127.0.0.1:1/mcp"
@@ -126,7 +127,7 @@ static json_int_t kill_one(const char *dir, json_int_t before, long delay_us)
 
     assert_int_equal(pipe(p), 0);
     pid = fork();
-    assert_true(pid >= 0);
+    assert_int_cmp(pid, >=, 0);
     if (pid == 0) {
         close(p[0]);
         writer(dir, before < 0 ? 0 : before, p[1]);
@@ -200,7 +201,7 @@ static void test_sigkill_while_saving(void **state)
 
         gen = kill_one(dir, gen, delay);
     }
-    assert_true(gen > 0);
+    assert_int_cmp(gen, >, 0);
     /* Kills mid-save leave temporary files; once stale, the next save
      * sweeps them (they may hold tokens). Fresh ones may be a live
      * writer's and stay. */
@@ -231,7 +232,7 @@ static void test_fresh_temp_file_kept(void **state)
              "0000000000000000000000000000000000000000000000000000000000000000"
              ".json");
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     close(fd);
     assert_true(store_save(dir, rec, NULL));
     assert_int_equal(access(tmp, F_OK), 0);

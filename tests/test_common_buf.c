@@ -12,6 +12,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/err.h"
+#include "tests/support/asserts.h"
 
 static void test_buf_append_and_terminator(void **state)
 {
@@ -105,7 +106,7 @@ static void test_err_set_prefix_clear(void **state)
     assert_string_equal(err.msg, "bad thing at 7");
     assert_string_equal(err.func, "test_err_set_prefix_clear");
     assert_non_null(strstr(err.file, "test_common_buf.c"));
-    assert_true(err.line > 0);
+    assert_int_cmp(err.line, >, 0);
     ac_err_prefix(&err, "loading %s", "x.json");
     assert_string_equal(err.msg, "loading x.json: bad thing at 7");
     memset(longmsg, 'a', sizeof(longmsg) - 1);
@@ -155,15 +156,16 @@ static void test_clock(void **state)
 
     (void)state;
     real = (int64_t)time(NULL);
-    assert_true(ac_now() >= real && ac_now() <= real + 2);
+    assert_int_cmp(ac_now(), >=, real);
+    assert_int_cmp(ac_now(), <=, real + 2);
     ac_clock_pin_for_tests(1700000000);
     assert_int_equal(ac_now(), 1700000000);
     ac_clock_pin_for_tests(0);
-    assert_true(ac_now() >= real);
+    assert_int_cmp(ac_now(), >=, real);
     a = ac_mono_ns();
     b = ac_mono_ns();
-    assert_true(a > 0);
-    assert_true(b >= a);
+    assert_int_cmp(a, >, 0);
+    assert_int_cmp(b, >=, a);
 }
 
 int main(void)

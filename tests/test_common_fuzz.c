@@ -26,6 +26,7 @@
 #include "common/redact.h"
 #include "common/url.h"
 #include "common/wwwauth.h"
+#include "tests/support/asserts.h"
 #include "tests/support/fuzz.h"
 
 /* Iterations per target: enough to reach the odd corners, few enough that
@@ -141,7 +142,7 @@ static void check_form(const struct ac_form *f, const char *in)
     char *enc;
 
     for (size_t i = 0; i < f->n; i++) {
-        assert_true(f->pairs[i].name[0] != '\0');
+        assert_int_not_equal(f->pairs[i].name[0], '\0');
         assert_non_null(f->pairs[i].value);
         for (size_t k = 0; k < i; k++) {
             if (strcmp(f->pairs[i].name, f->pairs[k].name) == 0) {
@@ -191,7 +192,7 @@ static void test_fuzz_form(void **state)
         memset(&err, 0, sizeof(err));
         dec = ac_pct_decode(raw.p, raw.len, it & 1, &err);
         if (dec != NULL) {
-            assert_true(strlen(dec) <= raw.len);
+            assert_int_cmp(strlen(dec), <=, raw.len);
         } else {
             assert_failed_with_msg(&err, "ac_pct_decode", raw.p);
         }
@@ -308,9 +309,11 @@ static void check_url(const struct ac_url *u, const char *in)
     if (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0) {
         fail_msg("scheme \"%s\" from \"%.200s\"", u->scheme, in);
     }
-    assert_true(u->host[0] != '\0');
-    assert_true(u->port > 0 && u->port <= 65535);
-    assert_true(u->path[0] == '\0' || u->path[0] == '/');
+    assert_int_not_equal(u->host[0], '\0');
+    assert_in_range(u->port, 1, 65535);
+    if (u->path[0] != '\0' && u->path[0] != '/') {
+        fail_msg("path \"%s\" is neither empty nor absolute", u->path);
+    }
     /* What we format, we parse back to the same text. */
     text = ac_url_format(u);
     assert_non_null(text);
@@ -420,7 +423,11 @@ static void test_fuzz_json(void **state)
         json_decref(v);
         memset(&err, 0, sizeof(err));
         v = ac_json_parse_object(in.p, in.len, &err);
-        assert_true(v != NULL ? json_is_object(v) : err.msg[0] != '\0');
+        if (v != NULL) {
+            assert_true(json_is_object(v));
+        } else {
+            assert_int_not_equal(err.msg[0], '\0');
+        }
         json_decref(v);
         free(in.p);
     }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/httpc.h"
+#include "tests/support/asserts.h"
 #include "tests/support/net.h"
 
 /* A server that accepts one connection, records the request and sends a
@@ -87,7 +88,7 @@ static void srv_start(struct srv *s, const char *response)
     s->response = response;
     s->hang = response == NULL;
     s->lfd = ts_listen_loopback(&s->port);
-    assert_true(s->lfd >= 0);
+    assert_int_cmp(s->lfd, >=, 0);
     assert_int_equal(pthread_create(&s->th, NULL, serve, s), 0);
 }
 
@@ -102,7 +103,8 @@ static bool exchange(struct srv *s, const char *response, const char *path,
     bool ok;
 
     srv_start(s, response);
-    assert_true(asprintf(&url, "http://127.0.0.1:%d%s", s->port, path) > 0);
+    assert_int_cmp(asprintf(&url, "http://127.0.0.1:%d%s", s->port, path), >,
+                   0);
     req->url = url;
     ok = ac_http_do(req, resp, err);
     pthread_join(s->th, NULL);
@@ -165,7 +167,7 @@ static void test_get_headers_in_order(void **state)
     assert_int_equal(ac_http_header_all(&resp, "WWW-Authenticate", all, 1), 1);
     assert_null(ac_http_header_get(&resp, "X-Missing"));
     /* What the server saw. */
-    assert_true(strncmp(s.req, "GET /mcp?x=1 HTTP/1.1\r\n", 23) == 0);
+    assert_strn_equal(s.req, "GET /mcp?x=1 HTTP/1.1\r\n", 23);
     assert_non_null(strstr(s.req, "\r\nX-Test: 1\r\n"));
     assert_non_null(strstr(s.req, "\r\nAccept: application/json\r\n"));
     ac_http_response_free(&resp);
@@ -197,7 +199,7 @@ static void test_interim_response_resets_headers(void **state)
     assert_null(ac_http_header_get(&resp, "X-Interim"));
     assert_string_equal(ac_http_header_get(&resp, "X-Final"), "1");
     assert_string_equal(resp.body, "ok");
-    assert_true(strncmp(s.req, "POST /token HTTP/1.1\r\n", 22) == 0);
+    assert_strn_equal(s.req, "POST /token HTTP/1.1\r\n", 22);
     /* No Expect: 100-continue handshake; the body went in full. */
     assert_null(strcasestr(s.req, "\r\nExpect:"));
     assert_non_null(strstr(s.req, "\r\n\r\ngrant_type=client_credentials"));
@@ -222,7 +224,7 @@ static void test_custom_method_and_binary_body(void **state)
     assert_int_equal(resp.status, 204);
     assert_string_equal(resp.body, "");
     assert_int_equal(resp.body_len, 0);
-    assert_true(strncmp(s.req, "PUT /register/1 HTTP/1.1\r\n", 26) == 0);
+    assert_strn_equal(s.req, "PUT /register/1 HTTP/1.1\r\n", 26);
     assert_non_null(strstr(s.req, "Content-Length: 7\r\n"));
     assert_non_null(strstr(s.req, "\r\n\r\n{\"a\":1}"));
     assert_null(strstr(s.req, "IGNORED"));
@@ -240,7 +242,7 @@ static void test_delete_without_body(void **state)
     (void)state;
     req.method = "DELETE";
     assert_true(exchange(&s, resp_text, "/mcp", &req, &resp, NULL));
-    assert_true(strncmp(s.req, "DELETE /mcp HTTP/1.1\r\n", 22) == 0);
+    assert_strn_equal(s.req, "DELETE /mcp HTTP/1.1\r\n", 22);
     ac_http_response_free(&resp);
 }
 
@@ -305,13 +307,13 @@ static void test_connection_refused(void **state)
 
     (void)state;
     /* A port that was just ours and is now closed. */
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     close(fd);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
     req.url = url;
     assert_false(ac_http_do(&req, &resp, &err));
     assert_int_equal(err.code, AC_ERR_NET);
-    assert_true(err.msg[0] != '\0');
+    assert_int_not_equal(err.msg[0], '\0');
     assert_null(resp.body);
 }
 

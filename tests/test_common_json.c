@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/json.h"
+#include "tests/support/asserts.h"
 #include "tests/support/env.h"
 
 static const struct {
@@ -133,9 +134,9 @@ static void test_files(void **state)
 
     (void)state;
     assert_true(ts_mkdtemp(dir, sizeof(dir), "test_common_json"));
-    assert_true(asprintf(&path, "%s/out.json", dir) > 0);
-    assert_true(asprintf(&bad, "%s/bad.json", dir) > 0);
-    assert_true(asprintf(&nodir, "%s/missing/out.json", dir) > 0);
+    assert_int_cmp(asprintf(&path, "%s/out.json", dir), >, 0);
+    assert_int_cmp(asprintf(&bad, "%s/bad.json", dir), >, 0);
+    assert_int_cmp(asprintf(&nodir, "%s/missing/out.json", dir), >, 0);
     if (!ac_json_write_file(v, path, 0600, &err)) {
         fail_msg("%s", err.msg);
     }

@@ -26,6 +26,7 @@
 #include "common/json.h"
 #include "common/jwk.h"
 #include "common/jwt.h"
+#include "tests/support/asserts.h"
 #include "tests/support/env.h"
 
 /* RFC 7638 §3.1 example key and its thumbprint. */
@@ -444,8 +445,8 @@ static void test_pem_files(void **state)
     size_t i;
 
     assert_true(ts_mkdtemp(dir, sizeof(dir), "jwt"));
-    assert_true(asprintf(&priv, "%s/key.pem", dir) > 0);
-    assert_true(asprintf(&pub, "%s/pub.pem", dir) > 0);
+    assert_int_cmp(asprintf(&priv, "%s/key.pem", dir), >, 0);
+    assert_int_cmp(asprintf(&pub, "%s/pub.pem", dir), >, 0);
     for (i = 0; i < 2; i++) {
         struct ac_err err = {0};
         struct ac_jwk *kpriv, *kpub;
@@ -549,7 +550,7 @@ static char *forge(const char *header, const char *payload, const char *sig)
 {
     char *h = b64(header), *p = b64(payload), *tok = NULL;
 
-    assert_true(asprintf(&tok, "%s.%s.%s", h, p, sig) > 0);
+    assert_int_cmp(asprintf(&tok, "%s.%s.%s", h, p, sig), >, 0);
     free(h);
     free(p);
     return tok;
@@ -562,12 +563,13 @@ static char *with_part(const char *tok, int idx, const char *part)
     char *out = NULL;
 
     if (idx == 0) {
-        assert_true(asprintf(&out, "%s%s", part, d1) > 0);
+        assert_int_cmp(asprintf(&out, "%s%s", part, d1), >, 0);
     } else if (idx == 1) {
-        assert_true(
-            asprintf(&out, "%.*s.%s%s", (int)(d1 - tok), tok, part, d2) > 0);
+        assert_int_cmp(
+            asprintf(&out, "%.*s.%s%s", (int)(d1 - tok), tok, part, d2), >, 0);
     } else {
-        assert_true(asprintf(&out, "%.*s.%s", (int)(d2 - tok), tok, part) > 0);
+        assert_int_cmp(asprintf(&out, "%.*s.%s", (int)(d2 - tok), tok, part), >,
+                       0);
     }
     return out;
 }
@@ -662,8 +664,9 @@ static void test_verify_rejects(void **state)
     free(t);
     /* A kid that exists, but for the other key type. */
     s = NULL;
-    assert_true(asprintf(&s, "{\"alg\":\"RS256\",\"kid\":\"%s\"}",
-                         ac_jwk_kid(f->ec)) > 0);
+    assert_int_cmp(
+        asprintf(&s, "{\"alg\":\"RS256\",\"kid\":\"%s\"}", ac_jwk_kid(f->ec)),
+        >, 0);
     t = forge(s, "{}", "AAAA");
     expect_reject(t, &p, AC_ERR_INVALID, "for this alg");
     free(t);

@@ -328,6 +328,80 @@ static void test_wellknown_rejects(void **state)
     assert_null(ac_url_wellknown("https://h/", NULL, AC_WK_ROOT, &err));
 }
 
+/* The discovery orders the client follows and the checks expect. */
+static const struct {
+    const char *base;
+    bool as; /* authorization server metadata, else PRM */
+    const char *out[3];
+} order_vec[] = {
+    {"https://h/mcp",
+     false,
+     {"https://h/.well-known/oauth-protected-resource/mcp",
+      "https://h/.well-known/oauth-protected-resource"}},
+    {"https://h/", false, {"https://h/.well-known/oauth-protected-resource"}},
+    {"https://h", false, {"https://h/.well-known/oauth-protected-resource"}},
+    {"http://127.0.0.1:8/a/b/?q",
+     false,
+     {"http://127.0.0.1:8/.well-known/oauth-protected-resource/a/b",
+      "http://127.0.0.1:8/.well-known/oauth-protected-resource"}},
+    {"https://as.example/tenant1",
+     true,
+     {"https://as.example/.well-known/oauth-authorization-server/tenant1",
+      "https://as.example/.well-known/openid-configuration/tenant1",
+      "https://as.example/tenant1/.well-known/openid-configuration"}},
+    {"https://as.example/tenant1/",
+     true,
+     {"https://as.example/.well-known/oauth-authorization-server/tenant1",
+      "https://as.example/.well-known/openid-configuration/tenant1",
+      "https://as.example/tenant1/.well-known/openid-configuration"}},
+    {"https://as.example",
+     true,
+     {"https://as.example/.well-known/oauth-authorization-server",
+      "https://as.example/.well-known/openid-configuration"}},
+    {"https://as.example/",
+     true,
+     {"https://as.example/.well-known/oauth-authorization-server",
+      "https://as.example/.well-known/openid-configuration"}},
+};
+
+static void test_discovery_orders(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof order_vec / sizeof order_vec[0]; i++) {
+        char *got[3] = {NULL, NULL, NULL};
+        struct ac_err err = {0};
+        size_t want_n = 0, n;
+
+        while (want_n < 3 && order_vec[i].out[want_n] != NULL) {
+            want_n++;
+        }
+        n = order_vec[i].as
+                ? ac_url_as_metadata_urls(order_vec[i].base, got, &err)
+                : ac_url_prm_urls(order_vec[i].base, got, &err);
+        if (n != want_n) {
+            fail_msg("%s: %zu URLs, want %zu (%s)", order_vec[i].base, n,
+                     want_n, err.msg);
+        }
+        for (size_t k = 0; k < n; k++) {
+            assert_string_equal(got[k], order_vec[i].out[k]);
+            free(got[k]);
+        }
+    }
+}
+
+static void test_discovery_orders_reject(void **state)
+{
+    char *got[3] = {NULL, NULL, NULL};
+    struct ac_err err = {0};
+
+    (void)state;
+    assert_int_equal(ac_url_prm_urls("ftp://h/x", got, &err), 0);
+    assert_int_equal(err.code, AC_ERR_INVALID);
+    assert_null(got[0]);
+    assert_int_equal(ac_url_as_metadata_urls("not a url", got, &err), 0);
+    assert_null(got[0]);
+}
+
 static const struct {
     const char *base, *ref, *out;
 } resolve_vec[] = {
@@ -392,6 +466,8 @@ int main(void)
         cmocka_unit_test(test_loopback),
         cmocka_unit_test(test_wellknown),
         cmocka_unit_test(test_wellknown_rejects),
+        cmocka_unit_test(test_discovery_orders),
+        cmocka_unit_test(test_discovery_orders_reject),
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_resolve_rejects),
     };

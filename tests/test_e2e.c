@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "harness/runner.h"
+#include "tests/support/asserts.h"
 
 struct fixture {
     char authcheck[512];
@@ -107,7 +108,7 @@ static void assert_checks(const json_t *results, const struct expect *want,
     size_t i;
     const json_t *c;
 
-    assert_true(json_array_size(checks) >= n);
+    assert_int_cmp(json_array_size(checks), >=, n);
     json_array_foreach(checks, i, c)
     {
         assert_int_equal(json_is_true(json_object_get(c, "key")), i < nkey);

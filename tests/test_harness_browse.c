@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "harness/browse.h"
+#include "tests/support/asserts.h"
 
 struct server {
     int fd;
@@ -210,8 +211,8 @@ static void test_follows_redirects(void **state)
     assert_string_equal(str(h2, "path"), "/end");
     assert_string_equal(str(h2, "query"), "x=1");
     assert_string_equal(str(json_object_get(h2, "response"), "body"), "done");
-    assert_true(json_integer_value(json_object_get(h0, "t_ns")) <
-                json_integer_value(json_object_get(h2, "t_ns")));
+    assert_int_cmp(json_integer_value(json_object_get(h0, "t_ns")), <,
+                   json_integer_value(json_object_get(h2, "t_ns")));
     /* the Location header is kept */
     headers = json_dumps(
         json_object_get(json_object_get(h0, "response"), "headers"), 0);
@@ -270,13 +271,13 @@ static void test_forge_callback_first(void **state)
         fq = query_of(forged);
         rq = query_of(real);
         assert_string_not_equal(str(fq, "state"), "real-state");
-        assert_true(strlen(str(fq, "state")) >= 22);
+        assert_int_cmp(strlen(str(fq, "state")), >=, 22);
         assert_string_not_equal(str(fq, "code"), "real-code");
         assert_string_equal(str(fq, "iss"), "http%3A%2F%2Fas");
         assert_string_equal(str(rq, "state"), "real-state");
         assert_string_equal(str(rq, "code"), "real-code");
-        assert_true(json_integer_value(json_object_get(forged, "t_ns")) <
-                    json_integer_value(json_object_get(real, "t_ns")));
+        assert_int_cmp(json_integer_value(json_object_get(forged, "t_ns")), <,
+                       json_integer_value(json_object_get(real, "t_ns")));
         json_decref(fq);
         json_decref(rq);
         json_decref(hops);
@@ -334,7 +335,7 @@ static int refusing_socket(int *port)
 
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_true(fd >= 0);
+    assert_int_cmp(fd, >=, 0);
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     *port = ntohs(a.sin_port);
@@ -379,14 +380,16 @@ static void test_connection_refused(void **state)
         assert_null(json_object_get(h, "retrying"));
         if (k == 0) {
             assert_null(json_object_get(h, "refused_retries"));
-            assert_true(took < 0.25);
+            assert_dbl_cmp(took, <, 0.25);
         } else {
             const json_t *first = json_array_get(hops, 0);
             assert_true(json_is_true(json_object_get(first, "retrying")));
             assert_int_equal(status_of(first), 0);
-            assert_true(
-                json_integer_value(json_object_get(h, "refused_retries")) > 0);
-            assert_true(took >= 0.3 && took < 3.0);
+            assert_int_cmp(
+                json_integer_value(json_object_get(h, "refused_retries")), >,
+                0);
+            assert_dbl_cmp(took, >=, 0.3);
+            assert_dbl_cmp(took, <, 3.0);
         }
         json_decref(hops);
     }
@@ -418,14 +421,15 @@ static void test_late_listener(void **state)
         assert_true(
             json_is_true(json_object_get(json_array_get(hops, 0), "retrying")));
         assert_int_equal(status_of(json_array_get(hops, 0)), 0);
-        assert_true(json_integer_value(
-                        json_object_get(json_array_get(hops, 0), "t_ns")) <
-                    json_integer_value(
-                        json_object_get(json_array_get(hops, 1), "t_ns")));
+        assert_int_cmp(json_integer_value(
+                           json_object_get(json_array_get(hops, 0), "t_ns")),
+                       <,
+                       json_integer_value(
+                           json_object_get(json_array_get(hops, 1), "t_ns")));
         h = json_array_get(hops, 1);
         assert_int_equal(status_of(h), 200);
-        assert_true(json_integer_value(json_object_get(h, "refused_retries")) >
-                    0);
+        assert_int_cmp(
+            json_integer_value(json_object_get(h, "refused_retries")), >, 0);
         json_decref(hops);
         shutdown(s.fd, SHUT_RDWR);
         pthread_join(s.thread, NULL);

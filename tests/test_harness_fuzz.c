@@ -17,6 +17,7 @@
 
 #include "harness/jsonpos.h"
 #include "harness/scenario.h"
+#include "tests/support/asserts.h"
 #include "tests/support/env.h"
 #include "tests/support/fuzz.h"
 
@@ -179,14 +180,17 @@ static void test_fuzz_jsonpos(void **state)
             struct hjp_pos pos;
             const char *dup;
 
-            assert_true(hjp_count(ix) >= 1);
+            assert_int_cmp(hjp_count(ix), >=, 1);
             assert_true(hjp_value(ix, "", &pos));
-            assert_true(pos.line >= 1 && pos.col >= 1);
+            assert_int_cmp(pos.line, >=, 1);
+            assert_int_cmp(pos.col, >=, 1);
             pos = hjp_locate(ix, "/no/such/member", true);
-            assert_true(pos.line >= 1 && pos.col >= 1);
+            assert_int_cmp(pos.line, >=, 1);
+            assert_int_cmp(pos.col, >=, 1);
             if (hjp_first_duplicate(ix, &dup, &pos)) {
                 assert_non_null(dup);
-                assert_true(pos.line >= 1 && pos.col >= 1);
+                assert_int_cmp(pos.line, >=, 1);
+                assert_int_cmp(pos.col, >=, 1);
             }
         } else if (err.code == AC_ERR_INVALID) {
             if (!has_position(err.msg, "")) {
@@ -237,8 +241,9 @@ static void test_regress_long_rule_key(void **state)
     memset(key, '[', sizeof(key) - 1);
     key[sizeof(key) - 1] = '\0';
     at += strlen("\"match\": {");
-    assert_true(asprintf(&text, "%.*s\"%s\": 1, %s", (int)(at - fx->text[1]),
-                         fx->text[1], key, at) > 0);
+    assert_int_cmp(asprintf(&text, "%.*s\"%s\": 1, %s", (int)(at - fx->text[1]),
+                            fx->text[1], key, at),
+                   >, 0);
     assert_false(hs_parse(text, strlen(text), "r.json", NULL, &s, &err));
     if (!has_position(err.msg, "r.json:")) {
         fail_msg("got \"%s\"", err.msg);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "harness/jsonpos.h"
+#include "tests/support/asserts.h"
 
 static struct hjp_index *build(const char *text)
 {
@@ -214,7 +215,7 @@ static void test_many_members(void **state)
         used += (size_t)snprintf(text + used, cap - used, "%s\"k%d\": [%d]",
                                  k ? "," : "", k, k);
     }
-    assert_true(used + 2 <= cap);
+    assert_int_cmp(used + 2, <=, cap);
     snprintf(text + used, cap - used, "}");
     ix = build(text);
     assert_int_equal(hjp_count(ix), 1 + 2 * 5000);

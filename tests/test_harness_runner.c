@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "tests/support/asserts.h"
 
 static bool sh(const char *script, long timeout_ms, size_t cap,
                struct hr_exec_result *r)
@@ -58,8 +59,8 @@ static void test_exec_timeout(void **state)
     assert_true(r.timed_out);
     assert_int_equal(r.signal, SIGTERM);
     assert_string_equal(r.output, "started\n");
-    assert_true(r.duration_ms >= 300);
-    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    assert_int_cmp(r.duration_ms, >=, 300);
+    assert_int_cmp((ac_mono_ns() - t0) / 1000000, <, 2000);
     hr_exec_result_free(&r);
 }
 
@@ -77,8 +78,9 @@ static void test_exec_stubborn(void **state)
     assert_int_equal(r.signal, SIGKILL);
     /* The runner's deadlines are in whole milliseconds: allow for the
      * truncation of both. */
-    assert_true((ac_mono_ns() - t0) / 1000000 >= 1000 + HR_KILL_GRACE_MS - 3);
-    assert_true((ac_mono_ns() - t0) / 1000000 < 4000);
+    assert_int_cmp((ac_mono_ns() - t0) / 1000000, >=,
+                   1000 + HR_KILL_GRACE_MS - 3);
+    assert_int_cmp((ac_mono_ns() - t0) / 1000000, <, 4000);
     hr_exec_result_free(&r);
 }
 
@@ -108,7 +110,7 @@ static void test_exec_leftovers_killed(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_false(r.timed_out);
     assert_string_equal(r.output, "bye\n");
-    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    assert_int_cmp((ac_mono_ns() - t0) / 1000000, <, 2000);
     hr_exec_result_free(&r);
 }
 
@@ -255,7 +257,7 @@ static void test_scenario_hung_client(void **state)
     assert_int_equal(json_array_size(json_object_get(res, "runs")), 1);
     assert_true(json_is_true(json_object_get(r0, "timed_out")));
     assert_int_equal(num(r0, "signal"), SIGTERM);
-    assert_true(num(res, "duration_ms") < 3000);
+    assert_int_cmp(num(res, "duration_ms"), <, 3000);
     assert_string_equal(str(check_named(res, "client-exit-status"), "status"),
                         "FAILURE");
     assert_string_equal(str(check_named(res, "prm-fetched"), "status"),
@@ -272,7 +274,7 @@ static void test_scenario_flooding_client(void **state)
 
     assert_false(json_is_true(json_object_get(r0, "timed_out")));
     assert_int_equal(num(r0, "exit_code"), 0);
-    assert_true(strlen(out) < HR_OUTPUT_CAP + 100);
+    assert_int_cmp(strlen(out), <, HR_OUTPUT_CAP + 100);
     assert_non_null(strstr(out, "more bytes of output dropped"));
     json_decref(res);
 }
@@ -350,7 +352,8 @@ static void test_scenario_browser_hop(void **state)
             hops++;
             assert_string_equal(str(ex, "endpoint"), "hop");
             /* a GET of the MCP endpoint: 401 or 405, never 2xx */
-            assert_true(num(json_object_get(ex, "response"), "status") >= 400);
+            assert_int_cmp(num(json_object_get(ex, "response"), "status"), >=,
+                           400);
         }
         mcp += strcmp(str(ex, "server"), "mcp") == 0;
     }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness/scenario.h"
+#include "tests/support/asserts.h"
 
 /* A valid scenario; each bad case replaces one line of it. */
 static const char *const base[] = {
@@ -518,7 +519,7 @@ static void test_shipped_scenarios(void **state)
     }
     assert_true(hs_discover(dir, &list, &n, &err));
     /* the library the project promises: at least 60 scenarios */
-    assert_true(n >= 60);
+    assert_int_cmp(n, >=, 60);
     for (size_t k = 0; k < n; k++) {
         struct hs_scenario *s = NULL;
         if (!hs_load(dir, list[k], &s, &err)) {

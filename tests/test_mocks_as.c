@@ -10,7 +10,8 @@
 
 #include "common/b64url.h"
 #include "common/clock.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/asserts.h"
+#include "tests/support/mock_http.h"
 
 static const char *const scenario_text =
     "{\"id\":\"t/as\",\"authorization_servers\":[{\"id\":\"as\","
@@ -130,7 +131,7 @@ static void test_wrapper_errors(void **state)
     body[big] = '\0';
     assert_int_equal(th_post_form(tok, NULL, body, &r), 413);
     th_resp_free(&r);
-    assert_true(th_count(w, "as", "unknown") >= 1);
+    assert_int_cmp(th_count(w, "as", "unknown"), >=, 1);
     free(body);
     free(url);
     free(tok);
@@ -471,8 +472,7 @@ static void test_authorize_errors(void **state)
         assert_int_equal(th_authorize_raw(w, q, &r), 302);
         loc = th_header(&r, "Location");
         assert_non_null(loc);
-        assert_true(strncmp(loc, TH_REDIRECT "?", strlen(TH_REDIRECT) + 1) ==
-                    0);
+        assert_strn_equal(loc, TH_REDIRECT "?", strlen(TH_REDIRECT) + 1);
         err = th_query_param(loc, "error");
         st = th_query_param(loc, "state");
         iss = th_query_param(loc, "iss");
@@ -506,7 +506,7 @@ static void test_authorize_success(void **state)
     loc = th_header(&r, "Location");
     v = th_query_param(loc, "code");
     assert_non_null(v);
-    assert_true(strlen(v) >= 32);
+    assert_int_cmp(strlen(v), >=, 32);
     free(v);
     v = th_query_param(loc, "state");
     assert_string_equal(v, "st");
@@ -716,7 +716,7 @@ static void test_token_client_auth(void **state)
     th_post_form(url, auth, body, &r);
     th_assert_error(&r, 401, "invalid_client");
     assert_non_null(th_header(&r, "WWW-Authenticate"));
-    assert_true(strncmp(th_header(&r, "WWW-Authenticate"), "Basic", 5) == 0);
+    assert_strn_equal(th_header(&r, "WWW-Authenticate"), "Basic", 5);
     th_resp_free(&r);
     free(auth);
     /* client_secret_basic client using the body: 401, no Basic header. */
@@ -948,29 +948,29 @@ static void test_transcript(void **state)
     json_t *e;
     json_int_t prev = 0;
 
-    assert_true(json_array_size(t) > 20);
+    assert_int_cmp(json_array_size(t), >, 20);
     json_array_foreach(t, i, e)
     {
         json_t *req = json_object_get(e, "request");
         json_t *resp = json_object_get(e, "response");
 
         assert_int_equal(json_integer_value(json_object_get(e, "seq")), i);
-        assert_true(json_integer_value(json_object_get(e, "t_ns")) >= prev);
+        assert_int_cmp(json_integer_value(json_object_get(e, "t_ns")), >=,
+                       prev);
         prev = json_integer_value(json_object_get(e, "t_ns"));
         assert_true(json_is_array(json_object_get(req, "headers")));
         assert_true(json_is_integer(json_object_get(resp, "status")));
         assert_non_null(ac_json_str(e, "url"));
-        assert_true(strncmp(ac_json_str(e, "url"), "http://127.0.0.1:", 17) ==
-                    0);
+        assert_strn_equal(ac_json_str(e, "url"), "http://127.0.0.1:", 17);
     }
-    assert_true(th_count(w, "as", "register") > 5);
-    assert_true(th_count(w, "as", "authorize") > 5);
-    assert_true(th_count(w, "as", "token") > 5);
-    assert_true(th_count(w, "as", "revoke") > 0);
-    assert_true(th_count(w, "as", "metadata") > 0);
+    assert_int_cmp(th_count(w, "as", "register"), >, 5);
+    assert_int_cmp(th_count(w, "as", "authorize"), >, 5);
+    assert_int_cmp(th_count(w, "as", "token"), >, 5);
+    assert_int_cmp(th_count(w, "as", "revoke"), >, 0);
+    assert_int_cmp(th_count(w, "as", "metadata"), >, 0);
     /* The verifier the tests sent is a secret the mocks saw. */
     assert_true(ac_json_array_has_str(secrets, TH_VERIFIER));
-    assert_true(json_array_size(secrets) > 10);
+    assert_int_cmp(json_array_size(secrets), >, 10);
     json_decref(secrets);
     json_decref(t);
 }

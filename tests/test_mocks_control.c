@@ -7,7 +7,8 @@
 
 #include <cmocka.h>
 
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/asserts.h"
+#include "tests/support/mock_http.h"
 
 static int setup(void **state)
 {
@@ -137,7 +138,8 @@ static void test_clock(void **state)
     assert_true(th_login(w, NULL, &access, NULL));
     assert_int_equal(control(w, "POST", "/clock", "{\"advance\":99}", &r), 200);
     doc = th_json(&r);
-    assert_true(json_integer_value(json_object_get(doc, "now")) >= now0 + 99);
+    assert_int_cmp(json_integer_value(json_object_get(doc, "now")), >=,
+                   now0 + 99);
     assert_int_equal(json_integer_value(json_object_get(doc, "clock_offset")),
                      99);
     json_decref(doc);
@@ -168,7 +170,7 @@ static void test_transcript_redacted(void **state)
     assert_int_equal(control(w, "GET", "/transcript", NULL, &r), 200);
     assert_string_equal(th_header(&r, "Content-Type"), "application/x-ndjson");
     secrets = mo_world_secrets(w);
-    assert_true(json_array_size(secrets) > 2);
+    assert_int_cmp(json_array_size(secrets), >, 2);
     json_array_foreach(secrets, i, s)
     {
         if (strstr(r.body, json_string_value(s)) != NULL) {
@@ -180,7 +182,7 @@ static void test_transcript_redacted(void **state)
     for (char *p = r.body; (p = strchr(p, '\n')) != NULL; p++) {
         lines++;
     }
-    assert_true(lines >= 5);
+    assert_int_cmp(lines, >=, 5);
     {
         char *first = strndup(r.body, strcspn(r.body, "\n"));
         json_t *ex = json_loads(first, 0, NULL);

@@ -4,7 +4,7 @@
  * the MCP server: the DPoP scheme with ath and content_digest, a Bearer
  * presentation of a bound token refused, a foreign key refused, a replayed
  * jti refused, and the DPoP algs challenge. */
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 #include "common/clock.h"
 #include "common/dpop.h"

@@ -4,7 +4,7 @@
  * a forged one), and enterprise-managed authorization: the IdP's token
  * exchange (parameters, ID token, audience) and the ID-JAG at the AS
  * (client authentication, jti replay). */
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 #include "common/form.h"
 #include "common/jwk.h"
 #include "common/jwt.h"

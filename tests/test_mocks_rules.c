@@ -13,7 +13,8 @@
 
 #include "common/clock.h"
 #include "mocks/rules.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/asserts.h"
+#include "tests/support/mock_http.h"
 
 #define PING "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}"
 
@@ -288,12 +289,12 @@ static void test_delay(void **state)
     (void)state;
     assert_int_equal(get_md(w, &r), 200);
     ms = (ac_mono_ns() - t0) / 1000000;
-    assert_true(ms >= 290);
+    assert_int_cmp(ms, >=, 290);
     th_resp_free(&r);
     /* Other requests are not delayed. */
     t0 = ac_mono_ns();
     assert_int_equal(th_post_form(url, NULL, "grant_type=x", &r), 401);
-    assert_true((ac_mono_ns() - t0) / 1000000 < 250);
+    assert_int_cmp((ac_mono_ns() - t0) / 1000000, <, 250);
     th_resp_free(&r);
     free(url);
     mo_world_stop(w);
@@ -375,7 +376,7 @@ static void test_hang(void **state)
     assert_int_equal(get_with_timeout(url, 300), CURLE_OPERATION_TIMEDOUT);
     t0 = ac_mono_ns();
     mo_world_stop(w);
-    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    assert_int_cmp((ac_mono_ns() - t0) / 1000000, <, 2000);
     free(url);
 }
 
@@ -401,7 +402,7 @@ static void test_hang_then_stop_while_open(void **state)
     }
     t0 = ac_mono_ns();
     mo_world_stop(w);
-    assert_true((ac_mono_ns() - t0) / 1000000 < 2000);
+    assert_int_cmp((ac_mono_ns() - t0) / 1000000, <, 2000);
     curl_multi_remove_handle(m, c);
     curl_easy_cleanup(c);
     curl_multi_cleanup(m);
@@ -430,7 +431,7 @@ static void test_malformed(void **state)
 
     (void)state;
     assert_int_equal(get_md(w, &r), 200);
-    assert_true(r.len > 10);
+    assert_int_cmp(r.len, >, 10);
     assert_null(th_json(&r));
     assert_int_equal(r.body[r.len - 1], '}');
     th_resp_free(&r);

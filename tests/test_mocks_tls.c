@@ -17,7 +17,7 @@
 
 #include "common/httpc.h"
 #include "common/tlsca.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 static char ca_dir[] = "/tmp/authcheck-tls-test-XXXXXX";
 static char ca_file[64];

@@ -15,7 +15,7 @@
 #include "common/clock.h"
 #include "common/jwk.h"
 #include "common/jwt.h"
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 /* Basic czE6c2VjcmV0MQ== is "s1:secret1". */
 #define BASIC_S1 "Authorization: Basic czE6c2VjcmV0MQ=="

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "tests/data/mocks/mock_http.h"
+#include "tests/support/mock_http.h"
 
 #define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":"
 #define V26 "2026-07-28"

@@ -28,6 +28,7 @@
 #include "tests/support/scenarios_fx.h"
 #include "harness/scenario.h"
 #include "reports/reports.h"
+#include "tests/support/asserts.h"
 
 struct run {
     char out[600];
@@ -119,8 +120,8 @@ static void test_secrets_were_collected(void **state)
     fprintf(stderr, "secrets issued or seen: %zu; in the raw results: %zu\n",
             total, found);
     /* dozens of flows ran: many codes and tokens, most of them recorded */
-    assert_true(total >= 50);
-    assert_true(found >= total / 2);
+    assert_int_cmp(total, >=, 50);
+    assert_int_cmp(found, >=, total / 2);
     free(raw);
 }
 
@@ -190,7 +191,7 @@ static void test_no_secret_in_any_output_file(void **state)
             files_searched);
     /* results.json, junit.xml, report.md, report.html + one checks.json a
      * scenario */
-    assert_true(files_searched >= 4 + 60);
+    assert_int_cmp(files_searched, >=, 4 + 60);
     assert_int_equal(hits, 0);
 }
 

@@ -29,6 +29,7 @@
 #include "reports/causes.h"
 #include "reports/reports.h"
 #include "reports/reports_int.h"
+#include "tests/support/asserts.h"
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -44,7 +45,7 @@ static json_t *load(const char *rel)
     struct ac_err err = {0};
     json_t *v;
 
-    assert_true(asprintf(&path, "%s/reports/%s", testdata(), rel) >= 0);
+    assert_int_cmp(asprintf(&path, "%s/reports/%s", testdata(), rel), >=, 0);
     v = ac_json_load_file(path, &err);
     if (v == NULL) {
         fail_msg("%s: %s", path, err.msg);
@@ -59,8 +60,9 @@ static char *make_tmpdir(void)
     const char *base = getenv("AUTHCHECK_TMP");
     char *tmpl = NULL;
 
-    assert_true(asprintf(&tmpl, "%s/reports-XXXXXX",
-                         base != NULL ? base : "/tmp") >= 0);
+    assert_int_cmp(
+        asprintf(&tmpl, "%s/reports-XXXXXX", base != NULL ? base : "/tmp"), >=,
+        0);
     mkdir(base != NULL ? base : "/tmp", 0755);
     assert_non_null(mkdtemp(tmpl));
     return tmpl;
@@ -100,9 +102,9 @@ static void assert_golden(const char *out_dir, const char *rel)
 {
     char *got_path = NULL, *want_path = NULL, *got, *want;
 
-    assert_true(asprintf(&got_path, "%s/%s", out_dir, rel) >= 0);
-    assert_true(asprintf(&want_path, "%s/reports/golden/%s", testdata(), rel) >=
-                0);
+    assert_int_cmp(asprintf(&got_path, "%s/%s", out_dir, rel), >=, 0);
+    assert_int_cmp(
+        asprintf(&want_path, "%s/reports/golden/%s", testdata(), rel), >=, 0);
     got = read_file(got_path);
     assert_non_null(got);
     if (getenv("AUTHCHECK_UPDATE_GOLDEN") != NULL) {
@@ -140,7 +142,7 @@ static void each_file(const char *dir, void (*fn)(const char *, void *),
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
             continue;
         }
-        assert_true(asprintf(&p, "%s/%s", dir, e->d_name) >= 0);
+        assert_int_cmp(asprintf(&p, "%s/%s", dir, e->d_name), >=, 0);
         assert_int_equal(stat(p, &st), 0);
         if (S_ISDIR(st.st_mode)) {
             each_file(p, fn, ctx);
@@ -237,8 +239,8 @@ static void test_checks_json_shape(void **state)
 
     (void)state;
     assert_true(rp_write(model, NULL, dir, RP_CHECKS, NULL));
-    assert_true(
-        asprintf(&path, "%s/authorization/pkce-plain/checks.json", dir) >= 0);
+    assert_int_cmp(
+        asprintf(&path, "%s/authorization/pkce-plain/checks.json", dir), >=, 0);
     arr = ac_json_load_file(path, NULL);
     assert_true(json_is_array(arr));
     assert_int_equal(json_array_size(arr), 2);
@@ -410,7 +412,7 @@ static void test_planted_secrets_never_written(void **state)
     each_file(dir, scan_file, &s);
     /* results.json, two checks.json, junit.xml, report.md, report.html */
     assert_int_equal(s.files, 6);
-    assert_true(s.tags >= 12);
+    assert_int_cmp(s.tags, >=, 12);
     remove_tree(dir);
     free(dir);
     json_decref(doc);
@@ -507,7 +509,7 @@ static char *read_out(const char *dir, const char *rel)
 {
     char *path = NULL, *text;
 
-    assert_true(asprintf(&path, "%s/%s", dir, rel) >= 0);
+    assert_int_cmp(asprintf(&path, "%s/%s", dir, rel), >=, 0);
     text = read_file(path);
     if (text == NULL) {
         fail_msg("%s was not written", path);
@@ -540,10 +542,11 @@ static void assert_junit_valid(const char *dir)
         print_message("xmllint not found: junit.xml not validated\n");
         return;
     }
-    assert_true(asprintf(&cmd,
-                         "xmllint --noout --schema %s/reports/junit.xsd "
-                         "%s/junit.xml",
-                         testdata(), dir) >= 0);
+    assert_int_cmp(asprintf(&cmd,
+                            "xmllint --noout --schema %s/reports/junit.xsd "
+                            "%s/junit.xml",
+                            testdata(), dir),
+                   >=, 0);
     if (system(cmd) != 0) {
         fail_msg("junit.xml does not validate: %s", cmd);
     }
@@ -614,14 +617,16 @@ static void test_html_structure(void **state)
     causes = strstr(html, "<section id=\"causes\"");
     overview = strstr(html, "id=\"overview\"");
     assert_non_null(causes);
-    assert_true(causes < overview);
-    assert_true(strstr(html, "id=\"s2\"") < strstr(html, "id=\"s1\""));
+    assert_ptr_cmp(causes, <, overview);
+    assert_ptr_cmp(strstr(html, "id=\"s2\""), <, strstr(html, "id=\"s1\""));
     fail_row = strstr(html, "data-check=\"pkce-s256-method-used\"");
-    assert_true(fail_row != NULL && fail_row < overview);
-    assert_true(strstr(fail_row, "href=\"https://modelcontextprotocol.io/"
-                                 "specification/2026-07-28/") < overview);
-    assert_true(strstr(fail_row, "href=\"#s2-check-0\"") < overview);
-    assert_true(strstr(fail_row, "href=\"#s2-ex-0\"") < overview);
+    assert_non_null(fail_row);
+    assert_ptr_cmp(fail_row, <, overview);
+    assert_ptr_cmp(strstr(fail_row, "href=\"https://modelcontextprotocol.io/"
+                                    "specification/2026-07-28/"),
+                   <, overview);
+    assert_ptr_cmp(strstr(fail_row, "href=\"#s2-check-0\""), <, overview);
+    assert_ptr_cmp(strstr(fail_row, "href=\"#s2-ex-0\""), <, overview);
     /* Every check id once in #requirements, linked from the rows. */
     assert_non_null(strstr(html, "<tr class=\"requirement\" "
                                  "id=\"req-pkce-s256-method-used\">"));
@@ -713,8 +718,8 @@ static char *junit_attr(const char *dir, const char *xpath)
     FILE *p;
     size_t n;
 
-    assert_true(
-        asprintf(&cmd, "xmllint --xpath '%s' %s/junit.xml", xpath, dir) >= 0);
+    assert_int_cmp(
+        asprintf(&cmd, "xmllint --xpath '%s' %s/junit.xml", xpath, dir), >=, 0);
     p = popen(cmd, "r");
     assert_non_null(p);
     n = fread(out, 1, 4095, p);
@@ -803,7 +808,7 @@ static void test_hostile_escaping(void **state)
     assert_null(strstr(md, "<script"));
     /* "[x](javascript:...)" only ever appears with its brackets escaped */
     assert_int_equal(count(md, "](javascript"), count(md, "\\](javascript"));
-    assert_true(count(md, "\\](javascript") > 0);
+    assert_int_cmp(count(md, "\\](javascript"), >, 0);
     assert_non_null(strstr(md, "&lt;script&gt;alert(1)&lt;/script&gt; "
                                "\"q\" 'a' &amp; \\| \\` \\* \\_ \\~ \\[x\\]"));
     assert_non_null(strstr(md, "(https://example.com/x?a=1&b=%22%3C%3E%7C"
@@ -882,7 +887,7 @@ static void test_markdown_content(void **state)
     assert_non_null(strstr(md, "## Warnings"));
     assert_non_null(strstr(md, "## Harness errors"));
     assert_non_null(strstr(md, "<details><summary>Every failing check (1)"));
-    assert_true(strstr(md, "## Root causes") < strstr(md, "## Warnings"));
+    assert_ptr_cmp(strstr(md, "## Root causes"), <, strstr(md, "## Warnings"));
     /* The evidence column: seq, method, path (escaped), status. */
     assert_non_null(strstr(md, "#0 POST /token \xE2\x86\x92 400; #1 POST "
                                "/mcp \xE2\x86\x92 200; #2 POST "
@@ -1085,14 +1090,14 @@ static void test_every_check_has_a_stage(void **state)
     const struct hc_check *reg = hc_registry(&n);
 
     (void)state;
-    assert_true(n > 0);
+    assert_int_cmp(n, >, 0);
     for (size_t i = 0; i < n; i++) {
         if (rp_check_stage(reg[i].id) == RP_STAGE_OTHER) {
             fail_msg("check %s has no stage in reports/causes.c", reg[i].id);
         }
     }
     for (size_t i = 1; i < sizeof flow / sizeof flow[0]; i++) {
-        assert_true(rp_check_stage(flow[i - 1]) < rp_check_stage(flow[i]));
+        assert_int_cmp(rp_check_stage(flow[i - 1]), <, rp_check_stage(flow[i]));
     }
     assert_int_equal(rp_check_stage("no-such-check"), RP_STAGE_OTHER);
 }
@@ -1148,8 +1153,8 @@ static void test_key_not_applicable_mode(void **state)
     assert_non_null(sec);
     assert_non_null(strstr(sec, "<p class=\"key-verdict\">Point under "
                                 "test: <a href=\"#s2-check-0\">"));
-    assert_true(strstr(sec, "class=\"key-verdict\"") <
-                strstr(sec, "<table class=\"checks\""));
+    assert_ptr_cmp(strstr(sec, "class=\"key-verdict\""), <,
+                   strstr(sec, "<table class=\"checks\""));
     assert_non_null(strstr(html, "data-check=\"pkce-s256-method-used\" "
                                  "data-key=\"true\""));
     assert_non_null(strstr(html, "<dd id=\"mode\" data-strict=\"true\">"
@@ -1160,8 +1165,8 @@ static void test_key_not_applicable_mode(void **state)
     assert_non_null(strstr(html, "Not applicable, not judged: client does "
                                  "not claim &lt;cimd&gt;"));
     assert_non_null(strstr(html, ", 1 scenarios not applicable</p>"));
-    assert_true(strstr(html, "data-scenario=\"core/dcr-happy-path\"") <
-                strstr(html, "data-scenario=\"registration/cimd-only\""));
+    assert_ptr_cmp(strstr(html, "data-scenario=\"core/dcr-happy-path\""), <,
+                   strstr(html, "data-scenario=\"registration/cimd-only\""));
     assert_int_equal(count(html, "<article class=\"cause\""), 2);
     /* junit: skipped with the reason, not a failure */
     assert_non_null(strstr(junit, "<testsuite name=\"registration/cimd-only\" "
@@ -1223,8 +1228,8 @@ static void test_skipped_scenario(void **state)
     assert_non_null(strstr(html, "Pending, not run: needs &lt;a&gt; feature"));
     assert_null(strstr(html, "badge unknown"));
     /* Skipped scenarios come last, after the passed one. */
-    assert_true(strstr(html, "data-scenario=\"core/dcr-happy-path\"") <
-                strstr(html, "data-scenario=\"tokens/later\""));
+    assert_ptr_cmp(strstr(html, "data-scenario=\"core/dcr-happy-path\""), <,
+                   strstr(html, "data-scenario=\"tokens/later\""));
     assert_non_null(strstr(junit, "<testsuite name=\"tokens/later\" "
                                   "tests=\"1\" failures=\"0\" "
                                   "errors=\"0\" skipped=\"1\""));
@@ -1279,7 +1284,7 @@ static void test_render_dir(void **state)
 
     assert_false(rp_render_dir(empty, RP_HTML, &err));
     assert_int_equal(err.code, AC_ERR_IO);
-    assert_true(asprintf(&path, "%s/results.json", empty) >= 0);
+    assert_int_cmp(asprintf(&path, "%s/results.json", empty), >=, 0);
     write_text(path, "{\"scenarios\": 3}");
     assert_false(rp_render_dir(empty, RP_HTML, &err));
     assert_int_equal(err.code, AC_ERR_INVALID);
@@ -1387,8 +1392,8 @@ static struct rp_baseline *load_baseline(const char *rel, struct ac_err *err)
     char *path = NULL;
     struct rp_baseline *b;
 
-    assert_true(asprintf(&path, "%s/reports/baseline/%s", testdata(), rel) >=
-                0);
+    assert_int_cmp(asprintf(&path, "%s/reports/baseline/%s", testdata(), rel),
+                   >=, 0);
     b = rp_baseline_load(path, err);
     free(path);
     return b;

@@ -23,6 +23,7 @@
 #include "harness/server_int.h"
 #include "mocks/defects.h"
 #include "mocks/world.h"
+#include "tests/support/asserts.h"
 
 /* defect profile -> the check it proves. */
 static const struct {
@@ -378,7 +379,7 @@ static void test_never_leaves_the_servers(void **state)
     size_t i;
 
     (void)state;
-    assert_true(json_array_size(json_object_get(sc, "transcript")) > 0);
+    assert_int_cmp(json_array_size(json_object_get(sc, "transcript")), >, 0);
     json_array_foreach(json_object_get(sc, "transcript"), i, e)
     {
         const char *url = json_string_value(json_object_get(e, "url"));

@@ -36,6 +36,7 @@
 #include "harness/checks.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "tests/support/asserts.h"
 #include "tests/support/scenarios_fx.h"
 #include "tests/support/http.h"
 
@@ -226,13 +227,13 @@ static void test_fetch_once_fails_everything(void **state)
     char *cmd = NULL;
 
     assert_non_null(q);
-    assert_true(asprintf(&cmd, "%s --fetch-once", q) > 0);
+    assert_int_cmp(asprintf(&cmd, "%s --fetch-once", q), >, 0);
     run_everywhere(f, cmd);
     assert_all_failed(f, "fetch-once");
     /* It did reach the server: the 401 is in every transcript. */
     for (size_t i = 0; i < f->njobs; i++) {
         const json_t *tr = json_object_get(f->jobs[i].result, "transcript");
-        assert_true(json_array_size(tr) >= 1);
+        assert_int_cmp(json_array_size(tr), >=, 1);
     }
     free(cmd);
     free(q);
@@ -290,7 +291,7 @@ static void test_strict_and_features(void **state)
             assert_string_equal(ac_json_str(c, "status"), "SKIPPED");
         }
     }
-    assert_true(json_array_size(json_object_get(res, "checks")) > 1);
+    assert_int_cmp(json_array_size(json_object_get(res, "checks")), >, 1);
     json_decref(res);
     /* Declared without cimd: not run at all. */
     res = run_one(f, doc, "false", false, none);
@@ -319,7 +320,7 @@ static void test_strict_fails_on_warning(void **state)
     char *cmd = NULL;
     json_t *res;
 
-    assert_true(asprintf(&cmd, "%s --short-state", q) > 0);
+    assert_int_cmp(asprintf(&cmd, "%s --short-state", q), >, 0);
     res = run_one(f, doc, cmd, false, NULL);
     assert_string_equal(ac_json_str(res, "status"), "passed");
     json_decref(res);

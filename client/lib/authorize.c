@@ -21,6 +21,7 @@
 #include "common/crypto.h"
 #include "common/form.h"
 #include "common/json.h"
+#include "common/scope.h"
 
 #define STATE_BYTES 32    /* 256 bits; MCP/OAuth ask for >= 128 */
 #define VERIFIER_BYTES 32 /* 43 base64url characters (RFC 7636 §4.1) */
@@ -29,44 +30,18 @@
 
 /* --- scope ---------------------------------------------------------------- */
 
+/* scopes_supported as a scope list, NULL when it lists none (omit the
+ * parameter); *nomem set when allocation failed. */
 static char *join_scopes(const json_t *arr, bool *nomem)
 {
-    struct ac_buf b;
-    size_t i;
-    const json_t *v;
-    ac_buf_init(&b, 0);
-    json_array_foreach(arr, i, v)
-    {
-        const char *s = json_string_value(v);
-        if (s == NULL || *s == '\0') {
-            continue;
-        }
-        if ((b.len > 0 && !ac_buf_append(&b, " ", 1, NULL)) ||
-            !ac_buf_append_str(&b, s, NULL)) {
-            *nomem = true;
-            ac_buf_free(&b);
-            return NULL;
-        }
-    }
-    if (b.len == 0) {
-        ac_buf_free(&b);
-        return NULL;
-    }
-    return ac_buf_steal(&b);
-}
+    char *s = ac_scope_join_array(arr);
 
-bool scope_has(const char *list, const char *scope)
-{
-    size_t n = strlen(scope);
-    for (const char *p = list; p != NULL && *p != '\0';) {
-        size_t len = strcspn(p, " ");
-        if (len == n && strncmp(p, scope, n) == 0) {
-            return true;
-        }
-        p += len;
-        p += strspn(p, " ");
+    *nomem = s == NULL;
+    if (s != NULL && s[0] == '\0') {
+        free(s);
+        s = NULL;
     }
-    return false;
+    return s;
 }
 
 char *authz_base_scope(const struct mcpo_client *c, bool *nomem)
@@ -107,24 +82,19 @@ static char *authz_select_scope(const struct mcpo_client *c, bool *nomem)
      * lists it (only to a scope we send: alone it would replace the
      * default scope). */
     if (MUTATED("always-offline-access") &&
-        (s == NULL || !scope_has(s, "offline_access"))) {
-        if (asprintf(&more, "%s%soffline_access", s != NULL ? s : "",
-                     s != NULL ? " " : "") < 0) {
-            *nomem = true;
-            more = NULL;
-        }
+        (s == NULL || !ac_scope_has(s, "offline_access"))) {
+        more = ac_scope_union(s, "offline_access");
+        *nomem = more == NULL;
         free(s);
         return more;
     }
-    if (s == NULL || scope_has(s, "offline_access") ||
+    if (s == NULL || ac_scope_has(s, "offline_access") ||
         !ac_json_array_has_str(as, "offline_access") ||
         MUTATED("never-offline-access")) {
         return s;
     }
-    if (asprintf(&more, "%s offline_access", s) < 0) {
-        *nomem = true;
-        more = NULL;
-    }
+    more = ac_scope_union(s, "offline_access");
+    *nomem = more == NULL;
     free(s);
     return more;
 }

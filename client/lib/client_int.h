@@ -186,18 +186,6 @@ bool mcp_open(struct mcpo_client *c, enum mcp_status *status,
 const char *mcp_era_name(enum mcp_era era);
 enum mcp_era mcp_era_parse(const char *name);
 
-/* mcphdr.c: 2026-07-28 request metadata headers. */
-/* A header value: `value` itself when it is plain visible ASCII without
- * leading/trailing whitespace, else "=?base64?<Base64 of UTF-8>?=". New. */
-char *mcphdr_encode(const char *value);
-/* The x-mcp-header annotations of `tool`'s inputSchema: a new array of
- * {"name", "path": [property keys]}, or NULL with *why when the tool
- * definition is invalid (Streamable HTTP: exclude it from tools/list). */
-json_t *mcphdr_annotations(const json_t *tool, const char **why);
-/* The "Mcp-Param-Name: value" lines a tools/call of `tool` with `args`
- * needs (values present and not null, encoded): a new array of strings,
- * NULL for an invalid tool. */
-json_t *mcphdr_params(const json_t *tool, const json_t *args);
 /* DELETE the session when there is one; errors ignored. */
 void mcp_close(struct mcpo_client *c);
 
@@ -305,9 +293,6 @@ bool flow_logout(struct mcpo_client *c, struct ac_err *err);
 bool http_get_json(struct mcpo_client *c, const char *url, long *status,
                    json_t **doc, struct ac_err *err);
 void http_trace_enable(bool on);
-
-/* Is `scope` one of the space-separated scopes in `list`? */
-bool scope_has(const char *list, const char *scope);
 
 /* util */
 void strv_free(char **v);

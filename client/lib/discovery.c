@@ -168,20 +168,18 @@ static bool prm_urls(struct mcpo_client *c, char *urls[2], struct ac_err *err)
         urls[0] = strdup(c->chal.resource_metadata);
         return urls[0] != NULL || (AC_ERR(err, AC_ERR_NOMEM, "oom"), false);
     }
-    urls[0] = ac_url_wellknown(c->mcp_url, "oauth-protected-resource",
-                               AC_WK_INSERT, err);
-    urls[1] = ac_url_wellknown(c->mcp_url, "oauth-protected-resource",
-                               AC_WK_ROOT, err);
-    if (urls[0] == NULL || urls[1] == NULL) {
+    switch (ac_url_prm_urls(c->mcp_url, urls, err)) {
+    case 0:
         return false;
-    }
-    if (strcmp(urls[0], urls[1]) == 0) { /* MCP server at the root */
-        free(urls[1]);
-        urls[1] = NULL;
-    } else if (MUTATED("root-prm-first")) {
-        char *t = urls[0];
-        urls[0] = urls[1];
-        urls[1] = t;
+    case 2:
+        if (MUTATED("root-prm-first")) {
+            char *t = urls[0];
+            urls[0] = urls[1];
+            urls[1] = t;
+        }
+        break;
+    default: /* MCP server at the root: one URL */
+        break;
     }
     return true;
 }
@@ -238,50 +236,24 @@ void strv_free(char **v)
 
 bool discovery_as_urls(const char *issuer, char ***urls, struct ac_err *err)
 {
-    struct ac_url u = {0};
-    char **v = calloc(4, sizeof *v);
-    bool ok = false;
+    char **v = calloc(AC_URL_AS_MAX + 1, sizeof *v);
+    size_t n = v != NULL ? ac_url_as_metadata_urls(issuer, v, err) : 0;
 
     *urls = NULL;
-    if (v == NULL || !ac_url_parse(issuer, &u, err)) {
-        if (v == NULL) {
-            AC_ERR(err, AC_ERR_NOMEM, "oom");
-        }
-        goto out;
+    if (v == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "oom");
     }
-    if (u.path[0] == '\0' || strcmp(u.path, "/") == 0) {
-        /* Issuer without a path: OAuth, then OpenID, at the root. */
-        v[0] = ac_url_wellknown(issuer, "oauth-authorization-server",
-                                AC_WK_ROOT, err);
-        v[1] =
-            ac_url_wellknown(issuer, "openid-configuration", AC_WK_ROOT, err);
-        ok = v[0] != NULL && v[1] != NULL;
-        if (ok && MUTATED("oidc-first")) {
-            char *t = v[0];
-            v[0] = v[1];
-            v[1] = t;
-        }
-        goto out;
+    if (n == 0) {
+        free(v);
+        return false;
     }
-    v[0] = ac_url_wellknown(issuer, "oauth-authorization-server", AC_WK_INSERT,
-                            err);
-    v[1] = ac_url_wellknown(issuer, "openid-configuration", AC_WK_INSERT, err);
-    v[2] = ac_url_wellknown(issuer, "openid-configuration", AC_WK_APPEND, err);
-    ok = v[0] != NULL && v[1] != NULL && v[2] != NULL;
-    if (ok && MUTATED("oidc-first")) {
+    if (MUTATED("oidc-first")) { /* OpenID first, OAuth last */
         char *t = v[0];
-        v[0] = v[1];
-        v[1] = v[2];
-        v[2] = t;
+        memmove(v, v + 1, (n - 1) * sizeof *v);
+        v[n - 1] = t;
     }
-out:
-    ac_url_free(&u);
-    if (ok) {
-        *urls = v;
-    } else {
-        strv_free(v);
-    }
-    return ok;
+    *urls = v;
+    return true;
 }
 
 /* An endpoint a client sends secrets to: https, or http on loopback only

@@ -15,6 +15,7 @@
 #include "client/lib/store_int.h"
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/scope.h"
 
 #define MAX_STEPUPS 3
 #define MUTANT_STEPUPS 10 /* no-retry-limit: bounded so a test ends */
@@ -248,31 +249,6 @@ bool flow_token(struct mcpo_client *c, struct ac_err *err)
     return flow_connect(c, err);
 }
 
-/* Space-separated union of two scope strings (RFC 6749 §3.3), order kept:
- * the scopes already held, then each challenged one not among them (MCP
- * scope selection, step-up). A new string, or NULL when out of memory. */
-static char *scope_union(const char *a, const char *b)
-{
-    struct ac_buf out;
-    char *copy = b != NULL ? strdup(b) : NULL, *save = NULL, *res = NULL;
-    bool ok = b == NULL || copy != NULL;
-
-    ac_buf_init(&out, 0);
-    ok = ok && ac_buf_append_str(&out, a != NULL ? a : "", NULL);
-    for (char *t = ok && copy != NULL ? strtok_r(copy, " ", &save) : NULL;
-         t != NULL && ok; t = strtok_r(NULL, " ", &save)) {
-        if (!scope_has(out.data, t)) {
-            ok = ac_buf_printf(&out, NULL, "%s%s", out.len > 0 ? " " : "", t);
-        }
-    }
-    if (ok) {
-        res = ac_buf_steal(&out);
-    }
-    ac_buf_free(&out);
-    free(copy);
-    return res;
-}
-
 /* MCP scope step-up (2026-07-28 "Step-Up Authorization Flow", SEP-2350):
  * "the union of the client's previously requested scope set and the
  * scopes from the current challenge", so permissions granted for other
@@ -280,10 +256,11 @@ static char *scope_union(const char *a, const char *b)
  * holds, also after a restart, when nothing was requested yet). */
 static bool step_up(struct mcpo_client *c, struct ac_err *err)
 {
-    char *held = scope_union(c->requested_scope, c->granted_scope);
-    char *want = MUTATED("no-scope-union")
-                     ? (c->chal.scope ? strdup(c->chal.scope) : NULL)
-                     : (held != NULL ? scope_union(held, c->chal.scope) : NULL);
+    char *held = ac_scope_union(c->requested_scope, c->granted_scope);
+    char *want =
+        MUTATED("no-scope-union")
+            ? (c->chal.scope ? strdup(c->chal.scope) : NULL)
+            : (held != NULL ? ac_scope_union(held, c->chal.scope) : NULL);
     bool ok;
     free(held);
     if (want == NULL && !MUTATED("no-scope-union")) {

@@ -28,6 +28,7 @@
 #include "common/buf.h"
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/mcphdr.h"
 #include "common/wwwauth.h"
 
 #define MODERN_VERSION "2026-07-28"
@@ -175,13 +176,14 @@ static bool name_headers(struct mcpo_client *c, const char *method,
     if (name == NULL) {
         return true;
     }
-    char *enc = mcphdr_encode(name);
+    char *enc = ac_mcphdr_encode(name);
     bool ok = enc != NULL && hdr_add(h, err, "Mcp-Name: %s", enc);
     free(enc);
     const json_t *tool = call ? find_tool(c, name) : NULL;
     json_t *lines =
-        tool != NULL ? mcphdr_params(tool, json_object_get(params, "arguments"))
-                     : NULL;
+        tool != NULL
+            ? ac_mcphdr_params(tool, json_object_get(params, "arguments"))
+            : NULL;
     size_t i;
     const json_t *l;
     json_array_foreach(lines, i, l)
@@ -557,7 +559,7 @@ static bool keep_tools(struct mcpo_client *c, json_t *result,
     json_array_foreach(json_object_get(result, "tools"), i, t)
     {
         const char *why = NULL;
-        json_t *ann = mcphdr_annotations(t, &why);
+        json_t *ann = ac_mcphdr_annotations(t, &why);
         if (ann == NULL) {
             const char *n = json_string_value(json_object_get(t, "name"));
             fprintf(stderr, "mcp-oauth: warning: ignoring tool \"%.60s\": %s\n",

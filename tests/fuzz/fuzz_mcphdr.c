@@ -1,15 +1,15 @@
-/* libFuzzer target: the client's Mcp-Param codec (client/lib/mcphdr.c,
+/* libFuzzer target: the Mcp-Param codec (common/mcphdr.c,
  * MCP 2026-07-28 Streamable HTTP request metadata headers). The input is
  * "VALUE\nJSON": VALUE is encoded as a header value; JSON is
  * {"tool": <tool definition>, "arguments": {...}} as a hostile server's
  * tools/list and a caller's arguments give them. Properties: an encoded
  * value is visible ASCII and decodes (plain, or "=?base64?...?=") to
  * VALUE; an invalid tool gives a reason; header lines are
- * "Mcp-Param-NAME: value" with a visible-ASCII value. (The mocks' and
- * checks' decoders of the same header are fuzzed through fuzz_mocks.) */
+ * "Mcp-Param-NAME: value" with a visible-ASCII value; ac_mcphdr_decode
+ * gives VALUE back. */
 #include "tests/fuzz/fuzz.h"
 
-#include "client/lib/client_int.h"
+#include "common/mcphdr.h"
 #include "common/b64url.h"
 
 static bool visible(const char *s)
@@ -24,7 +24,7 @@ static bool visible(const char *s)
 
 static void check_encode(const char *value)
 {
-    char *enc = mcphdr_encode(value);
+    char *enc = ac_mcphdr_encode(value), *dec;
     size_t n;
     uint8_t *raw = NULL;
     size_t rl = 0;
@@ -37,6 +37,11 @@ static void check_encode(const char *value)
         FZ_ASSERT(ac_b64_decode(enc + 9, n - 11, &raw, &rl, NULL));
         FZ_ASSERT(rl == strlen(value) && memcmp(raw, value, rl) == 0);
     }
+    /* The receiving side's decoder (mocks, checks) gives the value back,
+     * up to its first NUL, as a C string carries it. */
+    dec = ac_mcphdr_decode(enc);
+    FZ_ASSERT(dec != NULL && strcmp(dec, value) == 0);
+    free(dec);
     free(raw);
     free(enc);
 }
@@ -53,9 +58,9 @@ static void check_tool(const char *text)
     if (doc == NULL) {
         return;
     }
-    ann = mcphdr_annotations(tool, &why);
+    ann = ac_mcphdr_annotations(tool, &why);
     FZ_ASSERT(ann != NULL || why != NULL);
-    lines = mcphdr_params(tool, json_object_get(doc, "arguments"));
+    lines = ac_mcphdr_params(tool, json_object_get(doc, "arguments"));
     FZ_ASSERT((ann == NULL) == (lines == NULL));
     json_array_foreach(lines, i, l)
     {

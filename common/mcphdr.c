@@ -1,14 +1,17 @@
 /* Request metadata headers of the 2026-07-28 Streamable HTTP transport:
  * the value encoding of Mcp-Name and Mcp-Param-{Name} (plain ASCII, else
- * the "=?base64?...?=" sentinel form), and the x-mcp-header annotations
- * of a tool's inputSchema: their validation (an invalid tool is dropped
- * from tools/list) and the headers they ask for in a tools/call. */
+ * the "=?base64?...?=" sentinel form) both ways, how a value carries a
+ * JSON argument, and the x-mcp-header annotations of a tool's inputSchema:
+ * their validation (an invalid tool is dropped from tools/list) and the
+ * headers they ask for in a tools/call. See common/mcphdr.h. */
+#include "common/mcphdr.h"
+
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "client/lib/client_int.h"
 #include "common/b64url.h"
 
 #define MAX_DEPTH 32
@@ -35,6 +38,25 @@ static bool is_token(const char *s)
     return true;
 }
 
+bool ac_mcphdr_chars_ok(const char *v)
+{
+    for (; *v != '\0'; v++) {
+        unsigned char ch = (unsigned char)*v;
+        if (ch != '\t' && (ch < 0x20 || ch > 0x7e)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Does `v` (length n) have the sentinel form "=?base64?...?="? */
+static bool is_sentinel(const char *v, size_t n)
+{
+    size_t lp = strlen(SENTINEL_PREFIX), ls = strlen(SENTINEL_SUFFIX);
+    return n >= lp + ls && strncmp(v, SENTINEL_PREFIX, lp) == 0 &&
+           strcmp(v + n - ls, SENTINEL_SUFFIX) == 0;
+}
+
 /* Can `v` travel as a plain header value? Visible ASCII, space and tab
  * (RFC 9110 §5.5), no leading/trailing whitespace, and not looking like
  * the sentinel form. */
@@ -45,18 +67,44 @@ static bool plain_ok(const char *v)
         (v[0] == ' ' || v[0] == '\t' || v[n - 1] == ' ' || v[n - 1] == '\t')) {
         return false;
     }
-    for (const char *p = v; *p != '\0'; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch != '\t' && (ch < 0x20 || ch > 0x7e)) {
-            return false;
-        }
-    }
-    size_t lp = strlen(SENTINEL_PREFIX), ls = strlen(SENTINEL_SUFFIX);
-    return !(n >= lp + ls && strncmp(v, SENTINEL_PREFIX, lp) == 0 &&
-             strcmp(v + n - ls, SENTINEL_SUFFIX) == 0);
+    return ac_mcphdr_chars_ok(v) && !is_sentinel(v, n);
 }
 
-char *mcphdr_encode(const char *value)
+char *ac_mcphdr_decode(const char *value)
+{
+    size_t n = strlen(value);
+    size_t lp = strlen(SENTINEL_PREFIX), ls = strlen(SENTINEL_SUFFIX);
+    uint8_t *raw = NULL;
+    size_t rl = 0;
+    char *out;
+
+    if (!is_sentinel(value, n)) {
+        return strdup(value);
+    }
+    if (!ac_b64_decode(value + lp, n - lp - ls, &raw, &rl, NULL)) {
+        return NULL;
+    }
+    out = strndup((const char *)raw, rl);
+    free(raw);
+    return out;
+}
+
+bool ac_mcphdr_matches(const char *h, const json_t *v)
+{
+    char *end;
+    double d;
+
+    if (json_is_string(v)) {
+        return strcmp(h, json_string_value(v)) == 0;
+    }
+    if (json_is_boolean(v)) {
+        return strcmp(h, json_is_true(v) ? "true" : "false") == 0;
+    }
+    d = strtod(h, &end);
+    return *h != '\0' && *end == '\0' && d == (double)json_integer_value(v);
+}
+
+char *ac_mcphdr_encode(const char *value)
 {
     char *b64 = NULL, *out = NULL;
     if (plain_ok(value)) {
@@ -198,7 +246,7 @@ static bool walk(const json_t *node, bool reachable, json_t *path, int depth,
     return true;
 }
 
-json_t *mcphdr_annotations(const json_t *tool, const char **why)
+json_t *ac_mcphdr_annotations(const json_t *tool, const char **why)
 {
     json_t *found = json_array(), *path = json_array();
     *why = NULL;
@@ -228,7 +276,7 @@ static char *value_at(const json_t *args, const json_t *path)
         v = json_object_get(v, json_string_value(k));
     }
     if (json_is_string(v)) {
-        return mcphdr_encode(json_string_value(v));
+        return ac_mcphdr_encode(json_string_value(v));
     }
     if (json_is_boolean(v)) {
         return strdup(json_is_true(v) ? "true" : "false");
@@ -241,10 +289,10 @@ static char *value_at(const json_t *args, const json_t *path)
     return NULL;
 }
 
-json_t *mcphdr_params(const json_t *tool, const json_t *args)
+json_t *ac_mcphdr_params(const json_t *tool, const json_t *args)
 {
     const char *why;
-    json_t *ann = mcphdr_annotations(tool, &why), *out = json_array();
+    json_t *ann = ac_mcphdr_annotations(tool, &why), *out = json_array();
     size_t i;
     const json_t *a;
     if (ann == NULL || out == NULL) {
