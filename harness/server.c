@@ -178,8 +178,8 @@ static void record(struct hsv_ctx *x, const char *method, const char *url,
 }
 
 bool hsv_http(struct hsv_ctx *x, const char *method, const char *url,
-             const char *const *hdrs, const char *form, const char *json,
-             struct ac_http_response *resp, char *why, size_t whylen)
+              const char *const *hdrs, const char *form, const char *json,
+              struct ac_http_response *resp, char *why, size_t whylen)
 {
     const char *h[12];
     size_t n = 0;
@@ -403,7 +403,7 @@ const char *hsv_endpoint(struct hsv_ctx *x, const char *name)
 /* --- clients -------------------------------------------------------------- */
 
 bool hsv_register(struct hsv_ctx *x, const json_t *md,
-                 struct ac_http_response *resp, char *why, size_t whylen)
+                  struct ac_http_response *resp, char *why, size_t whylen)
 {
     const char *ep = hsv_endpoint(x, "registration_endpoint");
     char *body;
@@ -471,7 +471,7 @@ static void dcr_client(struct hsv_ctx *x, struct hsv_client *c, bool secret)
 }
 
 static struct hsv_client *client(struct hsv_ctx *x, struct hsv_client *c,
-                                bool secret, bool prereg_ok)
+                                 bool secret, bool prereg_ok)
 {
     const char *saved = x->check;
 
@@ -548,13 +548,14 @@ static char *auth_url(struct hsv_ctx *x, const struct hsv_client *c,
         return NULL;
     }
     q = hsv_form("response_type", "code", "client_id", c->id, "redirect_uri",
-                a->redirect_uri, "state", a->state, "code_challenge",
-                ao->no_challenge ? NULL : a->challenge, "code_challenge_method",
-                ao->no_challenge ? NULL
-                : ao->plain      ? "plain"
-                                 : "S256",
-                "resource", ao->resource ? ao->resource : x->resource, "scope",
-                scope, NULL);
+                 a->redirect_uri, "state", a->state, "code_challenge",
+                 ao->no_challenge ? NULL : a->challenge,
+                 "code_challenge_method",
+                 ao->no_challenge ? NULL
+                 : ao->plain      ? "plain"
+                                  : "S256",
+                 "resource", ao->resource ? ao->resource : x->resource, "scope",
+                 scope, NULL);
     if (q != NULL && asprintf(&url, "%s%c%s", ep,
                               strchr(ep, '?') != NULL ? '&' : '?', q) < 0) {
         url = NULL;
@@ -582,7 +583,8 @@ static int query_param(const char *query, const char *name, char **out)
 }
 
 /* The redirect came back to our redirect URI: read its parameters. */
-static void read_callback(struct hsv_ctx *x, const char *loc, struct hsv_authz *a)
+static void read_callback(struct hsv_ctx *x, const char *loc,
+                          struct hsv_authz *a)
 {
     struct ac_url u;
 
@@ -684,7 +686,7 @@ static bool submittable(const struct hsv_options *o, const char *body)
 static bool run_login(struct hsv_ctx *x, const char *url, struct hsv_authz *a);
 
 void hsv_authorize(struct hsv_ctx *x, const struct hsv_client *c,
-                  const struct hsv_authz_opts *ao, struct hsv_authz *a)
+                   const struct hsv_authz_opts *ao, struct hsv_authz *a)
 {
     char *url = auth_url(x, c, ao, a);
     char *post = NULL, *jar = NULL, *cookie_hdr = NULL;
@@ -707,7 +709,7 @@ void hsv_authorize(struct hsv_ctx *x, const struct hsv_client *c,
         const char *hdrs[2] = {cookie_hdr, NULL};
 
         if (!hsv_http(x, post ? "POST" : "GET", url, hdrs, post, NULL, &r, why,
-                     sizeof(why))) {
+                      sizeof(why))) {
             snprintf(a->why, sizeof(a->why), "%s", why);
             break;
         }
@@ -762,14 +764,14 @@ void hsv_authorize(struct hsv_ctx *x, const struct hsv_client *c,
 /* --- token requests ------------------------------------------------------- */
 
 bool hsv_token(struct hsv_ctx *x, const struct hsv_client *c, const char *form,
-              struct ac_http_response *resp, char *why, size_t whylen)
+               struct ac_http_response *resp, char *why, size_t whylen)
 {
     return hsv_post_as(x, "token_endpoint", c, form, resp, why, whylen);
 }
 
 bool hsv_post_as(struct hsv_ctx *x, const char *endpoint,
-                const struct hsv_client *c, const char *form,
-                struct ac_http_response *resp, char *why, size_t whylen)
+                 const struct hsv_client *c, const char *form,
+                 struct ac_http_response *resp, char *why, size_t whylen)
 {
     const char *ep = hsv_endpoint(x, endpoint);
     char *body = NULL, *basic = NULL, *hdr = NULL, *cred = NULL;
@@ -807,8 +809,8 @@ bool hsv_post_as(struct hsv_ctx *x, const char *endpoint,
 }
 
 char *hsv_code_form(struct hsv_ctx *x, const struct hsv_client *c,
-                   const char *code, const char *verifier,
-                   const char *redirect_uri, const char *resource)
+                    const char *code, const char *verifier,
+                    const char *redirect_uri, const char *resource)
 {
     (void)c;
     return hsv_form(
@@ -826,7 +828,7 @@ void hsv_grant_free(struct hsv_grant *g)
 }
 
 void hsv_new_grant(struct hsv_ctx *x, const struct hsv_client *c,
-                  const char *scope, struct hsv_grant *g)
+                   const char *scope, struct hsv_grant *g)
 {
     struct hsv_authz a = {0};
     struct hsv_authz_opts ao = {.scope = scope};
@@ -875,7 +877,7 @@ out:
 /* --- MCP ------------------------------------------------------------------ */
 
 bool hsv_mcp_call(struct hsv_ctx *x, const char *auth, const char *query,
-                 struct ac_http_response *resp, char *why, size_t whylen)
+                  struct ac_http_response *resp, char *why, size_t whylen)
 {
     static const char init[] =
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
@@ -886,8 +888,8 @@ bool hsv_mcp_call(struct hsv_ctx *x, const char *auth, const char *query,
 }
 
 bool hsv_mcp_post(struct hsv_ctx *x, const char *auth, const char *query,
-                 const char *sid, const char *body,
-                 struct ac_http_response *resp, char *why, size_t whylen)
+                  const char *sid, const char *body,
+                  struct ac_http_response *resp, char *why, size_t whylen)
 {
     char *url = NULL, *ah = NULL, *sh = NULL;
     const char *h[6] = {"Accept: application/json, text/event-stream",

@@ -34,7 +34,7 @@ bool hsv_need_md(struct hsv_ctx *x, struct hc_result *r)
 {
     if (!hsv_discover(x)) {
         hsv_set(r, x->issuer != NULL ? HC_FAILURE : HC_SKIPPED, "%s",
-               x->disc_why);
+                x->disc_why);
         return false;
     }
     return true;
@@ -67,8 +67,8 @@ bool hsv_need_mcp(struct hsv_ctx *x, struct hc_result *r)
  * we could not get past the user's part, FAILURE when the server refused
  * a valid request. */
 bool hsv_get_code(struct hsv_ctx *x, struct hc_result *r,
-                 const struct hsv_client *c, const struct hsv_authz_opts *ao,
-                 struct hsv_authz *a)
+                  const struct hsv_client *c, const struct hsv_authz_opts *ao,
+                  struct hsv_authz *a)
 {
     static const struct hsv_authz_opts none = {0};
 
@@ -78,15 +78,15 @@ bool hsv_get_code(struct hsv_ctx *x, struct hc_result *r,
     }
     if (a->kind == AZ_USER || a->kind == AZ_NET) {
         hsv_set(r, HC_SKIPPED, "could not get an authorization code: %s",
-               a->why);
+                a->why);
     } else if (a->kind == AZ_ERROR) {
         hsv_set(r, HC_FAILURE, "a valid authorization request was refused: %s",
-               a->error ? a->error : "(no error)");
+                a->error ? a->error : "(no error)");
     } else {
         hsv_set(r, HC_FAILURE,
-               "a valid authorization request did not come back to the "
-               "redirect URI (HTTP %ld) %s",
-               a->status, a->why);
+                "a valid authorization request did not come back to the "
+                "redirect URI (HTTP %ld) %s",
+                a->status, a->why);
     }
     return false;
 }
@@ -107,7 +107,7 @@ static bool token_call(struct hsv_ctx *x, struct hc_result *r,
     *doc = NULL;
     if (form == NULL || !hsv_token(x, c, form, resp, why, sizeof(why))) {
         hsv_set(r, HC_FAILURE, "token endpoint: %s",
-               form ? why : "out of memory");
+                form ? why : "out of memory");
         return false;
     }
     *doc = hsv_json_body(resp);
@@ -204,7 +204,7 @@ static int token_active(struct hsv_ctx *x, const struct hsv_client *c,
     form = hsv_form("token", token, NULL);
     if (form != NULL && hsv_endpoint(x, "introspection_endpoint") != NULL &&
         hsv_post_as(x, "introspection_endpoint", c, form, &resp, why,
-                   sizeof(why))) {
+                    sizeof(why))) {
         json_t *doc = hsv_json_body(&resp);
         if (resp.status == 200 &&
             json_is_boolean(json_object_get(doc, "active"))) {
@@ -274,9 +274,9 @@ static void p_md_issuer(struct hsv_ctx *x, struct hc_result *r)
     iss = ac_json_str(x->md, "issuer");
     if (iss == NULL || strcmp(iss, x->issuer) != 0) {
         hsv_set(r, HC_FAILURE,
-               "issuer %s differs from %s, the issuer the metadata URL %s "
-               "was built from",
-               iss ? iss : "(missing)", x->issuer, x->md_url);
+                "issuer %s differs from %s, the issuer the metadata URL %s "
+                "was built from",
+                iss ? iss : "(missing)", x->issuer, x->md_url);
     } else {
         hsv_set(r, HC_SUCCESS, "issuer %s matches", iss);
     }
@@ -292,9 +292,9 @@ static void p_md_pkce(struct hsv_ctx *x, struct hc_result *r)
     m = json_object_get(x->md, "code_challenge_methods_supported");
     if (!ac_json_array_has_str(m, "S256")) {
         hsv_set(r, HC_FAILURE,
-               "code_challenge_methods_supported is %s: MCP clients MUST "
-               "refuse an authorization server without S256",
-               m ? "without S256" : "absent");
+                "code_challenge_methods_supported is %s: MCP clients MUST "
+                "refuse an authorization server without S256",
+                m ? "without S256" : "absent");
     } else {
         hsv_set(r, HC_SUCCESS, "S256 advertised");
     }
@@ -328,9 +328,9 @@ static void p_md_endpoints(struct hsv_ctx *x, struct hc_result *r)
         }
         if (!ok) {
             hsv_set(r, HC_FAILURE,
-                   "%s %s is not an absolute https URL (or http on "
-                   "loopback) without fragment",
-                   names[i], u);
+                    "%s %s is not an absolute https URL (or http on "
+                    "loopback) without fragment",
+                    names[i], u);
             return;
         }
     }
@@ -396,13 +396,13 @@ static void redeem_bad(struct hsv_ctx *x, struct hc_result *r,
         hsv_secret(x, ac_json_str(doc, "refresh_token"));
         if (resp.status == 200 && ac_json_str(doc, "access_token") != NULL) {
             hsv_set(r, HC_FAILURE,
-                   "%s: a code was issued and redeemed for "
-                   "tokens",
-                   what);
+                    "%s: a code was issued and redeemed for "
+                    "tokens",
+                    what);
         } else {
             hsv_set(r, HC_SUCCESS,
-                   "%s: the code was issued but its redemption refused (%s)",
-                   what, hsv_err_code(doc));
+                    "%s: the code was issued but its redemption refused (%s)",
+                    what, hsv_err_code(doc));
         }
     }
     json_decref(doc);
@@ -420,10 +420,10 @@ static void refused(struct hsv_ctx *x, struct hc_result *r,
     } else if (a->kind == AZ_ERROR && code != NULL && a->error != NULL &&
                strcmp(a->error, code) != 0) {
         hsv_set(r, HC_FAILURE, "%s: refused with %s, not %s", what, a->error,
-               code);
+                code);
     } else if (a->kind == AZ_ERROR || a->kind == AZ_PAGE) {
         hsv_set(r, HC_SUCCESS, "%s: refused (%s)", what,
-               a->error ? a->error : "error page");
+                a->error ? a->error : "error page");
     } else if (a->kind == AZ_ELSEWHERE) {
         hsv_set(r, HC_FAILURE, "%s: redirected to %s", what, a->location);
     } else {
@@ -478,9 +478,9 @@ static void p_pkce_verifier(struct hsv_ctx *x, struct hc_result *r)
             hsv_set(r, HC_SUCCESS, "a wrong code_verifier gets invalid_grant");
         } else {
             hsv_set(r, HC_FAILURE,
-                   "a wrong code_verifier got HTTP %ld %s, not 400 "
-                   "invalid_grant",
-                   resp.status, hsv_err_code(doc));
+                    "a wrong code_verifier got HTTP %ld %s, not 400 "
+                    "invalid_grant",
+                    resp.status, hsv_err_code(doc));
         }
     }
 out:
@@ -521,17 +521,17 @@ static void p_redirect_exact(struct hsv_ctx *x, struct hc_result *r)
         hsv_authorize(x, c, &ao, &a);
         if (a.kind == AZ_CODE || a.kind == AZ_ERROR || a.kind == AZ_ELSEWHERE) {
             hsv_set(r, HC_FAILURE,
-                   "redirect_uri %s (registered: %s) was redirected to "
-                   "instead of showing the error to the user",
-                   v[i], base);
+                    "redirect_uri %s (registered: %s) was redirected to "
+                    "instead of showing the error to the user",
+                    v[i], base);
             hsv_authz_free(&a);
             return;
         }
         hsv_authz_free(&a);
     }
     hsv_set(r, HC_SUCCESS,
-           "appended path, added query, fragment%s: none redirected",
-           nv > 3 ? " and changed port" : "");
+            "appended path, added query, fragment%s: none redirected",
+            nv > 3 ? " and changed port" : "");
 }
 
 /* --- codes ------------------------------------------------------------ */
@@ -556,7 +556,7 @@ static bool redeem_once(struct hsv_ctx *x, struct hc_result *r,
     }
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
         hsv_set(r, HC_SKIPPED, "the first redemption failed: HTTP %ld %s",
-               resp.status, hsv_err_code(doc));
+                resp.status, hsv_err_code(doc));
         goto out;
     }
     *access = strdup(ac_json_str(doc, "access_token"));
@@ -584,8 +584,8 @@ static void p_code_single_use(struct hsv_ctx *x, struct hc_result *r)
             hsv_set(r, HC_SUCCESS, "a replayed code gets invalid_grant");
         } else {
             hsv_set(r, HC_FAILURE,
-                   "a replayed code got HTTP %ld %s, not 400 invalid_grant",
-                   resp.status, hsv_err_code(doc));
+                    "a replayed code got HTTP %ld %s, not 400 invalid_grant",
+                    resp.status, hsv_err_code(doc));
         }
     }
     json_decref(doc);
@@ -615,14 +615,14 @@ static void p_code_replay_revokes(struct hsv_ctx *x, struct hc_result *r)
     active = token_active(x, c, access, &how);
     if (active < 0) {
         hsv_set(r, HC_SKIPPED,
-               "cannot tell whether the first token still "
-               "works: give --mcp, or advertise "
-               "introspection");
+                "cannot tell whether the first token still "
+                "works: give --mcp, or advertise "
+                "introspection");
     } else if (active) {
         hsv_set(r, HC_FAILURE,
-               "after the replay, the token of the first redemption still "
-               "works at %s",
-               how);
+                "after the replay, the token of the first redemption still "
+                "works at %s",
+                how);
     } else {
         hsv_set(r, HC_SUCCESS, "the replay revoked the first token (%s)", how);
     }
@@ -655,7 +655,7 @@ static void redeem_other(struct hsv_ctx *x, struct hc_result *r,
                 hsv_set(r, HC_SUCCESS, "%s: %s", what, hsv_err_code(doc));
             } else {
                 hsv_set(r, HC_FAILURE, "%s: HTTP %ld %s, not invalid_grant",
-                       what, resp.status, hsv_err_code(doc));
+                        what, resp.status, hsv_err_code(doc));
             }
         }
     }
@@ -683,8 +683,8 @@ static void p_code_bound_redirect(struct hsv_ctx *x, struct hc_result *r)
 
     if (c != NULL && x->o->client_id != NULL) {
         hsv_set(r, HC_SKIPPED,
-               "needs a client registered with two redirect "
-               "URIs (dynamic registration)");
+                "needs a client registered with two redirect "
+                "URIs (dynamic registration)");
     } else if (c != NULL) {
         redeem_other(x, r, c, c, x->alt_redirect,
                      "a code redeemed with another registered redirect_uri");
@@ -701,9 +701,9 @@ static void p_state(struct hsv_ctx *x, struct hc_result *r)
             hsv_set(r, HC_SUCCESS, "state echoed exactly once");
         } else {
             hsv_set(r, HC_FAILURE, "state %s in the authorization response",
-                   a.nstate == 0  ? "missing"
-                   : a.nstate > 1 ? "repeated"
-                                  : "changed");
+                    a.nstate == 0  ? "missing"
+                    : a.nstate > 1 ? "repeated"
+                                   : "changed");
         }
     }
     hsv_authz_free(&a);
@@ -727,10 +727,10 @@ static void p_iss(struct hsv_ctx *x, struct hc_result *r)
             hsv_set(r, HC_SKIPPED, "iss not advertised and not sent");
         } else if (a.niss != 1 || iss == NULL || strcmp(a.iss, iss) != 0) {
             hsv_set(r, HC_FAILURE, "iss %s in the authorization response%s",
-                   a.niss == 0  ? "missing"
-                   : a.niss > 1 ? "repeated"
-                                : "is not the issuer",
-                   adv ? " (advertised)" : "");
+                    a.niss == 0  ? "missing"
+                    : a.niss > 1 ? "repeated"
+                                 : "is not the issuer",
+                    adv ? " (advertised)" : "");
         } else {
             hsv_set(r, HC_SUCCESS, "iss equals the issuer");
         }
@@ -759,13 +759,13 @@ static void p_invalid_target(struct hsv_ctx *x, struct hc_result *r)
             hsv_secret(x, ac_json_str(doc, "refresh_token"));
             if (is_error(&resp, doc, "invalid_target")) {
                 hsv_set(r, HC_SUCCESS,
-                       "unknown resource: invalid_target at "
-                       "the token endpoint");
+                        "unknown resource: invalid_target at "
+                        "the token endpoint");
             } else {
                 hsv_set(r, HC_FAILURE,
-                       "unknown resource %s: code issued, then HTTP %ld %s, "
-                       "not invalid_target",
-                       unknown, resp.status, hsv_err_code(doc));
+                        "unknown resource %s: code issued, then HTTP %ld %s, "
+                        "not invalid_target",
+                        unknown, resp.status, hsv_err_code(doc));
             }
         }
     } else {
@@ -797,8 +797,8 @@ static void p_token_response(struct hsv_ctx *x, struct hc_result *r)
                 hsv_set(r, HC_FAILURE, "%s", msg);
             } else {
                 hsv_set(r, HC_SUCCESS, "JSON, no-store, Bearer%s",
-                       json_object_get(doc, "expires_in") ? ", expires_in"
-                                                          : "");
+                        json_object_get(doc, "expires_in") ? ", expires_in"
+                                                           : "");
             }
         }
     }
@@ -816,9 +816,9 @@ static void p_token_errors(struct hsv_ctx *x, struct hc_result *r)
      * thing wrong: a server may check for missing parameters first
      * (invalid_request) and be right. */
     char *bogus = c ? hsv_code_form(x, c, "authcheck-bogus-code",
-                                   "authcheck-bogus-verifier-0123456789"
-                                   "abcdefghijklmn",
-                                   NULL, NULL)
+                                    "authcheck-bogus-verifier-0123456789"
+                                    "abcdefghijklmn",
+                                    NULL, NULL)
                     : NULL;
     const char *cases[][2] = {
         {"grant_type=urn%3Aauthcheck%3Aunknown", "unsupported_grant_type"},
@@ -839,7 +839,7 @@ static void p_token_errors(struct hsv_ctx *x, struct hc_result *r)
              ct != NULL && strstr(ct, "application/json") != NULL;
         if (!ok) {
             hsv_set(r, HC_FAILURE, "expected 400 JSON %s, got HTTP %ld %s",
-                   cases[i][1], resp.status, hsv_err_code(doc));
+                    cases[i][1], resp.status, hsv_err_code(doc));
         }
         json_decref(doc);
         ac_http_response_free(&resp);
@@ -850,8 +850,8 @@ static void p_token_errors(struct hsv_ctx *x, struct hc_result *r)
     }
     if (c != NULL) {
         hsv_set(r, HC_SUCCESS,
-               "unsupported_grant_type and invalid_grant, "
-               "400 JSON");
+                "unsupported_grant_type and invalid_grant, "
+                "400 JSON");
     }
     free(bogus);
 }
@@ -879,23 +879,23 @@ static void p_client_auth(struct hsv_ctx *x, struct hc_result *r)
         const char *wa = ac_http_header_get(&resp, "WWW-Authenticate");
         if (c->post && is_error(&resp, doc, "invalid_client")) {
             hsv_set(r, HC_SUCCESS,
-                   "client_secret_post with a wrong secret: "
-                   "HTTP %ld invalid_client",
-                   resp.status);
+                    "client_secret_post with a wrong secret: "
+                    "HTTP %ld invalid_client",
+                    resp.status);
         } else if (c->post) {
             hsv_set(r, HC_FAILURE,
-                   "client_secret_post with a wrong secret got HTTP %ld %s, "
-                   "not invalid_client",
-                   resp.status, hsv_err_code(doc));
+                    "client_secret_post with a wrong secret got HTTP %ld %s, "
+                    "not invalid_client",
+                    resp.status, hsv_err_code(doc));
         } else if (resp.status == 401 &&
                    is_error(&resp, doc, "invalid_client") && wa != NULL) {
             hsv_set(r, HC_SUCCESS, "401 invalid_client with WWW-Authenticate");
         } else {
             hsv_set(r, HC_FAILURE,
-                   "wrong Basic credentials got HTTP %ld %s%s, not 401 "
-                   "invalid_client with WWW-Authenticate",
-                   resp.status, hsv_err_code(doc),
-                   wa ? "" : " without WWW-Authenticate");
+                    "wrong Basic credentials got HTTP %ld %s%s, not 401 "
+                    "invalid_client with WWW-Authenticate",
+                    resp.status, hsv_err_code(doc),
+                    wa ? "" : " without WWW-Authenticate");
         }
     }
     json_decref(doc);
@@ -911,7 +911,7 @@ static bool refresh(struct hsv_ctx *x, struct hc_result *r,
                     json_t **doc)
 {
     char *form = hsv_form("grant_type", "refresh_token", "refresh_token", rt,
-                         "scope", scope, "resource", x->resource, NULL);
+                          "scope", scope, "resource", x->resource, NULL);
     bool ok = token_call(x, r, c, form, resp, doc);
 
     free(form);
@@ -942,7 +942,7 @@ static bool refreshed(struct hsv_ctx *x, struct hc_result *r,
     if (refresh(x, r, *cp, g->refresh, NULL, &resp, &doc)) {
         if (resp.status != 200) {
             hsv_set(r, HC_FAILURE, "refresh failed: HTTP %ld %s", resp.status,
-                   hsv_err_code(doc));
+                    hsv_err_code(doc));
         } else {
             const char *n = ac_json_str(doc, "refresh_token");
             *nrt = n != NULL && strcmp(n, g->refresh) != 0 ? strdup(n) : NULL;
@@ -964,12 +964,12 @@ static void p_refresh_rotation(struct hsv_ctx *x, struct hc_result *r)
     if (refreshed(x, r, &c, &g, &nrt)) {
         if (c->secret != NULL) {
             hsv_set(r, nrt ? HC_SUCCESS : HC_SKIPPED,
-                   "confidential client: rotation %s",
-                   nrt ? "done" : "not required");
+                    "confidential client: rotation %s",
+                    nrt ? "done" : "not required");
         } else if (nrt == NULL) {
             hsv_set(r, HC_FAILURE,
-                   "a public client's refresh token was not "
-                   "rotated (OAuth 2.1 §4.3.1)");
+                    "a public client's refresh token was not "
+                    "rotated (OAuth 2.1 §4.3.1)");
         } else {
             hsv_set(r, HC_SUCCESS, "a new refresh token on refresh");
         }
@@ -997,9 +997,9 @@ static bool reuse(struct hsv_ctx *x, struct hc_result *r, struct hsv_client **c,
         *rejected = is_error(&resp, doc, "invalid_grant");
         if (!*rejected) {
             hsv_set(r, HC_FAILURE,
-                   "the rotated refresh token was reused: HTTP %ld %s, not "
-                   "invalid_grant",
-                   resp.status, hsv_err_code(doc));
+                    "the rotated refresh token was reused: HTTP %ld %s, not "
+                    "invalid_grant",
+                    resp.status, hsv_err_code(doc));
         }
         ok = true;
     }
@@ -1018,8 +1018,8 @@ static void p_refresh_reuse(struct hsv_ctx *x, struct hc_result *r)
     memset(&g, 0, sizeof(g));
     if (reuse(x, r, &c, &g, &nrt, &rejected) && rejected) {
         hsv_set(r, HC_SUCCESS,
-               "reuse of a rotated refresh token: "
-               "invalid_grant");
+                "reuse of a rotated refresh token: "
+                "invalid_grant");
     }
     ac_secret_free(nrt);
     hsv_grant_free(&g);
@@ -1038,17 +1038,17 @@ static void p_refresh_family(struct hsv_ctx *x, struct hc_result *r)
     if (reuse(x, r, &c, &g, &nrt, &rejected)) {
         if (!rejected) {
             hsv_set(r, HC_SKIPPED,
-                   "reuse was not detected "
-                   "(refresh-reuse-rejected)");
+                    "reuse was not detected "
+                    "(refresh-reuse-rejected)");
         } else if (refresh(x, r, c, nrt, NULL, &resp, &doc)) {
             if (resp.status == 200) {
                 hsv_set(r, HC_FAILURE,
-                       "after a detected reuse, the newest "
-                       "refresh token of the family still "
-                       "works");
+                        "after a detected reuse, the newest "
+                        "refresh token of the family still "
+                        "works");
             } else {
                 hsv_set(r, HC_SUCCESS, "the family was revoked (%s)",
-                       hsv_err_code(doc));
+                        hsv_err_code(doc));
             }
         }
     }
@@ -1091,11 +1091,11 @@ static void p_refresh_scope(struct hsv_ctx *x, struct hc_result *r)
         const char *got = ac_json_str(doc, "scope");
         if (resp.status != 200) {
             hsv_set(r, HC_SUCCESS, "a wider scope was refused (%s)",
-                   hsv_err_code(doc));
+                    hsv_err_code(doc));
         } else if (got == NULL || strstr(got, s2) != NULL) {
             hsv_set(r, HC_FAILURE,
-                   "refresh granted \"%s\" beyond the original \"%s\"",
-                   got ? got : both, s1);
+                    "refresh granted \"%s\" beyond the original \"%s\"",
+                    got ? got : both, s1);
         } else {
             hsv_set(r, HC_SUCCESS, "the refreshed scope stayed \"%s\"", got);
         }
@@ -1160,15 +1160,15 @@ static void p_dcr_redirect(struct hsv_ctx *x, struct hc_result *r)
         }
         if (v != 1) {
             hsv_set(r, HC_FAILURE,
-                   "registering redirect URI %s: %s, not 400 "
-                   "invalid_redirect_uri",
-                   bad[i], got);
+                    "registering redirect URI %s: %s, not 400 "
+                    "invalid_redirect_uri",
+                    bad[i], got);
             return;
         }
     }
     hsv_set(r, HC_SUCCESS,
-           "plain-http non-loopback and fragment redirect "
-           "URIs: invalid_redirect_uri");
+            "plain-http non-loopback and fragment redirect "
+            "URIs: invalid_redirect_uri");
 }
 
 static void p_dcr_metadata(struct hsv_ctx *x, struct hc_result *r)
@@ -1187,18 +1187,18 @@ static void p_dcr_metadata(struct hsv_ctx *x, struct hc_result *r)
     v = dcr_try(x, r, md, "invalid_client_metadata", got, sizeof(got));
     if (v == 1 || v == 3) {
         hsv_set(r, HC_SUCCESS, "an unknown grant type was %s",
-               v == 1 ? "rejected: invalid_client_metadata"
-                      : "dropped from the registration");
+                v == 1 ? "rejected: invalid_client_metadata"
+                       : "dropped from the registration");
     } else if (v >= 0) {
         hsv_set(r, HC_FAILURE, "registering an unknown grant type: %s%s", got,
-               v == 2 ? " (registered as asked)" : "");
+                v == 2 ? " (registered as asked)" : "");
     }
 }
 
 /* --- revocation and introspection ----------------------------------- */
 
 static struct hsv_client *need_endpoint(struct hsv_ctx *x, struct hc_result *r,
-                                       const char *name)
+                                        const char *name)
 {
     struct hsv_client *c = hsv_need_pub(x, r);
 
@@ -1217,7 +1217,7 @@ static bool revoke(struct hsv_ctx *x, struct hc_result *r,
     char why[WHY],
         *form = hsv_form("token", token, "token_type_hint", hint, NULL);
     bool ok = form != NULL && hsv_post_as(x, "revocation_endpoint", c, form,
-                                         &resp, why, sizeof(why));
+                                          &resp, why, sizeof(why));
 
     if (!ok) {
         hsv_set(r, HC_FAILURE, "revocation endpoint: %s", why);
@@ -1235,8 +1235,8 @@ static void p_revoke_unknown(struct hsv_ctx *x, struct hc_result *r)
 
     if (c != NULL && revoke(x, r, c, "authcheck-unknown-token", NULL, &st)) {
         hsv_set(r, st == 200 ? HC_SUCCESS : HC_FAILURE,
-               "revoking an unknown token: HTTP %ld%s", st,
-               st == 200 ? "" : ", not 200 (RFC 7009 §2.2)");
+                "revoking an unknown token: HTTP %ld%s", st,
+                st == 200 ? "" : ", not 200 (RFC 7009 §2.2)");
     }
 }
 
@@ -1258,9 +1258,9 @@ static void p_revoke_effective(struct hsv_ctx *x, struct hc_result *r)
         if (revoke(x, r, c, g.refresh, "refresh_token", &st) &&
             refresh(x, r, c, g.refresh, NULL, &resp, &doc)) {
             hsv_set(r, resp.status == 200 ? HC_FAILURE : HC_SUCCESS,
-                   "a revoked refresh token %s",
-                   resp.status == 200 ? "still refreshes"
-                                      : "no longer refreshes");
+                    "a revoked refresh token %s",
+                    resp.status == 200 ? "still refreshes"
+                                       : "no longer refreshes");
         }
         goto out;
     }
@@ -1270,12 +1270,12 @@ static void p_revoke_effective(struct hsv_ctx *x, struct hc_result *r)
     active = token_active(x, c, g.access, &how);
     if (active < 0) {
         hsv_set(r, HC_SKIPPED,
-               "no refresh token and no way to test the "
-               "access token (give --mcp)");
+                "no refresh token and no way to test the "
+                "access token (give --mcp)");
     } else {
         hsv_set(r, active ? HC_FAILURE : HC_SUCCESS,
-               "a revoked access token %s at %s",
-               active ? "still works" : "is refused", how);
+                "a revoked access token %s at %s",
+                active ? "still works" : "is refused", how);
     }
 out:
     json_decref(doc);
@@ -1292,7 +1292,7 @@ static int introspect(struct hsv_ctx *x, const struct hsv_client *c,
     int v = -1;
 
     if (form != NULL && hsv_post_as(x, "introspection_endpoint", c, form, &resp,
-                                   why, sizeof(why))) {
+                                    why, sizeof(why))) {
         doc = hsv_json_body(&resp);
         if (resp.status == 200 &&
             json_is_boolean(json_object_get(doc, "active"))) {
@@ -1321,18 +1321,18 @@ static void p_introspect(struct hsv_ctx *x, struct hc_result *r)
     bad = introspect(x, ic, "authcheck-unknown-token");
     if (good == 1 && bad == 0) {
         hsv_set(r, HC_SUCCESS,
-               "active for a valid token, inactive for an "
-               "unknown one");
+                "active for a valid token, inactive for an "
+                "unknown one");
     } else {
         hsv_set(r, HC_FAILURE,
-               "introspection: valid token %s, unknown token %s (RFC 7662 "
-               "§2.2)",
-               good == 1   ? "active"
-               : good == 0 ? "inactive"
-                           : "no answer",
-               bad == 1   ? "active"
-               : bad == 0 ? "inactive"
-                          : "no answer");
+                "introspection: valid token %s, unknown token %s (RFC 7662 "
+                "§2.2)",
+                good == 1   ? "active"
+                : good == 0 ? "inactive"
+                            : "no answer",
+                bad == 1   ? "active"
+                : bad == 0 ? "inactive"
+                           : "no answer");
     }
 out:
     hsv_grant_free(&g);
@@ -1347,21 +1347,21 @@ static void p_mcp_challenge(struct hsv_ctx *x, struct hc_result *r)
     }
     if (x->mcp_status != 401) {
         hsv_set(r, HC_FAILURE,
-               "a request without a token got HTTP %ld, not "
-               "401",
-               x->mcp_status);
+                "a request without a token got HTTP %ld, not "
+                "401",
+                x->mcp_status);
     } else if (x->challenge == NULL ||
                strncasecmp(x->challenge, "Bearer", 6) != 0) {
         hsv_set(r, HC_FAILURE,
-               "the 401 has no WWW-Authenticate: Bearer "
-               "challenge (RFC 6750 §3)");
+                "the 401 has no WWW-Authenticate: Bearer "
+                "challenge (RFC 6750 §3)");
     } else if (x->rm_url == NULL && x->prm == NULL) {
         hsv_set(r, HC_FAILURE,
-               "no resource_metadata in the challenge and no "
-               "PRM at the well-known locations (RFC 9728)");
+                "no resource_metadata in the challenge and no "
+                "PRM at the well-known locations (RFC 9728)");
     } else {
         hsv_set(r, HC_SUCCESS, "401 with a Bearer challenge%s",
-               x->rm_url ? " and resource_metadata" : "");
+                x->rm_url ? " and resource_metadata" : "");
     }
 }
 
@@ -1385,7 +1385,7 @@ static void p_prm_valid(struct hsv_ctx *x, struct hc_result *r)
     if (res == NULL || canon == NULL ||
         (strcmp(res, canon) != 0 && strcmp(res, x->mcp_url) != 0)) {
         hsv_set(r, HC_FAILURE, "PRM resource %s is not %s (RFC 9728 §3.3)",
-               res ? res : "(missing)", x->mcp_url);
+                res ? res : "(missing)", x->mcp_url);
     } else if (!json_is_array(ases) || json_array_size(ases) == 0 ||
                !json_is_string(json_array_get(ases, 0))) {
         hsv_set(r, HC_FAILURE, "PRM authorization_servers missing or empty");
@@ -1393,9 +1393,9 @@ static void p_prm_valid(struct hsv_ctx *x, struct hc_result *r)
                !ac_json_array_has_str(ss, x->challenge_scope) &&
                strchr(x->challenge_scope, ' ') == NULL) {
         hsv_set(r, HC_FAILURE,
-               "challenge scope %s not in PRM "
-               "scopes_supported",
-               x->challenge_scope);
+                "challenge scope %s not in PRM "
+                "scopes_supported",
+                x->challenge_scope);
     } else {
         hsv_set(r, HC_SUCCESS, "PRM at %s names %s", x->prm_url, res);
     }
@@ -1405,7 +1405,7 @@ static void p_prm_valid(struct hsv_ctx *x, struct hc_result *r)
 /* A valid access token for the MCP server: --token, else a fresh grant
  * (into g). NULL with r set. Borrowed from o or g. */
 const char *hsv_mcp_token(struct hsv_ctx *x, struct hc_result *r,
-                         struct hsv_grant *g)
+                          struct hsv_grant *g)
 {
     struct hsv_client *c;
 
@@ -1464,7 +1464,7 @@ static void p_mcp_valid(struct hsv_ctx *x, struct hc_result *r)
     if (hsv_need_mcp(x, r) && (tok = hsv_mcp_token(x, r, &g)) != NULL) {
         st = hsv_mcp_bearer(x, tok);
         hsv_set(r, hsv_ok2xx(st) ? HC_SUCCESS : HC_FAILURE,
-               "initialize with a valid token: HTTP %ld", st);
+                "initialize with a valid token: HTTP %ld", st);
     }
     hsv_grant_free(&g);
 }
@@ -1490,15 +1490,15 @@ static void p_mcp_invalid(struct hsv_ctx *x, struct hc_result *r)
     }
     if (st1 != 401 || (st2 != 401 && st2 != 400) || hsv_ok2xx(st3)) {
         hsv_set(r, HC_FAILURE,
-               "unknown token: HTTP %ld, malformed: HTTP %ld%s%.0ld (each "
-               "must be refused with 401, malformed also 400)",
-               st1, st2, how, st3 < 0 ? 0 : st3);
+                "unknown token: HTTP %ld, malformed: HTTP %ld%s%.0ld (each "
+                "must be refused with 401, malformed also 400)",
+                st1, st2, how, st3 < 0 ? 0 : st3);
     } else {
         hsv_set(r, HC_SUCCESS, "unknown and malformed%s tokens refused%s",
-               st3 >= 0 ? ", revoked" : "",
-               st3 >= 0 ? ""
-                        : " (revoked not tried: no revocation endpoint; "
-                          "expired: mcp-rejects-expired-token)");
+                st3 >= 0 ? ", revoked" : "",
+                st3 >= 0 ? ""
+                         : " (revoked not tried: no revocation endpoint; "
+                           "expired: mcp-rejects-expired-token)");
     }
     hsv_grant_free(&g);
 }
@@ -1516,12 +1516,12 @@ static void p_mcp_query(struct hsv_ctx *x, struct hc_result *r)
     }
     if (!hsv_ok2xx(hsv_mcp_bearer(x, tok))) {
         hsv_set(r, HC_SKIPPED,
-               "the token is not accepted in the header "
-               "either (mcp-accepts-valid-token)");
+                "the token is not accepted in the header "
+                "either (mcp-accepts-valid-token)");
     } else if ((q = hsv_form("access_token", tok, NULL)) != NULL) {
         st = mcp_status(x, NULL, q);
         hsv_set(r, hsv_ok2xx(st) ? HC_FAILURE : HC_SUCCESS,
-               "a valid token in the query string: HTTP %ld", st);
+                "a valid token in the query string: HTTP %ld", st);
     }
     free(q);
     hsv_grant_free(&g);
@@ -1542,8 +1542,8 @@ static void p_mcp_audience(struct hsv_ctx *x, struct hc_result *r)
     }
     if (x->o->other_resource == NULL) {
         hsv_set(r, HC_SKIPPED,
-               "needs --other-resource URI, another resource "
-               "the authorization server issues tokens for");
+                "needs --other-resource URI, another resource "
+                "the authorization server issues tokens for");
         return;
     }
     if ((c = hsv_need_pub(x, r)) == NULL || !hsv_get_code(x, r, c, &ao, &a)) {
@@ -1555,14 +1555,15 @@ static void p_mcp_audience(struct hsv_ctx *x, struct hc_result *r)
     }
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
         hsv_set(r, HC_SKIPPED, "no token for %s: HTTP %ld %s",
-               x->o->other_resource, resp.status, hsv_err_code(doc));
+                x->o->other_resource, resp.status, hsv_err_code(doc));
         goto out;
     }
     hsv_secret(x, ac_json_str(doc, "access_token"));
     hsv_secret(x, ac_json_str(doc, "refresh_token"));
     st = hsv_mcp_bearer(x, ac_json_str(doc, "access_token"));
-    hsv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE, "a token for %s: HTTP %ld%s",
-           x->o->other_resource, st, st == 401 ? "" : ", not 401");
+    hsv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE,
+            "a token for %s: HTTP %ld%s", x->o->other_resource, st,
+            st == 401 ? "" : ", not 401");
 out:
     json_decref(doc);
     free(form);
@@ -1598,9 +1599,9 @@ static char *mcp_session(struct hsv_ctx *x, const char *auth, bool *ok)
     }
     ac_http_response_free(&resp);
     if (*ok && hsv_mcp_post(x, auth, NULL, sid,
-                           "{\"jsonrpc\":\"2.0\",\"method\":"
-                           "\"notifications/initialized\"}",
-                           &resp, why, sizeof(why))) {
+                            "{\"jsonrpc\":\"2.0\",\"method\":"
+                            "\"notifications/initialized\"}",
+                            &resp, why, sizeof(why))) {
         ac_http_response_free(&resp);
     }
     return sid;
@@ -1616,9 +1617,9 @@ static json_t *tool_names(struct hsv_ctx *x, const char *auth, const char *sid)
     size_t i;
 
     if (hsv_mcp_post(x, auth, NULL, sid,
-                    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
-                    "\"tools/list\"}",
-                    &resp, why, sizeof(why))) {
+                     "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"
+                     "\"tools/list\"}",
+                     &resp, why, sizeof(why))) {
         doc = rpc_body(&resp);
         ac_http_response_free(&resp);
     }
@@ -1651,14 +1652,14 @@ static void judge_403(struct hc_result *r, const struct ac_http_response *resp,
     if (err != NULL && strcmp(err, "insufficient_scope") == 0 &&
         scope != NULL && scope[0] != '\0') {
         hsv_set(r, HC_SUCCESS,
-               "tools/call %s: 403 insufficient_scope, scope "
-               "\"%s\"",
-               tool, scope);
+                "tools/call %s: 403 insufficient_scope, scope "
+                "\"%s\"",
+                tool, scope);
     } else {
         hsv_set(r, HC_FAILURE,
-               "tools/call %s: 403 without a Bearer insufficient_scope "
-               "challenge naming the scope (error %s, scope %s)",
-               tool, err ? err : "missing", scope ? scope : "missing");
+                "tools/call %s: 403 without a Bearer insufficient_scope "
+                "challenge naming the scope (error %s, scope %s)",
+                tool, err ? err : "missing", scope ? scope : "missing");
     }
     ac_challenges_free(&cs);
 }
@@ -1680,11 +1681,11 @@ static void p_mcp_scope(struct hsv_ctx *x, struct hc_result *r)
     sid = mcp_session(x, auth, &ok);
     names = ok ? tool_names(x, auth, sid) : NULL;
     hsv_set(r, HC_SKIPPED, "%s",
-           ok ? "no tool call needed more scope than "
-                "the token has (give a narrower "
-                "--scope)"
-              : "the session was refused "
-                "(mcp-accepts-valid-token)");
+            ok ? "no tool call needed more scope than "
+                 "the token has (give a narrower "
+                 "--scope)"
+               : "the session was refused "
+                 "(mcp-accepts-valid-token)");
     json_array_foreach(names, i, nm)
     {
         struct ac_http_response resp;
@@ -1694,7 +1695,7 @@ static void p_mcp_scope(struct hsv_ctx *x, struct hc_result *r)
                       json_string_value(nm), "arguments");
         char *body = call ? json_dumps(call, JSON_COMPACT) : NULL;
         bool got = body != NULL && hsv_mcp_post(x, auth, NULL, sid, body, &resp,
-                                               why, sizeof(why));
+                                                why, sizeof(why));
         json_decref(call);
         free(body);
         if (got && resp.status == 403) {

@@ -35,7 +35,8 @@ static void judge_expired(struct hc_result *r, long st, const char *how)
     if (st == 401) {
         hsv_set(r, HC_SUCCESS, "%s: refused with 401", how);
     } else {
-        hsv_set(r, HC_FAILURE, "%s: HTTP %ld, not 401 (RFC 6750 §3.1)", how, st);
+        hsv_set(r, HC_FAILURE, "%s: HTTP %ld, not 401 (RFC 6750 §3.1)", how,
+                st);
     }
 }
 
@@ -50,9 +51,9 @@ static bool let_expire(struct hsv_ctx *x, struct hc_result *r, long ttl)
     }
     if (ttl > x->o->wait_expiry) {
         hsv_set(r, HC_SKIPPED,
-               "the access token lives %ld s, longer than --wait-expiry "
-               "(%d s): give --expired-token TOKEN or --wait-expiry %ld",
-               ttl, x->o->wait_expiry, ttl + 1);
+                "the access token lives %ld s, longer than --wait-expiry "
+                "(%d s): give --expired-token TOKEN or --wait-expiry %ld",
+                ttl, x->o->wait_expiry, ttl + 1);
         return false;
     }
     nanosleep(&ts, NULL);
@@ -82,15 +83,16 @@ void hsv_p_mcp_expired(struct hsv_ctx *x, struct hc_result *r)
     hsv_new_grant(x, c, NULL, &g);
     if (!g.ok) {
         hsv_set(r, HC_SKIPPED,
-               "could not obtain a token: %s (or give --expired-token)", g.why);
+                "could not obtain a token: %s (or give --expired-token)",
+                g.why);
     } else if (!hsv_ok2xx(hsv_mcp_bearer(x, g.access))) {
         hsv_set(r, HC_SKIPPED,
-               "a fresh token is not accepted either "
-               "(mcp-accepts-valid-token)");
+                "a fresh token is not accepted either "
+                "(mcp-accepts-valid-token)");
     } else if (g.expires_in <= 0) {
         hsv_set(r, HC_SKIPPED,
-               "the token response has no expires_in: give "
-               "--expired-token TOKEN");
+                "the token response has no expires_in: give "
+                "--expired-token TOKEN");
     } else if (let_expire(x, r, g.expires_in)) {
         st = hsv_mcp_bearer(x, g.access);
         judge_expired(r, st, "a token past its expires_in");
@@ -209,8 +211,8 @@ static bool dpop_token(struct hsv_ctx *x, struct hc_result *r,
     }
     if (!dpop_advertised(x)) {
         hsv_set(r, HC_SKIPPED,
-               "the MCP server does not advertise DPoP (no "
-               "dpop_signing_alg_values_supported in its PRM)");
+                "the MCP server does not advertise DPoP (no "
+                "dpop_signing_alg_values_supported in its PRM)");
         return false;
     }
     if ((c = hsv_need_pub(x, r)) == NULL || !hsv_get_code(x, r, c, NULL, &a)) {
@@ -224,18 +226,18 @@ static bool dpop_token(struct hsv_ctx *x, struct hc_result *r,
     doc = hsv_json_body(&resp);
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
         hsv_set(r, HC_SKIPPED, "no DPoP-bound token: HTTP %ld %s %.120s",
-               resp.status, hsv_err_code(doc),
-               ac_json_str(doc, "error_description")
-                   ? ac_json_str(doc, "error_description")
-                   : "");
+                resp.status, hsv_err_code(doc),
+                ac_json_str(doc, "error_description")
+                    ? ac_json_str(doc, "error_description")
+                    : "");
     } else if (ac_json_str(doc, "token_type") == NULL ||
                strcasecmp(ac_json_str(doc, "token_type"), "DPoP") != 0) {
         hsv_secret(x, ac_json_str(doc, "access_token"));
         hsv_set(r, HC_SKIPPED,
-               "the AS issued a %s token, not a DPoP-bound one (RFC 9449 "
-               "§5)",
-               ac_json_str(doc, "token_type") ? ac_json_str(doc, "token_type")
-                                              : "(typeless)");
+                "the AS issued a %s token, not a DPoP-bound one (RFC 9449 "
+                "§5)",
+                ac_json_str(doc, "token_type") ? ac_json_str(doc, "token_type")
+                                               : "(typeless)");
     } else {
         t->access = strdup(ac_json_str(doc, "access_token"));
         hsv_secret(x, t->access);
@@ -299,8 +301,8 @@ void hsv_p_dpop_bearer(struct hsv_ctx *x, struct hc_result *r)
     if (dpop_token(x, r, &t)) {
         st = hsv_mcp_bearer(x, t.access);
         hsv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE,
-               "a DPoP-bound token presented as Bearer: HTTP %ld%s", st,
-               st == 401 ? "" : ", not 401 (RFC 9449 §7.2)");
+                "a DPoP-bound token presented as Bearer: HTTP %ld%s", st,
+                st == 401 ? "" : ", not 401 (RFC 9449 §7.2)");
     }
     dpop_tok_free(&t);
 }
@@ -314,8 +316,8 @@ void hsv_p_dpop_ath(struct hsv_ctx *x, struct hc_result *r)
     if (dpop_token(x, r, &t)) {
         st = dpop_present(x, &t, false, err, sizeof(err));
         hsv_set(r, st == 401 ? HC_SUCCESS : HC_FAILURE,
-               "a DPoP proof without ath: HTTP %ld%s", st,
-               st == 401 ? "" : ", not 401 (RFC 9449 §4.3, §7.1)");
+                "a DPoP proof without ath: HTTP %ld%s", st,
+                st == 401 ? "" : ", not 401 (RFC 9449 §4.3, §7.1)");
     }
     dpop_tok_free(&t);
 }
@@ -330,12 +332,12 @@ void hsv_p_dpop_valid(struct hsv_ctx *x, struct hc_result *r)
         st = dpop_present(x, &t, true, err, sizeof(err));
         if (hsv_ok2xx(st)) {
             hsv_set(r, HC_SUCCESS,
-                   "a DPoP-bound token with a valid proof: HTTP %ld", st);
+                    "a DPoP-bound token with a valid proof: HTTP %ld", st);
         } else {
             hsv_set(r, HC_FAILURE,
-                   "a DPoP-bound token with a valid proof (ath, "
-                   "content_digest): HTTP %ld %.300s",
-                   st, err);
+                    "a DPoP-bound token with a valid proof (ath, "
+                    "content_digest): HTTP %ld %.300s",
+                    st, err);
         }
     }
     dpop_tok_free(&t);
@@ -362,8 +364,8 @@ static bool cimd_setup(struct hsv_ctx *x, struct hc_result *r)
     if (!json_is_true(
             json_object_get(x->md, "client_id_metadata_document_supported"))) {
         hsv_set(r, HC_SKIPPED,
-               "the AS does not advertise "
-               "client_id_metadata_document_supported");
+                "the AS does not advertise "
+                "client_id_metadata_document_supported");
         return false;
     }
     if (x->cimd_base != NULL) {
@@ -381,7 +383,7 @@ static bool cimd_setup(struct hsv_ctx *x, struct hc_result *r)
         x->cimd_base = NULL;
         free(rnd);
         hsv_set(r, HC_SKIPPED, "no loopback listener for the documents: %s",
-               why);
+                why);
         return false;
     }
     for (size_t i = 0; ok && names[i] != NULL; i++) {
@@ -468,22 +470,22 @@ void hsv_p_cimd_fetch(struct hsv_ctx *x, struct hc_result *r)
     if (a.kind != AZ_CODE) {
         if (hits == 0 && a.kind != AZ_USER) {
             hsv_set(r, HC_SKIPPED,
-                   "the AS did not fetch %s/client.json (an AS may refuse "
-                   "%sloopback client_id URLs; the harness serves its "
-                   "documents on 127.0.0.1 only%s)",
-                   x->cimd_base, x->o->cimd_https ? "" : "http or ",
-                   x->o->cimd_https ? ", with a self-signed certificate"
-                                    : ": try --cimd-https");
+                    "the AS did not fetch %s/client.json (an AS may refuse "
+                    "%sloopback client_id URLs; the harness serves its "
+                    "documents on 127.0.0.1 only%s)",
+                    x->cimd_base, x->o->cimd_https ? "" : "http or ",
+                    x->o->cimd_https ? ", with a self-signed certificate"
+                                     : ": try --cimd-https");
         } else if (a.kind == AZ_USER || a.kind == AZ_NET) {
             hsv_set(r, HC_SKIPPED, "could not get an authorization code: %s",
-                   a.why);
+                    a.why);
         } else {
             hsv_set(r, HC_FAILURE,
-                   "the AS fetched a valid client metadata document and "
-                   "refused the authorization request (%s)",
-                   a.error    ? a.error
-                   : a.why[0] ? a.why
-                              : "error page");
+                    "the AS fetched a valid client metadata document and "
+                    "refused the authorization request (%s)",
+                    a.error    ? a.error
+                    : a.why[0] ? a.why
+                               : "error page");
         }
         goto out;
     }
@@ -502,14 +504,14 @@ void hsv_p_cimd_fetch(struct hsv_ctx *x, struct hc_result *r)
     hsv_secret(x, ac_json_str(doc, "refresh_token"));
     if (resp.status == 200 && ac_json_str(doc, "access_token") != NULL) {
         hsv_set(r, HC_SUCCESS,
-               "the AS fetched the document (%d request%s), issued a code "
-               "and tokens to the URL client_id",
-               hits, hits == 1 ? "" : "s");
+                "the AS fetched the document (%d request%s), issued a code "
+                "and tokens to the URL client_id",
+                hits, hits == 1 ? "" : "s");
     } else {
         hsv_set(r, HC_FAILURE,
-               "the code of a metadata-document client was not redeemed: "
-               "HTTP %ld %s",
-               resp.status, hsv_err_code(doc));
+                "the code of a metadata-document client was not redeemed: "
+                "HTTP %ld %s",
+                resp.status, hsv_err_code(doc));
     }
 out:
     json_decref(doc);
@@ -530,9 +532,9 @@ void hsv_p_cimd_mismatch(struct hsv_ctx *x, struct hc_result *r)
     cimd_authorize(x, "mismatch", "mismatch", &a, &hits);
     if (a.kind == AZ_CODE) {
         hsv_set(r, HC_FAILURE,
-               "a code was issued for %s/mismatch.json, whose document names "
-               "client_id %s/other.json (" CIMD_DRAFT ": MUST match)",
-               x->cimd_base, x->cimd_base);
+                "a code was issued for %s/mismatch.json, whose document names "
+                "client_id %s/other.json (" CIMD_DRAFT ": MUST match)",
+                x->cimd_base, x->cimd_base);
     } else if (a.kind == AZ_ELSEWHERE) {
         hsv_set(r, HC_FAILURE, "redirected to %s", a.location);
     } else if (hits == 0) {
@@ -541,10 +543,10 @@ void hsv_p_cimd_mismatch(struct hsv_ctx *x, struct hc_result *r)
         hsv_set(r, HC_SKIPPED, "the outcome needs a login: %s", a.why);
     } else {
         hsv_set(r, HC_SUCCESS,
-               "a document whose client_id is not its URL was refused (%s)",
-               a.error    ? a.error
-               : a.why[0] ? a.why
-                          : "error page");
+                "a document whose client_id is not its URL was refused (%s)",
+                a.error    ? a.error
+                : a.why[0] ? a.why
+                           : "error page");
     }
     hsv_authz_free(&a);
 }
@@ -578,24 +580,24 @@ void hsv_p_cimd_ssrf(struct hsv_ctx *x, struct hc_result *r)
     free(path);
     if (target > 0 || a.kind == AZ_CODE) {
         hsv_set(r, HC_FAILURE,
-               "the AS %s the redirect of %s/moved.json%s (" CIMD_DRAFT
-               " -01 §4: MUST NOT follow redirects; SSRF)",
-               target > 0 ? "followed" : "accepted", x->cimd_base,
-               a.kind == AZ_CODE ? " and issued a code" : "");
+                "the AS %s the redirect of %s/moved.json%s (" CIMD_DRAFT
+                " -01 §4: MUST NOT follow redirects; SSRF)",
+                target > 0 ? "followed" : "accepted", x->cimd_base,
+                a.kind == AZ_CODE ? " and issued a code" : "");
     } else if (!as_on_loopback(x)) {
         /* A remote AS must not fetch a loopback address at all: a code
          * for it means it fetched its own loopback or did not look. */
         cimd_authorize(x, "client", "client", &b, &moved);
         hsv_set(r, b.kind == AZ_CODE ? HC_FAILURE : HC_SUCCESS,
-               "redirect not followed; a client_id on 127.0.0.1 (special-use, "
-               "RFC 6890) %s",
-               b.kind == AZ_CODE ? "got a code" : "was refused");
+                "redirect not followed; a client_id on 127.0.0.1 (special-use, "
+                "RFC 6890) %s",
+                b.kind == AZ_CODE ? "got a code" : "was refused");
     } else {
         hsv_set(r, HC_SUCCESS,
-               "a document behind a redirect was refused%s (special-use "
-               "addresses: not probed, the AS is on loopback where the "
-               "loopback exception applies)",
-               moved > 0 ? " after one fetch" : "");
+                "a document behind a redirect was refused%s (special-use "
+                "addresses: not probed, the AS is on loopback where the "
+                "loopback exception applies)",
+                moved > 0 ? " after one fetch" : "");
     }
     hsv_authz_free(&a);
     hsv_authz_free(&b);
@@ -618,8 +620,8 @@ static struct hsv_client *cc_client(struct hsv_ctx *x, struct hc_result *r)
     if (!ac_json_array_has_str(json_object_get(x->md, "grant_types_supported"),
                                "client_credentials")) {
         hsv_set(r, HC_SKIPPED,
-               "the AS does not advertise client_credentials in "
-               "grant_types_supported");
+                "the AS does not advertise client_credentials in "
+                "grant_types_supported");
         return NULL;
     }
     m = json_object_get(x->md, "token_endpoint_auth_methods_supported");
@@ -655,9 +657,9 @@ static struct hsv_client *cc_client(struct hsv_ctx *x, struct hc_result *r)
     ac_http_response_free(&resp);
     if (c->id == NULL) {
         hsv_set(r, HC_SKIPPED,
-               "no confidential client: %s (give --client-id and "
-               "--client-secret of a client allowed client_credentials)",
-               c->why);
+                "no confidential client: %s (give --client-id and "
+                "--client-secret of a client allowed client_credentials)",
+                c->why);
     }
     return c->id != NULL ? c : NULL;
 }
@@ -669,7 +671,7 @@ static bool cc_call(struct hsv_ctx *x, struct hc_result *r,
 {
     char why[WHY];
     char *form = hsv_form("grant_type", "client_credentials", "resource",
-                         x->resource, NULL);
+                          x->resource, NULL);
     bool ok = form != NULL && hsv_token(x, c, form, resp, why, sizeof(why));
 
     free(form);
@@ -696,8 +698,8 @@ void hsv_p_cc_grant(struct hsv_ctx *x, struct hc_result *r)
     tt = ac_json_str(doc, "token_type");
     if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
         hsv_set(r, HC_FAILURE,
-               "client_credentials with a valid client: HTTP %ld %s",
-               resp.status, hsv_err_code(doc));
+                "client_credentials with a valid client: HTTP %ld %s",
+                resp.status, hsv_err_code(doc));
         goto out;
     }
     if (tt == NULL || (strcasecmp(tt, "Bearer") && strcasecmp(tt, "DPoP"))) {
@@ -709,9 +711,9 @@ void hsv_p_cc_grant(struct hsv_ctx *x, struct hc_result *r)
     }
     if (st >= 0) {
         hsv_set(r, HC_SUCCESS,
-               "client_credentials issued a %s token; the MCP server "
-               "answered it with HTTP %ld",
-               tt, st);
+                "client_credentials issued a %s token; the MCP server "
+                "answered it with HTTP %ld",
+                tt, st);
     } else {
         hsv_set(r, HC_SUCCESS, "client_credentials issued a %s token", tt);
     }
@@ -739,18 +741,19 @@ void hsv_p_cc_auth(struct hsv_ctx *x, struct hc_result *r)
             strcmp(ac_json_str(doc, "error"), "invalid_client") != 0 ||
             (resp.status != 401 && (resp.status != 400 || !c->post))) {
             hsv_set(r, HC_FAILURE,
-                   "a wrong client secret: HTTP %ld %s, not %s invalid_client "
-                   "(RFC 6749 §5.2)",
-                   resp.status, hsv_err_code(doc), c->post ? "400/401" : "401");
+                    "a wrong client secret: HTTP %ld %s, not %s invalid_client "
+                    "(RFC 6749 §5.2)",
+                    resp.status, hsv_err_code(doc),
+                    c->post ? "400/401" : "401");
         } else if (!c->post && www == NULL) {
             hsv_set(r, HC_FAILURE,
-                   "a wrong client secret over Basic: 401 without "
-                   "WWW-Authenticate (RFC 6749 §5.2)");
+                    "a wrong client secret over Basic: 401 without "
+                    "WWW-Authenticate (RFC 6749 §5.2)");
         } else {
             hsv_set(r, HC_SUCCESS,
-                   "a wrong client secret: HTTP %ld "
-                   "invalid_client%s",
-                   resp.status, www ? " with WWW-Authenticate" : "");
+                    "a wrong client secret: HTTP %ld "
+                    "invalid_client%s",
+                    resp.status, www ? " with WWW-Authenticate" : "");
         }
     }
     json_decref(doc);
@@ -766,11 +769,11 @@ void hsv_p_cc_no_refresh(struct hsv_ctx *x, struct hc_result *r)
     if (c != NULL && cc_call(x, r, c, &resp, &doc)) {
         if (resp.status != 200 || ac_json_str(doc, "access_token") == NULL) {
             hsv_set(r, HC_SKIPPED, "no client_credentials token: HTTP %ld %s",
-                   resp.status, hsv_err_code(doc));
+                    resp.status, hsv_err_code(doc));
         } else if (ac_json_str(doc, "refresh_token") != NULL) {
             hsv_set(r, HC_FAILURE,
-                   "the client_credentials response carries a refresh_token "
-                   "(OAuth 2.1 §4.2.2: SHOULD NOT)");
+                    "the client_credentials response carries a refresh_token "
+                    "(OAuth 2.1 §4.2.2: SHOULD NOT)");
         } else {
             hsv_set(r, HC_SUCCESS, "no refresh_token");
         }

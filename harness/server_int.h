@@ -23,15 +23,15 @@
  * per path how many requests came and the first one's URL. */
 struct hsv_listener;
 bool hsv_listen_start(int port, struct hsv_listener **out, char *why,
-                     size_t whylen);
+                      size_t whylen);
 /* As hsv_listen_start; `tls`: https with a fresh self-signed certificate
  * for 127.0.0.1. */
 bool hsv_listen_start_tls(int port, bool tls, struct hsv_listener **out,
-                         char *why, size_t whylen);
+                          char *why, size_t whylen);
 int hsv_listen_port(const struct hsv_listener *l);
 bool hsv_listen_doc(struct hsv_listener *l, const char *path, const char *json);
 bool hsv_listen_redirect(struct hsv_listener *l, const char *path,
-                        const char *location);
+                         const char *location);
 int hsv_listen_hits(struct hsv_listener *l, const char *path);
 /* The first request to `path` as an absolute URL with its query, a new
  * string, or NULL. */
@@ -97,10 +97,10 @@ struct hsv_ctx {
     struct hsv_client pub, conf, other;
     struct hsv_client cc;          /* client_credentials client */
     struct hsv_listener *listener; /* --login, CIMD documents; NULL */
-    char *cimd_base;              /* where our CIMD documents are */
+    char *cimd_base;               /* where our CIMD documents are */
     struct hsv_listener *docs;     /* the listener serving them: the
                                      listener, or an https one (owned) */
-    const char *extra_hdr;        /* one more header for hsv_post_as (DPoP) */
+    const char *extra_hdr;         /* one more header for hsv_post_as (DPoP) */
 };
 
 /* The loopback listener, started on first use (ephemeral port). NULL
@@ -113,8 +113,8 @@ struct hsv_listener *hsv_listener(struct hsv_ctx *x, char *why, size_t whylen);
  * "Name: value" lines (NULL-terminated, may be NULL). False with `why`
  * when no answer was had or the request was not allowed. */
 bool hsv_http(struct hsv_ctx *x, const char *method, const char *url,
-             const char *const *hdrs, const char *form, const char *json,
-             struct ac_http_response *resp, char *why, size_t whylen);
+              const char *const *hdrs, const char *form, const char *json,
+              struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Remember a secret for redaction (NULL ignored). */
 void hsv_secret(struct hsv_ctx *x, const char *s);
@@ -138,7 +138,7 @@ struct hsv_client *hsv_client_other(struct hsv_ctx *x);
  * endpoint; the answer in resp. False when none is advertised or no
  * answer. */
 bool hsv_register(struct hsv_ctx *x, const json_t *md,
-                 struct ac_http_response *resp, char *why, size_t whylen);
+                  struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Authorization request variations. */
 struct hsv_authz_opts {
@@ -152,28 +152,28 @@ struct hsv_authz_opts {
 /* Send one authorization request for client `c` and drive it (redirects
  * on the AS's origin, --auto-consent, --login) until it leaves the AS. */
 void hsv_authorize(struct hsv_ctx *x, const struct hsv_client *c,
-                  const struct hsv_authz_opts *ao, struct hsv_authz *a);
+                   const struct hsv_authz_opts *ao, struct hsv_authz *a);
 void hsv_authz_free(struct hsv_authz *a);
 
 /* POST the token endpoint as client `c` with `form` (urlencoded, without
  * client authentication, which is added). */
 bool hsv_token(struct hsv_ctx *x, const struct hsv_client *c, const char *form,
-              struct ac_http_response *resp, char *why, size_t whylen);
+               struct ac_http_response *resp, char *why, size_t whylen);
 
 /* As hsv_token, to the metadata's `endpoint` (revocation_endpoint,
  * introspection_endpoint). */
 bool hsv_post_as(struct hsv_ctx *x, const char *endpoint,
-                const struct hsv_client *c, const char *form,
-                struct ac_http_response *resp, char *why, size_t whylen);
+                 const struct hsv_client *c, const char *form,
+                 struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Redeem a code: form for grant_type=authorization_code. A new string. */
 char *hsv_code_form(struct hsv_ctx *x, const struct hsv_client *c,
-                   const char *code, const char *verifier,
-                   const char *redirect_uri, const char *resource);
+                    const char *code, const char *verifier,
+                    const char *redirect_uri, const char *resource);
 
 /* A full authorization code grant for client c (scope may be NULL). */
 void hsv_new_grant(struct hsv_ctx *x, const struct hsv_client *c,
-                  const char *scope, struct hsv_grant *g);
+                   const char *scope, struct hsv_grant *g);
 void hsv_grant_free(struct hsv_grant *g);
 
 /* The token response body as a JSON object (new ref) or NULL. */
@@ -183,13 +183,13 @@ json_t *hsv_json_body(const struct ac_http_response *r);
  * Authorization header value (NULL: none) and `query` appended to the
  * URL (NULL: none). */
 bool hsv_mcp_call(struct hsv_ctx *x, const char *auth, const char *query,
-                 struct ac_http_response *resp, char *why, size_t whylen);
+                  struct ac_http_response *resp, char *why, size_t whylen);
 
 /* POST a JSON-RPC `body` to the MCP server, with `sid` as Mcp-Session-Id
  * (and the protocol version header) when non-NULL. */
 bool hsv_mcp_post(struct hsv_ctx *x, const char *auth, const char *query,
-                 const char *sid, const char *body,
-                 struct ac_http_response *resp, char *why, size_t whylen);
+                  const char *sid, const char *body,
+                  struct ac_http_response *resp, char *why, size_t whylen);
 
 /* Form encode pairs name, value, ... NULL (NULL values skipped). A new
  * string. */
@@ -205,12 +205,12 @@ bool hsv_need_md(struct hsv_ctx *x, struct hc_result *r);
 struct hsv_client *hsv_need_pub(struct hsv_ctx *x, struct hc_result *r);
 bool hsv_need_mcp(struct hsv_ctx *x, struct hc_result *r);
 bool hsv_get_code(struct hsv_ctx *x, struct hc_result *r,
-                 const struct hsv_client *c, const struct hsv_authz_opts *ao,
-                 struct hsv_authz *a);
+                  const struct hsv_client *c, const struct hsv_authz_opts *ao,
+                  struct hsv_authz *a);
 /* A valid access token for the MCP server (--token or a fresh grant into
  * g); borrowed. */
 const char *hsv_mcp_token(struct hsv_ctx *x, struct hc_result *r,
-                         struct hsv_grant *g);
+                          struct hsv_grant *g);
 /* The status of an MCP initialize with "Bearer token" (0: no answer). */
 long hsv_mcp_bearer(struct hsv_ctx *x, const char *token);
 const char *hsv_err_code(const json_t *doc);

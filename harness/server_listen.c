@@ -212,13 +212,13 @@ static bool self_signed(struct hsv_listener *l)
 }
 
 bool hsv_listen_start(int port, struct hsv_listener **out, char *why,
-                     size_t whylen)
+                      size_t whylen)
 {
     return hsv_listen_start_tls(port, false, out, why, whylen);
 }
 
 bool hsv_listen_start_tls(int port, bool tls, struct hsv_listener **out,
-                         char *why, size_t whylen)
+                          char *why, size_t whylen)
 {
     struct hsv_listener *l = calloc(1, sizeof(*l));
     struct sockaddr_in sin = {0};
@@ -265,8 +265,8 @@ int hsv_listen_port(const struct hsv_listener *l)
     return l != NULL ? l->port : 0;
 }
 
-static bool add_route(struct hsv_listener *l, const char *path, const char *body,
-                      const char *location)
+static bool add_route(struct hsv_listener *l, const char *path,
+                      const char *body, const char *location)
 {
     struct route *r;
     bool ok;
@@ -292,7 +292,7 @@ bool hsv_listen_doc(struct hsv_listener *l, const char *path, const char *json)
 }
 
 bool hsv_listen_redirect(struct hsv_listener *l, const char *path,
-                        const char *location)
+                         const char *location)
 {
     return add_route(l, path, "", location);
 }
