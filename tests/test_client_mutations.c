@@ -1362,17 +1362,17 @@ static void edit_wif(struct fixture *f)
 
 static void edit_wif_expiry(struct fixture *f)
 {
-    use_scenario(f, "auth/wif-assertion-expiry");
+    use_scenario(f, "wif/assertion-expiry");
 }
 
 static void edit_wif_refused(struct fixture *f)
 {
-    use_scenario(f, "auth/wif-unauthorized-client");
+    use_scenario(f, "wif/unauthorized-client");
 }
 
 static void edit_wif_fallback(struct fixture *f)
 {
-    use_scenario(f, "auth/wif-no-code-fallback");
+    use_scenario(f, "wif/no-code-fallback");
 }
 
 static void edit_ema(struct fixture *f)
@@ -1382,17 +1382,17 @@ static void edit_ema(struct fixture *f)
 
 static void edit_ema_foreign(struct fixture *f)
 {
-    use_scenario(f, "auth/ema-id-jag-audience");
+    use_scenario(f, "ema/id-jag-audience");
 }
 
 static void edit_ema_expired(struct fixture *f)
 {
-    use_scenario(f, "auth/ema-id-jag-expired");
+    use_scenario(f, "ema/id-jag-expired");
 }
 
 static void edit_ema_refused(struct fixture *f)
 {
-    use_scenario(f, "auth/ema-idp-invalid-grant");
+    use_scenario(f, "ema/idp-invalid-grant");
 }
 
 /* Once the world runs: MCP_CONFORMANCE_CONTEXT from the scenario's

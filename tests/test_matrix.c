@@ -109,14 +109,14 @@ static const struct row MATRIX[] = {
     /* Workload identity federation, enterprise-managed authorization */
     {"wif-grant-type", "auth/wif-jwt-bearer", "wif-wrong-grant-type"},
     {"wif-assertion-audience", "auth/wif-jwt-bearer", "wif-wrong-audience"},
-    {"wif-assertion-fresh", "auth/wif-assertion-expiry", "wif-cache-assertion"},
-    {"wif-no-blind-retry", "auth/wif-unauthorized-client", "wif-blind-retry"},
-    {"wif-no-code-fallback", "auth/wif-no-code-fallback", "wif-fallback-code"},
+    {"wif-assertion-fresh", "wif/assertion-expiry", "wif-cache-assertion"},
+    {"wif-no-blind-retry", "wif/unauthorized-client", "wif-blind-retry"},
+    {"wif-no-code-fallback", "wif/no-code-fallback", "wif-fallback-code"},
     {"ema-token-exchange", "auth/enterprise-managed-authorization",
      "ema-exchange-audience-resource"},
-    {"ema-jag-audience", "auth/ema-id-jag-audience", "ema-ignore-jag-aud"},
-    {"ema-jag-expiry", "auth/ema-id-jag-expired", "ema-ignore-jag-exp"},
-    {"ema-no-fallback", "auth/ema-idp-invalid-grant", "ema-fallback-code"},
+    {"ema-jag-audience", "ema/id-jag-audience", "ema-ignore-jag-aud"},
+    {"ema-jag-expiry", "ema/id-jag-expired", "ema-ignore-jag-exp"},
+    {"ema-no-fallback", "ema/idp-invalid-grant", "ema-fallback-code"},
 
     /* discovery */
     {"prm-header-url-used", "discovery/prm-custom-url",
