@@ -309,6 +309,17 @@ static void check_servers(struct checker *ck, const json_t *doc)
     {
         const char *id = json_string_value(json_object_get(as, "id"));
         const char *ip = json_string_value(json_object_get(as, "issuer_path"));
+        /* A certificate only exists on an HTTPS server: without "tls" the
+         * key would be silently ignored and the scenario test nothing. */
+        if (json_object_get(as, "tls_certificate") != NULL &&
+            !json_is_true(json_object_get(doc, "tls"))) {
+            snprintf(ptr, sizeof(ptr),
+                     "/authorization_servers/%zu/tls_certificate", i);
+            violate(ck, ptr, false,
+                    "%s: needs \"tls\": true (the mocks serve plain http "
+                    "without it)",
+                    ptr);
+        }
         if (id != NULL) {
             snprintf(ptr, sizeof(ptr), "/authorization_servers/%zu/id", i);
             if (!id_ok(id) || strchr(id, '/') != NULL) {

@@ -238,6 +238,11 @@ static const struct bad cases[] = {
      "6:64", "/mcp_servers_extra/0/path: \"mcp\" must start with '/'"},
     {6, "  \"mcp_server\": {}, \"mcp_servers_extra\": [{\"path\": \"/m\"}],",
      "6:43", "missing required key \"id\" in /mcp_servers_extra/0"},
+    /* a certificate without HTTPS would be ignored: refused */
+    {5,
+     "  \"authorization_servers\": [{\"id\": \"as\", \"tls_certificate\": "
+     "\"expired\"}],",
+     "5:61", "/authorization_servers/0/tls_certificate: needs \"tls\": true"},
 };
 
 static void test_bad_scenarios(void **state)
