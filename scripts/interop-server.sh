@@ -3,7 +3,9 @@
 # written server, the MCP TypeScript SDK's example Streamable HTTP server
 # with its demo OAuth authorization server (the pinned SDK that
 # `make deps-interop` installs into the git-ignored tools/interop, run on
-# the pinned Node), in its default and --oauth-strict modes.
+# the pinned Node), in its default and --oauth-strict modes; then the
+# authorization-server checks against node-oidc-provider (pinned in the
+# same package.json), configured by tools/interop/oidc-provider-as.mjs.
 # Prints each verdict table; reports land in out/interop-<mode>/. The
 # findings are recorded in docs/INTEROP.md.
 #
@@ -39,3 +41,28 @@ run() {
 }
 run default 43100 43101 --oauth
 run strict 43110 43111 --oauth --oauth-strict
+
+# node-oidc-provider: an AS only (no MCP server), so the MCP checks are
+# SKIPPED; its development login takes any user, then a consent form.
+OP=tools/interop/oidc-provider-as.mjs
+if [ -d tools/interop/node_modules/oidc-provider ]; then
+    PORT=43200 "$NODE" "$OP" >/dev/null 2>&1 &
+    pid=$!
+    i=0
+    while ! listening 43200 && [ $i -lt 100 ]; do
+        sleep 0.2
+        i=$((i + 1))
+    done
+    echo "== interop: node-oidc-provider (authorization server only)"
+    "$BINDIR/authcheck" server --issuer http://localhost:43200 \
+        --auto-consent --username alice --password pw-alice \
+        --scope mcp:tools --out out/interop-oidc-provider
+    echo "exit status $?"
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+else
+    echo "interop-server: oidc-provider missing, run make deps-interop" >&2
+    exit 2
+fi
+# A report, not a gate: the verdicts are the findings of docs/INTEROP.md.
+exit 0
