@@ -16,6 +16,7 @@
 #include "common/jwt.h"
 #include "common/url.h"
 #include "mocks/httpd.h"
+#include "mocks/schema.h"
 #include "mocks/world_int.h"
 
 /* strcmp that takes a NULL `a` as different. */
@@ -404,42 +405,6 @@ static bool routes(struct mo_issuer *is, struct ac_err *err)
                            err));
 }
 
-/* The scenario loader's defaults (harness/scenario.c), for worlds built
- * from raw JSON (tests, fuzzing). */
-static bool fill_defaults(enum mo_issuer_kind kind, json_t *conf)
-{
-    static const char *const wl[] = {"subject",
-                                     "\"conformance-workload\"",
-                                     "assertion_ttl",
-                                     "300",
-                                     "trusted",
-                                     "true",
-                                     NULL};
-    static const char *const idp[] = {"client_id",
-                                      "\"conformance-test-idp-client\"",
-                                      "as_client_id",
-                                      "\"conformance-test-xaa-client\"",
-                                      "subject",
-                                      "\"demo-user@example.com\"",
-                                      "id_token_ttl",
-                                      "3600",
-                                      "id_jag_ttl",
-                                      "300",
-                                      "id_jag",
-                                      "\"valid\"",
-                                      NULL};
-    const char *const *d = kind == MO_ISSUER_IDP ? idp : wl;
-
-    for (size_t k = 0; d[k] != NULL; k += 2) {
-        if (json_object_get(conf, d[k]) == NULL &&
-            json_object_set_new(
-                conf, d[k], json_loads(d[k + 1], JSON_DECODE_ANY, NULL)) != 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool mo_issuer_start(enum mo_issuer_kind kind, const json_t *conf,
                      struct mo_shared *sh, struct mo_issuer **out,
                      struct ac_err *err)
@@ -455,7 +420,11 @@ bool mo_issuer_start(enum mo_issuer_kind kind, const json_t *conf,
     is->kind = kind;
     is->sh = sh;
     is->conf = json_deep_copy(conf);
-    if (is->conf != NULL && !fill_defaults(kind, is->conf)) {
+    /* Worlds built from raw JSON (tests, fuzzing) get the loader's
+     * defaults from the one schema table. */
+    if (is->conf != NULL &&
+        !mo_schema_fill(is->conf, kind == MO_ISSUER_IDP ? mo_schema_idp
+                                                        : mo_schema_workload)) {
         json_decref(is->conf);
         is->conf = NULL;
     }

@@ -362,6 +362,19 @@ json_t *mo_schema_value(const json_t *obj, const struct mo_schema_field *fields,
                : NULL;
 }
 
+bool mo_schema_fill(json_t *obj, const struct mo_schema_field *fields)
+{
+    for (const struct mo_schema_field *f = fields; f != NULL && f->key != NULL;
+         f++) {
+        if (f->def != NULL && json_object_get(obj, f->key) == NULL &&
+            json_object_set_new(
+                obj, f->key, json_loads(f->def, JSON_DECODE_ANY, NULL)) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 long long mo_schema_int(const json_t *obj, const struct mo_schema_field *fields,
                         const char *key)
 {

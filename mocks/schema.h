@@ -92,6 +92,12 @@ mo_schema_field(const struct mo_schema_field *fields, const char *key);
 json_t *mo_schema_value(const json_t *obj, const struct mo_schema_field *fields,
                         const char *key);
 
+/* Set every member of `fields` that `obj` lacks and that has a default
+ * to that default (one level: what a block handed over raw, as in tests
+ * and fuzzing, would have got from the loader). False when out of
+ * memory. */
+bool mo_schema_fill(json_t *obj, const struct mo_schema_field *fields);
+
 /* Typed reads with the schema default: an integer member (0 when it has
  * neither value nor default), a boolean (false likewise), whether a
  * string member equals `want`, whether an array-of-strings member holds

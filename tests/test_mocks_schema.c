@@ -70,12 +70,32 @@ static void test_no_default(void **state)
     json_decref(empty);
 }
 
+/* mo_schema_fill: what a raw block lacks gets its default, what it has
+ * stays, and a key without a default stays absent. */
+static void test_fill(void **state)
+{
+    json_t *idp = json_pack("{s:s}", "subject", "alice@example.com");
+
+    (void)state;
+    assert_true(mo_schema_fill(idp, mo_schema_idp));
+    assert_string_equal(json_string_value(json_object_get(idp, "subject")),
+                        "alice@example.com");
+    assert_string_equal(json_string_value(json_object_get(idp, "client_id")),
+                        "conformance-test-idp-client");
+    assert_int_equal(json_integer_value(json_object_get(idp, "id_jag_ttl")),
+                     300);
+    assert_null(json_object_get(idp, "client_secret"));
+    assert_null(json_object_get(idp, "error"));
+    json_decref(idp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_when_absent),
         cmocka_unit_test(test_values_win),
         cmocka_unit_test(test_no_default),
+        cmocka_unit_test(test_fill),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
