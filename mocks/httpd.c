@@ -84,10 +84,15 @@ struct mo_httpd {
     const char *tls_cert; /* borrowed PEM */
 };
 
-/* A TLS connection's socket context: did a request arrive on it? */
+/* A TLS connection's socket context: did a request arrive on it? Until
+ * one does (or it closes) the connection holds the transcript
+ * (mo_transcript_hold): a client that gave up after a failed handshake has
+ * exited before this server's thread saw the close, and the snapshot the
+ * harness takes then must still find the "tls" exchange it records. */
 struct conn {
     int64_t t_ns;
     size_t requests;
+    bool held;
 };
 
 /* One request from its request line to the completion callback. */
@@ -481,7 +486,7 @@ static char *absolute_url(const struct request *r)
 
 /* --- TLS connections ------------------------------------------------ */
 
-static void count_request(struct MHD_Connection *conn)
+static void count_request(struct mo_httpd *h, struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -489,6 +494,10 @@ static void count_request(struct MHD_Connection *conn)
 
     if (c != NULL) {
         c->requests++;
+        if (c->held) {
+            c->held = false;
+            mo_transcript_release(h->transcript);
+        }
     }
 }
 
@@ -536,12 +545,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         c = calloc(1, sizeof(*c));
         if (c != NULL) {
             c->t_ns = ac_mono_ns();
+            c->held = true;
+            mo_transcript_hold(h->transcript);
         }
         *socket_context = c;
         return;
     }
     if (c != NULL && c->requests == 0 && !stopping(h)) {
         record_tls_refusal(h, c->t_ns);
+    }
+    if (c != NULL && c->held) {
+        mo_transcript_release(h->transcript);
     }
     free(c);
     *socket_context = NULL;
@@ -560,7 +574,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     }
     if (h->tls_key != NULL) {
-        count_request(conn);
+        count_request(h, conn);
     }
     r->h = h;
     r->t_ns = ac_mono_ns();
