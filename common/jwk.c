@@ -903,7 +903,23 @@ static struct ac_jwk *import_jwk(const json_t *jwk, bool want_private,
     if (pkey == NULL) {
         return NULL;
     }
-    key = key_new_take(pkey, ac_json_str(jwk, "kid"), err);
+    /* Without a kid an EC key is named by its RFC 7638 thumbprint, taken
+     * from the JSON members (x and y are exactly 32 octets, checked by
+     * import_ec, so they are the canonical ones): a tenth of the cost of
+     * exporting the key again, and a DPoP proof's key is imported on every
+     * request. RSA keys are named from the key: their JSON n may carry
+     * leading zero octets. */
+    if (ac_json_str(jwk, "kid") == NULL && alg == AC_JWS_ES256) {
+        char *tp = ac_jwk_thumbprint(jwk, err);
+
+        key = tp != NULL ? key_new_take(pkey, tp, err) : NULL;
+        if (tp == NULL) {
+            EVP_PKEY_free(pkey);
+        }
+        free(tp);
+    } else {
+        key = key_new_take(pkey, ac_json_str(jwk, "kid"), err);
+    }
     if (key != NULL && priv && !pair_matches(key->pkey)) {
         AC_ERR(err, AC_ERR_INVALID,
                "JWK private key does not match its public key");

@@ -70,11 +70,23 @@ verdict() { # value goal higher|lower
         printf "%s (goal %s %s)", ok ? "meets" : "MISSES", d == "higher" ? ">=" : "<", g }'
 }
 
+cpu_ticks() { # user + system CPU of the server so far, in clock ticks
+    awk '{print $14 + $15}' "/proc/$PID/stat"
+}
+
 RPS=""
+CPU_US=""
 run() { # name url [wrk args]
     name=$1; url=$2; shift 2
+    t0=$(cpu_ticks)
     wrk -t2 -c"$CONNS" -d"${DUR}s" --latency "$@" "$url" >"$OUT/wrk" 2>&1 || true
+    t1=$(cpu_ticks)
     RPS=$(awk '/^Requests\/sec/ {printf "%d", $2}' "$OUT/wrk")
+    # The server's own CPU per answered request: what its throughput would
+    # be on a core of its own, free of wrk's share of the same two cores.
+    CPU_US=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+        '/ requests in / {n = $1} END { if (n > 0) printf "%.0f", d * 1e6 / hz / n }' \
+        "$OUT/wrk")
     p50=$(awk '$1 == "50%" {print $2}' "$OUT/wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$OUT/wrk")
     errs=$(grep -E "Non-2xx|Socket errors|non-200" "$OUT/wrk" | tr '\n' ' ')
@@ -90,6 +102,7 @@ META=$RPS
 mem "after metadata GETs"
 run "token (RS256, basic)" "$ISSUER/token" -s "$DATA/bench/token.lua"
 TOKEN=$RPS
+TOKEN_CPU=$CPU_US
 mem "after token requests"
 ANON=$(kb RssAnon)
 stop
@@ -133,6 +146,7 @@ if [ -n "$PROOFS" ]; then
     run "token (RS256 + DPoP)" "$ISSUER/token" \
         -s "$DATA/bench/token_dpop.lua"
     DPOP=$RPS
+    DPOP_CPU=$CPU_US
     stop
     DUR=$DUR_SAVED
 else
@@ -149,13 +163,17 @@ echo "summary against the goals:"
 echo "  metadata GET:       ${META:-?} req/s, $(verdict "$META" $GOAL_META higher)"
 echo "  token (RS256):      ${TOKEN:-?} req/s, $(verdict "$TOKEN" $GOAL_TOKEN higher)${SIGN:+; one core signs $SIGN RSA-2048/s (openssl speed), and wrk takes a share of the same cores}"
 # Issue 12's goal: a DPoP-bound token request within 20% of a plain one.
-DPOP_PCT=$(awk -v d="$DPOP" -v t="$TOKEN" 'BEGIN {
-    if (d == "" || t == "" || t + 0 == 0) { print "?"; exit }
-    printf "%d", 100 * d / t }')
+# Judged on the server's CPU per request (its throughput with a core of
+# its own); wrk's req/s are printed too, but wrk runs a Lua function per
+# DPoP request on the same two cores, which the plain run does not.
+DPOP_PCT=$(awk -v d="${DPOP_CPU:-}" -v t="${TOKEN_CPU:-}" 'BEGIN {
+    if (d == "" || t == "" || d + 0 == 0) { print "?"; exit }
+    printf "%d", 100 * t / d }')
 DPOP_GOAL=$(awk -v p="$DPOP_PCT" 'BEGIN {
     if (p == "?") { print "no figure"; exit }
     printf "%s (goal >= 80%% of plain)", (p + 0 >= 80) ? "meets" : "MISSES" }')
-echo "  token (RS256+DPoP): ${DPOP:-?} req/s with a fresh ES256 DPoP proof verified per request, ${DPOP_PCT}% of ${TOKEN:-?} req/s plain: $DPOP_GOAL"
+echo "  token (RS256+DPoP): ${DPOP:-?} req/s (wrk) with a fresh ES256 DPoP proof verified per request, against ${TOKEN:-?} req/s plain;" \
+     "server CPU ${DPOP_CPU:-?} us per DPoP request against ${TOKEN_CPU:-?} us plain: throughput ${DPOP_PCT}% of plain: $DPOP_GOAL"
 echo "  memory (anonymous): ${ANON:-?} kB after load with the default caps, $(verdict "$ANON" $GOAL_MEM_KB lower);" \
      "${ANON_SMALL:-?} kB with caps 100/400. Shared library pages (RssFile) are" \
      "mapped from files, shared with every process using the libraries, and not counted against the goal."
