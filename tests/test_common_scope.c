@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "common/buf.h"
 #include "common/scope.h"
 #include "tests/support/asserts.h"
 
@@ -162,24 +163,43 @@ static void test_join_array(void **state)
 }
 
 /* A long list: no fixed buffer in the way (the harness's refresh check
- * once dropped scopes past 2 KiB). */
+ * once dropped scopes past 2 KiB). Two lists of 1000 scopes each (over
+ * 10 KiB together), overlapping by half, unite to the 1500 distinct ones
+ * (nearly 8 KiB, well past the old 2 KiB buffer). */
 static void test_long(void **state)
 {
-    char *acc = strdup(""), *next, one[16];
+    struct ac_buf a, b;
+    char one[16], *u;
 
     (void)state;
-    assert_non_null(acc);
-    for (int i = 0; i < 2000; i++) {
-        snprintf(one, sizeof one, "s%d", i);
-        next = ac_scope_union(acc, one);
-        assert_non_null(next);
-        free(acc);
-        acc = next;
+    ac_buf_init(&a, 0);
+    ac_buf_init(&b, 0);
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(one, sizeof one, "%ss%d", i ? " " : "", i);
+        assert_true(ac_buf_append(&a, one, (size_t)n, NULL));
+        n = snprintf(one, sizeof one, "%ss%d", i ? " " : "", i + 500);
+        assert_true(ac_buf_append(&b, one, (size_t)n, NULL));
     }
-    assert_int_cmp(strlen(acc), >, 10000);
-    assert_true(ac_scope_has(acc, "s1999"));
-    assert_true(ac_scope_subset("s0 s1000 s1999", acc));
-    free(acc);
+    u = ac_scope_union(a.data, b.data);
+    assert_non_null(u);
+    assert_int_cmp(strlen(u), >, 4096);
+    assert_true(ac_scope_has(u, "s0"));
+    assert_true(ac_scope_has(u, "s1499"));
+    assert_false(ac_scope_has(u, "s1500"));
+    assert_true(ac_scope_subset(a.data, u));
+    assert_true(ac_scope_subset(b.data, u));
+    assert_true(ac_scope_subset("s0 s1000 s1499", u));
+    {
+        size_t count = 0, len;
+        const char *cur = u, *t;
+        while (ac_scope_next(&cur, &t, &len)) {
+            count++;
+        }
+        assert_int_equal(count, 1500);
+    }
+    free(u);
+    ac_buf_free(&a);
+    ac_buf_free(&b);
 }
 
 int main(void)
