@@ -46,42 +46,79 @@ static const char *env_or(const char *name, const char *dflt)
 /* --- running ----------------------------------------------------------------
  */
 
+/* Does environment entry `e` ("NAME=value") set one of `names`? */
+static bool env_named(const char *e, const char *const *names)
+{
+    for (size_t i = 0; names[i] != NULL; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(e, names[i], n) == 0 && e[n] == '=') {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int run_bin(struct fixture *f, const char *mutation,
                    const char *const *args, const char *env)
 {
+    extern char **environ;
     char tmpl[] = "/tmp/mcpo-mut-XXXXXX";
     int fd = mkstemp(tmpl), status;
+    const char *argv[16];
+    size_t n = 0, ne = 0, nenv = 0;
+    char *xdg = NULL, *mut = NULL, envname[64] = "";
+    const char **envp;
+    const char *drop[] = {"BROWSER",        "MCP_CONFORMANCE_CONTEXT",
+                          "XDG_STATE_HOME", "MCP_OAUTH_MUTATION",
+                          envname,          NULL};
+
     assert_int_cmp(fd, >=, 0);
     unlink(tmpl);
+    /* Everything the child needs is built before fork(): the mock world's
+     * threads may hold a lock (malloc's, the environment's, the world's)
+     * at that moment, and a child touching it would wait forever. The
+     * child only dup2()s and execve()s. */
+    argv[n++] = env_or("AUTHCHECK_MUT_CLIENT", "build/tests/mcp-oauth-mut");
+    for (size_t i = 0; args != NULL && args[i] != NULL && n < 13; i++) {
+        argv[n++] = args[i];
+    }
+    argv[n++] = f->mcp_id != NULL ? mo_world_mcp_url_by_id(f->world, f->mcp_id)
+                                  : mo_world_mcp_url(f->world);
+    argv[n] = NULL;
+    if (env != NULL) {
+        snprintf(envname, sizeof envname, "%.*s", (int)strcspn(env, "="), env);
+    }
+    while (environ[nenv] != NULL) {
+        nenv++;
+    }
+    envp = calloc(nenv + 4, sizeof(*envp));
+    assert_non_null(envp);
+    for (size_t i = 0; i < nenv; i++) {
+        if (!env_named(environ[i], drop)) {
+            envp[ne++] = environ[i];
+        }
+    }
+    assert_int_cmp(asprintf(&xdg, "XDG_STATE_HOME=%s", f->xdg), >, 0);
+    envp[ne++] = xdg;
+    if (env != NULL) {
+        envp[ne++] = env;
+    }
+    if (mutation != NULL) {
+        assert_int_cmp(asprintf(&mut, "MCP_OAUTH_MUTATION=%s", mutation), >, 0);
+        envp[ne++] = mut;
+    }
+    envp[ne] = NULL;
     pid_t pid = fork();
     assert_int_cmp(pid, >=, 0);
     if (pid == 0) {
-        const char *argv[16];
-        size_t n = 0;
-        argv[n++] = env_or("AUTHCHECK_MUT_CLIENT", "build/tests/mcp-oauth-mut");
-        for (size_t i = 0; args != NULL && args[i] != NULL && n < 13; i++) {
-            argv[n++] = args[i];
-        }
-        argv[n++] = f->mcp_id != NULL
-                        ? mo_world_mcp_url_by_id(f->world, f->mcp_id)
-                        : mo_world_mcp_url(f->world);
-        argv[n] = NULL;
-        unsetenv("BROWSER");
-        unsetenv("MCP_CONFORMANCE_CONTEXT");
-        setenv("XDG_STATE_HOME", f->xdg, 1);
-        if (env != NULL) {
-            putenv((char *)env);
-        }
-        if (mutation != NULL) {
-            setenv("MCP_OAUTH_MUTATION", mutation, 1);
-        } else {
-            unsetenv("MCP_OAUTH_MUTATION");
-        }
         dup2(fd, 1);
         dup2(fd, 2);
-        execv(argv[0], (char **)argv);
+        execve(argv[0], (char **)argv, (char **)envp);
         _exit(127);
     }
+    free(envp);
+    free(xdg);
+    free(mut);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     memset(f->out, 0, sizeof f->out);
     lseek(fd, 0, SEEK_SET);
