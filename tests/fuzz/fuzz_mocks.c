@@ -21,7 +21,8 @@
  * requests the way a client does. FUZZ_MOCKS_TRACE=1 in the environment
  * prints each request's status and the start of its answer.
  * Properties: every request gets a status in 100..599 or is dropped
- * by a rule; the transcript stays valid JSON. */
+ * by a rule; the transcript stays valid JSON (checked on one input in
+ * eight). */
 #include "tests/fuzz/fuzz.h"
 
 #include <strings.h>
@@ -373,9 +374,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         req_free(&r);
     }
-    t = mo_world_transcript(fw->w);
-    FZ_ASSERT(json_is_array(t));
-    json_decref(t);
+    /* The snapshot re-parses every exchange (39 % of the time under ASan):
+     * taken for one input in eight, chosen by the selector byte's next
+     * bits so that an input always means the same. Its code paths do not
+     * depend on which requests ran, so coverage loses nothing. */
+    if ((data[0] / NWORLDS) % 8 == 0) {
+        t = mo_world_transcript(fw->w);
+        FZ_ASSERT(json_is_array(t));
+        json_decref(t);
+    }
     /* Back to the start state, so the next input means the same whatever
      * ran before; at the end, so what this input allocated is freed
      * within it (libFuzzer's leak check runs when an input ends with more
