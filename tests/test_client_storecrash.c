@@ -40,6 +40,8 @@
  * mkstemp, write, fsync, rename, directory fsync) many times over, few
  * enough for a couple of seconds. */
 #define KILLS 150
+/* The kills fall within this, or within twice a first save when
+ * that is longer (first_save_us). */
 #define MAX_DELAY_US 10000
 
 /* The padding of generation `gen`: its size grows (up to ~190 KiB, so a
@@ -104,6 +106,34 @@ static void writer(const char *dir, json_int_t from, int fd)
             _exit(3);
         }
     }
+}
+
+/* Microseconds from fork() to a writer's first completed save (in a
+ * directory of its own), so the kills can span whole saves however slow
+ * the build (a ThreadSanitizer child takes several times the 10 ms). */
+static long first_save_us(const char *dir)
+{
+    struct timespec t0, t1;
+    json_int_t gen;
+    int p[2];
+    pid_t pid;
+
+    assert_int_equal(pipe(p), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid = fork();
+    assert_int_cmp(pid, >=, 0);
+    if (pid == 0) {
+        close(p[0]);
+        writer(dir, 0, p[1]);
+    }
+    close(p[1]);
+    assert_int_equal(read(p[0], &gen, sizeof(gen)), (ssize_t)sizeof(gen));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(p[0]);
+    return (t1.tv_sec - t0.tv_sec) * 1000000L +
+           (t1.tv_nsec - t0.tv_nsec) / 1000L;
 }
 
 /* The last generation the child reported, or `none`. */
@@ -185,19 +215,26 @@ static size_t temp_files(const char *dir, bool age)
 
 static void test_sigkill_while_saving(void **state)
 {
-    char base[512], dir[600];
+    char base[512], dir[600], cal[600];
     json_int_t gen = -1;
     unsigned seed = (unsigned)time(NULL);
     size_t leftovers;
+    long max_delay;
 
     (void)state;
     assert_true(ts_mkdtemp(base, sizeof(base), "storecrash"));
     snprintf(dir, sizeof(dir), "%s/mcp-oauth", base);
+    snprintf(cal, sizeof(cal), "%s/calibration", base);
+    max_delay = 2 * first_save_us(cal);
+    if (max_delay < MAX_DELAY_US) {
+        max_delay = MAX_DELAY_US;
+    }
     srand(seed);
-    printf("storecrash: seed %u, %d kills\n", seed, KILLS);
+    printf("storecrash: seed %u, %d kills within %ld us\n", seed, KILLS,
+           max_delay);
     for (int i = 0; i < KILLS; i++) {
         /* Every tenth kill as early as possible: before the first write. */
-        long delay = i % 10 == 0 ? 0 : rand() % MAX_DELAY_US;
+        long delay = i % 10 == 0 ? 0 : rand() % max_delay;
 
         gen = kill_one(dir, gen, delay);
     }
