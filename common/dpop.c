@@ -2,6 +2,7 @@
  * the MCP profile's content_digest (ext-auth dpop-extension). */
 #include "common/dpop.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,142 @@ void ac_dpop_seen_free(struct ac_dpop_seen *s)
     memset(s, 0, sizeof *s);
 }
 
+/* --- the key cache ------------------------------------------------------ */
+
+#define KEYS_MAX 8
+
+/* One imported key. The text is the whole jwk (sorted, compact), not its
+ * thumbprint: members outside the thumbprint ("alg", "use", "kid") decide
+ * whether ac_jwk_import accepts it, so only an identical jwk may reuse the
+ * verdict. */
+struct key_entry {
+    char *text;
+    struct ac_jwk *key;
+    char *jkt;
+    uint64_t used; /* the cache's clock at the last hit: least is evicted */
+};
+
+struct ac_dpop_keys {
+    pthread_mutex_t lock;
+    struct key_entry e[KEYS_MAX];
+    uint64_t clock;
+};
+
+struct ac_dpop_keys *ac_dpop_keys_new(void)
+{
+    struct ac_dpop_keys *k = calloc(1, sizeof *k);
+
+    if (k != NULL && pthread_mutex_init(&k->lock, NULL) != 0) {
+        free(k);
+        k = NULL;
+    }
+    return k;
+}
+
+static void entry_clear(struct key_entry *e)
+{
+    free(e->text);
+    ac_jwk_free(e->key);
+    free(e->jkt);
+    memset(e, 0, sizeof *e);
+}
+
+void ac_dpop_keys_free(struct ac_dpop_keys *keys)
+{
+    if (keys == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < KEYS_MAX; i++) {
+        entry_clear(&keys->e[i]);
+    }
+    pthread_mutex_destroy(&keys->lock);
+    free(keys);
+}
+
+/* A copy of the key imported from `text` and its thumbprint, when cached. */
+static bool keys_find(struct ac_dpop_keys *k, const char *text,
+                      struct ac_jwk **key, char **jkt)
+{
+    bool hit = false;
+
+    pthread_mutex_lock(&k->lock);
+    for (size_t i = 0; i < KEYS_MAX && !hit; i++) {
+        struct key_entry *e = &k->e[i];
+
+        if (e->text != NULL && strcmp(e->text, text) == 0) {
+            *key = ac_jwk_dup(e->key);
+            *jkt = strdup(e->jkt);
+            e->used = ++k->clock;
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&k->lock);
+    if (hit && (*key == NULL || *jkt == NULL)) {
+        ac_jwk_free(*key);
+        free(*jkt);
+        *key = NULL;
+        *jkt = NULL;
+    }
+    return *key != NULL;
+}
+
+/* Keep copies of `key` and `jkt` under `text`, in place of the least
+ * recently used entry. Out of memory: nothing is kept. */
+static void keys_add(struct ac_dpop_keys *k, const char *text,
+                     const struct ac_jwk *key, const char *jkt)
+{
+    struct key_entry n = {
+        .text = strdup(text), .key = ac_jwk_dup(key), .jkt = strdup(jkt)};
+    struct key_entry *victim;
+
+    if (n.text == NULL || n.key == NULL || n.jkt == NULL) {
+        entry_clear(&n);
+        return;
+    }
+    pthread_mutex_lock(&k->lock);
+    victim = &k->e[0];
+    for (size_t i = 1; i < KEYS_MAX; i++) {
+        if (k->e[i].used < victim->used) {
+            victim = &k->e[i];
+        }
+    }
+    entry_clear(victim);
+    n.used = ++k->clock;
+    *victim = n;
+    pthread_mutex_unlock(&k->lock);
+}
+
+/* The key of `jwk` and its RFC 7638 thumbprint: from the cache when it
+ * has this very jwk, else imported (and then cached). A new key. */
+static struct ac_jwk *import_key(const json_t *jwk, struct ac_dpop_keys *keys,
+                                 char **jkt, struct ac_err *err)
+{
+    char *text =
+        keys != NULL ? json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    struct ac_jwk *key = NULL;
+
+    if (text != NULL && keys_find(keys, text, &key, jkt)) {
+        free(text);
+        return key;
+    }
+    key = ac_jwk_import(jwk, err);
+    *jkt = key != NULL ? ac_jwk_thumbprint(jwk, err) : NULL;
+    if (key != NULL && *jkt == NULL) {
+        ac_jwk_free(key);
+        key = NULL;
+    }
+    if (key != NULL && text != NULL) {
+        keys_add(keys, text, key, *jkt);
+    }
+    free(text);
+    return key;
+}
+
+/* --- verification -------------------------------------------------------- */
+
 /* RFC 9449 §4.3 step 7: the header's jwk, public only. A new key. */
-static struct ac_jwk *header_key(const char *proof, char **jkt,
-                                 struct ac_err *err)
+static struct ac_jwk *header_key(const char *proof, struct ac_dpop_keys *keys,
+                                 char **jkt, struct ac_err *err)
 {
     static const char *const priv[] = {"d", "p", "q", "dp", "dq", "qi", NULL};
     json_t *h = NULL, *cl = NULL;
@@ -119,12 +253,7 @@ static struct ac_jwk *header_key(const char *proof, char **jkt,
             goto out;
         }
     }
-    key = ac_jwk_import(jwk, err);
-    *jkt = key != NULL ? ac_jwk_thumbprint(jwk, err) : NULL;
-    if (key != NULL && *jkt == NULL) {
-        ac_jwk_free(key);
-        key = NULL;
-    }
+    key = import_key(jwk, keys, jkt, err);
 out:
     json_decref(h);
     json_decref(cl);
@@ -202,7 +331,7 @@ enum ac_dpop_verdict ac_dpop_verify(const char *proof,
     enum ac_dpop_verdict v = AC_DPOP_INVALID;
 
     memset(out, 0, sizeof *out);
-    p.key = header_key(proof, &out->jkt, err);
+    p.key = header_key(proof, x->keys, &out->jkt, err);
     if (p.key == NULL) {
         goto out;
     }

@@ -41,6 +41,15 @@ char *ac_dpop_ath(const char *access_token);
  * content_digest claim. New string or NULL. */
 char *ac_dpop_content_digest(const char *body, size_t len);
 
+/* Proof keys already imported, by the exact text of the header's jwk: a
+ * client signs every proof with one key (RFC 9449 §2), and importing it
+ * is a third of a proof's verification. The last few keys are kept;
+ * thread-safe. */
+struct ac_dpop_keys;
+
+struct ac_dpop_keys *ac_dpop_keys_new(void);
+void ac_dpop_keys_free(struct ac_dpop_keys *keys);
+
 /* What a verifier requires of a proof (RFC 9449 §4.3). */
 struct ac_dpop_expect {
     unsigned algs;      /* allowed AC_JWS_* bits */
@@ -52,7 +61,8 @@ struct ac_dpop_expect {
     const char *nonce;  /* nonce the proof must carry, or NULL */
     const char *body;   /* request body for content_digest, or NULL */
     size_t body_len;
-    bool require_digest; /* MCP profile: content_digest must be present */
+    bool require_digest;       /* MCP profile: content_digest must be present */
+    struct ac_dpop_keys *keys; /* NULL: import the jwk of every proof */
 };
 
 /* What a valid proof told. Strings owned: ac_dpop_seen_free. */

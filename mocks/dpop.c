@@ -46,7 +46,8 @@ bool mo_dpop_configure(struct mo_dpop *d, const json_t *conf)
         d->algs = AC_JWS_ES256 | AC_JWS_RS256;
     }
     d->jtis = json_object();
-    return d->jtis != NULL;
+    d->keys = ac_dpop_keys_new();
+    return d->jtis != NULL && d->keys != NULL;
 }
 
 void mo_dpop_reset(struct mo_dpop *d)
@@ -61,6 +62,7 @@ void mo_dpop_free(struct mo_dpop *d)
 {
     free(d->cur);
     json_decref(d->jtis);
+    ac_dpop_keys_free(d->keys);
     memset(d, 0, sizeof *d);
 }
 
@@ -159,7 +161,8 @@ enum mo_dpop_outcome mo_dpop_check(struct mo_dpop *d, const struct mo_req *req,
                                .ath_of = access_token,
                                .body = req->body,
                                .body_len = req->body_len,
-                               .require_digest = digest};
+                               .require_digest = digest,
+                               .keys = d->keys};
     struct ac_dpop_seen seen = {0};
     struct ac_err err = {0};
     const char *proof = mo_req_header(req, "DPoP");

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "common/dpop.h"
 #include "mocks/httpd.h"
 
 struct mo_dpop {
@@ -22,6 +23,7 @@ struct mo_dpop {
     long uses;           /* accepted proofs under the current nonce */
     char *cur;           /* current nonce, NULL until first needed */
     json_t *jtis;        /* jkt + jti of accepted proofs (replay cache) */
+    struct ac_dpop_keys *keys; /* proof keys imported so far (speed only) */
 };
 
 /* Fill `d` from the scenario's "dpop" object (borrowed; NULL: off). */

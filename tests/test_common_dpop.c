@@ -235,6 +235,64 @@ static void test_hostile_headers(void **state)
     json_decref(priv);
 }
 
+/* With a key cache, verdicts are those without one: the same key is
+ * served from the cache (same thumbprint), a jwk that differs only outside
+ * the thumbprint ("alg" of another algorithm) is still judged on its own,
+ * a proof signed by another key still fails, and more keys than the cache
+ * holds evict the oldest without changing any verdict. */
+static void test_key_cache(void **state)
+{
+    struct ac_dpop_keys *keys = ac_dpop_keys_new();
+    struct ac_dpop_expect x = expect();
+    json_t *pub = ac_jwk_export(*state, false, NULL);
+    struct ac_jwk *other = ac_jwk_generate(AC_JWS_ES256, NULL);
+    struct ac_dpop_seen s1, s2;
+    struct ac_err err = {0};
+    char msg[256];
+    char *p = make(*state, "POST", HTU, NOW, NULL, BODY);
+
+    assert_non_null(keys);
+    x.keys = keys;
+    assert_int_equal(ac_dpop_verify(p, &x, &s1, &err), AC_DPOP_VALID);
+    assert_int_equal(ac_dpop_verify(p, &x, &s2, &err), AC_DPOP_VALID);
+    assert_string_equal(s1.jkt, s2.jkt);
+    ac_dpop_seen_free(&s1);
+    ac_dpop_seen_free(&s2);
+    free(p);
+    /* The cached key with a wrong "alg" member: refused as on first sight. */
+    json_object_set_new(pub, "alg", json_string("RS256"));
+    p = forge(*state,
+              json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
+                        "jwk", pub),
+              good_claims());
+    assert_int_equal(run(p, &x, msg), AC_DPOP_INVALID);
+    assert_non_null(strstr(msg, "alg"));
+    free(p);
+    /* The cached key in the header, another key's signature. */
+    json_object_del(pub, "alg");
+    p = forge(other,
+              json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
+                        "jwk", pub),
+              good_claims());
+    assert_int_equal(run(p, &x, msg), AC_DPOP_INVALID);
+    free(p);
+    /* Twenty keys through a cache of eight, then the first again. */
+    for (int i = 0; i < 20; i++) {
+        struct ac_jwk *k = ac_jwk_generate(AC_JWS_ES256, NULL);
+
+        p = make(k, "POST", HTU, NOW, NULL, BODY);
+        assert_int_equal(run(p, &x, msg), AC_DPOP_VALID);
+        free(p);
+        ac_jwk_free(k);
+    }
+    p = make(*state, "POST", HTU, NOW, NULL, BODY);
+    assert_int_equal(run(p, &x, msg), AC_DPOP_VALID);
+    free(p);
+    ac_jwk_free(other);
+    json_decref(pub);
+    ac_dpop_keys_free(keys);
+}
+
 /* The MCP profile's example format: sha-256=:<standard base64>: */
 static void test_content_digest_format(void **state)
 {
@@ -256,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_nonce),
         cmocka_unit_test(test_hostile_headers),
         cmocka_unit_test(test_content_digest_format),
+        cmocka_unit_test(test_key_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
