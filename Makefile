@@ -96,7 +96,14 @@ LIBHARNESS  := $(B)/libharness.a
 AUTHCHECK   := $(BINDIR)/authcheck
 MCPOAUTH    := $(BINDIR)/mcp-oauth
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
-TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+# The slowest programs first: run-tests runs TEST_JOBS at a time in this
+# order, so the long ones overlap the many short ones (`-- NAME: N ms`
+# lines in its output show the times).
+TEST_SLOW   := test_matrix test_client_mutations test_no_secrets \
+               test_browser test_harness_cli test_verdict
+TEST_BINS   := $(addprefix $(B)/tests/,$(TEST_SLOW)) \
+               $(filter-out $(addprefix $(B)/tests/,$(TEST_SLOW)), \
+                   $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC)))
 
 .PHONY: all deps deps-browser deps-bench deps-interop interop interop-server \
         deps-official official \
