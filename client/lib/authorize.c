@@ -495,30 +495,70 @@ static bool paste_step(struct mcpo_client *c, struct paste *p,
 
 /* Hand the URL to the user agent and wait for a decisive callback (or, in
  * --no-browser mode, a pasted redirect URL: whichever comes first). */
+/* Hand `url` to the user agent the client was configured with: the
+ * in-process headless one (which delivers the callback before returning:
+ * *limit shrinks to a grace period), a printed URL with a paste prompt
+ * (*paste), or $BROWSER (*br). False when it could not be started. */
+static bool start_agent(struct mcpo_client *c, const char *url,
+                        struct browser_run *br, struct paste **paste,
+                        long *limit, struct ac_err *err)
+{
+    if (c->browser == MCPO_BROWSER_HEADLESS) {
+        if (!headless_deliver(c, url, c->redirect_uri, err)) {
+            agent_failed(c, url, err);
+            return false;
+        }
+        *limit = 2000; /* the callback has been delivered by now */
+        return true;
+    }
+    if (c->browser == MCPO_BROWSER_PRINT) {
+        fprintf(stderr,
+                "Open this URL in a browser to authorize:\n%s\n"
+                "If the browser cannot reach %s afterwards, paste the URL "
+                "it was sent to here and press Enter.\n",
+                url, c->redirect_uri);
+        *paste = calloc(1, sizeof **paste);
+        return true;
+    }
+    return browser_run_start(br, url, err);
+}
+
+/* No code came: say why (the agent failed, only invalid responses came,
+ * or nothing within the timeout). */
+static void no_code(struct mcpo_client *c, const char *url, bool agent_broke,
+                    struct ac_err *err)
+{
+    struct ac_err why;
+
+    if (agent_broke) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "the user agent ($BROWSER) failed without delivering the "
+               "authorization response");
+        agent_failed(c, url, err);
+        if (c->authz_stale) {
+            return;
+        }
+    }
+    if (cb_listener_ignored(c->listener, &why) > 0) {
+        AC_ERR(err, AC_ERR_PROTOCOL, "no valid authorization response: %s",
+               why.msg);
+    } else if (!agent_broke) {
+        AC_ERR(err, AC_ERR_TIMEOUT,
+               "no authorization response on %s within %d s", c->redirect_uri,
+               c->callback_timeout_s);
+    }
+}
+
 static bool await_code(struct mcpo_client *c, const char *url,
                        const struct cb_expect *e, char **code,
                        struct ac_err *err)
 {
     struct paste *paste = NULL;
     struct browser_run br = {0};
-    struct ac_err why;
     long waited = 0, limit = (long)c->callback_timeout_s * 1000;
     bool ok = false, agent_broke = false;
 
-    if (c->browser == MCPO_BROWSER_HEADLESS) {
-        if (!headless_deliver(c, url, c->redirect_uri, err)) {
-            agent_failed(c, url, err);
-            goto out;
-        }
-        limit = 2000; /* the callback has been delivered by now */
-    } else if (c->browser == MCPO_BROWSER_PRINT) {
-        fprintf(stderr,
-                "Open this URL in a browser to authorize:\n%s\n"
-                "If the browser cannot reach %s afterwards, paste the URL "
-                "it was sent to here and press Enter.\n",
-                url, c->redirect_uri);
-        paste = calloc(1, sizeof *paste);
-    } else if (!browser_run_start(&br, url, err)) {
+    if (!start_agent(c, url, &br, &paste, &limit, err)) {
         goto out;
     }
     for (int step = FIRST_POLL_MS;;
@@ -560,23 +600,7 @@ static bool await_code(struct mcpo_client *c, const char *url,
             break;
         }
     }
-    if (agent_broke) {
-        AC_ERR(err, AC_ERR_PROTOCOL,
-               "the user agent ($BROWSER) failed without delivering the "
-               "authorization response");
-        agent_failed(c, url, err);
-        if (c->authz_stale) {
-            goto out;
-        }
-    }
-    if (cb_listener_ignored(c->listener, &why) > 0) {
-        AC_ERR(err, AC_ERR_PROTOCOL, "no valid authorization response: %s",
-               why.msg);
-    } else if (!agent_broke) {
-        AC_ERR(err, AC_ERR_TIMEOUT,
-               "no authorization response on %s within %d s", c->redirect_uri,
-               c->callback_timeout_s);
-    }
+    no_code(c, url, agent_broke, err);
 out:
     free(paste);
     browser_run_end(&br);

@@ -690,6 +690,56 @@ static bool dpop_rs_nonce(struct mcpo_client *c, const char *method,
            dpop_take_nonce(&c->dpop_nonce_rs, resp, err);
 }
 
+/* 2025-11-25 transports: a 404 to a request with a session id means the
+ * session ended; the client MUST start a new one with a fresh initialize,
+ * then retry. True (and *status MCP_REOPEN) when that is the answer. */
+static bool session_ended(struct mcpo_client *c, const char *method,
+                          const struct ac_http_response *resp,
+                          enum mcp_status *status)
+{
+    if (resp->status != 404 || c->session_id == NULL ||
+        strcmp(method, "initialize") == 0) {
+        return false;
+    }
+    http_trace_note("%s: HTTP 404 for session %s: starting a new session",
+                    method, c->session_id);
+    free(c->session_id);
+    c->session_id = NULL;
+    c->initialized = false;
+    *status = MCP_REOPEN;
+    return true;
+}
+
+/* The answer to request `id` once authorization is settled: its result,
+ * or an error the caller acts on through *status. */
+static bool take_answer(struct mcpo_client *c, const char *method,
+                        json_int_t id, const struct ac_http_response *resp,
+                        json_t **result, enum mcp_status *status,
+                        struct ac_err *err)
+{
+    bool modern = c->era != ERA_LEGACY;
+    json_t *rpc_err = NULL;
+    bool ok;
+
+    if (modern && resp->status != 200 && resp->status != 403) {
+        return modern_http_error(c, method, resp, status, err);
+    }
+    if (!handle_answer(method, id, resp, result, &rpc_err, err)) {
+        ok = modern && rpc_err != NULL &&
+             modern_rpc_error(c, method, rpc_err, status, err);
+        json_decref(rpc_err);
+        return ok;
+    }
+    if (modern && strcmp(method, "tools/list") == 0) {
+        return keep_tools(c, *result, err);
+    }
+    if (!modern && strcmp(method, "initialize") == 0) {
+        return str_set(&c->session_id,
+                       ac_http_header_get(resp, "MCP-Session-Id"), err);
+    }
+    return true;
+}
+
 bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
              json_t **result, enum mcp_status *status, struct ac_err *err)
 {
@@ -697,16 +747,14 @@ bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
     json_int_t id = ++c->next_id;
     struct ac_http_response resp = {0};
     json_t *p = modern ? modern_params(params) : json_incref(params);
-    json_t *rpc_err = NULL;
     char *body = NULL;
     bool done, ok = false;
 
     *status = MCP_OK;
-    if (modern && p == NULL) {
-        AC_ERR(err, AC_ERR_NOMEM, "building the %s request", method);
-        goto out;
-    }
-    body = build_message(method, p, id, result == NULL);
+    /* Modern params always exist (they carry _meta); legacy ones may be
+     * absent. */
+    body = !modern || p != NULL ? build_message(method, p, id, result == NULL)
+                                : NULL;
     if (body == NULL) {
         AC_ERR(err, AC_ERR_NOMEM, "building the %s request", method);
         goto out;
@@ -716,45 +764,9 @@ bool mcp_rpc(struct mcpo_client *c, const char *method, json_t *params,
         !auth_status(c, &resp, result != NULL, status, &done, err)) {
         goto out;
     }
-    if (done) {
-        ok = true;
-        goto out;
-    }
-    if (!modern && resp.status == 404 && c->session_id != NULL &&
-        strcmp(method, "initialize") != 0) {
-        /* 2025-11-25 transports: a 404 to a request with a session id
-         * means the session ended; the client MUST start a new one with
-         * a fresh initialize, then retry. */
-        http_trace_note("%s: HTTP 404 for session %s: starting a new session",
-                        method, c->session_id);
-        free(c->session_id);
-        c->session_id = NULL;
-        c->initialized = false;
-        *status = MCP_REOPEN;
-        ok = true;
-        goto out;
-    }
-    if (modern && resp.status != 200 && resp.status != 403) {
-        ok = modern_http_error(c, method, &resp, status, err);
-        goto out;
-    }
-    if (!handle_answer(method, id, &resp, result, &rpc_err, err)) {
-        ok = modern && rpc_err != NULL &&
-             modern_rpc_error(c, method, rpc_err, status, err);
-        goto out;
-    }
-    if (modern && strcmp(method, "tools/list") == 0 &&
-        !keep_tools(c, *result, err)) {
-        goto out;
-    }
-    if (!modern && strcmp(method, "initialize") == 0 &&
-        !str_set(&c->session_id, ac_http_header_get(&resp, "MCP-Session-Id"),
-                 err)) {
-        goto out;
-    }
-    ok = true;
+    ok = done || (!modern && session_ended(c, method, &resp, status)) ||
+         take_answer(c, method, id, &resp, result, status, err);
 out:
-    json_decref(rpc_err);
     json_decref(p);
     free(body);
     ac_http_response_free(&resp);

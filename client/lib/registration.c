@@ -237,27 +237,66 @@ static bool use_cimd(const struct mcpo_client *c)
            !MUTATED("dcr-despite-cimd");
 }
 
-bool registration_run(struct mcpo_client *c, struct ac_err *err)
+/* CIMD: the client's metadata document URL is its client_id; no
+ * registration request is made. */
+static bool cimd_identity(struct mcpo_client *c, struct ac_err *err)
+{
+    return str_set(&c->client_id, c->client_metadata_url, err) &&
+           secret_set(&c->client_secret, NULL, err) &&
+           /* The document names the method; with a key it is
+            * private_key_jwt (its jwks / jwks_uri hold our public key). */
+           str_set(&c->token_auth_method,
+                   c->signing_key != NULL ? "private_key_jwt" : "none", err) &&
+           str_set(&c->client_source, "cimd", err) &&
+           str_set(&c->client_issuer, c->issuer, err);
+}
+
+/* RFC 7591 §3.1: register at the authorization server's
+ * registration_endpoint. */
+static bool dcr_register(struct mcpo_client *c, struct ac_err *err)
 {
     static const char *const hdrs[] = {"Content-Type: application/json",
                                        "Accept: application/json", NULL};
+    const char *ep = ac_json_str(c->as_meta, "registration_endpoint");
     struct ac_http_response resp = {0};
     json_t *body = NULL;
     char *text = NULL;
     bool ok = false;
 
+    if (ep == NULL) {
+        AC_ERR(err, AC_ERR_PROTOCOL,
+               "authorization server %s offers no registration_endpoint and "
+               "no client_id is configured (MCP client registration: "
+               "pre-register or use DCR)",
+               c->issuer);
+        return false;
+    }
+    body = dcr_body(c);
+    text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (text == NULL) {
+        AC_ERR(err, AC_ERR_NOMEM, "building the registration request");
+    } else {
+        ok = http_request(c, "POST", ep, hdrs, text, &resp, err) &&
+             registration_take(c, &resp, err);
+    }
+    ac_http_response_free(&resp);
+    json_decref(body);
+    free(text);
+    return ok;
+}
+
+bool registration_run(struct mcpo_client *c, struct ac_err *err)
+{
     if (!registration_ensure_listener(c, err)) {
-        goto out;
+        return false;
     }
     if (c->client_id == NULL && MUTATED("skip-registration")) {
-        ok = str_set(&c->client_id, "mcp-oauth-unregistered", err) &&
-             str_set(&c->client_source, "dcr", err) &&
-             str_set(&c->client_issuer, c->issuer, err);
-        goto out;
+        return str_set(&c->client_id, "mcp-oauth-unregistered", err) &&
+               str_set(&c->client_source, "dcr", err) &&
+               str_set(&c->client_issuer, c->issuer, err);
     }
     if (c->preregistered && !MUTATED("dcr-despite-cimd")) {
-        ok = true;
-        goto out;
+        return true;
     }
     if (c->client_id != NULL && !c->preregistered && c->secret_expires_at &&
         c->client_secret != NULL && c->secret_expires_at <= ac_now()) {
@@ -266,48 +305,11 @@ bool registration_run(struct mcpo_client *c, struct ac_err *err)
         http_trace_note("the client secret of %s expired: registering again",
                         c->client_id);
         if (!persist_drop(c, true, err)) {
-            goto out;
+            return false;
         }
     }
     if (c->client_id != NULL && !c->preregistered) {
-        ok = true; /* a stored registration of this issuer */
-        goto out;
+        return true; /* a stored registration of this issuer */
     }
-    if (use_cimd(c)) {
-        ok =
-            str_set(&c->client_id, c->client_metadata_url, err) &&
-            secret_set(&c->client_secret, NULL, err) &&
-            /* The document names the method; with a key it is
-             * private_key_jwt (its jwks / jwks_uri hold our public key). */
-            str_set(&c->token_auth_method,
-                    c->signing_key != NULL ? "private_key_jwt" : "none", err) &&
-            str_set(&c->client_source, "cimd", err) &&
-            str_set(&c->client_issuer, c->issuer, err);
-        goto out;
-    }
-    const char *ep = ac_json_str(c->as_meta, "registration_endpoint");
-    if (ep == NULL) {
-        AC_ERR(err, AC_ERR_PROTOCOL,
-               "authorization server %s offers no registration_endpoint and "
-               "no client_id is configured (MCP client registration: "
-               "pre-register or use DCR)",
-               c->issuer);
-        goto out;
-    }
-    body = dcr_body(c);
-    text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-    if (text == NULL) {
-        AC_ERR(err, AC_ERR_NOMEM, "building the registration request");
-        goto out;
-    }
-    if (!http_request(c, "POST", ep, hdrs, text, &resp, err) ||
-        !registration_take(c, &resp, err)) {
-        goto out;
-    }
-    ok = true;
-out:
-    ac_http_response_free(&resp);
-    json_decref(body);
-    free(text);
-    return ok;
+    return use_cimd(c) ? cimd_identity(c, err) : dcr_register(c, err);
 }
