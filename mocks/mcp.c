@@ -768,6 +768,55 @@ static bool param_check(const struct mo_mcp *m, const struct mo_req *req,
     return true;
 }
 
+static bool version_supported(const char *v)
+{
+    for (size_t i = 0; stateless_versions[i] != NULL; i++) {
+        if (strcmp(v, stateless_versions[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* 400 with the versions we speak: MCP-Protocol-Version names another. */
+static bool unsupported_version(const struct mo_mcp *m, struct mo_reply *rep,
+                                const json_t *id, const char *requested)
+{
+    json_t *doc =
+        json_pack("{s:s, s:O?, s:{s:i, s:s, s:{s:o, s:s}}}", "jsonrpc", "2.0",
+                  "id", id, "error", "code", RPC_UNSUPPORTED_VERSION, "message",
+                  "Unsupported protocol version", "data", "supported",
+                  supported_versions(m->wire), "requested", requested);
+    bool ok = doc != NULL && mo_reply_json(rep, 400, doc);
+
+    json_decref(doc);
+    return ok;
+}
+
+/* For the methods that name something (a tool, a resource, a prompt):
+ * does Mcp-Name, decoded, equal the body's name (or uri)? */
+static bool name_header_ok(const struct mo_req *req, const char *method,
+                           const json_t *params)
+{
+    const char *hn = mo_req_header(req, "Mcp-Name");
+    const char *name = ac_json_str(params, "name");
+    char *dn;
+    bool same;
+
+    if (strcmp(method, "tools/call") != 0 &&
+        strcmp(method, "resources/read") != 0 &&
+        strcmp(method, "prompts/get") != 0) {
+        return true;
+    }
+    if (name == NULL) {
+        name = ac_json_str(params, "uri");
+    }
+    dn = hn != NULL ? ac_mcphdr_decode(hn) : NULL;
+    same = dn != NULL && name != NULL && strcmp(dn, name) == 0;
+    free(dn);
+    return same;
+}
+
 /* The 2026-07-28 request checks (transports §request metadata, §server
  * validation; versioning §negotiation). Returns false on our failure;
  * *replied when the request was refused. */
@@ -782,32 +831,13 @@ static bool stateless_check(const struct mo_mcp *m, const struct mo_req *req,
     const char *bv =
         ac_json_str(json_object_get(params, "_meta"), META_VERSION);
     const char *hm = mo_req_header(req, "Mcp-Method");
-    const char *hn = mo_req_header(req, "Mcp-Name");
-    const char *name = ac_json_str(params, "name");
-    bool named = strcmp(method, "tools/call") == 0 ||
-                 strcmp(method, "resources/read") == 0 ||
-                 strcmp(method, "prompts/get") == 0;
-    bool supported = false;
-    char *dn;
-    bool same;
 
     *replied = true;
     if (hv == NULL) {
         return header_mismatch(rep, id, "MCP-Protocol-Version is required");
     }
-    for (size_t i = 0; stateless_versions[i] != NULL; i++) {
-        supported = supported || strcmp(hv, stateless_versions[i]) == 0;
-    }
-    if (!supported) {
-        json_t *doc = json_pack(
-            "{s:s, s:O?, s:{s:i, s:s, s:{s:o, s:s}}}", "jsonrpc", "2.0", "id",
-            id, "error", "code", RPC_UNSUPPORTED_VERSION, "message",
-            "Unsupported protocol version", "data", "supported",
-            supported_versions(m->wire), "requested", hv);
-        bool ok = doc != NULL && mo_reply_json(rep, 400, doc);
-
-        json_decref(doc);
-        return ok;
+    if (!version_supported(hv)) {
+        return unsupported_version(m, rep, id, hv);
     }
     if (bv == NULL || strcmp(bv, hv) != 0) {
         return header_mismatch(
@@ -818,18 +848,10 @@ static bool stateless_check(const struct mo_mcp *m, const struct mo_req *req,
                                "Mcp-Method missing or different "
                                "from the body's method");
     }
-    if (named) {
-        if (name == NULL) {
-            name = ac_json_str(params, "uri");
-        }
-        dn = hn != NULL ? ac_mcphdr_decode(hn) : NULL;
-        same = dn != NULL && name != NULL && strcmp(dn, name) == 0;
-        free(dn);
-        if (!same) {
-            return header_mismatch(rep, id,
-                                   "Mcp-Name missing or different "
-                                   "from the body");
-        }
+    if (!name_header_ok(req, method, params)) {
+        return header_mismatch(rep, id,
+                               "Mcp-Name missing or different "
+                               "from the body");
     }
     if (strcmp(method, "tools/call") == 0) {
         return param_check(m, req, id, params, rep, replied);
