@@ -419,6 +419,52 @@ static bool params_ok(const json_t *ex, const json_t *node, const json_t *args,
     return true;
 }
 
+/* MCP request `i` of a 2026-07-28 session: do Mcp-Method and Mcp-Name
+ * mirror the body, and for tools/call do the Mcp-Param-* headers carry the
+ * x-mcp-header arguments of the listed inputSchema? False with a FAILURE
+ * verdict set; *counted when the body held a JSON-RPC request. */
+static bool metadata_headers_ok(const json_t *tr, size_t i,
+                                struct hc_result *out, bool *counted)
+{
+    const json_t *ex = tq_at(tr, i);
+    json_t *msgs;
+    const char *m = first_method(ex, &msgs);
+    const json_t *params = json_object_get(json_array_get(msgs, 0), "params");
+    const char *name = ac_json_str(params, "name");
+    const char *hm = tq_req_header(ex, "Mcp-Method");
+    const char *hn = tq_req_header(ex, "Mcp-Name");
+    bool ok =
+        m == NULL || (hm != NULL && strcmp(hm, m) == 0 &&
+                      (strcmp(m, "tools/call") != 0 ||
+                       (name != NULL && hn != NULL && strcmp(hn, name) == 0)));
+
+    *counted = m != NULL;
+    if (m != NULL) {
+        hc_evidence(out, tr, i);
+    }
+    if (!ok) {
+        hc_verdict(out, HC_FAILURE,
+                   "MCP request (seq %zu, method %.40s): Mcp-Method / "
+                   "Mcp-Name headers missing or not mirroring the body",
+                   hc_seq_of(tr, i), m);
+    } else if (m != NULL && strcmp(m, "tools/call") == 0) {
+        json_t *schema = listed_schema(tr, i, tq_server(ex), name);
+        char why[256];
+
+        ok = params_ok(ex, schema, json_object_get(params, "arguments"), 0, why,
+                       sizeof(why));
+        json_decref(schema);
+        if (!ok) {
+            hc_verdict(out, HC_FAILURE,
+                       "tools/call (seq %zu, tool %.40s): %s "
+                       "(x-mcp-header of the listed inputSchema)",
+                       hc_seq_of(tr, i), name, why);
+        }
+    }
+    json_decref(msgs);
+    return ok;
+}
+
 void hc_check_mcp_request_metadata_headers(const struct hc_input *in,
                                            struct hc_result *out)
 {
@@ -432,48 +478,12 @@ void hc_check_mcp_request_metadata_headers(const struct hc_input *in,
     }
     for (size_t i = tq_next(tr, 0, "mcp", "POST"); i != TQ_NONE;
          i = tq_next(tr, i + 1, "mcp", "POST")) {
-        const json_t *ex = tq_at(tr, i);
-        json_t *msgs;
-        const char *m = first_method(ex, &msgs);
-        const char *name = ac_json_str(
-            json_object_get(json_array_get(msgs, 0), "params"), "name");
-        const char *hm = tq_req_header(ex, "Mcp-Method");
-        const char *hn = tq_req_header(ex, "Mcp-Name");
-        bool ok = m == NULL ||
-                  (hm != NULL && strcmp(hm, m) == 0 &&
-                   (strcmp(m, "tools/call") != 0 ||
-                    (name != NULL && hn != NULL && strcmp(hn, name) == 0)));
-        if (m != NULL) {
-            n++;
-            hc_evidence(out, tr, i);
-        }
-        if (!ok) {
-            hc_verdict(out, HC_FAILURE,
-                       "MCP request (seq %zu, method %.40s): Mcp-Method / "
-                       "Mcp-Name headers missing or not mirroring the body",
-                       hc_seq_of(tr, i), m);
-        } else if (m != NULL && strcmp(m, "tools/call") == 0) {
-            json_t *schema = listed_schema(tr, i, tq_server(ex), name);
-            char why[256];
+        bool counted;
 
-            ok = params_ok(
-                ex, schema,
-                json_object_get(
-                    json_object_get(json_array_get(msgs, 0), "params"),
-                    "arguments"),
-                0, why, sizeof(why));
-            json_decref(schema);
-            if (!ok) {
-                hc_verdict(out, HC_FAILURE,
-                           "tools/call (seq %zu, tool %.40s): %s "
-                           "(x-mcp-header of the listed inputSchema)",
-                           hc_seq_of(tr, i), name, why);
-            }
-        }
-        json_decref(msgs);
-        if (!ok) {
+        if (!metadata_headers_ok(tr, i, out, &counted)) {
             return;
         }
+        n += counted;
     }
     if (n == 0) {
         hc_missing(in, out, "MCP request");
