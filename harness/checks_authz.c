@@ -568,9 +568,10 @@ void hc_check_authorization_error_handled(const struct hc_input *in,
  * characters. A hex-encoded 16 bytes (32 chars) passes too. */
 #define STATE_MIN_CHARS 22
 
-static bool state_ok(const struct hc_input *in, const struct ac_form *q,
-                     char *why, size_t n)
+static bool state_ok(const struct hc_input *in, size_t i,
+                     const struct ac_form *q, char *why, size_t n)
 {
+    (void)i;
     const char *s = ac_form_get(q, "state");
 
     (void)in;

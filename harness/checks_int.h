@@ -110,9 +110,10 @@ bool hc_client_revision(const json_t *tr, char *buf, size_t n);
  * to the JSON array `issued`. */
 void hc_collect_token(const json_t *ex, json_t *issued);
 
-/* A predicate over one authorization request's query: returns true when
- * the request meets the requirement, else writes why into `why`. */
-typedef bool (*hc_authz_pred_fn)(const struct hc_input *in,
+/* A predicate over one authorization request (transcript index `i`) and
+ * its query `q`: returns true when the request meets the requirement,
+ * else writes why into `why`. */
+typedef bool (*hc_authz_pred_fn)(const struct hc_input *in, size_t i,
                                  const struct ac_form *q, char *why, size_t n);
 
 /* Apply `pred` to every authorization request; the first violation fails

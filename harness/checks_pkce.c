@@ -12,10 +12,11 @@
 #include "harness/checks_int.h"
 #include "harness/transcript_query.h"
 
-static bool has_challenge(const struct hc_input *in, const struct ac_form *q,
-                          char *why, size_t n)
+static bool has_challenge(const struct hc_input *in, size_t i,
+                          const struct ac_form *q, char *why, size_t n)
 {
     (void)in;
+    (void)i;
     if (ac_form_get(q, "code_challenge") == NULL) {
         snprintf(why, n, "no code_challenge parameter");
         return false;
@@ -29,9 +30,10 @@ void hc_check_code_challenge_sent(const struct hc_input *in,
     hc_every_authz(in, out, has_challenge, "carried code_challenge");
 }
 
-static bool uses_s256(const struct hc_input *in, const struct ac_form *q,
-                      char *why, size_t n)
+static bool uses_s256(const struct hc_input *in, size_t i,
+                      const struct ac_form *q, char *why, size_t n)
 {
+    (void)i;
     const char *m = ac_form_get(q, "code_challenge_method");
 
     (void)in;

@@ -116,51 +116,26 @@ static bool resource_not_required(const struct hc_input *in,
     return true;
 }
 
+/* Does authorization request `i` carry the canonical MCP server URI? */
+static bool resource_ok(const struct hc_input *in, size_t i,
+                        const struct ac_form *q, char *why, size_t n)
+{
+    const char *from = "";
+    char *exp = expected_resource_at(in->transcript, i, &from);
+    bool ok = resource_matches(ac_form_get(q, "resource"), exp, from, why, n);
+
+    free(exp);
+    return ok;
+}
+
 void hc_check_resource_in_authorization(const struct hc_input *in,
                                         struct hc_result *out)
 {
-    const json_t *tr = in->transcript;
-    size_t n = 0;
-    char why[400];
-
     if (resource_not_required(in, out)) {
         return;
     }
-    for (size_t i = tq_next(tr, 0, "authorize", NULL); i != TQ_NONE;
-         i = tq_next(tr, i + 1, "authorize", NULL)) {
-        struct ac_form q;
-        struct ac_err e = {0};
-        const char *from = "";
-        char *exp;
-        bool ok;
-
-        n++;
-        hc_evidence(out, tr, i);
-        if (!tq_query_form(tq_at(tr, i), &q, &e)) {
-            ac_form_free(&q);
-            hc_malformed(out, "the authorization request", hc_seq_of(tr, i),
-                         &e);
-            return;
-        }
-        exp = expected_resource_at(tr, i, &from);
-        ok = resource_matches(ac_form_get(&q, "resource"), exp, from, why,
-                              sizeof why);
-        free(exp);
-        ac_form_free(&q);
-        if (!ok) {
-            hc_verdict(out, HC_FAILURE, "authorization request (seq %zu): %s",
-                       hc_seq_of(tr, i), why);
-            return;
-        }
-    }
-    if (n == 0) {
-        hc_missing(in, out, "authorization request");
-        return;
-    }
-    hc_verdict(out, HC_SUCCESS,
-               "all %zu authorization request(s) carried resource equal to "
-               "the canonical MCP server URI",
-               n);
+    hc_every_authz(in, out, resource_ok,
+                   "carried resource equal to the canonical MCP server URI");
 }
 
 /* Every token request (any grant: RFC 8707 §2.2 covers refresh too, and the

@@ -194,7 +194,7 @@ void hc_every_authz(const struct hc_input *in, struct hc_result *out,
             return;
         }
         why[0] = '\0';
-        ok = pred(in, &q, why, sizeof why);
+        ok = pred(in, i, &q, why, sizeof why);
         ac_form_free(&q);
         if (!ok) {
             hc_verdict(out, HC_FAILURE, "authorization request (seq %zu): %s",
