@@ -249,7 +249,9 @@ static const char *env_nonempty(const char *name)
 
 static bool set_tls(CURL *c, const struct ac_http_request *req)
 {
-    const char *file = env_nonempty("CURL_CA_BUNDLE");
+    const char *file = req->ca_file != NULL && *req->ca_file != '\0'
+                           ? req->ca_file
+                           : env_nonempty("CURL_CA_BUNDLE");
     const char *dir = env_nonempty("SSL_CERT_DIR");
     long verify = req->mutant_no_tls_verify ? 0L : 1L;
     bool ok = true;

@@ -38,6 +38,10 @@ struct ac_http_request {
      * sets them. */
     bool mutant_no_tls_verify;
     bool mutant_follow_redirects;
+    /* The CA bundle (PEM file) to trust instead of $CURL_CA_BUNDLE /
+     * $SSL_CERT_FILE, or NULL (the harness's in-process user agent: the
+     * per-run CA its client gets in those variables). */
+    const char *ca_file;
     /* Optional trace hook, called once per finished transfer with the
      * request and response (after the caller's own redaction policy is
      * applied by the hook). */

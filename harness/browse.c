@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@
 /* A refused loopback callback is retried every RETRY_STEP_MS for this
  * long (--connect-retry): long enough for a client that opens the browser
  * before its listener, short enough not to eat the client's timeout. */
-#define RETRY_DEFAULT_MS 5000
+#define RETRY_DEFAULT_MS HB_RETRY_DEFAULT_MS
 #define RETRY_MAX_MS 60000
 #define RETRY_STEP_MS 50
 #define PROBE_TIMEOUT_MS 500
@@ -58,12 +59,50 @@
 #define FORGED_CODE "authcheck-forged-code-c3e1a07b94d25f68"
 
 struct walk {
+    const struct hb_options *o;
     const char *rec;    /* record file, may be NULL */
     bool forge_first;   /* --forge-callback-first */
     long retry_ms;      /* --connect-retry: refused loopback, retried */
     char *redirect_uri; /* the start URL's redirect_uri parameter, or NULL */
     bool forged;        /* the forged callback was delivered */
 };
+
+/* A line for the person or the client's log: to o->print when set (the
+ * harness's in-process user agent puts it in the client's output, where
+ * the stand-alone command's stdout and stderr went), else to stdout
+ * (`out`) or stderr. */
+static void note(const struct hb_options *o, bool out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void note(const struct hb_options *o, bool out, const char *fmt, ...)
+{
+    char *line = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(&line, fmt, ap) < 0) {
+        line = NULL;
+    }
+    va_end(ap);
+    if (line == NULL) {
+        return;
+    }
+    if (o != NULL && o->print != NULL) {
+        o->print(o->print_arg, line);
+    } else if (out) {
+        fputs(line, stdout);
+        fflush(stdout);
+    } else {
+        fputs(line, stderr);
+    }
+    free(line);
+}
+
+/* Has the harness given up on this walk (its client is gone)? */
+static bool stopped(const struct walk *w)
+{
+    return w->o != NULL && w->o->stop != NULL && w->o->stop(w->o->stop_arg);
+}
 
 void hb_usage(FILE *f)
 {
@@ -166,8 +205,9 @@ static json_t *hop_json(int64_t t_ns, const char *url,
 
 /* One write per line with O_APPEND: lines from concurrent browsers never
  * interleave. */
-static void record(const char *path, const json_t *ex)
+static void record(const struct walk *w, const json_t *ex)
 {
+    const char *path = w->rec;
     char *line;
     size_t n;
     int fd;
@@ -183,8 +223,8 @@ static void record(const char *path, const json_t *ex)
     line[n] = '\n'; /* replaces the terminator; written by length */
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || write(fd, line, n + 1) != (ssize_t)(n + 1)) {
-        fprintf(stderr, "authcheck browse: cannot record to %s: %s\n", path,
-                strerror(errno));
+        note(w->o, false, "authcheck browse: cannot record to %s: %s\n", path,
+             strerror(errno));
     }
     if (fd >= 0) {
         close(fd);
@@ -206,13 +246,14 @@ static bool foreign_scheme(const char *ref)
     return ref[n] == ':' && n > 0 && !is_http(ref);
 }
 
-static void say(const char *what, long status, const char *url, int hops)
+static void say(const struct walk *w, const char *what, long status,
+                const char *url, int hops)
 {
     char *safe = ac_redact_url(url);
 
-    printf("authcheck browse: %s: HTTP %ld at %s after %d redirect%s\n", what,
-           status, safe ? safe : "(url)", hops, hops == 1 ? "" : "s");
-    fflush(stdout);
+    note(w->o, true,
+         "authcheck browse: %s: HTTP %ld at %s after %d redirect%s\n", what,
+         status, safe ? safe : "(url)", hops, hops == 1 ? "" : "s");
     free(safe);
 }
 
@@ -341,7 +382,7 @@ static void record_refused(const struct walk *w, int64_t t_ns, const char *url,
     if (ex != NULL) {
         json_object_set_new(ex, "retrying", json_true());
     }
-    record(w->rec, ex);
+    record(w, ex);
     json_decref(ex);
 }
 
@@ -357,12 +398,16 @@ static bool request(const struct walk *w, const struct ac_http_request *req,
     *tries = 0;
     for (;;) {
         ac_err_clear(err);
+        if (stopped(w)) {
+            AC_ERR(err, AC_ERR_IO, "stopped by the harness");
+            return false;
+        }
         *t_ns = ac_mono_ns();
         if (ac_http_do(req, resp, err)) {
             return true;
         }
         if (retry_ms <= 0 || ac_mono_ns() >= until ||
-            !refused_loopback(req->url, err)) {
+            !refused_loopback(req->url, err) || stopped(w)) {
             return false;
         }
         if (*tries == 0) {
@@ -376,6 +421,18 @@ static bool request(const struct walk *w, const struct ac_http_request *req,
 /* One request: records the hop; *next is the resolved redirect target
  * (new string) or NULL when this hop ends the walk (always NULL for a
  * forged hop, whose answer is not followed). */
+/* A hop's timeout: HOP_TIMEOUT_MS, cut to the caller's deadline. */
+static long hop_timeout(const struct walk *w)
+{
+    int64_t left;
+
+    if (w->o == NULL || w->o->deadline_ns == 0) {
+        return HOP_TIMEOUT_MS;
+    }
+    left = (w->o->deadline_ns - ac_mono_ns()) / 1000000;
+    return left < 1 ? 1 : (left < HOP_TIMEOUT_MS ? (long)left : HOP_TIMEOUT_MS);
+}
+
 static bool hop(const char *url, const struct walk *w, bool forged,
                 long *status, char **next)
 {
@@ -390,23 +447,31 @@ static bool hop(const char *url, const struct walk *w, bool forged,
 
     *next = NULL;
     req.url = url;
-    req.timeout_ms = HOP_TIMEOUT_MS;
+    req.timeout_ms = hop_timeout(w);
     req.max_body = HOP_MAX_BODY;
+    req.ca_file = w->o != NULL ? w->o->ca_file : NULL;
     /* A forged callback is a single shot: the attacker does not reload. */
     ok = request(w, &req, &resp, forged ? 0 : w->retry_ms, &tries, &t_ns, &err);
+    if (!ok && stopped(w)) {
+        /* The harness gave up on the client (as it kills the stand-alone
+         * command with the client's process group): nothing more is
+         * recorded. */
+        *status = 0;
+        return false;
+    }
     ex = hop_json(t_ns, url, ok ? &resp : NULL, ok ? NULL : err.msg, forged);
     if (ex != NULL && tries > 0) {
         json_object_set_new(ex, "refused_retries", json_integer(tries));
     }
-    record(w->rec, ex);
+    record(w, ex);
     json_decref(ex);
     if (tries > 0) {
-        fprintf(stderr,
-                "authcheck browse: connection refused, retried %d time%s\n",
-                tries, tries == 1 ? "" : "s");
+        note(w->o, false,
+             "authcheck browse: connection refused, retried %d time%s\n", tries,
+             tries == 1 ? "" : "s");
     }
     if (!ok) {
-        fprintf(stderr, "authcheck browse: request failed: %s\n", err.msg);
+        note(w->o, false, "authcheck browse: request failed: %s\n", err.msg);
         *status = 0;
         return false;
     }
@@ -414,10 +479,11 @@ static bool hop(const char *url, const struct walk *w, bool forged,
     loc = ac_http_header_get(&resp, "Location");
     if (!forged && resp.status >= 300 && resp.status < 400 && loc != NULL) {
         if (foreign_scheme(loc)) {
-            fprintf(stderr, "authcheck browse: not following a redirect to a "
-                            "non-http URL\n");
+            note(w->o, false,
+                 "authcheck browse: not following a redirect to "
+                 "a non-http URL\n");
         } else if ((*next = ac_url_resolve(url, loc, &err)) == NULL) {
-            fprintf(stderr, "authcheck browse: bad Location: %s\n", err.msg);
+            note(w->o, false, "authcheck browse: bad Location: %s\n", err.msg);
         }
     }
     ac_http_response_free(&resp);
@@ -525,11 +591,11 @@ static void maybe_forge(struct walk *w, const char *url)
     w->forged = true;
     fake = forge(url);
     if (fake == NULL) {
-        fprintf(stderr, "authcheck browse: cannot forge a callback\n");
+        note(w->o, false, "authcheck browse: cannot forge a callback\n");
         return;
     }
     if (hop(fake, w, true, &status, &none)) {
-        say("forged callback answered", status, fake, 0);
+        say(w, "forged callback answered", status, fake, 0);
     }
     free(none);
     free(fake);
@@ -546,7 +612,9 @@ static int browse(const char *start, struct walk *w)
         char *next = NULL;
         maybe_forge(w, url);
         if (!hop(url, w, false, &status, &next)) {
-            say("failed", 0, url, hops);
+            if (!stopped(w)) {
+                say(w, "failed", 0, url, hops);
+            }
             free(url);
             return 1;
         }
@@ -554,7 +622,7 @@ static int browse(const char *start, struct walk *w)
             break;
         }
         if (hops == HB_MAX_HOPS) {
-            say("too many redirects", status, url, hops);
+            say(w, "too many redirects", status, url, hops);
             free(next);
             free(url);
             return 1;
@@ -564,20 +632,27 @@ static int browse(const char *start, struct walk *w)
         url = next;
     }
     if (url == NULL) {
-        fprintf(stderr, "authcheck browse: out of memory\n");
+        note(w->o, false, "authcheck browse: out of memory\n");
         return 1;
     }
-    say("ended", status, url, hops);
+    say(w, "ended", status, url, hops);
     free(url);
     return status >= 200 && status < 300 ? 0 : 1;
 }
 
-static int browse_walk(const char *start, const char *rec, bool forge_first,
-                       long retry_ms)
+int hb_browse(const char *url, const struct hb_options *o)
 {
-    struct walk w = {rec, forge_first, retry_ms, NULL, false};
-    int rc = browse(start, &w);
+    struct walk w = {
+        o,    o->record, o->forge_callback_first, o->connect_retry_ms,
+        NULL, false};
+    int rc;
 
+    if (url == NULL || !is_http(url)) {
+        note(o, false, "authcheck browse: %s\n",
+             url ? "URL must be http or https" : "missing URL");
+        return 2;
+    }
+    rc = browse(url, &w);
     free(w.redirect_uri);
     return rc;
 }
@@ -602,9 +677,8 @@ static bool parse_ms(const char *s, long *out)
 
 int hb_main(int argc, char **argv)
 {
-    const char *rec = NULL, *url = NULL;
-    bool forge_first = false;
-    long retry_ms = RETRY_DEFAULT_MS;
+    const char *url = NULL;
+    struct hb_options o = {.connect_retry_ms = RETRY_DEFAULT_MS};
     struct ac_err err;
     int rc;
 
@@ -613,13 +687,13 @@ int hb_main(int argc, char **argv)
             hb_usage(stdout);
             return 0;
         } else if (strcmp(argv[k], "--record") == 0 && k + 1 < argc) {
-            rec = argv[++k];
+            o.record = argv[++k];
         } else if (strncmp(argv[k], "--record=", 9) == 0) {
-            rec = argv[k] + 9;
+            o.record = argv[k] + 9;
         } else if (strcmp(argv[k], "--forge-callback-first") == 0) {
-            forge_first = true;
+            o.forge_callback_first = true;
         } else if (strcmp(argv[k], "--connect-retry") == 0 && k + 1 < argc) {
-            if (!parse_ms(argv[++k], &retry_ms)) {
+            if (!parse_ms(argv[++k], &o.connect_retry_ms)) {
                 fprintf(stderr,
                         "authcheck browse: --connect-retry: 0 to %d "
                         "milliseconds\n",
@@ -645,9 +719,10 @@ int hb_main(int argc, char **argv)
     }
     /* Held until we exit: the harness waits for it after the client has
      * exited, so the last hop's record is not lost (runner.c settle). */
-    int lock = rec != NULL
-                   ? open(rec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
-                   : -1;
+    int lock =
+        o.record != NULL
+            ? open(o.record, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)
+            : -1;
     if (lock >= 0) {
         flock(lock, LOCK_SH);
     }
@@ -658,7 +733,7 @@ int hb_main(int argc, char **argv)
         }
         return 1;
     }
-    rc = browse_walk(url, rec, forge_first, retry_ms);
+    rc = hb_browse(url, &o);
     ac_http_global_cleanup();
     if (lock >= 0) {
         close(lock);

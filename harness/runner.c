@@ -27,6 +27,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/tlsca.h"
+#include "harness/browse.h"
 #include "harness/checks.h"
 #include "mocks/world.h"
 
@@ -34,6 +35,27 @@ extern char **environ;
 
 /* The browser record is small: a few hops of capped bodies per run. */
 #define RECORD_MAX (8u * 1024u * 1024u)
+
+/* The in-process user agent (docs/PERFORMANCE.md): the $BROWSER wrapper
+ * claims one of HB_SLOTS status FIFOs, writes "SLOT URL" to the request
+ * FIFO and waits for its exit status on its slot. A URL this long or
+ * longer (or with a newline), a call without exactly one argument, or a
+ * ninth call in one scenario runs `authcheck browse` as before. The
+ * request stays under PIPE_BUF, so it is written in one piece. */
+#define HB_SLOTS 8
+#define HB_URL_MAX 3000
+#define HB_LINE_MAX 4096
+
+/* The harness's end of the wrapper's FIFOs (in the work directory). */
+struct ubrowser {
+    int in_fd;              /* browse.in, O_RDWR: never blocks, no EOF */
+    int st_fd[HB_SLOTS];    /* browse.st.N, O_RDWR: held until the end */
+    bool served[HB_SLOTS];  /* a slot answers one request only */
+    char line[HB_LINE_MAX]; /* a request being read */
+    size_t len;
+    bool overlong;          /* skipping the rest of a too long line */
+    struct hb_options base; /* record, forge_callback_first, CA file */
+};
 
 /* --- process supervision -------------------------------------------------- */
 
@@ -112,6 +134,18 @@ struct capture {
     size_t dropped;
 };
 
+/* Keep what fits under the cap, count the rest as dropped. */
+static void keep(struct capture *c, const char *data, size_t n)
+{
+    size_t room = c->cap - c->buf.len;
+    size_t k = n < room ? n : room;
+
+    if (k > 0 && !ac_buf_append(&c->buf, data, k, NULL)) {
+        k = 0;
+    }
+    c->dropped += n - k;
+}
+
 /* Read what is there (the fd is non-blocking); keep up to the cap. */
 static void drain(struct capture *c)
 {
@@ -126,12 +160,7 @@ static void drain(struct capture *c)
                 return; /* EAGAIN: nothing more for now */
             }
         } else {
-            size_t room = c->cap - c->buf.len;
-            size_t keep = (size_t)r < room ? (size_t)r : room;
-            if (keep > 0 && !ac_buf_append(&c->buf, chunk, keep, NULL)) {
-                keep = 0;
-            }
-            c->dropped += (size_t)r - keep;
+            keep(c, chunk, (size_t)r);
         }
     }
 }
@@ -153,6 +182,125 @@ static bool pump(struct capture *c, int ms)
     return false;
 }
 
+/* --- the in-process user agent -------------------------------------------- */
+
+static bool exited(pid_t pid);
+
+/* One supervised client, as the in-process walks see it. */
+struct sup {
+    pid_t pid;
+    struct capture *c;
+    struct ubrowser *ub; /* NULL: no in-process user agent */
+    int64_t deadline;    /* ms, the client's timeout */
+    int64_t exit_seen;   /* ms, when the client was first seen gone; -1 */
+};
+
+/* hb_options.stop: the client has timed out, the run is cancelled, or
+ * the client exited more than HR_SETTLE_MS ago (what settle() grants a
+ * stand-alone browser before the group is killed). Between hops the
+ * client's output is read, so a chatty client never blocks on a full
+ * pipe for long while its browser walks. */
+static bool sup_stop(void *arg)
+{
+    struct sup *s = arg;
+    int64_t now = now_ms();
+
+    drain(s->c);
+    if (s->exit_seen < 0 && exited(s->pid)) {
+        s->exit_seen = now;
+    }
+    return hr_cancelled() || now >= s->deadline ||
+           (s->exit_seen >= 0 && now >= s->exit_seen + HR_SETTLE_MS);
+}
+
+/* hb_options.print: the user agent's lines go where the stand-alone
+ * command's stdout and stderr went, into the client's output. */
+static void sup_print(void *arg, const char *line)
+{
+    struct sup *s = arg;
+
+    keep(s->c, line, strlen(line));
+}
+
+/* One request line "SLOT URL": walk, then hand the exit status to the
+ * slot. A malformed line or a slot already served is ignored (its
+ * wrapper, if any, waits until the client's group is killed). */
+static void serve(struct sup *s, const char *line)
+{
+    struct ubrowser *ub = s->ub;
+    struct hb_options o = ub->base;
+    char status[8];
+    int slot = line[0] - '0', rc, n;
+
+    if (slot < 0 || slot >= HB_SLOTS || line[1] != ' ' || ub->served[slot]) {
+        return;
+    }
+    ub->served[slot] = true;
+    o.deadline_ns = s->deadline * 1000000;
+    o.stop = sup_stop;
+    o.stop_arg = s;
+    o.print = sup_print;
+    o.print_arg = s;
+    rc = hb_browse(line + 2, &o);
+    n = snprintf(status, sizeof(status), "%d\n", rc);
+    if (write(ub->st_fd[slot], status, (size_t)n) != n) {
+        ac_log(AC_LOG_WARN, "cannot answer the browser wrapper: %s",
+               strerror(errno));
+    }
+}
+
+/* Read what the wrappers wrote; serve each complete line unless
+ * `discard` (the client is gone: its wrappers are killed with it). */
+static void take_requests(struct sup *s, bool discard)
+{
+    struct ubrowser *ub = s->ub;
+    char chunk[1024];
+    ssize_t r;
+
+    while ((r = read(ub->in_fd, chunk, sizeof(chunk))) > 0 ||
+           (r < 0 && errno == EINTR)) {
+        for (ssize_t k = 0; k < r; k++) {
+            if (chunk[k] != '\n') {
+                if (ub->len + 1 < sizeof(ub->line)) {
+                    ub->line[ub->len++] = chunk[k];
+                } else {
+                    ub->overlong = true;
+                }
+                continue;
+            }
+            ub->line[ub->len] = '\0';
+            if (!discard && !ub->overlong) {
+                serve(s, ub->line);
+            }
+            ub->len = 0;
+            ub->overlong = false;
+        }
+    }
+    if (discard) {
+        ub->len = 0;
+        ub->overlong = false;
+    }
+}
+
+/* pump, watching the request FIFO too. True when output (or its end) or
+ * a request came. */
+static bool pump_browser(struct sup *s, int ms)
+{
+    struct pollfd p[2] = {{s->c->fd, POLLIN, 0}, {s->ub->in_fd, POLLIN, 0}};
+    int first = s->c->eof ? 1 : 0;
+
+    if (poll(p + first, (nfds_t)(2 - first), ms) <= 0) {
+        return false;
+    }
+    if (first == 0 && p[0].revents != 0) {
+        drain(s->c);
+    }
+    if (p[1].revents != 0) {
+        take_requests(s, false);
+    }
+    return true;
+}
+
 /* Has the child exited? Leaves it a zombie (WNOWAIT) so that its pid, and
  * so its process group id, cannot be reused before we kill the group. */
 static bool exited(pid_t pid)
@@ -171,12 +319,16 @@ static bool exited(pid_t pid)
  * look, so after output (or EOF) look again after 1 ms, then 2, 4, ... up
  * to 20 ms: a client usually exits right after closing its output, and a
  * fixed 20 ms step cost up to 20 ms per run. */
-static bool supervise(pid_t pid, struct capture *c, int64_t deadline)
+static bool supervise(pid_t pid, struct capture *c, struct ubrowser *ub,
+                      int64_t deadline)
 {
+    struct sup s = {pid, c, ub, deadline, -1};
     int step = 1;
 
     for (;;) {
         int64_t left = deadline - now_ms();
+        int ms = left < step ? (int)left : step;
+        bool woke;
         if (exited(pid)) {
             return true;
         }
@@ -184,9 +336,8 @@ static bool supervise(pid_t pid, struct capture *c, int64_t deadline)
             return false;
         }
         /* Output or its end: the exit is likely near, look again soon. */
-        step = pump(c, left < step ? (int)left : step)
-                   ? 1
-                   : (step >= 10 ? 20 : step * 2);
+        woke = ub != NULL ? pump_browser(&s, ms) : pump(c, ms);
+        step = woke ? 1 : (step >= 10 ? 20 : step * 2);
     }
 }
 
@@ -305,8 +456,21 @@ bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
     return hr_exec_run_settled(x, NULL, res, err);
 }
 
+static bool exec_run(const struct hr_exec *x, const char *settle_lock,
+                     struct ubrowser *ub, struct hr_exec_result *res,
+                     struct ac_err *err);
+
 bool hr_exec_run_settled(const struct hr_exec *x, const char *settle_lock,
                          struct hr_exec_result *res, struct ac_err *err)
+{
+    return exec_run(x, settle_lock, NULL, res, err);
+}
+
+/* hr_exec_run_settled, serving the in-process user agent's requests
+ * while the client runs when `ub` is not NULL. */
+static bool exec_run(const struct hr_exec *x, const char *settle_lock,
+                     struct ubrowser *ub, struct hr_exec_result *res,
+                     struct ac_err *err)
 {
     struct capture c = {-1, false, {0}, 0, 0};
     int fds[2] = {-1, -1};
@@ -328,15 +492,21 @@ bool hr_exec_run_settled(const struct hr_exec *x, const char *settle_lock,
     fds[1] = -1;
     c.fd = fds[0];
     fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
-    if (!supervise(pid, &c, start + x->timeout_ms)) {
+    if (!supervise(pid, &c, ub, start + x->timeout_ms)) {
         res->timed_out = true;
         killpg(pid, SIGTERM);
-        supervise(pid, &c, now_ms() + HR_KILL_GRACE_MS);
+        supervise(pid, &c, NULL, now_ms() + HR_KILL_GRACE_MS);
     } else {
         settle(settle_lock);
     }
     /* Whatever the client left running in its group goes too. */
     killpg(pid, SIGKILL);
+    if (ub != NULL) {
+        /* Requests of wrappers just killed are not walked (a stand-alone
+         * browser not started yet would not have been either). */
+        struct sup s = {pid, &c, ub, 0, -1};
+        take_requests(&s, true);
+    }
     reap(pid, res);
     finish_capture(&c, res);
     res->duration_ms = now_ms() - start;
@@ -483,13 +653,24 @@ void hr_remove_legacy(const char *out_dir, const char *id)
 }
 
 /* A scenario's private work directory: <tmp>/authcheck-XXXXXX (0700)
- * holding home/ (HOME and the XDG directories), the $BROWSER wrapper and
- * the browser's record. It holds real tokens and codes: never under the
- * output directory, deleted after the scenario. */
+ * holding home/ (HOME and the XDG directories), the $BROWSER wrapper, its
+ * FIFOs and the browser's record. It holds real tokens and codes: never
+ * under the output directory, deleted after the scenario. */
 struct sdir {
     char *dir, *home, *record, *browser;
     char *xdg[4]; /* config, data, state, cache */
+    char *ca;     /* scenario "tls": the run CA's certificate, else NULL */
+    struct ubrowser ub;
 };
+
+static void sdir_init(struct sdir *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->ub.in_fd = -1;
+    for (size_t k = 0; k < HB_SLOTS; k++) {
+        d->ub.st_fd[k] = -1;
+    }
+}
 
 static void sdir_free(struct sdir *d)
 {
@@ -497,28 +678,107 @@ static void sdir_free(struct sdir *d)
     free(d->home);
     free(d->record);
     free(d->browser);
+    free(d->ca);
     for (size_t k = 0; k < 4; k++) {
         free(d->xdg[k]);
     }
+    if (d->ub.in_fd >= 0) {
+        close(d->ub.in_fd);
+    }
+    for (size_t k = 0; k < HB_SLOTS; k++) {
+        if (d->ub.st_fd[k] >= 0) {
+            close(d->ub.st_fd[k]);
+        }
+    }
 }
 
-/* `extra`: options for `authcheck browse` (the scenario's "browser"
+/* A FIFO of the work directory, made and held open O_RDWR: neither the
+ * harness nor a wrapper ever blocks opening it, and it never reads as
+ * ended. */
+static int open_fifo(const char *dir, const char *name, struct ac_err *err)
+{
+    char *path = NULL;
+    int fd = -1;
+
+    if (asprintf(&path, "%s/%s", dir, name) < 0) {
+        AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    if (mkfifo(path, 0600) != 0 ||
+        (fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        AC_ERR(err, AC_ERR_IO, "cannot make %s: %s", path, strerror(errno));
+    }
+    free(path);
+    return fd;
+}
+
+/* browse.in and browse.st.0 .. browse.st.7. */
+static bool make_fifos(struct sdir *d, struct ac_err *err)
+{
+    char name[32];
+
+    if ((d->ub.in_fd = open_fifo(d->dir, "browse.in", err)) < 0) {
+        return false;
+    }
+    for (int k = 0; k < HB_SLOTS; k++) {
+        snprintf(name, sizeof(name), "browse.st.%d", k);
+        if ((d->ub.st_fd[k] = open_fifo(d->dir, name, err)) < 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The $BROWSER wrapper. With one argument (no newline, shorter than
+ * HB_URL_MAX) it claims a free slot N (`set -C`: the claim file is made
+ * with O_EXCL, so two wrappers never share a slot), writes "N URL" to
+ * browse.in and exits with the status the harness writes to
+ * browse.st.N, after walking the URL in its own process (serve): shell
+ * builtins only, no process started. Otherwise, or when all slots are
+ * taken, it runs `authcheck browse` as before. Every wait is ended by
+ * the client's timeout, which kills its group, the wrapper included.
+ * `extra`: options for `authcheck browse` (the scenario's "browser"
  * member), each a fixed word, never from the scenario's text. */
 static bool write_browser(const struct sdir *d, const char *exe,
                           const char *extra, struct ac_err *err)
 {
     char *qe = hr_shell_quote(exe), *qr = hr_shell_quote(d->record);
+    char *qd = hr_shell_quote(d->dir);
     char *text = NULL;
     int fd = -1;
     bool ok = false;
     int n;
 
-    n = qe && qr ? asprintf(&text,
-                            "#!/bin/sh\n"
-                            "# authcheck's headless user agent ($BROWSER)\n"
-                            "exec %s browse --record %s%s \"$@\"\n",
-                            qe, qr, extra)
-                 : -1;
+    n = qe && qr && qd
+            ? asprintf(&text,
+                       "#!/bin/sh\n"
+                       "# authcheck's headless user agent ($BROWSER): the\n"
+                       "# harness walks the URL; see runner.c write_browser\n"
+                       "d=%s\n"
+                       "if [ $# -eq 1 ] && [ ${#1} -lt %d ]; then\n"
+                       "    case $1 in\n"
+                       "    *'\n"
+                       "'*) ;;\n"
+                       "    *)\n"
+                       "        set -C\n"
+                       "        for n in 0 1 2 3 4 5 6 7; do\n"
+                       "            if { true >\"$d/browse.claim.$n\"; } "
+                       "2>/dev/null; then\n"
+                       "                set +C\n"
+                       "                printf '%%s %%s\\n' \"$n\" \"$1\" "
+                       ">\"$d/browse.in\" || exit 1\n"
+                       "                read -r s <\"$d/browse.st.$n\" || "
+                       "exit 1\n"
+                       "                exit \"$s\"\n"
+                       "            fi\n"
+                       "        done\n"
+                       "        set +C\n"
+                       "        ;;\n"
+                       "    esac\n"
+                       "fi\n"
+                       "exec %s browse --record %s%s \"$@\"\n",
+                       qd, HB_URL_MAX, qe, qr, extra)
+            : -1;
     if (n < 0) {
         text = NULL;
         AC_ERR(err, AC_ERR_NOMEM, "out of memory");
@@ -539,6 +799,7 @@ out:
     free(text);
     free(qe);
     free(qr);
+    free(qd);
     return ok;
 }
 
@@ -597,7 +858,11 @@ static bool prepare_dir(const struct hs_scenario *sc,
             return false;
         }
     }
-    return write_browser(d, opt->authcheck_exe, browser_options(sc), err);
+    d->ub.base.record = d->record;
+    d->ub.base.forge_callback_first = browser_options(sc)[0] != '\0';
+    d->ub.base.connect_retry_ms = HB_RETRY_DEFAULT_MS;
+    return make_fifos(d, err) &&
+           write_browser(d, opt->authcheck_exe, browser_options(sc), err);
 }
 
 /* --- the client's environment --------------------------------------------- */
@@ -847,7 +1112,7 @@ static void world_vars_free(char **v)
 
 /* Scenario "tls": the run CA's certificate in the work directory, named
  * by the variables TLS stacks read (docs/CLIENT.md "TLS"), v[9..12]. */
-static bool tls_env(const struct hs_scenario *sc, const struct sdir *d,
+static bool tls_env(const struct hs_scenario *sc, struct sdir *d,
                     struct cenv *e, struct ac_err *err)
 {
     static const char *const names[] = {"SSL_CERT_FILE", "CURL_CA_BUNDLE",
@@ -871,12 +1136,15 @@ static bool tls_env(const struct hs_scenario *sc, const struct sdir *d,
             ok = false;
         }
     }
-    free(path);
+    /* The in-process user agent trusts it too: the harness's own
+     * environment does not name it. */
+    d->ca = path;
+    d->ub.base.ca_file = path;
     return ok;
 }
 
 static bool build_cenv(const struct hs_scenario *sc,
-                       const struct hr_options *opt, const struct sdir *d,
+                       const struct hr_options *opt, struct sdir *d,
                        struct mo_world *w, json_t *secrets, struct cenv *e,
                        struct ac_err *err)
 {
@@ -1085,7 +1353,7 @@ static const char *run_url(const struct hs_scenario *sc,
 /* The client runs: false on a harness error (err set). */
 static bool run_client(const struct hs_scenario *sc,
                        const struct hr_options *opt, const struct mo_world *w,
-                       const struct cenv *env, const char *record, json_t *res,
+                       const struct cenv *env, struct sdir *d, json_t *res,
                        struct hc_run *runs, size_t *nruns, struct ac_err *err)
 {
     char *cmd = opt->client_cmd ? strdup(opt->client_cmd)
@@ -1112,7 +1380,7 @@ static bool run_client(const struct hs_scenario *sc,
             ac_log(AC_LOG_INFO, "%s: run %d/%d: %s %s", sc->id, k + 1, sc->runs,
                    cmd, mcp_url);
         }
-        if (!hr_exec_run_settled(&x, record, &r, err)) {
+        if (!exec_run(&x, d->record, &d->ub, &r, err)) {
             goto out;
         }
         if (hr_cancelled()) {
@@ -1260,6 +1528,7 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     if (pending != NULL) {
         return skip_scenario(sc, pending, res);
     }
+    sdir_init(&d);
     if (!prepare_dir(sc, opt, &d, &err)) {
         set_error(res, &err);
         goto out;
@@ -1271,7 +1540,7 @@ json_t *hr_run_scenario(const struct hs_scenario *sc,
     }
     if (!workload_file(w, &d, &err) ||
         !build_cenv(sc, opt, &d, w, secrets, &env, &err) ||
-        !run_client(sc, opt, w, &env, d.record, res, runs, &nruns, &err)) {
+        !run_client(sc, opt, w, &env, &d, res, runs, &nruns, &err)) {
         set_error(res, &err);
     }
     collect(w, &d, res, secrets, &tr);

@@ -76,7 +76,8 @@ struct hr_options {
     const char *client_cmd;       /* shell command, the MCP URL is appended as
                                      the last argument; NULL: the default */
     const char *authcheck_exe;    /* absolute path of authcheck (the browser
-                                     wrapper runs `<exe> browse`) */
+                                     wrapper runs `<exe> browse` for a call
+                                     the harness does not walk itself) */
     const char *tmp_dir;          /* where each scenario's private work
                                      directory is made; NULL: $TMPDIR, else
                                      /tmp */
@@ -114,11 +115,12 @@ char *hr_default_client_cmd(const char *authcheck_exe);
  * secret the mocks saw or the context handed out is appended to `secrets`
  * (an array, may be NULL; not shared with another thread).
  *
- * The client's HOME, XDG directories, $BROWSER wrapper and the browser's
- * record live in a private directory (mkdtemp, 0700) under opt->tmp_dir,
- * deleted when the scenario ends unless opt->keep_homes: real tokens never
- * land in the output directory. Thread-safe: several scenarios may run at
- * once, each with its own mock world. */
+ * The client's HOME, XDG directories, $BROWSER wrapper (and its FIFOs:
+ * the harness walks the URLs it is handed, browse.h hb_browse) and the
+ * browser's record live in a private directory (mkdtemp, 0700) under
+ * opt->tmp_dir, deleted when the scenario ends unless opt->keep_homes: real
+ * tokens never land in the output directory. Thread-safe: several scenarios may
+ * run at once, each with its own mock world. */
 json_t *hr_run_scenario(const struct hs_scenario *sc,
                         const struct hr_options *opt, json_t *secrets);
 

@@ -21,6 +21,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "common/clock.h"
+#include "common/httpc.h"
 #include "harness/browse.h"
 #include "tests/support/asserts.h"
 
@@ -480,6 +482,64 @@ static void test_localhost_ipv6_only(void **state)
     close(s.fd);
 }
 
+/* hb_browse, as the harness calls it: lines go to the print hook, and a
+ * stop hook that says stop ends the walk with nothing more recorded. */
+struct hooks {
+    char out[4096];
+    int asked, stop_at; /* stop from the stop_at-th question on */
+};
+
+static void collect(void *arg, const char *line)
+{
+    struct hooks *h = arg;
+    size_t n = strlen(h->out);
+
+    snprintf(h->out + n, sizeof(h->out) - n, "%s", line);
+}
+
+static bool stop_late(void *arg)
+{
+    struct hooks *h = arg;
+
+    return ++h->asked >= h->stop_at;
+}
+
+static void test_in_process(void **state)
+{
+    struct server *s = *state;
+    const char *rec = record_path();
+    struct hooks h = {"", 0, 1000};
+    struct hb_options o = {.record = rec,
+                           .deadline_ns = ac_mono_ns() + 5000000000LL,
+                           .stop = stop_late,
+                           .stop_arg = &h,
+                           .print = collect,
+                           .print_arg = &h};
+    char url[128];
+    json_t *hops;
+
+    assert_true(ac_http_global_init(NULL));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/start", s->port);
+    assert_int_equal(hb_browse(url, &o), 0);
+    assert_non_null(strstr(h.out, "authcheck browse: ended: HTTP 200 at "));
+    assert_int_equal(h.asked, 3); /* once before each request */
+    hops = read_record(rec);
+    assert_int_equal(json_array_size(hops), 3);
+    json_decref(hops);
+
+    /* stopped before the second request: one hop, no "failed" line */
+    rec = record_path();
+    h = (struct hooks){"", 0, 2};
+    assert_int_equal(hb_browse(url, &o), 1);
+    assert_string_equal(h.out, "");
+    hops = read_record(rec);
+    assert_int_equal(json_array_size(hops), 1);
+    json_decref(hops);
+
+    assert_int_equal(hb_browse("ftp://example.com/", &o), 2);
+    ac_http_global_cleanup();
+}
+
 static void test_usage(void **state)
 {
     char *none[] = {"browse", NULL};
@@ -515,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_connection_refused),
         cmocka_unit_test(test_late_listener),
         cmocka_unit_test(test_localhost_ipv6_only),
+        cmocka_unit_test(test_in_process),
         cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -369,6 +369,44 @@ static void test_scenario_browser_hop(void **state)
     json_decref(res);
 }
 
+/* The wrapper's two ways: a URL is walked in the harness (two at once,
+ * then in turn) until its eight slots are used, then by `authcheck
+ * browse`; odd calls (no URL, two, a newline) go to `authcheck browse`
+ * too and fail as it does. Every walk is in the transcript. */
+static void test_scenario_browser_many(void **state)
+{
+    struct fixture *f = *state;
+    json_t *res;
+    const json_t *ex;
+    const char *out;
+    size_t i, hops = 0, exits = 0;
+
+    if (access(f->exe, X_OK) != 0) {
+        skip(); /* bin/authcheck not built */
+    }
+    res = run(f, "browsemany", 1, 20000, NULL);
+    json_array_foreach(json_object_get(res, "transcript"), i, ex)
+    {
+        if (strcmp(str(ex, "server"), "browser") == 0 &&
+            num(json_object_get(ex, "response"), "status") >= 400) {
+            hops++;
+        }
+    }
+    out = str(json_array_get(json_object_get(res, "runs"), 0), "output");
+    for (const char *p = out; (p = strstr(p, "browser exit 1\n")) != NULL;
+         p++) {
+        exits++;
+    }
+    assert_int_equal(exits, 10);
+    assert_int_equal(hops, 10);
+    assert_non_null(strstr(out, "no url exit 2\n"));
+    assert_non_null(strstr(out, "two urls exit 2\n"));
+    assert_null(strstr(out, "newline exit 0\n"));
+    assert_non_null(strstr(out, "newline exit "));
+    assert_true(dir_empty(f->tmp));
+    json_decref(res);
+}
+
 /* The client's token store lives in the work directory, which is deleted
  * after the scenario; with keep_homes it stays (mode 0700) and the result
  * says where. */
@@ -553,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_scenario_exit3_recorded),
         cmocka_unit_test(test_scenario_environment),
         cmocka_unit_test(test_scenario_browser_hop),
+        cmocka_unit_test(test_scenario_browser_many),
         cmocka_unit_test(test_scenario_home_deleted_or_kept),
         cmocka_unit_test(test_scenario_harness_error),
         cmocka_unit_test(test_scenario_pending_skipped),

@@ -7,6 +7,10 @@
 #   exit3      print a line, exit 3
 #   env        print the conformance environment and arguments, exit 0
 #   browse     open the MCP URL with $BROWSER (a 401: browse exits 1), exit 0
+#   browsemany open it twice at once, then eight times in turn (the last
+#              ones after the wrapper's slots ran out), then call $BROWSER
+#              without a URL, with two arguments and with a newline in the
+#              URL; print each exit status, exit 0
 #   crash      print a line, die of SIGSEGV
 #   store      write a fake token (FAKE-TOKEN-7f3a9c) into $HOME and the XDG
 #              config directory, print where, exit 0
@@ -35,6 +39,19 @@ env)
     echo "XDG_CACHE_HOME=$XDG_CACHE_HOME"
     exit 0 ;;
 browse) "$BROWSER" "$url"; echo "browser exit $?"; exit 0 ;;
+browsemany)
+    "$BROWSER" "$url" >/dev/null & a=$!
+    "$BROWSER" "$url" >/dev/null & b=$!
+    wait $a; echo "browser exit $?"
+    wait $b; echo "browser exit $?"
+    for i in 1 2 3 4 5 6 7 8; do
+        "$BROWSER" "$url" >/dev/null; echo "browser exit $?"
+    done
+    "$BROWSER" >/dev/null 2>&1; echo "no url exit $?"
+    "$BROWSER" "$url" "$url" >/dev/null 2>&1; echo "two urls exit $?"
+    "$BROWSER" "$url
+x" >/dev/null 2>&1; echo "newline exit $?"
+    exit 0 ;;
 crash) echo "about to crash"; kill -SEGV $$; sleep 5 ;;
 store)
     mkdir -p "$XDG_CONFIG_HOME/fake" &&
