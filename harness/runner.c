@@ -485,6 +485,13 @@ static bool exec_run(const struct hr_exec *x, const char *settle_lock,
         AC_ERR(err, AC_ERR_IO, "pipe: %s", strerror(errno));
         goto out;
     }
+    if (ub != NULL) {
+        /* The output is not read while the in-process user agent walks a
+         * hop (serve): room for 1 MiB (the unprivileged maximum) instead
+         * of 64 KiB, so a chatty client does not block on its logs
+         * meanwhile. Best effort. */
+        (void)fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
+    }
     if (!spawn(x, fds[1], &pid, err)) {
         goto out;
     }
