@@ -690,6 +690,15 @@ static void sdir_free(struct sdir *d)
         free(d->xdg[k]);
     }
     if (d->ub.in_fd >= 0) {
+        /* A wrapper its client started detached, outliving the run, must
+         * not block opening a FIFO nobody reads (--keep-homes keeps the
+         * directory): gone, its open fails at once. */
+        char *in = NULL;
+
+        if (d->dir != NULL && asprintf(&in, "%s/browse.in", d->dir) >= 0) {
+            unlink(in);
+            free(in);
+        }
         close(d->ub.in_fd);
     }
     for (size_t k = 0; k < HB_SLOTS; k++) {
