@@ -681,14 +681,6 @@ static void sdir_init(struct sdir *d)
 
 static void sdir_free(struct sdir *d)
 {
-    free(d->dir);
-    free(d->home);
-    free(d->record);
-    free(d->browser);
-    free(d->ca);
-    for (size_t k = 0; k < 4; k++) {
-        free(d->xdg[k]);
-    }
     if (d->ub.in_fd >= 0) {
         /* A wrapper its client started detached, outliving the run, must
          * not block opening a FIFO nobody reads (--keep-homes keeps the
@@ -705,6 +697,14 @@ static void sdir_free(struct sdir *d)
         if (d->ub.st_fd[k] >= 0) {
             close(d->ub.st_fd[k]);
         }
+    }
+    free(d->dir);
+    free(d->home);
+    free(d->record);
+    free(d->browser);
+    free(d->ca);
+    for (size_t k = 0; k < 4; k++) {
+        free(d->xdg[k]);
     }
 }
 
