@@ -185,6 +185,16 @@ static json_t *good_claims(void)
     return c;
 }
 
+/* A proof with the standard header carrying `jwk` and good claims,
+ * signed by `signer` (not necessarily the key of `jwk`). */
+static char *forge_with_jwk(const struct ac_jwk *signer, json_t *jwk)
+{
+    return forge(signer,
+                 json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
+                           "jwk", jwk),
+                 good_claims());
+}
+
 static void test_hostile_headers(void **state)
 {
     json_t *pub = ac_jwk_export(*state, false, NULL);
@@ -201,10 +211,7 @@ static void test_hostile_headers(void **state)
     assert_int_equal(run(p, &x, msg), AC_DPOP_INVALID);
     free(p);
     /* RFC 9449 §4.3 step 7: no private key in the header. */
-    p = forge(*state,
-              json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
-                        "jwk", priv),
-              good_claims());
+    p = forge_with_jwk(*state, priv);
     assert_int_equal(run(p, &x, msg), AC_DPOP_INVALID);
     assert_non_null(strstr(msg, "private"));
     free(p);
@@ -216,17 +223,11 @@ static void test_hostile_headers(void **state)
     free(p);
     /* Signed by another key than the header's jwk. */
     struct ac_jwk *other = ac_jwk_generate(AC_JWS_ES256, NULL);
-    p = forge(other,
-              json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
-                        "jwk", pub),
-              good_claims());
+    p = forge_with_jwk(other, pub);
     assert_int_equal(run(p, &x, msg), AC_DPOP_INVALID);
     free(p);
     /* The same header and claims, correctly signed, pass. */
-    p = forge(*state,
-              json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
-                        "jwk", pub),
-              good_claims());
+    p = forge_with_jwk(*state, pub);
     assert_int_equal(run(p, &x, msg), AC_DPOP_VALID);
     free(p);
     assert_int_equal(run("not.a.proof", &x, msg), AC_DPOP_INVALID);
@@ -261,19 +262,13 @@ static void test_key_cache(void **state)
     free(p);
     /* The cached key with a wrong "alg" member: refused as on first sight. */
     json_object_set_new(pub, "alg", json_string("RS256"));
-    p = forge(*state,
-              json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
-                        "jwk", pub),
-              good_claims());
+    p = forge_with_jwk(*state, pub);
     assert_int_equal(run(p, &x, msg), AC_DPOP_INVALID);
     assert_non_null(strstr(msg, "alg"));
     free(p);
     /* The cached key in the header, another key's signature. */
     json_object_del(pub, "alg");
-    p = forge(other,
-              json_pack("{s:s, s:s, s:O}", "typ", "dpop+jwt", "alg", "ES256",
-                        "jwk", pub),
-              good_claims());
+    p = forge_with_jwk(other, pub);
     assert_int_equal(run(p, &x, msg), AC_DPOP_INVALID);
     free(p);
     /* Twenty keys through a cache of eight, then the first again. */
