@@ -270,6 +270,19 @@ static bool set_tls(CURL *c, const struct ac_http_request *req)
     return ok;
 }
 
+/* CURLOPT_XFERINFOFUNCTION: non-zero aborts the transfer. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    const struct ac_http_request *req = arg;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return req->stop(req->stop_arg) ? 1 : 0;
+}
+
 static bool setup(CURL *c, const struct ac_http_request *req,
                   struct transfer *t, char *errbuf, struct curl_slist *hdrs)
 {
@@ -300,6 +313,12 @@ static bool setup(CURL *c, const struct ac_http_request *req,
     ok &= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
     ok &= curl_easy_setopt(c, CURLOPT_HEADERDATA, t) == CURLE_OK;
     ok &= curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK;
+    if (req->stop != NULL) {
+        ok &= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) ==
+              CURLE_OK;
+        ok &= curl_easy_setopt(c, CURLOPT_XFERINFODATA, req) == CURLE_OK;
+        ok &= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
+    }
     set_method(c, req);
     return ok;
 }

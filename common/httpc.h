@@ -42,9 +42,12 @@ struct ac_http_request {
      * $SSL_CERT_FILE, or NULL (the harness's in-process user agent: the
      * per-run CA its client gets in those variables). */
     const char *ca_file;
-    /* Optional trace hook, called once per finished transfer with the
-     * request and response (after the caller's own redaction policy is
-     * applied by the hook). */
+    /* Asked while the transfer runs (libcurl's progress callback: at
+     * least about once a second, more often while data flows); true
+     * aborts it. NULL: never. The harness's in-process user agent reads
+     * its client's output and gives up on a gone client from it. */
+    bool (*stop)(void *arg);
+    void *stop_arg;
 };
 
 struct ac_http_response {

@@ -59,10 +59,7 @@
 #define FORGED_CODE "authcheck-forged-code-c3e1a07b94d25f68"
 
 struct walk {
-    const struct hb_options *o;
-    const char *rec;    /* record file, may be NULL */
-    bool forge_first;   /* --forge-callback-first */
-    long retry_ms;      /* --connect-retry: refused loopback, retried */
+    const struct hb_options *o; /* record, forge, retry, CA, hooks */
     char *redirect_uri; /* the start URL's redirect_uri parameter, or NULL */
     bool forged;        /* the forged callback was delivered */
 };
@@ -101,7 +98,7 @@ static void note(const struct hb_options *o, bool out, const char *fmt, ...)
 /* Has the harness given up on this walk (its client is gone)? */
 static bool stopped(const struct walk *w)
 {
-    return w->o != NULL && w->o->stop != NULL && w->o->stop(w->o->stop_arg);
+    return w->o->stop != NULL && w->o->stop(w->o->stop_arg);
 }
 
 void hb_usage(FILE *f)
@@ -207,7 +204,7 @@ static json_t *hop_json(int64_t t_ns, const char *url,
  * interleave. */
 static void record(const struct walk *w, const json_t *ex)
 {
-    const char *path = w->rec;
+    const char *path = w->o->record;
     char *line;
     size_t n;
     int fd;
@@ -418,21 +415,21 @@ static bool request(const struct walk *w, const struct ac_http_request *req,
     }
 }
 
-/* One request: records the hop; *next is the resolved redirect target
- * (new string) or NULL when this hop ends the walk (always NULL for a
- * forged hop, whose answer is not followed). */
 /* A hop's timeout: HOP_TIMEOUT_MS, cut to the caller's deadline. */
 static long hop_timeout(const struct walk *w)
 {
     int64_t left;
 
-    if (w->o == NULL || w->o->deadline_ns == 0) {
+    if (w->o->deadline_ns == 0) {
         return HOP_TIMEOUT_MS;
     }
     left = (w->o->deadline_ns - ac_mono_ns()) / 1000000;
     return left < 1 ? 1 : (left < HOP_TIMEOUT_MS ? (long)left : HOP_TIMEOUT_MS);
 }
 
+/* One request: records the hop; *next is the resolved redirect target
+ * (new string) or NULL when this hop ends the walk (always NULL for a
+ * forged hop, whose answer is not followed). */
 static bool hop(const char *url, const struct walk *w, bool forged,
                 long *status, char **next)
 {
@@ -449,9 +446,12 @@ static bool hop(const char *url, const struct walk *w, bool forged,
     req.url = url;
     req.timeout_ms = hop_timeout(w);
     req.max_body = HOP_MAX_BODY;
-    req.ca_file = w->o != NULL ? w->o->ca_file : NULL;
+    req.ca_file = w->o->ca_file;
+    req.stop = w->o->stop;
+    req.stop_arg = w->o->stop_arg;
     /* A forged callback is a single shot: the attacker does not reload. */
-    ok = request(w, &req, &resp, forged ? 0 : w->retry_ms, &tries, &t_ns, &err);
+    ok = request(w, &req, &resp, forged ? 0 : w->o->connect_retry_ms, &tries,
+                 &t_ns, &err);
     if (!ok && stopped(w)) {
         /* The harness gave up on the client (as it kills the stand-alone
          * command with the client's process group): nothing more is
@@ -585,7 +585,7 @@ static void maybe_forge(struct walk *w, const char *url)
     long status = 0;
     char *none = NULL;
 
-    if (!w->forge_first || w->forged || !is_callback(w, url)) {
+    if (!w->o->forge_callback_first || w->forged || !is_callback(w, url)) {
         return;
     }
     w->forged = true;
@@ -642,9 +642,7 @@ static int browse(const char *start, struct walk *w)
 
 int hb_browse(const char *url, const struct hb_options *o)
 {
-    struct walk w = {
-        o,    o->record, o->forge_callback_first, o->connect_retry_ms,
-        NULL, false};
+    struct walk w = {o, NULL, false};
     int rc;
 
     if (url == NULL || !is_http(url)) {

@@ -28,9 +28,10 @@ struct hb_options {
                                   $CURL_CA_BUNDLE / $SSL_CERT_FILE */
     int64_t deadline_ns;       /* ac_mono_ns() time no hop may outlast, or
                                   0: none (each hop has its own timeout) */
-    /* Asked before each request and each retry: true ends the walk at
-     * once (status 1) and records nothing more, as killing the
-     * stand-alone command with the client's process group would. */
+    /* Asked before each request and each retry, and while a request
+     * runs (ac_http_request.stop): true ends the walk at once (status 1)
+     * and records nothing more, as killing the stand-alone command with
+     * the client's process group would. */
     bool (*stop)(void *arg);
     void *stop_arg;
     /* Each line the command would print (to stdout or stderr), with its

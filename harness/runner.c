@@ -165,26 +165,20 @@ static void drain(struct capture *c)
     }
 }
 
-/* Wait up to `ms` for output, then read it. True when output (or its
- * end) came. */
-static bool pump(struct capture *c, int ms)
-{
-    struct pollfd p = {c->fd, POLLIN, 0};
-
-    if (c->eof) {
-        poll(NULL, 0, ms);
-        return false;
-    }
-    if (poll(&p, 1, ms) > 0) {
-        drain(c);
-        return true;
-    }
-    return false;
-}
-
 /* --- the in-process user agent -------------------------------------------- */
 
-static bool exited(pid_t pid);
+/* Has the child exited? Leaves it a zombie (WNOWAIT) so that its pid, and
+ * so its process group id, cannot be reused before we kill the group. */
+static bool exited(pid_t pid)
+{
+    siginfo_t si;
+
+    memset(&si, 0, sizeof(si));
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+        return errno == ECHILD;
+    }
+    return si.si_pid == pid;
+}
 
 /* One supervised client, as the in-process walks see it. */
 struct sup {
@@ -197,9 +191,10 @@ struct sup {
 
 /* hb_options.stop: the client has timed out, the run is cancelled, or
  * the client exited more than HR_SETTLE_MS ago (what settle() grants a
- * stand-alone browser before the group is killed). Between hops the
- * client's output is read, so a chatty client never blocks on a full
- * pipe for long while its browser walks. */
+ * stand-alone browser before the group is killed). Asked between hops and
+ * during each (libcurl's progress callback), it also reads the client's
+ * output, so a chatty client does not block on a full pipe while its
+ * browser walks. */
 static bool sup_stop(void *arg)
 {
     struct sup *s = arg;
@@ -282,36 +277,33 @@ static void take_requests(struct sup *s, bool discard)
     }
 }
 
-/* pump, watching the request FIFO too. True when output (or its end) or
- * a request came. */
-static bool pump_browser(struct sup *s, int ms)
+/* Wait up to `ms` for the client's output (until its end) and, with an
+ * in-process user agent, for a wrapper's request; take what came. True
+ * when either came. */
+static bool pump(struct sup *s, int ms)
 {
-    struct pollfd p[2] = {{s->c->fd, POLLIN, 0}, {s->ub->in_fd, POLLIN, 0}};
-    int first = s->c->eof ? 1 : 0;
+    struct pollfd p[2];
+    nfds_t n = 0;
+    int out = -1, req = -1;
 
-    if (poll(p + first, (nfds_t)(2 - first), ms) <= 0) {
+    if (!s->c->eof) {
+        out = (int)n;
+        p[n++] = (struct pollfd){s->c->fd, POLLIN, 0};
+    }
+    if (s->ub != NULL) {
+        req = (int)n;
+        p[n++] = (struct pollfd){s->ub->in_fd, POLLIN, 0};
+    }
+    if (poll(p, n, ms) <= 0) {
         return false;
     }
-    if (first == 0 && p[0].revents != 0) {
+    if (out >= 0 && p[out].revents != 0) {
         drain(s->c);
     }
-    if (p[1].revents != 0) {
+    if (req >= 0 && p[req].revents != 0) {
         take_requests(s, false);
     }
     return true;
-}
-
-/* Has the child exited? Leaves it a zombie (WNOWAIT) so that its pid, and
- * so its process group id, cannot be reused before we kill the group. */
-static bool exited(pid_t pid)
-{
-    siginfo_t si;
-
-    memset(&si, 0, sizeof(si));
-    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
-        return errno == ECHILD;
-    }
-    return si.si_pid == pid;
 }
 
 /* Until the child exits or `deadline` (ms) passes, collecting output.
@@ -328,7 +320,6 @@ static bool supervise(pid_t pid, struct capture *c, struct ubrowser *ub,
     for (;;) {
         int64_t left = deadline - now_ms();
         int ms = left < step ? (int)left : step;
-        bool woke;
         if (exited(pid)) {
             return true;
         }
@@ -336,8 +327,7 @@ static bool supervise(pid_t pid, struct capture *c, struct ubrowser *ub,
             return false;
         }
         /* Output or its end: the exit is likely near, look again soon. */
-        woke = ub != NULL ? pump_browser(&s, ms) : pump(c, ms);
-        step = woke ? 1 : (step >= 10 ? 20 : step * 2);
+        step = pump(&s, ms) ? 1 : (step >= 10 ? 20 : step * 2);
     }
 }
 
@@ -357,12 +347,13 @@ static void reap(pid_t pid, struct hr_exec_result *res)
 
 static void finish_capture(struct capture *c, struct hr_exec_result *res)
 {
+    struct sup s = {0, c, NULL, 0, -1};
     int64_t until = now_ms() + 500;
 
     /* Everything in the group is dead now, so EOF comes at once unless a
      * stray process escaped the group with our pipe; do not wait for it. */
     while (!c->eof && now_ms() < until) {
-        pump(c, 20);
+        pump(&s, 20);
     }
     res->dropped = c->dropped;
     res->output_len = c->buf.len;
@@ -450,24 +441,13 @@ static void settle(const char *path)
     close(fd); /* releases the lock: a later helper is not held up */
 }
 
-bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
-                 struct ac_err *err)
-{
-    return hr_exec_run_settled(x, NULL, res, err);
-}
-
-static bool exec_run(const struct hr_exec *x, const char *settle_lock,
-                     struct ubrowser *ub, struct hr_exec_result *res,
-                     struct ac_err *err);
-
-bool hr_exec_run_settled(const struct hr_exec *x, const char *settle_lock,
-                         struct hr_exec_result *res, struct ac_err *err)
-{
-    return exec_run(x, settle_lock, NULL, res, err);
-}
-
-/* hr_exec_run_settled, serving the in-process user agent's requests
- * while the client runs when `ub` is not NULL. */
+/* hr_exec_run, serving the in-process user agent's requests while the
+ * client runs when `ub` is not NULL. Once the child has exited (not timed
+ * out), wait until no helper holds a shared flock on `settle_lock`
+ * (`authcheck browse --record FILE`, the wrapper's fallback, holds one on
+ * FILE while it runs), at most HR_SETTLE_MS, before its process group is
+ * killed: that user agent may still be recording the callback's
+ * response. `settle_lock` may be NULL. */
 static bool exec_run(const struct hr_exec *x, const char *settle_lock,
                      struct ubrowser *ub, struct hr_exec_result *res,
                      struct ac_err *err)
@@ -484,13 +464,6 @@ static bool exec_run(const struct hr_exec *x, const char *settle_lock,
     if (pipe2(fds, O_CLOEXEC) != 0) {
         AC_ERR(err, AC_ERR_IO, "pipe: %s", strerror(errno));
         goto out;
-    }
-    if (ub != NULL) {
-        /* The output is not read while the in-process user agent walks a
-         * hop (serve): room for 1 MiB (the unprivileged maximum) instead
-         * of 64 KiB, so a chatty client does not block on its logs
-         * meanwhile. Best effort. */
-        (void)fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
     }
     if (!spawn(x, fds[1], &pid, err)) {
         goto out;
@@ -530,6 +503,12 @@ out:
         close(fds[1]);
     }
     return ok;
+}
+
+bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
+                 struct ac_err *err)
+{
+    return exec_run(x, NULL, NULL, res, err);
 }
 
 void hr_exec_result_free(struct hr_exec_result *res)

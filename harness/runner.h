@@ -60,14 +60,6 @@ struct hr_exec_result {
 bool hr_exec_run(const struct hr_exec *x, struct hr_exec_result *res,
                  struct ac_err *err);
 
-/* hr_exec_run, and once the child has exited (not timed out), wait until
- * no helper holds a shared flock on `settle_lock` (authcheck browse
- * --record FILE holds one on FILE while it runs), at most HR_SETTLE_MS,
- * before its process group is killed: the user agent may still be
- * recording the callback's response. `settle_lock` may be NULL. */
-bool hr_exec_run_settled(const struct hr_exec *x, const char *settle_lock,
-                         struct hr_exec_result *res, struct ac_err *err);
-
 void hr_exec_result_free(struct hr_exec_result *res);
 
 /* --- one scenario -------------------------------------------------------- */

@@ -25,6 +25,7 @@
 #include "common/httpc.h"
 #include "harness/browse.h"
 #include "tests/support/asserts.h"
+#include "tests/support/net.h"
 
 struct server {
     int fd;
@@ -486,7 +487,9 @@ static void test_localhost_ipv6_only(void **state)
  * stop hook that says stop ends the walk with nothing more recorded. */
 struct hooks {
     char out[4096];
-    int asked, stop_at; /* stop from the stop_at-th question on */
+    int asked;
+    const char *rec;
+    size_t stop_after; /* stop once the record holds this many hops */
 };
 
 static void collect(void *arg, const char *line)
@@ -500,15 +503,25 @@ static void collect(void *arg, const char *line)
 static bool stop_late(void *arg)
 {
     struct hooks *h = arg;
+    FILE *f = fopen(h->rec, "r");
+    size_t lines = 0;
+    int c;
 
-    return ++h->asked >= h->stop_at;
+    h->asked++;
+    while (f != NULL && (c = fgetc(f)) != EOF) {
+        lines += c == '\n';
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return lines >= h->stop_after;
 }
 
 static void test_in_process(void **state)
 {
     struct server *s = *state;
     const char *rec = record_path();
-    struct hooks h = {"", 0, 1000};
+    struct hooks h = {"", 0, rec, 1000};
     struct hb_options o = {.record = rec,
                            .deadline_ns = ac_mono_ns() + 5000000000LL,
                            .stop = stop_late,
@@ -522,14 +535,14 @@ static void test_in_process(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/start", s->port);
     assert_int_equal(hb_browse(url, &o), 0);
     assert_non_null(strstr(h.out, "authcheck browse: ended: HTTP 200 at "));
-    assert_int_equal(h.asked, 3); /* once before each request */
+    assert_int_cmp(h.asked, >=, 3); /* before each request, and during */
     hops = read_record(rec);
     assert_int_equal(json_array_size(hops), 3);
     json_decref(hops);
 
-    /* stopped before the second request: one hop, no "failed" line */
+    /* stopped once the first hop is recorded: one hop, no "failed" line */
     rec = record_path();
-    h = (struct hooks){"", 0, 2};
+    h = (struct hooks){"", 0, rec, 1};
     assert_int_equal(hb_browse(url, &o), 1);
     assert_string_equal(h.out, "");
     hops = read_record(rec);
@@ -538,6 +551,47 @@ static void test_in_process(void **state)
 
     assert_int_equal(hb_browse("ftp://example.com/", &o), 2);
     ac_http_global_cleanup();
+}
+
+/* A stop hook that says stop after `ms` milliseconds. */
+struct timer {
+    int64_t until_ns;
+};
+
+static bool stop_after_time(void *arg)
+{
+    const struct timer *t = arg;
+
+    return ac_mono_ns() >= t->until_ns;
+}
+
+/* The stop hook is asked during a request too: a server that accepts but
+ * never answers is given up on when the hook says so, long before the
+ * hop's own 10 s timeout, and nothing is recorded. */
+static void test_stop_aborts_a_hop(void **state)
+{
+    const char *rec = record_path();
+    struct timer t = {ac_mono_ns() + 300000000LL};
+    struct hb_options o = {
+        .record = rec, .stop = stop_after_time, .stop_arg = &t};
+    char url[128];
+    int port, fd = ts_listen_loopback(&port);
+    int64_t start = ac_mono_ns();
+    FILE *f;
+
+    (void)state;
+    assert_int_cmp(fd, >=, 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/silent", port);
+    assert_true(ac_http_global_init(NULL));
+    assert_int_equal(hb_browse(url, &o), 1);
+    assert_int_cmp((ac_mono_ns() - start) / 1000000, <, 5000);
+    f = fopen(rec, "r");
+    assert_true(f == NULL || fgetc(f) == EOF);
+    if (f != NULL) {
+        fclose(f);
+    }
+    ac_http_global_cleanup();
+    close(fd);
 }
 
 static void test_usage(void **state)
@@ -576,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_late_listener),
         cmocka_unit_test(test_localhost_ipv6_only),
         cmocka_unit_test(test_in_process),
+        cmocka_unit_test(test_stop_aborts_a_hop),
         cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
