@@ -4,6 +4,7 @@
  * table applied to error responses), the loopback listener ignoring stray
  * callbacks, token response validation and private_key_jwt client
  * assertions. Only the client's own loopback listener is started. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -308,6 +309,46 @@ static void test_listener_iss_mismatch_fatal(void **state)
     ac_http_global_cleanup();
 }
 
+struct fetch {
+    char url[512];
+    long status;
+};
+
+static void *fetch_thread(void *arg)
+{
+    struct fetch *f = arg;
+    f->status = get(f->url);
+    return NULL;
+}
+
+/* The page of the callback that ended the wait reaches the browser even
+ * when the client stops its listener the moment the wait returns (as it
+ * does before exiting on a refused callback): the browser shows why, not
+ * an empty reply. Repeated, since stopping used to race the page. */
+static void test_listener_stop_sends_the_page(void **state)
+{
+    struct ac_err err;
+    (void)state;
+    assert_true(ac_http_global_init(&err));
+    for (int k = 0; k < 30; k++) {
+        struct cb_listener *l = NULL;
+        struct cb_expect e = {"S", ISS, false};
+        struct fetch f = {.status = -1};
+        char *code = NULL;
+        pthread_t t;
+        assert_true(cb_listener_start(0, &l, &err));
+        assert_true(cb_listener_arm(l, &e, &err));
+        snprintf(f.url, sizeof f.url, "%s?%s&state=S&%s",
+                 cb_listener_redirect_uri(l), ERR_Q, EVIL_ISS);
+        pthread_create(&t, NULL, fetch_thread, &f);
+        assert_int_equal(cb_listener_wait(l, 5000, &code, &err), CBW_FAILED);
+        cb_listener_stop(l);
+        pthread_join(t, NULL);
+        assert_int_equal(f.status, 400);
+    }
+    ac_http_global_cleanup();
+}
+
 /* --- --no-browser: a pasted redirect URL ---------------------------------- */
 
 struct paste_case {
@@ -503,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_token_parse_table),
         cmocka_unit_test(test_listener_ignores_strays),
         cmocka_unit_test(test_listener_iss_mismatch_fatal),
+        cmocka_unit_test(test_listener_stop_sends_the_page),
         cmocka_unit_test(test_paste_judge),
         cmocka_unit_test(test_assertion_es256),
         cmocka_unit_test(test_assertion_rs256),

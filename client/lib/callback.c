@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,25 +37,58 @@ struct cb_listener {
     struct ac_err fail;
     unsigned ignored;
     struct ac_err last_ignored;
+    unsigned pages; /* judged callbacks whose page is not sent yet */
 };
+
+/* A request's closure: its raw target, and whether `pages` counts it. */
+struct req {
+    bool counted;
+    char target[];
+};
+
+/* How long cb_listener_stop waits for the pages of judged callbacks to
+ * go out: the browser of a rejected callback shows why, not an empty
+ * reply; a browser that does not read does not hold the client up. */
+#define PAGE_FLUSH_MS 1000
 
 /* MHD_OPTION_URI_LOG_CALLBACK: keep the raw request target (with its
  * query, undecoded) as the request's closure, so the query is parsed once,
  * by common/form.h, which rejects duplicate parameters. */
 static void *uri_log(void *cls, const char *uri, struct MHD_Connection *con)
 {
+    size_t n = strlen(uri != NULL ? uri : "");
+    struct req *r = malloc(sizeof(*r) + n + 1);
+
     (void)cls;
     (void)con;
-    return strdup(uri != NULL ? uri : "");
+    if (r != NULL) {
+        r->counted = false;
+        memcpy(r->target, uri != NULL ? uri : "", n + 1);
+    }
+    return r;
 }
 
+/* MHD_OPTION_NOTIFY_COMPLETED: the response is sent (or the connection
+ * failed). */
 static void completed(void *cls, struct MHD_Connection *con, void **req_cls,
                       enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    struct cb_listener *l = cls;
+    struct req *r = *req_cls;
+
     (void)con;
     (void)toe;
-    ac_secret_free(*req_cls); /* the target holds the code */
+    if (r != NULL && r->counted) {
+        pthread_mutex_lock(&l->mu);
+        l->pages--;
+        pthread_cond_broadcast(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+    }
+    if (r != NULL) {
+        /* the target holds the code */
+        OPENSSL_cleanse(r->target, strlen(r->target));
+        free(r);
+    }
     *req_cls = NULL;
 }
 
@@ -154,7 +188,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con,
                               size_t *upload_data_size, void **req_cls)
 {
     struct cb_listener *l = cls;
-    const char *target = *req_cls != NULL ? *req_cls : "";
+    struct req *r = *req_cls;
+    const char *target = r != NULL ? r->target : "";
     const char *q = strchr(target, '?');
     char text[300];
     const char *title;
@@ -174,6 +209,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con,
     pthread_mutex_lock(&l->mu);
     unsigned status =
         judge_locked(l, q != NULL ? q + 1 : "", &title, text, sizeof text);
+    if (r != NULL) {
+        r->counted = true;
+        l->pages++;
+    }
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
     http_trace_note("callback: %u %s: %s", status, title, text);
@@ -191,7 +230,7 @@ static bool start_daemon(struct cb_listener *l, int port, struct ac_err *err)
                             NULL, NULL, handle, l, MHD_OPTION_SOCK_ADDR,
                             (struct sockaddr *)&sa, MHD_OPTION_URI_LOG_CALLBACK,
                             uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-                            completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+                            completed, l, MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)30, MHD_OPTION_END);
     if (l->d == NULL) {
         AC_ERR(err, AC_ERR_IO,
@@ -321,6 +360,14 @@ void cb_listener_stop(struct cb_listener *l)
         return;
     }
     if (l->d != NULL) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += PAGE_FLUSH_MS / 1000;
+        pthread_mutex_lock(&l->mu);
+        while (l->pages > 0 &&
+               pthread_cond_timedwait(&l->cv, &l->mu, &until) == 0) {
+        }
+        pthread_mutex_unlock(&l->mu);
         MHD_stop_daemon(l->d);
     }
     pthread_mutex_destroy(&l->mu);
