@@ -331,6 +331,14 @@ static int loopback_addrs(const char *host, int port,
     return n;
 }
 
+/* libcurl's wording for a transfer that never got a connection
+ * (CURLE_COULDNT_CONNECT, with and without its error buffer). */
+static bool never_connected(const struct ac_err *err)
+{
+    return strstr(err->msg, "Failed to connect") != NULL ||
+           strstr(err->msg, "Couldn't connect") != NULL;
+}
+
 /* Should a failed request to `url` be tried again? Only for a loopback
  * target and only when nothing was listening: every address refuses now
  * (or does not exist on this machine, as ::1 without IPv6), or the
@@ -355,9 +363,11 @@ static bool refused_loopback(const char *url, const struct ac_err *err)
         absent += p == PROBE_ABSENT;
         open += p == PROBE_OPEN;
     }
-    /* libcurl's wording for a transfer that never got a connection */
-    return (refused > 0 && refused + absent == n) ||
-           (open > 0 && strstr(err->msg, "Failed to connect") != NULL);
+    /* Refusing now is not enough: a client that read the callback and
+     * exited without answering refuses now too, and must not get the code
+     * again (nor the walk wait out the window for nothing). */
+    return never_connected(err) &&
+           ((refused > 0 && refused + absent == n) || open > 0);
 }
 
 static void sleep_ms(long ms)

@@ -399,6 +399,52 @@ static void test_connection_refused(void **state)
     close(fd);
 }
 
+/* Accepts one connection and closes it unanswered, and its listener
+ * with it: a client that exits while the callback is in flight. */
+static void *hang_up(void *arg)
+{
+    int fd = *(int *)arg, c = accept(fd, NULL, NULL);
+
+    close(fd);
+    if (c >= 0) {
+        close(c);
+    }
+    return NULL;
+}
+
+/* A callback that got a connection is never sent again, even when
+ * nothing listens any more (so refusing now): no retry, no wait. */
+static void test_hang_up_not_retried(void **state)
+{
+    const char *rec = record_path();
+    int port, fd = refusing_socket(&port);
+    char url[64];
+    char *argv[] = {"browse", "--record", (char *)rec, "--connect-retry",
+                    "3000",   url,        NULL};
+    pthread_t t;
+    double t0;
+    json_t *hops;
+    const json_t *h;
+
+    (void)state;
+    assert_int_equal(listen(fd, 1), 0);
+    pthread_create(&t, NULL, hang_up, &fd);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/callback?code=c", port);
+    unlink(rec);
+    t0 = now_s();
+    assert_int_equal(hb_main(6, argv), 1);
+    assert_dbl_cmp(now_s() - t0, <, 1.0);
+    pthread_join(t, NULL);
+    hops = read_record(rec);
+    assert_int_equal(json_array_size(hops), 1);
+    h = json_array_get(hops, 0);
+    assert_int_equal(status_of(h), 0);
+    assert_non_null(str(h, "error"));
+    assert_null(json_object_get(h, "retrying"));
+    assert_null(json_object_get(h, "refused_retries"));
+    json_decref(hops);
+}
+
 /* A loopback callback that listens only 300 ms after the browser got
  * there (mcp-remote opens the browser first): reached by retrying, at
  * 127.0.0.1 and at localhost, with the default window. */
@@ -627,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_not_followed),
         cmocka_unit_test(test_body_capped),
         cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_hang_up_not_retried),
         cmocka_unit_test(test_late_listener),
         cmocka_unit_test(test_localhost_ipv6_only),
         cmocka_unit_test(test_in_process),
