@@ -377,6 +377,7 @@ static bool spawn(const struct hr_exec *x, int outfd, pid_t *pid,
     posix_spawnattr_t at;
     sigset_t none, defs;
     char **env = build_env(x->env);
+    const char *argv0 = x->argv[0];
     int rc;
 
     if (env == NULL) {
@@ -408,12 +409,17 @@ static bool spawn(const struct hr_exec *x, int outfd, pid_t *pid,
     posix_spawnattr_setsigdefault(&at, &defs);
     pthread_mutex_lock(&spawn_lock);
     rc = posix_spawn(pid, x->argv[0], &fa, &at, (char *const *)x->argv, env);
+    if (rc != 0 && x->fallback_argv != NULL) {
+        argv0 = x->fallback_argv[0];
+        rc = posix_spawn(pid, argv0, &fa, &at, (char *const *)x->fallback_argv,
+                         env);
+    }
     pthread_mutex_unlock(&spawn_lock);
     posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     free(env);
     if (rc != 0) {
-        AC_ERR(err, AC_ERR_IO, "cannot run %s: %s", x->argv[0], strerror(rc));
+        AC_ERR(err, AC_ERR_IO, "cannot run %s: %s", argv0, strerror(rc));
         return false;
     }
     return true;
@@ -520,30 +526,6 @@ void hr_exec_result_free(struct hr_exec_result *res)
 }
 
 /* --- the scenario directory ----------------------------------------------- */
-
-char *hr_shell_quote(const char *s)
-{
-    struct ac_buf b;
-
-    ac_buf_init(&b, 0);
-    if (!ac_buf_append_str(&b, "'", NULL)) {
-        goto fail;
-    }
-    for (const char *p = s; *p; p++) {
-        bool ok = *p == '\'' ? ac_buf_append_str(&b, "'\\''", NULL)
-                             : ac_buf_append(&b, p, 1, NULL);
-        if (!ok) {
-            goto fail;
-        }
-    }
-    if (!ac_buf_append_str(&b, "'", NULL)) {
-        goto fail;
-    }
-    return ac_buf_steal(&b);
-fail:
-    ac_buf_free(&b);
-    return NULL;
-}
 
 char *hr_default_client_cmd(const char *authcheck_exe)
 {
@@ -1365,17 +1347,25 @@ static bool run_client(const struct hs_scenario *sc,
     }
     for (int k = 0; k < sc->runs; k++) {
         const char *mcp_url = run_url(sc, w, k);
-        const char *argv[] = {"/bin/sh", "-c", script, "sh", mcp_url, NULL};
-        struct hr_exec x = {argv, (const char *const *)env->v,
+        const char *shell[] = {"/bin/sh", "-c", script, "sh", mcp_url, NULL};
+        /* A plain word list runs without the shell; should its program not
+         * be executable, the shell runs the command as it always did (and
+         * says why, with its exit status 126 or 127). */
+        char **words = hr_plain_argv(cmd, mcp_url);
+        struct hr_exec x = {words != NULL ? (const char *const *)words : shell,
+                            (const char *const *)env->v,
                             opt->timeout_ms > 0 ? opt->timeout_ms
                                                 : sc->timeout_ms,
-                            HR_OUTPUT_CAP};
+                            HR_OUTPUT_CAP, words != NULL ? shell : NULL};
         struct hr_exec_result r;
+        bool ran;
         if (opt->verbose) {
             ac_log(AC_LOG_INFO, "%s: run %d/%d: %s %s", sc->id, k + 1, sc->runs,
                    cmd, mcp_url);
         }
-        if (!exec_run(&x, d->record, &d->ub, &r, err)) {
+        ran = exec_run(&x, d->record, &d->ub, &r, err);
+        free(words);
+        if (!ran) {
             goto out;
         }
         if (hr_cancelled()) {

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "common/err.h"
+#include "harness/cmdline.h"
 #include "harness/scenario.h"
 
 #define AUTHCHECK_VERSION "0.1.0"
@@ -37,6 +38,8 @@ struct hr_exec {
                                 may be NULL */
     long timeout_ms;         /* > 0 */
     size_t output_cap;       /* 0: HR_OUTPUT_CAP */
+    const char *const *fallback_argv; /* run instead when argv[0] cannot be
+                                         executed; may be NULL */
 };
 
 /* How long the helpers of an exited client may take to finish. */
@@ -136,8 +139,5 @@ void hr_remove_legacy(const char *out_dir, const char *id);
  * pool starts nothing new. Async-signal-safe (for SIGINT / SIGTERM). */
 void hr_cancel(void);
 bool hr_cancelled(void);
-
-/* Single-quote `s` for /bin/sh. A new string (free()), NULL on OOM. */
-char *hr_shell_quote(const char *s);
 
 #endif

@@ -67,7 +67,7 @@ static const char *find_chromium(void)
 static int sh(const char *script, long timeout_ms)
 {
     const char *argv[] = {"/bin/sh", "-c", script, NULL};
-    struct hr_exec x = {argv, NULL, timeout_ms, 0};
+    struct hr_exec x = {argv, NULL, timeout_ms, 0, NULL};
     struct hr_exec_result r;
     struct ac_err err;
     int rc;

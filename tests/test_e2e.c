@@ -56,7 +56,7 @@ static int authcheck(const struct fixture *f, const char *const *args,
                      char **output)
 {
     const char *argv[16] = {f->authcheck};
-    struct hr_exec x = {argv, NULL, 60000, 0};
+    struct hr_exec x = {argv, NULL, 60000, 0, NULL};
     struct hr_exec_result r;
     struct ac_err err;
     size_t n = 1;

@@ -125,7 +125,7 @@ static int authcheck(const struct fixture *f, const char *const *args,
     const char *argv[32] = {f->authcheck};
     char tmpdir[600];
     const char *env[] = {tmpdir, NULL};
-    struct hr_exec x = {argv, env, 120000, 1024 * 1024};
+    struct hr_exec x = {argv, env, 120000, 1024 * 1024, NULL};
     struct hr_exec_result r;
     struct ac_err err;
     size_t n = 1;

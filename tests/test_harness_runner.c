@@ -26,7 +26,7 @@ static bool sh(const char *script, long timeout_ms, size_t cap,
 {
     const char *argv[] = {"/bin/sh", "-c", script, NULL};
     const char *env[] = {"HR_TEST_VAR=from-test", NULL};
-    struct hr_exec x = {argv, env, timeout_ms, cap};
+    struct hr_exec x = {argv, env, timeout_ms, cap, NULL};
     struct ac_err err;
 
     if (!hr_exec_run(&x, r, &err)) {
@@ -117,7 +117,7 @@ static void test_exec_leftovers_killed(void **state)
 static void test_exec_spawn_failure(void **state)
 {
     const char *argv[] = {"/nonexistent/program", NULL};
-    struct hr_exec x = {argv, NULL, 1000, 0};
+    struct hr_exec x = {argv, NULL, 1000, 0, NULL};
     struct hr_exec_result r;
     struct ac_err err;
 
@@ -136,6 +136,59 @@ static void test_shell_quote(void **state)
     assert_string_equal(c, "'/opt/my dir/mcp-oauth' conformance");
     free(q);
     free(c);
+}
+
+/* Which commands run without a shell, and as which arguments ("|"
+ * between them; NULL: the shell runs it). */
+static void test_plain_argv(void **state)
+{
+    static const struct {
+        const char *cmd, *want;
+    } cases[] = {
+        {"/bin/mcp-oauth conformance", "/bin/mcp-oauth|conformance|URL"},
+        {"'/opt/my dir/client' --x=1 'a b'c ''",
+         "/opt/my dir/client|--x=1|a bc||URL"},
+        {"  ./client\t-v  ", "./client|-v|URL"},
+        {"./c a\\ b", NULL}, /* a backslash: the shell's business */
+        {" ./c ", "./c|URL"},
+        {"./c a,b+c@d%e:f", "./c|a,b+c@d%e:f|URL"},
+        {"client conformance", NULL}, /* PATH search, maybe a builtin */
+        {"true", NULL},
+        {"A=/x ./c", NULL},  /* an assignment */
+        {"/x=y/c", NULL},    /* could be one */
+        {"./c $HOME", NULL}, /* expansions, operators, globs, comments */
+        {"./c \"a\"", NULL},
+        {"./c `id`", NULL},
+        {"./c ~/x", NULL},
+        {"./c *", NULL},
+        {"./c a;b", NULL},
+        {"./c a|b", NULL},
+        {"./c >out", NULL},
+        {"./c #x", NULL},
+        {"./c\nrm", NULL},
+        {"./c 'open", NULL},
+        {"", NULL},
+        {"   ", NULL},
+    };
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+        char **argv = hr_plain_argv(cases[k].cmd, "URL");
+        char got[256] = "";
+        if (argv != NULL) {
+            for (size_t i = 0; argv[i] != NULL; i++) {
+                strncat(got, i ? "|" : "", sizeof(got) - strlen(got) - 1);
+                strncat(got, argv[i], sizeof(got) - strlen(got) - 1);
+            }
+        }
+        if (cases[k].want == NULL ? argv != NULL
+                                  : strcmp(got, cases[k].want) != 0) {
+            fail_msg("[%s]: got [%s], want [%s]", cases[k].cmd,
+                     argv ? got : "(shell)",
+                     cases[k].want ? cases[k].want : "(shell)");
+        }
+        free(argv);
+    }
 }
 
 /* --- whole scenarios -------------------------------------------------- */
@@ -182,8 +235,9 @@ static int teardown(void **state)
     return 0;
 }
 
-static json_t *run(struct fixture *f, const char *mode, int runs,
-                   int timeout_ms, json_t *secrets)
+/* The scenario with f->cmd as the client command. */
+static json_t *run_cmd(struct fixture *f, int runs, int timeout_ms,
+                       json_t *secrets)
 {
     char text[sizeof(scenario_text) + 32];
     struct hs_scenario *s = NULL;
@@ -193,8 +247,6 @@ static json_t *run(struct fixture *f, const char *mode, int runs,
     json_t *res;
 
     snprintf(text, sizeof(text), scenario_text, runs, timeout_ms);
-    snprintf(f->cmd, sizeof(f->cmd), "'%s/harness/fake-client.sh' %s",
-             getenv("AUTHCHECK_TESTDATA"), mode);
     if (!hs_parse(text, strlen(text), "t/runner.json", "t/runner", &s, &err)) {
         fail_msg("%s", err.msg);
     }
@@ -202,6 +254,15 @@ static json_t *run(struct fixture *f, const char *mode, int runs,
     assert_non_null(res);
     hs_free(s);
     return res;
+}
+
+/* The scenario with the fake client in `mode`. */
+static json_t *run(struct fixture *f, const char *mode, int runs,
+                   int timeout_ms, json_t *secrets)
+{
+    snprintf(f->cmd, sizeof(f->cmd), "'%s/harness/fake-client.sh' %s",
+             getenv("AUTHCHECK_TESTDATA"), mode);
+    return run_cmd(f, runs, timeout_ms, secrets);
 }
 
 /* No entries but "." and "..". */
@@ -295,6 +356,34 @@ static void test_scenario_exit3_recorded(void **state)
     assert_string_equal(str(res, "status"), "failed");
     assert_string_equal(str(check_named(res, "client-exit-status"), "status"),
                         "FAILURE");
+    json_decref(res);
+}
+
+/* A plain command whose program cannot run still gets the shell's answer
+ * (exit 127, its message), as the client's failure, not a harness error;
+ * a command with an expansion still runs through the shell. */
+static void test_scenario_command_forms(void **state)
+{
+    struct fixture *f = *state;
+    json_t *res;
+    const json_t *r0;
+
+    snprintf(f->cmd, sizeof(f->cmd), "/nonexistent/client --flag");
+    res = run_cmd(f, 1, 5000, NULL);
+    r0 = json_array_get(json_object_get(res, "runs"), 0);
+    assert_true(json_is_null(json_object_get(res, "error")));
+    assert_string_equal(str(res, "status"), "failed");
+    assert_int_equal(num(r0, "exit_code"), 127);
+    assert_non_null(strstr(str(r0, "output"), "/nonexistent/client"));
+    json_decref(res);
+
+    snprintf(f->cmd, sizeof(f->cmd),
+             "'%s/harness/fake-client.sh' ${AUTHCHECK_NO_SUCH_VAR:-exit3}",
+             getenv("AUTHCHECK_TESTDATA"));
+    res = run_cmd(f, 1, 5000, NULL);
+    r0 = json_array_get(json_object_get(res, "runs"), 0);
+    assert_int_equal(num(r0, "exit_code"), 3);
+    assert_string_equal(str(r0, "output"), "giving up\n");
     json_decref(res);
 }
 
@@ -586,9 +675,11 @@ int main(void)
         cmocka_unit_test(test_exec_leftovers_killed),
         cmocka_unit_test(test_exec_spawn_failure),
         cmocka_unit_test(test_shell_quote),
+        cmocka_unit_test(test_plain_argv),
         cmocka_unit_test(test_scenario_hung_client),
         cmocka_unit_test(test_scenario_flooding_client),
         cmocka_unit_test(test_scenario_exit3_recorded),
+        cmocka_unit_test(test_scenario_command_forms),
         cmocka_unit_test(test_scenario_environment),
         cmocka_unit_test(test_scenario_browser_hop),
         cmocka_unit_test(test_scenario_browser_many),

@@ -301,7 +301,7 @@ static const char *env_or_fail(const char *name)
 static json_t *client_mutations(const char *mut)
 {
     const char *argv[] = {mut, "--help", NULL};
-    struct hr_exec x = {argv, NULL, 10000, 0};
+    struct hr_exec x = {argv, NULL, 10000, 0, NULL};
     struct hr_exec_result r;
     struct ac_err err;
     json_t *names = json_array();
