@@ -47,6 +47,39 @@ ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DAUTHCHECK_PREFIX='"$(PREFIX)"' \
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
 
+# The programs (authcheck, mcp-oauth and the mutation client, each started
+# once per run or per scenario) take libcurl, OpenSSL, Jansson,
+# libmicrohttpd and what those need from Debian's static archives: the
+# dynamic loader then maps 13 shared objects instead of 35, and a start
+# costs ~9 ms of CPU instead of ~17 on the 2-core VM this was measured on
+# (docs/PERFORMANCE.md, "Starting a program"). Cyrus SASL, Kerberos and
+# p11-kit have no usable archive and stay shared. LINK=auto (the default)
+# links statically when every archive is installed (make deps installs
+# them) and shared otherwise; LINK=shared always shared (the sanitizer
+# builds and the tests); LINK=static fails when an archive is missing.
+LINK ?= auto
+STATIC_ARCHIVES := microhttpd curl nghttp2 rtmp ssh2 psl ldap lber ssl crypto \
+                   zstd brotlidec brotlicommon jansson gnutls hogweed nettle \
+                   gmp tasn1 idn2 unistring z
+STATIC_SHARED := -l:libsasl2.so.2 -l:libgssapi_krb5.so.2 -l:libp11-kit.so.0 \
+                 -lpthread -lm -ldl -lresolv
+ifneq ($(LINK),shared)
+ARCHIVE_DIR := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)
+STATIC_MISSING := $(foreach a,$(STATIC_ARCHIVES), \
+                    $(if $(wildcard $(ARCHIVE_DIR)/lib$(a).a),,lib$(a).a))
+endif
+ifeq ($(LINK),static)
+ifneq ($(strip $(STATIC_MISSING)),)
+$(error LINK=static: missing $(strip $(STATIC_MISSING)) (make deps installs them))
+endif
+endif
+ifeq ($(filter-out auto static,$(LINK))$(strip $(STATIC_MISSING)),)
+PROG_LIBS = -Wl,-Bstatic $(addprefix -l,$(STATIC_ARCHIVES)) -Wl,-Bdynamic \
+            $(STATIC_SHARED)
+else
+PROG_LIBS = $(LDLIBS_ALL)
+endif
+
 ifeq ($(V),1)
 Q :=
 else
@@ -120,8 +153,15 @@ help:
 
 # --- dependencies ---------------------------------------------------------
 
+# The static archives of what libcurl and libmicrohttpd are built with
+# (LINK above).
+STATIC_PKGS := libnghttp2-dev librtmp-dev libssh2-1-dev libpsl-dev \
+               libldap-dev libzstd-dev libbrotli-dev libgnutls28-dev \
+               nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev \
+               libunistring-dev libsasl2-2 libgssapi-krb5-2 libp11-kit0
 DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
-            libcmocka-dev libssl-dev zlib1g-dev pkg-config libxml2-utils
+            libcmocka-dev libssl-dev zlib1g-dev pkg-config libxml2-utils \
+            $(STATIC_PKGS)
 deps:
 	$(Q)scripts/deps.sh $(DEB_PKGS)
 
@@ -247,17 +287,17 @@ $(LIBMCPOAUTH_LINKS): $(LIBMCPOAUTH_SO)
 $(AUTHCHECK): $(B)/obj/harness/main.o $(LIBHARNESS) $(LIBMOCKS) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 $(MCPOAUTH): $(CLI_OBJ) $(LIBMCPOAUTH)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 $(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 # `make bench`'s DPoP proof maker (common/dpop.c, no Python needed).
 BENCH_DPOP := $(B)/bench/dpop-proofs
@@ -341,7 +381,7 @@ check-asan: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) --no-print-directory run-tests B=build/asan \
 	    BINDIR=build/asan/bin LIBDIR=build/asan/lib CFLAGS="-O1 -g" \
-	    EXTRA_CFLAGS="$(ASAN_FLAGS)" EXTRA_LDFLAGS="$(ASAN_FLAGS)"
+	    EXTRA_CFLAGS="$(ASAN_FLAGS)" EXTRA_LDFLAGS="$(ASAN_FLAGS)" LINK=shared
 
 # ThreadSanitizer: the mocks serve from libmicrohttpd threads and the runner
 # runs scenarios on a thread pool. In CI (3-5 minutes on two cores).
@@ -353,7 +393,8 @@ check-tsan: deps
 	AUTHCHECK_MATRIX_JOBS=2 \
 	$(MAKE) --no-print-directory run-tests B=build/tsan \
 	    BINDIR=build/tsan/bin LIBDIR=build/tsan/lib CFLAGS="-O1 -g" \
-	    EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread"
+	    EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" \
+	    LINK=shared
 
 # --- fuzzing (docs/FUZZING.md) ----------------------------------------------
 #
@@ -382,7 +423,7 @@ fuzz-build:
 	$(Q)$(MAKE) --no-print-directory fuzz-bins B=$(FUZZ_B) \
 	    BINDIR=$(FUZZ_B)/bin LIBDIR=$(FUZZ_B)/lib CC=$(FUZZ_CC) \
 	    CFLAGS="-O1 -g" EXTRA_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
-	    EXTRA_LDFLAGS="$(FUZZ_SAN)"
+	    EXTRA_LDFLAGS="$(FUZZ_SAN)" LINK=shared
 
 fuzz: deps deps-fuzz
 	$(Q)$(MAKE) --no-print-directory fuzz-build
