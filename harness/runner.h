@@ -75,7 +75,7 @@ struct hr_options {
                                      the harness does not walk itself) */
     const char *tmp_dir;          /* where each scenario's private work
                                      directory is made; NULL: $TMPDIR, else
-                                     /tmp */
+                                     /dev/shm (a tmpfs), else /tmp */
     bool verbose;                 /* log progress at AC_LOG_INFO */
     bool keep_homes;              /* keep the work directory (its path is the
                                      result's "work_dir") instead of deleting
