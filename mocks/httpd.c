@@ -38,6 +38,7 @@
  * (consent page 4 KiB, paths 1 KiB) and OpenSSL signing; 256 KiB is ample
  * where the default would reserve 8 MiB per thread. */
 #define THREAD_STACK (256u * 1024u)
+#define TIMER_STACK (64u * 1024u)
 
 struct route {
     char *method;
@@ -785,6 +786,26 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
+/* The timer thread, started (under tlock) by the first request a rule
+ * delays or hangs: most servers never hold one, and a thread per server
+ * and scenario was a measurable part of a scenario's start. Its stack is
+ * small: timer_main has a few locals. */
+static void start_timer(struct mo_httpd *h)
+{
+    pthread_attr_t at;
+
+    if (pthread_attr_init(&at) != 0) {
+        return;
+    }
+    pthread_attr_setstacksize(&at, TIMER_STACK);
+    h->timer_running = pthread_create(&h->timer, &at, timer_main, h) == 0;
+    pthread_attr_destroy(&at);
+    if (!h->timer_running) {
+        ac_log(AC_LOG_WARN, "%s: no timer thread: delays answer at once",
+               h->server);
+    }
+}
+
 /* Suspend the connection until `due_ns` (INT64_MAX: until stop). False
  * when it cannot be held (out of memory, stopping): answer at once. */
 static bool hold(struct request *r, struct MHD_Connection *conn, int64_t due_ns)
@@ -793,6 +814,9 @@ static bool hold(struct request *r, struct MHD_Connection *conn, int64_t due_ns)
     bool ok = false;
 
     pthread_mutex_lock(&h->tlock);
+    if (!h->stopping && !h->timer_running) {
+        start_timer(h);
+    }
     if (!h->stopping && h->timer_running) {
         if (h->nheld == h->heldcap) {
             size_t ncap = h->heldcap != 0 ? h->heldcap * 2 : 8;
@@ -1197,8 +1221,9 @@ bool mo_httpd_listen(struct mo_httpd *h, struct ac_err *err)
     return h->listen_fd >= 0 || bind_loopback(h, err);
 }
 
-/* Everything a request reads (origin, port, routes, the timer thread)
- * is in place before libmicrohttpd's threads exist: they are created by
+/* Everything a request reads (origin, port, routes; the timer thread is
+ * started under tlock by the first hold) is in place before
+ * libmicrohttpd's threads exist: they are created by
  * MHD_start_daemon, which happens-after these writes. */
 bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
 {
@@ -1208,11 +1233,6 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
     }
     if (!mo_httpd_listen(h, err)) {
         return false;
-    }
-    h->timer_running = pthread_create(&h->timer, NULL, timer_main, h) == 0;
-    if (!h->timer_running) {
-        ac_log(AC_LOG_WARN, "%s: no timer thread: delays answer at once",
-               h->server);
     }
     /* One internal polling thread by default; a pool of epoll threads when
      * asked (authcheck serve, benchmarks). */
@@ -1249,6 +1269,8 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
  * thread: libmicrohttpd must not be stopped with suspended connections. */
 static void release_held(struct mo_httpd *h)
 {
+    bool running;
+
     pthread_mutex_lock(&h->tlock);
     h->stopping = true;
     for (size_t i = 0; i < h->nheld; i++) {
@@ -1256,8 +1278,11 @@ static void release_held(struct mo_httpd *h)
     }
     h->nheld = 0;
     pthread_cond_signal(&h->tcond);
+    /* Read under the lock: hold() starts the thread from a libmicrohttpd
+     * thread; once `stopping` is set it starts none. */
+    running = h->timer_running;
     pthread_mutex_unlock(&h->tlock);
-    if (h->timer_running) {
+    if (running) {
         pthread_join(h->timer, NULL);
         h->timer_running = false;
     }
