@@ -39,6 +39,9 @@
  * where the default would reserve 8 MiB per thread. */
 #define THREAD_STACK (256u * 1024u)
 #define TIMER_STACK (64u * 1024u)
+/* A declared oversized body up to this size is read (and dropped) before
+ * the 413; a larger one is refused unread (refuse_unread). */
+#define DISCARD_MAX (4u * MO_HTTPD_BODY_MAX)
 
 struct route {
     char *method;
@@ -618,16 +621,38 @@ static bool request_begin(struct request *r, struct MHD_Connection *conn,
     return true;
 }
 
-static bool declared_too_big(const struct request *r)
+/* The request's first header `name`, or NULL. */
+static const char *header_of(const struct request *r, const char *name)
 {
     for (size_t i = 0; i < r->nheaders; i++) {
-        if (strcasecmp(r->headers[i].name, "Content-Length") == 0) {
-            unsigned long long n = strtoull(r->headers[i].value, NULL, 10);
-
-            return n > r->h->body_max;
+        if (strcasecmp(r->headers[i].name, name) == 0) {
+            return r->headers[i].value;
         }
     }
-    return false;
+    return NULL;
+}
+
+/* The declared body length is over the cap. */
+static bool declared_too_big(const struct request *r)
+{
+    const char *cl = header_of(r, "Content-Length");
+
+    return cl != NULL && strtoull(cl, NULL, 10) > r->h->body_max;
+}
+
+/* Answer a declared oversized body before reading it? Yes when the client
+ * waits for 100-continue (it has sent nothing yet) or the body is too
+ * large to be worth reading. Otherwise it is read and discarded first:
+ * a client that sends the whole body before reading would otherwise meet
+ * a connection closed with its data unread, which the kernel resets, and
+ * may lose the 413 with it. */
+static bool refuse_unread(const struct request *r)
+{
+    const char *cl = header_of(r, "Content-Length");
+    const char *expect = header_of(r, "Expect");
+
+    return (expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
+           (cl != NULL && strtoull(cl, NULL, 10) > DISCARD_MAX);
 }
 
 static bool reply_not_found(struct mo_reply *rep)
@@ -905,10 +930,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
         if (!request_begin(r, conn, method)) {
             return MHD_NO;
         }
-        /* A declared body over the cap is refused before it is read. */
+        /* A declared body over the cap gets 413, before it is read or
+         * after it was discarded (refuse_unread). */
         if (declared_too_big(r)) {
             r->too_big = true;
-            return send_reply(conn, r);
+            if (refuse_unread(r)) {
+                return send_reply(conn, r);
+            }
         }
         return MHD_YES;
     }

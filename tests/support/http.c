@@ -56,6 +56,8 @@ long th_http(const char *method, const char *url, const char *const *headers,
 {
     CURL *c = curl_easy_init();
     struct curl_slist *hl = NULL;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURLcode rc;
 
     memset(r, 0, sizeof(*r));
     if (c == NULL) {
@@ -81,8 +83,14 @@ long th_http(const char *method, const char *url, const char *const *headers,
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
                          (long)(body_len != 0 ? body_len : strlen(body)));
     }
-    if (curl_easy_perform(c) == CURLE_OK) {
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    } else {
+        /* Status 0 alone says nothing when an assert on it fails. */
+        fprintf(stderr, "th_http: %s %s: %s\n", method, url,
+                errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
     }
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
