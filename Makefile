@@ -300,6 +300,13 @@ $(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 # `make bench`'s DPoP proof maker (common/dpop.c, no Python needed).
+# Its timer: one command's wall time without `date`'s process starts.
+BENCH_TIME := $(B)/bench/walltime
+$(BENCH_TIME): $(B)/obj/tests/bench/walltime.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 BENCH_DPOP := $(B)/bench/dpop-proofs
 $(BENCH_DPOP): $(B)/obj/tests/bench/dpop_proofs.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -441,8 +448,8 @@ soak: deps deps-bench
 	$(Q)scripts/soak.sh $(SOAK_MINUTES) $(BINDIR)
 
 bench: deps deps-bench
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_DPOP)
-	$(Q)BENCH_DPOP=$(abspath $(BENCH_DPOP)) \
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_DPOP) $(BENCH_TIME)
+	$(Q)BENCH_DPOP=$(abspath $(BENCH_DPOP)) BENCH_TIME=$(abspath $(BENCH_TIME)) \
 	    OFFICIAL_NODE=$(abspath $(INTEROP_NODE)) \
 	    OFFICIAL_CONF=$(abspath $(OFFICIAL_BIN)) \
 	    scripts/bench.sh $(abspath $(BINDIR))
