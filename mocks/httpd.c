@@ -125,14 +125,21 @@ struct request {
 
 /* --- request accessors ---------------------------------------------- */
 
-const char *mo_req_header(const struct mo_req *req, const char *name)
+/* The first header `name` of `v` (n entries), or NULL. */
+static const char *find_header(const struct mo_header *v, size_t n,
+                               const char *name)
 {
-    for (size_t i = 0; i < req->nheaders; i++) {
-        if (strcasecmp(req->headers[i].name, name) == 0) {
-            return req->headers[i].value;
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(v[i].name, name) == 0) {
+            return v[i].value;
         }
     }
     return NULL;
+}
+
+const char *mo_req_header(const struct mo_req *req, const char *name)
+{
+    return find_header(req->headers, req->nheaders, name);
 }
 
 size_t mo_req_header_count(const struct mo_req *req, const char *name)
@@ -621,23 +628,12 @@ static bool request_begin(struct request *r, struct MHD_Connection *conn,
     return true;
 }
 
-/* The request's first header `name`, or NULL. */
-static const char *header_of(const struct request *r, const char *name)
+/* The declared body length (Content-Length), 0 when none. */
+static unsigned long long declared_length(const struct request *r)
 {
-    for (size_t i = 0; i < r->nheaders; i++) {
-        if (strcasecmp(r->headers[i].name, name) == 0) {
-            return r->headers[i].value;
-        }
-    }
-    return NULL;
-}
+    const char *cl = find_header(r->headers, r->nheaders, "Content-Length");
 
-/* The declared body length is over the cap. */
-static bool declared_too_big(const struct request *r)
-{
-    const char *cl = header_of(r, "Content-Length");
-
-    return cl != NULL && strtoull(cl, NULL, 10) > r->h->body_max;
+    return cl != NULL ? strtoull(cl, NULL, 10) : 0;
 }
 
 /* Answer a declared oversized body before reading it? Yes when the client
@@ -648,11 +644,10 @@ static bool declared_too_big(const struct request *r)
  * may lose the 413 with it. */
 static bool refuse_unread(const struct request *r)
 {
-    const char *cl = header_of(r, "Content-Length");
-    const char *expect = header_of(r, "Expect");
+    const char *expect = find_header(r->headers, r->nheaders, "Expect");
 
     return (expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
-           (cl != NULL && strtoull(cl, NULL, 10) > DISCARD_MAX);
+           declared_length(r) > DISCARD_MAX;
 }
 
 static bool reply_not_found(struct mo_reply *rep)
@@ -932,7 +927,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
         }
         /* A declared body over the cap gets 413, before it is read or
          * after it was discarded (refuse_unread). */
-        if (declared_too_big(r)) {
+        if (declared_length(r) > r->h->body_max) {
             r->too_big = true;
             if (refuse_unread(r)) {
                 return send_reply(conn, r);
@@ -1179,7 +1174,7 @@ bool mo_httpd_serve(struct mo_httpd *h, const char *method, const char *target,
         return false;
     }
     r->too_big =
-        declared_too_big(r) ||
+        declared_length(r) > h->body_max ||
         (body_len > 0 && !ac_buf_append(&r->body, body, body_len, NULL));
     build_reply(r);
     r->dropped = r->fx.drop || r->fx.hang;
