@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,6 +183,19 @@ static bool exited(pid_t pid)
     return si.si_pid == pid;
 }
 
+/* A descriptor that polls readable once `pid` has exited (a pidfd,
+ * Linux 5.3; close-on-exec by the kernel), so the supervisor sleeps until
+ * the exit itself instead of looking in steps; -1 where there is none. */
+static int exit_fd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
 /* One supervised client, as the in-process walks see it. */
 struct sup {
     pid_t pid;
@@ -189,6 +203,7 @@ struct sup {
     struct ubrowser *ub; /* NULL: no in-process user agent */
     int64_t deadline;    /* ms, the client's timeout */
     int64_t exit_seen;   /* ms, when the client was first seen gone; -1 */
+    int exit_fd;         /* exit_fd_open(pid), or -1 */
 };
 
 /* hb_options.stop: the client has timed out, the run is cancelled, or
@@ -279,12 +294,12 @@ static void take_requests(struct sup *s, bool discard)
     }
 }
 
-/* Wait up to `ms` for the client's output (until its end) and, with an
- * in-process user agent, for a wrapper's request; take what came. True
- * when either came. */
+/* Wait up to `ms` for the client's output (until its end), its exit
+ * (with an exit_fd) and, with an in-process user agent, a wrapper's
+ * request; take what came. True when any came. */
 static bool pump(struct sup *s, int ms)
 {
-    struct pollfd p[2];
+    struct pollfd p[3];
     nfds_t n = 0;
     int out = -1, req = -1;
 
@@ -295,6 +310,9 @@ static bool pump(struct sup *s, int ms)
     if (s->ub != NULL) {
         req = (int)n;
         p[n++] = (struct pollfd){s->ub->in_fd, POLLIN, 0};
+    }
+    if (s->exit_fd >= 0) {
+        p[n++] = (struct pollfd){s->exit_fd, POLLIN, 0};
     }
     if (poll(p, n, ms) <= 0) {
         return false;
@@ -309,15 +327,22 @@ static bool pump(struct sup *s, int ms)
 }
 
 /* Until the child exits or `deadline` (ms) passes, collecting output.
- * Output wakes the poll at once; the exit itself is seen at the next
- * look, so after output (or EOF) look again after 1 ms, then 2, 4, ... up
- * to 20 ms: a client usually exits right after closing its output, and a
- * fixed 20 ms step cost up to 20 ms per run. */
-static bool supervise(pid_t pid, struct capture *c, struct ubrowser *ub,
-                      int64_t deadline)
+ * With an exit_fd the exit wakes the poll at once (asleep at most
+ * CANCEL_LOOK_MS, to see a cancelled run). Without one the exit is seen
+ * at the next look, so after output (or EOF) look again after 1 ms, then
+ * 2, 4, ... up to 20 ms: a client usually exits right after closing its
+ * output, and a fixed 20 ms step cost up to 20 ms per run. */
+#define CANCEL_LOOK_MS 100
+static bool supervise(pid_t pid, int exit_fd, struct capture *c,
+                      struct ubrowser *ub, int64_t deadline)
 {
-    struct sup s = {pid, c, ub, deadline, -1};
-    int step = 1;
+    struct sup s = {.pid = pid,
+                    .c = c,
+                    .ub = ub,
+                    .deadline = deadline,
+                    .exit_seen = -1,
+                    .exit_fd = exit_fd};
+    int step = exit_fd >= 0 ? CANCEL_LOOK_MS : 1;
 
     for (;;) {
         int64_t left = deadline - now_ms();
@@ -328,8 +353,11 @@ static bool supervise(pid_t pid, struct capture *c, struct ubrowser *ub,
         if (left <= 0 || hr_cancelled()) {
             return false;
         }
-        /* Output or its end: the exit is likely near, look again soon. */
-        step = pump(&s, ms) ? 1 : (step >= 10 ? 20 : step * 2);
+        bool woke = pump(&s, ms);
+        if (exit_fd < 0) {
+            /* Output or its end: the exit is likely near, look soon. */
+            step = woke ? 1 : (step >= 10 ? 20 : step * 2);
+        }
     }
 }
 
@@ -349,7 +377,7 @@ static void reap(pid_t pid, struct hr_exec_result *res)
 
 static void finish_capture(struct capture *c, struct hr_exec_result *res)
 {
-    struct sup s = {0, c, NULL, 0, -1};
+    struct sup s = {.c = c, .exit_seen = -1, .exit_fd = -1};
     int64_t until = now_ms() + 500;
 
     /* Everything in the group is dead now, so EOF comes at once unless a
@@ -461,7 +489,7 @@ static bool exec_run(const struct hr_exec *x, const char *settle_lock,
                      struct ac_err *err)
 {
     struct capture c = {-1, false, {0}, 0, 0};
-    int fds[2] = {-1, -1};
+    int fds[2] = {-1, -1}, exit_fd = -1;
     int64_t start = now_ms();
     pid_t pid;
     bool ok = false;
@@ -480,10 +508,11 @@ static bool exec_run(const struct hr_exec *x, const char *settle_lock,
     fds[1] = -1;
     c.fd = fds[0];
     fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
-    if (!supervise(pid, &c, ub, start + x->timeout_ms)) {
+    exit_fd = exit_fd_open(pid); /* before any wait: the pid is ours */
+    if (!supervise(pid, exit_fd, &c, ub, start + x->timeout_ms)) {
         res->timed_out = true;
         killpg(pid, SIGTERM);
-        supervise(pid, &c, NULL, now_ms() + HR_KILL_GRACE_MS);
+        supervise(pid, exit_fd, &c, NULL, now_ms() + HR_KILL_GRACE_MS);
     } else {
         settle(settle_lock);
     }
@@ -492,7 +521,8 @@ static bool exec_run(const struct hr_exec *x, const char *settle_lock,
     if (ub != NULL) {
         /* Requests of wrappers just killed are not walked (a stand-alone
          * browser not started yet would not have been either). */
-        struct sup s = {pid, &c, ub, 0, -1};
+        struct sup s = {
+            .pid = pid, .c = &c, .ub = ub, .exit_seen = -1, .exit_fd = -1};
         take_requests(&s, true);
     }
     reap(pid, res);
@@ -504,6 +534,9 @@ static bool exec_run(const struct hr_exec *x, const char *settle_lock,
     }
 out:
     ac_buf_free(&c.buf);
+    if (exit_fd >= 0) {
+        close(exit_fd);
+    }
     if (fds[0] >= 0) {
         close(fds[0]);
     }
