@@ -8,7 +8,12 @@
 #     `authcheck run -v` prints them (timing: ...);
 #   - a one-scenario run with the reference client against the scenario's
 #     own duration (goal: at most 2x);
-#   - the harness's overhead per scenario (the suite with client `true`).
+#   - the harness's overhead per scenario (the suite with client `true`);
+#   - the machine's ceiling for -j: how the throughput of process starts
+#     (the reference client's, and /bin/true's) grows from one stream to
+#     two at once. Every scenario starts a client and its $BROWSER, so
+#     where two streams of starts do not run twice as fast, neither can
+#     the suite at -j 2 (docs/PERFORMANCE.md, "The -j ceiling").
 # Every figure is the median of REPS runs (the machine may be shared; the
 # spread is printed too). Prints figures; asserts nothing (exit 0 even
 # when scenarios fail).
@@ -75,6 +80,38 @@ for j in 1 2; do
     echo "suite, reference client, -j $j: ${ms} ms (spread $(spread "$WORK/t")), ${per} ms per scenario ($(last_summary))"
 done
 echo "speed-up of -j 2 over -j 1: $(awk -v a="$ms_j1" -v b="$ms_j2" 'BEGIN { printf "%.2fx", b ? a / b : 0 }') (goal >= 1.8x on 2 idle cores)"
+# starts N CMD...: N starts of CMD, one after another, output dropped.
+starts() {
+    left=$1
+    shift
+    while [ "$left" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 || true
+        left=$((left - 1))
+    done
+}
+# scaling NAME N CMD...: N runs of CMD in one stream, then two streams of
+# N at once; prints both wall times and the throughput ratio.
+scaling() {
+    name=$1
+    runs=$2
+    shift 2
+    t0=$(ms_now)
+    starts "$runs" "$@"
+    t1=$(ms_now)
+    starts "$runs" "$@" &
+    starts "$runs" "$@"
+    wait
+    t2=$(ms_now)
+    echo "  $name: $((t1 - t0)) ms, two at once $((t2 - t1)) ms:" \
+        "$(awk -v a=$((t1 - t0)) -v b=$((t2 - t1)) 'BEGIN { printf "%.2fx", b ? 2 * a / b : 0 }') the throughput"
+}
+STARTS=${STARTS:-100}
+echo "the -j ceiling: one stream against two at once"
+scaling "$STARTS starts of the reference client (mcp-oauth --help)" \
+    "$STARTS" "$BINDIR/mcp-oauth" --help
+scaling "$STARTS starts of /bin/true" "$STARTS" /bin/true
+scaling "a CPU-bound loop (awk, one start)" 1 \
+    awk 'BEGIN { for (i = 0; i < 10000000; i++) x += i }'
 # The reference client's per-scenario figure, for the official comparison.
 AUTHCHECK_MS_PER_SCENARIO=$(awk -v t="$ms_j2" -v n="$n" 'BEGIN { printf "%.1f", n ? t / n : 0 }')
 export AUTHCHECK_MS_PER_SCENARIO
