@@ -728,6 +728,18 @@ char *ac_redact_index_apply(struct ac_redact_index *ix, const char *text)
     return finish(&b, ok);
 }
 
+bool ac_redact_index_hit(const struct ac_redact_index *ix, const char *text)
+{
+    size_t len = text != NULL ? strlen(text) : 0;
+
+    for (size_t pos = 0; ix != NULL && pos < len; pos++) {
+        if (match_secret(ix, text + pos, len - pos) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 char *ac_redact_known(const char *text, const json_t *secrets)
 {
     struct ac_redact_index *ix;

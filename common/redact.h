@@ -66,6 +66,12 @@ struct ac_redact_index *ac_redact_index_new(const json_t *secrets);
  * used by one thread at a time. */
 char *ac_redact_index_apply(struct ac_redact_index *ix, const char *text);
 
+/* Whether any indexed secret occurs in `text`: when false,
+ * ac_redact_index_apply would return a copy of `text`, so a caller with
+ * many texts (nearly all without a secret) copies only the others. False
+ * for a NULL text or index. */
+bool ac_redact_index_hit(const struct ac_redact_index *ix, const char *text);
+
 /* Free an index (its tables cleansed first). NULL-safe. */
 void ac_redact_index_free(struct ac_redact_index *ix);
 

@@ -114,48 +114,70 @@ static void redact_exchange(json_t *ex)
     redact_message(json_object_get(ex, "response"));
 }
 
-/* A copy of `v` with known secrets replaced in every string and key. */
-static json_t *sweep(const json_t *v, struct ac_redact_index *known)
+/* `obj` with known secrets replaced in its keys, in the same key order
+ * (a key is never renamed in place). False when out of memory. */
+static bool rekey(json_t *obj, struct ac_redact_index *known)
 {
-    json_t *out = NULL, *x;
+    json_t *out = json_object(), *x;
+    const char *k;
+    bool ok = out != NULL;
+
+    json_object_foreach(obj, k, x)
+    {
+        char *s = ok ? ac_redact_index_apply(known, k) : NULL;
+        ok = s != NULL && json_object_set(out, s, x) == 0;
+        free(s);
+    }
+    ok = ok && json_object_clear(obj) == 0 && json_object_update(obj, out) == 0;
+    json_decref(out);
+    return ok;
+}
+
+/* Replace known secrets in every string and key of `v`, in place: `v` is
+ * rp_redact_model's own copy, in which no node is shared, so no string is
+ * seen twice (a second pass would tag a tag). The strings without a
+ * secret, nearly all, are scanned but not copied. False when out of
+ * memory. */
+static bool sweep(json_t *v, struct ac_redact_index *known)
+{
+    json_t *x;
     const char *k;
     size_t i;
     char *s;
+    bool keys = false;
 
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        out = json_object();
-        json_object_foreach((json_t *)v, k, x)
+        json_object_foreach(v, k, x)
         {
-            s = ac_redact_index_apply(known, k);
-            if (out == NULL || s == NULL ||
-                json_object_set_new(out, s, sweep(x, known)) != 0) {
-                free(s);
-                json_decref(out);
-                return NULL;
+            if (!sweep(x, known)) {
+                return false;
             }
-            free(s);
+            keys = keys || ac_redact_index_hit(known, k);
         }
-        return out;
+        return !keys || rekey(v, known);
     case JSON_ARRAY:
-        out = json_array();
         json_array_foreach(v, i, x)
         {
-            if (out == NULL || json_array_append_new(out, sweep(x, known))) {
-                json_decref(out);
-                return NULL;
+            if (!sweep(x, known)) {
+                return false;
             }
         }
-        return out;
+        return true;
     case JSON_STRING:
+        if (!ac_redact_index_hit(known, json_string_value(v))) {
+            return true;
+        }
         s = ac_redact_index_apply(known, json_string_value(v));
-        out = json_string(s != NULL ? s : "[redaction failed]");
-        free(s);
         /* A replacement never breaks UTF-8 unless a secret was a partial
          * sequence; even then, never fall back to the original. */
-        return out != NULL ? out : json_string("[redaction failed]");
+        if (s == NULL || json_string_set(v, s) != 0) {
+            json_string_set(v, "[redaction failed]");
+        }
+        free(s);
+        return true;
     default:
-        return json_deep_copy(v);
+        return true;
     }
 }
 
@@ -165,7 +187,7 @@ json_t *rp_redact_model(const json_t *results, const json_t *secrets,
     json_t *known = secret_variants(secrets);
     json_t *copy = known != NULL ? ac_redact_json(results) : NULL;
     struct ac_redact_index *ix = NULL;
-    json_t *out = NULL, *sc;
+    json_t *sc;
     size_t i, j;
     json_t *ex;
 
@@ -184,13 +206,13 @@ json_t *rp_redact_model(const json_t *results, const json_t *secrets,
      * pass quadratic in the run's size (every string times every
      * secret's length). */
     ix = ac_redact_index_new(known);
-    out = ix != NULL ? sweep(copy, ix) : NULL;
-    if (out == NULL) {
+    if (ix == NULL || !sweep(copy, ix)) {
         AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
+        json_decref(copy);
+        copy = NULL;
     }
 out:
     ac_redact_index_free(ix);
-    json_decref(copy);
     json_decref(known);
-    return out;
+    return copy;
 }

@@ -485,6 +485,56 @@ static void test_redaction_is_followable(void **state)
     json_decref(secrets);
 }
 
+/* The known-secret sweep: in keys (same key order), strings anywhere, a
+ * node the caller shares between two places tagged once in each (not a
+ * tag of a tag), and everything else left as it was. */
+static void test_known_secret_sweep(void **state)
+{
+    const char *secret = "tok-SWEEP-0123456789";
+    json_t *shared = json_string("Bearer tok-SWEEP-0123456789");
+    json_t *model = json_pack(
+        "{s:[], s:{s:s, s:i, s:s, s:s}, s:[O, O, s, b]}", "scenarios", "obj",
+        "first", "plain", "tok-SWEEP-0123456789", 7, "mid tok-SWEEP-0123456789",
+        "x", "last", "y", "arr", shared, shared, "untouched", 1);
+    json_t *secrets = json_pack("[s]", secret);
+    json_t *red = rp_redact_model(model, secrets, NULL);
+    json_t *obj = json_object_get(red, "obj"),
+           *arr = json_object_get(red, "arr");
+    char *text = json_dumps(red, 0);
+    const char *keys[4], *k,
+        *tagged = json_string_value(json_array_get(arr, 0));
+    json_t *v;
+    size_t n = 0;
+
+    (void)state;
+    assert_non_null(text);
+    assert_null(strstr(text, secret));
+    json_object_foreach(obj, k, v)
+    {
+        keys[n++] = k;
+    }
+    assert_int_equal(n, 4);
+    assert_string_equal(keys[0], "first");
+    assert_non_null(strstr(keys[1], "[redacted:"));
+    assert_string_equal(keys[3], "last");
+    assert_int_equal(json_integer_value(json_object_get(obj, keys[1])), 7);
+    assert_string_equal(json_string_value(json_object_get(obj, "first")),
+                        "plain");
+    assert_non_null(strstr(keys[2], "mid [redacted:"));
+    assert_non_null(strstr(tagged, "Bearer [redacted:"));
+    assert_string_equal(tagged, json_string_value(json_array_get(arr, 1)));
+    assert_string_equal(json_string_value(json_array_get(arr, 2)), "untouched");
+    assert_true(json_is_true(json_array_get(arr, 3)));
+    /* The caller's model is not touched. */
+    assert_string_equal(json_string_value(shared),
+                        "Bearer tok-SWEEP-0123456789");
+    free(text);
+    json_decref(red);
+    json_decref(model);
+    json_decref(secrets);
+    json_decref(shared);
+}
+
 /* --- human and CI formats ------------------------------------------------ */
 
 #define HUMAN (RP_JUNIT | RP_MARKDOWN | RP_HTML)
@@ -1625,6 +1675,7 @@ int main(void)
         cmocka_unit_test(test_planted_secrets_never_written),
         cmocka_unit_test(test_structural_redaction_without_list),
         cmocka_unit_test(test_redaction_is_followable),
+        cmocka_unit_test(test_known_secret_sweep),
         cmocka_unit_test(test_golden_human),
         cmocka_unit_test(test_html_structure),
         cmocka_unit_test(test_hostile_escaping),
