@@ -105,11 +105,13 @@ bool mo_as_authorize_error(const struct mo_as *as, struct mo_reply *rep,
                            const char *code, const char *desc)
 {
     struct ac_form f;
+    char safe[MO_OAUTH_TEXT_MAX];
     bool ok;
 
+    mo_oauth_text(safe, sizeof safe, desc);
     ac_form_init(&f);
     ok = ac_form_add(&f, "error", code, NULL) &&
-         ac_form_add(&f, "error_description", desc, NULL) &&
+         ac_form_add(&f, "error_description", safe, NULL) &&
          (state == NULL || ac_form_add(&f, "state", state, NULL)) &&
          ac_form_add(&f, "iss", as->issuer, NULL) &&
          redirect_with(rep, redirect_uri, &f);

@@ -37,8 +37,9 @@ bool mo_as_token_dpop(struct mo_as *as, const struct mo_req *req,
             return true;
         }
         *replied = true;
-        return mo_as_token_error(rep, "invalid_dpop_proof",
-                                 "a DPoP proof is required (RFC 9449 §5)") &&
+        return mo_as_token_error(
+                   rep, "invalid_dpop_proof",
+                   "a DPoP proof is required (RFC 9449 section 5)") &&
                mo_dpop_nonce_header(&as->dpop, rep);
     case MO_DPOP_INVALID:
         *replied = true;

@@ -84,18 +84,18 @@ static const char *assertion_fault(struct mo_as *as, struct mo_issuer *is,
     json_decref(hdr);
     exp = (int64_t)json_integer_value(json_object_get(*claims, "exp"));
     if (!json_is_integer(json_object_get(*claims, "exp"))) {
-        return "assertion has no exp (RFC 7523 §3 item 4)";
+        return "assertion has no exp (RFC 7523 section 3 item 4)";
     }
     /* RFC 7523 §3 item 4 allows "some small leeway". */
     if (mo_world_now(as->sh) >= exp + 5) {
-        return "assertion expired (RFC 7523 §3 item 4)";
+        return "assertion expired (RFC 7523 section 3 item 4)";
     }
     if (ac_json_str(*claims, "sub") == NULL) {
-        return "assertion has no sub (RFC 7523 §3 item 2)";
+        return "assertion has no sub (RFC 7523 section 3 item 2)";
     }
     if (!aud_is_us(as, json_object_get(*claims, "aud"))) {
         return "assertion aud does not name this authorization server "
-               "(RFC 7523 §3 item 3)";
+               "(RFC 7523 section 3 item 3)";
     }
     return NULL;
 }
@@ -110,7 +110,7 @@ static const char *id_jag_fault(struct mo_as *as, const struct client *c,
     const char *jti = ac_json_str(claims, "jti");
 
     if (c->id[0] == '\0') {
-        return "an ID-JAG needs client authentication (ID-JAG §4.4)";
+        return "an ID-JAG needs client authentication (ID-JAG section 4.4)";
     }
     if (cid == NULL || strcmp(cid, c->id) != 0) {
         return "ID-JAG client_id is not the authenticated client";
@@ -162,7 +162,7 @@ const char *mo_as_jwt_bearer_verdict(struct mo_as *as, const struct client *c,
     memset(g, 0, sizeof *g);
     *code = "invalid_request";
     if (assertion == NULL) {
-        return "assertion is required (RFC 7523 §2.1)";
+        return "assertion is required (RFC 7523 section 2.1)";
     }
     mo_as_secret_note(as, assertion);
     *code = "invalid_grant";

@@ -243,7 +243,7 @@ static const char *code_verdict(struct mo_as *as, struct code *k,
     }
     if (!pkce_defect_passes(as, k, verifier)) {
         if (verifier == NULL || !ac_pkce_verifier_valid(verifier)) {
-            return "code_verifier missing or malformed (RFC 7636 §4.1)";
+            return "code_verifier missing or malformed (RFC 7636 section 4.1)";
         }
         s256 = ac_pkce_s256(verifier, NULL);
         match = s256 != NULL && ac_secret_eq(s256, k->challenge);
@@ -334,7 +334,7 @@ static const char *refresh_verdict(struct mo_as *as, struct mo_token *old,
     *code = "invalid_scope";
     if (scope != NULL && !ac_scope_subset(scope, old->scope) &&
         !(as->defects & MO_DEF_REFRESH_WIDEN)) {
-        return "scope exceeds the original grant (RFC 6749 §6)";
+        return "scope exceeds the original grant (RFC 6749 section 6)";
     }
     *code = "invalid_target";
     if (!as->lenient && resource != NULL &&

@@ -175,7 +175,8 @@ enum mo_dpop_outcome mo_dpop_check(struct mo_dpop *d, const struct mo_req *req,
         return MO_DPOP_ABSENT;
     }
     if (mo_req_header_count(req, "DPoP") > 1) {
-        snprintf(why, whylen, "more than one DPoP header (RFC 9449 §4.3)");
+        snprintf(why, whylen,
+                 "more than one DPoP header (RFC 9449 section 4.3)");
         return MO_DPOP_INVALID;
     }
     htu = target_uri(req);
@@ -199,7 +200,7 @@ enum mo_dpop_outcome mo_dpop_check(struct mo_dpop *d, const struct mo_req *req,
         goto out;
     }
     if (replayed(d, &seen, &oom) || oom) {
-        snprintf(why, whylen, "proof jti already used (RFC 9449 §11.1)");
+        snprintf(why, whylen, "proof jti already used (RFC 9449 section 11.1)");
         o = oom ? MO_DPOP_ERROR : MO_DPOP_INVALID;
         goto out;
     }

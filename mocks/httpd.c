@@ -302,12 +302,36 @@ bool mo_reply_json(struct mo_reply *rep, int status, const json_t *doc)
     return ok;
 }
 
+void mo_oauth_text(char *dst, size_t n, const char *src)
+{
+    size_t i = 0;
+
+    if (src == NULL) {
+        src = "";
+    }
+    for (; n > 0 && i < n - 1 && src[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[i] = c == '"' || c == '\\'  ? '\''
+                 : c < 0x20 || c > 0x7e ? '?'
+                                        : (char)c;
+    }
+    if (n > 0) {
+        dst[i] = '\0';
+    }
+}
+
 bool mo_reply_oauth_error(struct mo_reply *rep, int status, const char *code,
                           const char *description)
 {
-    json_t *doc = json_pack("{s:s, s:s*}", "error", code, "error_description",
-                            description);
+    char desc[MO_OAUTH_TEXT_MAX];
+    json_t *doc;
     bool ok;
+
+    if (description != NULL) {
+        mo_oauth_text(desc, sizeof desc, description);
+    }
+    doc = json_pack("{s:s, s:s*}", "error", code, "error_description",
+                    description != NULL ? desc : NULL);
 
     if (doc == NULL) {
         return false;
@@ -974,27 +998,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
 
 /* --- transcript entries --------------------------------------------- */
 
-/* A JSON string for a body or header value, capped, with invalid UTF-8
- * bytes replaced so an entry can always be built. An empty or NULL body is
- * null when `null_if_empty`. */
-static json_t *text_value(const char *data, size_t len, bool null_if_empty)
+json_t *mo_json_text(const char *data, size_t len)
 {
-    json_t *s;
+    json_t *s = json_stringn(data, len);
     char *copy;
 
-    if (data == NULL || len == 0) {
-        return null_if_empty ? json_null() : json_string("");
-    }
-    if (len > TRANSCRIPT_BODY_MAX) {
-        len = TRANSCRIPT_BODY_MAX;
-    }
-    s = json_stringn(data, len);
-    if (s != NULL) {
+    if (s != NULL || (copy = malloc(len + 1)) == NULL) {
         return s;
-    }
-    copy = malloc(len);
-    if (copy == NULL) {
-        return NULL;
     }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)data[i];
@@ -1004,6 +1014,17 @@ static json_t *text_value(const char *data, size_t len, bool null_if_empty)
     s = json_stringn(copy, len);
     free(copy);
     return s;
+}
+
+/* A JSON string for a body or header value, capped (mo_json_text). An
+ * empty or NULL body is null when `null_if_empty`. */
+static json_t *text_value(const char *data, size_t len, bool null_if_empty)
+{
+    if (data == NULL || len == 0) {
+        return null_if_empty ? json_null() : json_string("");
+    }
+    return mo_json_text(data,
+                        len < TRANSCRIPT_BODY_MAX ? len : TRANSCRIPT_BODY_MAX);
 }
 
 static json_t *headers_json(const struct mo_header *hs, size_t n)

@@ -87,9 +87,28 @@ bool mo_reply_body(struct mo_reply *rep, int status, const char *ctype,
 bool mo_reply_json(struct mo_reply *rep, int status, const json_t *doc);
 
 /* RFC 6749 §5.2 error response: JSON {error, error_description?} with
- * Cache-Control: no-store and Pragma: no-cache. `description` may be NULL. */
+ * Cache-Control: no-store and Pragma: no-cache. `description` may be NULL;
+ * it goes out as mo_oauth_text makes it. */
 bool mo_reply_oauth_error(struct mo_reply *rep, int status, const char *code,
                           const char *description);
+
+/* An error_description as RFC 6749 §5.2 and RFC 6750 §3 allow it, only
+ * %x20-21 / %x23-5B / %x5D-7E: `src` copied into `dst` (`n` bytes with
+ * the NUL, truncated to fit) with a double quote or backslash made ' and
+ * any other byte outside the set (a control, any byte of a non-ASCII
+ * character, such as a client's own bytes echoed back) made ?. The
+ * descriptions the mocks write themselves are plain ASCII already; this
+ * keeps what a client sent from making them non-conformant, or from
+ * failing to become JSON at all. */
+void mo_oauth_text(char *dst, size_t n, const char *src);
+#define MO_OAUTH_TEXT_MAX 512
+
+/* A JSON string of `len` bytes a client sent: as they are when they are
+ * UTF-8, else with every non-ASCII byte made ? (a request's bytes are
+ * anything; JSON holds only UTF-8, and an answer or a transcript entry
+ * that could not be built would be the mocks' own 500). NULL only when
+ * out of memory. */
+json_t *mo_json_text(const char *data, size_t len);
 
 /* 302 Found with Location: `location`, no body. */
 bool mo_reply_redirect(struct mo_reply *rep, const char *location);

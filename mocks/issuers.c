@@ -254,7 +254,7 @@ static const char *exchange_verdict(struct mo_issuer *is,
     }
     *code = "invalid_request";
     if (st == NULL) {
-        return "subject_token is required (RFC 8693 §2.1)";
+        return "subject_token is required (RFC 8693 section 2.1)";
     }
     if (str_differs(ac_form_get(f, "subject_token_type"), MO_TT_ID_TOKEN)) {
         return "subject_token_type must be "
@@ -365,8 +365,9 @@ static bool handle_token(void *ctx, const struct mo_req *req,
     if (!mo_req_content_type_is(req, "application/x-www-form-urlencoded") ||
         !ac_form_parse(req->body, &f, &e)) {
         ac_form_free(&f);
-        return mo_reply_oauth_error(rep, 400, "invalid_request",
-                                    "a form body is required (RFC 6749 §3.2)");
+        return mo_reply_oauth_error(
+            rep, 400, "invalid_request",
+            "a form body is required (RFC 6749 section 3.2)");
     }
     mo_transcript_add_secret(is->sh->transcript,
                              ac_form_get(&f, "subject_token"));

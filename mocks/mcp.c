@@ -95,7 +95,7 @@ struct mo_mcp {
 static bool challenge(const struct mo_mcp *m, struct mo_reply *rep, int status,
                       const char *error, const char *desc, const char *scope)
 {
-    char hdr[2048];
+    char hdr[2048], safe[MO_OAUTH_TEXT_MAX];
     size_t n = 0;
     const char *sep = " ";
     json_t *body;
@@ -122,9 +122,10 @@ static bool challenge(const struct mo_mcp *m, struct mo_reply *rep, int status,
         snprintf(hdr + n, sizeof(hdr) - n, "%salgs=\"%s\"", sep,
                  mo_dpop_algs_text(&m->dpop));
     }
+    mo_oauth_text(safe, sizeof safe, desc);
     body =
         json_pack("{s:s, s:s}", "error", error != NULL ? error : "unauthorized",
-                  "error_description", desc);
+                  "error_description", safe);
     ok = body != NULL && mo_reply_header(rep, "WWW-Authenticate", hdr) &&
          mo_reply_json(rep, status, body);
     json_decref(body);
@@ -229,14 +230,7 @@ static bool dpop_challenge(struct mo_mcp *m, struct mo_reply *rep,
     if (error != NULL) {
         char safe[300];
 
-        /* RFC 7235 quoted-string: no bare '"' or '\\', and plain ASCII
-         * (RFC 9110 §5.5: obs-text is best avoided). */
-        snprintf(safe, sizeof safe, "%s", desc);
-        for (char *q = safe; *q != '\0'; q++) {
-            *q = *q == '"' || *q == '\\'     ? '\''
-                 : (unsigned char)*q >= 0x80 ? '?'
-                                             : *q;
-        }
+        mo_oauth_text(safe, sizeof safe, desc);
         snprintf(hdr, sizeof hdr,
                  "DPoP error=\"%s\", error_description=\"%s\", algs=\"%s\""
                  "%s%s%s",
@@ -245,7 +239,7 @@ static bool dpop_challenge(struct mo_mcp *m, struct mo_reply *rep,
                  m->challenge_rm ? m->prm_url : "",
                  m->challenge_rm ? "\"" : "");
         body =
-            json_pack("{s:s, s:s}", "error", error, "error_description", desc);
+            json_pack("{s:s, s:s}", "error", error, "error_description", safe);
         if (body == NULL || !mo_reply_json(rep, 401, body)) {
             json_decref(body);
             return false;
@@ -367,7 +361,7 @@ static bool check_access(struct mo_mcp *m, const struct mo_req *req,
         *out = NULL;
         return dpop_challenge(m, rep, "invalid_token",
                               bound ? "a DPoP-bound token presented as a "
-                                      "Bearer token (RFC 9449 §7.2)"
+                                      "Bearer token (RFC 9449 section 7.2)"
                                     : "this resource requires DPoP");
     }
     return true;
@@ -783,10 +777,11 @@ static bool unsupported_version(const struct mo_mcp *m, struct mo_reply *rep,
                                 const json_t *id, const char *requested)
 {
     json_t *doc =
-        json_pack("{s:s, s:O?, s:{s:i, s:s, s:{s:o, s:s}}}", "jsonrpc", "2.0",
+        json_pack("{s:s, s:O?, s:{s:i, s:s, s:{s:o, s:o}}}", "jsonrpc", "2.0",
                   "id", id, "error", "code", RPC_UNSUPPORTED_VERSION, "message",
                   "Unsupported protocol version", "data", "supported",
-                  supported_versions(m->wire), "requested", requested);
+                  supported_versions(m->wire), "requested",
+                  mo_json_text(requested, strlen(requested)));
     bool ok = doc != NULL && mo_reply_json(rep, 400, doc);
 
     json_decref(doc);

@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/crypto.h"
+#include "common/form.h"
 
 /* One exchange: its start time and its compact JSON text (owned). */
 struct entry {
@@ -281,16 +283,33 @@ json_t *mo_transcript_snapshot(struct mo_transcript *t)
 
 bool mo_transcript_add_secret(struct mo_transcript *t, const char *secret)
 {
+    json_t *probe;
+    char *encoded = NULL;
     bool ok;
 
     if (secret == NULL || secret[0] == '\0') {
         return true;
+    }
+    /* A secret a client sent may be any bytes, and the list is JSON, which
+     * holds only UTF-8. Bytes that are not UTF-8 never reach a report
+     * as they are (the transcript replaces them), only percent-encoded
+     * in a URL or a form, so that is the form noted. Failing here instead
+     * made the mocks answer a client's malformed code, verifier or token
+     * with 500 "the mock failed internally". */
+    probe = json_string(secret);
+    if (probe == NULL && (encoded = ac_pct_encode(secret)) == NULL) {
+        return false;
+    }
+    json_decref(probe);
+    if (encoded != NULL) {
+        secret = encoded;
     }
     pthread_mutex_lock(&t->lock);
     ok = json_object_get(t->secrets, secret) != NULL ||
          json_object_set_new(t->secrets, secret, json_true()) == 0;
     trim(t);
     pthread_mutex_unlock(&t->lock);
+    ac_secret_free(encoded);
     return ok;
 }
 

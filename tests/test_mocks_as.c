@@ -625,6 +625,74 @@ static void test_token_errors(void **state)
     th_client_free(&c);
 }
 
+/* A client may send any bytes; bytes that are not UTF-8 in any member of
+ * a token request get the same OAuth error as any other wrong value,
+ * never the mocks' own 500 (the fuzzer found every secret-bearing member
+ * doing that: the secrets list is JSON). */
+static void test_token_bytes_not_utf8(void **state)
+{
+    struct mo_world *w = *state;
+    struct th_client c;
+    char *code, *url = th_url(w, "/token");
+    char *res = ac_pct_encode(mo_world_resource(w));
+    char *redir = ac_pct_encode(TH_REDIRECT);
+    struct th_resp r;
+
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
+    code = th_code(w, c.id, "mcp:tools");
+    assert_non_null(code);
+    {
+        char *b[] = {
+            th_code_body(w, c.id, code, TH_VERIFIER "%FF"),
+            th_code_body(w, c.id, "%FF%FE", TH_VERIFIER),
+            th_fmt("grant_type=authorization_code&client_id=%s&code=%s&"
+                   "redirect_uri=%s%%FF&code_verifier=%s&resource=%s",
+                   c.id, code, redir, TH_VERIFIER, res),
+            th_fmt("grant_type=authorization_code&client_id=%s&code=%s&"
+                   "redirect_uri=%s&code_verifier=%s&resource=%s%%FF",
+                   c.id, code, redir, TH_VERIFIER, res),
+            th_fmt("grant_type=authorization_%%FFcode&client_id=%s&code=%s",
+                   c.id, code),
+            th_fmt("grant_type=authorization_code&client_id=%s%%FF&code=%s",
+                   c.id, code),
+            th_fmt("grant_type=refresh_token&client_id=%s&"
+                   "refresh_token=%%FF%%FE",
+                   c.id),
+        };
+
+        for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+            json_t *doc;
+            const char *d;
+
+            th_post_form(url, NULL, b[i], &r);
+            doc = json_loads(r.body, 0, NULL);
+            d = json_string_value(json_object_get(doc, "error_description"));
+            if (r.status < 400 || r.status >= 500 ||
+                json_object_get(doc, "error") == NULL) {
+                fail_msg("case %zu: want a 4xx OAuth error, got %ld %s", i,
+                         r.status, r.body);
+            }
+            /* RFC 6749 §5.2: %x20-21 / %x23-5B / %x5D-7E only, even when
+             * the description echoes what the client sent. */
+            for (size_t k = 0; d != NULL && d[k] != '\0'; k++) {
+                unsigned char ch = (unsigned char)d[k];
+                if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
+                    fail_msg("case %zu: error_description byte 0x%02x: %s", i,
+                             ch, d);
+                }
+            }
+            json_decref(doc);
+            th_resp_free(&r);
+            free(b[i]);
+        }
+    }
+    free(code);
+    free(url);
+    free(res);
+    free(redir);
+    th_client_free(&c);
+}
+
 static void test_token_success_and_replay(void **state)
 {
     struct mo_world *w = *state;
@@ -989,6 +1057,7 @@ int main(void)
         cmocka_unit_test(test_authorize_errors),
         cmocka_unit_test(test_authorize_success),
         cmocka_unit_test(test_token_errors),
+        cmocka_unit_test(test_token_bytes_not_utf8),
         cmocka_unit_test(test_token_success_and_replay),
         cmocka_unit_test(test_token_client_auth),
         cmocka_unit_test(test_code_expiry),

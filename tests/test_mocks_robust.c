@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "common/clock.h"
+#include "mocks/httpd.h"
 #include "tests/support/asserts.h"
 #include "tests/support/mock_http.h"
 
@@ -70,6 +71,28 @@ static void still_serving(struct mo_world *w)
     assert_int_equal(th_http("GET", url, NULL, NULL, 0, &r), 200);
     th_resp_free(&r);
     free(url);
+}
+
+/* RFC 6749 §5.2's characters for an error_description: quotes and
+ * backslashes become ', every other byte outside %x20-7E ?, and the copy
+ * is cut to fit. */
+static void test_oauth_text(void **state)
+{
+    char out[16];
+
+    (void)state;
+    mo_oauth_text(out, sizeof out, "plain text!");
+    assert_string_equal(out, "plain text!");
+    mo_oauth_text(out, sizeof out, "a \"b\" \\c");
+    assert_string_equal(out, "a 'b' 'c");
+    mo_oauth_text(out, sizeof out, "x\xc2\xa7y\tz\x7f");
+    assert_string_equal(out, "x??y?z?");
+    mo_oauth_text(out, sizeof out, "0123456789abcdefghij");
+    assert_string_equal(out, "0123456789abcde");
+    mo_oauth_text(out, sizeof out, NULL);
+    assert_string_equal(out, "");
+    mo_oauth_text(out, 1, "abc");
+    assert_string_equal(out, "");
 }
 
 static void test_garbage(void **state)
@@ -249,6 +272,7 @@ static void test_thread_pool(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_oauth_text),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_status_answers),
         cmocka_unit_test(test_oversized_refused_unread),

@@ -188,6 +188,14 @@ static void test_stateless_errors(void **state)
     assert_non_null(strstr(r.body, "\"requested\":\"1900-01-01\""));
     assert_non_null(strstr(r.body, V26));
     th_resp_free(&r);
+    /* A version that is not UTF-8 is echoed with ? for its odd bytes,
+     * not the mocks' own 500 (found by fuzz_mocks). */
+    assert_int_equal(post(f, f->token, call, "MCP-Protocol-Version: 2026-\xb4",
+                          "Mcp-Method: tools/call", "Mcp-Name: echo", &r),
+                     400);
+    assert_int_equal(th_rpc_code(&r), -32022);
+    assert_non_null(strstr(r.body, "\"requested\":\"2026-?\""));
+    th_resp_free(&r);
     /* Header and _meta disagree. */
     assert_int_equal(post(f, f->token,
                           "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":"

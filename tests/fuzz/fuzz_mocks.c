@@ -21,7 +21,9 @@
  * requests the way a client does. FUZZ_MOCKS_TRACE=1 in the environment
  * prints each request's status and the start of its answer.
  * Properties: every request gets a status in 100..599 or is dropped
- * by a rule; the transcript stays valid JSON (checked on one input in
+ * by a rule; no answer is the mocks' own internal failure (500 "the mock
+ * failed internally"); every error_description is in RFC 6749 §5.2's
+ * characters; the transcript stays valid JSON (checked on one input in
  * eight). */
 #include "tests/fuzz/fuzz.h"
 
@@ -262,13 +264,11 @@ static void remember(char **slot, const char *v, size_t n)
     }
 }
 
-/* Keep the client_id, access and refresh token of a JSON answer and the
- * code of a redirect. */
-static void learn(struct fz_seen *seen, const struct mo_reply *rep)
+/* Keep the client_id, access and refresh token of a JSON answer (`doc`,
+ * may be NULL) and the code of a redirect. */
+static void learn(struct fz_seen *seen, const json_t *doc,
+                  const struct mo_reply *rep)
 {
-    json_t *doc = rep->body != NULL
-                      ? json_loadb(rep->body, rep->body_len, 0, NULL)
-                      : NULL;
     const char *id = json_string_value(json_object_get(doc, "client_id"));
     const char *at = json_string_value(json_object_get(doc, "access_token"));
     const char *rt = json_string_value(json_object_get(doc, "refresh_token"));
@@ -276,7 +276,6 @@ static void learn(struct fz_seen *seen, const struct mo_reply *rep)
     remember(&seen->client_id, id, id != NULL ? strlen(id) : 0);
     remember(&seen->token, at, at != NULL ? strlen(at) : 0);
     remember(&seen->refresh, rt, rt != NULL ? strlen(rt) : 0);
-    json_decref(doc);
     for (size_t i = 0; i < rep->nheaders; i++) {
         const char *c = strcasecmp(rep->headers[i].name, "Location") == 0
                             ? strstr(rep->headers[i].value, "code=")
@@ -284,6 +283,46 @@ static void learn(struct fz_seen *seen, const struct mo_reply *rep)
 
         if (c != NULL) {
             remember(&seen->code, c + 5, strcspn(c + 5, "&#"));
+        }
+    }
+}
+
+/* RFC 6749 §5.2, RFC 6750 §3: an error_description holds only
+ * %x20-21 / %x23-5B / %x5D-7E. */
+static bool oauth_text_ok(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* What any answer of the mocks must be, whatever a client sent: never
+ * their own internal failure (no allocation fails here), and an
+ * error_description, in a JSON body or a WWW-Authenticate challenge, in
+ * RFC 6749 §5.2's characters (the worlds fuzzed script none of their
+ * own). */
+static void check_answer(const json_t *doc, const struct mo_reply *rep)
+{
+    const char *d =
+        json_string_value(json_object_get(doc, "error_description"));
+
+    FZ_ASSERT(rep->status != 500 || d == NULL ||
+              strcmp(d, "the mock failed internally") != 0);
+    FZ_ASSERT(d == NULL || oauth_text_ok(d, strlen(d)));
+    for (size_t i = 0; i < rep->nheaders; i++) {
+        const char *v =
+            strcasecmp(rep->headers[i].name, "WWW-Authenticate") == 0
+                ? strstr(rep->headers[i].value, "error_description=\"")
+                : NULL;
+
+        if (v != NULL) {
+            v += strlen("error_description=\"");
+            FZ_ASSERT(oauth_text_ok(v, strcspn(v, "\"")));
         }
     }
 }
@@ -338,9 +377,15 @@ static void serve(struct fz_world *fw, struct fz_req *r, struct fz_seen *seen)
     }
     if (mo_world_serve(fw->w, url, r->method, r->h, r->nh, r->body, r->body_len,
                        &rep, &dropped, &err)) {
+        json_t *doc = rep.body != NULL
+                          ? json_loadb(rep.body, rep.body_len, 0, NULL)
+                          : NULL;
+
         FZ_ASSERT(dropped ? rep.status == 0
                           : rep.status >= 100 && rep.status <= 599);
-        learn(seen, &rep);
+        check_answer(doc, &rep);
+        learn(seen, doc, &rep);
+        json_decref(doc);
         if (getenv("FUZZ_MOCKS_TRACE") != NULL) { /* to debug a seed */
             fprintf(stderr, "%s %s -> %d %.*s\n", r->method, url, rep.status,
                     (int)(rep.body_len < 160 ? rep.body_len : 160),
