@@ -535,18 +535,26 @@ static void test_authorize_success(void **state)
 
 /* --- token endpoint ------------------------------------------------- */
 
+/* A public client registered for the code grant, and a fresh code of it. */
+static char *public_client_code(struct mo_world *w, struct th_client *c)
+{
+    char *code;
+
+    assert_true(th_register(w, "none", "[\"authorization_code\"]", c));
+    code = th_code(w, c->id, "mcp:tools");
+    assert_non_null(code);
+    return code;
+}
+
 static void test_token_errors(void **state)
 {
     struct mo_world *w = *state;
     struct th_client c;
-    char *code, *good, *url = th_url(w, "/token");
+    char *code = public_client_code(w, &c), *good, *url = th_url(w, "/token");
     char *res = ac_pct_encode(mo_world_resource(w));
     char *redir = ac_pct_encode(TH_REDIRECT);
     struct th_resp r;
 
-    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
-    code = th_code(w, c.id, "mcp:tools");
-    assert_non_null(code);
     good = th_code_body(w, c.id, code, TH_VERIFIER);
     {
         char *b[] = {
@@ -633,14 +641,11 @@ static void test_token_bytes_not_utf8(void **state)
 {
     struct mo_world *w = *state;
     struct th_client c;
-    char *code, *url = th_url(w, "/token");
+    char *code = public_client_code(w, &c), *url = th_url(w, "/token");
     char *res = ac_pct_encode(mo_world_resource(w));
     char *redir = ac_pct_encode(TH_REDIRECT);
     struct th_resp r;
 
-    assert_true(th_register(w, "none", "[\"authorization_code\"]", &c));
-    code = th_code(w, c.id, "mcp:tools");
-    assert_non_null(code);
     {
         char *b[] = {
             th_code_body(w, c.id, code, TH_VERIFIER "%FF"),
