@@ -332,7 +332,6 @@ bool mo_reply_oauth_error(struct mo_reply *rep, int status, const char *code,
     }
     doc = json_pack("{s:s, s:s*}", "error", code, "error_description",
                     description != NULL ? desc : NULL);
-
     if (doc == NULL) {
         return false;
     }

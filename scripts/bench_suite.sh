@@ -19,7 +19,8 @@
 # when scenarios fail).
 #
 # usage: scripts/bench_suite.sh [BINDIR] [SCENARIO_DIR]
-#   REPS=5   repetitions per figure
+#   REPS=5     repetitions per figure
+#   STARTS=100 process starts per stream for the -j ceiling
 set -eu
 BINDIR=${1:-bin}
 SCENARIOS=${2:-$(dirname "$0")/../scenarios}

@@ -648,6 +648,8 @@ static void test_token_bytes_not_utf8(void **state)
 
     {
         char *b[] = {
+            /* ASCII but malformed: the mocks' own description. */
+            th_code_body(w, c.id, code, "short"),
             th_code_body(w, c.id, code, TH_VERIFIER "%FF"),
             th_code_body(w, c.id, "%FF%FE", TH_VERIFIER),
             th_fmt("grant_type=authorization_code&client_id=%s&code=%s&"
