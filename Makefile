@@ -52,8 +52,10 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
 # libmicrohttpd and what those need from Debian's static archives: the
 # dynamic loader then maps 13 shared objects instead of 35, and a start
 # costs ~9 ms of CPU instead of ~17 on the 2-core VM this was measured on
-# (docs/PERFORMANCE.md, "Starting a program"). Cyrus SASL, Kerberos and
-# p11-kit have no usable archive and stay shared. LINK=auto (the default)
+# (docs/PERFORMANCE.md, "Starting a program"). Cyrus SASL, GSS-API and
+# p11-kit have no usable archive: link/lazy_libs.c loads them on first use
+# (none is used today), which keeps ten shared objects out of every start
+# ("Lazy libraries"); only libc and libresolv are mapped. LINK=auto (the default)
 # links statically when every archive is installed (make deps installs
 # them) and shared otherwise; LINK=shared always shared (the sanitizer
 # builds and the tests); LINK=static fails when an archive is missing.
@@ -61,12 +63,15 @@ LINK ?= auto
 STATIC_ARCHIVES := microhttpd curl nghttp2 rtmp ssh2 psl ldap lber ssl crypto \
                    zstd brotlidec brotlicommon jansson gnutls hogweed nettle \
                    gmp tasn1 idn2 unistring z
-STATIC_SHARED := -l:libsasl2.so.2 -l:libgssapi_krb5.so.2 -l:libp11-kit.so.0 \
-                 -lpthread -lm -ldl -lresolv
+STATIC_SHARED := -lpthread -lm -ldl -lresolv
+LAZY_CFLAGS := $(shell pkg-config --cflags p11-kit-1 krb5-gssapi libsasl2 2>/dev/null)
 ifneq ($(LINK),shared)
 ARCHIVE_DIR := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)
 STATIC_MISSING := $(foreach a,$(STATIC_ARCHIVES), \
-                    $(if $(wildcard $(ARCHIVE_DIR)/lib$(a).a),,lib$(a).a))
+                    $(if $(wildcard $(ARCHIVE_DIR)/lib$(a).a),,lib$(a).a)) \
+                  $(if $(shell pkg-config --exists p11-kit-1 krb5-gssapi \
+                                 libsasl2 && echo y),,the headers of \
+                                 link/lazy_libs.c)
 endif
 ifeq ($(LINK),static)
 ifneq ($(strip $(STATIC_MISSING)),)
@@ -76,8 +81,10 @@ endif
 ifeq ($(filter-out auto static,$(LINK))$(strip $(STATIC_MISSING)),)
 PROG_LIBS = -Wl,-Bstatic $(addprefix -l,$(STATIC_ARCHIVES)) -Wl,-Bdynamic \
             $(STATIC_SHARED)
+PROG_LAZY = $(B)/obj/link/lazy_libs.o
 else
 PROG_LIBS = $(LDLIBS_ALL)
+PROG_LAZY =
 endif
 
 ifeq ($(V),1)
@@ -158,7 +165,7 @@ help:
 STATIC_PKGS := libnghttp2-dev librtmp-dev libssh2-1-dev libpsl-dev \
                libldap-dev libzstd-dev libbrotli-dev libgnutls28-dev \
                nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev \
-               libunistring-dev libsasl2-2 libgssapi-krb5-2 libp11-kit0
+               libunistring-dev libsasl2-dev libkrb5-dev libp11-kit-dev
 DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
             libcmocka-dev libssl-dev zlib1g-dev pkg-config libxml2-utils \
             $(STATIC_PKGS)
@@ -228,7 +235,8 @@ official: all deps-official
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CMOCKA_CFLAGS)) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CMOCKA_CFLAGS)) \
+	    $(if $(filter link/% tests/test_link_%,$<),$(LAZY_CFLAGS)) -c $< -o $@
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -284,17 +292,18 @@ $(LIBMCPOAUTH_LINKS): $(LIBMCPOAUTH_SO)
 
 # --- programs -------------------------------------------------------------
 
-$(AUTHCHECK): $(B)/obj/harness/main.o $(LIBHARNESS) $(LIBMOCKS) $(LIBCOMMON)
+$(AUTHCHECK): $(B)/obj/harness/main.o $(LIBHARNESS) $(LIBMOCKS) $(LIBCOMMON) \
+              $(PROG_LAZY)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
-$(MCPOAUTH): $(CLI_OBJ) $(LIBMCPOAUTH)
+$(MCPOAUTH): $(CLI_OBJ) $(LIBMCPOAUTH) $(PROG_LAZY)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
-$(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON)
+$(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON) $(PROG_LAZY)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
@@ -316,12 +325,17 @@ $(BENCH_DPOP): $(B)/obj/tests/bench/dpop_proofs.o $(LIBCOMMON)
 # Each test links only the modules its name says it tests, so one module's
 # tests build while another module is being changed:
 #   test_common_* -> common; test_mocks_* -> mocks; test_client_* -> client
-#   (and the mocks it talks to); anything else -> everything.
+#   (and the mocks it talks to); test_link_* -> link/ and no library but
+#   libc, as the static programs link it; anything else -> everything.
 TEST_LINK = mkdir -p $(dir $@); $(if $(Q),echo "  LD      $@";) \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
 $(B)/tests/test_common_%: $(B)/obj/tests/test_common_%.o $(SUPPORT_OBJ) \
                           $(LIBCOMMON)
 	$(Q)$(TEST_LINK)
+$(B)/tests/test_link_%: $(B)/obj/tests/test_link_%.o $(B)/obj/link/%.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -ldl
 $(B)/tests/test_mocks_%: $(B)/obj/tests/test_mocks_%.o $(SUPPORT_OBJ) \
                          $(LIBMOCKS) $(LIBCOMMON)
 	$(Q)$(TEST_LINK)
@@ -488,7 +502,7 @@ install: all
 
 # --- housekeeping ---------------------------------------------------------
 
-FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] \
+FORMAT_SRC = $(wildcard common/*.[ch] mocks/*.[ch] client/*/*.[ch] link/*.c \
              harness/*.[ch] reports/*.[ch] tests/*.[ch] tests/support/*.[ch] \
              tests/fuzz/*.[ch] tests/bench/*.[ch])
 format:
