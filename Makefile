@@ -316,6 +316,13 @@ $(BENCH_TIME): $(B)/obj/tests/bench/walltime.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+# The -j ceiling's page faults against address-space changes.
+BENCH_VMOPS := $(B)/bench/vmops
+$(BENCH_VMOPS): $(B)/obj/tests/bench/vmops.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 BENCH_DPOP := $(B)/bench/dpop-proofs
 $(BENCH_DPOP): $(B)/obj/tests/bench/dpop_proofs.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -462,8 +469,10 @@ soak: deps deps-bench
 	$(Q)scripts/soak.sh $(SOAK_MINUTES) $(BINDIR)
 
 bench: deps deps-bench
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_DPOP) $(BENCH_TIME)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_DPOP) $(BENCH_TIME) \
+	    $(BENCH_VMOPS)
 	$(Q)BENCH_DPOP=$(abspath $(BENCH_DPOP)) BENCH_TIME=$(abspath $(BENCH_TIME)) \
+	    BENCH_VMOPS=$(abspath $(BENCH_VMOPS)) \
 	    OFFICIAL_NODE=$(abspath $(INTEROP_NODE)) \
 	    OFFICIAL_CONF=$(abspath $(OFFICIAL_BIN)) \
 	    scripts/bench.sh $(abspath $(BINDIR))

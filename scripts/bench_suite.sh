@@ -13,7 +13,10 @@
 #     (the reference client's, and /bin/true's) grows from one stream to
 #     two at once. Every scenario starts a client and its $BROWSER, so
 #     where two streams of starts do not run twice as fast, neither can
-#     the suite at -j 2 (docs/PERFORMANCE.md, "The -j ceiling").
+#     the suite at -j 2 (docs/PERFORMANCE.md, "The -j ceiling"); with
+#     BENCH_VMOPS (make bench builds it), the same for page faults and for
+#     address-space changes (mmap, mprotect, munmap), which tells which
+#     of the two a start's cost is bound by.
 # Every figure is the median of REPS runs (the machine may be shared; the
 # spread is printed too). Prints figures; asserts nothing (exit 0 even
 # when scenarios fail).
@@ -113,6 +116,11 @@ scaling "$STARTS starts of the reference client (mcp-oauth --help)" \
 scaling "$STARTS starts of /bin/true" "$STARTS" /bin/true
 scaling "a CPU-bound loop (awk, one start)" 1 \
     awk 'BEGIN { for (i = 0; i < 10000000; i++) x += i }'
+if [ -x "${BENCH_VMOPS:-}" ]; then
+    scaling "50000 page faults (vmops, one start)" 1 "$BENCH_VMOPS" faults 50000
+    scaling "20000 maps and unmaps (vmops, one start)" 1 \
+        "$BENCH_VMOPS" maps 20000
+fi
 # The reference client's per-scenario figure, for the official comparison.
 AUTHCHECK_MS_PER_SCENARIO=$(awk -v t="$ms_j2" -v n="$n" 'BEGIN { printf "%.1f", n ? t / n : 0 }')
 export AUTHCHECK_MS_PER_SCENARIO
