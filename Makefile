@@ -79,8 +79,10 @@ $(error LINK=static: missing $(strip $(STATIC_MISSING)) (make deps installs them
 endif
 endif
 ifeq ($(filter-out auto static,$(LINK))$(strip $(STATIC_MISSING)),)
+# The relative relocations of ~11 MB of static code, packed (DT_RELR,
+# glibc 2.36): a start reads 8 KiB of them instead of 585 KiB.
 PROG_LIBS = -Wl,-Bstatic $(addprefix -l,$(STATIC_ARCHIVES)) -Wl,-Bdynamic \
-            $(STATIC_SHARED)
+            $(STATIC_SHARED) -Wl,-z,pack-relative-relocs
 PROG_LAZY = $(B)/obj/link/lazy_libs.o
 else
 PROG_LIBS = $(LDLIBS_ALL)
