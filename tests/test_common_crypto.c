@@ -10,6 +10,9 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include "common/b64url.h"
 #include "common/crypto.h"
 
@@ -152,9 +155,28 @@ static void test_secret_eq_and_free(void **state)
     ac_secret_free(NULL);
 }
 
+/* First in this program, before anything draws a random byte: the
+ * preference takes, RAND_bytes then runs on SHA-256's Hash_DRBG, and a
+ * second call (the DRBGs now exist) is refused without effect. */
+static void test_prefer_hash_drbg(void **state)
+{
+    (void)state;
+    assert_true(ac_crypto_prefer_hash_drbg());
+    uint8_t b[16];
+    assert_true(ac_random_bytes(b, sizeof b, NULL));
+    EVP_RAND_CTX *pub = RAND_get0_public(NULL);
+    assert_non_null(pub);
+    assert_string_equal(EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(pub)),
+                        "HASH-DRBG");
+    assert_false(ac_crypto_prefer_hash_drbg());
+    assert_string_equal(EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(pub)),
+                        "HASH-DRBG");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prefer_hash_drbg),
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_pkce_rfc7636_appendix_b),
         cmocka_unit_test(test_verifier_valid),

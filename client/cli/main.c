@@ -11,6 +11,7 @@
 
 #include "client/cli/cli_int.h"
 #include "client/lib/mutations_int.h"
+#include "common/crypto.h"
 
 static void short_usage(void)
 {
@@ -437,6 +438,7 @@ int main(int argc, char **argv)
         short_usage();
         return EXIT_USAGE;
     }
+    (void)ac_crypto_prefer_hash_drbg(); /* OpenSSL's default stays if not */
     signal(SIGPIPE, SIG_IGN);
     if (!mcpo_global_init(&err)) {
         cli_fail(&err);
