@@ -11,7 +11,8 @@
 #   server  a full `authcheck server` run against a local mock
 #   suite   the whole scenario suite against the reference client with
 #           -j 1 and -j 2 (ms per scenario, speed-up), the machine's -j
-#           ceiling (process starts, one stream against two), the fixed
+#           ceiling (process starts, a CPU loop, page faults and
+#           address-space changes, one stream against two), the fixed
 #           cost of a one-scenario run, the harness's own overhead per
 #           scenario
 #   official  the official MCP conformance suite on the same client, its
