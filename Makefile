@@ -55,7 +55,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
 # (docs/PERFORMANCE.md, "Starting a program"). Cyrus SASL, GSS-API and
 # p11-kit have no usable archive: link/lazy_libs.c loads them on first use
 # (none is used today), which keeps ten shared objects out of every start
-# ("Lazy libraries"); only libc and libresolv are mapped. LINK=auto (the default)
+# ("Fewer objects, packed relocations, a cheaper DRBG"): only libc is
+# mapped. LINK=auto (the default)
 # links statically when every archive is installed (make deps installs
 # them) and shared otherwise; LINK=shared always shared (the sanitizer
 # builds and the tests); LINK=static fails when an archive is missing.

@@ -13,19 +13,21 @@
  * (krb5, k5crypto, com_err, krb5support, keyutils, ffi, resolv) and every
  * start of every program mapped and relocated all ten: about 4 ms of a
  * ~10 ms start on the machine this was measured on, paid once per
- * scenario by the client (docs/PERFORMANCE.md, "Lazy libraries").
+ * scenario by the client (docs/PERFORMANCE.md, "Fewer objects, packed
+ * relocations, a cheaper DRBG").
  *
- * So the programs define each function of theirs that the archives call,
- * with the library's own prototype from its header (the compiler checks
- * each definition against it), and the first call loads the library with
+ * So the programs define each of those libraries' functions that the
+ * archives call, with the library's own prototype from its header (the compiler
+ * checks each definition against it), and the first call loads the library with
  * dlopen and calls the real function, bound to the symbol version the
  * shared link used to bind. A code path that does need one of them gets
  * the real library, a few milliseconds later. A library or symbol that
  * cannot be loaded ends the program with a message and status 127, as the
  * dynamic loader did at start when a needed library was missing.
  *
- * Only the static programs link this file (Makefile, LAZY_OBJ); the tests,
- * the sanitizer builds and libmcpoauth link the real libraries as before.
+ * Only the static programs and test_link_lazy_libs link this file
+ * (Makefile, PROG_LAZY); the other tests, the sanitizer builds and
+ * libmcpoauth link the real libraries as before.
  */
 #include <dlfcn.h>
 #include <string.h>
