@@ -65,14 +65,13 @@ STATIC_ARCHIVES := microhttpd curl nghttp2 rtmp ssh2 psl ldap lber ssl crypto \
                    zstd brotlidec brotlicommon jansson gnutls hogweed nettle \
                    gmp tasn1 idn2 unistring z
 STATIC_SHARED := -lpthread -lm -ldl -lresolv
+# Empty when any of the three is missing (pkg-config then prints nothing).
 LAZY_CFLAGS := $(shell pkg-config --cflags p11-kit-1 krb5-gssapi libsasl2 2>/dev/null)
 ifneq ($(LINK),shared)
 ARCHIVE_DIR := /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)
 STATIC_MISSING := $(foreach a,$(STATIC_ARCHIVES), \
                     $(if $(wildcard $(ARCHIVE_DIR)/lib$(a).a),,lib$(a).a)) \
-                  $(if $(shell pkg-config --exists p11-kit-1 krb5-gssapi \
-                                 libsasl2 && echo y),,the headers of \
-                                 link/lazy_libs.c)
+                  $(if $(LAZY_CFLAGS),,the headers of link/lazy_libs.c)
 endif
 ifeq ($(LINK),static)
 ifneq ($(strip $(STATIC_MISSING)),)

@@ -30,6 +30,7 @@
  * libmcpoauth link the real libraries as before.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -53,13 +54,19 @@ static struct lazy_lib sasl = {"libsasl2.so.2", "SASL2", NULL};
 static struct lazy_lib gss = {"libgssapi_krb5.so.2", "gssapi_krb5_2_MIT", NULL};
 static struct lazy_lib p11 = {"libp11-kit.so.0", "LIBP11_KIT_1.0", NULL};
 
-/* Write the three parts of a message to standard error and end the
- * program: no stdio (the caller may hold a stdio lock) and no exit
+/* Write "PROGRAM: cannot load LIB for NAME: WHY" to standard error and
+ * end the program: no stdio (the caller may hold a stdio lock) and no exit
  * handlers (another thread may be in the middle of them). */
 static _Noreturn void fail(const char *what, const char *name, const char *why)
 {
-    const char *parts[] = {"cannot load ", what, " for ", name,
-                           ": ",           why,  "\n"};
+    const char *parts[] = {program_invocation_short_name,
+                           ": cannot load ",
+                           what,
+                           " for ",
+                           name,
+                           ": ",
+                           why,
+                           "\n"};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         ssize_t rc = write(STDERR_FILENO, parts[i], strlen(parts[i]));
         (void)rc;

@@ -120,7 +120,8 @@ static void usage(FILE *out)
         "XDG_STATE_HOME and HOME (token store), MCP_CONFORMANCE_CONTEXT and\n"
         "MCP_CONFORMANCE_SCENARIO (conformance).\n"
         "exit status: 0 success, 1 failure or refusal (reason on stderr),\n"
-        "2 usage error.\n",
+        "2 usage error, 127 a library it needed could not be loaded (named\n"
+        "on stderr).\n",
         out);
 #ifdef MCPOAUTH_MUTATIONS
     fputs("\nmutations (test build; MCP_OAUTH_MUTATION=name[,name]):\n", out);

@@ -15,6 +15,7 @@
  * a suite at -j 2, from scaling on the machine (docs/PERFORMANCE.md).
  *
  * Prints nothing; exits 0, or 1 with a message when a call fails. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,14 +61,11 @@ int main(int argc, char **argv)
 {
     char *end = NULL;
     long n = argc == 3 ? strtol(argv[2], &end, 10) : 0;
+    bool ok_n = argc == 3 && *end == '\0' && n > 0 && n <= 10000000;
 
-    if (argc != 3 || *end != '\0' || n <= 0 || n > 10000000) {
-        fputs("usage: vmops faults|maps N (1 <= N <= 10000000)\n", stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "faults") == 0)
+    if (ok_n && strcmp(argv[1], "faults") == 0)
         return faults(n, sysconf(_SC_PAGESIZE));
-    if (strcmp(argv[1], "maps") == 0)
+    if (ok_n && strcmp(argv[1], "maps") == 0)
         return maps(n);
     fputs("usage: vmops faults|maps N (1 <= N <= 10000000)\n", stderr);
     return 2;

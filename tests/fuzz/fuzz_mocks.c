@@ -26,6 +26,7 @@
  * characters; the transcript stays valid JSON (checked on one input in
  * eight). */
 #include "tests/fuzz/fuzz.h"
+#include "tests/support/oauth_chars.h"
 
 #include <strings.h>
 
@@ -287,20 +288,6 @@ static void learn(struct fz_seen *seen, const json_t *doc,
     }
 }
 
-/* RFC 6749 §5.2, RFC 6750 §3: an error_description holds only
- * %x20-21 / %x23-5B / %x5D-7E. */
-static bool oauth_text_ok(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* What any answer of the mocks must be, whatever a client sent: never
  * their own internal failure (no allocation fails here), and an
  * error_description, in a JSON body or a WWW-Authenticate challenge, in
@@ -313,7 +300,7 @@ static void check_answer(const json_t *doc, const struct mo_reply *rep)
 
     FZ_ASSERT(rep->status != 500 || d == NULL ||
               strcmp(d, "the mock failed internally") != 0);
-    FZ_ASSERT(d == NULL || oauth_text_ok(d, strlen(d)));
+    FZ_ASSERT(d == NULL || th_oauth_text_bad(d, strlen(d)) == strlen(d));
     for (size_t i = 0; i < rep->nheaders; i++) {
         const char *v =
             strcasecmp(rep->headers[i].name, "WWW-Authenticate") == 0
@@ -322,7 +309,9 @@ static void check_answer(const json_t *doc, const struct mo_reply *rep)
 
         if (v != NULL) {
             v += strlen("error_description=\"");
-            FZ_ASSERT(oauth_text_ok(v, strcspn(v, "\"")));
+            size_t n = strcspn(v, "\"");
+
+            FZ_ASSERT(th_oauth_text_bad(v, n) == n);
         }
     }
 }
