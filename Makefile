@@ -36,7 +36,7 @@ NM      ?= nm
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-PKGS    := libmicrohttpd libcurl jansson openssl zlib
+PKGS    := libmicrohttpd libcurl jansson openssl zlib gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
@@ -56,7 +56,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm
 # p11-kit have no usable archive: link/lazy_libs.c loads them on first use
 # (none is used today), which keeps ten shared objects out of every start
 # ("Fewer objects, packed relocations, a cheaper DRBG"): only libc is
-# mapped. LINK=auto (the default)
+# mapped. link/gnutls_on_demand.c keeps libmicrohttpd's constructor from
+# initialising GnuTLS at every start ("GnuTLS on demand"). LINK=auto (the default)
 # links statically when every archive is installed (make deps installs
 # them) and shared otherwise; LINK=shared always shared (the sanitizer
 # builds and the tests); LINK=static fails when an archive is missing.
@@ -82,12 +83,15 @@ ifeq ($(filter-out auto static,$(LINK))$(strip $(STATIC_MISSING)),)
 # The relative relocations of ~11 MB of static code, packed (DT_RELR,
 # glibc 2.36): a start reads 8 KiB of them instead of 585 KiB.
 PROG_LIBS = -Wl,-Bstatic $(addprefix -l,$(STATIC_ARCHIVES)) -Wl,-Bdynamic \
-            $(STATIC_SHARED) -Wl,-z,pack-relative-relocs
-PROG_LAZY = $(B)/obj/link/lazy_libs.o
+            $(STATIC_SHARED) -Wl,-z,pack-relative-relocs $(GNUTLS_WRAP)
+PROG_LINK = $(B)/obj/link/lazy_libs.o $(B)/obj/link/gnutls_on_demand.o
 else
 PROG_LIBS = $(LDLIBS_ALL)
-PROG_LAZY =
+PROG_LINK =
 endif
+# link/gnutls_on_demand.c: the calls it stands between.
+GNUTLS_WRAP := -Wl,--wrap=gnutls_global_init,--wrap=gnutls_global_deinit \
+               -Wl,--wrap=main
 
 ifeq ($(V),1)
 Q :=
@@ -295,17 +299,17 @@ $(LIBMCPOAUTH_LINKS): $(LIBMCPOAUTH_SO)
 # --- programs -------------------------------------------------------------
 
 $(AUTHCHECK): $(B)/obj/harness/main.o $(LIBHARNESS) $(LIBMOCKS) $(LIBCOMMON) \
-              $(PROG_LAZY)
+              $(PROG_LINK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
-$(MCPOAUTH): $(CLI_OBJ) $(LIBMCPOAUTH) $(PROG_LAZY)
+$(MCPOAUTH): $(CLI_OBJ) $(LIBMCPOAUTH) $(PROG_LINK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
-$(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON) $(PROG_LAZY)
+$(MUTCLIENT): $(MUT_OBJ) $(LIBCOMMON) $(PROG_LINK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
@@ -344,7 +348,8 @@ $(B)/tests/test_common_%: $(B)/obj/tests/test_common_%.o $(SUPPORT_OBJ) \
 $(B)/tests/test_link_%: $(B)/obj/tests/test_link_%.o $(B)/obj/link/%.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -ldl
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -ldl \
+	    $(if $(filter %gnutls_on_demand,$@),-lgnutls $(GNUTLS_WRAP))
 $(B)/tests/test_mocks_%: $(B)/obj/tests/test_mocks_%.o $(SUPPORT_OBJ) \
                          $(LIBMOCKS) $(LIBCOMMON)
 	$(Q)$(TEST_LINK)

@@ -19,8 +19,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "common/err.h"
 #include "common/form.h"
 #include "harness/server_int.h"
+#include "mocks/httpd.h"
 
 #define MAX_ROUTES 16
 #define MAX_SEEN 64
@@ -47,6 +49,7 @@ struct hsv_listener {
     size_t nseen;
     char *key_pem, *cert_pem; /* https: the self-signed pair */
     bool tls;
+    bool tls_ref; /* holds a mo_tls_library_acquire reference */
 };
 
 static const char DONE_PAGE[] =
@@ -239,6 +242,16 @@ bool hsv_listen_start_tls(int port, bool tls, struct hsv_listener **out,
         return false;
     }
     l->tls = tls;
+    if (tls) {
+        struct ac_err err = {0};
+
+        if (!mo_tls_library_acquire(&err)) {
+            snprintf(why, whylen, "%s", err.msg);
+            hsv_listen_stop(l);
+            return false;
+        }
+        l->tls_ref = true;
+    }
     l->d = tls ? MHD_start_daemon(
                      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS,
                      (uint16_t)port, NULL, NULL, handle, l,
@@ -344,6 +357,9 @@ void hsv_listen_stop(struct hsv_listener *l)
     }
     if (l->d != NULL) {
         MHD_stop_daemon(l->d);
+    }
+    if (l->tls_ref) {
+        mo_tls_library_release();
     }
     for (size_t i = 0; i < l->nroutes; i++) {
         free(l->routes[i].path);

@@ -26,7 +26,7 @@
  * dynamic loader did at start when a needed library was missing.
  *
  * Only the static programs and test_link_lazy_libs link this file
- * (Makefile, PROG_LAZY); the other tests, the sanitizer builds and
+ * (Makefile, PROG_LINK); the other tests, the sanitizer builds and
  * libmcpoauth link the real libraries as before.
  */
 #include <dlfcn.h>

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "common/b64url.h"
@@ -1259,6 +1260,23 @@ static bool bind_loopback(struct mo_httpd *h, struct ac_err *err)
     return true;
 }
 
+bool mo_tls_library_acquire(struct ac_err *err)
+{
+    int rc = gnutls_global_init();
+
+    if (rc < 0) {
+        AC_ERR(err, AC_ERR_IO, "cannot initialise GnuTLS: %s",
+               gnutls_strerror(rc));
+        return false;
+    }
+    return true;
+}
+
+void mo_tls_library_release(void)
+{
+    gnutls_global_deinit();
+}
+
 bool mo_httpd_listen(struct mo_httpd *h, struct ac_err *err)
 {
     return h->listen_fd >= 0 || bind_loopback(h, err);
@@ -1274,7 +1292,8 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
         AC_ERR(err, AC_ERR_STATE, "%s: already started", h->server);
         return false;
     }
-    if (!mo_httpd_listen(h, err)) {
+    if (!mo_httpd_listen(h, err) ||
+        (h->tls_key != NULL && !mo_tls_library_acquire(err))) {
         return false;
     }
     /* One internal polling thread by default; a pool of epoll threads when
@@ -1300,6 +1319,9 @@ bool mo_httpd_start(struct mo_httpd *h, struct ac_err *err)
         h->tls_key, MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
     if (h->daemon == NULL) {
+        if (h->tls_key != NULL) {
+            mo_tls_library_release();
+        }
         AC_ERR(err, AC_ERR_IO, "%s: cannot start HTTP server on 127.0.0.1",
                h->server);
         return false;
@@ -1339,6 +1361,9 @@ void mo_httpd_free(struct mo_httpd *h)
     release_held(h);
     if (h->daemon != NULL) {
         MHD_stop_daemon(h->daemon);
+        if (h->tls_key != NULL) {
+            mo_tls_library_release();
+        }
     }
     if (h->listen_fd >= 0) {
         close(h->listen_fd);

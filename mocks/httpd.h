@@ -192,6 +192,15 @@ void mo_httpd_set_host(struct mo_httpd *h, const char *host);
 void mo_httpd_set_tls(struct mo_httpd *h, const char *key_pem,
                       const char *cert_pem);
 
+/* A reference to GnuTLS, which libmicrohttpd serves HTTPS with: taken
+ * before starting a daemon with MHD_USE_TLS, given back after stopping it
+ * (or when it did not start). The static programs initialise GnuTLS only
+ * when such a reference is first taken (link/gnutls_on_demand.c), so a
+ * TLS daemon started without one fails to start. mo_httpd does this
+ * itself; other HTTPS listeners (harness/server_listen.c) call these. */
+bool mo_tls_library_acquire(struct ac_err *err);
+void mo_tls_library_release(void);
+
 /* Bind a listening socket on 127.0.0.1:0 without serving yet, so that
  * the port and origin are known (and URLs built from them) before any
  * request can be dispatched. Idempotent; mo_httpd_start calls it. */
