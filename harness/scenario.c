@@ -1133,16 +1133,26 @@ static bool walk(const char *root, const char *rel, int depth, struct list *l,
         char *child = NULL, *full = NULL;
         struct stat st;
         size_t nl = strlen(e->d_name);
-        bool fine = true;
+        bool fine = true, is_dir = e->d_type == DT_DIR;
         if (e->d_name[0] == '.') {
             continue;
         }
-        if (asprintf(&child, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) < 0 ||
-            asprintf(&full, "%s/%s", dirpath, e->d_name) < 0) {
+        if (asprintf(&child, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) < 0) {
             AC_ERR(err, AC_ERR_NOMEM, "out of memory");
-            goto out; /* leaks at most one string on OOM */
+            goto out;
         }
-        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* The directory entry's type saves a stat per file; a symbolic
+         * link (followed, as before) or a file system that does not fill
+         * the type in still gets one. */
+        if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
+            if (asprintf(&full, "%s/%s", dirpath, e->d_name) < 0) {
+                AC_ERR(err, AC_ERR_NOMEM, "out of memory");
+                free(child);
+                goto out;
+            }
+            is_dir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+        }
+        if (is_dir) {
             fine = walk(root, child, depth + 1, l, err);
         } else if (nl > 5 && strcmp(e->d_name + nl - 5, ".json") == 0) {
             fine = list_add(l, child);

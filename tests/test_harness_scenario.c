@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -484,13 +485,21 @@ static void test_discover(void **state)
     write_file(p, "#");
     snprintf(p, sizeof(p), "%s/.hidden/h.json", root);
     write_file(p, "{}");
+    /* Symbolic links are followed: to a directory, walked; to a file,
+     * listed (the walk asks stat(2) where the entry's type is a link). */
+    snprintf(p, sizeof(p), "%s/c", root);
+    (void)symlink("a", p);
+    snprintf(p, sizeof(p), "%s/link.json", root);
+    (void)symlink("top.json", p);
 
     assert_true(hs_discover(root, &list, &n, &err));
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 5);
     assert_string_equal(list[0], "a/y.json");
     assert_string_equal(list[1], "b/z.json");
-    assert_string_equal(list[2], "top.json");
-    assert_null(list[3]);
+    assert_string_equal(list[2], "c/y.json");
+    assert_string_equal(list[3], "link.json");
+    assert_string_equal(list[4], "top.json");
+    assert_null(list[5]);
     hs_list_free(list);
 
     assert_true(hs_load(root, "b/z.json", &s, &err));
