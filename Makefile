@@ -167,14 +167,16 @@ help:
 # --- dependencies ---------------------------------------------------------
 
 # The static archives of what libcurl and libmicrohttpd are built with
-# (LINK above).
+# (LINK above); GnuTLS's comes with libgnutls28-dev below.
 STATIC_PKGS := libnghttp2-dev librtmp-dev libssh2-1-dev libpsl-dev \
-               libldap-dev libzstd-dev libbrotli-dev libgnutls28-dev \
+               libldap-dev libzstd-dev libbrotli-dev \
                nettle-dev libgmp-dev libtasn1-6-dev libidn2-dev \
                libunistring-dev libsasl2-dev libkrb5-dev libp11-kit-dev
+# GnuTLS is used directly too: the HTTPS listeners take a reference to it
+# (mocks/httpd.h mo_tls_library_acquire).
 DEB_PKGS := libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev \
-            libcmocka-dev libssl-dev zlib1g-dev pkg-config libxml2-utils \
-            $(STATIC_PKGS)
+            libgnutls28-dev libcmocka-dev libssl-dev zlib1g-dev pkg-config \
+            libxml2-utils $(STATIC_PKGS)
 deps:
 	$(Q)scripts/deps.sh $(DEB_PKGS)
 
