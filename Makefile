@@ -350,8 +350,10 @@ $(B)/tests/test_common_%: $(B)/obj/tests/test_common_%.o $(SUPPORT_OBJ) \
 $(B)/tests/test_link_%: $(B)/obj/tests/test_link_%.o $(B)/obj/link/%.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -ldl \
-	    $(if $(filter %gnutls_on_demand,$@),-lgnutls $(GNUTLS_WRAP))
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -ldl $(LINK_TEST_LIBS)
+# What a shim's test links besides it: the library it stands in front of,
+# and the same wraps as the programs.
+$(B)/tests/test_link_gnutls_on_demand: LINK_TEST_LIBS = -lgnutls $(GNUTLS_WRAP)
 $(B)/tests/test_mocks_%: $(B)/obj/tests/test_mocks_%.o $(SUPPORT_OBJ) \
                          $(LIBMOCKS) $(LIBCOMMON)
 	$(Q)$(TEST_LINK)

@@ -1043,20 +1043,22 @@ int main(int argc, char **argv)
         }
         return EXIT_PASS;
     }
-    /* Every command below may draw random bytes (the mocks' codes and
-     * tokens, the server checks' states and verifiers). */
-    (void)ac_crypto_prefer_hash_drbg(); /* OpenSSL's default stays if not */
+    /* list and report draw no random bytes, so they do not initialise
+     * OpenSSL for nothing (~0.3 ms). */
     if (strcmp(cmd, "list") == 0) {
         return cmd_list(argc - 1, argv + 1, &self);
     }
+    if (strcmp(cmd, "report") == 0) {
+        return cmd_report(argc - 1, argv + 1);
+    }
+    /* Every command below may draw random bytes (the mocks' codes and
+     * tokens, the server checks' states and verifiers). */
+    (void)ac_crypto_prefer_hash_drbg(); /* OpenSSL's default stays if not */
     if (strcmp(cmd, "run") == 0) {
         return cmd_run(argc - 1, argv + 1, &self);
     }
     if (strcmp(cmd, "browse") == 0) {
         return hb_main(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "report") == 0) {
-        return cmd_report(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "serve") == 0) {
         return hserve_main(argc - 1, argv + 1);
