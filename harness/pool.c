@@ -1,7 +1,9 @@
 /* The scenario pool (pool.h): a fixed set of pthreads taking scenario
  * indexes from a shared counter, and a queue of finished indexes the
  * caller drains. One mutex guards the counter, the queue and the results;
- * hr_run_scenario runs outside it. */
+ * hr_run_scenario runs outside it, and so does the redaction of its
+ * result (rp_redact_scenario): the costly part of redacting a run, done
+ * in parallel instead of after the last scenario. */
 #include "harness/pool.h"
 
 #include <errno.h>
@@ -10,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "reports/reports.h"
 
 struct hr_pool {
     struct hs_scenario *const *v;
@@ -44,7 +48,7 @@ static void *worker(void *arg)
 
     for (;;) {
         size_t i;
-        json_t *res, *sec;
+        json_t *res, *red, *sec;
         pthread_mutex_lock(&p->lock);
         i = p->next < p->n && !hr_cancelled() ? p->next++ : p->n;
         if (i == p->n) {
@@ -56,6 +60,9 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
         sec = json_array();
         res = hr_run_scenario(p->v[i], p->opt, sec);
+        red = res != NULL ? rp_redact_scenario(res) : NULL;
+        json_decref(res);
+        res = red; /* NULL (out of memory) is reported as for a run */
         pthread_mutex_lock(&p->lock);
         p->res[i] = res;
         p->secrets[i] = sec;

@@ -10,7 +10,14 @@
  *      (ac_redact_form);
  *   3. every known secret, raw and percent-encoded, in every string and key
  *      (ac_redact_known): catches a token echoed in a client's output, a
- *      tool result, an SSE body or an error_description. */
+ *      tool result, an SSE body or an error_description.
+ *
+ * Passes 1 and 2 depend on nothing but the scenario itself, and they are
+ * the costly ones (a copy of every node): the harness runs them in the
+ * worker that ran the scenario (rp_redact_scenario), in parallel with the
+ * other scenarios, and pass 3, which needs every secret of the run, at
+ * the end (rp_redact_model_taken). rp_redact_model does all three on a
+ * copy, for callers holding a plain model. */
 #include "reports/reports_int.h"
 
 #include <stdlib.h>
@@ -19,6 +26,7 @@
 
 #include "common/form.h"
 #include "common/redact.h"
+#include "reports/reports.h"
 
 /* The secrets plus their percent-encoded forms (a secret with reserved
  * characters appears encoded in URLs and form bodies). Empty and
@@ -181,38 +189,84 @@ static bool sweep(json_t *v, struct ac_redact_index *known)
     }
 }
 
-json_t *rp_redact_model(const json_t *results, const json_t *secrets,
-                        struct ac_err *err)
+/* Pass 2 over one scenario result of the copy. */
+static void redact_transcript(json_t *sc)
 {
-    json_t *known = secret_variants(secrets);
-    json_t *copy = known != NULL ? ac_redact_json(results) : NULL;
-    struct ac_redact_index *ix = NULL;
-    json_t *sc;
-    size_t i, j;
+    size_t i;
     json_t *ex;
 
-    if (copy == NULL) {
-        AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
-        goto out;
-    }
-    json_array_foreach(json_object_get(copy, "scenarios"), i, sc)
+    json_array_foreach(json_object_get(sc, "transcript"), i, ex)
     {
-        json_array_foreach(json_object_get(sc, "transcript"), j, ex)
-        {
-            redact_exchange(ex);
-        }
+        redact_exchange(ex);
     }
+}
+
+/* Passes 1 and 2 over one scenario result: a new model sharing nothing
+ * with `sc`. */
+json_t *rp_redact_scenario(const json_t *sc)
+{
+    json_t *copy = ac_redact_json(sc);
+
+    redact_transcript(copy);
+    return copy;
+}
+
+/* Pass 3 over `model`, in place. False when out of memory. */
+static bool sweep_known(json_t *model, const json_t *secrets)
+{
+    json_t *known = secret_variants(secrets);
     /* One index for the whole sweep: building it per string made this
      * pass quadratic in the run's size (every string times every
      * secret's length). */
-    ix = ac_redact_index_new(known);
-    if (ix == NULL || !sweep(copy, ix)) {
-        AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
-        json_decref(copy);
-        copy = NULL;
-    }
-out:
+    struct ac_redact_index *ix =
+        known != NULL ? ac_redact_index_new(known) : NULL;
+    bool ok = ix != NULL && sweep(model, ix);
+
     ac_redact_index_free(ix);
     json_decref(known);
+    return ok;
+}
+
+json_t *rp_redact_model(const json_t *results, const json_t *secrets,
+                        struct ac_err *err)
+{
+    json_t *copy = ac_redact_json(results);
+    size_t i;
+    json_t *sc;
+
+    json_array_foreach(json_object_get(copy, "scenarios"), i, sc)
+    {
+        redact_transcript(sc);
+    }
+    if (copy == NULL || !sweep_known(copy, secrets)) {
+        AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
+        json_decref(copy);
+        return NULL;
+    }
     return copy;
+}
+
+json_t *rp_redact_model_taken(json_t *results, const json_t *secrets,
+                              struct ac_err *err)
+{
+    json_t *scenarios = json_object_get(results, "scenarios");
+    json_t *shallow = json_copy(results);
+    json_t *top = NULL;
+
+    /* Pass 1 over the members around the scenarios: a copy of the model
+     * whose scenarios are an empty array, which then gets the scenarios
+     * back. Replacing a member keeps its place, so the order of
+     * results.json is rp_redact_model's. */
+    if (shallow != NULL && json_is_array(scenarios) &&
+        json_object_set_new(shallow, "scenarios", json_array()) == 0) {
+        top = ac_redact_json(shallow);
+    }
+    json_decref(shallow);
+    if (top == NULL || json_object_set(top, "scenarios", scenarios) != 0 ||
+        !sweep_known(top, secrets)) {
+        AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
+        json_decref(top);
+        return NULL;
+    }
+    return top;
 }

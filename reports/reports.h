@@ -30,6 +30,22 @@ enum rp_format {
 bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
               unsigned formats, struct ac_err *err);
 
+/* One scenario's result (an element of the model's "scenarios") with its
+ * secret-named members and its transcript redacted: the part of
+ * rp_write's redaction that needs no other scenario, and most of its
+ * cost. A new reference that shares nothing with `sc`; NULL when out of
+ * memory. */
+json_t *rp_redact_scenario(const json_t *sc);
+
+/* rp_write for a model that the caller gives up and whose every scenario
+ * is an rp_redact_scenario result: the scenarios are not redacted and
+ * copied again, only swept for the known secrets, in place. The same
+ * files as rp_write. The harness's workers redact each scenario as it
+ * ends, so that after the last one only the sweep and the rendering are
+ * left (docs/PERFORMANCE.md). */
+bool rp_write_taken(json_t *results, const json_t *secrets, const char *out_dir,
+                    unsigned formats, struct ac_err *err);
+
 /* Re-render saved results: load `out_dir`/results.json (as written by
  * rp_write with RP_JSON, hence already redacted; it is not redacted again,
  * which would change the [redacted:...] tags) and write the selected

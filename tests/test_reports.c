@@ -418,6 +418,86 @@ static void test_planted_secrets_never_written(void **state)
     json_decref(doc);
 }
 
+#define ALL_FORMATS (RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML)
+
+/* each_file callback: the file under `other` with the same path
+ * relative to `base` holds the same bytes. */
+struct same_as {
+    const char *base;
+    const char *other;
+    size_t files;
+};
+
+static void assert_same_file(const char *path, void *ctx)
+{
+    struct same_as *c = ctx;
+    char *twin = NULL, *a = read_file(path), *b;
+
+    assert_int_cmp(asprintf(&twin, "%s%s", c->other, path + strlen(c->base)),
+                   >=, 0);
+    b = read_file(twin);
+    if (a == NULL || b == NULL || strcmp(a, b) != 0) {
+        fail_msg("%s and %s differ", path, twin);
+    }
+    c->files++;
+    free(twin);
+    free(a);
+    free(b);
+}
+
+/* The harness's way (each scenario redacted by its worker with
+ * rp_redact_scenario, the model then handed to rp_write_taken) writes
+ * byte for byte what rp_write writes from the plain model, for a model
+ * with a secret in every place redaction knows and a known-secret list,
+ * and for the golden model. */
+static void test_taken_writes_the_same(void **state)
+{
+    static const char *const models[] = {"planted.json", "model.json"};
+
+    (void)state;
+    for (size_t m = 0; m < 2; m++) {
+        json_t *doc = load(models[m]);
+        bool planted = m == 0;
+        json_t *plain = planted ? json_object_get(doc, "results") : doc;
+        json_t *secrets =
+            planted ? json_object_get(doc, "secrets") : load("secrets.json");
+        json_t *taken, *scs = json_array(), *sc;
+        char *a = make_tmpdir(), *b = make_tmpdir();
+        struct same_as same = {a, b, 0};
+        struct scan s = {json_object_get(doc, "planted"), 0, 0};
+        size_t i;
+
+        /* A secret member outside the scenarios: rp_write_taken redacts
+         * the model's top level itself. */
+        json_object_set_new(plain, "access_token",
+                            json_string("PLANTED-TOP-LEVEL-0100"));
+        taken = json_copy(plain);
+        json_array_foreach(json_object_get(plain, "scenarios"), i, sc)
+        {
+            json_array_append_new(scs, rp_redact_scenario(sc));
+        }
+        assert_int_equal(json_object_set_new(taken, "scenarios", scs), 0);
+        assert_true(rp_write(plain, secrets, a, ALL_FORMATS, NULL));
+        assert_true(rp_write_taken(taken, secrets, b, ALL_FORMATS, NULL));
+        each_file(a, assert_same_file, &same);
+        assert_int_cmp(same.files, >=, 6);
+        if (planted) {
+            json_array_append_new(json_object_get(doc, "planted"),
+                                  json_string("PLANTED-TOP-LEVEL-0100"));
+            each_file(b, scan_file, &s);
+            assert_int_equal(s.files, same.files);
+        } else {
+            json_decref(secrets);
+        }
+        remove_tree(a);
+        remove_tree(b);
+        free(a);
+        free(b);
+        json_decref(taken);
+        json_decref(doc);
+    }
+}
+
 /* Without a secrets list, what has a known place (headers, secret form
  * parameters and JSON members, URL queries, Location, model members) is
  * still redacted. */
@@ -1673,6 +1753,7 @@ int main(void)
         cmocka_unit_test(test_checks_json_shape),
         cmocka_unit_test(test_unsafe_scenario_id),
         cmocka_unit_test(test_planted_secrets_never_written),
+        cmocka_unit_test(test_taken_writes_the_same),
         cmocka_unit_test(test_structural_redaction_without_list),
         cmocka_unit_test(test_redaction_is_followable),
         cmocka_unit_test(test_known_secret_sweep),
