@@ -71,8 +71,9 @@ void rp_put_esc(struct rp_out *o, const char *s, enum rp_esc mode);
 /* Append at most `max` characters of `s` escaped, then "..." if cut. */
 void rp_put_esc_cut(struct rp_out *o, const char *s, size_t max,
                     enum rp_esc mode);
-/* Write the text to out_dir/name atomically (temporary file, fsync,
- * rename; mode 0644) and free the buffer, also on failure. */
+/* Write the text to out_dir/name atomically (temporary file, rename;
+ * mode 0644; not fsync'd, as rp_write_json) and free the buffer, also on
+ * failure. */
 bool rp_out_finish(struct rp_out *o, const char *out_dir, const char *name,
                    struct ac_err *err);
 
