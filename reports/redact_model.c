@@ -250,14 +250,17 @@ json_t *rp_redact_model_taken(json_t *results, const json_t *secrets,
                               struct ac_err *err)
 {
     json_t *scenarios = json_object_get(results, "scenarios");
-    json_t *shallow = json_copy(results);
-    json_t *top = NULL;
+    json_t *shallow, *top = NULL;
 
+    if (!json_is_array(scenarios)) {
+        return rp_redact_model(results, secrets, err); /* nothing taken */
+    }
+    shallow = json_copy(results);
     /* Pass 1 over the members around the scenarios: a copy of the model
      * whose scenarios are an empty array, which then gets the scenarios
      * back. Replacing a member keeps its place, so the order of
      * results.json is rp_redact_model's. */
-    if (shallow != NULL && json_is_array(scenarios) &&
+    if (shallow != NULL &&
         json_object_set_new(shallow, "scenarios", json_array()) == 0) {
         top = ac_redact_json(shallow);
     }

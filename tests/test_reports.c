@@ -1741,8 +1741,32 @@ static void test_bad_arguments(void **state)
     /* An output directory under a regular file cannot be created. */
     assert_false(rp_write(obj, NULL, "/dev/null/x", RP_JSON, &err));
     assert_int_equal(err.code, AC_ERR_IO);
+    assert_false(rp_write_taken(arr, NULL, "/tmp", RP_JSON, &err));
+    assert_int_equal(err.code, AC_ERR_USAGE);
+    assert_false(rp_write_taken(NULL, NULL, "/tmp", RP_JSON, &err));
+    assert_int_equal(err.code, AC_ERR_USAGE);
     json_decref(arr);
     json_decref(obj);
+}
+
+/* A model without a "scenarios" array has nothing to take: rp_write_taken
+ * redacts and writes it as rp_write does. */
+static void test_taken_without_scenarios(void **state)
+{
+    json_t *m = json_pack("{s:s, s:s}", "tool", "authcheck", "access_token",
+                          "PLANTED-NO-SCENARIOS-0200");
+    char *dir = make_tmpdir();
+    char *text;
+
+    (void)state;
+    assert_true(rp_write_taken(m, NULL, dir, RP_JSON, NULL));
+    text = read_out(dir, "results.json");
+    assert_null(strstr(text, "PLANTED-NO-SCENARIOS-0200"));
+    assert_non_null(strstr(text, "[redacted:"));
+    free(text);
+    remove_tree(dir);
+    free(dir);
+    json_decref(m);
 }
 
 int main(void)
@@ -1775,6 +1799,7 @@ int main(void)
         cmocka_unit_test(test_baseline_in_reports),
         cmocka_unit_test(test_parse_formats),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_taken_without_scenarios),
     };
     return cmocka_run_group_tests_name("reports", tests, NULL, NULL);
 }
