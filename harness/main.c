@@ -897,9 +897,9 @@ static int run_all(const struct run_opts *o, const struct loaded *l,
     int64_t t_reports = ac_mono_ns();
     double runs_ms = (double)(t_reports - start) / 1e6;
     /* The pool redacted each scenario as it ended (hpool_next). */
-    if (!rp_write_taken(results, secrets, o->out,
-                        RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML,
-                        &err)) {
+    if (!rp_write_in_place(
+            results, secrets, o->out,
+            RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML, &err)) {
         fprintf(stderr, "authcheck: writing results: %s\n", err.msg);
         rc = EXIT_USAGE;
     }

@@ -34,10 +34,10 @@ struct hr_pool *hpool_start(struct hs_scenario *const *v, size_t n,
 /* Wait up to `timeout_ms` (< 0: forever) for the next finished scenario.
  * Returns its index in `v` and sets *res to its results (borrowed, valid
  * until hpool_free; NULL when out of memory), already redacted by
- * rp_redact_scenario, so a model of them goes to rp_write_taken; returns -1 on
- * timeout and -2 when every scenario has been returned, or, after hr_cancel(),
- * every one that was started. Its secrets are appended to `secrets` (may be
- * NULL). Call from one thread only. */
+ * rp_redact_scenario, so a model of them goes to rp_write_in_place; returns -1
+ * on timeout and -2 when every scenario has been returned, or, after
+ * hr_cancel(), every one that was started. Its secrets are appended to
+ * `secrets` (may be NULL). Call from one thread only. */
 long hpool_next(struct hr_pool *p, int timeout_ms, const json_t **res,
                 json_t *secrets);
 

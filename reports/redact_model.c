@@ -16,7 +16,7 @@
  * the costly ones (a copy of every node): the harness runs them in the
  * worker that ran the scenario (rp_redact_scenario), in parallel with the
  * other scenarios, and pass 3, which needs every secret of the run, at
- * the end (rp_redact_model_taken). rp_redact_model does all three on a
+ * the end (rp_redact_model_in_place). rp_redact_model does all three on a
  * copy, for callers holding a plain model. */
 #include "reports/reports_int.h"
 
@@ -246,14 +246,14 @@ json_t *rp_redact_model(const json_t *results, const json_t *secrets,
     return copy;
 }
 
-json_t *rp_redact_model_taken(json_t *results, const json_t *secrets,
-                              struct ac_err *err)
+json_t *rp_redact_model_in_place(json_t *results, const json_t *secrets,
+                                 struct ac_err *err)
 {
     json_t *scenarios = json_object_get(results, "scenarios");
     json_t *shallow, *top = NULL;
 
     if (!json_is_array(scenarios)) {
-        return rp_redact_model(results, secrets, err); /* nothing taken */
+        return rp_redact_model(results, secrets, err); /* a plain model */
     }
     shallow = json_copy(results);
     /* Pass 1 over the members around the scenarios: a copy of the model

@@ -204,24 +204,24 @@ static bool render(const json_t *model, const char *out_dir, unsigned formats,
     return ok;
 }
 
-/* rp_write (`plain`) and rp_write_taken (`taken`): one of the two is
+/* rp_write (`plain`) and rp_write_in_place (`mine`): one of the two is
  * the model. */
-static bool write_model(const json_t *plain, json_t *taken,
+static bool write_model(const json_t *plain, json_t *mine,
                         const json_t *secrets, const char *out_dir,
                         unsigned formats, struct ac_err *err)
 {
     json_t *model = NULL;
     bool ok = false;
 
-    if (!json_is_object(taken != NULL ? taken : plain) || out_dir == NULL) {
+    if (!json_is_object(mine != NULL ? mine : plain) || out_dir == NULL) {
         AC_ERR(err, AC_ERR_USAGE, "rp_write: no results model or directory");
         return false;
     }
     if (!rp_mkdirs(out_dir, err)) {
         return false;
     }
-    model = taken != NULL ? rp_redact_model_taken(taken, secrets, err)
-                          : rp_redact_model(plain, secrets, err);
+    model = mine != NULL ? rp_redact_model_in_place(mine, secrets, err)
+                         : rp_redact_model(plain, secrets, err);
     if (model == NULL) {
         goto out;
     }
@@ -237,8 +237,9 @@ bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
     return write_model(results, NULL, secrets, out_dir, formats, err);
 }
 
-bool rp_write_taken(json_t *results, const json_t *secrets, const char *out_dir,
-                    unsigned formats, struct ac_err *err)
+bool rp_write_in_place(json_t *results, const json_t *secrets,
+                       const char *out_dir, unsigned formats,
+                       struct ac_err *err)
 {
     return write_model(NULL, results, secrets, out_dir, formats, err);
 }

@@ -37,14 +37,19 @@ bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
  * memory. */
 json_t *rp_redact_scenario(const json_t *sc);
 
-/* rp_write for a model that the caller gives up and whose every scenario
- * is an rp_redact_scenario result: the scenarios are not redacted and
- * copied again, only swept for the known secrets, in place. The same
- * files as rp_write. The harness's workers redact each scenario as it
- * ends, so that after the last one only the sweep and the rendering are
- * left (docs/PERFORMANCE.md). */
-bool rp_write_taken(json_t *results, const json_t *secrets, const char *out_dir,
-                    unsigned formats, struct ac_err *err);
+/* rp_write for a model whose every scenario is an rp_redact_scenario
+ * result (one that is not has its secret-named members and transcript
+ * written as they are): the scenarios are not redacted and copied again,
+ * only swept for the known secrets, in place. Writes the same files as
+ * rp_write. `results` stays the caller's reference (borrowed) but is
+ * modified: its scenarios hold the swept strings afterwards. A model
+ * without a "scenarios" array is written as rp_write writes it. The
+ * harness's workers redact each scenario as it ends, so that after the
+ * last one only the sweep and the rendering are left
+ * (docs/PERFORMANCE.md). */
+bool rp_write_in_place(json_t *results, const json_t *secrets,
+                       const char *out_dir, unsigned formats,
+                       struct ac_err *err);
 
 /* Re-render saved results: load `out_dir`/results.json (as written by
  * rp_write with RP_JSON, hence already redacted; it is not redacted again,

@@ -19,11 +19,12 @@ json_t *rp_redact_model(const json_t *results, const json_t *secrets,
                         struct ac_err *err);
 
 /* The same for a model whose every scenario is an rp_redact_scenario
- * result, which the caller gives up: only the members around the
- * scenarios are copied; the scenarios are shared with `results` and
- * swept in place. */
-json_t *rp_redact_model_taken(json_t *results, const json_t *secrets,
-                              struct ac_err *err);
+ * result (rp_write_in_place): only the members around the scenarios are
+ * copied and redacted; the scenarios are shared with `results`
+ * (borrowed, modified) and swept in place. A new reference, or NULL with
+ * err set when out of memory. */
+json_t *rp_redact_model_in_place(json_t *results, const json_t *secrets,
+                                 struct ac_err *err);
 
 /* Renderers: each takes the redacted model (borrowed) and writes its file(s)
  * under `out_dir`, which exists. False with err on I/O failure. */

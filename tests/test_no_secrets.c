@@ -78,10 +78,10 @@ static int setup(void **state)
     assert_int_equal(
         json_array_size(json_object_get(the_run.results, "scenarios")), n);
     /* As `authcheck run` writes them (harness/main.c). */
-    if (!rp_write_taken(the_run.results, the_run.secrets, the_run.out,
-                        RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML,
-                        &err)) {
-        fail_msg("rp_write_taken: %s", err.msg);
+    if (!rp_write_in_place(
+            the_run.results, the_run.secrets, the_run.out,
+            RP_JSON | RP_CHECKS | RP_JUNIT | RP_MARKDOWN | RP_HTML, &err)) {
+        fail_msg("rp_write_in_place: %s", err.msg);
     }
     for (size_t k = 0; k < n; k++) {
         hs_free(v[k]);

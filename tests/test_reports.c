@@ -446,11 +446,11 @@ static void assert_same_file(const char *path, void *ctx)
 }
 
 /* The harness's way (each scenario redacted by its worker with
- * rp_redact_scenario, the model then handed to rp_write_taken) writes
+ * rp_redact_scenario, the model then handed to rp_write_in_place) writes
  * byte for byte what rp_write writes from the plain model, for a model
  * with a secret in every place redaction knows and a known-secret list,
  * and for the golden model. */
-static void test_taken_writes_the_same(void **state)
+static void test_in_place_writes_the_same(void **state)
 {
     static const char *const models[] = {"planted.json", "model.json"};
 
@@ -461,24 +461,24 @@ static void test_taken_writes_the_same(void **state)
         json_t *plain = planted ? json_object_get(doc, "results") : doc;
         json_t *secrets =
             planted ? json_object_get(doc, "secrets") : load("secrets.json");
-        json_t *taken, *scs = json_array(), *sc;
+        json_t *redacted, *scs = json_array(), *sc;
         char *a = make_tmpdir(), *b = make_tmpdir();
         struct same_as same = {a, b, 0};
         struct scan s = {json_object_get(doc, "planted"), 0, 0};
         size_t i;
 
-        /* A secret member outside the scenarios: rp_write_taken redacts
+        /* A secret member outside the scenarios: rp_write_in_place redacts
          * the model's top level itself. */
         json_object_set_new(plain, "access_token",
                             json_string("PLANTED-TOP-LEVEL-0100"));
-        taken = json_copy(plain);
+        redacted = json_copy(plain);
         json_array_foreach(json_object_get(plain, "scenarios"), i, sc)
         {
             json_array_append_new(scs, rp_redact_scenario(sc));
         }
-        assert_int_equal(json_object_set_new(taken, "scenarios", scs), 0);
+        assert_int_equal(json_object_set_new(redacted, "scenarios", scs), 0);
         assert_true(rp_write(plain, secrets, a, ALL_FORMATS, NULL));
-        assert_true(rp_write_taken(taken, secrets, b, ALL_FORMATS, NULL));
+        assert_true(rp_write_in_place(redacted, secrets, b, ALL_FORMATS, NULL));
         each_file(a, assert_same_file, &same);
         assert_int_cmp(same.files, >=, 6);
         if (planted) {
@@ -493,7 +493,7 @@ static void test_taken_writes_the_same(void **state)
         remove_tree(b);
         free(a);
         free(b);
-        json_decref(taken);
+        json_decref(redacted);
         json_decref(doc);
     }
 }
@@ -1741,17 +1741,17 @@ static void test_bad_arguments(void **state)
     /* An output directory under a regular file cannot be created. */
     assert_false(rp_write(obj, NULL, "/dev/null/x", RP_JSON, &err));
     assert_int_equal(err.code, AC_ERR_IO);
-    assert_false(rp_write_taken(arr, NULL, "/tmp", RP_JSON, &err));
+    assert_false(rp_write_in_place(arr, NULL, "/tmp", RP_JSON, &err));
     assert_int_equal(err.code, AC_ERR_USAGE);
-    assert_false(rp_write_taken(NULL, NULL, "/tmp", RP_JSON, &err));
+    assert_false(rp_write_in_place(NULL, NULL, "/tmp", RP_JSON, &err));
     assert_int_equal(err.code, AC_ERR_USAGE);
     json_decref(arr);
     json_decref(obj);
 }
 
-/* A model without a "scenarios" array has nothing to take: rp_write_taken
+/* A model without a "scenarios" array has nothing to take: rp_write_in_place
  * redacts and writes it as rp_write does. */
-static void test_taken_without_scenarios(void **state)
+static void test_in_place_without_scenarios(void **state)
 {
     json_t *m = json_pack("{s:s, s:s}", "tool", "authcheck", "access_token",
                           "PLANTED-NO-SCENARIOS-0200");
@@ -1759,7 +1759,7 @@ static void test_taken_without_scenarios(void **state)
     char *text;
 
     (void)state;
-    assert_true(rp_write_taken(m, NULL, dir, RP_JSON, NULL));
+    assert_true(rp_write_in_place(m, NULL, dir, RP_JSON, NULL));
     text = read_out(dir, "results.json");
     assert_null(strstr(text, "PLANTED-NO-SCENARIOS-0200"));
     assert_non_null(strstr(text, "[redacted:"));
@@ -1777,7 +1777,7 @@ int main(void)
         cmocka_unit_test(test_checks_json_shape),
         cmocka_unit_test(test_unsafe_scenario_id),
         cmocka_unit_test(test_planted_secrets_never_written),
-        cmocka_unit_test(test_taken_writes_the_same),
+        cmocka_unit_test(test_in_place_writes_the_same),
         cmocka_unit_test(test_structural_redaction_without_list),
         cmocka_unit_test(test_redaction_is_followable),
         cmocka_unit_test(test_known_secret_sweep),
@@ -1799,7 +1799,7 @@ int main(void)
         cmocka_unit_test(test_baseline_in_reports),
         cmocka_unit_test(test_parse_formats),
         cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_taken_without_scenarios),
+        cmocka_unit_test(test_in_place_without_scenarios),
     };
     return cmocka_run_group_tests_name("reports", tests, NULL, NULL);
 }
