@@ -12,12 +12,14 @@
  *      (ac_redact_known): catches a token echoed in a client's output, a
  *      tool result, an SSE body or an error_description.
  *
- * Passes 1 and 2 depend on nothing but the scenario itself, and they are
- * the costly ones (a copy of every node): the harness runs them in the
- * worker that ran the scenario (rp_redact_scenario), in parallel with the
- * other scenarios, and pass 3, which needs every secret of the run, at
- * the end (rp_redact_model_in_place). rp_redact_model does all three on a
- * copy, for callers holding a plain model. */
+ * Over a scenario, passes 1 and 2 depend on nothing but the scenario
+ * itself, and they are the costly ones (a copy of every node): the
+ * harness runs them in the worker that ran the scenario
+ * (rp_redact_scenario), in parallel with the other scenarios, and the
+ * rest at the end (rp_redact_model_in_place: pass 1 over the members
+ * around the scenarios, pass 3, which needs every secret of the run).
+ * rp_redact_model takes the same two steps on a copy, so there is one
+ * way a model is redacted. */
 #include "reports/reports_int.h"
 
 #include <stdlib.h>
@@ -227,49 +229,82 @@ static bool sweep_known(json_t *model, const json_t *secrets)
     return ok;
 }
 
+/* Pass 1 over the members of `results` around its scenarios, which are
+ * replaced by `scenarios` (borrowed, already redacted): a copy of the
+ * model with an empty array there, which then gets `scenarios`.
+ * Replacing a member keeps its place, so results.json keeps its order.
+ * A model without a scenarios array is copied whole. NULL when out of
+ * memory. */
+static json_t *redact_around(const json_t *results, json_t *scenarios)
+{
+    json_t *shallow, *top = NULL;
+
+    if (scenarios == NULL) {
+        return ac_redact_json(results);
+    }
+    shallow = json_copy((json_t *)results); /* json_copy only reads */
+    if (shallow != NULL &&
+        json_object_set_new(shallow, "scenarios", json_array()) == 0) {
+        top = ac_redact_json(shallow);
+    }
+    json_decref(shallow);
+    if (top != NULL && json_object_set(top, "scenarios", scenarios) != 0) {
+        json_decref(top);
+        top = NULL;
+    }
+    return top;
+}
+
+/* Pass 3 over `top` (taken), then the model or NULL with err set. */
+static json_t *finish(json_t *top, const json_t *secrets, struct ac_err *err)
+{
+    if (top == NULL || !sweep_known(top, secrets)) {
+        AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
+        json_decref(top);
+        return NULL;
+    }
+    return top;
+}
+
+/* Every scenario through rp_redact_scenario, into a new array; NULL when
+ * out of memory. */
+static json_t *redact_scenarios(const json_t *scenarios)
+{
+    json_t *out = json_array();
+    const json_t *sc;
+    size_t i;
+
+    json_array_foreach(scenarios, i, sc)
+    {
+        if (out == NULL ||
+            json_array_append_new(out, rp_redact_scenario(sc)) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 json_t *rp_redact_model(const json_t *results, const json_t *secrets,
                         struct ac_err *err)
 {
-    json_t *copy = ac_redact_json(results);
-    size_t i;
-    json_t *sc;
+    const json_t *scenarios = json_object_get(results, "scenarios");
+    json_t *red = json_is_array(scenarios) ? redact_scenarios(scenarios) : NULL;
+    json_t *top = NULL;
 
-    json_array_foreach(json_object_get(copy, "scenarios"), i, sc)
-    {
-        redact_transcript(sc);
+    if (red != NULL || !json_is_array(scenarios)) {
+        top = redact_around(results, red);
     }
-    if (copy == NULL || !sweep_known(copy, secrets)) {
-        AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
-        json_decref(copy);
-        return NULL;
-    }
-    return copy;
+    json_decref(red);
+    return finish(top, secrets, err);
 }
 
 json_t *rp_redact_model_in_place(json_t *results, const json_t *secrets,
                                  struct ac_err *err)
 {
     json_t *scenarios = json_object_get(results, "scenarios");
-    json_t *shallow, *top = NULL;
 
-    if (!json_is_array(scenarios)) {
-        return rp_redact_model(results, secrets, err); /* a plain model */
-    }
-    shallow = json_copy(results);
-    /* Pass 1 over the members around the scenarios: a copy of the model
-     * whose scenarios are an empty array, which then gets the scenarios
-     * back. Replacing a member keeps its place, so the order of
-     * results.json is rp_redact_model's. */
-    if (shallow != NULL &&
-        json_object_set_new(shallow, "scenarios", json_array()) == 0) {
-        top = ac_redact_json(shallow);
-    }
-    json_decref(shallow);
-    if (top == NULL || json_object_set(top, "scenarios", scenarios) != 0 ||
-        !sweep_known(top, secrets)) {
-        AC_ERR(err, AC_ERR_NOMEM, "redacting the results model failed");
-        json_decref(top);
-        return NULL;
-    }
-    return top;
+    return finish(
+        redact_around(results, json_is_array(scenarios) ? scenarios : NULL),
+        secrets, err);
 }

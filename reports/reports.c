@@ -204,29 +204,23 @@ static bool render(const json_t *model, const char *out_dir, unsigned formats,
     return ok;
 }
 
-/* rp_write (`plain`) and rp_write_in_place (`mine`): one of the two is
- * the model. */
-static bool write_model(const json_t *plain, json_t *mine,
-                        const json_t *secrets, const char *out_dir,
-                        unsigned formats, struct ac_err *err)
+/* The checks rp_write and rp_write_in_place make before redacting. */
+static bool can_write(const json_t *results, const char *out_dir,
+                      struct ac_err *err)
 {
-    json_t *model = NULL;
-    bool ok = false;
-
-    if (!json_is_object(mine != NULL ? mine : plain) || out_dir == NULL) {
+    if (!json_is_object(results) || out_dir == NULL) {
         AC_ERR(err, AC_ERR_USAGE, "rp_write: no results model or directory");
         return false;
     }
-    if (!rp_mkdirs(out_dir, err)) {
-        return false;
-    }
-    model = mine != NULL ? rp_redact_model_in_place(mine, secrets, err)
-                         : rp_redact_model(plain, secrets, err);
-    if (model == NULL) {
-        goto out;
-    }
-    ok = render(model, out_dir, formats, err);
-out:
+    return rp_mkdirs(out_dir, err);
+}
+
+/* Render the redacted `model` (taken; NULL: redaction failed, err set). */
+static bool render_taken(json_t *model, const char *out_dir, unsigned formats,
+                         struct ac_err *err)
+{
+    bool ok = model != NULL && render(model, out_dir, formats, err);
+
     json_decref(model);
     return ok;
 }
@@ -234,14 +228,18 @@ out:
 bool rp_write(const json_t *results, const json_t *secrets, const char *out_dir,
               unsigned formats, struct ac_err *err)
 {
-    return write_model(results, NULL, secrets, out_dir, formats, err);
+    return can_write(results, out_dir, err) &&
+           render_taken(rp_redact_model(results, secrets, err), out_dir,
+                        formats, err);
 }
 
 bool rp_write_in_place(json_t *results, const json_t *secrets,
                        const char *out_dir, unsigned formats,
                        struct ac_err *err)
 {
-    return write_model(NULL, results, secrets, out_dir, formats, err);
+    return can_write(results, out_dir, err) &&
+           render_taken(rp_redact_model_in_place(results, secrets, err),
+                        out_dir, formats, err);
 }
 
 bool rp_render_dir(const char *out_dir, unsigned formats, struct ac_err *err)
