@@ -1,7 +1,8 @@
 # authcheck — a boring Makefile.
 #
 #   make deps        install missing Debian packages (no-op when present)
-#   make             build bin/authcheck, bin/mcp-oauth, lib/libmcpoauth.{a,so}
+#   make             build bin/authcheck (+ bin/authcheck-browser, its $BROWSER
+#                    wrapper's interpreter), bin/mcp-oauth, lib/libmcpoauth.{a,so}
 #   make run         deps + build + run every scenario against the reference client
 #   make test        deps + lint + build + run every CMocka test + check-lib
 #   make check-lib   libmcpoauth exports only its API; installed, it builds
@@ -103,7 +104,8 @@ COMMON_SRC  := $(sort $(wildcard common/*.c))
 MOCKS_SRC   := $(sort $(wildcard mocks/*.c))
 CLIENT_SRC  := $(sort $(wildcard client/lib/*.c))
 CLI_SRC     := $(sort $(wildcard client/cli/*.c))
-HARNESS_SRC := $(filter-out harness/main.c,$(sort $(wildcard harness/*.c)))
+HARNESS_SRC := $(filter-out harness/main.c harness/browser_helper.c, \
+                   $(sort $(wildcard harness/*.c)))
 REPORTS_SRC := $(sort $(wildcard reports/*.c))
 TEST_SRC    := $(sort $(wildcard tests/test_*.c))
 TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
@@ -141,6 +143,7 @@ LIBMOCKS    := $(B)/libmocks.a
 LIBHARNESS  := $(B)/libharness.a
 AUTHCHECK   := $(BINDIR)/authcheck
 MCPOAUTH    := $(BINDIR)/mcp-oauth
+BROWSER_HELPER := $(BINDIR)/authcheck-browser
 MUTCLIENT   := $(B)/tests/mcp-oauth-mut
 # The slowest programs first: run-tests runs TEST_JOBS at a time in this
 # order, so the long ones overlap the many short ones (`-- NAME: N ms`
@@ -158,11 +161,11 @@ TEST_BINS   := $(addprefix $(B)/tests/,$(TEST_SLOW)) \
         check-exports check-install
 .DEFAULT_GOAL := all
 
-all: $(AUTHCHECK) $(MCPOAUTH) $(LIBMCPOAUTH) $(LIBMCPOAUTH_SO) \
-     $(LIBMCPOAUTH_LINKS)
+all: $(AUTHCHECK) $(BROWSER_HELPER) $(MCPOAUTH) $(LIBMCPOAUTH) \
+     $(LIBMCPOAUTH_SO) $(LIBMCPOAUTH_LINKS)
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 # --- dependencies ---------------------------------------------------------
 
@@ -305,6 +308,19 @@ $(AUTHCHECK): $(B)/obj/harness/main.o $(LIBHARNESS) $(LIBMOCKS) $(LIBCOMMON) \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
+
+# The $BROWSER wrapper's interpreter (harness/browser_helper.c), started
+# at every authorization: libc only, and statically (no loader) unless the
+# build is a shared one (the sanitizers cannot link statically).
+ifeq ($(LINK),shared)
+HELPER_STATIC :=
+else
+HELPER_STATIC := -static-pie
+endif
+$(BROWSER_HELPER): $(B)/obj/harness/browser_helper.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $(HELPER_STATIC) -o $@ $^
 
 $(MCPOAUTH): $(CLI_OBJ) $(LIBMCPOAUTH) $(PROG_LINK)
 	@mkdir -p $(dir $@)
@@ -505,7 +521,8 @@ PC_SUBST = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MCPOAUTH_VERSION)|g' \
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include
-	install -m 0755 $(AUTHCHECK) $(MCPOAUTH) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(AUTHCHECK) $(BROWSER_HELPER) $(MCPOAUTH) \
+	    $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(LIBMCPOAUTH) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(LIBMCPOAUTH_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf $(notdir $(LIBMCPOAUTH_SO)) \

@@ -32,6 +32,7 @@
 #include "common/tlsca.h"
 #include "harness/browse.h"
 #include "harness/checks.h"
+#include "harness/wrapper.h"
 #include "mocks/world.h"
 
 extern char **environ;
@@ -40,13 +41,8 @@ extern char **environ;
 #define RECORD_MAX (8u * 1024u * 1024u)
 
 /* The in-process user agent (docs/PERFORMANCE.md): the $BROWSER wrapper
- * claims one of HB_SLOTS status FIFOs, writes "SLOT URL" to the request
- * FIFO and waits for its exit status on its slot. A URL this long or
- * longer (or with a newline), a call without exactly one argument, or a
- * ninth call in one scenario runs `authcheck browse` as before. The
- * request stays under PIPE_BUF, so it is written in one piece. */
-#define HB_SLOTS 8
-#define HB_URL_MAX 3000
+ * and the harness speak harness/wrapper.h's protocol. A request line
+ * longer than this is not one the wrapper writes. */
 #define HB_LINE_MAX 4096
 
 /* The harness's end of the wrapper's FIFOs (in the work directory). */
@@ -562,27 +558,30 @@ void hr_exec_result_free(struct hr_exec_result *res)
 
 /* --- the scenario directory ----------------------------------------------- */
 
-char *hr_default_client_cmd(const char *authcheck_exe)
+/* "<dir of exe>/name" ("./name" when exe has no directory): a program
+ * installed next to authcheck. A new string, NULL when out of memory. */
+static char *sibling(const char *exe, const char *name)
 {
-    char *dir = strdup(authcheck_exe);
-    char *slash = dir ? strrchr(dir, '/') : NULL;
-    char *exe = NULL, *q = NULL, *cmd = NULL;
+    const char *slash = strrchr(exe, '/');
+    char *path = NULL;
 
-    if (dir == NULL) {
+    if (asprintf(&path, "%.*s/%s", slash ? (int)(slash - exe) : 1,
+                 slash ? exe : ".", name) < 0) {
         return NULL;
     }
-    if (slash != NULL) {
-        *slash = '\0';
-    }
-    if (asprintf(&exe, "%s/mcp-oauth", slash ? dir : ".") >= 0) {
-        q = hr_shell_quote(exe);
-        if (q == NULL || asprintf(&cmd, "%s conformance", q) < 0) {
-            cmd = NULL;
-        }
+    return path;
+}
+
+char *hr_default_client_cmd(const char *authcheck_exe)
+{
+    char *exe = sibling(authcheck_exe, "mcp-oauth");
+    char *q = exe ? hr_shell_quote(exe) : NULL, *cmd = NULL;
+
+    if (q == NULL || asprintf(&cmd, "%s conformance", q) < 0) {
+        cmd = NULL;
     }
     free(q);
     free(exe);
-    free(dir);
     return cmd;
 }
 
@@ -683,7 +682,8 @@ static void sdir_free(struct sdir *d)
          * directory): gone, its open fails at once. */
         char *in = NULL;
 
-        if (d->dir != NULL && asprintf(&in, "%s/browse.in", d->dir) >= 0) {
+        if (d->dir != NULL &&
+            asprintf(&in, "%s/" HB_REQUEST_FIFO, d->dir) >= 0) {
             unlink(in);
             free(in);
         }
@@ -724,16 +724,16 @@ static int open_fifo(const char *dir, const char *name, struct ac_err *err)
     return fd;
 }
 
-/* browse.in and browse.st.0 .. browse.st.7. */
+/* The request FIFO and one status FIFO per slot. */
 static bool make_fifos(struct sdir *d, struct ac_err *err)
 {
     char name[32];
 
-    if ((d->ub.in_fd = open_fifo(d->dir, "browse.in", err)) < 0) {
+    if ((d->ub.in_fd = open_fifo(d->dir, HB_REQUEST_FIFO, err)) < 0) {
         return false;
     }
     for (int k = 0; k < HB_SLOTS; k++) {
-        snprintf(name, sizeof(name), "browse.st.%d", k);
+        snprintf(name, sizeof(name), HB_STATUS_PREFIX "%d", k);
         if ((d->ub.st_fd[k] = open_fifo(d->dir, name, err)) < 0) {
             return false;
         }
@@ -741,29 +741,56 @@ static bool make_fifos(struct sdir *d, struct ac_err *err)
     return true;
 }
 
-/* The $BROWSER wrapper. With one argument (no newline, shorter than
- * HB_URL_MAX) it claims a free slot N (`set -C`: the claim file is made
- * with O_EXCL, so two wrappers never share a slot), writes "N URL" to
- * browse.in and exits with the status the harness writes to
- * browse.st.N, after walking the URL in its own process (serve): shell
- * builtins only, no process started. Otherwise, or when all slots are
- * taken, it runs `authcheck browse` as before. Every wait is ended by
- * the client's timeout, which kills its group, the wrapper included.
- * `extra`: options for `authcheck browse` (the scenario's "browser"
- * member), each a fixed word, never from the scenario's text. */
+/* The longest interpreter path the wrapper's first line names: Linux
+ * before 5.1 read only the first 127 bytes of a "#!" line. */
+#define INTERP_MAX 120
+
+/* The wrapper's interpreter: authcheck-browser next to `exe` when it is
+ * there and the kernel can take it from a "#!" line (an absolute path,
+ * short enough, no blank or control character: the line is split at the
+ * first blank), else /bin/sh. A new string, NULL when out of memory. */
+static char *interpreter(const char *exe)
+{
+    char *path = sibling(exe, HB_HELPER_NAME);
+    bool fits = path != NULL && path[0] == '/' && strlen(path) <= INTERP_MAX;
+
+    for (const char *p = path; fits && *p != '\0'; p++) {
+        fits = (unsigned char)*p > ' ' && *p != 0x7f;
+    }
+    if (path != NULL && (!fits || access(path, X_OK) != 0)) {
+        free(path);
+        path = strdup("/bin/sh");
+    }
+    return path;
+}
+
+/* The $BROWSER wrapper: a shell script whose first line names
+ * authcheck-browser when it can (interpreter), which runs the fast path
+ * below itself and leaves every other call to /bin/sh and this text.
+ * With one argument (no newline, shorter than HB_URL_MAX) it claims a
+ * free slot N (`set -C`: the claim file is made with O_EXCL, so two
+ * wrappers never share a slot), writes "N URL" to the request FIFO and
+ * exits with the status the harness writes to slot N's FIFO, after
+ * walking the URL in its own process (serve): shell builtins only, no
+ * process started. Otherwise, or when all slots are taken, it runs
+ * `authcheck browse` as before. Every wait is ended by the client's
+ * timeout, which kills its group, the wrapper included. `extra`: options
+ * for `authcheck browse` (the scenario's "browser" member), each a fixed
+ * word, never from the scenario's text. */
 static bool write_browser(const struct sdir *d, const char *exe,
                           const char *extra, struct ac_err *err)
 {
+    _Static_assert(HB_SLOTS == 8, "the slot list in the script below");
     char *qe = hr_shell_quote(exe), *qr = hr_shell_quote(d->record);
-    char *qd = hr_shell_quote(d->dir);
+    char *qd = hr_shell_quote(d->dir), *interp = interpreter(exe);
     char *text = NULL;
     int fd = -1;
     bool ok = false;
     int n;
 
-    n = qe && qr && qd
+    n = qe && qr && qd && interp
             ? asprintf(&text,
-                       "#!/bin/sh\n"
+                       "#!%s\n"
                        "# authcheck's headless user agent ($BROWSER): the\n"
                        "# harness walks the URL; see runner.c write_browser\n"
                        "d=%s\n"
@@ -774,13 +801,13 @@ static bool write_browser(const struct sdir *d, const char *exe,
                        "    *)\n"
                        "        set -C\n"
                        "        for n in 0 1 2 3 4 5 6 7; do\n"
-                       "            if { true >\"$d/browse.claim.$n\"; } "
-                       "2>/dev/null; then\n"
+                       "            if { true >\"$d/" HB_CLAIM_PREFIX
+                       "$n\"; } 2>/dev/null; then\n"
                        "                set +C\n"
                        "                printf '%%s %%s\\n' \"$n\" \"$1\" "
-                       ">\"$d/browse.in\" || exit 1\n"
-                       "                read -r s <\"$d/browse.st.$n\" || "
-                       "exit 1\n"
+                       ">\"$d/" HB_REQUEST_FIFO "\" || exit 1\n"
+                       "                read -r s <\"$d/" HB_STATUS_PREFIX
+                       "$n\" || exit 1\n"
                        "                exit \"$s\"\n"
                        "            fi\n"
                        "        done\n"
@@ -789,7 +816,7 @@ static bool write_browser(const struct sdir *d, const char *exe,
                        "    esac\n"
                        "fi\n"
                        "exec %s browse --record %s%s \"$@\"\n",
-                       qd, HB_URL_MAX, qe, qr, extra)
+                       interp, qd, HB_URL_MAX, qe, qr, extra)
             : -1;
     if (n < 0) {
         text = NULL;
@@ -809,6 +836,7 @@ static bool write_browser(const struct sdir *d, const char *exe,
     pthread_mutex_unlock(&spawn_lock);
 out:
     free(text);
+    free(interp);
     free(qe);
     free(qr);
     free(qd);

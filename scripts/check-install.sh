@@ -1,7 +1,8 @@
 #!/bin/sh
 # make check-install: libmcpoauth as a user gets it from `make install`.
 #
-# ROOT is a DESTDIR that `make install PREFIX=PREFIX` filled. The snippet
+# ROOT is a DESTDIR that `make install PREFIX=PREFIX` filled, with the
+# three programs in PREFIX/bin. The snippet
 # docs/CLIENT.md marks with "<!-- check-install: NAME.c -->" (the next ```c
 # block) and client/examples/list_tools.c are built with
 # `pkg-config --cflags --libs mcpoauth` (shared library) and
@@ -35,6 +36,11 @@ got=$(pkg-config --modversion mcpoauth) || fail "no mcpoauth.pc"
 [ "$got" = "$version" ] || fail "mcpoauth.pc says $got, not $version"
 pkg-config --static --libs mcpoauth | grep -q -- '-lcurl' ||
     fail "pkg-config --static --libs mcpoauth lacks the dependencies"
+# The programs, authcheck's $BROWSER interpreter beside it (the harness
+# looks for it next to itself).
+for prog in authcheck authcheck-browser mcp-oauth; do
+    [ -x "$root$prefix/bin/$prog" ] || fail "make install left out bin/$prog"
+done
 
 # The documented snippet, exactly as the reader sees it.
 name=$(sed -n 's/^<!-- check-install: \([A-Za-z0-9_.-]*\.c\) -->$/\1/p' "$doc")

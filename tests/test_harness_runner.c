@@ -2,6 +2,7 @@
  * (timeout and kill, output cap, exit status, leftovers in the process
  * group), then whole scenarios against the mock world with a fake client
  * (tests/data/harness/fake-client.sh). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -458,21 +459,31 @@ static void test_scenario_browser_hop(void **state)
     json_decref(res);
 }
 
+/* The first line of the wrapper the harness writes: the client prints
+ * it (fake-client.sh interp). */
+static void expect_interpreter(struct fixture *f, const char *want)
+{
+    json_t *res = run(f, "interp", 1, 5000, NULL);
+    const char *out =
+        str(json_array_get(json_object_get(res, "runs"), 0), "output");
+    char line[600];
+
+    snprintf(line, sizeof(line), "#!%s\n", want);
+    assert_string_equal(out, line);
+    json_decref(res);
+}
+
 /* The wrapper's two ways: a URL is walked in the harness (two at once,
  * then in turn) until its eight slots are used, then by `authcheck
  * browse`; odd calls (no URL, two, a newline) go to `authcheck browse`
  * too and fail as it does. Every walk is in the transcript. */
-static void test_scenario_browser_many(void **state)
+static void expect_browse_many(struct fixture *f)
 {
-    struct fixture *f = *state;
     json_t *res;
     const json_t *ex;
     const char *out;
     size_t i, hops = 0, exits = 0;
 
-    if (access(f->exe, X_OK) != 0) {
-        skip(); /* bin/authcheck not built */
-    }
     res = run(f, "browsemany", 1, 20000, NULL);
     json_array_foreach(json_object_get(res, "transcript"), i, ex)
     {
@@ -494,6 +505,49 @@ static void test_scenario_browser_many(void **state)
     assert_non_null(strstr(out, "newline exit "));
     assert_true(dir_empty(f->tmp));
     json_decref(res);
+}
+
+/* Next to authcheck, authcheck-browser runs the wrapper (tests of its
+ * own: test_browser_helper.c). */
+static void test_scenario_browser_many(void **state)
+{
+    struct fixture *f = *state;
+    char helper[600];
+
+    if (access(f->exe, X_OK) != 0 || f->exe[0] != '/') {
+        skip(); /* bin/authcheck not built, or a path "#!" cannot take */
+    }
+    snprintf(helper, sizeof(helper), "%.*s/authcheck-browser",
+             (int)(strrchr(f->exe, '/') - f->exe), f->exe);
+    assert_int_equal(access(helper, X_OK), 0);
+    expect_interpreter(f, helper);
+    expect_browse_many(f);
+}
+
+/* Without authcheck-browser next to authcheck (here: an authcheck linked
+ * into a directory of its own), /bin/sh runs the same wrapper, with the
+ * same outcome for every kind of call. */
+static void test_scenario_browser_many_sh(void **state)
+{
+    struct fixture *f = *state;
+    char real[512], dir[sizeof(f->tmp) + 8], saved[sizeof(f->exe)];
+
+    if (access(f->exe, X_OK) != 0) {
+        skip(); /* bin/authcheck not built */
+    }
+    memcpy(saved, f->exe, sizeof(saved));
+    assert_non_null(realpath(f->exe, real));
+    snprintf(dir, sizeof(dir), "%s-bin", f->tmp);
+    assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    assert_true(snprintf(f->exe, sizeof(f->exe), "%.400s/authcheck", dir) <
+                (int)sizeof(f->exe));
+    unlink(f->exe);
+    assert_int_equal(symlink(real, f->exe), 0);
+    expect_interpreter(f, "/bin/sh");
+    expect_browse_many(f);
+    unlink(f->exe);
+    rmdir(dir);
+    memcpy(f->exe, saved, sizeof(saved));
 }
 
 /* The client's token store lives in the work directory, which is deleted
@@ -683,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_scenario_environment),
         cmocka_unit_test(test_scenario_browser_hop),
         cmocka_unit_test(test_scenario_browser_many),
+        cmocka_unit_test(test_scenario_browser_many_sh),
         cmocka_unit_test(test_scenario_home_deleted_or_kept),
         cmocka_unit_test(test_scenario_harness_error),
         cmocka_unit_test(test_scenario_pending_skipped),

@@ -11,6 +11,7 @@
 #              ones after the wrapper's slots ran out), then call $BROWSER
 #              without a URL, with two arguments and with a newline in the
 #              URL; print each exit status, exit 0
+#   interp     print the first line of $BROWSER (its interpreter), exit 0
 #   crash      print a line, die of SIGSEGV
 #   store      write a fake token (FAKE-TOKEN-7f3a9c) into $HOME and the XDG
 #              config directory, print where, exit 0
@@ -52,6 +53,7 @@ browsemany)
     "$BROWSER" "$url
 x" >/dev/null 2>&1; echo "newline exit $?"
     exit 0 ;;
+interp) head -n 1 "$BROWSER"; exit 0 ;;
 crash) echo "about to crash"; kill -SEGV $$; sleep 5 ;;
 store)
     mkdir -p "$XDG_CONFIG_HOME/fake" &&
