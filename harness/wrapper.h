@@ -15,6 +15,7 @@
 #ifndef AUTHCHECK_HARNESS_WRAPPER_H
 #define AUTHCHECK_HARNESS_WRAPPER_H
 
+/* At most 10: the harness reads the slot as one digit (runner.c serve). */
 #define HB_SLOTS 8
 #define HB_URL_MAX 3000
 #define HB_REQUEST_FIFO "browse.in"
