@@ -9,10 +9,12 @@
  *
  * Why a program of its own: every authorization of every scenario starts
  * the wrapper, and a shell costs twice the CPU of this static program to
- * start (docs/PERFORMANCE.md, "A static interpreter for the wrapper").
+ * start (docs/PERFORMANCE.md, "The -j ceiling measured on the suite, and a
+ * static wrapper interpreter").
  * It links nothing but libc, statically: no loader, no shared objects. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +25,19 @@
 
 /* Longer work directories are left to the shell. */
 #define DIR_MAX 3072
+#define PATH_LEN (DIR_MAX + 32)
 
 /* `url` is one the harness takes: short enough, one line. */
-static int walkable(const char *url)
+static bool walkable(const char *url)
 {
     return strlen(url) < HB_URL_MAX && strchr(url, '\n') == NULL;
+}
+
+/* dir/PREFIX N, one of a slot's files (wrapper.h). */
+static void slot_path(char path[PATH_LEN], const char *dir, const char *prefix,
+                      int n)
+{
+    snprintf(path, PATH_LEN, "%s/%s%d", dir, prefix, n);
 }
 
 /* The request FIFO of `dir`, open for writing, or -1 when it is not a
@@ -36,7 +46,7 @@ static int walkable(const char *url)
  * reader; the write then blocks as the shell's would. */
 static int open_request(const char *dir)
 {
-    char path[DIR_MAX + 32];
+    char path[PATH_LEN];
     struct stat st;
     int fd;
 
@@ -56,12 +66,12 @@ static int open_request(const char *dir)
 /* The first free slot of `dir`, claimed; -1 when all are taken. */
 static int claim_slot(const char *dir)
 {
-    char path[DIR_MAX + 32];
+    char path[PATH_LEN];
 
     for (int n = 0; n < HB_SLOTS; n++) {
         int fd;
 
-        snprintf(path, sizeof(path), "%s/" HB_CLAIM_PREFIX "%d", dir, n);
+        slot_path(path, dir, HB_CLAIM_PREFIX, n);
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) {
             close(fd);
@@ -75,11 +85,11 @@ static int claim_slot(const char *dir)
  * cannot be read, as the shell's `read ... || exit 1`. */
 static int await_status(const char *dir, int n)
 {
-    char path[DIR_MAX + 32], line[16];
+    char path[PATH_LEN], line[16];
     size_t len = 0;
     int fd;
 
-    snprintf(path, sizeof(path), "%s/" HB_STATUS_PREFIX "%d", dir, n);
+    slot_path(path, dir, HB_STATUS_PREFIX, n);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     while (fd >= 0 && len + 1 < sizeof(line) &&
            memchr(line, '\n', len) == NULL) {

@@ -3,7 +3,8 @@
  * wrapper script, and authcheck-browser (browser_helper.c), the static
  * program that runs the script's fast path when the script's first line
  * can name it (docs/PERFORMANCE.md, "The user agent in the harness
- * process" and "A static interpreter for the wrapper").
+ * process" and "The -j ceiling measured on the suite, and a static
+ * wrapper interpreter").
  *
  * In the scenario's work directory: the wrapper claims one of HB_SLOTS
  * slots by creating HB_CLAIM_PREFIX N with O_EXCL (so two wrappers never

@@ -112,13 +112,12 @@ for j in 1 2; do
     times >"$WORK/cpu0"
     measure -j "$j"
     times >"$WORK/cpu1"
-    eval "cpus_j$j=$(awk -v c=$(($(cpu_ms "$WORK/cpu1") - $(cpu_ms "$WORK/cpu0"))) -v f="$WORK/t" 'BEGIN {
-        while ((getline v < f) > 0) w += v
-        printf "%.2f", w ? c / w : 0 }')"
+    cpu=$(($(cpu_ms "$WORK/cpu1") - $(cpu_ms "$WORK/cpu0")))
+    busy=$(awk -v c="$cpu" '{ w += $1 } END { printf "%.2f", w ? c / w : 0 }' "$WORK/t")
     ms=$(median "$WORK/t")
     eval "ms_j$j=$ms"
     per=$(awk -v t="$ms" -v n="$n" 'BEGIN { printf "%.1f", n ? t / n : 0 }')
-    echo "suite, reference client, -j $j: ${ms} ms (spread $(spread "$WORK/t")), ${per} ms per scenario, $(eval echo "\$cpus_j$j") CPUs busy ($(last_summary))"
+    echo "suite, reference client, -j $j: ${ms} ms (spread $(spread "$WORK/t")), ${per} ms per scenario, ${busy} CPUs busy ($(last_summary))"
 done
 echo "speed-up of -j 2 over -j 1: $(awk -v a="$ms_j1" -v b="$ms_j2" 'BEGIN { printf "%.2fx", b ? a / b : 0 }') (goal >= 1.8x on 2 idle cores)"
 # starts N CMD...: N starts of CMD, one after another, output dropped.
