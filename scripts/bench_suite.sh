@@ -2,7 +2,9 @@
 # Suite figures for `make bench` (called from scripts/bench.sh):
 #   - the whole scenario suite against the reference client at -j 1 and
 #     -j 2: wall time, ms per scenario, the CPUs it kept busy (CPU time
-#     of the process tree over wall time, from `times`), the speed-up;
+#     of the process tree over wall time, from `times`), that CPU time
+#     per run (about the same at both: what -j 2 loses is idle time, not
+#     extra work; docs/PERFORMANCE.md), the speed-up;
 #   - the fixed cost: a one-scenario run with a client that exits at once
 #     (`true`), its total wall time minus the scenario's own duration
 #     (process start, loading, reports), and the same run's phases as
@@ -117,7 +119,7 @@ for j in 1 2; do
     ms=$(median "$WORK/t")
     eval "ms_j$j=$ms"
     per=$(awk -v t="$ms" -v n="$n" 'BEGIN { printf "%.1f", n ? t / n : 0 }')
-    echo "suite, reference client, -j $j: ${ms} ms (spread $(spread "$WORK/t")), ${per} ms per scenario, ${busy} CPUs busy ($(last_summary))"
+    echo "suite, reference client, -j $j: ${ms} ms (spread $(spread "$WORK/t")), ${per} ms per scenario, ${busy} CPUs busy, $((cpu / REPS)) ms of CPU per run ($(last_summary))"
 done
 echo "speed-up of -j 2 over -j 1: $(awk -v a="$ms_j1" -v b="$ms_j2" 'BEGIN { printf "%.2fx", b ? a / b : 0 }') (goal >= 1.8x on 2 idle cores)"
 # starts N CMD...: N starts of CMD, one after another, output dropped.
