@@ -143,7 +143,6 @@ static int hand_over(const char *script, const char *url)
 int main(int argc, char **argv)
 {
     static char sh_name[] = "sh";
-    char **sh;
     int rc;
 
     if (argc < 2) {
@@ -155,16 +154,9 @@ int main(int argc, char **argv)
     if (argc == 3 && (rc = hand_over(argv[1], argv[2])) >= 0) {
         return rc;
     }
-    /* argv[1..] with "sh" in front, for /bin/sh to run the script. */
-    sh = calloc((size_t)argc + 1, sizeof(*sh));
-    if (sh == NULL) {
-        fprintf(stderr, HB_HELPER_NAME ": out of memory\n");
-        return 1;
-    }
-    sh[0] = sh_name;
-    memcpy(sh + 1, argv + 1, (size_t)(argc - 1) * sizeof(*sh));
-    execv("/bin/sh", sh);
+    /* `sh SCRIPT ARG...`: our own argv with "sh" in place of our name. */
+    argv[0] = sh_name;
+    execv("/bin/sh", argv);
     fprintf(stderr, HB_HELPER_NAME ": /bin/sh: %s\n", strerror(errno));
-    free(sh);
     return 127;
 }

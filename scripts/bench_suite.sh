@@ -3,8 +3,8 @@
 #   - the whole scenario suite against the reference client at -j 1 and
 #     -j 2: wall time, ms per scenario, the CPUs it kept busy (CPU time
 #     of the process tree over wall time, from `times`), that CPU time
-#     per run (about the same at both: what -j 2 loses is idle time, not
-#     extra work; docs/PERFORMANCE.md), the speed-up;
+#     per run (compared between the two, it tells extra work at -j 2
+#     from CPU left idle; docs/PERFORMANCE.md), the speed-up;
 #   - the fixed cost: a one-scenario run with a client that exits at once
 #     (`true`), its total wall time minus the scenario's own duration
 #     (process start, loading, reports), and the same run's phases as

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "common/clock.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
+#include "harness/wrapper.h"
 #include "tests/support/asserts.h"
 
 static bool sh(const char *script, long timeout_ms, size_t cap,
@@ -507,6 +509,16 @@ static void expect_browse_many(struct fixture *f)
     json_decref(res);
 }
 
+/* "<dir of exe>/name". */
+static void beside(const char *exe, const char *name, char *out, size_t n)
+{
+    const char *slash = strrchr(exe, '/');
+
+    assert_non_null(slash);
+    assert_int_cmp(snprintf(out, n, "%.*s/%s", (int)(slash - exe), exe, name),
+                   <, (int)n);
+}
+
 /* Next to authcheck, authcheck-browser runs the wrapper (tests of its
  * own: test_browser_helper.c). */
 static void test_scenario_browser_many(void **state)
@@ -517,10 +529,45 @@ static void test_scenario_browser_many(void **state)
     if (access(f->exe, X_OK) != 0 || f->exe[0] != '/') {
         skip(); /* bin/authcheck not built, or a path "#!" cannot take */
     }
-    snprintf(helper, sizeof(helper), "%.*s/authcheck-browser",
-             (int)(strrchr(f->exe, '/') - f->exe), f->exe);
+    beside(f->exe, HB_HELPER_NAME, helper, sizeof(helper));
     assert_int_equal(access(helper, X_OK), 0);
     expect_interpreter(f, helper);
+    expect_browse_many(f);
+}
+
+/* Runs `body` with f->exe naming an authcheck linked into `dir` (made
+ * here), with authcheck-browser linked beside it when `helper`; then
+ * removes both links and the directory and restores f->exe. */
+static void with_authcheck_in(struct fixture *f, const char *dir, bool helper,
+                              void (*body)(struct fixture *, const char *))
+{
+    char real[512], real_helper[600], link_helper[600];
+    char saved[sizeof(f->exe)];
+
+    memcpy(saved, f->exe, sizeof(saved));
+    assert_non_null(realpath(f->exe, real));
+    beside(real, HB_HELPER_NAME, real_helper, sizeof(real_helper));
+    assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
+    assert_int_cmp(snprintf(f->exe, sizeof(f->exe), "%s/authcheck", dir), <,
+                   (int)sizeof(f->exe));
+    beside(f->exe, HB_HELPER_NAME, link_helper, sizeof(link_helper));
+    unlink(f->exe);
+    unlink(link_helper);
+    assert_int_equal(symlink(real, f->exe), 0);
+    if (helper) {
+        assert_int_equal(symlink(real_helper, link_helper), 0);
+    }
+    body(f, link_helper);
+    unlink(link_helper);
+    unlink(f->exe);
+    assert_int_equal(rmdir(dir), 0);
+    memcpy(f->exe, saved, sizeof(saved));
+}
+
+static void sh_runs_browse_many(struct fixture *f, const char *helper)
+{
+    (void)helper;
+    expect_interpreter(f, "/bin/sh");
     expect_browse_many(f);
 }
 
@@ -530,24 +577,44 @@ static void test_scenario_browser_many(void **state)
 static void test_scenario_browser_many_sh(void **state)
 {
     struct fixture *f = *state;
-    char real[512], dir[sizeof(f->tmp) + 8], saved[sizeof(f->exe)];
+    char dir[sizeof(f->tmp) + 8];
 
     if (access(f->exe, X_OK) != 0) {
         skip(); /* bin/authcheck not built */
     }
-    memcpy(saved, f->exe, sizeof(saved));
-    assert_non_null(realpath(f->exe, real));
     snprintf(dir, sizeof(dir), "%s-bin", f->tmp);
-    assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
-    assert_true(snprintf(f->exe, sizeof(f->exe), "%.400s/authcheck", dir) <
-                (int)sizeof(f->exe));
-    unlink(f->exe);
-    assert_int_equal(symlink(real, f->exe), 0);
+    with_authcheck_in(f, dir, false, sh_runs_browse_many);
+}
+
+static void helper_named(struct fixture *f, const char *helper)
+{
+    expect_interpreter(f, helper);
+}
+
+static void sh_named(struct fixture *f, const char *helper)
+{
+    (void)helper;
     expect_interpreter(f, "/bin/sh");
-    expect_browse_many(f);
-    unlink(f->exe);
-    rmdir(dir);
-    memcpy(f->exe, saved, sizeof(saved));
+}
+
+/* authcheck-browser beside authcheck, but at a path a "#!" line cannot
+ * carry (a blank splits the line; Linux before 5.1 read 127 bytes of
+ * it): the wrapper names /bin/sh. The same links in a plain directory
+ * name the helper, so the links themselves are not what is refused. */
+static void test_wrapper_interpreter_path_limits(void **state)
+{
+    struct fixture *f = *state;
+    char dir[sizeof(f->tmp) + 160];
+
+    if (access(f->exe, X_OK) != 0 || f->exe[0] != '/') {
+        skip(); /* bin/authcheck not built */
+    }
+    snprintf(dir, sizeof(dir), "%s-plain", f->tmp);
+    with_authcheck_in(f, dir, true, helper_named);
+    snprintf(dir, sizeof(dir), "%s-a blank", f->tmp);
+    with_authcheck_in(f, dir, true, sh_named);
+    snprintf(dir, sizeof(dir), "%s-%0120d", f->tmp, 0);
+    with_authcheck_in(f, dir, true, sh_named);
 }
 
 /* The client's token store lives in the work directory, which is deleted
@@ -738,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_scenario_browser_hop),
         cmocka_unit_test(test_scenario_browser_many),
         cmocka_unit_test(test_scenario_browser_many_sh),
+        cmocka_unit_test(test_wrapper_interpreter_path_limits),
         cmocka_unit_test(test_scenario_home_deleted_or_kept),
         cmocka_unit_test(test_scenario_harness_error),
         cmocka_unit_test(test_scenario_pending_skipped),
